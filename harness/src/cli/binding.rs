@@ -1,0 +1,107 @@
+//! `symphony-harness binding`: the Target binding for a library, ready to paste.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+use serde::Serialize;
+use symphony_harness::exit_code;
+use symphony_harness::inspect::{Inspection, VerdictLevel};
+use symphony_harness::load::LibraryFile;
+use symphony_harness::model::BindingConfig;
+
+use super::args::{self, ConfigArgs};
+use super::output;
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness binding target/release/libmy_provider.so --role my-role
+  symphony-harness binding target/release/libmy_provider.so --role my-role \\
+      --lib-file /extensions/libmy_provider.so --name my-lib --config region=eu";
+
+/// Print the Target binding for a provider library, `libHash` filled in, ready to paste
+///
+/// The output goes into a Target's `spec.topologies[].bindings[]`. Symphony loads the library
+/// from `libFile` inside its container (the tutorial mounts providers at `/extensions/`), so
+/// copy the library there and keep the hash in step with every rebuild.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
+pub struct BindingArgs {
+    /// Provider library (.so) [default: the bundled simulated provider]
+    #[arg(value_name = "LIB")]
+    lib: Option<PathBuf>,
+
+    /// Binding role: the component type this provider handles
+    #[arg(long)]
+    role: String,
+
+    /// `libFile`: where Symphony will find the library [default: /extensions/<file name>]
+    #[arg(long, value_name = "PATH")]
+    lib_file: Option<String>,
+
+    /// Binding `name` [default: derived from the file name, e.g. `my-provider-lib`]
+    #[arg(long)]
+    name: Option<String>,
+
+    #[command(flatten)]
+    config: ConfigArgs,
+
+    /// Print the binding even for a library that is incompatible or not a provider
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Serialize)]
+struct Binding<'a> {
+    role: &'a str,
+    provider: &'static str,
+    config: &'a BindingConfig,
+}
+
+pub fn run(args: &BindingArgs) -> anyhow::Result<i32> {
+    let path = args::library_path(args.lib.as_deref())?;
+    if args.role.trim().is_empty() {
+        bail!("`--role` is empty\nhint: use the component type this provider handles");
+    }
+    let file = LibraryFile::open(&path)?;
+    let inspection = Inspection::new(file.bytes(), file.sha256().to_string())?;
+    let level = inspection.verdict.level;
+    if level >= VerdictLevel::Incompatible && !args.force {
+        bail!(
+            "`{}` is {}: {}\nhint: see `symphony-harness inspect {}`; `--force` prints the \
+             binding anyway",
+            path.display(),
+            level.as_str(),
+            inspection.verdict.reasons.join("; "),
+            path.display()
+        );
+    }
+    if level == VerdictLevel::Risky {
+        output::warning(&format!(
+            "the library is risky: {}",
+            inspection.verdict.reasons.join("; ")
+        ));
+    }
+
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lib_file = args
+        .lib_file
+        .clone()
+        .unwrap_or_else(|| format!("/extensions/{file_name}"));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| args::default_binding_name(&path));
+    let mut config = BindingConfig::new(&lib_file, file.sha256(), &name);
+    args.config.extend(&mut config)?;
+    let binding = Binding {
+        role: &args.role,
+        provider: "providers.target.rust",
+        config: &config,
+    };
+    println!("{}", serde_json::to_string_pretty(&binding)?);
+    Ok(exit_code::SUCCESS)
+}

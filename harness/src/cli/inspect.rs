@@ -1,0 +1,131 @@
+//! `symphony-harness inspect`: fingerprint a library without running it, and judge it.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use symphony_harness::exit_code;
+use symphony_harness::inspect::{Allocator, Inspection, Verdict, VerdictLevel};
+use symphony_harness::load::LibraryFile;
+
+use super::args::{self, Format};
+use super::output::{self, field, LABEL};
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness inspect target/release/libmy_provider.so
+  symphony-harness inspect target/release/libmy_provider.so --format json | jq .verdict";
+
+/// Tell, without running any of its code, whether Symphony can safely load a provider library
+///
+/// Reads the ELF: architecture, the rustc that built it (`.comment`), the `symphony` crate
+/// version (registry paths, else the model field names), the ABI generation, the exports and
+/// the global allocator. Judges them against this harness's host (its own rustc and symphony
+/// 0.1.5): compatible, risky or incompatible.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
+pub struct InspectArgs {
+    /// Provider library (.so) [default: the bundled simulated provider]
+    #[arg(value_name = "LIB")]
+    lib: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
+    let path = args::library_path(args.lib.as_deref())?;
+    let file = LibraryFile::open(&path)?;
+    let inspection = Inspection::new(file.bytes(), file.sha256().to_string())?;
+    match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&inspection)?;
+            value["path"] = path.display().to_string().into();
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Human => print_human(&path.display().to_string(), &inspection),
+    }
+    Ok(verdict_exit_code(inspection.verdict.level))
+}
+
+/// The exit code of a verdict.
+pub fn verdict_exit_code(level: VerdictLevel) -> i32 {
+    match level {
+        VerdictLevel::Compatible => exit_code::SUCCESS,
+        VerdictLevel::Risky => exit_code::RISKY,
+        VerdictLevel::Incompatible | VerdictLevel::NotAProvider => exit_code::INCOMPATIBLE,
+    }
+}
+
+fn print_human(path: &str, inspection: &Inspection) {
+    let fp = &inspection.fingerprint;
+    field("library", path);
+    field("size", format!("{} bytes", inspection.size));
+    field("sha256", &inspection.sha256);
+    field(
+        "arch",
+        format!(
+            "{}{}",
+            fp.architecture,
+            if fp.shared_object {
+                " shared object"
+            } else {
+                " (not a shared object)"
+            }
+        ),
+    );
+    field(
+        "rustc",
+        if fp.rustc.is_empty() {
+            "unknown (no `.comment`)".to_string()
+        } else {
+            fp.rustc.join(", ")
+        },
+    );
+    field("symphony", fp.symphony.describe());
+    field("abi", fp.abi.describe());
+    field(
+        "exports",
+        format!(
+            "create_provider: {}{}",
+            if fp.create_provider { "yes" } else { "NO" },
+            if fp.shim_exports.is_empty() {
+                String::new()
+            } else {
+                format!("; symphony host shim: {}", fp.shim_exports.join(", "))
+            }
+        ),
+    );
+    field(
+        "allocator",
+        match fp.allocator {
+            Allocator::Default => "default (system malloc)",
+            Allocator::Custom => "custom #[global_allocator]",
+            Allocator::Unknown => "unknown",
+        },
+    );
+    field(
+        "host",
+        format!(
+            "rustc {}, symphony {}, {}",
+            inspection.host.rustc, inspection.host.symphony, inspection.host.architecture
+        ),
+    );
+    println!();
+    print_verdict(&inspection.verdict);
+}
+
+/// Prints the verdict line, its reasons and notes.
+pub fn print_verdict(verdict: &Verdict) {
+    let style = output::verdict_style(verdict.level);
+    anstream::println!(
+        "{LABEL}verdict:{LABEL:#} {style}{}{style:#}",
+        verdict.level.as_str()
+    );
+    for reason in &verdict.reasons {
+        println!("  - {reason}");
+    }
+    for note in &verdict.notes {
+        println!("  note: {note}");
+    }
+}

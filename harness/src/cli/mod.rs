@@ -1,0 +1,110 @@
+//! Command-line definitions and dispatch: flags in, library calls, output and exit codes out.
+//!
+//! One file per subcommand. This is the only place that prints (with `output`) and the only
+//! place that uses `anyhow`; library errors are mapped to exit codes in [`exit_code_for`].
+
+mod args;
+mod binding;
+mod hash;
+mod inspect;
+mod load;
+mod output;
+
+use clap::{Parser, Subcommand};
+use symphony_harness::exit_code;
+use symphony_harness::inspect::InspectError;
+use symphony_harness::load::LoadError;
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness inspect target/release/libmy_provider.so
+  symphony-harness load target/release/libmy_provider.so --config region=eu
+  symphony-harness binding target/release/libmy_provider.so --role my-role
+
+Without LIB, commands use the bundled simulated provider (libsymphony_sim_provider.so next to
+this executable, built by `cargo build`).";
+
+/// `examples` followed by the table of exit codes, for a command's `--help`.
+pub fn with_exit_status(examples: &str) -> String {
+    let mut text = format!("{examples}\n\nExit status:\n");
+    for (code, name, meaning) in exit_code::ALL {
+        text.push_str(&format!("  {code}  {name:<13} {meaning}\n"));
+    }
+    text
+}
+
+/// Test Eclipse Symphony Rust target providers without Symphony: load a provider library
+/// exactly as Symphony does, and learn before deploying whether it is safe.
+#[derive(Parser, Debug)]
+#[command(
+    name = "symphony-harness",
+    version,
+    propagate_version = true,
+    after_help = EXAMPLES,
+    after_long_help = with_exit_status(EXAMPLES),
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: args::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Inspect(inspect::InspectArgs),
+    Load(load::LoadArgs),
+    Hash(hash::HashArgs),
+    Binding(binding::BindingArgs),
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    cli.global.apply();
+    let result = match &cli.command {
+        Command::Inspect(args) => inspect::run(args),
+        Command::Load(args) => load::run(args),
+        Command::Hash(args) => hash::run(args),
+        Command::Binding(args) => binding::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            output::error(&err);
+            exit_code_for(&err)
+        }
+    }
+}
+
+/// Maps an error to its documented exit code.
+fn exit_code_for(err: &anyhow::Error) -> i32 {
+    if let Some(err) = err.downcast_ref::<LoadError>() {
+        return match err {
+            LoadError::Read { .. } | LoadError::ConfigHasNul => exit_code::ERROR,
+            LoadError::NotElf { .. }
+            | LoadError::NotAProvider { .. }
+            | LoadError::Incompatible { .. } => exit_code::INCOMPATIBLE,
+            LoadError::HashMismatch { .. }
+            | LoadError::Dlopen { .. }
+            | LoadError::MissingSymbol { .. }
+            | LoadError::ChangedWhileLoading { .. }
+            | LoadError::NullProvider { .. } => exit_code::LOAD_FAILED,
+        };
+    }
+    if err.downcast_ref::<InspectError>().is_some() {
+        return exit_code::INCOMPATIBLE;
+    }
+    exit_code::ERROR
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_help_lists_every_exit_code() {
+        let text = super::with_exit_status("");
+        for (code, name, _) in symphony_harness::exit_code::ALL {
+            assert!(text.contains(&format!("  {code}  {name}")), "{text}");
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Reading a library's facts from its ELF bytes.
+
+use memchr::memmem;
+use object::{Object, ObjectKind, ObjectSection, ObjectSymbol, ObjectSymbolTable};
+use serde::Serialize;
+
+use super::InspectError;
+
+/// The dynamic exports of the `symphony` crate's host shim. They leak into every provider
+/// built against the crate, so `dlsym("get")` never reaches the provider's own code.
+const SHIM_EXPORTS: [&str; 5] = [
+    "create_provider_instance",
+    "destroy_provider_instance",
+    "get_validation_rule",
+    "get",
+    "apply",
+];
+
+/// Which provider ABI a library implements.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Abi {
+    /// `symphony` 0.1.4 and later: `extern "C" fn create_provider(config_json)`, no `init`.
+    ConfigJson,
+    /// `symphony` 0.1.1–0.1.3: exports `init_provider`; the trait starts with `init`.
+    Legacy,
+    /// No `create_provider` export: not a provider.
+    None,
+}
+
+impl Abi {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Abi::ConfigJson => "symphony 0.1.4+ (create_provider(config_json))",
+            Abi::Legacy => "symphony 0.1.1-0.1.3 (exports init_provider)",
+            Abi::None => "none (no create_provider export)",
+        }
+    }
+}
+
+/// Which JSON model names the library's `symphony` crate was built with.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelGeneration {
+    /// `solutionversionName` / `solutionversion`: crate 0.1.5, Symphony >= 0.49.1.
+    SolutionVersion,
+    /// `solutionName` / `solution`: crate <= 0.1.4, Symphony <= 0.48.
+    Solution,
+    /// Neither name found.
+    Unknown,
+}
+
+impl ModelGeneration {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ModelGeneration::SolutionVersion => "0.1.5 models (solutionversionName)",
+            ModelGeneration::Solution => "0.1.4 models (solutionName)",
+            ModelGeneration::Unknown => "unknown",
+        }
+    }
+}
+
+/// The `symphony` crate the library was built against.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct SymphonyCrate {
+    /// Versions named by embedded registry paths (`…/symphony-0.1.5/src/lib.rs`); empty for a
+    /// path dependency or a build with remapped paths.
+    pub versions: Vec<String>,
+    /// The model generation, from the serde field names compiled in.
+    pub models: ModelGeneration,
+}
+
+impl SymphonyCrate {
+    /// The best single description: the registry version if there is exactly one, else the
+    /// model generation.
+    pub fn describe(&self) -> String {
+        match self.versions.as_slice() {
+            [one] => format!("{one} ({})", self.models.describe()),
+            [] => self.models.describe().to_string(),
+            many => format!("several: {} ({})", many.join(", "), self.models.describe()),
+        }
+    }
+}
+
+/// Which global allocator the library uses. Memory crosses the boundary in both directions, so
+/// host and provider must both use the system `malloc`.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Allocator {
+    /// Rust's default allocator (`__rdl_alloc`): the system `malloc`.
+    Default,
+    /// A `#[global_allocator]` (`__rg_alloc`).
+    Custom,
+    /// The symbol table is stripped (or holds no Rust allocator): cannot be told.
+    Unknown,
+}
+
+/// Everything `inspect` reads from a library, without running any of its code.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Machine architecture, e.g. `x86_64`.
+    pub architecture: String,
+    /// True for a shared object (`ET_DYN`), the only kind `dlopen` loads.
+    pub shared_object: bool,
+    /// rustc versions named in `.comment` (`1.95.0 (59807616e 2026-04-14)`), usually one.
+    pub rustc: Vec<String>,
+    /// The `symphony` crate it was built against.
+    pub symphony: SymphonyCrate,
+    /// The provider ABI.
+    pub abi: Abi,
+    /// Whether `create_provider` is a dynamic export.
+    pub create_provider: bool,
+    /// Which of the `symphony` host shim's functions are exported too.
+    pub shim_exports: Vec<String>,
+    /// The global allocator.
+    pub allocator: Allocator,
+    /// True when the full symbol table (`.symtab`) is absent.
+    pub stripped: bool,
+}
+
+impl Fingerprint {
+    /// Reads a library's fingerprint from its bytes. Fails only when the bytes are not ELF.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Fingerprint, InspectError> {
+        let file = object::File::parse(bytes).map_err(|err| InspectError::NotElf {
+            reason: err.to_string(),
+        })?;
+        if file.format() != object::BinaryFormat::Elf {
+            return Err(InspectError::NotElf {
+                reason: format!("it is a {:?} object", file.format()),
+            });
+        }
+
+        let exports: Vec<String> = file
+            .exports()
+            .map(|list| {
+                list.filter_map(Result::ok)
+                    .filter_map(|export| match export.name() {
+                        object::read::NameOrOrdinal::Name(name) => {
+                            Some(String::from_utf8_lossy(name).into_owned())
+                        }
+                        object::read::NameOrOrdinal::Ordinal(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let exported = |name: &str| exports.iter().any(|export| export == name);
+        let create_provider = exported("create_provider");
+        let abi = if exported("init_provider") {
+            Abi::Legacy
+        } else if create_provider {
+            Abi::ConfigJson
+        } else {
+            Abi::None
+        };
+
+        let symtab_names: Option<Vec<String>> = file.symbol_table().map(|table| {
+            table
+                .symbols()
+                .filter_map(|symbol| symbol.name().ok().map(str::to_string))
+                .collect()
+        });
+
+        Ok(Fingerprint {
+            architecture: format!("{:?}", file.architecture()).to_lowercase(),
+            shared_object: file.kind() == ObjectKind::Dynamic,
+            rustc: rustc_versions(&file),
+            symphony: symphony_crate(bytes),
+            abi,
+            create_provider,
+            shim_exports: SHIM_EXPORTS
+                .iter()
+                .filter(|name| exported(name))
+                .map(|name| name.to_string())
+                .collect(),
+            allocator: allocator(symtab_names.as_deref()),
+            stripped: symtab_names.is_none(),
+        })
+    }
+}
+
+/// The rustc versions in `.comment`: NUL-separated strings such as
+/// `rustc version 1.95.0 (59807616e 2026-04-14)`. The section survives `strip`.
+fn rustc_versions(file: &object::File<'_>) -> Vec<String> {
+    let Some(data) = file
+        .section_by_name(".comment")
+        .and_then(|section| section.data().ok())
+    else {
+        return Vec::new();
+    };
+    let mut versions: Vec<String> = data
+        .split(|&byte| byte == 0)
+        .filter_map(|entry| std::str::from_utf8(entry).ok())
+        .filter_map(|entry| entry.trim().strip_prefix("rustc version "))
+        .map(str::to_string)
+        .collect();
+    versions.sort();
+    versions.dedup();
+    versions
+}
+
+/// Finds `/symphony-<version>/` registry paths and the model field names.
+fn symphony_crate(bytes: &[u8]) -> SymphonyCrate {
+    let mut versions: Vec<String> = memmem::find_iter(bytes, b"/symphony-")
+        .filter_map(|start| {
+            let rest = &bytes[start + b"/symphony-".len()..];
+            let len = rest
+                .iter()
+                .take(32)
+                .position(|&byte| !(byte.is_ascii_digit() || byte == b'.'))?;
+            let (version, after) = rest.split_at(len);
+            let looks_like_semver =
+                version.first().is_some_and(u8::is_ascii_digit) && version.contains(&b'.');
+            (looks_like_semver && after.first() == Some(&b'/'))
+                .then(|| String::from_utf8_lossy(version).into_owned())
+        })
+        .collect();
+    versions.sort();
+    versions.dedup();
+
+    // `solutionversionName` does not contain `solutionName`, so the two tests are independent.
+    let models = if memmem::find(bytes, b"solutionversionName").is_some() {
+        ModelGeneration::SolutionVersion
+    } else if memmem::find(bytes, b"solutionName").is_some() {
+        ModelGeneration::Solution
+    } else {
+        ModelGeneration::Unknown
+    };
+    SymphonyCrate { versions, models }
+}
+
+/// Tells the allocator from the full symbol table. Mangled names in new rustc look like
+/// `_RNvCs…_7___rustc12___rdl_alloc`, so match by substring.
+fn allocator(symtab: Option<&[String]>) -> Allocator {
+    let Some(names) = symtab else {
+        return Allocator::Unknown;
+    };
+    let has = |needle: &str| names.iter().any(|name| name.contains(needle));
+    if has("__rg_alloc") {
+        Allocator::Custom
+    } else if has("__rdl_alloc") {
+        Allocator::Default
+    } else {
+        Allocator::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_not_elf() {
+        let err = Fingerprint::from_bytes(b"#!/bin/sh\necho hi\n").unwrap_err();
+        assert!(matches!(err, InspectError::NotElf { .. }));
+    }
+
+    #[test]
+    fn registry_path_versions_are_found_and_deduplicated() {
+        let bytes = b"x/root/.cargo/registry/src/i/symphony-0.1.5/src/lib.rs\0\
+                      y/symphony-0.1.5/src/models.rs\0solutionversionName";
+        let found = symphony_crate(bytes);
+        assert_eq!(found.versions, vec!["0.1.5".to_string()]);
+        assert_eq!(found.models, ModelGeneration::SolutionVersion);
+    }
+
+    #[test]
+    fn crate_names_that_merely_start_with_symphony_are_not_versions() {
+        let found = symphony_crate(b"/symphony-sim-provider/src/lib.rs /symphony-1/x solutionName");
+        assert!(found.versions.is_empty());
+        assert_eq!(found.models, ModelGeneration::Solution);
+    }
+
+    #[test]
+    fn allocator_from_symbols() {
+        let default = vec!["_RNvCs1_7___rustc12___rdl_alloc".to_string()];
+        let custom = vec!["__rg_alloc".to_string(), "__rdl_alloc".to_string()];
+        assert_eq!(allocator(Some(&default)), Allocator::Default);
+        assert_eq!(allocator(Some(&custom)), Allocator::Custom);
+        assert_eq!(allocator(None), Allocator::Unknown);
+        assert_eq!(allocator(Some(&[])), Allocator::Unknown);
+    }
+}

@@ -1,0 +1,73 @@
+//! The provider inspector: what a library is, read from its bytes without running any of it.
+//!
+//! Owns reading the ELF ([`Fingerprint::from_bytes`]: architecture, the rustc in `.comment`,
+//! the `symphony` crate version, the ABI generation, exports, the global allocator) and judging
+//! it against the host this harness stands in for ([`Verdict`]: compatible, risky,
+//! incompatible, or not a provider). Does not open files (callers pass bytes, so the loader
+//! inspects the very bytes it hashed and loads) and does not print.
+//!
+//! Why this matters: a Rust provider crosses the `.so` boundary with Rust trait objects and
+//! structs, which work only when host and provider agree on rustc, `symphony` layouts and the
+//! allocator (`shared/symphony/abi.md`).
+
+mod fingerprint;
+mod verdict;
+
+pub use fingerprint::{Abi, Allocator, Fingerprint, ModelGeneration, SymphonyCrate};
+pub use verdict::{Host, Verdict, VerdictLevel};
+
+/// Why a file could not be fingerprinted.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    /// The bytes are not an ELF object at all.
+    #[error("not an ELF shared library ({reason})")]
+    NotElf {
+        /// What the ELF parser said.
+        reason: String,
+    },
+}
+
+impl InspectError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            InspectError::NotElf { .. } => Some(
+                "a provider is the `.so` that `cargo build` writes for a `cdylib` crate, \
+                 e.g. `target/release/libmy_provider.so`"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+/// A full inspection: the fingerprint, the host it was judged against, and the verdict.
+#[derive(serde::Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    /// What the bytes say.
+    pub fingerprint: Fingerprint,
+    /// The host judged against.
+    pub host: Host,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl Inspection {
+    /// Inspects `bytes` (whose SHA-256 the caller computed while reading them) against this
+    /// harness's host.
+    pub fn new(bytes: &[u8], sha256: String) -> Result<Inspection, InspectError> {
+        let fingerprint = Fingerprint::from_bytes(bytes)?;
+        let host = Host::current();
+        let verdict = Verdict::judge(&fingerprint, &host);
+        Ok(Inspection {
+            size: bytes.len() as u64,
+            sha256,
+            fingerprint,
+            host,
+            verdict,
+        })
+    }
+}

@@ -1,0 +1,302 @@
+//! Judging a fingerprint against the host that will load the library.
+
+use serde::Serialize;
+
+use super::{Abi, Allocator, Fingerprint, ModelGeneration};
+
+/// The `symphony` crate version this harness's host code is built with.
+pub const HOST_SYMPHONY_VERSION: &str = "0.1.5";
+
+/// The host a library is judged against: this harness, which loads providers exactly as a
+/// Symphony built with the same rustc and `symphony` crate would.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// `1.95.0 (59807616e 2026-04-14)`: the rustc that compiled this harness.
+    pub rustc: String,
+    /// The `symphony` crate of the host side.
+    pub symphony: String,
+    /// The machine architecture, in the fingerprint's spelling.
+    pub architecture: String,
+}
+
+impl Host {
+    /// This harness: the rustc recorded when it was built, `symphony` 0.1.5, this machine.
+    pub fn current() -> Host {
+        Host {
+            rustc: env!("HARNESS_RUSTC_VERSION").to_string(),
+            symphony: HOST_SYMPHONY_VERSION.to_string(),
+            architecture: std::env::consts::ARCH.to_string(),
+        }
+    }
+}
+
+/// How safe it is to load a library.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictLevel {
+    /// Nothing known stands in the way.
+    Compatible,
+    /// It may work, or may corrupt memory: see the reasons.
+    Risky,
+    /// Loading it would crash or misbehave.
+    Incompatible,
+    /// It is not a Symphony provider library.
+    NotAProvider,
+}
+
+impl VerdictLevel {
+    /// The stable short name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictLevel::Compatible => "compatible",
+            VerdictLevel::Risky => "risky",
+            VerdictLevel::Incompatible => "incompatible",
+            VerdictLevel::NotAProvider => "not-a-provider",
+        }
+    }
+}
+
+/// The inspector's conclusion, with every reason that led to it.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The overall level: the worst any reason reached.
+    pub level: VerdictLevel,
+    /// Why it is not compatible, worst first.
+    pub reasons: Vec<String>,
+    /// Facts worth knowing that do not change the level.
+    pub notes: Vec<String>,
+}
+
+impl Verdict {
+    /// Judges `fingerprint` against `host`.
+    pub fn judge(fingerprint: &Fingerprint, host: &Host) -> Verdict {
+        let mut findings: Vec<(VerdictLevel, String)> = Vec::new();
+        let mut notes = Vec::new();
+        let mut find = |level, text: String| findings.push((level, text));
+
+        if !fingerprint.shared_object {
+            find(
+                VerdictLevel::NotAProvider,
+                "not a shared object: `dlopen` loads only `.so` files (crate-type `cdylib`)".into(),
+            );
+        }
+        if !fingerprint.create_provider {
+            let what = if fingerprint.shim_exports.is_empty() {
+                "exports no `create_provider`".to_string()
+            } else {
+                "exports no `create_provider`, only the `symphony` host shim (this looks like \
+                 Symphony's own library, not a provider)"
+                    .to_string()
+            };
+            find(VerdictLevel::NotAProvider, what);
+        }
+        if fingerprint.architecture != host.architecture {
+            find(
+                VerdictLevel::Incompatible,
+                format!(
+                    "built for `{}`, the host is `{}`",
+                    fingerprint.architecture, host.architecture
+                ),
+            );
+        }
+        if fingerprint.abi == Abi::Legacy {
+            find(
+                VerdictLevel::Incompatible,
+                format!(
+                    "old provider ABI of symphony 0.1.1-0.1.3 (exports `init_provider`): a \
+                     {} host calls `get_validation_rule` through the `init` slot and crashes \
+                     (SIGSEGV); rebuild against symphony {}",
+                    host.symphony, host.symphony
+                ),
+            );
+        }
+
+        match fingerprint.rustc.as_slice() {
+            [] => find(
+                VerdictLevel::Risky,
+                "no rustc version in `.comment`: cannot tell which compiler built it".into(),
+            ),
+            [one] if *one == host.rustc => {}
+            [one] => find(
+                VerdictLevel::Risky,
+                format!(
+                    "built by rustc {one}, the host by rustc {}: trait objects and structs cross \
+                     the boundary without a stable ABI; rebuild with the host's rustc",
+                    host.rustc
+                ),
+            ),
+            many => find(
+                VerdictLevel::Risky,
+                format!(
+                    "`.comment` names several rustc versions ({}); the host is {}",
+                    many.join(", "),
+                    host.rustc
+                ),
+            ),
+        }
+
+        let symphony = &fingerprint.symphony;
+        let known = ["0.1.4", "0.1.5"];
+        if symphony.versions.is_empty() && symphony.models == ModelGeneration::Unknown {
+            if fingerprint.create_provider {
+                find(
+                    VerdictLevel::Risky,
+                    "no sign of the `symphony` crate (no registry path, no model names): the \
+                     `ProviderWrapper` it returns may not have the host's layout"
+                        .into(),
+                );
+            }
+        } else if let Some(other) = symphony
+            .versions
+            .iter()
+            .find(|version| !known.contains(&version.as_str()))
+        {
+            if fingerprint.abi != Abi::Legacy {
+                find(
+                    VerdictLevel::Risky,
+                    format!(
+                        "built against symphony {other}; the host is {} and only 0.1.4 and \
+                         0.1.5 are known to match it",
+                        host.symphony
+                    ),
+                );
+            }
+        }
+        if symphony.models == ModelGeneration::Solution && fingerprint.abi == Abi::ConfigJson {
+            notes.push(
+                "built against the 0.1.4 models (`solutionName`): loads with a 0.1.5 host, whose \
+                 models have the same layout; the provider reads `solution_name`"
+                    .to_string(),
+            );
+        }
+
+        match fingerprint.allocator {
+            Allocator::Custom => find(
+                VerdictLevel::Risky,
+                "custom `#[global_allocator]`: memory allocated in the provider is freed by the \
+                 host with the system `malloc`, and vice versa"
+                    .into(),
+            ),
+            Allocator::Unknown if fingerprint.stripped => notes.push(
+                "the symbol table is stripped: the global allocator cannot be told".to_string(),
+            ),
+            Allocator::Unknown => notes
+                .push("no Rust allocator symbols: the global allocator cannot be told".to_string()),
+            Allocator::Default => {}
+        }
+
+        findings.sort_by(|a, b| b.0.cmp(&a.0));
+        Verdict {
+            level: findings
+                .first()
+                .map_or(VerdictLevel::Compatible, |(level, _)| *level),
+            reasons: findings.into_iter().map(|(_, text)| text).collect(),
+            notes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::SymphonyCrate;
+
+    fn host() -> Host {
+        Host {
+            rustc: "1.95.0 (59807616e 2026-04-14)".into(),
+            symphony: "0.1.5".into(),
+            architecture: "x86_64".into(),
+        }
+    }
+
+    fn good() -> Fingerprint {
+        Fingerprint {
+            architecture: "x86_64".into(),
+            shared_object: true,
+            rustc: vec!["1.95.0 (59807616e 2026-04-14)".into()],
+            symphony: SymphonyCrate {
+                versions: vec!["0.1.5".into()],
+                models: ModelGeneration::SolutionVersion,
+            },
+            abi: Abi::ConfigJson,
+            create_provider: true,
+            shim_exports: vec!["get".into()],
+            allocator: Allocator::Default,
+            stripped: false,
+        }
+    }
+
+    #[test]
+    fn matching_library_is_compatible() {
+        let verdict = Verdict::judge(&good(), &host());
+        assert_eq!(verdict.level, VerdictLevel::Compatible, "{verdict:?}");
+        assert!(verdict.reasons.is_empty());
+    }
+
+    #[test]
+    fn other_rustc_is_risky_and_names_both_versions() {
+        let mut lib = good();
+        lib.rustc = vec!["1.80.0 (051478957 2024-07-21)".into()];
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Risky);
+        assert!(verdict.reasons[0].contains("1.80.0"));
+        assert!(verdict.reasons[0].contains("1.95.0"));
+    }
+
+    #[test]
+    fn legacy_abi_is_incompatible_even_when_rustc_also_differs() {
+        let mut lib = good();
+        lib.abi = Abi::Legacy;
+        lib.rustc = vec![];
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Incompatible);
+        assert!(verdict.reasons[0].contains("init_provider"));
+        assert_eq!(verdict.reasons.len(), 2, "{verdict:?}");
+    }
+
+    #[test]
+    fn missing_create_provider_is_not_a_provider() {
+        let mut lib = good();
+        lib.create_provider = false;
+        lib.abi = Abi::None;
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::NotAProvider);
+        assert!(verdict.reasons[0].contains("Symphony's own library"));
+    }
+
+    #[test]
+    fn custom_allocator_is_risky_stripped_is_only_a_note() {
+        let mut custom = good();
+        custom.allocator = Allocator::Custom;
+        assert_eq!(Verdict::judge(&custom, &host()).level, VerdictLevel::Risky);
+
+        let mut stripped = good();
+        stripped.allocator = Allocator::Unknown;
+        stripped.stripped = true;
+        let verdict = Verdict::judge(&stripped, &host());
+        assert_eq!(verdict.level, VerdictLevel::Compatible);
+        assert!(verdict.notes[0].contains("stripped"));
+    }
+
+    #[test]
+    fn other_architecture_is_incompatible() {
+        let mut lib = good();
+        lib.architecture = "aarch64".into();
+        assert_eq!(
+            Verdict::judge(&lib, &host()).level,
+            VerdictLevel::Incompatible
+        );
+    }
+
+    #[test]
+    fn symphony_014_models_are_compatible_with_a_note() {
+        let mut lib = good();
+        lib.symphony = SymphonyCrate {
+            versions: vec!["0.1.4".into()],
+            models: ModelGeneration::Solution,
+        };
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Compatible);
+        assert!(verdict.notes[0].contains("0.1.4 models"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Everything that can stop a library from loading, each with a hint.
+
+use std::path::PathBuf;
+
+use crate::inspect::InspectError;
+
+/// Why a library could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be opened or read.
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        /// The library path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not an ELF library.
+    #[error("`{}` is not a provider library", path.display())]
+    NotElf {
+        /// The library path.
+        path: PathBuf,
+        /// Why the ELF parser refused it.
+        #[source]
+        source: InspectError,
+    },
+    /// The SHA-256 differs from the expected `libHash`.
+    #[error("hash mismatch for `{}`\n  expected: {expected}\n  found:    {found}", path.display())]
+    HashMismatch {
+        /// The library path.
+        path: PathBuf,
+        /// The expected hash, as given.
+        expected: String,
+        /// The SHA-256 of the file, lowercase hex.
+        found: String,
+    },
+    /// The library does not export `create_provider` (or is not a shared object).
+    #[error("`{}` is not a Symphony provider: {}", path.display(), reasons.join("; "))]
+    NotAProvider {
+        /// The library path.
+        path: PathBuf,
+        /// What the inspector found.
+        reasons: Vec<String>,
+    },
+    /// The inspector judged the library incompatible with this host.
+    #[error("`{}` is incompatible with this host: {}", path.display(), reasons.join("; "))]
+    Incompatible {
+        /// The library path.
+        path: PathBuf,
+        /// What the inspector found.
+        reasons: Vec<String>,
+    },
+    /// `dlopen` refused the library.
+    #[error("`dlopen` failed for `{}`: {message}", path.display())]
+    Dlopen {
+        /// The library path.
+        path: PathBuf,
+        /// What the dynamic loader said.
+        message: String,
+    },
+    /// `dlsym("create_provider")` failed.
+    #[error("`{}` has no `create_provider` symbol: {message}", path.display())]
+    MissingSymbol {
+        /// The library path.
+        path: PathBuf,
+        /// What the dynamic loader said.
+        message: String,
+    },
+    /// The file changed on disk between hashing and loading.
+    #[error("`{}` changed on disk while it was being loaded", path.display())]
+    ChangedWhileLoading {
+        /// The library path.
+        path: PathBuf,
+    },
+    /// The binding config holds a NUL byte, which a C string cannot carry.
+    #[error("the binding config holds a NUL byte and cannot be passed to `create_provider`")]
+    ConfigHasNul,
+    /// `create_provider` returned NULL.
+    #[error("`create_provider` of `{}` returned NULL (Symphony reports this as InitFailed)", path.display())]
+    NullProvider {
+        /// The library path.
+        path: PathBuf,
+        /// The `config_json` it was given.
+        config_json: String,
+    },
+}
+
+impl LoadError {
+    /// What the user can do about it, on a line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            LoadError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Some(
+                    "build the provider first (`cargo build --release` in its crate); the \
+                     library is `target/release/lib<crate_name>.so`"
+                        .into(),
+                )
+            }
+            LoadError::Read { .. } => None,
+            LoadError::NotElf { source, .. } => source.hint(),
+            LoadError::HashMismatch {
+                path,
+                expected,
+                found,
+            } => {
+                let case = if expected.to_lowercase() == *found {
+                    "Symphony compares hashes case-sensitively: write the hash in lowercase; "
+                } else {
+                    "the library was rebuilt; "
+                };
+                Some(format!(
+                    "{case}print a fresh binding with\n      \
+                     `symphony-harness binding {} --role <ROLE>`",
+                    path.display()
+                ))
+            }
+            LoadError::NotAProvider { .. } => Some(
+                "a provider exports `#[no_mangle] pub extern \"C\" fn create_provider(config_json: \
+                 *const c_char) -> *mut ProviderWrapper`; see `symphony-harness inspect`"
+                    .into(),
+            ),
+            LoadError::Incompatible { .. } => Some(
+                "rebuild it against `symphony = \"0.1.5\"` with this rustc; `--force` loads it \
+                 anyway (it may crash)"
+                    .into(),
+            ),
+            LoadError::Dlopen { .. } => Some(
+                "check `ldd` on the library for missing dependencies, and that it was built for \
+                 this machine"
+                    .into(),
+            ),
+            LoadError::MissingSymbol { .. } => None,
+            LoadError::ChangedWhileLoading { .. } => Some(
+                "something rewrote the library in place (a build still running?); try again \
+                 once it is finished"
+                    .into(),
+            ),
+            LoadError::ConfigHasNul => Some("remove the NUL byte from the `--config` values".into()),
+            LoadError::NullProvider { config_json, .. } => Some(format!(
+                "the provider refused its configuration or could not reach its backend; read its \
+                 stderr above. config_json sent: {config_json}"
+            )),
+        }
+    }
+}

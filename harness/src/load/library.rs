@@ -1,0 +1,186 @@
+//! `dlopen` of the hashed file descriptor, and `create_provider`.
+
+use std::ffi::{c_char, CString};
+use std::fs::File;
+use std::mem::ManuallyDrop;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use libloading::os::unix::{Library, RTLD_LAZY, RTLD_LOCAL};
+use symphony::ProviderWrapper;
+
+use super::file::{HashCheck, LibraryFile};
+use super::{ExpectedHash, InProcessProvider, LoadError};
+use crate::inspect::{Fingerprint, Host, Verdict, VerdictLevel};
+use crate::model::BindingConfig;
+
+/// The signature of a 0.1.4+ provider's entry point (`symphony` 0.1.4/0.1.5 host,
+/// `create_provider_instance`).
+type CreateProviderFn = unsafe extern "C" fn(config_json: *const c_char) -> *mut ProviderWrapper;
+
+/// A library loaded into this process. Never unloaded.
+pub struct LoadedLibrary {
+    path: PathBuf,
+    sha256: String,
+    hash_check: HashCheck,
+    fingerprint: Fingerprint,
+    verdict: Verdict,
+    /// The open file the image was loaded from. Kept open for as long as the process lives:
+    /// glibc matches already loaded objects by name first, so the `/proc/self/fd/N` name must
+    /// never name another file while this image is loaded, which is forever.
+    _file: File,
+    /// Never closed: providers and their vtables point into the image, and Symphony never
+    /// unloads a library either.
+    _library: ManuallyDrop<Library>,
+    create_provider: CreateProviderFn,
+}
+
+impl std::fmt::Debug for LoadedLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedLibrary")
+            .field("path", &self.path)
+            .field("sha256", &self.sha256)
+            .field("verdict", &self.verdict.level)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How to load a library.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The binding's `libHash`.
+    pub expected_hash: ExpectedHash,
+    /// Load even when the inspector says incompatible.
+    pub force: bool,
+}
+
+impl LibraryFile {
+    /// Loads this open file as Symphony would, in order: hash check, inspection (refusing a
+    /// file that is not a provider, and an incompatible one unless `force`), then `dlopen` of
+    /// the same open file, then `dlsym("create_provider")`.
+    ///
+    /// Loading runs the library's initialisers in this process.
+    pub fn load(self, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
+        let hash_check = self.verify(&options.expected_hash)?;
+        let fingerprint = self.fingerprint().map_err(|source| LoadError::NotElf {
+            path: self.path.clone(),
+            source,
+        })?;
+        let verdict = Verdict::judge(&fingerprint, &Host::current());
+        match verdict.level {
+            VerdictLevel::NotAProvider => {
+                return Err(LoadError::NotAProvider {
+                    path: self.path.clone(),
+                    reasons: verdict.reasons,
+                })
+            }
+            VerdictLevel::Incompatible if !options.force => {
+                return Err(LoadError::Incompatible {
+                    path: self.path.clone(),
+                    reasons: verdict.reasons,
+                })
+            }
+            _ => {}
+        }
+
+        let fd_path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+        // SAFETY: `dlopen` maps the library and runs its ELF initialisers in this process.
+        // That is the point of loading a provider, and the caller asked for it; the file was
+        // checked above to be a shared object for this architecture that exports
+        // `create_provider`. `fd_path` names the descriptor that `self` keeps open, so the
+        // bytes mapped are the bytes that were hashed and inspected.
+        let library =
+            unsafe { Library::open(Some(&fd_path), RTLD_LAZY | RTLD_LOCAL) }.map_err(|err| {
+                LoadError::Dlopen {
+                    path: self.path.clone(),
+                    message: err.to_string(),
+                }
+            })?;
+        self.ensure_unchanged()?;
+
+        // SAFETY: the symbol is declared with the signature of the 0.1.4+ provider ABI, which
+        // the inspector confirmed (no `init_provider` export), unless the caller forced an
+        // incompatible library, in which case calling it is what the caller accepted. The
+        // function pointer is copied out; it stays valid because the library is never closed.
+        let create_provider: CreateProviderFn = unsafe {
+            library
+                .get::<CreateProviderFn>(b"create_provider\0")
+                .map(|symbol| *symbol)
+        }
+        .map_err(|err| LoadError::MissingSymbol {
+            path: self.path.clone(),
+            message: err.to_string(),
+        })?;
+
+        let sha256 = self.sha256().to_string();
+        Ok(Arc::new(LoadedLibrary {
+            path: self.path,
+            sha256,
+            hash_check,
+            fingerprint,
+            verdict,
+            _file: self.file,
+            _library: ManuallyDrop::new(library),
+            create_provider,
+        }))
+    }
+}
+
+impl LoadedLibrary {
+    /// Opens, checks and loads `path` in one go.
+    pub fn open(path: &Path, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
+        LibraryFile::open(path)?.load(options)
+    }
+
+    /// The path it was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The SHA-256 of the bytes loaded.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Whether the hash was checked or skipped (`any`).
+    pub fn hash_check(&self) -> HashCheck {
+        self.hash_check
+    }
+
+    /// What the inspector read from the bytes loaded.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// The inspector's verdict on them.
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// Calls `create_provider` with `config` marshalled as Symphony does, and takes the
+    /// provider out of the returned `ProviderWrapper`.
+    pub fn create_provider(
+        self: &Arc<Self>,
+        config: &BindingConfig,
+    ) -> Result<InProcessProvider, LoadError> {
+        let config_json = config.to_json();
+        let c_config = CString::new(config_json.clone()).map_err(|_| LoadError::ConfigHasNul)?;
+        // SAFETY: `create_provider` has the 0.1.4+ signature (see `load`). `c_config` is a
+        // valid NUL-terminated string that outlives the call, and, as in Symphony, the
+        // provider must copy it rather than keep the pointer.
+        let wrapper = unsafe { (self.create_provider)(c_config.as_ptr()) };
+        if wrapper.is_null() {
+            return Err(LoadError::NullProvider {
+                path: self.path.clone(),
+                config_json,
+            });
+        }
+        // SAFETY: a non-NULL result is a `Box<ProviderWrapper>` leaked by the provider with
+        // `Box::into_raw`, as the `symphony` ABI requires; we take ownership exactly once.
+        // Both sides must use the system allocator and the same `ProviderWrapper` layout,
+        // which is what the inspector's verdict is about.
+        let wrapper = unsafe { Box::from_raw(wrapper) };
+        Ok(InProcessProvider::new(Arc::clone(self), wrapper.inner))
+    }
+}
