@@ -14,11 +14,18 @@ pub const SIM_LIBRARY: &str = "libsymphony_sim_provider.so";
 #[derive(Args, Debug)]
 pub struct GlobalArgs {
     /// More log output on stderr: -v info, -vv debug, -vvv trace (or set RUST_LOG)
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     verbose: u8,
 
     /// When to color output
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, env = "SYMPHONY_HARNESS_COLOR")]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ColorWhen::Auto,
+        global = true,
+        env = "SYMPHONY_HARNESS_COLOR",
+        help_heading = "Global options"
+    )]
     color: ColorWhen,
 }
 
@@ -101,7 +108,11 @@ pub fn library_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
 pub struct ConfigArgs {
     /// Extra binding config key passed to `create_provider`: `key=value`, or `@file.json` with
     /// a flat JSON object of strings (repeatable; later values win)
-    #[arg(long = "config", value_name = "KEY=VALUE|@FILE")]
+    #[arg(
+        long = "config",
+        value_name = "KEY=VALUE|@FILE",
+        help_heading = "Provider"
+    )]
     pub entries: Vec<String>,
 }
 

@@ -32,22 +32,22 @@ pub struct BindingArgs {
     lib: Option<PathBuf>,
 
     /// Binding role: the component type this provider handles
-    #[arg(long)]
+    #[arg(long, help_heading = "Binding")]
     role: String,
 
     /// `libFile`: where Symphony will find the library [default: /extensions/<file name>]
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Binding")]
     lib_file: Option<String>,
 
     /// Binding `name` [default: derived from the file name, e.g. `my-provider-lib`]
-    #[arg(long)]
+    #[arg(long, help_heading = "Binding")]
     name: Option<String>,
 
     #[command(flatten)]
     config: ConfigArgs,
 
     /// Print the binding even for a library that is incompatible or not a provider
-    #[arg(long)]
+    #[arg(long, help_heading = "Binding")]
     force: bool,
 }
 

@@ -29,7 +29,7 @@ pub struct InspectArgs {
     lib: Option<PathBuf>,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
 }
 
@@ -43,7 +43,13 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
             value["path"] = path.display().to_string().into();
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
-        Format::Human => print_human(&path.display().to_string(), &inspection),
+        Format::Human => {
+            field("library", path.display());
+            field("sha256", &inspection.sha256);
+            print_fingerprint(&inspection);
+            println!();
+            print_verdict(&inspection.verdict);
+        }
     }
     Ok(verdict_exit_code(inspection.verdict.level))
 }
@@ -57,11 +63,10 @@ pub fn verdict_exit_code(level: VerdictLevel) -> i32 {
     }
 }
 
-fn print_human(path: &str, inspection: &Inspection) {
+/// Prints what the inspector read (everything but the path and the verdict).
+pub fn print_fingerprint(inspection: &Inspection) {
     let fp = &inspection.fingerprint;
-    field("library", path);
     field("size", format!("{} bytes", inspection.size));
-    field("sha256", &inspection.sha256);
     field(
         "arch",
         format!(
@@ -111,8 +116,6 @@ fn print_human(path: &str, inspection: &Inspection) {
             inspection.host.rustc, inspection.host.symphony, inspection.host.architecture
         ),
     );
-    println!();
-    print_verdict(&inspection.verdict);
 }
 
 /// Prints the verdict line, its reasons and notes.

@@ -6,12 +6,12 @@ use clap::Args;
 use serde_json::json;
 use symphony_harness::engine::{rule, Provider};
 use symphony_harness::exit_code;
-use symphony_harness::inspect::VerdictLevel;
+use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::{ExpectedHash, HashCheck, LibraryFile, LoadOptions};
 use symphony_harness::model::BindingConfig;
 
 use super::args::{self, ConfigArgs, Format};
-use super::inspect::{print_verdict, verdict_exit_code};
+use super::inspect::{print_fingerprint, print_verdict, verdict_exit_code};
 use super::output::{self, field, LABEL};
 
 const EXAMPLES: &str = "\
@@ -37,22 +37,22 @@ pub struct LoadArgs {
 
     /// Expected SHA-256, as in the binding's `libHash`, or `any` to skip the check
     /// [default: the file's own hash, printed]
-    #[arg(long, value_name = "SHA256|any")]
+    #[arg(long, value_name = "SHA256|any", help_heading = "Provider")]
     hash: Option<String>,
 
     /// Binding `name` [default: derived from the file name]
-    #[arg(long)]
+    #[arg(long, help_heading = "Provider")]
     name: Option<String>,
 
     #[command(flatten)]
     config: ConfigArgs,
 
     /// Load even a library the inspector judges incompatible (it may crash the harness)
-    #[arg(long)]
+    #[arg(long, help_heading = "Provider")]
     force: bool,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
 }
 
@@ -75,6 +75,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
     args.config.extend(&mut config)?;
 
     let sha256 = file.sha256().to_string();
+    let file_size = file.bytes().len() as u64;
     let library = file.load(&LoadOptions {
         expected_hash: expected,
         force: args.force,
@@ -86,6 +87,13 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
         );
     }
     let verdict = library.verdict().clone();
+    let inspection = Inspection {
+        size: file_size,
+        sha256: sha256.clone(),
+        fingerprint: library.fingerprint().clone(),
+        host: symphony_harness::inspect::Host::current(),
+        verdict: verdict.clone(),
+    };
     if verdict.level == VerdictLevel::Incompatible {
         output::warning("loading an incompatible library because of `--force`");
     }
@@ -101,7 +109,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
                 HashCheck::Matched => "matched",
                 HashCheck::Skipped => "skipped",
             },
-            "verdict": verdict,
+            "inspection": inspection,
             "configJson": config.to_json(),
             "validationRule": rule.as_ref().ok(),
             "symphonyReads": rule.as_ref().ok().map(rule::explain),
@@ -118,7 +126,9 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
                 (Some(_), HashCheck::Skipped) => format!("{sha256} (not checked: any)"),
             },
         );
+        print_fingerprint(&inspection);
         field("config", config.to_json());
+        println!();
         print_verdict(&verdict);
         println!();
         match &rule {

@@ -77,9 +77,9 @@ impl SymphonyCrate {
     /// model generation.
     pub fn describe(&self) -> String {
         match self.versions.as_slice() {
-            [one] => format!("{one} ({})", self.models.describe()),
+            [one] => format!("{one}; {}", self.models.describe()),
             [] => self.models.describe().to_string(),
-            many => format!("several: {} ({})", many.join(", "), self.models.describe()),
+            many => format!("several: {}; {}", many.join(", "), self.models.describe()),
         }
     }
 }
@@ -231,7 +231,9 @@ fn symphony_crate(bytes: &[u8]) -> SymphonyCrate {
 }
 
 /// Tells the allocator from the full symbol table. Mangled names in new rustc look like
-/// `_RNvCs…_7___rustc12___rdl_alloc`, so match by substring.
+/// `_RNvCs…_7___rustc11___rdl_alloc`, so match by substring. The default allocator's shim is
+/// `__rdl_alloc`; a `#[global_allocator]` replaces it (named `__rg_alloc` by older rustc, with
+/// no name of its own behind `__rust_alloc` by newer ones).
 fn allocator(symtab: Option<&[String]>) -> Allocator {
     let Some(names) = symtab else {
         return Allocator::Unknown;
@@ -241,6 +243,8 @@ fn allocator(symtab: Option<&[String]>) -> Allocator {
         Allocator::Custom
     } else if has("__rdl_alloc") {
         Allocator::Default
+    } else if has("__rust_alloc") {
+        Allocator::Custom
     } else {
         Allocator::Unknown
     }
@@ -275,9 +279,11 @@ mod tests {
     #[test]
     fn allocator_from_symbols() {
         let default = vec!["_RNvCs1_7___rustc12___rdl_alloc".to_string()];
-        let custom = vec!["__rg_alloc".to_string(), "__rdl_alloc".to_string()];
+        let custom_old = vec!["__rg_alloc".to_string(), "__rdl_alloc".to_string()];
+        let custom_new = vec!["_RNvCs1_7___rustc12___rust_alloc".to_string()];
         assert_eq!(allocator(Some(&default)), Allocator::Default);
-        assert_eq!(allocator(Some(&custom)), Allocator::Custom);
+        assert_eq!(allocator(Some(&custom_old)), Allocator::Custom);
+        assert_eq!(allocator(Some(&custom_new)), Allocator::Custom);
         assert_eq!(allocator(None), Allocator::Unknown);
         assert_eq!(allocator(Some(&[])), Allocator::Unknown);
     }

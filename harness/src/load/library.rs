@@ -26,10 +26,11 @@ pub struct LoadedLibrary {
     hash_check: HashCheck,
     fingerprint: Fingerprint,
     verdict: Verdict,
-    /// The open file the image was loaded from. Kept open for as long as the process lives:
-    /// glibc matches already loaded objects by name first, so the `/proc/self/fd/N` name must
-    /// never name another file while this image is loaded, which is forever.
-    _file: File,
+    /// The open file the image was loaded from. Never closed, even when this value is
+    /// dropped: glibc matches already loaded objects by name first, and the image stays loaded
+    /// for the life of the process, so its `/proc/self/fd/N` name must never be reused for
+    /// another file.
+    _file: ManuallyDrop<File>,
     /// Never closed: providers and their vtables point into the image, and Symphony never
     /// unloads a library either.
     _library: ManuallyDrop<Library>,
@@ -120,7 +121,7 @@ impl LibraryFile {
             hash_check,
             fingerprint,
             verdict,
-            _file: self.file,
+            _file: ManuallyDrop::new(self.file),
             _library: ManuallyDrop::new(library),
             create_provider,
         }))

@@ -1,1 +1,14 @@
+//! Integration tests: one binary, a module per command. Every test loads real `.so` files
+//! built from this workspace (the simulated provider and the bad providers under
+//! `tests/fixtures/`) through the same loader users get.
 
+mod support;
+
+// `symphony-harness hash`: equal to sha256sum.
+mod hash;
+// `symphony-harness inspect`: fingerprints and verdicts of real libraries.
+mod inspect;
+// The loader: hash check, fd-based dlopen, create_provider, config JSON.
+mod load;
+// `symphony-harness load` and `binding` from the command line: output and exit codes.
+mod cli;

@@ -1,0 +1,224 @@
+use crate::support::{harness, lib, path_str, Lib};
+use symphony_harness::load::LibraryFile;
+
+fn sha(which: Lib) -> String {
+    LibraryFile::open(&lib(which)).unwrap().sha256().to_string()
+}
+
+#[test]
+fn load_with_any_hash_warns_like_symphony() {
+    let run = harness(&["load", path_str(&lib(Lib::Sim)), "--hash", "any"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: hash check skipped"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("\"changeDetection\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("what Symphony makes of it"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn load_with_matching_hash_does_not_warn() {
+    let run = harness(&["load", path_str(&lib(Lib::Sim)), "--hash", &sha(Lib::Sim)]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert!(run.stdout.contains("(matches --hash)"), "{}", run.stdout);
+}
+
+#[test]
+fn load_hash_mismatch_exits_5_and_shows_both_hashes() {
+    let wrong = "ab".repeat(32);
+    let run = harness(&["load", path_str(&lib(Lib::Sim)), "--hash", &wrong]);
+    assert_eq!(run.code, Some(5));
+    assert!(
+        run.stderr.contains(&format!("expected: {wrong}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("found:    {}", sha(Lib::Sim))),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("symphony-harness binding"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn load_uppercase_hash_mismatches_with_a_case_hint() {
+    let upper = sha(Lib::Sim).to_uppercase();
+    let run = harness(&["load", path_str(&lib(Lib::Sim)), "--hash", &upper]);
+    assert_eq!(run.code, Some(5));
+    assert!(run.stderr.contains("case-sensitively"), "{}", run.stderr);
+}
+
+#[test]
+fn load_not_a_provider_exits_4() {
+    let run = harness(&["load", path_str(&lib(Lib::NotProvider))]);
+    assert_eq!(run.code, Some(4));
+    assert!(
+        run.stderr.contains("exports no `create_provider`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn load_null_provider_exits_5_and_keeps_the_providers_stderr() {
+    let run = harness(&["load", path_str(&lib(Lib::NullProvider))]);
+    assert_eq!(run.code, Some(5));
+    assert!(run.stderr.contains("returned NULL"), "{}", run.stderr);
+    assert!(run.stderr.contains("backend unavailable"), "{}", run.stderr);
+}
+
+#[test]
+fn load_old_abi_is_refused_with_exit_4() {
+    let run = harness(&["load", path_str(&lib(Lib::OldAbi))]);
+    assert_eq!(run.code, Some(4));
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+}
+
+#[test]
+fn load_config_flags_reach_the_provider_sorted_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("extra.json");
+    std::fs::write(&file, r#"{"fromFile": "yes", "b": "2"}"#).unwrap();
+    let path = lib(Lib::EchoConfig);
+    let run = harness(&[
+        "load",
+        path_str(&path),
+        "--hash",
+        "any",
+        "--name",
+        "echo",
+        "--config",
+        "z=1",
+        "--config",
+        &format!("@{}", file.display()),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let json = run.json();
+    let expected = format!(
+        r#"{{"b":"2","fromFile":"yes","libFile":"{}","libHash":"any","name":"echo","z":"1"}}"#,
+        path.display()
+    );
+    assert_eq!(json["validationRule"]["requiredType"], expected.as_str());
+    assert_eq!(json["configJson"], expected.as_str());
+    assert_eq!(json["hashCheck"], "skipped");
+}
+
+#[test]
+fn load_refuses_config_keys_owned_by_other_flags() {
+    let run = harness(&["load", path_str(&lib(Lib::Sim)), "--config", "libHash=x"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("hint: set `libHash` with `--hash`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn load_missing_file_exits_1_with_a_build_hint() {
+    let run = harness(&["load", "/nonexistent/libmissing.so"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .contains("cannot read `/nonexistent/libmissing.so`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("caused by:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: build the provider first"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn binding_is_ready_to_paste_with_hash_filled_in() {
+    let path = lib(Lib::Sim);
+    let run = harness(&[
+        "binding",
+        path_str(&path),
+        "--role",
+        "my-role",
+        "--config",
+        "sim.device=edge-1",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["role"], "my-role");
+    assert_eq!(json["provider"], "providers.target.rust");
+    assert_eq!(json["config"]["libHash"], sha(Lib::Sim).as_str());
+    assert_eq!(
+        json["config"]["libFile"],
+        "/extensions/libsymphony_sim_provider.so"
+    );
+    assert_eq!(json["config"]["name"], "symphony-sim-provider-lib");
+    assert_eq!(json["config"]["sim.device"], "edge-1");
+    // Go's map order: the keys come out sorted.
+    let keys: Vec<&String> = json["config"].as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn binding_lib_file_and_name_can_be_set() {
+    let run = harness(&[
+        "binding",
+        path_str(&lib(Lib::Sim)),
+        "--role",
+        "r",
+        "--lib-file",
+        "/opt/p/libp.so",
+        "--name",
+        "p",
+    ]);
+    let json = run.json();
+    assert_eq!(json["config"]["libFile"], "/opt/p/libp.so");
+    assert_eq!(json["config"]["name"], "p");
+}
+
+#[test]
+fn binding_refuses_a_library_that_is_not_a_provider() {
+    let run = harness(&["binding", path_str(&lib(Lib::NotProvider)), "--role", "r"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("not-a-provider"), "{}", run.stderr);
+}
+
+#[test]
+fn binding_without_role_is_a_usage_error() {
+    let run = harness(&["binding", path_str(&lib(Lib::Sim))]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("--role"), "{}", run.stderr);
+}
+
+#[test]
+fn help_texts_are_stable() {
+    for args in [
+        vec!["--help"],
+        vec!["inspect", "--help"],
+        vec!["load", "--help"],
+        vec!["hash", "--help"],
+        vec!["binding", "--help"],
+    ] {
+        let run = harness(&args);
+        assert_eq!(run.code, Some(0));
+        let name = format!("help_{}", args.join("_").replace("--", ""));
+        insta::assert_snapshot!(name, run.stdout);
+    }
+}

@@ -1,0 +1,34 @@
+use std::process::Command;
+
+use crate::support::{harness, lib, path_str, Lib};
+
+#[test]
+fn hash_output_equals_sha256sum_byte_for_byte() {
+    let sim = lib(Lib::Sim);
+    let echo = lib(Lib::EchoConfig);
+    let ours = harness(&["hash", path_str(&sim), path_str(&echo)]);
+    let theirs = Command::new("sha256sum")
+        .arg(&sim)
+        .arg(&echo)
+        .output()
+        .expect("sha256sum runs");
+    assert_eq!(ours.code, Some(0), "{}", ours.stderr);
+    assert_eq!(ours.stdout, String::from_utf8_lossy(&theirs.stdout));
+}
+
+#[test]
+fn unreadable_file_is_reported_and_the_others_still_hashed() {
+    let sim = lib(Lib::Sim);
+    let run = harness(&["hash", "/nonexistent/lib.so", path_str(&sim)]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("cannot hash `/nonexistent/lib.so`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.ends_with(&format!("  {}\n", sim.display())),
+        "{}",
+        run.stdout
+    );
+}

@@ -1,0 +1,255 @@
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::Value;
+use symphony_harness::engine::{CallError, Provider};
+use symphony_harness::load::{
+    ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
+};
+use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep};
+
+use crate::support::{lib, lib_copy, workspace_root, Lib};
+
+fn options(expected: ExpectedHash) -> LoadOptions {
+    LoadOptions {
+        expected_hash: expected,
+        force: false,
+    }
+}
+
+fn load(which: Lib) -> Arc<LoadedLibrary> {
+    LoadedLibrary::open(&lib(which), &options(ExpectedHash::Any)).unwrap()
+}
+
+fn wire(name: &str) -> Value {
+    let path = workspace_root()
+        .join("harness/tests/data/wire-0.49")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn mapped_in_this_process(path: &std::path::Path) -> bool {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines()
+        .any(|line| line.ends_with(path.to_str().unwrap()))
+}
+
+#[test]
+fn matching_hash_loads_and_reports_matched() {
+    let path = lib(Lib::Sim);
+    let sha = LibraryFile::open(&path).unwrap().sha256().to_string();
+    let library = LoadedLibrary::open(&path, &options(ExpectedHash::Sha256(sha))).unwrap();
+    assert_eq!(library.hash_check(), HashCheck::Matched);
+}
+
+#[test]
+fn hash_mismatch_is_refused_before_anything_is_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = lib_copy(Lib::Sim, dir.path(), "libmismatch.so");
+    let wrong = "0".repeat(64);
+    let err =
+        LoadedLibrary::open(&path, &options(ExpectedHash::Sha256(wrong.clone()))).unwrap_err();
+    let LoadError::HashMismatch {
+        expected, found, ..
+    } = &err
+    else {
+        panic!("expected a hash mismatch, got {err:?}");
+    };
+    assert_eq!(*expected, wrong);
+    assert_eq!(*found, LibraryFile::open(&path).unwrap().sha256());
+    let message = err.to_string();
+    assert!(
+        message.contains(&wrong) && message.contains(found.as_str()),
+        "{message}"
+    );
+    assert!(
+        !mapped_in_this_process(&path),
+        "a refused library must not be mapped"
+    );
+}
+
+#[test]
+fn not_a_provider_is_refused() {
+    let err = LoadedLibrary::open(&lib(Lib::NotProvider), &options(ExpectedHash::Any)).unwrap_err();
+    assert!(matches!(err, LoadError::NotAProvider { .. }), "{err:?}");
+    assert!(err.to_string().contains("not a Symphony provider"), "{err}");
+}
+
+#[test]
+fn old_abi_is_refused_unless_forced() {
+    let err = LoadedLibrary::open(&lib(Lib::OldAbi), &options(ExpectedHash::Any)).unwrap_err();
+    assert!(matches!(err, LoadError::Incompatible { .. }), "{err:?}");
+    assert!(err.hint().unwrap().contains("--force"));
+}
+
+#[test]
+fn null_from_create_provider_is_its_own_error() {
+    let library = load(Lib::NullProvider);
+    let err = library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
+        .unwrap_err();
+    let LoadError::NullProvider { config_json, .. } = &err else {
+        panic!("expected NullProvider, got {err:?}");
+    };
+    assert_eq!(
+        config_json,
+        r#"{"libFile":"/x.so","libHash":"any","name":"n"}"#
+    );
+    assert!(err.to_string().contains("returned NULL"));
+}
+
+#[test]
+fn config_json_reaches_the_provider_exactly() {
+    let library = load(Lib::EchoConfig);
+    let mut config = BindingConfig::new("/extensions/libecho.so", "any", "echo-lib");
+    config.insert("zeta", "last");
+    config.insert("Alpha", "<a&b>");
+    let mut provider = library.create_provider(&config).unwrap();
+    let rule = provider.get_validation_rule().unwrap();
+    assert_eq!(
+        rule.required_type,
+        r#"{"Alpha":"\u003ca\u0026b\u003e","libFile":"/extensions/libecho.so","libHash":"any","name":"echo-lib","zeta":"last"}"#
+    );
+}
+
+#[test]
+fn provider_built_against_014_loads_and_reads_the_solution_name() {
+    let library = load(Lib::Symphony014);
+    let mut provider = library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
+        .unwrap();
+    assert_eq!(
+        provider.get_validation_rule().unwrap().required_type,
+        "built-with-0.1.4"
+    );
+    let references: Vec<ComponentStep> = serde_json::from_value(wire("references.json")).unwrap();
+    let components = provider.get(&wire("deployment.json"), &references).unwrap();
+    let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["comp-a", "comp-b"]);
+    // The 0.1.4 provider reads `solution_name`, which holds the 0.1.5 `solutionversionName`.
+    assert_eq!(components[0].properties["solutionName"], "app-v-v1");
+    assert_eq!(components[0].properties["replicas"], 2);
+}
+
+#[test]
+fn sim_provider_applies_then_gets_through_the_in_process_provider() {
+    let library = load(Lib::Sim);
+    let mut config = BindingConfig::new("/x.so", "any", "n");
+    config.insert("sim.device", "load-test-apply-get");
+    let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
+    let deployment = wire("deployment.json");
+    let results = library
+        .create_provider(&config)
+        .unwrap()
+        .apply(&deployment, &step, false)
+        .unwrap();
+    assert_eq!(results["comp-a"].status, 8004);
+    assert_eq!(results["comp-b"].status, 8004);
+    // A fresh instance, as Symphony makes for every call, sees the same device.
+    let references: Vec<ComponentStep> = serde_json::from_value(wire("references.json")).unwrap();
+    let got = library
+        .create_provider(&config)
+        .unwrap()
+        .get(&deployment, &references)
+        .unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].properties["image"], "registry.example.com/a:1.0");
+}
+
+#[test]
+fn input_symphonys_host_would_abort_on_is_reported_not_passed() {
+    let library = load(Lib::Sim);
+    let mut provider = library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
+        .unwrap();
+    let mut deployment = wire("deployment.json");
+    deployment["targets"] = Value::Null;
+    let err = provider.get(&deployment, &[]).unwrap_err();
+    let CallError::HostWouldAbort { reason } = err else {
+        panic!("expected HostWouldAbort, got {err:?}");
+    };
+    assert!(reason.contains("deployment"), "{reason}");
+}
+
+#[test]
+fn unknown_sim_key_makes_create_provider_return_null() {
+    let library = load(Lib::Sim);
+    let mut config = BindingConfig::new("/x.so", "any", "n");
+    config.insert("sim.devise", "typo");
+    let err = library.create_provider(&config).unwrap_err();
+    assert!(matches!(err, LoadError::NullProvider { .. }), "{err:?}");
+}
+
+#[test]
+fn file_replaced_after_hashing_cannot_run_unhashed_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = lib_copy(Lib::Sim, dir.path(), "libswapped.so");
+    let opened = LibraryFile::open(&path).unwrap();
+    let hashed = opened.sha256().to_string();
+
+    // Swap the path to another provider between hashing and loading.
+    let impostor = lib_copy(Lib::EchoConfig, dir.path(), "impostor.so");
+    std::fs::rename(&impostor, &path).unwrap();
+    assert_ne!(LibraryFile::open(&path).unwrap().sha256(), hashed);
+
+    let library = opened
+        .load(&options(ExpectedHash::Sha256(hashed.clone())))
+        .unwrap();
+    assert_eq!(library.sha256(), hashed);
+    let mut provider = library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
+        .unwrap();
+    // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
+    // the config JSON. The hashed bytes ran, not the impostor.
+    assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
+}
+
+#[test]
+fn file_rewritten_in_place_after_hashing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = lib_copy(Lib::EchoConfig, dir.path(), "librewritten.so");
+    let opened = LibraryFile::open(&path).unwrap();
+    // Same inode, new content: what `cp new.so old.so` does.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.write_all(&std::fs::read(lib(Lib::EchoConfig)).unwrap())
+        .unwrap();
+    file.write_all(b"trailing bytes").unwrap();
+    drop(file);
+    let err = opened.load(&options(ExpectedHash::Any)).unwrap_err();
+    assert!(
+        matches!(err, LoadError::ChangedWhileLoading { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn two_libraries_loaded_one_after_another_each_run_their_own_code() {
+    // Both are loaded through `/proc/self/fd/N`; glibc matches loaded objects by name, so the
+    // second must not be mistaken for the first.
+    let dir = tempfile::tempdir().unwrap();
+    let first = lib_copy(Lib::EchoConfig, dir.path(), "libfirst.so");
+    let second = lib_copy(Lib::Symphony014, dir.path(), "libsecond.so");
+    let config = BindingConfig::new("/x.so", "any", "n");
+    for (path, expect_echo) in [(&first, true), (&second, false)] {
+        let library = LoadedLibrary::open(path, &options(ExpectedHash::Any)).unwrap();
+        let required = library
+            .create_provider(&config)
+            .unwrap()
+            .get_validation_rule()
+            .unwrap()
+            .required_type;
+        assert_eq!(
+            required.starts_with('{'),
+            expect_echo,
+            "{}: {required}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn missing_file_error_hints_at_building_it() {
+    let err = LibraryFile::open(std::path::Path::new("/nonexistent/libx.so")).unwrap_err();
+    assert!(matches!(err, LoadError::Read { .. }));
+    assert!(err.hint().unwrap().contains("cargo build"));
+}

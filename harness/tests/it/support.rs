@@ -1,0 +1,149 @@
+//! Test support: builds the provider libraries the tests load, once per test process.
+//!
+//! Libraries are built by the tests themselves with `cargo build` into `target/fixtures/`, a
+//! target directory of their own, so a fresh clone needs no earlier build step and the outer
+//! `cargo test` is never blocked on its own lock.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// A library the tests can load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lib {
+    /// The bundled simulated provider (well behaved).
+    Sim,
+    /// No `create_provider` export.
+    NotProvider,
+    /// `create_provider` returns NULL; custom global allocator.
+    NullProvider,
+    /// Exports `init_provider`: the symphony 0.1.1-0.1.3 ABI.
+    OldAbi,
+    /// Reports the exact `config_json` it was created with.
+    EchoConfig,
+    /// Built against symphony 0.1.4.
+    Symphony014,
+}
+
+impl Lib {
+    fn file_name(self) -> &'static str {
+        match self {
+            Lib::Sim => "libsymphony_sim_provider.so",
+            Lib::NotProvider => "libfixture_not_provider.so",
+            Lib::NullProvider => "libfixture_null_provider.so",
+            Lib::OldAbi => "libfixture_old_abi.so",
+            Lib::EchoConfig => "libfixture_echo_config.so",
+            Lib::Symphony014 => "libfixture_symphony_014.so",
+        }
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("harness/ has a parent")
+        .to_path_buf()
+}
+
+fn fixtures_target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+        .join("fixtures")
+}
+
+fn cargo(args: &[&str]) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = Command::new(cargo)
+        .args(args)
+        .arg("--target-dir")
+        .arg(fixtures_target_dir())
+        .current_dir(workspace_root())
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building test libraries failed: cargo {args:?}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn build_all() -> PathBuf {
+    cargo(&[
+        "build",
+        "--quiet",
+        "-p",
+        "symphony-sim-provider",
+        "-p",
+        "fixture-not-provider",
+        "-p",
+        "fixture-null-provider",
+        "-p",
+        "fixture-old-abi",
+        "-p",
+        "fixture-echo-config",
+    ]);
+    // Its own workspace and lock file: Cargo allows one symphony 0.1.x per lock.
+    let manifest = workspace_root().join("harness/tests/fixtures/symphony-014/Cargo.toml");
+    cargo(&[
+        "build",
+        "--quiet",
+        "--locked",
+        "--manifest-path",
+        manifest.to_str().expect("utf-8 path"),
+    ]);
+    fixtures_target_dir().join("debug")
+}
+
+/// The path of a built test library (built on first use).
+pub fn lib(which: Lib) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let path = DIR.get_or_init(build_all).join(which.file_name());
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
+}
+
+/// A copy of a test library in a fresh temporary directory, so a test may replace it.
+pub fn lib_copy(which: Lib, dir: &Path, name: &str) -> PathBuf {
+    let dest = dir.join(name);
+    std::fs::copy(lib(which), &dest).expect("copy library");
+    dest
+}
+
+/// Runs the `symphony-harness` binary.
+pub fn harness(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .env_remove("COLUMNS")
+        .output()
+        .expect("symphony-harness runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// What a run of the binary printed, and how it exited.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", self.stdout))
+    }
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
