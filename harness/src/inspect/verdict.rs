@@ -185,7 +185,7 @@ impl Verdict {
             Allocator::Default => {}
         }
 
-        findings.sort_by(|a, b| b.0.cmp(&a.0));
+        findings.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
         Verdict {
             level: findings
                 .first()
