@@ -5,21 +5,31 @@
 //! are left alone; every `sim.*` key must be known and well-formed, so that a typo is an
 //! error, not a silently ignored setting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+use crate::bugs::Bug;
 
 /// The validated settings of one provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {
     /// `sim.device`: which simulated device this provider talks to. Default `default`.
     pub device: String,
+    /// `sim.bugs`: comma-separated names of provider bugs to enact (see [`Bug`]).
+    pub bugs: BTreeSet<Bug>,
 }
 
 /// The keys the simulated provider understands, with their help text.
-pub const KEYS: [(&str, &str); 1] = [(
-    "sim.device",
-    "device id; providers with the same id share one device (default `default`)",
-)];
+pub const KEYS: [(&str, &str); 2] = [
+    (
+        "sim.device",
+        "device id; providers with the same id share one device (default `default`)",
+    ),
+    (
+        "sim.bugs",
+        "comma-separated provider bugs to enact, e.g. `panic-on-get,empty-error` (default none)",
+    ),
+];
 
 /// Why a config was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +77,7 @@ impl SimConfig {
             .map_err(|err| ConfigError::NotAnObjectOfStrings(err.to_string()))?;
         let mut config = SimConfig {
             device: "default".to_string(),
+            bugs: BTreeSet::new(),
         };
         for (key, value) in &map {
             match key.as_str() {
@@ -79,6 +90,16 @@ impl SimConfig {
                         });
                     }
                     config.device = value.clone();
+                }
+                "sim.bugs" => {
+                    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                        let bug = Bug::from_name(name).ok_or_else(|| ConfigError::BadValue {
+                            key: key.clone(),
+                            value: name.to_string(),
+                            expected: format!("one of: {}", Bug::names().join(", ")),
+                        })?;
+                        config.bugs.insert(bug);
+                    }
                 }
                 other if other.starts_with("sim.") => {
                     return Err(ConfigError::UnknownKey(other.to_string()))
@@ -107,8 +128,18 @@ mod tests {
         let err = SimConfig::from_json(r#"{"sim.devise":"a"}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown key `sim.devise`; known keys: sim.device"
+            "unknown key `sim.devise`; known keys: sim.device, sim.bugs"
         );
+    }
+
+    #[test]
+    fn bugs_are_parsed_by_name_and_unknown_names_refused() {
+        let config = SimConfig::from_json(r#"{"sim.bugs":"panic-on-get, empty-error"}"#).unwrap();
+        assert!(config.bugs.contains(&Bug::PanicOnGet));
+        assert!(config.bugs.contains(&Bug::EmptyError));
+        let err = SimConfig::from_json(r#"{"sim.bugs":"panic-on-gte"}"#).unwrap_err();
+        assert!(err.to_string().contains("panic-on-gte"), "{err}");
+        assert!(err.to_string().contains("panic-on-get"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!
 //! Modules:
 //! - [`config`]: the binding config (`sim.*` keys), validated strictly.
+//! - [`bugs`]: the catalog of provider bugs the simulator can enact on purpose.
 //! - [`device`]: the simulated devices and their component store.
 //! - [`provider`]: the `ITargetProvider` implementation.
 //!
@@ -16,6 +17,7 @@ use std::ffi::{c_char, CStr};
 
 use symphony::ProviderWrapper;
 
+pub mod bugs;
 pub mod config;
 pub mod device;
 pub mod provider;
@@ -45,6 +47,10 @@ pub unsafe extern "C" fn create_provider(config_json: *const c_char) -> *mut Pro
             .into_owned()
     };
     match SimConfig::from_json(&text) {
+        Ok(config) if config.bugs.contains(&bugs::Bug::NullCreate) => {
+            eprintln!("symphony-sim-provider: bug `null-create`: returning NULL");
+            std::ptr::null_mut()
+        }
         Ok(config) => {
             let wrapper = ProviderWrapper {
                 inner: Box::new(SimProvider::new(config)),

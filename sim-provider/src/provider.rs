@@ -8,6 +8,7 @@ use symphony::models::{
 };
 use symphony::ITargetProvider;
 
+use crate::bugs::Bug;
 use crate::device::with_device;
 use crate::SimConfig;
 
@@ -22,6 +23,10 @@ impl SimProvider {
     pub fn new(config: SimConfig) -> SimProvider {
         SimProvider { config }
     }
+
+    fn has(&self, bug: Bug) -> bool {
+        self.config.bugs.contains(&bug)
+    }
 }
 
 impl ITargetProvider for SimProvider {
@@ -34,6 +39,9 @@ impl ITargetProvider for SimProvider {
         _deployment: DeploymentSpec,
         references: Vec<ComponentStep>,
     ) -> Result<Vec<ComponentSpec>, String> {
+        if self.has(Bug::PanicOnGet) {
+            panic!("sim bug panic-on-get: device `{}`", self.config.device);
+        }
         Ok(with_device(&self.config.device, |components| {
             references
                 .iter()
@@ -48,6 +56,17 @@ impl ITargetProvider for SimProvider {
         step: DeploymentStep,
         is_dry_run: bool,
     ) -> Result<HashMap<String, ComponentResultSpec>, String> {
+        if self.has(Bug::PanicOnApply) {
+            panic!("sim bug panic-on-apply: device `{}`", self.config.device);
+        }
+        if self.has(Bug::HangOnApply) {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+        if self.has(Bug::EmptyError) {
+            return Err(String::new());
+        }
         let mut results = HashMap::new();
         with_device(&self.config.device, |components| {
             for component_step in step.components {

@@ -1,4 +1,4 @@
-//! The provider interface the engine calls, in Symphony's terms.
+//! The provider interface the engine calls, in Symphony's terms, and how a call can end.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +7,10 @@ use serde_json::Value;
 use crate::model::BindingConfig;
 use crate::model::{ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule};
 
-/// How a provider call failed.
+/// How a provider call (or the creation of a provider) failed.
+///
+/// The variants are the outcome classes every verdict names; [`CallError::outcome`] gives
+/// their stable short names, which appear verbatim in transcripts, JSON and JUnit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     /// The provider returned `Err(message)`. Symphony only `debug!`-logs the message.
@@ -19,6 +22,45 @@ pub enum CallError {
     /// The provider returned `Err("")`: nobody will ever know why.
     #[error("the provider returned an error with an empty message")]
     ErrorWithoutMessage,
+    /// `create_provider` returned NULL (Symphony: InitFailed), or the library failed to load.
+    #[error("no provider: {reason}")]
+    NullProvider {
+        /// Why: NULL from `create_provider`, or the load error.
+        reason: String,
+    },
+    /// The provider panicked; in Symphony this aborts the whole process.
+    #[error("the provider panicked: {message}")]
+    Panic {
+        /// The panic message, from the provider's stderr.
+        message: String,
+    },
+    /// The process aborted (SIGABRT) without a panic message.
+    #[error("the provider aborted the process{}", detail_suffix(detail))]
+    Abort {
+        /// Whatever stderr said last.
+        detail: String,
+    },
+    /// The process died of SIGSEGV (or SIGBUS): an ABI mismatch or memory corruption.
+    #[error("the provider crashed with a segmentation fault")]
+    Segfault,
+    /// The process was killed by another signal.
+    #[error("the provider's process was killed by signal {signal}")]
+    Signal {
+        /// The signal number.
+        signal: i32,
+    },
+    /// The call did not finish within its deadline and was killed.
+    #[error("the call did not finish within {after_ms} ms")]
+    Timeout {
+        /// The deadline, in milliseconds.
+        after_ms: u64,
+    },
+    /// The worker broke the harness protocol (e.g. exited without answering).
+    #[error("worker protocol error: {detail}")]
+    Protocol {
+        /// What went wrong.
+        detail: String,
+    },
     /// Symphony's Rust host shim would abort the whole process on this input (it `unwrap`s
     /// the parse of Go's JSON into the `symphony` models).
     #[error("symphony's host would abort: {reason}")]
@@ -34,6 +76,14 @@ pub enum CallError {
     },
 }
 
+fn detail_suffix(detail: &str) -> String {
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    }
+}
+
 impl CallError {
     /// Builds the error for a provider's `Err(message)`.
     pub fn from_provider_message(message: String) -> CallError {
@@ -42,6 +92,37 @@ impl CallError {
         } else {
             CallError::Error { message }
         }
+    }
+
+    /// The outcome class's stable short name.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CallError::Error { .. } => "error",
+            CallError::ErrorWithoutMessage => "error-without-message",
+            CallError::NullProvider { .. } => "null-provider",
+            CallError::Panic { .. } => "panic",
+            CallError::Abort { .. } => "abort",
+            CallError::Segfault => "segfault",
+            CallError::Signal { .. } => "signal",
+            CallError::Timeout { .. } => "timeout",
+            CallError::Protocol { .. } => "protocol",
+            CallError::HostWouldAbort { .. } => "host-abort",
+            CallError::InvalidResult { .. } => "invalid-result",
+        }
+    }
+
+    /// True when the process running the call died or was killed: during an `apply`, the
+    /// device may or may not have changed (the outcome is *indeterminate*).
+    pub fn process_died(&self) -> bool {
+        matches!(
+            self,
+            CallError::Panic { .. }
+                | CallError::Abort { .. }
+                | CallError::Segfault
+                | CallError::Signal { .. }
+                | CallError::Timeout { .. }
+                | CallError::Protocol { .. }
+        )
     }
 }
 
@@ -68,10 +149,52 @@ pub trait Provider {
 }
 
 /// Creates provider instances from a binding config, as `create_provider_instance` does.
+/// Symphony does this for every `get` and every `apply` step.
 pub trait ProviderFactory {
-    /// The error creating an instance can give.
-    type Error: std::error::Error + Send + Sync + 'static;
+    /// Creates one instance. A library that fails to load, or a NULL from `create_provider`,
+    /// is [`CallError::NullProvider`].
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError>;
+}
 
-    /// Creates one instance. Symphony does this for every `get` and every `apply` step.
-    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, Self::Error>;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_names_are_unique_and_kebab_case() {
+        let all = [
+            CallError::Error {
+                message: "m".into(),
+            },
+            CallError::ErrorWithoutMessage,
+            CallError::NullProvider { reason: "r".into() },
+            CallError::Panic {
+                message: "p".into(),
+            },
+            CallError::Abort {
+                detail: String::new(),
+            },
+            CallError::Segfault,
+            CallError::Signal { signal: 9 },
+            CallError::Timeout { after_ms: 1 },
+            CallError::Protocol { detail: "d".into() },
+            CallError::HostWouldAbort { reason: "r".into() },
+            CallError::InvalidResult { reason: "r".into() },
+        ];
+        let mut names: Vec<&str> = all.iter().map(CallError::outcome).collect();
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+    }
+
+    #[test]
+    fn empty_provider_message_is_error_without_message() {
+        assert_eq!(
+            CallError::from_provider_message("  ".into()),
+            CallError::ErrorWithoutMessage
+        );
+    }
 }

@@ -15,11 +15,13 @@
 //! provider made from it.
 
 mod error;
+mod factory;
 mod file;
 mod library;
 mod provider;
 
 pub use error::LoadError;
+pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{LoadOptions, LoadedLibrary};
 pub use provider::InProcessProvider;

@@ -253,3 +253,72 @@ fn missing_file_error_hints_at_building_it() {
     assert!(matches!(err, LoadError::Read { .. }));
     assert!(err.hint().unwrap().contains("cargo build"));
 }
+
+mod factory {
+    use super::*;
+    use symphony_harness::engine::ProviderFactory;
+    use symphony_harness::load::InProcessFactory;
+
+    fn config_for(lib_file: &str, lib_hash: &str) -> BindingConfig {
+        BindingConfig::new(lib_file, lib_hash, "n")
+    }
+
+    #[test]
+    fn extensions_paths_are_resolved_and_hash_checked_on_every_creation() {
+        let dir = tempfile::tempdir().unwrap();
+        lib_copy(Lib::Sim, dir.path(), "libsim.so");
+        let base = dir.path().to_path_buf();
+        let mut factory = InProcessFactory::with_resolver(Box::new(move |lib_file: &str| {
+            base.join(lib_file.trim_start_matches("/extensions/"))
+        }));
+        let sha = LibraryFile::open(&dir.path().join("libsim.so"))
+            .unwrap()
+            .sha256()
+            .to_string();
+        let mut provider = factory
+            .create(&config_for("/extensions/libsim.so", &sha))
+            .unwrap();
+        assert!(provider.get_validation_rule().is_ok());
+
+        let err = factory
+            .create(&config_for("/extensions/libsim.so", &"0".repeat(64)))
+            .err()
+            .unwrap();
+        assert_eq!(err.outcome(), "null-provider");
+        assert!(err.to_string().contains("hash mismatch"), "{err}");
+    }
+
+    #[test]
+    fn a_rebuilt_library_is_loaded_anew_unlike_symphony() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
+        let lib_file = path.to_str().unwrap().to_string();
+        let mut factory = InProcessFactory::new();
+        let rule = |factory: &mut InProcessFactory| {
+            factory
+                .create(&config_for(&lib_file, "any"))
+                .unwrap()
+                .get_validation_rule()
+                .unwrap()
+                .required_type
+        };
+        assert_eq!(rule(&mut factory), "");
+        std::fs::rename(lib_copy(Lib::EchoConfig, dir.path(), "new.so"), &path).unwrap();
+        assert!(
+            rule(&mut factory).starts_with('{'),
+            "the new build must run"
+        );
+    }
+
+    #[test]
+    fn null_from_create_provider_is_the_null_provider_outcome() {
+        let mut factory = InProcessFactory::new();
+        let path = lib(Lib::NullProvider);
+        let err = factory
+            .create(&config_for(path.to_str().unwrap(), "any"))
+            .err()
+            .unwrap();
+        assert_eq!(err.outcome(), "null-provider");
+        assert!(err.to_string().contains("returned NULL"), "{err}");
+    }
+}

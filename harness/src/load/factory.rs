@@ -1,0 +1,130 @@
+//! A [`ProviderFactory`] that creates providers in this process, as Symphony's host does.
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{ExpectedHash, LoadError, LoadOptions, LoadedLibrary};
+use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::model::BindingConfig;
+
+/// Identifies a file's content on disk: a rebuilt library gets a new key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileKey {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+}
+
+/// Maps a binding's `libFile` (a path inside Symphony's container) to a path here.
+pub type LibFileResolver = Box<dyn FnMut(&str) -> PathBuf + Send>;
+
+/// Creates in-process providers from binding configs: reads `libFile` and `libHash` from the
+/// config, checks the hash and calls `create_provider`, for every creation, as Symphony does.
+///
+/// A library is loaded once per file content: Symphony re-`dlopen`s the same path and keeps
+/// running the first image even after the file was replaced; this factory notices a rebuilt
+/// file and loads the new bytes.
+pub struct InProcessFactory {
+    resolve: LibFileResolver,
+    force: bool,
+    loaded: HashMap<PathBuf, (FileKey, Arc<LoadedLibrary>)>,
+}
+
+impl std::fmt::Debug for InProcessFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InProcessFactory")
+            .field("force", &self.force)
+            .field("loaded", &self.loaded.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InProcessFactory {
+    /// A factory that takes `libFile` paths as they are.
+    pub fn new() -> InProcessFactory {
+        InProcessFactory::with_resolver(Box::new(|lib_file: &str| PathBuf::from(lib_file)))
+    }
+
+    /// A factory that maps each `libFile` through `resolve` first.
+    pub fn with_resolver(resolve: LibFileResolver) -> InProcessFactory {
+        InProcessFactory {
+            resolve,
+            force: false,
+            loaded: HashMap::new(),
+        }
+    }
+
+    /// Load libraries the inspector judges incompatible, too.
+    pub fn force(mut self, force: bool) -> InProcessFactory {
+        self.force = force;
+        self
+    }
+
+    fn library(&mut self, path: PathBuf) -> Result<Arc<LoadedLibrary>, LoadError> {
+        let meta = std::fs::metadata(&path).map_err(|source| LoadError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let key = FileKey {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        };
+        if let Some((cached, library)) = self.loaded.get(&path) {
+            if *cached == key {
+                return Ok(Arc::clone(library));
+            }
+        }
+        let options = LoadOptions {
+            expected_hash: ExpectedHash::Any,
+            force: self.force,
+        };
+        let library = LoadedLibrary::open(&path, &options)?;
+        self.loaded.insert(path, (key, Arc::clone(&library)));
+        Ok(library)
+    }
+}
+
+impl Default for InProcessFactory {
+    fn default() -> Self {
+        InProcessFactory::new()
+    }
+}
+
+fn no_provider(err: impl std::fmt::Display) -> CallError {
+    CallError::NullProvider {
+        reason: err.to_string(),
+    }
+}
+
+impl ProviderFactory for InProcessFactory {
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        let lib_file = config
+            .get("libFile")
+            .ok_or_else(|| no_provider("the binding config has no `libFile`"))?;
+        let lib_hash = config
+            .get("libHash")
+            .ok_or_else(|| no_provider("the binding config has no `libHash`"))?;
+        let path = (self.resolve)(lib_file);
+        let library = self.library(path).map_err(no_provider)?;
+        match ExpectedHash::parse(lib_hash) {
+            ExpectedHash::Any => {
+                tracing::debug!(path = %library.path().display(), "libHash is `any`: hash check skipped");
+            }
+            ExpectedHash::Sha256(expected) if expected != library.sha256() => {
+                return Err(no_provider(LoadError::HashMismatch {
+                    path: library.path().to_path_buf(),
+                    expected,
+                    found: library.sha256().to_string(),
+                }));
+            }
+            ExpectedHash::Sha256(_) => {}
+        }
+        let provider = library.create_provider(config).map_err(no_provider)?;
+        Ok(Box::new(provider))
+    }
+}
