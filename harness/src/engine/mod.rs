@@ -1,10 +1,115 @@
-//! Symphony's reconcile, re-implemented (grown by the engine issue); for now, the interface
-//! through which it reaches providers.
+//! Symphony's reconcile, re-implemented: `%v` rendering, change detection, dependency sort,
+//! planning, deletion order, skip decisions, and rounds on a logical clock.
 //!
-//! Owns the [`Provider`] and [`ProviderFactory`] traits. The loader (in-process) and the
-//! supervised worker implement them; the engine and its tests never load or spawn anything.
+//! Owns the decisions Symphony's `SolutionVersionManager` makes, and nothing else: no files,
+//! no processes, no clock, no printing. It reaches providers only through the [`Provider`] and
+//! [`ProviderFactory`] traits (the loader, the supervised worker and test fakes implement
+//! them) and reports through an [`events::EventSink`].
+//!
+//! Main type: [`reconcile::Reconciler`] (one instance's stored state, rounds);
+//! [`reconcile::run`] drives rounds until nothing is applied. The pieces, by file:
+//! [`render`] (Go's `%v`), [`change`] (`IsComponentChanged`), [`evaluate`]
+//! (`EvaluateDeployment`), [`sort`] (dependency order), [`state`] (deployment states and
+//! merging), [`plan`] (steps and deletion order), [`deployment`] (deployments built from
+//! Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's host),
+//! [`events`]. The specification is `shared/symphony/semantics.md`; Symphony's Go source
+//! decides where it is silent.
 
+pub mod change;
+pub mod deployment;
+pub mod evaluate;
+pub mod events;
+pub mod findings;
+pub mod plan;
 mod provider;
+pub mod reconcile;
+pub mod render;
+pub mod rule;
+pub mod sort;
+pub mod state;
+pub mod wildcard;
 
 pub use provider::{CallError, Provider, ProviderFactory};
-pub mod rule;
+
+/// Input Symphony cannot reconcile at all (every round would fail the same way), or that the
+/// harness cannot reproduce faithfully.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// A `${{…}}` expression, which the harness does not evaluate.
+    #[error("unsupported expression in component `{component}` {field}{}: `{text}`", if key.is_empty() { String::new() } else { format!(" key `{key}`") })]
+    UnsupportedExpression {
+        /// The component.
+        component: String,
+        /// `properties`, `metadata` or `constraints`.
+        field: &'static str,
+        /// The key, if any.
+        key: String,
+        /// The text holding the expression.
+        text: String,
+    },
+    /// The dependency sort failed: a cycle, an unknown name, or a name listed twice.
+    #[error("circular or unresolved dependencies: components `{}` cannot be sorted", unsorted.join("`, `"))]
+    Dependencies {
+        /// The components left unsorted.
+        unsorted: Vec<String>,
+    },
+    /// A component is assigned to a target without `spec`: Go dereferences nil and crashes.
+    #[error("component `{component}` is assigned to target `{target}`, which has no `spec`: Symphony crashes (nil pointer) before planning")]
+    TargetWithoutSpec {
+        /// The target.
+        target: String,
+        /// The component.
+        component: String,
+    },
+    /// An object without `spec` where Go dereferences it.
+    #[error("the {object} has no `spec`: Symphony crashes (nil pointer)")]
+    MissingSpec {
+        /// Which object.
+        object: &'static str,
+    },
+    /// A target name pattern with regex syntax the harness does not interpret.
+    #[error("target pattern `{pattern}` uses regex syntax `{character}`, which the harness does not interpret")]
+    TargetPattern {
+        /// The pattern.
+        pattern: String,
+        /// The first unsupported character.
+        character: char,
+    },
+    /// The solution given is not the one the instance names.
+    #[error("the instance names solution `{reference}` (object `{expected}`), but the solution given is `{found}`")]
+    SolutionMismatch {
+        /// The instance's reference.
+        reference: String,
+        /// The object name Symphony would fetch.
+        expected: String,
+        /// The given solution's name.
+        found: String,
+    },
+    /// A deployment could not be encoded as JSON.
+    #[error("cannot encode the deployment as JSON: {0}")]
+    Encode(String),
+}
+
+impl EngineError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            EngineError::UnsupportedExpression { .. } => Some(
+                "the harness does not evaluate Symphony expressions; replace it with the value \
+                 it evaluates to in your scenario"
+                    .to_string(),
+            ),
+            EngineError::Dependencies { .. } => Some(
+                "every name in `dependencies` must be another component's name, listed once, \
+                 without cycles"
+                    .to_string(),
+            ),
+            EngineError::SolutionMismatch { expected, .. } => Some(format!(
+                "pass the solution whose `metadata.name` is `{expected}` (Symphony would use a \
+                 stand-in without components and delete everything)"
+            )),
+            EngineError::TargetPattern { .. } => Some("use `*` and `%` wildcards only".to_string()),
+            _ => None,
+        }
+    }
+}

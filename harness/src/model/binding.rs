@@ -30,6 +30,11 @@ impl BindingConfig {
         self.0.get(key).map(String::as_str)
     }
 
+    /// True when the config has no key.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// All keys and values, in sorted order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))

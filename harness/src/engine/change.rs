@@ -1,0 +1,565 @@
+//! `IsComponentChanged`: would Symphony consider a component changed, and why.
+//!
+//! A re-implementation of `model/validationrule.go` (`IsComponentChanged`, `detectChanges`,
+//! `compareProperties`, `compareStrings`). Go stops at the first change; [`compare`] goes on
+//! and reports every deciding entry, which gives the same verdict (a change is an "any of").
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::render::go_v;
+use super::wildcard::Pattern;
+use crate::model::{ComponentSpec, PropertyDesc, ValidationRule};
+
+/// One reason why a component counts as changed.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ChangeReason {
+    /// What was compared: `properties`, `metadata`, `sidecars`, or `sidecar <name>`.
+    pub part: String,
+    /// The deciding rule entry's `name`, if an entry decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    /// The property key (or `name` for `isComponentName`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The old side's `%v` text (`None`: the key is absent there).
+    pub old: Option<String>,
+    /// The new side's `%v` text (`None`: the key is absent there).
+    pub new: Option<String>,
+    /// Why, in words.
+    pub why: String,
+}
+
+/// The verdict and every deciding entry.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ChangeReport {
+    /// Would Symphony consider the component changed?
+    pub changed: bool,
+    /// Every entry that reports a change (empty when unchanged).
+    pub reasons: Vec<ChangeReason>,
+}
+
+/// Go's `compareStrings`: true when equal (lowercased first with `ignore_case`; with
+/// `prefix_match`, when one is a prefix of the other, so `""` matches anything).
+pub fn compare_strings(a: &str, b: &str, ignore_case: bool, prefix_match: bool) -> bool {
+    let (a, b) = if ignore_case {
+        (a.to_lowercase(), b.to_lowercase())
+    } else {
+        (a.to_string(), b.to_string())
+    };
+    if prefix_match {
+        b.starts_with(&a) || a.starts_with(&b)
+    } else {
+        a == b
+    }
+}
+
+fn how(entry: &PropertyDesc) -> String {
+    let mut words = Vec::new();
+    if entry.ignore_case {
+        words.push("ignoring case");
+    }
+    if entry.prefix_match {
+        words.push("as prefixes");
+    }
+    if words.is_empty() {
+        String::from("exactly")
+    } else {
+        words.join(", ")
+    }
+}
+
+/// Go's `compareProperties` for one key; `Some(reason)` when it reports a change.
+fn compare_key(
+    part: &str,
+    entry: &PropertyDesc,
+    old: &BTreeMap<String, Value>,
+    new: &BTreeMap<String, Value>,
+    key: &str,
+) -> Option<ChangeReason> {
+    let old_text = old.get(key).map(go_v);
+    let new_text = new.get(key).map(go_v);
+    let why = match (&old_text, &new_text) {
+        (Some(a), Some(b)) => {
+            if compare_strings(a, b, entry.ignore_case, entry.prefix_match) {
+                return None;
+            }
+            format!("`%v` texts differ (compared {})", how(entry))
+        }
+        (None, None) => return None,
+        _ if entry.skip_if_missing => return None,
+        (None, Some(_)) => "key missing on the old side and `skipIfMissing` is false".to_string(),
+        (Some(_), None) => "key missing on the new side and `skipIfMissing` is false".to_string(),
+    };
+    Some(ChangeReason {
+        part: part.to_string(),
+        entry: Some(entry.name.clone()),
+        key: Some(key.to_string()),
+        old: old_text,
+        new: new_text,
+        why,
+    })
+}
+
+/// Go's `detectChanges`, collecting every change.
+fn detect_changes(
+    part: &str,
+    entries: &[PropertyDesc],
+    names: (&str, &str),
+    old: &BTreeMap<String, Value>,
+    new: &BTreeMap<String, Value>,
+) -> Vec<ChangeReason> {
+    let mut reasons = Vec::new();
+    for entry in entries {
+        if entry.name.contains('*') {
+            // `isComponentName` is ignored for wildcard entries, as in Go.
+            let pattern = Pattern::change_detection(&entry.name);
+            let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                if pattern.matches(key) {
+                    reasons.extend(compare_key(part, entry, old, new, key));
+                }
+            }
+        } else if entry.is_component_name {
+            if !compare_strings(names.0, names.1, entry.ignore_case, entry.prefix_match) {
+                reasons.push(ChangeReason {
+                    part: part.to_string(),
+                    entry: Some(entry.name.clone()),
+                    key: Some("name".to_string()),
+                    old: Some(names.0.to_string()),
+                    new: Some(names.1.to_string()),
+                    why: format!("component names differ (compared {})", how(entry)),
+                });
+            }
+        } else {
+            reasons.extend(compare_key(part, entry, old, new, &entry.name));
+        }
+    }
+    reasons
+}
+
+fn lift(metadata: &BTreeMap<String, String>) -> BTreeMap<String, Value> {
+    metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
+}
+
+/// Would Symphony consider `new` (the desired spec) changed from `old` (the `get` result or
+/// the previous desired spec) under `rule`? With every deciding entry.
+pub fn compare(rule: &ValidationRule, old: &ComponentSpec, new: &ComponentSpec) -> ChangeReport {
+    let names = (old.name.as_str(), new.name.as_str());
+    let component = &rule.component_validation_rule;
+    let mut reasons = detect_changes(
+        "properties",
+        &component.change_detection,
+        names,
+        &old.properties,
+        &new.properties,
+    );
+    reasons.extend(detect_changes(
+        "metadata",
+        &component.change_detection_metadata,
+        names,
+        &lift(&old.metadata),
+        &lift(&new.metadata),
+    ));
+    if rule.allow_sidecar {
+        for sidecar in &new.sidecars {
+            match old.sidecars.iter().find(|o| o.name == sidecar.name) {
+                Some(old_sidecar) => reasons.extend(detect_changes(
+                    &format!("sidecar {}", sidecar.name),
+                    &rule.sidecar_validation_rule.change_detection,
+                    (&old_sidecar.name, &sidecar.name),
+                    &old_sidecar.properties,
+                    &sidecar.properties,
+                )),
+                None => reasons.push(ChangeReason {
+                    part: "sidecars".to_string(),
+                    entry: None,
+                    key: Some(sidecar.name.clone()),
+                    old: None,
+                    new: Some(sidecar.name.clone()),
+                    why: format!("sidecar `{}` is not on the old side", sidecar.name),
+                }),
+            }
+        }
+        // Go counts matched old sidecars; with every new sidecar matched, that count is the
+        // number of new sidecars.
+        if new.sidecars.len() != old.sidecars.len() {
+            reasons.push(ChangeReason {
+                part: "sidecars".to_string(),
+                entry: None,
+                key: None,
+                old: Some(old.sidecars.len().to_string()),
+                new: Some(new.sidecars.len().to_string()),
+                why: "the number of sidecars differs (a sidecar was added or removed)".to_string(),
+            });
+        }
+    }
+    ChangeReport {
+        changed: !reasons.is_empty(),
+        reasons,
+    }
+}
+
+/// Go's `IsComponentChanged`.
+pub fn is_component_changed(
+    rule: &ValidationRule,
+    old: &ComponentSpec,
+    new: &ComponentSpec,
+) -> bool {
+    compare(rule, old, new).changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SidecarSpec;
+    use serde_json::json;
+
+    fn entry(
+        name: &str,
+        ignore_case: bool,
+        skip_if_missing: bool,
+        prefix_match: bool,
+    ) -> PropertyDesc {
+        PropertyDesc {
+            name: name.to_string(),
+            ignore_case,
+            skip_if_missing,
+            prefix_match,
+            is_component_name: false,
+        }
+    }
+
+    fn rule(entries: Vec<PropertyDesc>) -> ValidationRule {
+        let mut rule = ValidationRule::zero();
+        rule.component_validation_rule.change_detection = entries;
+        rule
+    }
+
+    fn component(name: &str, properties: Value) -> ComponentSpec {
+        ComponentSpec {
+            name: name.to_string(),
+            properties: serde_json::from_value(properties).unwrap(),
+            ..ComponentSpec::default()
+        }
+    }
+
+    #[test]
+    fn property_change_detection_table() {
+        let default = ValidationRule::default();
+        let exact = rule(vec![entry("image", false, false, false)]);
+        let cases: Vec<(&str, ValidationRule, Value, Value, bool)> = vec![
+            (
+                "default_rule_ignores_case",
+                default.clone(),
+                json!({"image": "NGINX"}),
+                json!({"image": "nginx"}),
+                false,
+            ),
+            (
+                "default_rule_sees_a_different_value",
+                default.clone(),
+                json!({"image": "a:1"}),
+                json!({"image": "a:2"}),
+                true,
+            ),
+            (
+                "default_rule_ignores_added_key",
+                default.clone(),
+                json!({}),
+                json!({"image": "a"}),
+                false,
+            ),
+            (
+                "default_rule_ignores_removed_key",
+                default.clone(),
+                json!({"image": "a"}),
+                json!({}),
+                false,
+            ),
+            (
+                "number_equals_its_string",
+                default.clone(),
+                json!({"r": 2}),
+                json!({"r": "2"}),
+                false,
+            ),
+            (
+                "million_differs_from_its_digits",
+                default.clone(),
+                json!({"r": 1000000}),
+                json!({"r": "1000000"}),
+                true,
+            ),
+            (
+                "million_equals_1e_plus_06_text",
+                default.clone(),
+                json!({"r": 1000000}),
+                json!({"r": "1e+06"}),
+                false,
+            ),
+            (
+                "true_equals_uppercase_true_ignoring_case",
+                default.clone(),
+                json!({"b": true}),
+                json!({"b": "TRUE"}),
+                false,
+            ),
+            (
+                "null_equals_nil_text",
+                default.clone(),
+                json!({"n": null}),
+                json!({"n": "<nil>"}),
+                false,
+            ),
+            (
+                "object_key_order_never_matters",
+                default.clone(),
+                json!({"o": {"a": 1, "b": 2}}),
+                json!({"o": {"b": 2, "a": "1"}}),
+                false,
+            ),
+            (
+                "maps_sorted_before_lowercasing_differ",
+                default.clone(),
+                json!({"o": {"B": 1, "a": 2}}),
+                json!({"o": {"b": 1, "A": 2}}),
+                true,
+            ),
+            (
+                "exact_entry_sees_case",
+                exact.clone(),
+                json!({"image": "A"}),
+                json!({"image": "a"}),
+                true,
+            ),
+            (
+                "missing_key_is_change_without_skip_if_missing",
+                exact.clone(),
+                json!({}),
+                json!({"image": "a"}),
+                true,
+            ),
+            (
+                "key_absent_on_both_sides_is_no_change",
+                exact.clone(),
+                json!({"x": 1}),
+                json!({"x": 2}),
+                false,
+            ),
+            (
+                "null_value_counts_as_present",
+                exact.clone(),
+                json!({"image": null}),
+                json!({}),
+                true,
+            ),
+            (
+                "prefix_match_empty_matches_anything",
+                rule(vec![entry("image", false, false, true)]),
+                json!({"image": ""}),
+                json!({"image": "abc"}),
+                false,
+            ),
+            (
+                "prefix_match_either_direction",
+                rule(vec![entry("image", false, false, true)]),
+                json!({"image": "abcdef"}),
+                json!({"image": "abc"}),
+                false,
+            ),
+            (
+                "prefix_match_still_sees_other_text",
+                rule(vec![entry("image", false, false, true)]),
+                json!({"image": "abd"}),
+                json!({"image": "abc"}),
+                true,
+            ),
+            (
+                "wildcard_key_match_is_case_sensitive",
+                rule(vec![entry("env.*", true, false, false)]),
+                json!({"ENV.a": 1}),
+                json!({"ENV.a": 2}),
+                false,
+            ),
+            (
+                "wildcard_compares_union_of_keys",
+                rule(vec![entry("env.*", false, false, false)]),
+                json!({}),
+                json!({"env.a": 1}),
+                true,
+            ),
+            (
+                "plain_name_lookup_is_case_sensitive",
+                rule(vec![entry("Image", true, true, false)]),
+                json!({"image": "a"}),
+                json!({"image": "b"}),
+                false,
+            ),
+            (
+                "zero_rule_sees_nothing",
+                ValidationRule::zero(),
+                json!({"image": "a"}),
+                json!({"image": "b"}),
+                false,
+            ),
+        ];
+        for (name, rule, old, new, expected) in cases {
+            let report = compare(&rule, &component("c", old), &component("c", new));
+            assert_eq!(report.changed, expected, "{name}: {report:?}");
+            assert_eq!(report.reasons.is_empty(), !expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn reason_names_entry_key_and_both_texts() {
+        let report = compare(
+            &ValidationRule::default(),
+            &component("c", json!({"replicas": 1000000})),
+            &component("c", json!({"replicas": "1000000"})),
+        );
+        assert_eq!(
+            report.reasons,
+            vec![ChangeReason {
+                part: "properties".into(),
+                entry: Some("*".into()),
+                key: Some("replicas".into()),
+                old: Some("1e+06".into()),
+                new: Some("1000000".into()),
+                why: "`%v` texts differ (compared ignoring case)".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn is_component_name_compares_names_even_in_metadata_rules() {
+        let mut rule = ValidationRule::zero();
+        rule.component_validation_rule.change_detection_metadata = vec![PropertyDesc {
+            is_component_name: true,
+            ..entry("name", false, false, false)
+        }];
+        assert!(is_component_changed(
+            &rule,
+            &component("a", json!({})),
+            &component("b", json!({}))
+        ));
+        assert!(!is_component_changed(
+            &rule,
+            &component("a", json!({})),
+            &component("a", json!({}))
+        ));
+    }
+
+    #[test]
+    fn is_component_name_is_ignored_for_wildcard_entries() {
+        let rule = rule(vec![PropertyDesc {
+            is_component_name: true,
+            ..entry("*", false, true, false)
+        }]);
+        assert!(!is_component_changed(
+            &rule,
+            &component("a", json!({})),
+            &component("b", json!({}))
+        ));
+    }
+
+    #[test]
+    fn metadata_rules_compare_metadata_strings() {
+        let mut rule = ValidationRule::zero();
+        rule.component_validation_rule.change_detection_metadata =
+            vec![entry("owner", false, false, false)];
+        let mut old = component("c", json!({}));
+        let mut new = old.clone();
+        old.metadata.insert("owner".into(), "a".into());
+        new.metadata.insert("owner".into(), "b".into());
+        let report = compare(&rule, &old, &new);
+        assert!(report.changed);
+        assert_eq!(report.reasons[0].part, "metadata");
+    }
+
+    fn sidecar(name: &str, image: &str) -> SidecarSpec {
+        SidecarSpec {
+            name: name.into(),
+            properties: [("image".to_string(), json!(image))].into_iter().collect(),
+            ..SidecarSpec::default()
+        }
+    }
+
+    #[test]
+    fn sidecars_table() {
+        let mut with_rule = ValidationRule::default();
+        with_rule.sidecar_validation_rule.change_detection =
+            vec![entry("image", false, false, false)];
+        let cases: Vec<(
+            &str,
+            ValidationRule,
+            Vec<SidecarSpec>,
+            Vec<SidecarSpec>,
+            bool,
+        )> = vec![
+            (
+                "sidecar_added_is_a_change",
+                with_rule.clone(),
+                vec![],
+                vec![sidecar("s", "a")],
+                true,
+            ),
+            (
+                "sidecar_removed_is_a_change",
+                with_rule.clone(),
+                vec![sidecar("s", "a")],
+                vec![],
+                true,
+            ),
+            (
+                "sidecar_renamed_is_a_change",
+                with_rule.clone(),
+                vec![sidecar("s", "a")],
+                vec![sidecar("t", "a")],
+                true,
+            ),
+            (
+                "same_sidecar_is_no_change",
+                with_rule.clone(),
+                vec![sidecar("s", "a")],
+                vec![sidecar("s", "a")],
+                false,
+            ),
+            (
+                "sidecar_property_change_is_seen_by_its_rule",
+                with_rule.clone(),
+                vec![sidecar("s", "a")],
+                vec![sidecar("s", "b")],
+                true,
+            ),
+            (
+                "default_rule_does_not_compare_sidecar_properties",
+                ValidationRule::default(),
+                vec![sidecar("s", "a")],
+                vec![sidecar("s", "b")],
+                false,
+            ),
+            (
+                "sidecars_ignored_without_allow_sidecar",
+                ValidationRule::zero(),
+                vec![],
+                vec![sidecar("s", "a")],
+                false,
+            ),
+        ];
+        for (name, rule, old, new, expected) in cases {
+            let mut a = component("c", json!({}));
+            let mut b = a.clone();
+            a.sidecars = old;
+            b.sidecars = new;
+            assert_eq!(is_component_changed(&rule, &a, &b), expected, "{name}");
+        }
+    }
+}

@@ -1,0 +1,970 @@
+//! Symphony's reconcile (`SolutionVersionManager.Reconcile` and `.Get`), one round at a time,
+//! and rounds on a logical clock until nothing is applied.
+//!
+//! A round, in Symphony's order (`shared/symphony/semantics.md` §1.4, §8): evaluate the
+//! deployment; plan from the desired state alone and call `get` once per step, each on a
+//! fresh provider (one failing `get` fails the round); merge the previous stored state, the
+//! desired state and what `get` reported (get-only components are deleted); plan; for each
+//! step create a provider, skip the step if `canSkipStep` allows (only with a previous state),
+//! otherwise `apply` it whole; the first failing `apply` ends the round without saving state.
+//! A successful round that is not a dry run saves the state, or drops it after a removal that
+//! leaves nothing.
+//!
+//! Main type: [`Reconciler`], which holds the stored state between rounds; [`run`] drives
+//! rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
+//! logical clock, never slept.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::change::{compare, ChangeReason};
+use super::evaluate::{as_float64, evaluate_deployment};
+use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
+use super::plan::plan;
+use super::render::go_v;
+use super::state::{key, DeploymentState};
+use super::{CallError, EngineError, Provider, ProviderFactory};
+use crate::model::{
+    wire, BindingConfig, ComponentAction, ComponentResult, ComponentSpec, ComponentStep,
+    DeploymentSpec, DeploymentStep, Symphony, TargetState, ValidationRule,
+};
+
+/// Seconds Symphony sleeps after a failed `apply` (`time.Sleep(5 * time.Second)`).
+pub const WAIT_AFTER_FAILED_APPLY: u64 = 5;
+/// Seconds between two polls of the jobs manager (`loopInterval: 15`).
+pub const POLL_INTERVAL: u64 = 15;
+/// Seconds until the next reconcile after a successful one: the success stamp must be older
+/// than 15 s, so it is the second poll tick.
+pub const NEXT_AFTER_SUCCESS: u64 = 2 * POLL_INTERVAL;
+
+/// The instance metadata key Symphony sets when a target runs a Symphony agent.
+const AGENT_KEY: &str = "SYMPHONY_AGENT_ADDRESS";
+
+/// What Symphony stores after a successful, non-dry-run reconcile.
+#[derive(Serialize, serde::Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct StoredState {
+    /// The deployment it reconciled (its targets find bindings for targets no longer
+    /// selected).
+    pub spec: DeploymentSpec,
+    /// The merged state, without the deleted keys.
+    pub state: DeploymentState,
+}
+
+/// Which object a change was found against in the skip check.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Against {
+    /// The previous desired spec (stored state).
+    PreviousDesired,
+    /// What `get` reported.
+    Current,
+}
+
+/// Why a step is applied rather than skipped.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ApplyReason {
+    /// No stored state: the first reconcile (or after a removal, or in dry runs) applies all.
+    NoPreviousState,
+    /// A delete of a component that was desired before, whose key is still known.
+    DeleteOfPreviouslyDesired {
+        /// The component.
+        component: String,
+    },
+    /// An update of a component that was not desired before.
+    NotPreviouslyDesired {
+        /// The component.
+        component: String,
+    },
+    /// An update of a component that `get` did not report on this target.
+    NotReportedByGet {
+        /// The component.
+        component: String,
+    },
+    /// The component changed under the provider's validation rule.
+    Changed {
+        /// The component.
+        component: String,
+        /// Changed against what.
+        against: Against,
+        /// Every deciding rule entry.
+        reasons: Vec<ChangeReason>,
+    },
+}
+
+impl ApplyReason {
+    /// One line in words.
+    pub fn describe(&self) -> String {
+        match self {
+            ApplyReason::NoPreviousState => {
+                "no previous state: the first reconcile applies every step".to_string()
+            }
+            ApplyReason::DeleteOfPreviouslyDesired { component } => {
+                format!("`{component}` was desired before and is to be deleted")
+            }
+            ApplyReason::NotPreviouslyDesired { component } => {
+                format!("`{component}` was not in the previous desired state")
+            }
+            ApplyReason::NotReportedByGet { component } => format!(
+                "`get` did not report `{component}` on this target, so Symphony re-applies it"
+            ),
+            ApplyReason::Changed {
+                component,
+                against,
+                reasons,
+            } => {
+                let side = match against {
+                    Against::PreviousDesired => "the previous desired spec",
+                    Against::Current => "what `get` reported",
+                };
+                let details: Vec<String> = reasons
+                    .iter()
+                    .map(|r| {
+                        let show = |v: &Option<String>| {
+                            v.as_ref()
+                                .map_or("(absent)".to_string(), |v| format!("`{v}`"))
+                        };
+                        format!(
+                            "{} {}{}: {} vs {} ({})",
+                            r.part,
+                            r.entry
+                                .as_ref()
+                                .map_or(String::new(), |e| format!("entry `{e}` ")),
+                            r.key
+                                .as_ref()
+                                .map_or(String::new(), |k| format!("key `{k}`")),
+                            show(&r.old),
+                            show(&r.new),
+                            r.why
+                        )
+                    })
+                    .collect();
+                format!(
+                    "`{component}` changed against {side}: {}",
+                    details.join("; ")
+                )
+            }
+        }
+    }
+}
+
+/// Whether a step is applied.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum StepDecision {
+    /// Applied, and why.
+    Apply {
+        /// The first reason the skip check found.
+        reason: ApplyReason,
+    },
+    /// Skipped: every component is unchanged (counts as a success).
+    Skip,
+}
+
+/// Where in a round Symphony failed.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Finding the binding or creating the provider.
+    CreateProvider,
+    /// A `get` call.
+    Get,
+    /// An `apply` call.
+    Apply,
+    /// Go itself would panic here (a nil pointer); the reconcile crashes.
+    SymphonyPanic,
+}
+
+/// Why a round failed.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Where.
+    pub stage: Stage,
+    /// The phase's step index.
+    pub step: usize,
+    /// The step's target.
+    pub target: String,
+    /// The step's role.
+    pub role: String,
+    /// The outcome class (`error`, `panic`, …) or `symphony` for Symphony's own errors.
+    pub outcome: String,
+    /// The message.
+    pub message: String,
+}
+
+/// One planned step of the apply phase that was reached.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// The step.
+    pub step: DeploymentStep,
+    /// Skip or apply.
+    pub decision: StepDecision,
+    /// The apply's result map, when it succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<BTreeMap<String, ComponentResult>>,
+}
+
+/// What happened to the stored state.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateOutcome {
+    /// Saved for the next round.
+    Saved,
+    /// Dropped: a removal left nothing.
+    Dropped,
+    /// Not saved: dry run.
+    NotSavedDryRun,
+    /// Not saved: the round failed.
+    NotSavedFailed,
+    /// Untouched: Symphony returned before doing anything.
+    Untouched,
+}
+
+/// Symphony's summary numbers for the round.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Targets whose last executed or skipped step succeeded (0 for dry runs and inactive).
+    pub success_count: usize,
+    /// Steps reached.
+    pub planned_count: usize,
+    /// Steps applied or skipped successfully.
+    pub plan_success_count: usize,
+    /// `planned == succeeded`.
+    pub all_assigned_deployed: bool,
+    /// No step actually ran.
+    pub skipped: bool,
+}
+
+/// One round (one reconcile).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundReport {
+    /// Round number, from 1.
+    pub round: u32,
+    /// Logical time at the start, in seconds.
+    pub at_seconds: u64,
+    /// A removal?
+    pub remove: bool,
+    /// A dry run?
+    pub dry_run: bool,
+    /// The plan `get` was called for (desired state only).
+    pub get_plan: Vec<DeploymentStep>,
+    /// The apply plan.
+    pub plan: Vec<DeploymentStep>,
+    /// The apply-phase steps reached.
+    pub steps: Vec<StepRecord>,
+    /// Steps applied (`apply` returned `Ok`).
+    pub applied: usize,
+    /// Steps skipped.
+    pub skipped: usize,
+    /// Why the round failed, if it did.
+    pub failure: Option<Failure>,
+    /// What became of the stored state.
+    pub state: StateOutcome,
+    /// Symphony's summary numbers.
+    pub summary: Summary,
+    /// Why Symphony did nothing at all, if it did nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noop: Option<String>,
+}
+
+impl RoundReport {
+    /// True when the round succeeded and applied nothing.
+    pub fn converged(&self) -> bool {
+        self.failure.is_none() && self.applied == 0
+    }
+}
+
+/// Runs Symphony's reconcile for one instance, round after round; holds the stored state.
+#[derive(Debug, Clone, Default)]
+pub struct Reconciler {
+    generation: Symphony,
+    previous: Option<StoredState>,
+    clock: u64,
+    round: u32,
+}
+
+/// The application scope (`getCurrentApplicationScope`): the instance's, else the target's
+/// `solutionversionScope`, else `default`.
+fn application_scope(instance_scope: &str, target_scope: &str) -> String {
+    match (instance_scope, target_scope) {
+        ("", "") => "default".to_string(),
+        ("", target) => target.to_string(),
+        (instance, _) => instance.to_string(),
+    }
+}
+
+fn site(round: u32, phase: Phase, index: usize, step: &DeploymentStep) -> CallSite {
+    CallSite {
+        round,
+        phase,
+        step: index,
+        target: step.target.clone(),
+        role: step.role.clone(),
+    }
+}
+
+fn symphony_failure(stage: Stage, site: &CallSite, message: String) -> Failure {
+    Failure {
+        stage,
+        step: site.step,
+        target: site.target.clone(),
+        role: site.role.clone(),
+        outcome: "symphony".to_string(),
+        message,
+    }
+}
+
+fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
+    Failure {
+        stage,
+        step: site.step,
+        target: site.target.clone(),
+        role: site.role.clone(),
+        outcome: err.outcome().to_string(),
+        message: err.to_string(),
+    }
+}
+
+/// The binding config for `role` on `target` (`CreateProviderForTargetRole`): the first
+/// binding whose role matches (`""` and `container` mean `instance`).
+fn binding_for(
+    target: Option<&TargetState>,
+    role: &str,
+    site: &CallSite,
+) -> Result<BindingConfig, Failure> {
+    let Some(spec) = target.and_then(|t| t.spec.as_ref()) else {
+        return Err(symphony_failure(
+            Stage::SymphonyPanic,
+            site,
+            format!(
+                "target `{}` has no spec: Go dereferences a nil pointer",
+                site.target
+            ),
+        ));
+    };
+    let wanted = if role.is_empty() || role == "container" {
+        "instance"
+    } else {
+        role
+    };
+    let binding = spec
+        .topologies
+        .iter()
+        .flat_map(|t| t.bindings.iter())
+        .find(|b| b.role == wanted);
+    match binding {
+        None => Err(symphony_failure(
+            Stage::CreateProvider,
+            site,
+            format!("target doesn't have a '{wanted}' role defined"),
+        )),
+        Some(b) if b.provider != "providers.target.rust" => Err(symphony_failure(
+            Stage::CreateProvider,
+            site,
+            format!(
+                "the binding for role `{wanted}` uses provider `{}`; the harness drives only \
+                 `providers.target.rust`",
+                b.provider
+            ),
+        )),
+        Some(b) => Ok(b.config.clone()),
+    }
+}
+
+fn listed(components: &[ComponentStep]) -> Vec<(String, ComponentAction)> {
+    components
+        .iter()
+        .map(|c| (c.component.name.clone(), c.action))
+        .collect()
+}
+
+/// Creates a provider, with its events.
+fn create(
+    factory: &mut dyn ProviderFactory,
+    config: &BindingConfig,
+    site: &CallSite,
+    sink: &mut dyn EventSink,
+) -> Result<Box<dyn Provider>, CallError> {
+    sink.event(&Event::CallStarted {
+        site: site.clone(),
+        call: CallKind::Create,
+        components: Vec::new(),
+    });
+    let created = factory.create(config);
+    sink.event(&Event::CallFinished {
+        site: site.clone(),
+        call: CallKind::Create,
+        outcome: created
+            .as_ref()
+            .map(|_| CallReturn::Created)
+            .map_err(Clone::clone),
+    });
+    created
+}
+
+/// The agent component on a target (`findAgentFromDeploymentState`).
+fn find_agent(state: &DeploymentState, target: &str) -> Option<String> {
+    let desc = state.targets.iter().find(|t| t.name == target)?;
+    desc.spec.as_ref()?.components.iter().find_map(|c| {
+        c.properties
+            .get("container.image")
+            .filter(|image| go_v(image).contains("/symphony-agent:"))
+            .map(|_| c.name.clone())
+    })
+}
+
+/// `canSkipStep`: skip only when every component passes.
+fn can_skip_step(
+    step: &DeploymentStep,
+    provider: &mut dyn Provider,
+    previous: &[ComponentSpec],
+    test: &DeploymentState,
+    site: &CallSite,
+    sink: &mut dyn EventSink,
+) -> StepDecision {
+    for entry in &step.components {
+        let name = &entry.component.name;
+        let value = test
+            .target_component
+            .get(&key(name, &step.target))
+            .map_or("", String::as_str);
+        let was_desired = previous.iter().find(|c| &c.name == name);
+        if entry.action == ComponentAction::Delete {
+            if was_desired.is_some() && !value.is_empty() {
+                return StepDecision::Apply {
+                    reason: ApplyReason::DeleteOfPreviouslyDesired {
+                        component: name.clone(),
+                    },
+                };
+            }
+            continue;
+        }
+        let Some(old) = was_desired else {
+            return StepDecision::Apply {
+                reason: ApplyReason::NotPreviouslyDesired {
+                    component: name.clone(),
+                },
+            };
+        };
+        if value.is_empty() || value.starts_with('-') {
+            return StepDecision::Apply {
+                reason: ApplyReason::NotReportedByGet {
+                    component: name.clone(),
+                },
+            };
+        }
+        sink.event(&Event::CallStarted {
+            site: site.clone(),
+            call: CallKind::GetValidationRule,
+            components: Vec::new(),
+        });
+        let rule = provider.get_validation_rule();
+        sink.event(&Event::CallFinished {
+            site: site.clone(),
+            call: CallKind::GetValidationRule,
+            outcome: rule.clone().map(|r| CallReturn::Rule(Box::new(r))),
+        });
+        // Go silently uses the zero rule when the call fails.
+        let rule = rule.unwrap_or_else(|_| ValidationRule::zero());
+        if let Some(current) = test.components.iter().find(|c| &c.name == name) {
+            for (against, side) in [(Against::PreviousDesired, old), (Against::Current, current)] {
+                let report = compare(&rule, side, &entry.component);
+                if report.changed {
+                    return StepDecision::Apply {
+                        reason: ApplyReason::Changed {
+                            component: name.clone(),
+                            against,
+                            reasons: report.reasons,
+                        },
+                    };
+                }
+            }
+        }
+    }
+    StepDecision::Skip
+}
+
+impl Reconciler {
+    /// A reconciler without stored state, sending deployments in `generation`'s names.
+    pub fn new(generation: Symphony) -> Reconciler {
+        Reconciler {
+            generation,
+            ..Reconciler::default()
+        }
+    }
+
+    /// Starts from a stored state, as if an earlier reconcile had saved it.
+    pub fn with_previous(mut self, previous: StoredState) -> Reconciler {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// The stored state, if any.
+    pub fn previous(&self) -> Option<&StoredState> {
+        self.previous.as_ref()
+    }
+
+    /// Logical time, in seconds.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Advances the logical clock by what Symphony would wait, and says so.
+    pub fn wait(&mut self, seconds: u64, why: &str, sink: &mut dyn EventSink) {
+        self.clock += seconds;
+        sink.event(&Event::Waited {
+            round: self.round,
+            seconds,
+            why: why.to_string(),
+        });
+    }
+
+    fn wire(&self, deployment: &DeploymentSpec) -> Result<Value, EngineError> {
+        let value =
+            serde_json::to_value(deployment).map_err(|err| EngineError::Encode(err.to_string()))?;
+        Ok(wire::to_generation(value, self.generation))
+    }
+
+    /// One reconcile of `deployment` (`remove`: the removal). Provider and Symphony failures
+    /// end the round and are in its report; `Err` is for input Symphony cannot reconcile at
+    /// all (an unsupported expression, a dependency cycle, …).
+    pub fn reconcile(
+        &mut self,
+        deployment: &DeploymentSpec,
+        remove: bool,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<RoundReport, EngineError> {
+        self.round += 1;
+        let round = self.round;
+        let remove = remove || deployment.is_in_active;
+        sink.event(&Event::RoundStarted {
+            round,
+            at_seconds: self.clock,
+            remove,
+            has_previous: self.previous.is_some(),
+        });
+        let mut report = RoundReport {
+            round,
+            at_seconds: self.clock,
+            remove,
+            dry_run: deployment.is_dry_run,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: Vec::new(),
+            applied: 0,
+            skipped: 0,
+            failure: None,
+            state: StateOutcome::Untouched,
+            summary: Summary::default(),
+            noop: None,
+        };
+        let meta = &deployment.instance.metadata;
+        if meta.name.is_empty() && meta.guid().is_empty() {
+            report.noop = Some(
+                "the instance has neither a name nor a `Guid` annotation: Symphony returns \
+                 success at once"
+                    .to_string(),
+            );
+            return Ok(self.finish(report, sink));
+        }
+        let evaluated = evaluate_deployment(deployment)?;
+        let instance_spec = evaluated
+            .instance
+            .spec
+            .as_ref()
+            .ok_or(EngineError::MissingSpec { object: "instance" })?;
+        let original_scope = instance_spec.scope.clone();
+        let desired_now = DeploymentState::new(&evaluated)?;
+
+        // Get: the desired-only plan, one fresh provider and one `get` per step.
+        report.get_plan = plan(&desired_now);
+        let mut current = DeploymentState {
+            targets: desired_now.targets.clone(),
+            ..DeploymentState::default()
+        };
+        for (index, step) in report.get_plan.clone().iter().enumerate() {
+            let site = site(round, Phase::Get, index, step);
+            let target = evaluated.targets.get(&step.target);
+            let config = match binding_for(target, &step.role, &site) {
+                Ok(config) => config,
+                Err(failure) => return Ok(self.fail(report, failure, sink)),
+            };
+            let mut provider = match create(factory, &config, &site, sink) {
+                Ok(provider) => provider,
+                Err(err) => {
+                    return Ok(self.fail(
+                        report,
+                        call_failure(Stage::CreateProvider, &site, &err),
+                        sink,
+                    ))
+                }
+            };
+            let target_scope = target
+                .and_then(|t| t.spec.as_ref())
+                .map_or("", |s| s.solution_scope.as_str());
+            let mut dep = evaluated.clone();
+            dep.active_target = step.target.clone();
+            if let Some(spec) = &mut dep.instance.spec {
+                spec.scope = application_scope(&original_scope, target_scope);
+            }
+            let dep = self.wire(&dep)?;
+            sink.event(&Event::CallStarted {
+                site: site.clone(),
+                call: CallKind::Get,
+                components: listed(&step.components),
+            });
+            let got = provider.get(&dep, &step.components);
+            sink.event(&Event::CallFinished {
+                site: site.clone(),
+                call: CallKind::Get,
+                outcome: got.clone().map(CallReturn::Components),
+            });
+            let components = match got {
+                Ok(components) => components,
+                Err(err) => {
+                    return Ok(self.fail(report, call_failure(Stage::Get, &site, &err), sink))
+                }
+            };
+            for mut component in components {
+                component.properties = component
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), as_float64(v)))
+                    .collect();
+                let role = if component.component_type.is_empty() {
+                    "container".to_string()
+                } else {
+                    component.component_type.clone()
+                };
+                current
+                    .target_component
+                    .insert(key(&component.name, &step.target), role);
+                if !current.components.iter().any(|c| c.name == component.name) {
+                    current.components.push(component);
+                }
+            }
+        }
+
+        // Merge previous, desired and current.
+        let mut desired = match &self.previous {
+            Some(previous) => desired_now.clone().merged_with_previous(&previous.state),
+            None => desired_now.clone(),
+        };
+        if remove {
+            desired.mark_remove_all();
+        }
+        let mut merged = desired.merged_with_previous(&current);
+        report.plan = plan(&merged);
+        let test_state = self
+            .previous
+            .as_ref()
+            .map(|previous| current.clone().merged_with_previous(&previous.state));
+
+        // Apply.
+        let solution_metadata = evaluated
+            .solution
+            .spec
+            .as_ref()
+            .map(|s| s.metadata.clone())
+            .unwrap_or_default();
+        let mut metadata = solution_metadata;
+        metadata.extend(instance_spec.metadata.clone());
+        // The instance spec is shared by pointer in Go, and its scope is only restored after a
+        // failed apply: later steps inherit the scope of the last successful one.
+        let mut scope = original_scope.clone();
+        let mut target_results: BTreeMap<String, usize> = BTreeMap::new();
+        let mut ran_any = false;
+        for (index, step) in report.plan.clone().iter().enumerate() {
+            let site = site(round, Phase::Apply, index, step);
+            report.summary.planned_count += 1;
+            match find_agent(&merged, &step.target) {
+                Some(agent) => metadata.insert(AGENT_KEY.to_string(), agent),
+                None => metadata.remove(AGENT_KEY),
+            };
+            let target = evaluated.targets.get(&step.target).or_else(|| {
+                self.previous
+                    .as_ref()
+                    .and_then(|p| p.spec.targets.get(&step.target))
+            });
+            let config = match binding_for(target, &step.role, &site) {
+                Ok(config) => config,
+                Err(failure) => return Ok(self.fail(report, failure, sink)),
+            };
+            let mut provider = match create(factory, &config, &site, sink) {
+                Ok(provider) => provider,
+                Err(err) => {
+                    return Ok(self.fail(
+                        report,
+                        call_failure(Stage::CreateProvider, &site, &err),
+                        sink,
+                    ))
+                }
+            };
+            let decision = match (&self.previous, &test_state) {
+                (Some(previous), Some(test)) => can_skip_step(
+                    step,
+                    provider.as_mut(),
+                    &previous.state.components,
+                    test,
+                    &site,
+                    sink,
+                ),
+                _ => StepDecision::Apply {
+                    reason: ApplyReason::NoPreviousState,
+                },
+            };
+            sink.event(&Event::StepDecided {
+                site: site.clone(),
+                decision: decision.clone(),
+            });
+            if decision == StepDecision::Skip {
+                report.skipped += 1;
+                report.summary.plan_success_count += 1;
+                target_results.insert(step.target.clone(), 1);
+                report.steps.push(StepRecord {
+                    step: step.clone(),
+                    decision,
+                    results: None,
+                });
+                continue;
+            }
+            ran_any = true;
+            // Scope comes from the deployment's own target; one known only from the previous
+            // state has no spec there, and Go dereferences nil.
+            let Some(target_spec) = evaluated
+                .targets
+                .get(&step.target)
+                .and_then(|t| t.spec.as_ref())
+            else {
+                report.steps.push(StepRecord {
+                    step: step.clone(),
+                    decision,
+                    results: None,
+                });
+                let failure = symphony_failure(
+                    Stage::SymphonyPanic,
+                    &site,
+                    format!(
+                        "target `{}` is not in the deployment any more: Go's \
+                         getCurrentApplicationScope dereferences a nil target spec and panics",
+                        step.target
+                    ),
+                );
+                return Ok(self.fail(report, failure, sink));
+            };
+            scope = application_scope(&scope, &target_spec.solution_scope);
+            let mut dep = evaluated.clone();
+            dep.active_target = step.target.clone();
+            if let Some(spec) = &mut dep.instance.spec {
+                spec.scope = scope.clone();
+                spec.metadata = metadata.clone();
+            }
+            let dep = self.wire(&dep)?;
+            let call = CallKind::Apply {
+                dry_run: evaluated.is_dry_run,
+            };
+            sink.event(&Event::CallStarted {
+                site: site.clone(),
+                call: call.clone(),
+                components: listed(&step.components),
+            });
+            let applied = provider.apply(&dep, step, evaluated.is_dry_run);
+            sink.event(&Event::CallFinished {
+                site: site.clone(),
+                call,
+                outcome: applied.clone().map(CallReturn::Results),
+            });
+            match applied {
+                Ok(results) => {
+                    report.applied += 1;
+                    report.summary.plan_success_count += 1;
+                    target_results.insert(step.target.clone(), 1);
+                    report.steps.push(StepRecord {
+                        step: step.clone(),
+                        decision,
+                        results: Some(results),
+                    });
+                }
+                Err(err) => {
+                    target_results.insert(step.target.clone(), 0);
+                    report.steps.push(StepRecord {
+                        step: step.clone(),
+                        decision,
+                        results: None,
+                    });
+                    self.wait(
+                        WAIT_AFTER_FAILED_APPLY,
+                        "Symphony sleeps 5 s after a failed apply",
+                        sink,
+                    );
+                    report.summary.success_count = if evaluated.is_dry_run || evaluated.is_in_active
+                    {
+                        0
+                    } else {
+                        target_results.values().sum()
+                    };
+                    return Ok(self.fail(report, call_failure(Stage::Apply, &site, &err), sink));
+                }
+            }
+        }
+
+        merged.clear_all_removed();
+        report.state = if evaluated.is_dry_run {
+            StateOutcome::NotSavedDryRun
+        } else if remove && merged.target_component.is_empty() {
+            self.previous = None;
+            StateOutcome::Dropped
+        } else {
+            let mut spec = evaluated.clone();
+            if let Some(instance) = &mut spec.instance.spec {
+                instance.scope = original_scope;
+                instance.metadata = metadata;
+            }
+            self.previous = Some(StoredState {
+                spec,
+                state: merged,
+            });
+            StateOutcome::Saved
+        };
+        report.summary.success_count = if evaluated.is_dry_run || evaluated.is_in_active {
+            0
+        } else {
+            target_results.values().sum()
+        };
+        report.summary.all_assigned_deployed =
+            report.summary.planned_count == report.summary.plan_success_count;
+        report.summary.skipped = !ran_any;
+        Ok(self.finish(report, sink))
+    }
+
+    fn fail(
+        &mut self,
+        mut report: RoundReport,
+        failure: Failure,
+        sink: &mut dyn EventSink,
+    ) -> RoundReport {
+        report.failure = Some(failure);
+        report.state = StateOutcome::NotSavedFailed;
+        report.summary.all_assigned_deployed = false;
+        self.finish(report, sink)
+    }
+
+    fn finish(&mut self, report: RoundReport, sink: &mut dyn EventSink) -> RoundReport {
+        sink.event(&Event::RoundFinished {
+            report: Box::new(report.clone()),
+        });
+        report
+    }
+}
+
+/// How a run of rounds ended.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    /// A round succeeded and applied nothing.
+    Converged {
+        /// The round that applied nothing.
+        rounds: u32,
+    },
+    /// Every round applied something (see the last round's step decisions).
+    NotConverged {
+        /// Rounds run.
+        rounds: u32,
+    },
+    /// The last round failed.
+    Failed {
+        /// Rounds run.
+        rounds: u32,
+    },
+    /// A dry run: Symphony never saves state, so it applies every step every time; one round
+    /// is run and not judged.
+    DryRun,
+}
+
+/// Options of [`run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// At most this many rounds (at least 1).
+    pub rounds: u32,
+    /// Then run the removal.
+    pub remove: bool,
+}
+
+/// Rounds until convergence, and the removal.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    /// Every round, in order.
+    pub rounds: Vec<RoundReport>,
+    /// How the rounds ended.
+    pub verdict: Verdict,
+    /// The removal round, if asked for.
+    pub removal: Option<RoundReport>,
+    /// Total seconds Symphony would have waited (logical clock).
+    pub waited_seconds: u64,
+}
+
+/// Runs rounds of `deployment` until one applies nothing or `options.rounds` ran, each
+/// separated by the poll wait Symphony would have (30 s after a success, 15 s after a
+/// failure); then, with `options.remove`, the removal.
+pub fn run(
+    reconciler: &mut Reconciler,
+    deployment: &DeploymentSpec,
+    options: RunOptions,
+    factory: &mut dyn ProviderFactory,
+    sink: &mut dyn EventSink,
+) -> Result<RunReport, EngineError> {
+    let start = reconciler.clock();
+    let mut rounds: Vec<RoundReport> = Vec::new();
+    let mut verdict = Verdict::NotConverged { rounds: 0 };
+    for n in 1..=options.rounds.max(1) {
+        if let Some(last) = rounds.last() {
+            if last.failure.is_some() {
+                reconciler.wait(
+                    POLL_INTERVAL,
+                    "the next poll re-publishes a failed job within 15 s",
+                    sink,
+                );
+            } else {
+                reconciler.wait(
+                    NEXT_AFTER_SUCCESS,
+                    "the next reconcile after a success comes on the second 15 s poll tick",
+                    sink,
+                );
+            }
+        }
+        let report = reconciler.reconcile(deployment, false, factory, sink)?;
+        let converged = report.converged();
+        let failed = report.failure.is_some();
+        rounds.push(report);
+        if deployment.is_dry_run {
+            verdict = Verdict::DryRun;
+            break;
+        }
+        verdict = if failed {
+            Verdict::Failed { rounds: n }
+        } else {
+            Verdict::NotConverged { rounds: n }
+        };
+        if converged {
+            verdict = Verdict::Converged { rounds: n };
+            break;
+        }
+    }
+    let removal = if options.remove {
+        Some(reconciler.reconcile(deployment, true, factory, sink)?)
+    } else {
+        None
+    };
+    Ok(RunReport {
+        rounds,
+        verdict,
+        removal,
+        waited_seconds: reconciler.clock() - start,
+    })
+}

@@ -1,0 +1,133 @@
+//! Symphony's dependency sort (`sortByDepedencies` in `solutionversion-manager.go`).
+//!
+//! Kahn's algorithm as Go runs it: a component's in-degree is the length of its
+//! `dependencies` list; the queue starts with the components without dependencies, in
+//! declaration order; after emitting a component, the components naming it (each counted once,
+//! however often it is listed) are scanned in declaration order and queued when their in-degree
+//! reaches zero. Whatever is not emitted (a cycle, an unknown name, a name listed twice) fails
+//! the reconcile.
+
+use crate::model::ComponentSpec;
+
+use super::EngineError;
+
+/// Sorts `components` by their dependencies, exactly in Symphony's order.
+pub fn sort_by_dependencies(
+    components: &[ComponentSpec],
+) -> Result<Vec<ComponentSpec>, EngineError> {
+    let mut in_degrees: Vec<usize> = components.iter().map(|c| c.dependencies.len()).collect();
+    let mut queue: std::collections::VecDeque<usize> = (0..components.len())
+        .filter(|&i| in_degrees[i] == 0)
+        .collect();
+    let mut sorted: Vec<ComponentSpec> = Vec::with_capacity(components.len());
+    while let Some(index) = queue.pop_front() {
+        let emitted = &components[index].name;
+        sorted.push(components[index].clone());
+        for (i, component) in components.iter().enumerate() {
+            if component.dependencies.iter().any(|d| d == emitted) {
+                // Go decrements an int; a component depending on a duplicated name can go
+                // below zero and is then never queued again.
+                if in_degrees[i] == 0 {
+                    in_degrees[i] = usize::MAX;
+                    continue;
+                }
+                if in_degrees[i] != usize::MAX {
+                    in_degrees[i] -= 1;
+                    if in_degrees[i] == 0 {
+                        queue.push_back(i);
+                    }
+                }
+            }
+        }
+    }
+    if sorted.len() != components.len() {
+        let unsorted: Vec<String> = components
+            .iter()
+            .filter(|c| !sorted.iter().any(|s| s.name == c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        return Err(EngineError::Dependencies { unsorted });
+    }
+    Ok(sorted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(name: &str, deps: &[&str]) -> ComponentSpec {
+        ComponentSpec {
+            name: name.into(),
+            dependencies: deps.iter().map(|d| d.to_string()).collect(),
+            ..ComponentSpec::default()
+        }
+    }
+
+    fn names(components: &[ComponentSpec]) -> Vec<&str> {
+        components.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn sort_table() {
+        let cases: Vec<(&str, Vec<ComponentSpec>, Option<Vec<&str>>)> = vec![
+            (
+                "independent_components_keep_declaration_order",
+                vec![c("b", &[]), c("a", &[])],
+                Some(vec!["b", "a"]),
+            ),
+            (
+                "dependency_moves_before_dependent",
+                vec![c("b", &["a"]), c("a", &[])],
+                Some(vec!["a", "b"]),
+            ),
+            (
+                "roots_first_then_dependents_in_emission_order",
+                vec![c("x", &["a"]), c("a", &[]), c("b", &[]), c("y", &["b"])],
+                Some(vec!["a", "b", "x", "y"]),
+            ),
+            (
+                "dependent_queued_after_its_last_dependency",
+                vec![c("c", &["a", "b"]), c("b", &[]), c("a", &[])],
+                Some(vec!["b", "a", "c"]),
+            ),
+            (
+                "chain_in_reverse_declaration",
+                vec![c("c", &["b"]), c("b", &["a"]), c("a", &[])],
+                Some(vec!["a", "b", "c"]),
+            ),
+            (
+                "circular_dependency_is_an_error",
+                vec![c("a", &["b"]), c("b", &["a"])],
+                None,
+            ),
+            (
+                "unknown_dependency_is_an_error",
+                vec![c("a", &["ghost"])],
+                None,
+            ),
+            (
+                "dependency_listed_twice_is_an_error",
+                vec![c("a", &[]), c("b", &["a", "a"])],
+                None,
+            ),
+            ("self_dependency_is_an_error", vec![c("a", &["a"])], None),
+            ("empty_list_sorts", vec![], Some(vec![])),
+        ];
+        for (name, input, expected) in cases {
+            let result = sort_by_dependencies(&input);
+            match expected {
+                Some(order) => assert_eq!(names(&result.unwrap()), order, "{name}"),
+                None => assert!(
+                    matches!(result, Err(EngineError::Dependencies { .. })),
+                    "{name}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_names_are_both_emitted() {
+        let sorted = sort_by_dependencies(&[c("a", &[]), c("a", &[]), c("b", &["a"])]).unwrap();
+        assert_eq!(names(&sorted), ["a", "a", "b"]);
+    }
+}

@@ -1,0 +1,227 @@
+//! Deployment states: which component is on which target, with which role, and which are to
+//! be deleted (`solutionversion-manager-state.go`, `model/plan.go`).
+//!
+//! A [`DeploymentState`] holds the components (in dependency order), the targets (sorted by
+//! name, then any added by merging) and the `TargetComponent` map from `"<component>::<target>"`
+//! to a role; a role prefixed with `-` means "delete".
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::sort::sort_by_dependencies;
+use super::EngineError;
+use crate::model::{ComponentSpec, DeploymentSpec, TargetSpec};
+
+/// A target known to a state.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct TargetDesc {
+    /// Target name.
+    pub name: String,
+    /// Its spec (from the deployment that named it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<TargetSpec>,
+}
+
+/// Go's `model.DeploymentState`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentState {
+    /// Components, in planning order.
+    #[serde(default)]
+    pub components: Vec<ComponentSpec>,
+    /// Targets, in planning order.
+    #[serde(default)]
+    pub targets: Vec<TargetDesc>,
+    /// `"<component>::<target>"` to role; `-role` means delete.
+    #[serde(default)]
+    pub target_component: BTreeMap<String, String>,
+}
+
+/// The `TargetComponent` key of a component on a target.
+pub fn key(component: &str, target: &str) -> String {
+    format!("{component}::{target}")
+}
+
+/// A component's role: its type, or `instance` when it has none.
+pub fn role_of(component: &ComponentSpec) -> String {
+    if component.component_type.is_empty() {
+        "instance".to_string()
+    } else {
+        component.component_type.clone()
+    }
+}
+
+impl DeploymentState {
+    /// Go's `NewDeploymentState`: components sorted by dependencies; each assigned to every
+    /// target whose assignment string holds `{name}` (targets missing from the deployment are
+    /// ignored); targets sorted by name.
+    pub fn new(deployment: &DeploymentSpec) -> Result<DeploymentState, EngineError> {
+        let mut state = DeploymentState::default();
+        for component in sort_by_dependencies(deployment.components())? {
+            let needle = format!("{{{}}}", component.name);
+            for (target, assigned) in &deployment.assignments {
+                if assigned.is_empty() || !assigned.contains(&needle) {
+                    continue;
+                }
+                let Some(target_state) = deployment.targets.get(target) else {
+                    continue;
+                };
+                let Some(spec) = &target_state.spec else {
+                    return Err(EngineError::TargetWithoutSpec {
+                        target: target.clone(),
+                        component: component.name.clone(),
+                    });
+                };
+                if !state.targets.iter().any(|t| &t.name == target) {
+                    state.targets.push(TargetDesc {
+                        name: target.clone(),
+                        spec: Some(spec.clone()),
+                    });
+                }
+                state
+                    .target_component
+                    .insert(key(&component.name, target), role_of(&component));
+            }
+            state.components.push(component);
+        }
+        state.targets.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(state)
+    }
+
+    /// Go's `MergeDeploymentStates(previous, self)`: adds the components and targets of
+    /// `previous` missing here (by name), and marks every key only in `previous` as `-`.
+    pub fn merged_with_previous(mut self, previous: &DeploymentState) -> DeploymentState {
+        for component in &previous.components {
+            if !self.components.iter().any(|c| c.name == component.name) {
+                self.components.push(component.clone());
+            }
+        }
+        for target in &previous.targets {
+            if !self.targets.iter().any(|t| t.name == target.name) {
+                self.targets.push(target.clone());
+            }
+        }
+        for (key, role) in &previous.target_component {
+            if !self.target_component.contains_key(key) && !role.starts_with('-') {
+                self.target_component
+                    .insert(key.clone(), format!("-{role}"));
+            }
+        }
+        self
+    }
+
+    /// Go's `MarkRemoveAll`: every key to be deleted.
+    pub fn mark_remove_all(&mut self) {
+        for role in self.target_component.values_mut() {
+            if !role.starts_with('-') {
+                role.insert(0, '-');
+            }
+        }
+    }
+
+    /// Go's `ClearAllRemoved`: drops the `-` keys (the components stay).
+    pub fn clear_all_removed(&mut self) {
+        self.target_component
+            .retain(|_, role| !role.starts_with('-'));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TargetState;
+
+    fn deployment(components: &[(&str, &str)], assignments: &[(&str, &str)]) -> DeploymentSpec {
+        let mut d = DeploymentSpec::default();
+        d.solution.spec = Some(crate::model::SolutionSpec {
+            components: components
+                .iter()
+                .map(|(name, ty)| ComponentSpec {
+                    name: name.to_string(),
+                    component_type: ty.to_string(),
+                    ..ComponentSpec::default()
+                })
+                .collect(),
+            ..Default::default()
+        });
+        for (target, assigned) in assignments {
+            d.targets.insert(
+                target.to_string(),
+                TargetState {
+                    spec: Some(TargetSpec::default()),
+                    ..Default::default()
+                },
+            );
+            d.assignments
+                .insert(target.to_string(), assigned.to_string());
+        }
+        d
+    }
+
+    #[test]
+    fn new_state_assigns_roles_and_sorts_targets_bytewise() {
+        let d = deployment(
+            &[("a", "w"), ("b", "")],
+            &[("a", "{a}"), ("T2", "{a}{b}"), ("T10", "{b}")],
+        );
+        let state = DeploymentState::new(&d).unwrap();
+        let targets: Vec<&str> = state.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(targets, ["T10", "T2", "a"]);
+        assert_eq!(state.target_component["a::T2"], "w");
+        assert_eq!(state.target_component["b::T2"], "instance");
+        assert!(!state.target_component.contains_key("b::a"));
+    }
+
+    #[test]
+    fn assignment_to_a_target_missing_from_the_deployment_is_ignored() {
+        let mut d = deployment(&[("a", "w")], &[("t", "{a}")]);
+        d.assignments.insert("ghost".into(), "{a}".into());
+        let state = DeploymentState::new(&d).unwrap();
+        assert_eq!(state.target_component.len(), 1);
+    }
+
+    #[test]
+    fn assigned_target_without_spec_is_reported() {
+        let mut d = deployment(&[("a", "w")], &[("t", "{a}")]);
+        d.targets.get_mut("t").unwrap().spec = None;
+        assert!(matches!(
+            DeploymentState::new(&d),
+            Err(EngineError::TargetWithoutSpec { .. })
+        ));
+    }
+
+    #[test]
+    fn merge_marks_keys_only_in_previous_for_deletion_and_appends_targets() {
+        let previous = DeploymentState::new(&deployment(
+            &[("a", "w"), ("gone", "w")],
+            &[("old", "{gone}"), ("t", "{a}{gone}")],
+        ))
+        .unwrap();
+        let now = DeploymentState::new(&deployment(&[("a", "w")], &[("t", "{a}")])).unwrap();
+        let merged = now.merged_with_previous(&previous);
+        assert_eq!(merged.target_component["a::t"], "w");
+        assert_eq!(merged.target_component["gone::t"], "-w");
+        assert_eq!(merged.target_component["gone::old"], "-w");
+        let targets: Vec<&str> = merged.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            targets,
+            ["t", "old"],
+            "previous-only targets are appended, not re-sorted"
+        );
+        let names: Vec<&str> = merged.components.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "gone"]);
+    }
+
+    #[test]
+    fn mark_remove_all_then_clear_leaves_nothing() {
+        let mut state = DeploymentState::new(&deployment(&[("a", "w")], &[("t", "{a}")])).unwrap();
+        state.mark_remove_all();
+        assert_eq!(state.target_component["a::t"], "-w");
+        state.mark_remove_all();
+        assert_eq!(state.target_component["a::t"], "-w", "never doubled");
+        state.clear_all_removed();
+        assert!(state.target_component.is_empty());
+        assert_eq!(state.components.len(), 1, "components stay");
+    }
+}
