@@ -968,3 +968,7 @@ pub fn run(
         waited_seconds: reconciler.clock() - start,
     })
 }
+
+#[cfg(test)]
+#[path = "reconcile_tests.rs"]
+mod tests;

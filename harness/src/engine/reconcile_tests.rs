@@ -1,0 +1,814 @@
+//! Reconcile rounds against an in-memory fake provider (a test double of the traits).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::engine::deployment::{from_objects, from_target};
+use crate::model::{
+    BindingSpec, ComponentResult, InstanceSpec, InstanceState, ObjectMeta, SolutionSpec,
+    SolutionState, TargetSelector, TargetSpec, TopologySpec,
+};
+
+/// The fake's devices and knobs, shared by every provider it creates.
+#[derive(Default)]
+struct Fake {
+    /// Device name -> components on it.
+    devices: BTreeMap<String, BTreeMap<String, ComponentSpec>>,
+    /// Components `get` reports in addition to the references found on the device.
+    extras: Vec<ComponentSpec>,
+    /// Rewrites what `get` reports (e.g. a provider that loses types or changes values).
+    report: Option<fn(&mut ComponentSpec)>,
+    fail_get: bool,
+    /// `apply` fails for steps holding this component.
+    fail_apply_for: Option<String>,
+    rule: Option<Result<ValidationRule, CallError>>,
+    /// Every call, in order: `create`, `get a,b`, `rule`, `apply +a -b`.
+    log: Vec<String>,
+    /// Deployments `get` and `apply` received.
+    deployments: Vec<Value>,
+}
+
+struct FakeProvider {
+    fake: Rc<RefCell<Fake>>,
+    device: String,
+}
+
+impl Provider for FakeProvider {
+    fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
+        let mut fake = self.fake.borrow_mut();
+        fake.log.push("rule".into());
+        fake.rule
+            .clone()
+            .unwrap_or_else(|| Ok(ValidationRule::default()))
+    }
+
+    fn get(
+        &mut self,
+        deployment: &Value,
+        references: &[ComponentStep],
+    ) -> Result<Vec<ComponentSpec>, CallError> {
+        let mut fake = self.fake.borrow_mut();
+        let names: Vec<String> = references
+            .iter()
+            .map(|r| {
+                let sign = if r.action == ComponentAction::Update {
+                    ""
+                } else {
+                    "-"
+                };
+                format!("{sign}{}", r.component.name)
+            })
+            .collect();
+        fake.log.push(format!("get {}", names.join(",")));
+        fake.deployments.push(deployment.clone());
+        if fake.fail_get {
+            return Err(CallError::from_provider_message(
+                "device unreachable".into(),
+            ));
+        }
+        let device = fake.devices.entry(self.device.clone()).or_default().clone();
+        let mut found: Vec<ComponentSpec> = references
+            .iter()
+            .filter_map(|r| device.get(&r.component.name).cloned())
+            .collect();
+        found.extend(fake.extras.clone());
+        if let Some(report) = fake.report {
+            found.iter_mut().for_each(report);
+        }
+        Ok(found)
+    }
+
+    fn apply(
+        &mut self,
+        deployment: &Value,
+        step: &DeploymentStep,
+        dry_run: bool,
+    ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+        let mut fake = self.fake.borrow_mut();
+        let names: Vec<String> = step
+            .components
+            .iter()
+            .map(|c| {
+                let sign = if c.action == ComponentAction::Update {
+                    '+'
+                } else {
+                    '-'
+                };
+                format!("{sign}{}", c.component.name)
+            })
+            .collect();
+        fake.log.push(format!(
+            "apply {}{}",
+            names.join(" "),
+            if dry_run { " dry" } else { "" }
+        ));
+        fake.deployments.push(deployment.clone());
+        if let Some(bad) = &fake.fail_apply_for {
+            if step.components.iter().any(|c| &c.component.name == bad) {
+                return Err(CallError::from_provider_message(format!(
+                    "cannot deploy {bad}"
+                )));
+            }
+        }
+        let mut results = BTreeMap::new();
+        for c in &step.components {
+            if !dry_run {
+                let device = fake.devices.entry(self.device.clone()).or_default();
+                match c.action {
+                    ComponentAction::Update => {
+                        device.insert(c.component.name.clone(), c.component.clone());
+                    }
+                    ComponentAction::Delete => {
+                        device.remove(&c.component.name);
+                        fake.extras.retain(|e| e.name != c.component.name);
+                    }
+                }
+            }
+            // A status that would mean failure if Symphony looked at it: it does not.
+            results.insert(
+                c.component.name.clone(),
+                ComponentResult {
+                    status: 500,
+                    message: "internal".into(),
+                },
+            );
+        }
+        Ok(results)
+    }
+}
+
+#[derive(Clone)]
+struct FakeFactory(Rc<RefCell<Fake>>);
+
+impl ProviderFactory for FakeFactory {
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        self.0.borrow_mut().log.push("create".into());
+        Ok(Box::new(FakeProvider {
+            fake: Rc::clone(&self.0),
+            device: config.get("device").unwrap_or("default").to_string(),
+        }))
+    }
+}
+
+fn component(name: &str, ty: &str, properties: Value) -> ComponentSpec {
+    ComponentSpec {
+        name: name.into(),
+        component_type: ty.into(),
+        properties: serde_json::from_value(properties).unwrap(),
+        ..ComponentSpec::default()
+    }
+}
+
+fn bindings(roles: &[&str], device: &str) -> Vec<TopologySpec> {
+    vec![TopologySpec {
+        bindings: roles
+            .iter()
+            .map(|role| {
+                let mut config = BindingConfig::new("/extensions/libfake.so", "any", "fake");
+                config.insert("device", device);
+                BindingSpec {
+                    role: role.to_string(),
+                    provider: "providers.target.rust".into(),
+                    config,
+                }
+            })
+            .collect(),
+        ..TopologySpec::default()
+    }]
+}
+
+fn target(name: &str, components: Vec<ComponentSpec>, roles: &[&str]) -> TargetState {
+    TargetState {
+        metadata: ObjectMeta {
+            name: name.into(),
+            namespace: "default".into(),
+            ..ObjectMeta::default()
+        },
+        status: crate::model::zero_status(),
+        spec: Some(TargetSpec {
+            components,
+            topologies: bindings(roles, name),
+            ..TargetSpec::default()
+        }),
+    }
+}
+
+fn deployment(components: Vec<ComponentSpec>, roles: &[&str]) -> DeploymentSpec {
+    from_target(&target("t", components, roles), "default").unwrap()
+}
+
+struct World {
+    fake: Rc<RefCell<Fake>>,
+    factory: FakeFactory,
+    reconciler: Reconciler,
+    events: Vec<Event>,
+}
+
+impl World {
+    fn new() -> World {
+        let fake = Rc::new(RefCell::new(Fake::default()));
+        World {
+            factory: FakeFactory(Rc::clone(&fake)),
+            fake,
+            reconciler: Reconciler::new(Symphony::V049),
+            events: Vec::new(),
+        }
+    }
+
+    fn round(&mut self, d: &DeploymentSpec, remove: bool) -> RoundReport {
+        self.fake.borrow_mut().log.clear();
+        self.reconciler
+            .reconcile(d, remove, &mut self.factory, &mut self.events)
+            .unwrap()
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.fake.borrow().log.clone()
+    }
+
+    fn device(&self, name: &str) -> Vec<String> {
+        self.fake
+            .borrow()
+            .devices
+            .get(name)
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+fn apply_reason(report: &RoundReport, index: usize) -> ApplyReason {
+    match &report.steps[index].decision {
+        StepDecision::Apply { reason } => reason.clone(),
+        StepDecision::Skip => panic!("step {index} was skipped"),
+    }
+}
+
+#[test]
+fn first_round_applies_every_step_and_saves_state() {
+    let mut w = World::new();
+    let d = deployment(
+        vec![
+            component("a", "w", json!({})),
+            component("b", "w", json!({})),
+        ],
+        &["w"],
+    );
+    let r = w.round(&d, false);
+    assert_eq!(w.log(), ["create", "get a,b", "create", "apply +a +b"]);
+    assert_eq!(apply_reason(&r, 0), ApplyReason::NoPreviousState);
+    assert_eq!((r.applied, r.state), (1, StateOutcome::Saved));
+    assert_eq!(w.device("t"), ["a", "b"]);
+    assert!(w.reconciler.previous().is_some());
+}
+
+#[test]
+fn second_round_skips_unchanged_step_and_converges() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({"image": "x:1"}))], &["w"]);
+    let report = run(
+        &mut w.reconciler,
+        &d,
+        RunOptions {
+            rounds: 5,
+            remove: false,
+        },
+        &mut w.factory,
+        &mut w.events,
+    )
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Converged { rounds: 2 });
+    assert_eq!(report.rounds[1].skipped, 1);
+    assert_eq!(report.waited_seconds, NEXT_AFTER_SUCCESS);
+    assert!(w.events.iter().any(|e| matches!(
+        e,
+        Event::StepDecided {
+            decision: StepDecision::Skip,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn typeless_components_get_one_get_each_on_a_fresh_provider() {
+    let mut w = World::new();
+    let d = deployment(
+        vec![component("a", "", json!({})), component("b", "", json!({}))],
+        &["instance"],
+    );
+    w.round(&d, false);
+    assert_eq!(
+        w.log(),
+        ["create", "get a", "create", "get b", "create", "apply +a", "create", "apply +b"]
+    );
+}
+
+#[test]
+fn get_references_are_all_updates_even_on_removal() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    let r = w.round(&d, true);
+    assert_eq!(w.log()[1], "get a", "references are updates");
+    assert_eq!(r.plan[0].components[0].action, ComponentAction::Delete);
+    assert_eq!(r.state, StateOutcome::Dropped);
+    assert!(w.device("t").is_empty());
+    assert!(w.reconciler.previous().is_none());
+}
+
+#[test]
+fn one_failing_get_fails_the_round_before_any_apply() {
+    let mut w = World::new();
+    w.fake.borrow_mut().fail_get = true;
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let r = w.round(&d, false);
+    assert_eq!(w.log(), ["create", "get a"]);
+    let failure = r.failure.unwrap();
+    assert_eq!(
+        (failure.stage, failure.outcome.as_str()),
+        (Stage::Get, "error")
+    );
+    assert_eq!(r.state, StateOutcome::NotSavedFailed);
+}
+
+#[test]
+fn failed_apply_stops_later_steps_and_does_not_save_state() {
+    let mut w = World::new();
+    w.fake.borrow_mut().fail_apply_for = Some("a".into());
+    let d = deployment(
+        vec![
+            component("a", "w", json!({})),
+            component("b", "v", json!({})),
+        ],
+        &["w", "v"],
+    );
+    let r = w.round(&d, false);
+    assert_eq!(
+        w.log(),
+        ["create", "get a", "create", "get b", "create", "apply +a"]
+    );
+    assert_eq!(r.failure.as_ref().unwrap().stage, Stage::Apply);
+    assert_eq!(r.steps.len(), 1, "the second step is not reached");
+    assert!(w.reconciler.previous().is_none(), "state is not saved");
+    assert_eq!(w.reconciler.clock(), WAIT_AFTER_FAILED_APPLY);
+}
+
+#[test]
+fn failed_round_then_next_poll_after_15_seconds() {
+    let mut w = World::new();
+    w.fake.borrow_mut().fail_apply_for = Some("a".into());
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let report = run(
+        &mut w.reconciler,
+        &d,
+        RunOptions {
+            rounds: 2,
+            remove: false,
+        },
+        &mut w.factory,
+        &mut w.events,
+    )
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Failed { rounds: 2 });
+    assert_eq!(
+        report.waited_seconds,
+        2 * WAIT_AFTER_FAILED_APPLY + POLL_INTERVAL
+    );
+}
+
+#[test]
+fn result_map_never_decides_success() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let r = w.round(&d, false);
+    assert!(r.failure.is_none());
+    assert_eq!(
+        r.steps[0].results.as_ref().unwrap()["a"].status,
+        500,
+        "recorded anyway"
+    );
+    assert_eq!(r.summary.success_count, 1);
+}
+
+#[test]
+fn dry_run_applies_with_the_flag_and_never_saves_state() {
+    let mut w = World::new();
+    let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    d.is_dry_run = true;
+    let report = run(
+        &mut w.reconciler,
+        &d,
+        RunOptions {
+            rounds: 3,
+            remove: false,
+        },
+        &mut w.factory,
+        &mut w.events,
+    )
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::DryRun);
+    assert_eq!(w.log(), ["create", "get a", "create", "apply +a dry"]);
+    assert_eq!(report.rounds[0].state, StateOutcome::NotSavedDryRun);
+    assert_eq!(report.rounds[0].summary.success_count, 0);
+    assert!(w.reconciler.previous().is_none());
+    assert!(w.device("t").is_empty(), "the fake honours dry runs");
+}
+
+#[test]
+fn extra_from_get_deleted_at_once_without_previous_state() {
+    let mut w = World::new();
+    w.fake.borrow_mut().extras = vec![component("stray", "w", json!({}))];
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let r = w.round(&d, false);
+    assert_eq!(
+        w.log(),
+        [
+            "create",
+            "get a",
+            "create",
+            "apply +a",
+            "create",
+            "apply -stray"
+        ],
+        "the mixed step is split: the delete part runs after all updates"
+    );
+    assert_eq!(r.plan.len(), 2);
+}
+
+#[test]
+fn extra_from_get_deleted_next_round_when_previous_exists() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    w.fake.borrow_mut().extras = vec![component("stray", "x", json!({}))];
+    let mut with_x = d.clone();
+    with_x
+        .targets
+        .get_mut("t")
+        .unwrap()
+        .spec
+        .as_mut()
+        .unwrap()
+        .topologies = bindings(&["w", "x"], "t");
+    let r = w.round(&with_x, false);
+    assert_eq!(
+        r.skipped, 2,
+        "the update step and the extra's pure-delete step are skipped"
+    );
+    assert!(!w.log().iter().any(|l| l.starts_with("apply")));
+    let r = w.round(&with_x, false);
+    assert_eq!(w.log().last().unwrap(), "apply -stray");
+    assert_eq!(
+        apply_reason(&r, 1),
+        ApplyReason::DeleteOfPreviouslyDesired {
+            component: "stray".into()
+        }
+    );
+}
+
+#[test]
+fn extra_with_unbound_role_fails_the_reconcile() {
+    let mut w = World::new();
+    w.fake.borrow_mut().extras = vec![component("stray", "", json!({}))];
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let r = w.round(&d, false);
+    let failure = r.failure.unwrap();
+    assert_eq!(failure.stage, Stage::CreateProvider);
+    assert_eq!(
+        failure.message,
+        "target doesn't have a 'instance' role defined"
+    );
+}
+
+#[test]
+fn component_removed_from_solution_is_deleted_with_its_previous_spec() {
+    let mut w = World::new();
+    let d1 = deployment(
+        vec![
+            component("a", "w", json!({})),
+            component("b", "w", json!({"k": "old"})),
+        ],
+        &["w"],
+    );
+    w.round(&d1, false);
+    let d2 = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let r = w.round(&d2, false);
+    assert_eq!(
+        w.log()[1],
+        "get a",
+        "the removed component is not a reference"
+    );
+    let deleted = &r.plan.last().unwrap().components[0];
+    assert_eq!(
+        (deleted.action, deleted.component.properties["k"].clone()),
+        (ComponentAction::Delete, json!("old"))
+    );
+    assert_eq!(w.device("t"), ["a"]);
+}
+
+#[test]
+fn changed_property_reapplies_the_whole_step() {
+    let mut w = World::new();
+    let d1 = deployment(
+        vec![
+            component("a", "w", json!({"v": "1"})),
+            component("b", "w", json!({})),
+        ],
+        &["w"],
+    );
+    w.round(&d1, false);
+    let d2 = deployment(
+        vec![
+            component("a", "w", json!({"v": "2"})),
+            component("b", "w", json!({})),
+        ],
+        &["w"],
+    );
+    let r = w.round(&d2, false);
+    assert_eq!(w.log().last().unwrap(), "apply +a +b");
+    let ApplyReason::Changed {
+        component,
+        against,
+        reasons,
+    } = apply_reason(&r, 0)
+    else {
+        panic!("expected a change");
+    };
+    assert_eq!(
+        (component.as_str(), against),
+        ("a", Against::PreviousDesired)
+    );
+    assert_eq!(
+        (reasons[0].old.as_deref(), reasons[0].new.as_deref()),
+        (Some("1"), Some("2"))
+    );
+}
+
+#[test]
+fn component_missing_from_get_reapplies_its_step() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    w.fake.borrow_mut().devices.clear();
+    let r = w.round(&d, false);
+    assert_eq!(
+        apply_reason(&r, 0),
+        ApplyReason::NotReportedByGet {
+            component: "a".into()
+        }
+    );
+}
+
+#[test]
+fn never_converges_when_get_reports_a_number_for_a_string() {
+    let mut w = World::new();
+    w.fake.borrow_mut().report = Some(|c| {
+        c.properties.insert("replicas".into(), json!(1000000));
+    });
+    let d = deployment(
+        vec![component("a", "w", json!({"replicas": "1000000"}))],
+        &["w"],
+    );
+    let report = run(
+        &mut w.reconciler,
+        &d,
+        RunOptions {
+            rounds: 3,
+            remove: false,
+        },
+        &mut w.factory,
+        &mut w.events,
+    )
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::NotConverged { rounds: 3 });
+    let ApplyReason::Changed {
+        against, reasons, ..
+    } = apply_reason(&report.rounds[2], 0)
+    else {
+        panic!("expected a change");
+    };
+    assert_eq!(against, Against::Current);
+    assert_eq!(
+        (reasons[0].old.as_deref(), reasons[0].new.as_deref()),
+        (Some("1e+06"), Some("1000000"))
+    );
+}
+
+#[test]
+fn failing_validation_rule_silently_uses_the_zero_rule() {
+    let mut w = World::new();
+    let d1 = deployment(vec![component("a", "w", json!({"v": "1"}))], &["w"]);
+    w.round(&d1, false);
+    w.fake.borrow_mut().rule = Some(Err(CallError::from_provider_message("no".into())));
+    let d2 = deployment(vec![component("a", "w", json!({"v": "2"}))], &["w"]);
+    let r = w.round(&d2, false);
+    assert_eq!(r.skipped, 1, "the zero rule compares nothing");
+}
+
+#[test]
+fn validation_rule_is_asked_per_reported_component_until_the_first_change() {
+    let mut w = World::new();
+    let names = ["a", "b", "c"];
+    let d1 = deployment(
+        names
+            .iter()
+            .map(|n| component(n, "w", json!({"v": "1"})))
+            .collect(),
+        &["w"],
+    );
+    w.round(&d1, false);
+    w.round(&d1, false);
+    assert_eq!(w.log().iter().filter(|l| *l == "rule").count(), 3);
+    let mut d2 = d1.clone();
+    d2.solution.spec.as_mut().unwrap().components[1]
+        .properties
+        .insert("v".into(), json!("2"));
+    w.round(&d2, false);
+    assert_eq!(
+        w.log().iter().filter(|l| *l == "rule").count(),
+        2,
+        "stops at `b`"
+    );
+}
+
+#[test]
+fn removal_deletes_dependents_first() {
+    let mut w = World::new();
+    let mut b = component("b", "w", json!({}));
+    b.dependencies = vec!["a".into()];
+    let d = deployment(vec![b, component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    assert_eq!(w.log().last().unwrap(), "apply +a +b");
+    w.round(&d, true);
+    let applies: Vec<String> = w
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("apply"))
+        .collect();
+    assert_eq!(applies, ["apply -b", "apply -a"]);
+}
+
+#[test]
+fn inactive_instance_forces_removal() {
+    let mut w = World::new();
+    let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    d.is_in_active = true;
+    let r = w.round(&d, false);
+    assert!(r.remove);
+    assert_eq!(w.log().last().unwrap(), "apply -a");
+    assert_eq!(r.summary.success_count, 0);
+}
+
+#[test]
+fn instance_without_name_or_guid_does_nothing() {
+    let mut w = World::new();
+    let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    d.instance.metadata = ObjectMeta::default();
+    let r = w.round(&d, false);
+    assert!(r.noop.is_some());
+    assert!(w.log().is_empty());
+}
+
+#[test]
+fn unsupported_expression_fails_before_any_call() {
+    let mut w = World::new();
+    let d = deployment(
+        vec![component("a", "w", json!({"v": "${{$property(x)}}"}))],
+        &["w"],
+    );
+    let err = w
+        .reconciler
+        .reconcile(&d, false, &mut w.factory, &mut w.events)
+        .unwrap_err();
+    assert!(matches!(err, EngineError::UnsupportedExpression { .. }));
+    assert!(w.log().is_empty());
+}
+
+#[test]
+fn deployments_sent_carry_active_target_scope_and_evaluated_properties() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({"v": "1.0"}))], &["w"]);
+    w.round(&d, false);
+    let sent = w.fake.borrow().deployments.clone();
+    for dep in &sent {
+        assert_eq!(dep["activeTarget"], "t");
+        assert_eq!(dep["instance"]["spec"]["scope"], "default");
+        assert_eq!(dep["solutionversionName"], "target-runtime-t");
+        assert_eq!(
+            dep["solutionversion"]["spec"]["components"][0]["properties"]["v"],
+            "1"
+        );
+    }
+}
+
+#[test]
+fn generation_048_sends_solution_names() {
+    let mut w = World::new();
+    w.reconciler = Reconciler::new(Symphony::V048);
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    let sent = w.fake.borrow().deployments[0].clone();
+    assert_eq!(sent["solutionName"], "target-runtime-t");
+    assert!(sent.get("solutionversionName").is_none());
+    assert_eq!(sent["instance"]["spec"]["solution"], "target-runtime-t");
+}
+
+fn two_target_instance_deployment() -> DeploymentSpec {
+    let mut t1 = target("t1", vec![], &["w"]);
+    t1.spec.as_mut().unwrap().solution_scope = "s1".into();
+    let mut t2 = target("t2", vec![], &["w"]);
+    t2.spec.as_mut().unwrap().solution_scope = "s2".into();
+    let instance = InstanceState {
+        metadata: ObjectMeta {
+            name: "inst".into(),
+            ..ObjectMeta::default()
+        },
+        spec: Some(InstanceSpec {
+            solution: "app:v1".into(),
+            target: TargetSelector {
+                name: "t*".into(),
+                ..TargetSelector::default()
+            },
+            metadata: [("k".to_string(), "instance".to_string())].into(),
+            ..InstanceSpec::default()
+        }),
+        status: crate::model::zero_status(),
+    };
+    let solution = SolutionState {
+        metadata: ObjectMeta {
+            name: "app-v-v1".into(),
+            ..ObjectMeta::default()
+        },
+        spec: Some(SolutionSpec {
+            components: vec![component("a", "w", json!({}))],
+            metadata: [
+                ("k".to_string(), "solution".to_string()),
+                ("s".to_string(), "solution".to_string()),
+            ]
+            .into(),
+            ..SolutionSpec::default()
+        }),
+    };
+    from_objects(&instance, &solution, &[t1, t2], "default").unwrap()
+}
+
+#[test]
+fn scope_of_last_successful_apply_leaks_into_later_steps() {
+    let mut w = World::new();
+    w.round(&two_target_instance_deployment(), false);
+    let scopes: Vec<(String, String)> = w
+        .fake
+        .borrow()
+        .deployments
+        .iter()
+        .map(|d| {
+            (
+                d["activeTarget"].as_str().unwrap().to_string(),
+                d["instance"]["spec"]["scope"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [("t1", "s1"), ("t2", "s2"), ("t1", "s1"), ("t2", "s1")];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(scopes, expected, "get restores the scope, apply does not");
+}
+
+#[test]
+fn apply_gets_instance_metadata_merged_over_solution_metadata_get_does_not() {
+    let mut w = World::new();
+    w.round(&two_target_instance_deployment(), false);
+    let sent = w.fake.borrow().deployments.clone();
+    assert_eq!(
+        sent[0]["instance"]["spec"]["metadata"],
+        json!({"k": "instance"}),
+        "get: instance metadata only"
+    );
+    assert_eq!(
+        sent[2]["instance"]["spec"]["metadata"],
+        json!({"k": "instance", "s": "solution"}),
+        "apply: merged, instance wins"
+    );
+}
+
+#[test]
+fn target_no_longer_selected_crashes_symphony_when_deleting() {
+    let mut w = World::new();
+    let d = two_target_instance_deployment();
+    w.round(&d, false);
+    let mut only_t1 = d.clone();
+    only_t1.targets.remove("t2");
+    only_t1.assignments.remove("t2");
+    let r = w.round(&only_t1, false);
+    let failure = r.failure.unwrap();
+    assert_eq!(
+        (failure.stage, failure.target.as_str()),
+        (Stage::SymphonyPanic, "t2")
+    );
+}
