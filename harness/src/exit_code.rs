@@ -11,7 +11,9 @@
 //! | 3 | `RISKY` | `inspect`/`load`: the library may work, see the reasons |
 //! | 4 | `INCOMPATIBLE` | the library is incompatible with the host, or not a provider at all |
 //! | 5 | `LOAD_FAILED` | Symphony would fail to create the provider: hash mismatch, `dlopen` failure, NULL from `create_provider` |
-//! | 6 | `CALL_FAILED` | a provider call failed (`load`: `get_validation_rule` returned an error) |
+//! | 6 | `CALL_FAILED` | a provider call failed (`load`: `get_validation_rule` returned an error; `reconcile`: the last round, or the removal, failed) |
+//! | 7 | `NOT_CONVERGED` | `reconcile`: every round still applied something, up to `--rounds` |
+//! | 8 | `CHANGED` | `compare`: Symphony would consider the component changed |
 
 /// Done; `inspect`: the library is compatible.
 pub const SUCCESS: i32 = 0;
@@ -28,8 +30,13 @@ pub const LOAD_FAILED: i32 = 5;
 /// A provider call failed.
 pub const CALL_FAILED: i32 = 6;
 
+/// `reconcile` did not converge within `--rounds`: Symphony would redeploy forever.
+pub const NOT_CONVERGED: i32 = 7;
+/// `compare`: Symphony would consider the component changed.
+pub const CHANGED: i32 = 8;
+
 /// Every code with its name, for `--help` and the README.
-pub const ALL: [(i32, &str, &str); 7] = [
+pub const ALL: [(i32, &str, &str); 9] = [
     (SUCCESS, "success", "done; inspect: compatible"),
     (
         ERROR,
@@ -49,4 +56,14 @@ pub const ALL: [(i32, &str, &str); 7] = [
         "Symphony would fail to create the provider (hash, dlopen, NULL)",
     ),
     (CALL_FAILED, "call-failed", "a provider call failed"),
+    (
+        NOT_CONVERGED,
+        "not-converged",
+        "reconcile: still applying after --rounds rounds",
+    ),
+    (
+        CHANGED,
+        "changed",
+        "compare: Symphony would consider the component changed",
+    ),
 ];

@@ -5,14 +5,21 @@
 
 mod args;
 mod binding;
+mod compare;
 mod hash;
 mod inspect;
 mod load;
 mod output;
+mod plan;
+mod reconcile;
 
 use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+use symphony_harness::engine::{EngineError, ProviderFactory};
 use symphony_harness::exit_code;
 use symphony_harness::inspect::InspectError;
+use symphony_harness::load::InProcessFactory;
 use symphony_harness::load::LoadError;
 
 const EXAMPLES: &str = "\
@@ -20,6 +27,7 @@ Examples:
   symphony-harness inspect target/release/libmy_provider.so
   symphony-harness load target/release/libmy_provider.so --config region=eu
   symphony-harness binding target/release/libmy_provider.so --role my-role
+  symphony-harness reconcile --target my-target.json --extensions target/release --remove
 
 Without LIB, commands use the bundled simulated provider (libsymphony_sim_provider.so next to
 this executable, built by `cargo build`).";
@@ -56,6 +64,9 @@ enum Command {
     Load(load::LoadArgs),
     Hash(hash::HashArgs),
     Binding(binding::BindingArgs),
+    Reconcile(reconcile::ReconcileArgs),
+    Plan(plan::PlanArgs),
+    Compare(compare::CompareArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -67,6 +78,9 @@ pub fn run() -> i32 {
         Command::Load(args) => load::run(args),
         Command::Hash(args) => hash::run(args),
         Command::Binding(args) => binding::run(args),
+        Command::Reconcile(args) => reconcile::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Compare(args) => compare::run(args),
     };
     match result {
         Ok(code) => code,
@@ -75,6 +89,19 @@ pub fn run() -> i32 {
             exit_code_for(&err)
         }
     }
+}
+
+/// The one place that decides how commands get providers: for now in this process, with a
+/// binding's `libFile` under `/extensions/` (Symphony's container path) mapped to `extensions`.
+/// The supervised worker becomes the default here.
+pub fn provider_factory(extensions: &Path) -> Box<dyn ProviderFactory> {
+    let extensions = extensions.to_path_buf();
+    Box::new(InProcessFactory::with_resolver(Box::new(
+        move |lib_file: &str| match lib_file.strip_prefix("/extensions/") {
+            Some(rest) => extensions.join(rest),
+            None => PathBuf::from(lib_file),
+        },
+    )))
 }
 
 /// Maps an error to its documented exit code.
@@ -91,6 +118,9 @@ fn exit_code_for(err: &anyhow::Error) -> i32 {
             | LoadError::ChangedWhileLoading { .. }
             | LoadError::NullProvider { .. } => exit_code::LOAD_FAILED,
         };
+    }
+    if err.downcast_ref::<EngineError>().is_some() {
+        return exit_code::ERROR;
     }
     if err.downcast_ref::<InspectError>().is_some() {
         return exit_code::INCOMPATIBLE;

@@ -2,6 +2,7 @@
 //! their causes and hints, and warnings.
 
 use anstyle::{AnsiColor, Style};
+use symphony_harness::engine::EngineError;
 use symphony_harness::inspect::{InspectError, VerdictLevel};
 use symphony_harness::load::LoadError;
 
@@ -28,6 +29,10 @@ pub fn error(err: &anyhow::Error) {
         .or_else(|| {
             err.downcast_ref::<InspectError>()
                 .and_then(InspectError::hint)
+        })
+        .or_else(|| {
+            err.downcast_ref::<EngineError>()
+                .and_then(EngineError::hint)
         });
     if let Some(hint) = hint {
         anstream::eprintln!("{HINT}hint:{HINT:#} {hint}");

@@ -278,6 +278,49 @@ impl RoundReport {
     }
 }
 
+/// Adds what `get` reported on `target` to `current`, as `SolutionVersionManager.Get` does:
+/// key role = type or `container`; components de-duplicated by name across targets (first
+/// wins); numbers as Go's float64.
+pub fn add_reported(current: &mut DeploymentState, target: &str, components: Vec<ComponentSpec>) {
+    for mut component in components {
+        component.properties = component
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), as_float64(v)))
+            .collect();
+        let role = if component.component_type.is_empty() {
+            "container".to_string()
+        } else {
+            component.component_type.clone()
+        };
+        current
+            .target_component
+            .insert(key(&component.name, target), role);
+        if !current.components.iter().any(|c| c.name == component.name) {
+            current.components.push(component);
+        }
+    }
+}
+
+/// The state Symphony plans the apply phase from: the desired state merged with the previous
+/// one (keys gone since are deleted), all marked for deletion on `remove`, then merged with
+/// what `get` reported (get-only components are deleted, role = type or `container`).
+pub fn merge_states(
+    desired_now: &DeploymentState,
+    previous: Option<&DeploymentState>,
+    current: &DeploymentState,
+    remove: bool,
+) -> DeploymentState {
+    let mut desired = match previous {
+        Some(previous) => desired_now.clone().merged_with_previous(previous),
+        None => desired_now.clone(),
+    };
+    if remove {
+        desired.mark_remove_all();
+    }
+    desired.merged_with_previous(current)
+}
+
 /// Runs Symphony's reconcile for one instance, round after round; holds the stored state.
 #[derive(Debug, Clone, Default)]
 pub struct Reconciler {
@@ -630,35 +673,16 @@ impl Reconciler {
                     return Ok(self.fail(report, call_failure(Stage::Get, &site, &err), sink))
                 }
             };
-            for mut component in components {
-                component.properties = component
-                    .properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), as_float64(v)))
-                    .collect();
-                let role = if component.component_type.is_empty() {
-                    "container".to_string()
-                } else {
-                    component.component_type.clone()
-                };
-                current
-                    .target_component
-                    .insert(key(&component.name, &step.target), role);
-                if !current.components.iter().any(|c| c.name == component.name) {
-                    current.components.push(component);
-                }
-            }
+            add_reported(&mut current, &step.target, components);
         }
 
         // Merge previous, desired and current.
-        let mut desired = match &self.previous {
-            Some(previous) => desired_now.clone().merged_with_previous(&previous.state),
-            None => desired_now.clone(),
-        };
-        if remove {
-            desired.mark_remove_all();
-        }
-        let mut merged = desired.merged_with_previous(&current);
+        let mut merged = merge_states(
+            &desired_now,
+            self.previous.as_ref().map(|p| &p.state),
+            &current,
+            remove,
+        );
         report.plan = plan(&merged);
         let test_state = self
             .previous

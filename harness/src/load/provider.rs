@@ -11,12 +11,20 @@ use symphony::ITargetProvider;
 
 use super::LoadedLibrary;
 use crate::engine::{CallError, Provider};
-use crate::model::{ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule};
+use crate::model::{
+    wire, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
+};
 
 /// A provider instance in this process: fast, but a panic in it ends the process.
 ///
 /// Inputs are converted to the `symphony` 0.1.5 models through JSON, as the host shim does with
 /// Go's JSON; an input the shim would abort on is reported as [`CallError::HostWouldAbort`].
+///
+/// Both wire generations are accepted: a deployment in Symphony 0.48's names (`solutionName`,
+/// `solution`) is what a 0.1.4 host parses, and 0.1.4 and 0.1.5 differ only in those field
+/// names, not in the layouts the provider sees (`shared/symphony/semantics.md` §7). So such a
+/// deployment is translated to the 0.49 names ([`wire::to_049`]) and parsed with the 0.1.5
+/// models, which gives the provider exactly the values a 0.1.4 host would.
 pub struct InProcessProvider {
     // Field order matters: the provider is dropped before the library reference.
     inner: Box<dyn ITargetProvider>,
@@ -78,7 +86,8 @@ impl Provider for InProcessProvider {
         deployment: &Value,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        let deployment: host::DeploymentSpec = host_parse("deployment", deployment.clone())?;
+        let deployment: host::DeploymentSpec =
+            host_parse("deployment", wire::to_049(deployment.clone()))?;
         let references: Vec<host::ComponentStep> =
             host_parse("references", to_value(&references)?)?;
         let components = self
@@ -94,7 +103,8 @@ impl Provider for InProcessProvider {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        let deployment: host::DeploymentSpec = host_parse("deployment", deployment.clone())?;
+        let deployment: host::DeploymentSpec =
+            host_parse("deployment", wire::to_049(deployment.clone()))?;
         let step: host::DeploymentStep = host_parse("step", to_value(step)?)?;
         let results = self
             .inner

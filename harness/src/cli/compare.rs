@@ -1,0 +1,116 @@
+//! `symphony-harness compare`: would Symphony consider a component changed, and why.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde_json::json;
+use symphony_harness::engine::change::compare;
+use symphony_harness::engine::evaluate::evaluate_component;
+use symphony_harness::exit_code;
+use symphony_harness::model::{ComponentSpec, ValidationRule};
+
+use super::args::Format;
+use super::output::{GOOD, LABEL, WARN};
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness compare --rule rule.json got.json desired.json
+  symphony-harness compare got.json desired.json --format json | jq .reasons";
+
+/// Tell whether Symphony would consider a component changed, and print every deciding entry
+///
+/// Runs Symphony's `IsComponentChanged(OLD, NEW)`: the rule's `changeDetection` entries over the
+/// properties, `changeDetectionMetadata` over the metadata, and sidecars by name when
+/// `allowSidecar`. Values are compared as Go's `%v` text (`1000000` is `1e+06`, `{"a":1}` is
+/// `map[a:1]`, `null` is `<nil>`).
+///
+/// OLD is what `get` reported (or the previous desired spec), NEW the desired component as
+/// written in the solution; NEW is evaluated first, as Symphony does (JSON-looking strings
+/// re-rendered compactly, `""` becomes null). The answer to "why does Symphony keep
+/// redeploying my component?": exit status 8 when it is changed.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
+pub struct CompareArgs {
+    /// The old component: what `get` reported, a JSON component spec
+    #[arg(value_name = "OLD.json")]
+    old: PathBuf,
+
+    /// The new component: the desired spec, as written in the solution or target
+    #[arg(value_name = "NEW.json")]
+    new: PathBuf,
+
+    /// The provider's validation rule (as `get_validation_rule` returns it) [default: the
+    /// `symphony` crate's `ValidationRule::default()`]
+    #[arg(long, value_name = "RULE.json", help_heading = "Rule")]
+    rule: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
+    format: Format,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{what} `{}` is not a valid {what}", path.display()))
+}
+
+pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
+    let rule: ValidationRule = match &args.rule {
+        Some(path) => read_json(path, "validation rule")?,
+        None => ValidationRule::default(),
+    };
+    let old: ComponentSpec = read_json(&args.old, "component")?;
+    let new: ComponentSpec = read_json(&args.new, "component")?;
+    let new = evaluate_component(&new)?;
+    let report = compare(&rule, &old, &new);
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"changed": report.changed, "reasons": report.reasons})
+            )?
+        ),
+        Format::Human => {
+            if report.changed {
+                anstream::println!(
+                    "{WARN}changed{WARN:#}: Symphony re-applies the step holding `{}` (with every component of that step)",
+                    new.name
+                );
+            } else {
+                anstream::println!(
+                    "{GOOD}unchanged{GOOD:#}: Symphony skips `{}` (if `get` reports it on the target)",
+                    new.name
+                );
+            }
+            for reason in &report.reasons {
+                let show = |v: &Option<String>| {
+                    v.as_ref()
+                        .map_or("(absent)".to_string(), |v| format!("`{v}`"))
+                };
+                anstream::println!(
+                    "  {LABEL}{}{LABEL:#}{}{}: old {} new {}\n    {}",
+                    reason.part,
+                    reason
+                        .entry
+                        .as_ref()
+                        .map_or(String::new(), |e| format!(", entry `{e}`")),
+                    reason
+                        .key
+                        .as_ref()
+                        .map_or(String::new(), |k| format!(", key `{k}`")),
+                    show(&reason.old),
+                    show(&reason.new),
+                    reason.why
+                );
+            }
+        }
+    }
+    Ok(if report.changed {
+        exit_code::CHANGED
+    } else {
+        exit_code::SUCCESS
+    })
+}

@@ -1,0 +1,105 @@
+//! `symphony-harness plan`: the steps Symphony would plan for a deployment, as JSON.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use symphony_harness::engine::evaluate::evaluate_deployment;
+use symphony_harness::engine::findings::host_findings;
+use symphony_harness::engine::plan::plan;
+use symphony_harness::engine::reconcile::{add_reported, merge_states};
+use symphony_harness::engine::state::DeploymentState;
+use symphony_harness::exit_code;
+use symphony_harness::model::{ComponentSpec, DeploymentSpec};
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness plan --deployment deployment.json
+  symphony-harness plan --deployment deployment.json --previous state.json --current get.json
+  symphony-harness plan --deployment deployment.json --previous state.json --remove | jq '.plan[].components'";
+
+/// Print the steps Symphony would plan for a deployment, as JSON
+///
+/// The engine's decisions on their own, without a provider: the deployment is evaluated, sorted
+/// by dependencies and assigned; `getPlan` is the desired-only plan `get` is called for (one
+/// call per step); `plan` is the apply plan after merging the previous stored state, the desired
+/// state and what `get` reported (`--current`), updates first, deletions after in reverse step
+/// order. `mergedState` is the state Symphony plans from (`-` roles are deletions). Whether a
+/// step is then skipped depends on the provider's validation rule: see `reconcile`.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
+pub struct PlanArgs {
+    /// The deployment, as Go sends it to providers (0.48 or 0.49 field names)
+    #[arg(long, value_name = "D.json", help_heading = "Input")]
+    deployment: PathBuf,
+
+    /// The previous stored state: {"components": [...], "targets": [{"name": ...}],
+    /// "targetComponent": {"<component>::<target>": "<role>"}} [default: none, a first
+    /// reconcile]
+    #[arg(long, value_name = "STATE.json", help_heading = "Input")]
+    previous: Option<PathBuf>,
+
+    /// What `get` reported, per target: {"<target>": [components...]} [default: nothing]
+    #[arg(long, value_name = "GET.json", help_heading = "Input")]
+    current: Option<PathBuf>,
+
+    /// Plan the removal (every key marked for deletion)
+    #[arg(long, help_heading = "Input")]
+    remove: bool,
+}
+
+/// The printed document; steps keep Go's field order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanOutput {
+    findings: Vec<symphony_harness::engine::findings::Finding>,
+    get_plan: Vec<symphony_harness::model::DeploymentStep>,
+    plan: Vec<symphony_harness::model::DeploymentStep>,
+    merged_state: DeploymentState,
+}
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{what} `{}` does not parse", path.display()))
+}
+
+pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
+    let deployment: DeploymentSpec = read(&args.deployment, "deployment")?;
+    let previous: Option<DeploymentState> = args
+        .previous
+        .as_deref()
+        .map(|p| read(p, "previous state"))
+        .transpose()?;
+    let reported: BTreeMap<String, Vec<ComponentSpec>> = args
+        .current
+        .as_deref()
+        .map(|p| read(p, "current state"))
+        .transpose()?
+        .unwrap_or_default();
+    let evaluated = evaluate_deployment(&deployment)?;
+    let desired = DeploymentState::new(&evaluated)?;
+    let mut current = DeploymentState {
+        targets: desired.targets.clone(),
+        ..DeploymentState::default()
+    };
+    for (target, components) in reported {
+        add_reported(&mut current, &target, components);
+    }
+    let merged = merge_states(
+        &desired,
+        previous.as_ref(),
+        &current,
+        args.remove || deployment.is_in_active,
+    );
+    let document = PlanOutput {
+        findings: host_findings(&evaluated),
+        get_plan: plan(&desired),
+        plan: plan(&merged),
+        merged_state: merged,
+    };
+    println!("{}", serde_json::to_string_pretty(&document)?);
+    Ok(exit_code::SUCCESS)
+}
