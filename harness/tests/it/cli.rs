@@ -215,6 +215,9 @@ fn help_texts_are_stable() {
         vec!["load", "--help"],
         vec!["hash", "--help"],
         vec!["binding", "--help"],
+        vec!["reconcile", "--help"],
+        vec!["plan", "--help"],
+        vec!["compare", "--help"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));

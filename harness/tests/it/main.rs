@@ -12,3 +12,9 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// `symphony-harness reconcile`: Symphony's loop end to end on the tutorial targets, real sim `.so`.
+mod reconcile;
+// `symphony-harness plan`: the engine's planning decisions as JSON.
+mod plan;
+// `symphony-harness compare`: IsComponentChanged verdicts and exit codes.
+mod compare;

@@ -1,0 +1,102 @@
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::support::{harness, path_str};
+
+fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).unwrap();
+    path
+}
+
+fn compare(old: Value, new: Value, rule: Option<Value>, format_json: bool) -> crate::support::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.json", &old);
+    let new = write(dir.path(), "new.json", &new);
+    let mut args = vec![
+        "compare".to_string(),
+        path_str(&old).to_string(),
+        path_str(&new).to_string(),
+    ];
+    if let Some(rule) = rule {
+        args.push("--rule".into());
+        args.push(path_str(&write(dir.path(), "rule.json", &rule)).to_string());
+    }
+    if format_json {
+        args.extend(["--format".to_string(), "json".to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    harness(&args)
+}
+
+#[test]
+fn million_number_against_its_digits_is_changed_with_both_texts() {
+    let run = compare(
+        json!({"name": "web", "properties": {"replicas": 1000000}}),
+        json!({"name": "web", "properties": {"replicas": "1000000"}}),
+        None,
+        false,
+    );
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+    assert!(run.stdout.contains("changed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("key `replicas`: old `1e+06` new `1000000`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn case_only_difference_is_unchanged_under_the_default_rule() {
+    let run = compare(
+        json!({"name": "web", "properties": {"image": "NGINX"}}),
+        json!({"name": "web", "properties": {"image": "nginx", "added": 1}}),
+        None,
+        true,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.json(), json!({"changed": false, "reasons": []}));
+}
+
+#[test]
+fn rule_file_with_exact_entry_sees_case_and_missing_keys() {
+    let rule = json!({"componentValidationRule": {"changeDetection": [
+        {"name": "image", "ignoreCase": false, "skipIfMissing": false, "prefixMatch": false, "isComponentName": false}]}});
+    let run = compare(
+        json!({"name": "web", "properties": {"image": "NGINX"}}),
+        json!({"name": "web", "properties": {"image": "nginx"}}),
+        Some(rule),
+        true,
+    );
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+    let reasons = &run.json()["reasons"];
+    assert_eq!(reasons[0]["entry"], "image");
+    assert_eq!(reasons[0]["old"], "NGINX");
+}
+
+#[test]
+fn desired_side_is_evaluated_before_comparing() {
+    let run = compare(
+        json!({"name": "web", "properties": {"cfg": "{\"a\":1,\"b\":2}"}}),
+        json!({"name": "web", "properties": {"cfg": "{ \"b\": 2, \"a\": 1.0 }"}}),
+        None,
+        true,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+}
+
+#[test]
+fn unreadable_component_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{not json").unwrap();
+    let run = harness(&["compare", path_str(&bad), path_str(&bad)]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("is not a valid component"),
+        "{}",
+        run.stderr
+    );
+}

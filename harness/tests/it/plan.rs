@@ -1,0 +1,177 @@
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::support::{harness, path_str, workspace_root};
+
+fn sample() -> PathBuf {
+    workspace_root().join("harness/tests/data/wire-0.49/deployment.json")
+}
+
+fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).unwrap();
+    path
+}
+
+fn plan(args: &[&str]) -> Value {
+    let mut all = vec!["plan"];
+    all.extend_from_slice(args);
+    let run = harness(&all);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    run.json()
+}
+
+/// Each step as `target/role[*first]: +a -b`.
+fn show(steps: &Value) -> Vec<String> {
+    steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let comps: Vec<String> = s["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}{}",
+                        if c["action"] == "update" { "+" } else { "-" },
+                        c["component"]["name"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            format!(
+                "{}/{}{}: {}",
+                s["target"].as_str().unwrap(),
+                s["role"].as_str().unwrap(),
+                if s["isFirst"] == true { "*" } else { "" },
+                comps.join(" ")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn wire_sample_plans_one_step_matching_the_wire_sample_step() {
+    let doc = plan(&["--deployment", path_str(&sample())]);
+    assert_eq!(
+        show(&doc["getPlan"]),
+        ["rust-target/rust-workload*: +comp-a +comp-b"]
+    );
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("harness/tests/data/wire-0.49/step.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc["plan"][0], expected, "the step is the JSON Go sends");
+}
+
+#[test]
+fn component_gone_from_the_solution_is_deleted_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let previous = write(
+        dir.path(),
+        "state.json",
+        &json!({
+            "components": [{"name": "comp-a", "type": "rust-workload"}, {"name": "old", "type": "rust-workload"}],
+            "targets": [{"name": "rust-target"}],
+            "targetComponent": {"comp-a::rust-target": "rust-workload", "old::rust-target": "rust-workload"}
+        }),
+    );
+    let doc = plan(&[
+        "--deployment",
+        path_str(&sample()),
+        "--previous",
+        path_str(&previous),
+    ]);
+    assert_eq!(
+        show(&doc["plan"]),
+        [
+            "rust-target/rust-workload*: +comp-a +comp-b",
+            "rust-target/rust-workload*: -old"
+        ]
+    );
+    assert_eq!(
+        doc["mergedState"]["targetComponent"]["old::rust-target"],
+        "-rust-workload"
+    );
+}
+
+#[test]
+fn component_reported_by_get_but_not_desired_is_deleted_with_its_type_as_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = write(
+        dir.path(),
+        "get.json",
+        &json!({"rust-target": [{"name": "stray", "type": null}]}),
+    );
+    let doc = plan(&[
+        "--deployment",
+        path_str(&sample()),
+        "--current",
+        path_str(&current),
+    ]);
+    assert_eq!(
+        show(&doc["plan"]),
+        [
+            "rust-target/rust-workload*: +comp-a +comp-b",
+            "rust-target/instance*: -stray"
+        ]
+    );
+    assert_eq!(
+        doc["mergedState"]["targetComponent"]["stray::rust-target"],
+        "-container"
+    );
+}
+
+#[test]
+fn removal_deletes_the_dependent_first_in_its_own_step() {
+    let doc = plan(&["--deployment", path_str(&sample()), "--remove"]);
+    assert_eq!(
+        show(&doc["plan"]),
+        [
+            "rust-target/rust-workload: -comp-b",
+            "rust-target/rust-workload*: -comp-a"
+        ]
+    );
+}
+
+#[test]
+fn deployment_with_048_names_plans_the_same() {
+    let mut deployment: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample()).unwrap()).unwrap();
+    let map = deployment.as_object_mut().unwrap();
+    let name = map.remove("solutionversionName").unwrap();
+    let solution = map.remove("solutionversion").unwrap();
+    map.insert("solutionName".into(), name);
+    map.insert("solution".into(), solution);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "d.json", &deployment);
+    assert_eq!(
+        plan(&["--deployment", path_str(&path)])["plan"],
+        plan(&["--deployment", path_str(&sample())])["plan"]
+    );
+}
+
+#[test]
+fn circular_dependency_exits_1_naming_the_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "d.json",
+        &json!({
+            "solutionversion": {"metadata": {}, "spec": {"components": [
+                {"name": "a", "dependencies": ["b"]}, {"name": "b", "dependencies": ["a"]}]}},
+            "instance": {"metadata": {"name": "i"}, "spec": {"solutionversion": "s"}},
+            "targets": {}
+        }),
+    );
+    let run = harness(&["plan", "--deployment", path_str(&path)]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("components `a`, `b` cannot be sorted"),
+        "{}",
+        run.stderr
+    );
+}

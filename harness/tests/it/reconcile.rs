@@ -1,0 +1,321 @@
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::support::{harness, lib, path_str, workspace_root, Lib, Run};
+
+/// The directory `--extensions` maps `/extensions/` to: where the built sim library is.
+fn extensions() -> PathBuf {
+    lib(Lib::Sim)
+        .parent()
+        .expect("library has a directory")
+        .to_path_buf()
+}
+
+fn tutorial(name: &str) -> PathBuf {
+    workspace_root().join("scenarios/targets").join(name)
+}
+
+fn reconcile(target: &Path, extra: &[&str]) -> Run {
+    let ext = extensions();
+    let mut args = vec![
+        "reconcile",
+        "--target",
+        path_str(target),
+        "--extensions",
+        path_str(&ext),
+    ];
+    args.extend_from_slice(extra);
+    harness(&args)
+}
+
+/// A Target file in `dir` binding role `w` to the sim, with extra binding config.
+fn sim_target(dir: &Path, name: &str, components: Value, config: Value) -> PathBuf {
+    let mut binding_config = json!({"name": "sim", "libFile": "/extensions/libsymphony_sim_provider.so", "libHash": "any"});
+    for (k, v) in config.as_object().expect("object") {
+        binding_config[k] = v.clone();
+    }
+    let target = json!({
+        "metadata": {"name": name},
+        "spec": {"components": components,
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust", "config": binding_config}]}]}
+    });
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&target).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn tutorial_targets_register_then_delete_and_converge() {
+    for name in ["mock-target.json", "my-target.json"] {
+        let run = reconcile(&tutorial(name), &["--remove"]);
+        assert_eq!(run.code, Some(0), "{name}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("verdict: converged after 2 round(s)"),
+            "{name}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("mock-component: 8004"),
+            "{name}: update result: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("mock-component: 8005"),
+            "{name}: delete result: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains("removal done: every component deleted, state dropped"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn tutorial_target_json_reports_every_call_and_round() {
+    let run = reconcile(
+        &tutorial("mock-target.json"),
+        &["--remove", "--format", "json"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["deployment"], "target-runtime-mock-target");
+    assert_eq!(doc["verdict"], json!({"verdict": "converged", "rounds": 2}));
+    let rounds = doc["rounds"].as_array().unwrap();
+    assert_eq!(rounds[0]["steps"][0]["step"]["role"], "example_type");
+    assert_eq!(
+        rounds[0]["steps"][0]["results"]["mock-component"]["status"],
+        8004
+    );
+    assert_eq!(
+        rounds[0]["steps"][0]["decision"]["reason"]["kind"],
+        "no-previous-state"
+    );
+    assert_eq!(rounds[1]["steps"][0]["decision"]["decision"], "skip");
+    assert_eq!(doc["removal"]["state"], "dropped");
+    assert_eq!(doc["waitedSeconds"], 30);
+}
+
+#[test]
+fn symphony_048_deployment_reaches_the_provider_through_the_translating_host() {
+    let run = reconcile(
+        &tutorial("my-target.json"),
+        &["--symphony", "0.48", "--format", "json"],
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["symphony"], "0.48");
+    assert_eq!(run.json()["verdict"]["verdict"], "converged");
+}
+
+#[test]
+fn one_round_never_converges_because_the_first_round_always_applies() {
+    let run = reconcile(&tutorial("my-target.json"), &["--rounds", "1"]);
+    assert_eq!(run.code, Some(7), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("never converged in 1 round(s)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("no previous state"), "{}", run.stdout);
+}
+
+#[test]
+fn dry_run_applies_once_with_the_flag_and_saves_nothing() {
+    let run = reconcile(
+        &tutorial("my-target.json"),
+        &["--dry-run", "--rounds", "3", "--format", "json"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["verdict"]["verdict"], "dry-run");
+    assert_eq!(doc["rounds"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["rounds"][0]["state"], "not-saved-dry-run");
+    assert_eq!(
+        doc["rounds"][0]["steps"][0]["results"]["mock-component"]["message"],
+        "dry run: nothing changed"
+    );
+}
+
+#[test]
+fn provider_error_fails_every_round_with_call_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "w"}]),
+        json!({"sim.bugs": "empty-error"}),
+    );
+    let run = reconcile(&target, &["--rounds", "2"]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("error-without-message"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Symphony waits 5 s"), "{}", run.stdout);
+    assert!(run.stdout.contains("Symphony waits 15 s"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("verdict: round 2 failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn library_missing_under_extensions_is_a_null_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = harness(&[
+        "reconcile",
+        "--target",
+        path_str(&tutorial("my-target.json")),
+        "--extensions",
+        path_str(dir.path()),
+    ]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("create_provider failed (null-provider)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn component_type_without_binding_fails_like_symphony() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "unbound"}]),
+        json!({}),
+    );
+    let run = reconcile(&target, &[]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("target doesn't have a 'unbound' role defined"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn unsupported_expression_is_an_error_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "w", "properties": {"x": "${{$property(os)}}"}}]),
+        json!({}),
+    );
+    let run = reconcile(&target, &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("unsupported expression in component `a` properties key `x`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}
+
+#[test]
+fn several_targets_without_an_instance_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sim_target(dir.path(), "a", json!([]), json!({}));
+    let b = sim_target(dir.path(), "b", json!([]), json!({}));
+    let run = harness(&[
+        "reconcile",
+        "--target",
+        path_str(&a),
+        "--target",
+        path_str(&b),
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("reconcile one target at a time"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn instance_deployment_orders_dependencies_and_deletes_dependents_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "edge-1",
+        json!([]),
+        json!({"sim.device": "edge-1"}),
+    );
+    let solution = dir.path().join("solution.json");
+    std::fs::write(&solution, json!({
+        "metadata": {"name": "app-v-v1"},
+        "spec": {"components": [
+            {"name": "web", "type": "w", "dependencies": ["db"], "properties": {"replicas": "1.0"}},
+            {"name": "db", "type": "w", "properties": {"image": "postgres:16"}}
+        ]}
+    }).to_string()).unwrap();
+    let instance = dir.path().join("instance.json");
+    std::fs::write(
+        &instance,
+        json!({
+            "metadata": {"name": "app"},
+            "spec": {"solutionversion": "app:v1", "target": {"name": "edge-*"}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let ext = extensions();
+    let run = harness(&[
+        "reconcile",
+        "--target",
+        path_str(&target),
+        "--solution",
+        path_str(&solution),
+        "--instance",
+        path_str(&instance),
+        "--extensions",
+        path_str(&ext),
+        "--remove",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["deployment"], "app-v-v1");
+    let step = &doc["rounds"][0]["steps"][0]["step"];
+    let names: Vec<&str> = step["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["component"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["db", "web"], "dependency first, one step");
+    assert_eq!(
+        step["components"][1]["component"]["properties"]["replicas"], "1",
+        "evaluated: \"1.0\" is sent as \"1\""
+    );
+    let removal: Vec<Vec<&str>> = doc["removal"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["step"]["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["component"]["name"].as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        removal,
+        [vec!["web"], vec!["db"]],
+        "deletes cannot satisfy a dependency: web first, alone"
+    );
+    assert_eq!(doc["verdict"]["rounds"], 2);
+}
