@@ -497,13 +497,14 @@ mod tests {
         let mut with_rule = ValidationRule::default();
         with_rule.sidecar_validation_rule.change_detection =
             vec![entry("image", false, false, false)];
-        let cases: Vec<(
-            &str,
+        type Case = (
+            &'static str,
             ValidationRule,
             Vec<SidecarSpec>,
             Vec<SidecarSpec>,
             bool,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (
                 "sidecar_added_is_a_change",
                 with_rule.clone(),

@@ -69,7 +69,8 @@ mod tests {
 
     #[test]
     fn sort_table() {
-        let cases: Vec<(&str, Vec<ComponentSpec>, Option<Vec<&str>>)> = vec![
+        type Case = (&'static str, Vec<ComponentSpec>, Option<Vec<&'static str>>);
+        let cases: Vec<Case> = vec![
             (
                 "independent_components_keep_declaration_order",
                 vec![c("b", &[]), c("a", &[])],
