@@ -135,3 +135,42 @@ mod tests {
         assert_eq!(v("1000000"), v(r#""1e+06""#));
     }
 }
+
+#[cfg(test)]
+mod go_reference {
+    //! Differential check against Go's own output, recorded in
+    //! `harness/tests/data/go-fmt/` (see its README).
+
+    use super::go_v;
+    use crate::model::go_json;
+    use serde_json::Value;
+
+    #[test]
+    fn renderings_match_go_recorded_output() {
+        let inputs = include_str!("../../tests/data/go-fmt/inputs.txt");
+        let expected = include_str!("../../tests/data/go-fmt/expected.tsv");
+        let mut checked = 0;
+        for (input, line) in inputs.lines().zip(expected.lines()) {
+            let mut fields = line.split('\t');
+            let (percent_v, marshal, fixed) = (fields.next(), fields.next(), fields.next());
+            let value: Value = serde_json::from_str(input).unwrap();
+            assert_eq!(Some(go_v(&value).as_str()), percent_v, "%v of {input}");
+            assert_eq!(
+                Some(go_json::marshal_value(&value).as_str()),
+                marshal,
+                "json.Marshal of {input}"
+            );
+            if let Some(number) = value.as_f64() {
+                let decimal = go_json::Decimal::of(number);
+                assert_eq!(
+                    Some(decimal.fixed().as_str()),
+                    fixed,
+                    "FormatFloat 'f' of {input}"
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, inputs.lines().count(), "one Go line per input");
+        assert!(checked >= 40);
+    }
+}
