@@ -564,3 +564,38 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod go_reference {
+    //! Replays random cases against Symphony's own verdicts, recorded in
+    //! `harness/tests/data/go-change/` (see its README).
+
+    use super::compare;
+    use crate::model::{ComponentSpec, ValidationRule};
+
+    #[derive(serde::Deserialize)]
+    struct Case {
+        rule: ValidationRule,
+        old: ComponentSpec,
+        new: ComponentSpec,
+    }
+
+    #[test]
+    fn verdicts_match_symphony_go_code_on_600_random_cases() {
+        let cases = include_str!("../../tests/data/go-change/cases.jsonl");
+        let expected = include_str!("../../tests/data/go-change/expected.txt");
+        let mut checked = 0;
+        for (n, (line, verdict)) in cases.lines().zip(expected.lines()).enumerate() {
+            let case: Case = serde_json::from_str(line).unwrap();
+            let report = compare(&case.rule, &case.old, &case.new);
+            assert_eq!(
+                report.changed.to_string(),
+                verdict,
+                "case {} ({line}): {report:?}",
+                n + 1
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 600);
+    }
+}
