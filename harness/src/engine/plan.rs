@@ -312,3 +312,55 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod go_reference {
+    //! Replays random cases against plans recorded from Symphony's own `NewDeploymentState`,
+    //! `MergeDeploymentStates`, `MarkRemoveAll` and `PlanForDeployment`, in
+    //! `harness/tests/data/go-plan/` (see its README).
+
+    use serde_json::Value;
+
+    use super::plan;
+    use crate::engine::reconcile::merge_states;
+    use crate::engine::state::DeploymentState;
+    use crate::model::DeploymentSpec;
+
+    #[derive(serde::Deserialize)]
+    struct Case {
+        deployment: DeploymentSpec,
+        previous: Option<DeploymentState>,
+        current: DeploymentState,
+        remove: bool,
+    }
+
+    #[test]
+    fn plans_match_symphony_go_code_on_500_random_cases() {
+        let cases = include_str!("../../tests/data/go-plan/cases.jsonl");
+        let expected = include_str!("../../tests/data/go-plan/expected.jsonl");
+        let (mut planned, mut failed) = (0, 0);
+        for (n, (line, go)) in cases.lines().zip(expected.lines()).enumerate() {
+            let case: Case = serde_json::from_str(line).unwrap();
+            let go: Value = serde_json::from_str(go).unwrap();
+            let desired = DeploymentState::new(&case.deployment);
+            if go.get("error").is_some() {
+                assert!(
+                    desired.is_err(),
+                    "case {}: Go failed, the harness did not",
+                    n + 1
+                );
+                failed += 1;
+                continue;
+            }
+            let desired = desired.unwrap_or_else(|err| panic!("case {}: {err}", n + 1));
+            let get_plan = serde_json::to_value(plan(&desired)).unwrap();
+            assert_eq!(get_plan, go["getPlan"], "case {}: get plan", n + 1);
+            let merged = merge_states(&desired, case.previous.as_ref(), &case.current, case.remove);
+            let apply_plan = serde_json::to_value(plan(&merged)).unwrap();
+            assert_eq!(apply_plan, go["plan"], "case {}: apply plan", n + 1);
+            planned += 1;
+        }
+        assert_eq!(planned + failed, 500);
+        assert!(failed > 10 && planned > 300, "both outcomes are exercised");
+    }
+}
