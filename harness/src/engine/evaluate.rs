@@ -272,3 +272,29 @@ mod tests {
         assert_eq!(evaluated.metadata["e"], "<nil>");
     }
 }
+
+#[cfg(test)]
+mod go_reference {
+    //! Replays random components against Symphony's own `EvaluateDeployment`, recorded in
+    //! `harness/tests/data/go-eval/` (see its README).
+
+    use serde_json::Value;
+
+    use super::evaluate_component;
+    use crate::model::ComponentSpec;
+
+    #[test]
+    fn evaluation_matches_symphony_go_code_on_400_random_components() {
+        let cases = include_str!("../../tests/data/go-eval/cases.jsonl");
+        let expected = include_str!("../../tests/data/go-eval/expected.jsonl");
+        let mut checked = 0;
+        for (line, go) in cases.lines().zip(expected.lines()) {
+            let component: ComponentSpec = serde_json::from_str(line).unwrap();
+            let go: Value = serde_json::from_str(go).unwrap();
+            let ours = serde_json::to_value(evaluate_component(&component).unwrap()).unwrap();
+            assert_eq!(ours, go, "input {line}");
+            checked += 1;
+        }
+        assert_eq!(checked, 400);
+    }
+}
