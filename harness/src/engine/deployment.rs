@@ -350,3 +350,35 @@ mod tests {
         assert!(err.to_string().contains("`app-v-v2`"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod go_reference {
+    //! Compares with the deployments Symphony's own code builds, recorded in
+    //! `harness/tests/data/go-deployment/` (see its README).
+
+    use serde_json::Value;
+
+    use super::from_target;
+    use crate::model::TargetState;
+
+    #[test]
+    fn target_runtime_deployments_match_symphony_go_code() {
+        let cases = [
+            (
+                include_str!("../../../scenarios/targets/mock-target.json"),
+                include_str!("../../tests/data/go-deployment/mock-target.deployment.json"),
+            ),
+            (
+                include_str!("../../../scenarios/targets/my-target.json"),
+                include_str!("../../tests/data/go-deployment/my-target.deployment.json"),
+            ),
+        ];
+        for (target, go) in cases {
+            let mut target: TargetState = serde_json::from_str(target).unwrap();
+            target.metadata.namespace = "default".to_string();
+            let ours = serde_json::to_value(from_target(&target, "default").unwrap()).unwrap();
+            let go: Value = serde_json::from_str(go).unwrap();
+            assert_eq!(ours, go);
+        }
+    }
+}
