@@ -21,7 +21,7 @@ mod library;
 mod provider;
 mod symphony_host;
 
-pub use error::LoadError;
+pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{LoadOptions, LoadedLibrary};

@@ -12,3 +12,5 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// Supervised workers: crashes, hangs and aborts classified; the next call succeeds.
+mod worker;
