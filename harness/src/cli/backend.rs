@@ -23,6 +23,7 @@ pub struct ProviderArgs {
         default_value = "30s",
         value_parser = parse_duration,
         env = "SYMPHONY_HARNESS_CALL_TIMEOUT",
+        hide_env_values = true,
         help_heading = "Isolation"
     )]
     pub call_timeout: Duration,

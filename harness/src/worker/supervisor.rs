@@ -6,12 +6,12 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
 use super::outcome::classify_death;
-use super::protocol::{read_frame, write_frame, InstanceId, Request, Response};
+use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, CALL_END_MARKER};
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
 use crate::load::{LoadFailure, LoadInfo, PreloadError};
@@ -20,7 +20,7 @@ use crate::model::BindingConfig;
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
 /// may hold the pipe open).
 const STDERR_DRAIN: Duration = Duration::from_millis(500);
-/// How much of a worker's stderr is kept.
+/// How much of a worker's stderr is kept (at least; up to twice this).
 const STDERR_KEEP: usize = 1024 * 1024;
 
 /// How to start workers.
@@ -68,21 +68,90 @@ struct Process {
     child: Child,
     requests: BufWriter<ChildStdin>,
     responses: Receiver<Result<Response, WorkerError>>,
-    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Captured>,
     stderr_closed: Receiver<()>,
+}
+
+/// A worker's stderr as read so far (the last part of it), with a condition variable
+/// signalled on every read.
+#[derive(Default)]
+struct Captured {
+    bytes: Mutex<Tail>,
+    grew: Condvar,
+}
+
+/// The kept end of a stream; positions are absolute offsets into the whole stream.
+#[derive(Default)]
+struct Tail {
+    data: Vec<u8>,
+    /// How many bytes from the start of the stream were dropped.
+    dropped: usize,
+}
+
+impl Tail {
+    fn end(&self) -> usize {
+        self.dropped + self.data.len()
+    }
+
+    /// The bytes from absolute position `offset` on (or what is left of them).
+    fn since(&self, offset: usize) -> &[u8] {
+        let start = offset.saturating_sub(self.dropped).min(self.data.len());
+        &self.data[start..]
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.data.extend_from_slice(bytes);
+        if self.data.len() > 2 * STDERR_KEEP {
+            let cut = self.data.len() - STDERR_KEEP;
+            self.data.drain(..cut);
+            self.dropped += cut;
+        }
+    }
 }
 
 impl Process {
     fn stderr_len(&self) -> usize {
         self.stderr
+            .bytes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .len()
+            .end()
     }
 
+    /// Everything written to stderr since `offset`, without call-end markers.
     fn stderr_since(&self, offset: usize) -> String {
-        let buffer = self.stderr.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(buffer.get(offset..).unwrap_or(&[])).into_owned()
+        let buffer = self
+            .stderr
+            .bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let text = String::from_utf8_lossy(buffer.since(offset)).into_owned();
+        text.replace(&*String::from_utf8_lossy(CALL_END_MARKER), "")
+    }
+
+    /// The output of the call that started at `offset`: waits (bounded) until the worker's
+    /// call-end marker has been read, so no line the provider printed is missed.
+    fn call_output(&self, offset: usize) -> String {
+        let mut buffer = self
+            .stderr
+            .bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let deadline = std::time::Instant::now() + STDERR_DRAIN;
+        loop {
+            let since = buffer.since(offset);
+            if let Some(end) = memchr::memmem::find(since, CALL_END_MARKER) {
+                return String::from_utf8_lossy(&since[..end]).into_owned();
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return String::from_utf8_lossy(since).into_owned();
+            }
+            buffer = match self.stderr.grew.wait_timeout(buffer, deadline - now) {
+                Ok((buffer, _)) => buffer,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
     }
 
     /// Kills the worker's whole process group (it may have spawned programs) and reaps it.
@@ -293,7 +362,7 @@ impl Supervisor {
             }
         });
 
-        let captured = Arc::new(Mutex::new(Vec::new()));
+        let captured = Arc::new(Captured::default());
         let (closed_tx, stderr_closed) = mpsc::channel();
         let sink = Arc::clone(&captured);
         thread::spawn(move || {
@@ -304,12 +373,11 @@ impl Supervisor {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         tracing::debug!(target: "provider", "{}", String::from_utf8_lossy(&chunk[..n]).trim_end());
-                        let mut buffer = sink.lock().unwrap_or_else(PoisonError::into_inner);
-                        buffer.extend_from_slice(&chunk[..n]);
-                        if buffer.len() > 2 * STDERR_KEEP {
-                            let cut = buffer.len() - STDERR_KEEP;
-                            buffer.drain(..cut);
-                        }
+                        sink.bytes
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(&chunk[..n]);
+                        sink.grew.notify_all();
                     }
                 }
             }
@@ -345,7 +413,7 @@ impl Supervisor {
         };
         let outcome = match received {
             Ok(Ok(response)) => {
-                self.last_output = process.stderr_since(offset);
+                self.last_output = process.call_output(offset);
                 return Ok(response);
             }
             Ok(Err(err)) => {
@@ -385,5 +453,24 @@ impl Supervisor {
 fn load_failed(failure: &LoadFailure) -> CallError {
     CallError::NullProvider {
         reason: failure.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_positions_stay_absolute_after_trimming() {
+        let mut tail = Tail::default();
+        tail.push(b"abc");
+        let offset = tail.end();
+        tail.push(&vec![b'x'; 2 * STDERR_KEEP]);
+        tail.push(b"end");
+        assert!(tail.dropped > 0);
+        assert_eq!(tail.end(), 3 + 2 * STDERR_KEEP + 3);
+        assert!(tail.since(offset).ends_with(b"end"));
+        assert_eq!(tail.since(tail.end() - 3), b"end");
+        assert!(tail.since(0).len() <= 2 * STDERR_KEEP);
     }
 }
