@@ -94,7 +94,7 @@ pub fn run() -> i32 {
 }
 
 /// Maps an error to its documented exit code.
-fn exit_code_for(err: &anyhow::Error) -> i32 {
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     if let Some(err) = err.downcast_ref::<LoadError>() {
         return match err {
             LoadError::Read { .. } | LoadError::ConfigHasNul => exit_code::ERROR,
