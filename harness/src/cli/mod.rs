@@ -4,6 +4,7 @@
 //! place that uses `anyhow`; library errors are mapped to exit codes in [`exit_code_for`].
 
 mod args;
+mod backend;
 mod binding;
 mod compare;
 mod hash;
@@ -14,13 +15,10 @@ mod plan;
 mod reconcile;
 
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
-
-use symphony_harness::engine::{EngineError, ProviderFactory};
+use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::exit_code;
 use symphony_harness::inspect::InspectError;
-use symphony_harness::load::InProcessFactory;
-use symphony_harness::load::LoadError;
+use symphony_harness::load::{LoadError, LoadFailure, LoadFailureClass};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -67,11 +65,24 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     Plan(plan::PlanArgs),
     Compare(compare::CompareArgs),
+    /// Serve provider calls for a supervisor (internal)
+    #[command(name = "__worker", hide = true)]
+    Worker,
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    if let Command::Worker = cli.command {
+        // Logs go to stderr, which the supervisor captures; keep them quiet by default.
+        return match symphony_harness::worker::serve() {
+            Ok(()) => exit_code::SUCCESS,
+            Err(err) => {
+                eprintln!("symphony-harness worker: {err}");
+                exit_code::ERROR
+            }
+        };
+    }
     cli.global.apply();
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args),
@@ -81,6 +92,7 @@ pub fn run() -> i32 {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Worker => Ok(exit_code::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -91,33 +103,10 @@ pub fn run() -> i32 {
     }
 }
 
-/// The one place that decides how commands get providers: for now in this process, with a
-/// binding's `libFile` under `/extensions/` (Symphony's container path) mapped to `extensions`.
-/// The supervised worker becomes the default here.
-pub fn provider_factory(extensions: &Path) -> Box<dyn ProviderFactory> {
-    let extensions = extensions.to_path_buf();
-    Box::new(InProcessFactory::with_resolver(Box::new(
-        move |lib_file: &str| match lib_file.strip_prefix("/extensions/") {
-            Some(rest) => extensions.join(rest),
-            None => PathBuf::from(lib_file),
-        },
-    )))
-}
-
 /// Maps an error to its documented exit code.
-fn exit_code_for(err: &anyhow::Error) -> i32 {
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     if let Some(err) = err.downcast_ref::<LoadError>() {
-        return match err {
-            LoadError::Read { .. } | LoadError::ConfigHasNul => exit_code::ERROR,
-            LoadError::NotElf { .. }
-            | LoadError::NotAProvider { .. }
-            | LoadError::Incompatible { .. } => exit_code::INCOMPATIBLE,
-            LoadError::HashMismatch { .. }
-            | LoadError::Dlopen { .. }
-            | LoadError::MissingSymbol { .. }
-            | LoadError::ChangedWhileLoading { .. }
-            | LoadError::NullProvider { .. } => exit_code::LOAD_FAILED,
-        };
+        return load_failure_code(LoadFailure::from_load_error(err).class);
     }
     if err.downcast_ref::<EngineError>().is_some() {
         return exit_code::ERROR;
@@ -125,7 +114,24 @@ fn exit_code_for(err: &anyhow::Error) -> i32 {
     if err.downcast_ref::<InspectError>().is_some() {
         return exit_code::INCOMPATIBLE;
     }
+    if let Some(failure) = err.downcast_ref::<LoadFailure>() {
+        return load_failure_code(failure.class);
+    }
+    if let Some(call) = err.downcast_ref::<CallError>() {
+        return match call {
+            CallError::NullProvider { .. } => exit_code::LOAD_FAILED,
+            _ => exit_code::CALL_FAILED,
+        };
+    }
     exit_code::ERROR
+}
+
+fn load_failure_code(class: LoadFailureClass) -> i32 {
+    match class {
+        LoadFailureClass::Unreadable => exit_code::ERROR,
+        LoadFailureClass::NotLoadable => exit_code::INCOMPATIBLE,
+        LoadFailureClass::LoadFailed => exit_code::LOAD_FAILED,
+    }
 }
 
 #[cfg(test)]

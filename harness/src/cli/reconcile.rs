@@ -14,7 +14,12 @@ use symphony_harness::engine::reconcile::{
 use symphony_harness::exit_code;
 use symphony_harness::model::{InstanceState, SolutionState, Symphony, TargetState};
 
+use symphony_harness::engine::{CallError, Provider, ProviderFactory};
+use symphony_harness::load::{LibFileResolver, PreloadFactory};
+use symphony_harness::model::BindingConfig;
+
 use super::args::Format;
+use super::backend::{provider_factory, ProviderArgs};
 use super::output::{self, ERROR, GOOD, LABEL, WARN};
 
 const EXAMPLES: &str = "\
@@ -37,7 +42,9 @@ Examples:
 /// rounds, or never converged and why (component, rule entry, key, both `%v` texts). Symphony's
 /// waits (5 s after a failed apply, the 15 s poll) are counted, not slept.
 ///
-/// The providers run inside this process: a panic in one ends the harness.
+/// Providers run in a supervised worker process by default (`--in-process` runs them here, where
+/// a panic ends the harness); the worker keeps running between calls, so a provider's in-memory
+/// device survives from round to round, as in Symphony's process.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct ReconcileArgs {
@@ -95,9 +102,32 @@ pub struct ReconcileArgs {
     #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Reconcile")]
     symphony: SymphonyArg,
 
+    #[command(flatten)]
+    provider: ProviderArgs,
+
     /// Output format
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
+}
+
+/// Maps a binding's `libFile` under `/extensions/` (Symphony's container path) into `dir`.
+fn extensions_resolver(dir: &Path) -> LibFileResolver {
+    let dir = dir.to_path_buf();
+    Box::new(
+        move |lib_file: &str| match lib_file.strip_prefix("/extensions/") {
+            Some(rest) => dir.join(rest),
+            None => PathBuf::from(lib_file),
+        },
+    )
+}
+
+/// The backend's factory seen as the engine's trait.
+struct Factory(Box<dyn PreloadFactory>);
+
+impl ProviderFactory for Factory {
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        self.0.create(config)
+    }
 }
 
 /// `--symphony` values.
@@ -322,7 +352,11 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         deployment.is_dry_run = true;
     }
     let findings = host_findings(&deployment);
-    let mut factory = super::provider_factory(&args.extensions);
+    let mut factory = Factory(provider_factory(
+        &args.provider,
+        extensions_resolver(&args.extensions),
+        false,
+    )?);
     let mut reconciler = Reconciler::new(args.symphony.into());
     let options = RunOptions {
         rounds: args.rounds,
@@ -349,7 +383,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             &mut reconciler,
             &deployment,
             options,
-            factory.as_mut(),
+            &mut factory,
             &mut Printer,
         )?
     } else {
@@ -357,7 +391,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             &mut reconciler,
             &deployment,
             options,
-            factory.as_mut(),
+            &mut factory,
             &mut symphony_harness::engine::events::NoSink,
         )?
     };

@@ -19,9 +19,11 @@ mod factory;
 mod file;
 mod library;
 mod provider;
+mod symphony_host;
 
-pub use error::LoadError;
+pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{LoadOptions, LoadedLibrary};
 pub use provider::InProcessProvider;
+pub use symphony_host::{SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED};

@@ -12,7 +12,7 @@ use symphony::ITargetProvider;
 use super::LoadedLibrary;
 use crate::engine::{CallError, Provider};
 use crate::model::{
-    wire, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
+    wire, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, Symphony, ValidationRule,
 };
 
 /// A provider instance in this process: fast, but a panic in it ends the process.
@@ -51,10 +51,19 @@ impl InProcessProvider {
 }
 
 /// Parses a value into a host model type, as the shim's `serde_json::from_str(..).unwrap()`.
-fn host_parse<T: DeserializeOwned>(what: &str, value: Value) -> Result<T, CallError> {
-    serde_json::from_value(value).map_err(|err| CallError::HostWouldAbort {
+/// Reads the value in place, without copying it first.
+fn host_parse<T: DeserializeOwned>(what: &str, value: &Value) -> Result<T, CallError> {
+    T::deserialize(value).map_err(|err| CallError::HostWouldAbort {
         reason: format!("the {what} does not parse with the symphony 0.1.5 models: {err}"),
     })
+}
+
+/// A deployment in the 0.49 names the 0.1.5 models read (see the type's doc on 0.48).
+fn as_049(deployment: &Value) -> std::borrow::Cow<'_, Value> {
+    match wire::generation_of(deployment) {
+        Symphony::V048 => std::borrow::Cow::Owned(wire::to_049(deployment.clone())),
+        Symphony::V049 => std::borrow::Cow::Borrowed(deployment),
+    }
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Value, CallError> {
@@ -86,10 +95,9 @@ impl Provider for InProcessProvider {
         deployment: &Value,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        let deployment: host::DeploymentSpec =
-            host_parse("deployment", wire::to_049(deployment.clone()))?;
+        let deployment: host::DeploymentSpec = host_parse("deployment", &as_049(deployment))?;
         let references: Vec<host::ComponentStep> =
-            host_parse("references", to_value(&references)?)?;
+            host_parse("references", &to_value(&references)?)?;
         let components = self
             .inner
             .get(deployment, references)
@@ -103,9 +111,8 @@ impl Provider for InProcessProvider {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        let deployment: host::DeploymentSpec =
-            host_parse("deployment", wire::to_049(deployment.clone()))?;
-        let step: host::DeploymentStep = host_parse("step", to_value(step)?)?;
+        let deployment: host::DeploymentSpec = host_parse("deployment", &as_049(deployment))?;
+        let step: host::DeploymentStep = host_parse("step", &to_value(step)?)?;
         let results = self
             .inner
             .apply(deployment, step, dry_run)

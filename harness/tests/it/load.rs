@@ -322,3 +322,58 @@ mod factory {
         assert!(err.to_string().contains("returned NULL"), "{err}");
     }
 }
+
+mod symphony_host {
+    use super::*;
+    use symphony_harness::load::{SymphonyHost, GO_APPLY_FAILED};
+
+    fn host(config: &BindingConfig) -> Result<SymphonyHost, CallError> {
+        let path = lib(Lib::Sim);
+        SymphonyHost::create(path.to_str().unwrap(), "any", &config.to_json())
+    }
+
+    #[test]
+    fn symphonys_own_host_functions_drive_the_sim_provider() {
+        let mut config = BindingConfig::new("/x.so", "any", "n");
+        config.insert("sim.device", "symphony-host-roundtrip");
+        let deployment = wire("deployment.json");
+        let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
+        let results = host(&config)
+            .unwrap()
+            .apply(&deployment, &step, false)
+            .unwrap();
+        assert_eq!(results["comp-a"].status, 8004);
+        let references: Vec<ComponentStep> =
+            serde_json::from_value(wire("references.json")).unwrap();
+        let got = host(&config)
+            .unwrap()
+            .get(&deployment, &references)
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].dependencies, vec!["comp-a".to_string()]);
+    }
+
+    #[test]
+    fn hash_mismatch_is_null_from_create_provider_instance() {
+        let path = lib(Lib::Sim);
+        let err = SymphonyHost::create(path.to_str().unwrap(), &"0".repeat(64), "{}").unwrap_err();
+        assert_eq!(err.outcome(), "null-provider");
+    }
+
+    #[test]
+    fn a_providers_error_message_is_lost_as_in_symphony() {
+        let mut config = BindingConfig::new("/x.so", "any", "n");
+        config.insert("sim.bugs", "empty-error");
+        let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
+        let err = host(&config)
+            .unwrap()
+            .apply(&wire("deployment.json"), &step, false)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            CallError::Error {
+                message: GO_APPLY_FAILED.to_string()
+            }
+        );
+    }
+}

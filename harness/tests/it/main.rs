@@ -12,6 +12,8 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// Supervised workers: crashes, hangs and aborts classified; the next call succeeds.
+mod worker;
 // `symphony-harness reconcile`: Symphony's loop end to end on the tutorial targets, real sim `.so`.
 mod reconcile;
 // `symphony-harness plan`: the engine's planning decisions as JSON.

@@ -319,3 +319,32 @@ fn instance_deployment_orders_dependencies_and_deletes_dependents_first() {
     );
     assert_eq!(doc["verdict"]["rounds"], 2);
 }
+
+#[test]
+fn in_process_backend_converges_the_same_way() {
+    let run = reconcile(
+        &tutorial("my-target.json"),
+        &["--in-process", "--remove", "--format", "json"],
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.json()["verdict"],
+        json!({"verdict": "converged", "rounds": 2})
+    );
+    assert_eq!(run.json()["removal"]["state"], "dropped");
+}
+
+#[test]
+fn symphony_host_0_1_5_aborts_on_048_names_as_in_a_version_mismatch() {
+    let run = reconcile(
+        &tutorial("my-target.json"),
+        &["--host", "symphony", "--symphony", "0.48", "--rounds", "1"],
+    );
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("get failed (panic)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("missing field `solutionversion"),
+        "{}",
+        run.stdout
+    );
+}

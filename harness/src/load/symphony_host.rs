@@ -1,0 +1,227 @@
+//! Calls through the `symphony` crate's own host functions, exactly as Symphony's Go side
+//! does through cgo: `create_provider_instance(libFile, libHash, config_json)`, then `get`,
+//! `apply` and `get_validation_rule` with JSON strings.
+//!
+//! Bit for bit what Symphony runs, including its failure behaviour: a provider's `Err` comes
+//! back as NULL with the message lost (Go then reports a fixed text), a failed
+//! `get_validation_rule` silently becomes the zero rule, and input the host cannot parse
+//! aborts the process. Handles are never destroyed, as in Symphony.
+
+use std::collections::BTreeMap;
+use std::ffi::{c_char, CString};
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value;
+use symphony::ProviderHandle;
+
+use super::{
+    LibFileResolver, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory,
+};
+use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::model::{
+    go_json, BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
+    ValidationRule,
+};
+
+/// What Go reports when `get` returns NULL (`providers/target/rust/rust.go`; the text is
+/// misleading, the provider's own message is only in the host's debug log).
+pub const GO_GET_FAILED: &str = "failed to marshal reference";
+/// What Go reports when `apply` returns NULL (sic: the typo is Symphony's).
+pub const GO_APPLY_FAILED: &str = "failed to apply deployment ste";
+
+/// One provider created by the `symphony` host's `create_provider_instance`. Never destroyed.
+#[derive(Debug)]
+pub struct SymphonyHost {
+    handle: *mut ProviderHandle,
+}
+
+fn c_string(what: &str, text: &str) -> Result<CString, CallError> {
+    CString::new(text).map_err(|_| CallError::HostWouldAbort {
+        reason: format!("the {what} holds a NUL byte"),
+    })
+}
+
+/// Takes ownership of a host-allocated result string. `None` for NULL.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or a pointer returned by one of the host's functions
+/// (`CString::into_raw` in the same `symphony` crate linked into this binary), not yet freed.
+unsafe fn take_result(ptr: *mut c_char) -> Option<String> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: per this function's contract the pointer came from `CString::into_raw` of the
+    // host linked into this binary, so `from_raw` frees it with the matching allocator.
+    let owned = unsafe { CString::from_raw(ptr) };
+    Some(owned.to_string_lossy().into_owned())
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, CallError> {
+    go_json::to_string(value).map_err(|err| CallError::HostWouldAbort {
+        reason: err.to_string(),
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CallError> {
+    serde_json::from_str(text).map_err(|err| CallError::InvalidResult {
+        reason: err.to_string(),
+    })
+}
+
+impl SymphonyHost {
+    /// `create_provider_instance(lib_file, lib_hash, config_json)`: hash check (`any` skips
+    /// it), `dlopen` of the path, `create_provider`. NULL for any failure, as in Symphony.
+    pub fn create(lib_file: &str, lib_hash: &str, config_json: &str) -> Result<Self, CallError> {
+        let path = c_string("libFile", lib_file)?;
+        let hash = c_string("libHash", lib_hash)?;
+        let config = c_string("config", config_json)?;
+        // SAFETY: the three pointers are valid NUL-terminated strings that outlive the call;
+        // the host copies what it keeps. Loading runs the library's code, which is what the
+        // caller asked for.
+        let handle = unsafe {
+            symphony::create_provider_instance(path.as_ptr(), hash.as_ptr(), config.as_ptr())
+        };
+        if handle.is_null() {
+            return Err(CallError::NullProvider {
+                reason: "create_provider_instance returned NULL (Symphony: InitFailed; the \
+                         reason is only in the host's log: hash mismatch, dlopen failure, no \
+                         `create_provider`, or NULL from it)"
+                    .to_string(),
+            });
+        }
+        Ok(SymphonyHost { handle })
+    }
+
+    /// `get_validation_rule(handle)`: the rule's JSON, or `None` for NULL.
+    pub fn get_validation_rule_json(&mut self) -> Option<String> {
+        // SAFETY: `handle` is a live handle from `create_provider_instance`, never destroyed.
+        unsafe { take_result(symphony::get_validation_rule(self.handle)) }
+    }
+
+    /// `get(handle, deployment, references)`: the components' JSON, or `None` for NULL.
+    /// Input the host cannot parse aborts the process, as in Symphony.
+    pub fn get_json(
+        &mut self,
+        deployment: &str,
+        references: &str,
+    ) -> Result<Option<String>, CallError> {
+        let deployment = c_string("deployment", deployment)?;
+        let references = c_string("references", references)?;
+        // SAFETY: a live handle and two valid NUL-terminated strings that outlive the call.
+        Ok(unsafe {
+            take_result(symphony::get(
+                self.handle,
+                deployment.as_ptr(),
+                references.as_ptr(),
+            ))
+        })
+    }
+
+    /// `apply(handle, deployment, step, is_dry_run)`: the result map's JSON, or `None`.
+    pub fn apply_json(
+        &mut self,
+        deployment: &str,
+        step: &str,
+        dry_run: bool,
+    ) -> Result<Option<String>, CallError> {
+        let deployment = c_string("deployment", deployment)?;
+        let step = c_string("step", step)?;
+        // SAFETY: a live handle and two valid NUL-terminated strings that outlive the call.
+        Ok(unsafe {
+            take_result(symphony::apply(
+                self.handle,
+                deployment.as_ptr(),
+                step.as_ptr(),
+                i32::from(dry_run),
+            ))
+        })
+    }
+}
+
+impl Provider for SymphonyHost {
+    fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
+        // Go decodes "" on NULL, fails, and silently keeps the zero rule.
+        match self.get_validation_rule_json() {
+            Some(text) => decode(&text),
+            None => Ok(ValidationRule::zero()),
+        }
+    }
+
+    fn get(
+        &mut self,
+        deployment: &Value,
+        references: &[ComponentStep],
+    ) -> Result<Vec<ComponentSpec>, CallError> {
+        match self.get_json(&to_json(deployment)?, &to_json(references)?)? {
+            Some(text) => decode(&text),
+            None => Err(CallError::Error {
+                message: GO_GET_FAILED.to_string(),
+            }),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        deployment: &Value,
+        step: &DeploymentStep,
+        dry_run: bool,
+    ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+        match self.apply_json(&to_json(deployment)?, &to_json(step)?, dry_run)? {
+            Some(text) => decode(&text),
+            None => Err(CallError::Error {
+                message: GO_APPLY_FAILED.to_string(),
+            }),
+        }
+    }
+}
+
+/// Creates [`SymphonyHost`] providers from binding configs, as Symphony's Go side does.
+pub struct SymphonyHostFactory {
+    resolve: LibFileResolver,
+}
+
+impl std::fmt::Debug for SymphonyHostFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SymphonyHostFactory")
+            .finish_non_exhaustive()
+    }
+}
+
+impl SymphonyHostFactory {
+    /// A factory that maps each `libFile` through `resolve` first.
+    pub fn with_resolver(resolve: LibFileResolver) -> Self {
+        SymphonyHostFactory { resolve }
+    }
+}
+
+impl ProviderFactory for SymphonyHostFactory {
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        // Since Symphony #812 a missing libFile/libHash is not a Go error: the host's hash
+        // check fails on the empty string instead.
+        let lib_file: PathBuf = (self.resolve)(config.get("libFile").unwrap_or(""));
+        let lib_hash = config.get("libHash").unwrap_or("");
+        let host = SymphonyHost::create(&lib_file.to_string_lossy(), lib_hash, &config.to_json())?;
+        Ok(Box::new(host))
+    }
+}
+
+impl PreloadFactory for SymphonyHostFactory {
+    /// Symphony hashes and loads on every creation; this only checks that the file exists.
+    fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
+        let path = (self.resolve)(config.get("libFile").unwrap_or(""));
+        if path.is_file() {
+            Ok(LoadInfo {
+                sha256: String::new(),
+                hash_checked: false,
+            })
+        } else {
+            Err(PreloadError::Load(LoadFailure {
+                class: LoadFailureClass::Unreadable,
+                message: format!("cannot read `{}`", path.display()),
+                hint: None,
+            }))
+        }
+    }
+}
