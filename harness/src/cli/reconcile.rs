@@ -294,6 +294,13 @@ fn print_round_end(report: &RoundReport) {
             failure.outcome,
             failure.message
         );
+        if failure.indeterminate {
+            anstream::println!(
+                "  {WARN}indeterminate:{WARN:#} the provider's process died during `apply`, so \
+                 the device may or may not have changed; the next round's `get` reads its real \
+                 state"
+            );
+        }
     }
     let state = match report.state {
         StateOutcome::Saved => "state saved",

@@ -192,6 +192,9 @@ pub struct Failure {
     pub outcome: String,
     /// The message.
     pub message: String,
+    /// True when the process running an `apply` died or was killed during it: the device may
+    /// or may not have changed. The next round's `get` reads what really happened.
+    pub indeterminate: bool,
 }
 
 /// One planned step of the apply phase that was reached.
@@ -358,6 +361,7 @@ fn symphony_failure(stage: Stage, site: &CallSite, message: String) -> Failure {
         role: site.role.clone(),
         outcome: "symphony".to_string(),
         message,
+        indeterminate: false,
     }
 }
 
@@ -369,6 +373,7 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
         role: site.role.clone(),
         outcome: err.outcome().to_string(),
         message: err.to_string(),
+        indeterminate: stage == Stage::Apply && err.process_died(),
     }
 }
 
