@@ -12,3 +12,5 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
+mod sim;
