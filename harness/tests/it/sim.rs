@@ -7,7 +7,7 @@
 //! `--exact sim::child_entry` and `SIM_IT_CHILD` set (see [`child_entry`]).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -894,6 +894,28 @@ fn child_entry() {
             }
             print("returned", json!(case));
         }
+        many if many.starts_with("apply-many-") => {
+            // One of several processes applying to one shared device, one provider per call.
+            let options = LoadOptions {
+                expected_hash: ExpectedHash::Any,
+                force: false,
+            };
+            let library = LoadedLibrary::open(Path::new(&lib_path), &options).unwrap();
+            let config = config("child-apply-many", &[("sim.store", &store)]);
+            // A start line across processes: wait until the parent closes stdin.
+            print("ready", json!(many));
+            let _ = std::io::stdin().read_line(&mut String::new());
+            for i in 0..APPLIES_PER_CHILD {
+                let one = component(&format!("{many}-{i}"), json!({"i": i}));
+                let results = library
+                    .create_provider(&config)
+                    .unwrap()
+                    .apply(&deployment(), &step(ComponentAction::Update, &[one]), false)
+                    .unwrap();
+                assert_eq!(results.len(), 1);
+            }
+            print("applied", json!(APPLIES_PER_CHILD));
+        }
         other => panic!("unknown child case `{other}`"),
     }
 }
@@ -912,6 +934,7 @@ fn spawn_child(case: &str, store: &Path) -> std::process::Child {
         .env(CHILD_LIB, lib(Lib::Sim))
         .env(CHILD_STORE, store)
         .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -939,6 +962,47 @@ fn store_config(store: &Path, case: &str) -> BindingConfig {
         &format!("child-{case}"),
         &[("sim.store", store.to_str().unwrap())],
     )
+}
+
+const APPLIES_PER_CHILD: usize = 30;
+
+#[test]
+fn directory_store_loses_no_update_across_concurrent_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut children: Vec<_> = (0..3)
+        .map(|k| spawn_child(&format!("apply-many-{k}"), dir.path()))
+        .collect();
+    // Let them all load the library first, then start them at once (stdin closes).
+    let mut readers: Vec<_> = children
+        .iter_mut()
+        .map(|child| BufReader::new(child.stdout.take().unwrap()))
+        .collect();
+    for reader in &mut readers {
+        let mut line = String::new();
+        while !line.contains(r#"{"ready":"#) {
+            line.clear();
+            assert_ne!(reader.read_line(&mut line).unwrap(), 0, "child ended early");
+        }
+    }
+    for child in &mut children {
+        drop(child.stdin.take());
+    }
+    for (child, mut reader) in children.into_iter().zip(readers) {
+        let mut rest = String::new();
+        reader.read_to_string(&mut rest).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success() && rest.contains(r#"{"applied":"#),
+            "{:?}\n{rest}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let truth = channel()
+        .snapshot(&store_config(dir.path(), "apply-many"))
+        .unwrap();
+    assert_eq!(truth.components.len(), 3 * APPLIES_PER_CHILD);
+    assert_eq!(truth.calls, 3 * APPLIES_PER_CHILD as u64);
 }
 
 #[test]
