@@ -51,18 +51,20 @@ pub enum Bug {
     /// nothing, so every reconcile redeploys everything, and the device never changes.
     InstanceState,
     /// `wrong-type`: `get` reports the component with another type (`<type>-wrong`, or
-    /// `wrong` for an empty type). Symphony sees: its deployment state records the wrong type
-    /// for the component; a delete planned from `get`'s answer (a component that is no longer
-    /// desired) is routed to the binding of the wrong role, which fails the whole reconcile if
-    /// the target has no such binding.
+    /// `wrong` for an empty type). Symphony sees: its state records the wrong type (it keys
+    /// components by name and target, so a desired component is still updated as usual); a
+    /// delete planned from `get`'s answer alone (a component nobody desires, e.g. with
+    /// `extra-components`) gets the wrong role, and with no binding for it the whole reconcile
+    /// fails (`target doesn't have a '<type>-wrong' role defined`).
     WrongType,
     /// `extra-components`: `get` reports every component on the device, not just the
     /// referenced ones. Symphony sees: it deletes the components it does not desire on that
     /// target, including those deployed by other instances or solutions.
     ExtraComponents,
     /// `stringify-numbers`: `get` returns numbers in properties as strings (`1000000` becomes
-    /// `"1000000"`). Symphony sees: under Go's `%v` the number renders `1e+06`, so such a
-    /// component is found changed and redeployed on every reconcile.
+    /// `"1000000"`). Symphony sees: Go's `%v` renders the desired number `1e+06` but the string
+    /// as it is, so such a component (any number whose `%v` text differs from its JSON text) is
+    /// found changed and redeployed on every reconcile; small integers compare equal.
     StringifyNumbers,
     /// `case-change`: `get` returns string property values in upper case. Symphony sees:
     /// nothing under an `ignoreCase` rule (the default); under a strict rule, endless

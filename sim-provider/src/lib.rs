@@ -14,6 +14,14 @@
 //! - [`provider`]: the `ITargetProvider` implementation.
 //! - [`channel`]: the harness's way to read and change a device behind the provider's back.
 //! - [`ffi`]: the exported C functions; the only `unsafe` code.
+//!
+//! A panic in a provider aborts Symphony, so no code outside tests may `unwrap` or `expect`.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+#![deny(missing_docs)]
 
 pub mod bugs;
 pub mod channel;

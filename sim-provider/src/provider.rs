@@ -427,7 +427,10 @@ impl ITargetProvider for SimProvider {
         references: Vec<ComponentStep>,
     ) -> Result<Vec<ComponentSpec>, String> {
         if self.has(Bug::PanicOnGet) {
-            panic!("sim bug panic-on-get: device `{}`", self.config.device);
+            #[allow(clippy::panic, reason = "the `panic-on-get` bug, on purpose")]
+            {
+                panic!("sim bug panic-on-get: device `{}`", self.config.device);
+            }
         }
         let plan = self.begin(Op::Get)?;
         let mut components = if self.has(Bug::LyingGet) {
@@ -451,7 +454,10 @@ impl ITargetProvider for SimProvider {
         is_dry_run: bool,
     ) -> Result<HashMap<String, ComponentResultSpec>, String> {
         if self.has(Bug::PanicOnApply) {
-            panic!("sim bug panic-on-apply: device `{}`", self.config.device);
+            #[allow(clippy::panic, reason = "the `panic-on-apply` bug, on purpose")]
+            {
+                panic!("sim bug panic-on-apply: device `{}`", self.config.device);
+            }
         }
         if self.has(Bug::HangOnApply) {
             eprintln!(

@@ -517,6 +517,31 @@ fn transient_failures_follow_the_seed_and_change_nothing() {
 }
 
 #[test]
+fn all_faults_together_replay_identically_for_a_seed() {
+    let keys = |seed| {
+        [
+            ("sim.seed", seed),
+            ("sim.latencyMs", "0-2"),
+            ("sim.failRate", "0.3"),
+            ("sim.failComponents", "c2"),
+            ("sim.slowRate", "0.3"),
+            ("sim.slowMs", "1"),
+            ("sim.driftRate", "0.5"),
+            ("sim.visibleAfterGets", "1"),
+            ("sim.capacity", "3"),
+        ]
+    };
+    let (outcomes, journal) = run_sequence("all-faults-1", &keys("99"));
+    let (outcomes_again, journal_again) = run_sequence("all-faults-2", &keys("99"));
+    assert_eq!(outcomes, outcomes_again);
+    assert_eq!(journal, journal_again);
+    let truth = |device| channel().snapshot(&config(device, &[])).unwrap().components;
+    assert_eq!(truth("all-faults-1"), truth("all-faults-2"));
+    let (other, _) = run_sequence("all-faults-3", &keys("100"));
+    assert_ne!(outcomes, other);
+}
+
+#[test]
 fn named_components_fail_with_a_code_in_an_ok_map() {
     let config = config("fail-components", &[("sim.failComponents", "comp-b")]);
     let results = update(&config, &[a(), b()]);
