@@ -40,3 +40,4 @@ pub mod exit_code;
 pub mod inspect;
 pub mod load;
 pub mod model;
+pub mod worker;

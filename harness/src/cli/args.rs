@@ -24,6 +24,7 @@ pub struct GlobalArgs {
         default_value_t = ColorWhen::Auto,
         global = true,
         env = "SYMPHONY_HARNESS_COLOR",
+        hide_env_values = true,
         help_heading = "Global options"
     )]
     color: ColorWhen,

@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use symphony_harness::engine::{rule, Provider};
+use symphony_harness::engine::{rule, CallError};
 use symphony_harness::exit_code;
 use symphony_harness::inspect::{Inspection, VerdictLevel};
-use symphony_harness::load::{ExpectedHash, HashCheck, LibraryFile, LoadOptions};
+use symphony_harness::load::{ExpectedHash, LibraryFile, LoadError, PreloadError};
 use symphony_harness::model::BindingConfig;
 
 use super::args::{self, ConfigArgs, Format};
+use super::backend::{provider_factory, ProviderArgs};
 use super::inspect::{print_fingerprint, print_verdict, verdict_exit_code};
 use super::output::{self, field, LABEL};
 
@@ -18,7 +19,7 @@ const EXAMPLES: &str = "\
 Examples:
   symphony-harness load target/release/libmy_provider.so
   symphony-harness load target/release/libmy_provider.so --hash any --config region=eu
-  symphony-harness load target/release/libmy_provider.so --config @binding-config.json";
+  symphony-harness load target/release/libmy_provider.so --host symphony --call-timeout 2s";
 
 /// Load a provider library exactly as Symphony does, and print its validation rule
 ///
@@ -27,7 +28,8 @@ Examples:
 /// config as JSON (sorted keys: `libFile`, `libHash`, `name` and every `--config` key), then
 /// `get_validation_rule`. Prints the rule and how Symphony will use it to decide what changed.
 ///
-/// The provider runs inside this process: a panic in it ends the harness.
+/// The provider runs in a supervised worker process: a panic, crash or hang is reported with
+/// its outcome class instead of taking the harness down.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct LoadArgs {
@@ -47,9 +49,12 @@ pub struct LoadArgs {
     #[command(flatten)]
     config: ConfigArgs,
 
-    /// Load even a library the inspector judges incompatible (it may crash the harness)
+    /// Load even a library the inspector judges incompatible (it may crash)
     #[arg(long, help_heading = "Provider")]
     force: bool,
+
+    #[command(flatten)]
+    isolation: ProviderArgs,
 
     /// Output format
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
@@ -58,59 +63,85 @@ pub struct LoadArgs {
 
 pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
     let path = args::library_path(args.lib.as_deref())?;
+    // Read and judge the bytes here; no code of the library runs in this process.
     let file = LibraryFile::open(&path)?;
+    let inspection =
+        Inspection::new(file.bytes(), file.sha256().to_string()).map_err(|source| {
+            LoadError::NotElf {
+                path: path.clone(),
+                source,
+            }
+        })?;
+    let verdict = &inspection.verdict;
+    match verdict.level {
+        VerdictLevel::NotAProvider => {
+            return Err(LoadError::NotAProvider {
+                path,
+                reasons: verdict.reasons.clone(),
+            }
+            .into())
+        }
+        VerdictLevel::Incompatible if !args.force => {
+            return Err(LoadError::Incompatible {
+                path,
+                reasons: verdict.reasons.clone(),
+            }
+            .into())
+        }
+        _ => {}
+    }
+
     let expected = match &args.hash {
         Some(text) => ExpectedHash::parse(text),
         None => ExpectedHash::Sha256(file.sha256().to_string()),
     };
+    let lib_file = absolute(&path);
     let name = args
         .name
         .clone()
         .unwrap_or_else(|| args::default_binding_name(&path));
     let mut config = BindingConfig::new(
-        &absolute(&path).display().to_string(),
+        &lib_file.display().to_string(),
         expected.as_lib_hash(),
         &name,
     );
     args.config.extend(&mut config)?;
 
-    let sha256 = file.sha256().to_string();
-    let file_size = file.bytes().len() as u64;
-    let library = file.load(&LoadOptions {
-        expected_hash: expected,
-        force: args.force,
+    let mut factory = provider_factory(
+        &args.isolation,
+        Box::new(|lib_file: &str| PathBuf::from(lib_file)),
+        args.force,
+    )?;
+    let info = factory.preload(&config).map_err(|err| match err {
+        PreloadError::Load(failure) => anyhow::Error::new(failure),
+        PreloadError::Call(call) => anyhow::Error::new(call).context(format!(
+            "loading `{}` killed the process that tried",
+            path.display()
+        )),
     })?;
-    if library.hash_check() == HashCheck::Skipped {
+    if expected == ExpectedHash::Any {
         output::warning(
             "hash check skipped (`libHash: any`): Symphony logs the same warning; make sure \
              the library is what you expect",
         );
     }
-    let verdict = library.verdict().clone();
-    let inspection = Inspection {
-        size: file_size,
-        sha256: sha256.clone(),
-        fingerprint: library.fingerprint().clone(),
-        host: symphony_harness::inspect::Host::current(),
-        verdict: verdict.clone(),
-    };
     if verdict.level == VerdictLevel::Incompatible {
         output::warning("loading an incompatible library because of `--force`");
     }
-    let mut provider = library.create_provider(&config)?;
+    let mut provider = factory.create(&config)?;
     let rule = provider.get_validation_rule();
-    let verdict_code = verdict_exit_code(verdict.level);
 
     if args.format == Format::Json {
         let document = json!({
             "path": path.display().to_string(),
-            "sha256": sha256,
-            "hashCheck": match library.hash_check() {
-                HashCheck::Matched => "matched",
-                HashCheck::Skipped => "skipped",
-            },
+            "sha256": inspection.sha256,
+            "hashCheck": if info.hash_checked { "matched" } else if expected == ExpectedHash::Any { "skipped" } else { "host" },
             "inspection": inspection,
             "configJson": config.to_json(),
+            "calls": {
+                "create_provider": "ok",
+                "get_validation_rule": rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
+            },
             "validationRule": rule.as_ref().ok(),
             "symphonyReads": rule.as_ref().ok().map(rule::explain),
             "error": rule.as_ref().err().map(ToString::to_string),
@@ -120,19 +151,25 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
         field("library", path.display());
         field(
             "sha256",
-            match (&args.hash, library.hash_check()) {
-                (None, _) => format!("{sha256} (computed; pass --hash to check a pinned libHash)"),
-                (Some(_), HashCheck::Matched) => format!("{sha256} (matches --hash)"),
-                (Some(_), HashCheck::Skipped) => format!("{sha256} (not checked: any)"),
+            match (&args.hash, info.hash_checked) {
+                (None, _) => format!(
+                    "{} (computed; pass --hash to check a pinned libHash)",
+                    inspection.sha256
+                ),
+                (Some(_), true) => format!("{} (matches --hash)", inspection.sha256),
+                (Some(_), false) => format!("{} (not checked)", inspection.sha256),
             },
         );
         print_fingerprint(&inspection);
         field("config", config.to_json());
         println!();
-        print_verdict(&verdict);
+        print_verdict(verdict);
         println!();
+        field("calls", "create_provider: ok");
         match &rule {
             Ok(rule) => {
+                println!("           get_validation_rule: ok");
+                println!();
                 anstream::println!("{LABEL}validation rule:{LABEL:#}");
                 println!("{}", serde_json::to_string_pretty(rule)?);
                 println!();
@@ -141,17 +178,21 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
                     println!("  - {line}");
                 }
             }
-            Err(err) => output::error(&anyhow::anyhow!(
-                "`get_validation_rule` failed: {err}\nhint: Symphony silently uses the zero \
-                 rule then: no change detection, no sidecars; return Ok(ValidationRule::default()) \
-                 at least"
-            )),
+            Err(err) => {
+                println!("           get_validation_rule: {}", err.outcome());
+                output::error(&anyhow::anyhow!(
+                    "`get_validation_rule` failed ({}): {err}\nhint: Symphony silently uses the \
+                     zero rule then: no change detection, no sidecars; return \
+                     Ok(ValidationRule::default()) at least",
+                    err.outcome()
+                ));
+            }
         }
     }
     Ok(if rule.is_err() {
         exit_code::CALL_FAILED
     } else {
-        verdict_code
+        verdict_exit_code(verdict.level)
     })
 }
 

@@ -4,6 +4,7 @@
 //! place that uses `anyhow`; library errors are mapped to exit codes in [`exit_code_for`].
 
 mod args;
+mod backend;
 mod binding;
 mod hash;
 mod inspect;
@@ -11,9 +12,10 @@ mod load;
 mod output;
 
 use clap::{Parser, Subcommand};
+use symphony_harness::engine::CallError;
 use symphony_harness::exit_code;
 use symphony_harness::inspect::InspectError;
-use symphony_harness::load::LoadError;
+use symphony_harness::load::{LoadError, LoadFailure, LoadFailureClass};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -56,17 +58,31 @@ enum Command {
     Load(load::LoadArgs),
     Hash(hash::HashArgs),
     Binding(binding::BindingArgs),
+    /// Serve provider calls for a supervisor (internal)
+    #[command(name = "__worker", hide = true)]
+    Worker,
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    if let Command::Worker = cli.command {
+        // Logs go to stderr, which the supervisor captures; keep them quiet by default.
+        return match symphony_harness::worker::serve() {
+            Ok(()) => exit_code::SUCCESS,
+            Err(err) => {
+                eprintln!("symphony-harness worker: {err}");
+                exit_code::ERROR
+            }
+        };
+    }
     cli.global.apply();
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Load(args) => load::run(args),
         Command::Hash(args) => hash::run(args),
         Command::Binding(args) => binding::run(args),
+        Command::Worker => Ok(exit_code::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -94,6 +110,19 @@ fn exit_code_for(err: &anyhow::Error) -> i32 {
     }
     if err.downcast_ref::<InspectError>().is_some() {
         return exit_code::INCOMPATIBLE;
+    }
+    if let Some(failure) = err.downcast_ref::<LoadFailure>() {
+        return match failure.class {
+            LoadFailureClass::Unreadable => exit_code::ERROR,
+            LoadFailureClass::NotLoadable => exit_code::INCOMPATIBLE,
+            LoadFailureClass::LoadFailed => exit_code::LOAD_FAILED,
+        };
+    }
+    if let Some(call) = err.downcast_ref::<CallError>() {
+        return match call {
+            CallError::NullProvider { .. } => exit_code::LOAD_FAILED,
+            _ => exit_code::CALL_FAILED,
+        };
     }
     exit_code::ERROR
 }

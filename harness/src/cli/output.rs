@@ -2,8 +2,9 @@
 //! their causes and hints, and warnings.
 
 use anstyle::{AnsiColor, Style};
+use symphony_harness::engine::CallError;
 use symphony_harness::inspect::{InspectError, VerdictLevel};
-use symphony_harness::load::LoadError;
+use symphony_harness::load::{LoadError, LoadFailure};
 
 pub const ERROR: Style = AnsiColor::Red.on_default().bold();
 pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
@@ -28,6 +29,17 @@ pub fn error(err: &anyhow::Error) {
         .or_else(|| {
             err.downcast_ref::<InspectError>()
                 .and_then(InspectError::hint)
+        })
+        .or_else(|| err.downcast_ref::<LoadFailure>().and_then(|f| f.hint.clone()))
+        .or_else(|| {
+            err.downcast_ref::<CallError>()
+                .filter(|call| call.process_died())
+                .map(|call| {
+                    format!(
+                        "in Symphony this `{}` would take the whole symphony-api process down;                          run with `-vv` to see everything the provider printed",
+                        call.outcome()
+                    )
+                })
         });
     if let Some(hint) = hint {
         anstream::eprintln!("{HINT}hint:{HINT:#} {hint}");

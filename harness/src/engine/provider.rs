@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::BindingConfig;
@@ -11,7 +12,8 @@ use crate::model::{ComponentResult, ComponentSpec, ComponentStep, DeploymentStep
 ///
 /// The variants are the outcome classes every verdict names; [`CallError::outcome`] gives
 /// their stable short names, which appear verbatim in transcripts, JSON and JUnit.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum CallError {
     /// The provider returned `Err(message)`. Symphony only `debug!`-logs the message.
     #[error("the provider returned an error: {message}")]

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::inspect::InspectError;
 
 /// Why a library could not be loaded.
@@ -143,4 +145,84 @@ impl LoadError {
             )),
         }
     }
+}
+
+/// Why a library could not be loaded, as a class the command line maps to exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadFailureClass {
+    /// The file could not be read.
+    Unreadable,
+    /// Not ELF, not a provider, or incompatible.
+    NotLoadable,
+    /// Symphony would fail to create the provider: hash mismatch, dlopen, NULL.
+    LoadFailed,
+}
+
+/// A load failure as plain data: it crosses the worker pipe and reaches the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadFailure {
+    /// The class of failure.
+    pub class: LoadFailureClass,
+    /// The loader's message.
+    pub message: String,
+    /// The loader's hint.
+    pub hint: Option<String>,
+}
+
+impl LoadFailure {
+    /// Classifies a loader error.
+    pub fn from_load_error(err: &LoadError) -> LoadFailure {
+        let class = match err {
+            LoadError::Read { .. } | LoadError::ConfigHasNul => LoadFailureClass::Unreadable,
+            LoadError::NotElf { .. }
+            | LoadError::NotAProvider { .. }
+            | LoadError::Incompatible { .. } => LoadFailureClass::NotLoadable,
+            LoadError::HashMismatch { .. }
+            | LoadError::Dlopen { .. }
+            | LoadError::MissingSymbol { .. }
+            | LoadError::ChangedWhileLoading { .. }
+            | LoadError::NullProvider { .. } => LoadFailureClass::LoadFailed,
+        };
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            message.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        LoadFailure {
+            class,
+            message,
+            hint: err.hint(),
+        }
+    }
+}
+
+/// What a successful load reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadInfo {
+    /// SHA-256 of the bytes loaded (empty when the host hashes per creation, as Symphony's).
+    pub sha256: String,
+    /// Whether the hash was checked (not `any`).
+    pub hash_checked: bool,
+}
+
+/// Why a library could not be made ready for calls: the loader refused it, or the process
+/// loading it died (a supervised worker).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PreloadError {
+    /// The loader refused the library.
+    #[error("{0}")]
+    Load(LoadFailure),
+    /// Loading it killed or hung the process that tried.
+    #[error("{0}")]
+    Call(crate::engine::CallError),
+}
+
+/// A provider factory that can load a binding's library ahead of the first call, so a
+/// command can report the load on its own (`load`, `check`).
+pub trait PreloadFactory: crate::engine::ProviderFactory {
+    /// Loads (and hash-checks) the library `config` names.
+    fn preload(&mut self, config: &crate::model::BindingConfig) -> Result<LoadInfo, PreloadError>;
 }

@@ -5,7 +5,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{ExpectedHash, LoadError, LoadOptions, LoadedLibrary};
+use super::{
+    ExpectedHash, LoadError, LoadFailure, LoadInfo, LoadOptions, LoadedLibrary, PreloadError,
+    PreloadFactory,
+};
 use crate::engine::{CallError, Provider, ProviderFactory};
 use crate::model::BindingConfig;
 
@@ -101,30 +104,49 @@ fn no_provider(err: impl std::fmt::Display) -> CallError {
     }
 }
 
-impl ProviderFactory for InProcessFactory {
-    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
-        let lib_file = config
-            .get("libFile")
-            .ok_or_else(|| no_provider("the binding config has no `libFile`"))?;
-        let lib_hash = config
-            .get("libHash")
-            .ok_or_else(|| no_provider("the binding config has no `libHash`"))?;
-        let path = (self.resolve)(lib_file);
-        let library = self.library(path).map_err(no_provider)?;
-        match ExpectedHash::parse(lib_hash) {
+impl InProcessFactory {
+    /// The library `config` names, loaded, with its hash checked against `libHash`.
+    fn checked_library(
+        &mut self,
+        config: &BindingConfig,
+    ) -> Result<(Arc<LoadedLibrary>, bool), LoadError> {
+        // Since Symphony #812 a missing `libFile`/`libHash` is no Go error: the host's hash
+        // check and load fail on the empty string instead.
+        let path = (self.resolve)(config.get("libFile").unwrap_or(""));
+        let library = self.library(path)?;
+        match ExpectedHash::parse(config.get("libHash").unwrap_or("")) {
             ExpectedHash::Any => {
                 tracing::debug!(path = %library.path().display(), "libHash is `any`: hash check skipped");
+                Ok((library, false))
             }
             ExpectedHash::Sha256(expected) if expected != library.sha256() => {
-                return Err(no_provider(LoadError::HashMismatch {
+                Err(LoadError::HashMismatch {
                     path: library.path().to_path_buf(),
                     expected,
                     found: library.sha256().to_string(),
-                }));
+                })
             }
-            ExpectedHash::Sha256(_) => {}
+            ExpectedHash::Sha256(_) => Ok((library, true)),
         }
+    }
+}
+
+impl ProviderFactory for InProcessFactory {
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        let (library, _) = self.checked_library(config).map_err(no_provider)?;
         let provider = library.create_provider(config).map_err(no_provider)?;
         Ok(Box::new(provider))
+    }
+}
+
+impl PreloadFactory for InProcessFactory {
+    fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
+        let (library, hash_checked) = self
+            .checked_library(config)
+            .map_err(|err| PreloadError::Load(LoadFailure::from_load_error(&err)))?;
+        Ok(LoadInfo {
+            sha256: library.sha256().to_string(),
+            hash_checked,
+        })
     }
 }

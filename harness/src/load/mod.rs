@@ -28,7 +28,7 @@ mod symphony_host;
 pub use device::{
     DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
 };
-pub use error::LoadError;
+pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{LoadOptions, LoadedLibrary};

@@ -43,8 +43,9 @@ impl InProcessProvider {
 }
 
 /// Parses a value into a host model type, as the shim's `serde_json::from_str(..).unwrap()`.
-fn host_parse<T: DeserializeOwned>(what: &str, value: Value) -> Result<T, CallError> {
-    serde_json::from_value(value).map_err(|err| CallError::HostWouldAbort {
+/// Reads the value in place, without copying it first.
+fn host_parse<T: DeserializeOwned>(what: &str, value: &Value) -> Result<T, CallError> {
+    T::deserialize(value).map_err(|err| CallError::HostWouldAbort {
         reason: format!("the {what} does not parse with the symphony 0.1.5 models: {err}"),
     })
 }
@@ -78,9 +79,9 @@ impl Provider for InProcessProvider {
         deployment: &Value,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        let deployment: host::DeploymentSpec = host_parse("deployment", deployment.clone())?;
+        let deployment: host::DeploymentSpec = host_parse("deployment", deployment)?;
         let references: Vec<host::ComponentStep> =
-            host_parse("references", to_value(&references)?)?;
+            host_parse("references", &to_value(&references)?)?;
         let components = self
             .inner
             .get(deployment, references)
@@ -94,8 +95,8 @@ impl Provider for InProcessProvider {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        let deployment: host::DeploymentSpec = host_parse("deployment", deployment.clone())?;
-        let step: host::DeploymentStep = host_parse("step", to_value(step)?)?;
+        let deployment: host::DeploymentSpec = host_parse("deployment", deployment)?;
+        let step: host::DeploymentStep = host_parse("step", &to_value(step)?)?;
         let results = self
             .inner
             .apply(deployment, step, dry_run)

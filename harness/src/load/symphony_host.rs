@@ -15,7 +15,9 @@ use serde::Serialize;
 use serde_json::Value;
 use symphony::ProviderHandle;
 
-use super::LibFileResolver;
+use super::{
+    LibFileResolver, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory,
+};
 use crate::engine::{CallError, Provider, ProviderFactory};
 use crate::model::{
     go_json, BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
@@ -202,5 +204,24 @@ impl ProviderFactory for SymphonyHostFactory {
         let lib_hash = config.get("libHash").unwrap_or("");
         let host = SymphonyHost::create(&lib_file.to_string_lossy(), lib_hash, &config.to_json())?;
         Ok(Box::new(host))
+    }
+}
+
+impl PreloadFactory for SymphonyHostFactory {
+    /// Symphony hashes and loads on every creation; this only checks that the file exists.
+    fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
+        let path = (self.resolve)(config.get("libFile").unwrap_or(""));
+        if path.is_file() {
+            Ok(LoadInfo {
+                sha256: String::new(),
+                hash_checked: false,
+            })
+        } else {
+            Err(PreloadError::Load(LoadFailure {
+                class: LoadFailureClass::Unreadable,
+                message: format!("cannot read `{}`", path.display()),
+                hint: None,
+            }))
+        }
     }
 }

@@ -12,5 +12,7 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// Supervised workers: crashes, hangs and aborts classified; the next call succeeds.
+mod worker;
 // The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
 mod sim;

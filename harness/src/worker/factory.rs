@@ -1,0 +1,206 @@
+//! [`WorkerFactory`]: the engine's provider factory, backed by supervised workers.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use super::protocol::{InstanceId, Request, Response};
+use super::{LibrarySpec, Supervisor, SupervisorConfig};
+use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::load::{LibFileResolver, LoadInfo, PreloadError, PreloadFactory};
+use crate::model::{
+    BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
+};
+
+/// How long provider instances live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InstanceLifetime {
+    /// A new instance for every `get` and `apply` step, never destroyed: what Symphony does.
+    #[default]
+    Symphony,
+    /// One instance per binding config, reused for every call.
+    Reuse,
+}
+
+/// Creates providers that run in supervised worker processes, one worker per library.
+pub struct WorkerFactory {
+    config: SupervisorConfig,
+    resolve: LibFileResolver,
+    force: bool,
+    lifetime: InstanceLifetime,
+    workers: HashMap<LibrarySpec, Rc<RefCell<Supervisor>>>,
+    reused: HashMap<String, Rc<RefCell<Instance>>>,
+}
+
+impl std::fmt::Debug for WorkerFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerFactory")
+            .field("config", &self.config)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WorkerFactory {
+    /// A factory that starts workers as `config` says and maps `libFile` through `resolve`.
+    pub fn new(config: SupervisorConfig, resolve: LibFileResolver) -> WorkerFactory {
+        WorkerFactory {
+            config,
+            resolve,
+            force: false,
+            lifetime: InstanceLifetime::Symphony,
+            workers: HashMap::new(),
+            reused: HashMap::new(),
+        }
+    }
+
+    /// Load libraries the inspector judges incompatible, too.
+    pub fn force(mut self, force: bool) -> WorkerFactory {
+        self.force = force;
+        self
+    }
+
+    /// How long instances live.
+    pub fn lifetime(mut self, lifetime: InstanceLifetime) -> WorkerFactory {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The supervisors started so far, for reporting (restarts, output).
+    pub fn supervisors(&self) -> impl Iterator<Item = &Rc<RefCell<Supervisor>>> {
+        self.workers.values()
+    }
+}
+
+impl WorkerFactory {
+    /// The supervisor of the library `config` names (one per path, hash and force).
+    fn supervisor(&mut self, config: &BindingConfig) -> Rc<RefCell<Supervisor>> {
+        let spec = LibrarySpec {
+            path: (self.resolve)(config.get("libFile").unwrap_or("")),
+            lib_hash: config.get("libHash").unwrap_or("").to_string(),
+            force: self.force,
+        };
+        Rc::clone(
+            self.workers.entry(spec.clone()).or_insert_with(|| {
+                Rc::new(RefCell::new(Supervisor::new(self.config.clone(), spec)))
+            }),
+        )
+    }
+}
+
+impl PreloadFactory for WorkerFactory {
+    fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
+        self.supervisor(config).borrow_mut().load_detailed()
+    }
+}
+
+impl ProviderFactory for WorkerFactory {
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        let supervisor = self.supervisor(config);
+        if self.lifetime == InstanceLifetime::Reuse {
+            if let Some(instance) = self.reused.get(&config.to_json()) {
+                return Ok(Box::new(WorkerProvider(Rc::clone(instance))));
+            }
+        }
+        let instance = Instance::create(supervisor, config.clone())?;
+        let instance = Rc::new(RefCell::new(instance));
+        if self.lifetime == InstanceLifetime::Reuse {
+            self.reused.insert(config.to_json(), Rc::clone(&instance));
+        }
+        Ok(Box::new(WorkerProvider(instance)))
+    }
+}
+
+/// A provider instance inside a worker. If the worker was restarted since the instance was
+/// created (a crash or timeout killed it), the instance is created again, with the same
+/// config, in the new worker before the next call.
+struct Instance {
+    supervisor: Rc<RefCell<Supervisor>>,
+    config: BindingConfig,
+    id: InstanceId,
+    generation: u64,
+}
+
+impl Instance {
+    fn create(
+        supervisor: Rc<RefCell<Supervisor>>,
+        config: BindingConfig,
+    ) -> Result<Self, CallError> {
+        let (id, generation) = {
+            let mut worker = supervisor.borrow_mut();
+            let id = worker.create(&config)?;
+            (id, worker.generation())
+        };
+        Ok(Instance {
+            supervisor,
+            config,
+            id,
+            generation,
+        })
+    }
+
+    fn call(&mut self, make: impl FnOnce(InstanceId) -> Request) -> Result<Response, CallError> {
+        let mut worker = self.supervisor.borrow_mut();
+        if worker.generation() != self.generation {
+            tracing::debug!("worker restarted: re-creating the provider instance");
+            self.id = worker.create(&self.config)?;
+            self.generation = worker.generation();
+        }
+        worker.call(make(self.id))
+    }
+}
+
+struct WorkerProvider(Rc<RefCell<Instance>>);
+
+fn unexpected(response: Response) -> CallError {
+    CallError::Protocol {
+        detail: format!("unexpected response {response:?}"),
+    }
+}
+
+impl Provider for WorkerProvider {
+    fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
+        match self
+            .0
+            .borrow_mut()
+            .call(|instance| Request::ValidationRule { instance })?
+        {
+            Response::Rule(rule) => Ok(*rule),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn get(
+        &mut self,
+        deployment: &Value,
+        references: &[ComponentStep],
+    ) -> Result<Vec<ComponentSpec>, CallError> {
+        match self.0.borrow_mut().call(|instance| Request::Get {
+            instance,
+            deployment: deployment.clone(),
+            references: references.to_vec(),
+        })? {
+            Response::Components(components) => Ok(components),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        deployment: &Value,
+        step: &DeploymentStep,
+        dry_run: bool,
+    ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+        match self.0.borrow_mut().call(|instance| Request::Apply {
+            instance,
+            deployment: deployment.clone(),
+            step: step.clone(),
+            dry_run,
+        })? {
+            Response::Results(results) => Ok(results),
+            other => Err(unexpected(other)),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The framed protocol between supervisor and worker.
+//!
+//! Each frame is a 4-byte little-endian length followed by that many bytes of JSON. Requests
+//! go down the worker's stdin, responses come up its stdout; the worker moves its own stdout
+//! onto stderr before loading anything, so a provider's `println!` can never corrupt a frame.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{HostMode, WorkerError};
+use crate::engine::CallError;
+use crate::load::LoadFailure;
+use crate::model::{
+    BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
+};
+
+/// Written by the worker to its stderr after each call, before the response: the supervisor
+/// knows it has all of the call's output once it has read this far. Never shown to users.
+pub const CALL_END_MARKER: &[u8] = b"\x1esymphony-harness:call-end\x1e\n";
+
+/// The largest frame accepted (a deployment is kilobytes; this is a corruption guard).
+pub const MAX_FRAME: u32 = 256 * 1024 * 1024;
+
+/// A provider instance inside one worker.
+pub type InstanceId = u64;
+
+/// What the supervisor asks of a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "kebab-case")]
+pub enum Request {
+    /// Load the library (once per worker).
+    Load {
+        /// The library path.
+        path: PathBuf,
+        /// The binding's `libHash` (`any` or hex).
+        lib_hash: String,
+        /// Load even an incompatible library.
+        force: bool,
+        /// Which host code to run it with.
+        host: HostMode,
+    },
+    /// `create_provider` with this binding config.
+    Create {
+        /// The binding config.
+        config: BindingConfig,
+    },
+    /// `get_validation_rule`.
+    ValidationRule {
+        /// The instance.
+        instance: InstanceId,
+    },
+    /// `get`.
+    Get {
+        /// The instance.
+        instance: InstanceId,
+        /// The deployment JSON.
+        deployment: Value,
+        /// The references.
+        references: Vec<ComponentStep>,
+    },
+    /// `apply`.
+    Apply {
+        /// The instance.
+        instance: InstanceId,
+        /// The deployment JSON.
+        deployment: Value,
+        /// The step.
+        step: DeploymentStep,
+        /// Dry run.
+        dry_run: bool,
+    },
+    /// Drop an instance (Symphony never does; for `reuse`-style hosts).
+    Drop {
+        /// The instance.
+        instance: InstanceId,
+    },
+}
+
+/// What a worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "response", content = "body", rename_all = "kebab-case")]
+pub enum Response {
+    /// The library is loaded.
+    Loaded {
+        /// SHA-256 of the bytes loaded (empty in `symphony` host mode, which hashes per create).
+        sha256: String,
+        /// True when the hash was actually checked (not `any`).
+        hash_checked: bool,
+    },
+    /// The library did not load.
+    LoadFailed(LoadFailure),
+    /// A new instance.
+    Created {
+        /// Its id.
+        instance: InstanceId,
+    },
+    /// A validation rule.
+    Rule(Box<ValidationRule>),
+    /// `get`'s components.
+    Components(Vec<ComponentSpec>),
+    /// `apply`'s results.
+    Results(BTreeMap<String, ComponentResult>),
+    /// The instance was dropped.
+    Dropped,
+    /// The call failed without killing the worker.
+    Failed(CallError),
+}
+
+/// Writes one frame.
+pub fn write_frame<T: Serialize>(out: &mut impl Write, message: &T) -> Result<(), WorkerError> {
+    let body = serde_json::to_vec(message).map_err(|err| WorkerError::Frame(err.to_string()))?;
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|len| *len <= MAX_FRAME)
+        .ok_or_else(|| WorkerError::Frame(format!("frame of {} bytes is too large", body.len())))?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(&body)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Reads one frame; `Ok(None)` at a clean end of stream.
+pub fn read_frame<T: for<'de> Deserialize<'de>>(
+    input: &mut impl Read,
+) -> Result<Option<T>, WorkerError> {
+    let mut len = [0u8; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(err) => return Err(err.into()),
+    }
+    let len = u32::from_le_bytes(len);
+    if len > MAX_FRAME {
+        return Err(WorkerError::Frame(format!(
+            "frame length {len} is too large"
+        )));
+    }
+    let mut body = vec![0u8; len as usize];
+    input.read_exact(&mut body)?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|err| WorkerError::Frame(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let request = Request::ValidationRule { instance: 7 };
+        let mut buffer = Vec::new();
+        write_frame(&mut buffer, &request).unwrap();
+        assert_eq!(&buffer[..4], &(buffer.len() as u32 - 4).to_le_bytes());
+        let back: Request = read_frame(&mut buffer.as_slice()).unwrap().unwrap();
+        assert_eq!(back, request);
+    }
+
+    #[test]
+    fn empty_stream_is_a_clean_end() {
+        let none: Option<Request> = read_frame(&mut &b""[..]).unwrap();
+        assert!(none.is_none());
+    }
+
+    #[test]
+    fn truncated_and_garbage_frames_are_errors() {
+        assert!(read_frame::<Request>(&mut &[5u8, 0, 0, 0, b'{'][..]).is_err());
+        assert!(read_frame::<Request>(&mut &[2u8, 0, 0, 0, b'h', b'i'][..]).is_err());
+        assert!(read_frame::<Request>(&mut &[255u8, 255, 255, 255][..]).is_err());
+    }
+
+    #[test]
+    fn every_response_shape_round_trips() {
+        let responses = vec![
+            Response::Components(vec![ComponentSpec {
+                name: "a".into(),
+                ..ComponentSpec::default()
+            }]),
+            Response::Results(BTreeMap::from([(
+                "a".to_string(),
+                ComponentResult {
+                    status: 8004,
+                    message: String::new(),
+                },
+            )])),
+            Response::Rule(Box::default()),
+            Response::Created { instance: 3 },
+            Response::Dropped,
+            Response::Failed(CallError::Timeout { after_ms: 5 }),
+        ];
+        for response in responses {
+            let mut buffer = Vec::new();
+            write_frame(&mut buffer, &response).unwrap();
+            let back: Response = read_frame(&mut buffer.as_slice()).unwrap().unwrap();
+            assert_eq!(back, response);
+        }
+    }
+
+    #[test]
+    fn call_errors_travel_with_their_outcome_tag() {
+        let response = Response::Failed(CallError::ErrorWithoutMessage);
+        let text = serde_json::to_string(&response).unwrap();
+        assert!(
+            text.contains(r#""outcome":"error-without-message""#),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Supervised workers: the sim's bug catalog crashes, hangs and aborts real worker processes;
+//! each is classified, and the next call succeeds in a fresh worker.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use symphony_harness::engine::{CallError, ProviderFactory};
+use symphony_harness::load::{PreloadError, PreloadFactory, GO_APPLY_FAILED};
+use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep};
+use symphony_harness::worker::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
+
+use crate::support::{harness, lib, path_str, workspace_root, Lib};
+
+fn factory_with(timeout: Duration, host: HostMode) -> WorkerFactory {
+    let mut config = SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+    config.call_timeout = timeout;
+    config.host = host;
+    WorkerFactory::new(config, Box::new(|lib_file: &str| PathBuf::from(lib_file)))
+}
+
+fn factory() -> WorkerFactory {
+    factory_with(Duration::from_secs(30), HostMode::Harness)
+}
+
+fn sim_config(device: &str, bugs: &str) -> BindingConfig {
+    let mut config = BindingConfig::new(path_str(&lib(Lib::Sim)), "any", "sim");
+    config.insert("sim.device", device);
+    if !bugs.is_empty() {
+        config.insert("sim.bugs", bugs);
+    }
+    config
+}
+
+fn wire(name: &str) -> Value {
+    let path = workspace_root()
+        .join("harness/tests/data/wire-0.49")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn references() -> Vec<ComponentStep> {
+    serde_json::from_value(wire("references.json")).unwrap()
+}
+
+fn step() -> DeploymentStep {
+    serde_json::from_value(wire("step.json")).unwrap()
+}
+
+/// After a failure, a healthy provider of the same library works (in a new worker).
+fn assert_next_call_succeeds(factory: &mut WorkerFactory, device: &str) {
+    let mut healthy = factory.create(&sim_config(device, "")).unwrap();
+    let got = healthy
+        .get(&wire("deployment.json"), &references())
+        .unwrap();
+    assert!(got.is_empty(), "a fresh device holds nothing: {got:?}");
+    let restarted = factory.supervisors().any(|s| s.borrow().generation() >= 2);
+    assert!(restarted, "the dead worker must have been replaced");
+}
+
+#[test]
+fn panic_on_get_is_classified_panic_with_its_message_and_next_call_succeeds() {
+    let mut factory = factory();
+    let mut provider = factory
+        .create(&sim_config("w-panic-get", "panic-on-get"))
+        .unwrap();
+    let err = provider
+        .get(&wire("deployment.json"), &references())
+        .unwrap_err();
+    let CallError::Panic { message } = &err else {
+        panic!("expected a panic, got {err:?}");
+    };
+    assert!(
+        message.contains("sim bug panic-on-get: device `w-panic-get`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("sim-provider/src/provider.rs"),
+        "location: {message}"
+    );
+    assert_next_call_succeeds(&mut factory, "w-panic-get");
+}
+
+#[test]
+fn panic_on_apply_is_a_panic_and_the_process_died_so_the_apply_is_indeterminate() {
+    let mut factory = factory();
+    let mut provider = factory
+        .create(&sim_config("w-panic-apply", "panic-on-apply"))
+        .unwrap();
+    let err = provider
+        .apply(&wire("deployment.json"), &step(), false)
+        .unwrap_err();
+    assert_eq!(err.outcome(), "panic", "{err:?}");
+    assert!(err.process_died());
+    assert!(err.to_string().contains("sim bug panic-on-apply"), "{err}");
+    assert_next_call_succeeds(&mut factory, "w-panic-apply");
+}
+
+#[test]
+fn hang_on_apply_times_out_at_the_deadline_and_next_call_succeeds() {
+    let mut factory = factory_with(Duration::from_millis(1000), HostMode::Harness);
+    let mut provider = factory
+        .create(&sim_config("w-hang", "hang-on-apply"))
+        .unwrap();
+    let err = provider
+        .apply(&wire("deployment.json"), &step(), false)
+        .unwrap_err();
+    assert_eq!(err, CallError::Timeout { after_ms: 1000 });
+    assert!(err.process_died());
+    assert_next_call_succeeds(&mut factory, "w-hang");
+}
+
+#[test]
+fn null_create_is_null_provider_with_the_providers_reason() {
+    let mut factory = factory();
+    let err = factory
+        .create(&sim_config("w-null", "null-create"))
+        .err()
+        .unwrap();
+    assert_eq!(err.outcome(), "null-provider");
+    assert!(err.to_string().contains("bug `null-create`"), "{err}");
+    assert!(!err.process_died());
+}
+
+#[test]
+fn empty_error_is_error_without_message_and_keeps_the_worker() {
+    let mut factory = factory();
+    let mut provider = factory
+        .create(&sim_config("w-empty", "empty-error"))
+        .unwrap();
+    let err = provider
+        .apply(&wire("deployment.json"), &step(), false)
+        .unwrap_err();
+    assert_eq!(err, CallError::ErrorWithoutMessage);
+    let generations: Vec<u64> = factory
+        .supervisors()
+        .map(|s| s.borrow().generation())
+        .collect();
+    assert_eq!(
+        generations,
+        vec![1],
+        "an error return must not restart the worker"
+    );
+}
+
+#[test]
+fn symphony_host_loses_the_message_as_symphony_does() {
+    let mut factory = factory_with(Duration::from_secs(30), HostMode::Symphony);
+    let mut provider = factory
+        .create(&sim_config("w-sym-empty", "empty-error"))
+        .unwrap();
+    let err = provider
+        .apply(&wire("deployment.json"), &step(), false)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CallError::Error {
+            message: GO_APPLY_FAILED.into()
+        }
+    );
+}
+
+#[test]
+fn symphony_host_panic_crossing_extern_c_still_shows_the_providers_message() {
+    let mut factory = factory_with(Duration::from_secs(30), HostMode::Symphony);
+    let mut provider = factory
+        .create(&sim_config("w-sym-panic", "panic-on-get"))
+        .unwrap();
+    let err = provider
+        .get(&wire("deployment.json"), &references())
+        .unwrap_err();
+    assert_eq!(err.outcome(), "panic", "{err:?}");
+    assert!(err.to_string().contains("sim bug panic-on-get"), "{err}");
+}
+
+#[test]
+fn input_the_symphony_host_cannot_parse_aborts_its_worker() {
+    let mut factory = factory_with(Duration::from_secs(30), HostMode::Symphony);
+    let mut provider = factory.create(&sim_config("w-sym-abort", "")).unwrap();
+    let mut deployment = wire("deployment.json");
+    deployment["targets"] = Value::Null;
+    let err = provider.get(&deployment, &references()).unwrap_err();
+    assert_eq!(err.outcome(), "panic", "{err:?}");
+    assert!(err.to_string().contains("invalid type: null"), "{err}");
+}
+
+#[test]
+fn provider_printing_to_stdout_does_not_break_the_protocol() {
+    let mut factory = factory();
+    let config = BindingConfig::new(path_str(&lib(Lib::EchoConfig)), "any", "echo");
+    let mut provider = factory.create(&config).unwrap();
+    for _ in 0..3 {
+        let rule = provider.get_validation_rule().unwrap();
+        assert!(rule.required_type.starts_with('{'));
+    }
+    let supervisor = factory.supervisors().next().unwrap();
+    let output = supervisor.borrow().last_output().to_string();
+    assert!(
+        output.contains("echo-config: get_validation_rule called"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn symphony_lifetime_creates_an_instance_per_step_reuse_keeps_one() {
+    for (lifetime, device, expected_instances) in [
+        (InstanceLifetime::Symphony, "w-life-symphony", 2),
+        (InstanceLifetime::Reuse, "w-life-reuse", 1),
+    ] {
+        let mut factory = factory().lifetime(lifetime);
+        let config = sim_config(device, "");
+        factory
+            .create(&config)
+            .unwrap()
+            .apply(&wire("deployment.json"), &step(), false)
+            .unwrap();
+        let got = factory
+            .create(&config)
+            .unwrap()
+            .get(&wire("deployment.json"), &references())
+            .unwrap();
+        assert_eq!(got.len(), 2, "{lifetime:?}: the device outlives instances");
+        let created: u64 = factory
+            .supervisors()
+            .map(|s| s.borrow().instances_created())
+            .sum();
+        assert_eq!(created, expected_instances, "{lifetime:?}");
+    }
+}
+
+#[test]
+fn preload_reports_a_hash_mismatch_as_a_load_failure() {
+    let mut factory = factory();
+    let mut config = sim_config("w-hash", "");
+    config.insert("libHash", &"0".repeat(64));
+    let err = factory.preload(&config).unwrap_err();
+    let PreloadError::Load(failure) = err else {
+        panic!("expected a load failure, got {err:?}");
+    };
+    assert!(
+        failure.message.contains("hash mismatch"),
+        "{}",
+        failure.message
+    );
+    assert!(failure.hint.is_some());
+}
+
+#[test]
+fn missing_worker_program_is_a_protocol_outcome_not_a_crash() {
+    let config = SupervisorConfig::new(PathBuf::from("/nonexistent/symphony-harness"));
+    let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
+    let err = factory.create(&sim_config("w-nope", "")).err().unwrap();
+    assert_eq!(err.outcome(), "protocol");
+    assert!(err.to_string().contains("cannot start the worker"), "{err}");
+}
+
+mod cli {
+    use super::*;
+
+    #[test]
+    fn load_runs_isolated_and_reports_null_create_with_the_reason() {
+        let run = harness(&[
+            "load",
+            path_str(&lib(Lib::Sim)),
+            "--config",
+            "sim.bugs=null-create",
+        ]);
+        assert_eq!(run.code, Some(5), "{}", run.stderr);
+        assert!(run.stderr.contains("bug `null-create`"), "{}", run.stderr);
+    }
+
+    #[test]
+    fn load_in_process_and_through_symphonys_host_both_print_the_rule() {
+        for flags in [
+            vec!["--in-process"],
+            vec!["--host", "symphony"],
+            vec!["--in-process", "--host", "symphony"],
+        ] {
+            let sim = lib(Lib::Sim);
+            let mut args = vec!["load", path_str(&sim)];
+            args.extend(flags.iter().copied());
+            let run = harness(&args);
+            assert_eq!(run.code, Some(0), "{flags:?}: {}", run.stderr);
+            assert!(
+                run.stdout.contains("get_validation_rule: ok"),
+                "{flags:?}: {}",
+                run.stdout
+            );
+        }
+    }
+
+    #[test]
+    fn bad_call_timeout_is_a_usage_error_that_says_what_is_expected() {
+        let run = harness(&["load", "--call-timeout", "soon"]);
+        assert_eq!(run.code, Some(2));
+        assert!(run.stderr.contains("500ms"), "{}", run.stderr);
+    }
+}
