@@ -8,7 +8,7 @@ use symphony_harness::inspect::{Allocator, Inspection, Verdict, VerdictLevel};
 use symphony_harness::load::LibraryFile;
 
 use super::args::{self, Format};
-use super::output::{self, field, LABEL};
+use super::output::{self, Printed, LABEL};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -44,11 +44,13 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
         Format::Human => {
-            field("library", path.display());
-            field("sha256", &inspection.sha256);
-            print_fingerprint(&inspection);
-            println!();
-            print_verdict(&inspection.verdict);
+            let mut printed = Printed::default();
+            printed.field("library", path.display());
+            printed.field("sha256", &inspection.sha256);
+            print_fingerprint(&mut printed, &inspection);
+            printed.line("");
+            print_verdict(&mut printed, &inspection.verdict);
+            printed.flush();
         }
     }
     Ok(verdict_exit_code(inspection.verdict.level))
@@ -64,10 +66,10 @@ pub fn verdict_exit_code(level: VerdictLevel) -> i32 {
 }
 
 /// Prints what the inspector read (everything but the path and the verdict).
-pub fn print_fingerprint(inspection: &Inspection) {
+pub fn print_fingerprint(printed: &mut Printed, inspection: &Inspection) {
     let fp = &inspection.fingerprint;
-    field("size", format!("{} bytes", inspection.size));
-    field(
+    printed.field("size", format!("{} bytes", inspection.size));
+    printed.field(
         "arch",
         format!(
             "{}{}",
@@ -79,7 +81,7 @@ pub fn print_fingerprint(inspection: &Inspection) {
             }
         ),
     );
-    field(
+    printed.field(
         "rustc",
         if fp.rustc.is_empty() {
             "unknown (no `.comment`)".to_string()
@@ -87,9 +89,9 @@ pub fn print_fingerprint(inspection: &Inspection) {
             fp.rustc.join(", ")
         },
     );
-    field("symphony", fp.symphony.describe());
-    field("abi", fp.abi.describe());
-    field(
+    printed.field("symphony", fp.symphony.describe());
+    printed.field("abi", fp.abi.describe());
+    printed.field(
         "exports",
         format!(
             "create_provider: {}{}",
@@ -101,7 +103,7 @@ pub fn print_fingerprint(inspection: &Inspection) {
             }
         ),
     );
-    field(
+    printed.field(
         "allocator",
         match fp.allocator {
             Allocator::Default => "default (system malloc)",
@@ -109,7 +111,7 @@ pub fn print_fingerprint(inspection: &Inspection) {
             Allocator::Unknown => "unknown",
         },
     );
-    field(
+    printed.field(
         "host",
         format!(
             "rustc {}, symphony {}, {}",
@@ -118,17 +120,17 @@ pub fn print_fingerprint(inspection: &Inspection) {
     );
 }
 
-/// Prints the verdict line, its reasons and notes.
-pub fn print_verdict(verdict: &Verdict) {
+/// Renders the verdict line, its reasons and notes.
+pub fn print_verdict(printed: &mut Printed, verdict: &Verdict) {
     let style = output::verdict_style(verdict.level);
-    anstream::println!(
+    printed.line(format!(
         "{LABEL}verdict:{LABEL:#} {style}{}{style:#}",
         verdict.level.as_str()
-    );
+    ));
     for reason in &verdict.reasons {
-        println!("  - {reason}");
+        printed.line(format!("  - {reason}"));
     }
     for note in &verdict.notes {
-        println!("  note: {note}");
+        printed.line(format!("  note: {note}"));
     }
 }

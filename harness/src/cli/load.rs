@@ -10,16 +10,20 @@ use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::{ExpectedHash, LibraryFile, LoadError, PreloadError};
 use symphony_harness::model::BindingConfig;
 
+use serde_json::Value;
+use symphony_harness::worker::{default_jobs, run_parallel};
+
 use super::args::{self, ConfigArgs, Format};
 use super::backend::{provider_factory, ProviderArgs};
 use super::inspect::{print_fingerprint, print_verdict, verdict_exit_code};
-use super::output::{self, field, LABEL};
+use super::output::{Printed, LABEL};
 
 const EXAMPLES: &str = "\
 Examples:
   symphony-harness load target/release/libmy_provider.so
   symphony-harness load target/release/libmy_provider.so --hash any --config region=eu
-  symphony-harness load target/release/libmy_provider.so --host symphony --call-timeout 2s";
+  symphony-harness load target/release/libmy_provider.so --host symphony --call-timeout 2s
+  symphony-harness load target/release/*.so --jobs 4 --format json";
 
 /// Load a provider library exactly as Symphony does, and print its validation rule
 ///
@@ -29,13 +33,14 @@ Examples:
 /// `get_validation_rule`. Prints the rule and how Symphony will use it to decide what changed.
 ///
 /// The provider runs in a supervised worker process: a panic, crash or hang is reported with
-/// its outcome class instead of taking the harness down.
+/// its outcome class instead of taking the harness down. Several libraries are loaded in
+/// parallel, one worker each; the exit status is the highest of theirs.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct LoadArgs {
-    /// Provider library (.so) [default: the bundled simulated provider]
+    /// Provider libraries (.so) [default: the bundled simulated provider]
     #[arg(value_name = "LIB")]
-    lib: Option<PathBuf>,
+    libs: Vec<PathBuf>,
 
     /// Expected SHA-256, as in the binding's `libHash`, or `any` to skip the check
     /// [default: the file's own hash, printed]
@@ -56,13 +61,95 @@ pub struct LoadArgs {
     #[command(flatten)]
     isolation: ProviderArgs,
 
+    /// How many libraries to load at once [default: the number of cores]
+    #[arg(long, short = 'j', value_name = "N", help_heading = "Isolation")]
+    jobs: Option<usize>,
+
     /// Output format
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
 }
 
 pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
-    let path = args::library_path(args.lib.as_deref())?;
+    let libs = if args.libs.is_empty() {
+        vec![args::library_path(None)?]
+    } else {
+        args.libs.clone()
+    };
+    if libs.len() > 1 && args.hash.as_deref().is_some_and(|hash| hash != "any") {
+        anyhow::bail!(
+            "`--hash` is one library's hash, but {} libraries are given\nhint: load them one \
+             at a time with their own `--hash`, or use `--hash any`",
+            libs.len()
+        );
+    }
+    if args.jobs == Some(0) {
+        anyhow::bail!("`--jobs 0` would load nothing\nhint: use `--jobs 1` or more");
+    }
+    let many = libs.len() > 1;
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let reports = run_parallel(libs, jobs, |lib| load_one(&lib, args));
+    let mut documents = Vec::new();
+    let mut code = exit_code::SUCCESS;
+    for (index, mut report) in reports.into_iter().enumerate() {
+        code = code.max(report.code);
+        if args.format == Format::Json {
+            documents.push(report.json);
+            report.printed.out.clear();
+        } else if many && index > 0 {
+            report.printed.out.insert(0, '\n');
+        }
+        report.printed.flush();
+    }
+    if args.format == Format::Json {
+        let document = if many {
+            Value::Array(documents)
+        } else {
+            documents.pop().unwrap_or(Value::Null)
+        };
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    }
+    Ok(code)
+}
+
+/// One library's load, rendered: what to print, its JSON document, its exit code.
+struct LoadReport {
+    printed: Printed,
+    json: Value,
+    code: i32,
+}
+
+fn load_one(path: &Path, args: &LoadArgs) -> LoadReport {
+    let mut printed = Printed::default();
+    match load_and_report(path, args, &mut printed) {
+        Ok((code, json)) => LoadReport {
+            printed,
+            json,
+            code,
+        },
+        Err(err) => {
+            printed.error(&err);
+            let code = super::exit_code_for(&err);
+            let json = json!({
+                "path": path.display().to_string(),
+                "error": format!("{err:#}"),
+                "exitCode": code,
+            });
+            LoadReport {
+                printed,
+                json,
+                code,
+            }
+        }
+    }
+}
+
+fn load_and_report(
+    path: &Path,
+    args: &LoadArgs,
+    printed: &mut Printed,
+) -> anyhow::Result<(i32, Value)> {
+    let path = path.to_path_buf();
     // Read and judge the bytes here; no code of the library runs in this process.
     let file = LibraryFile::open(&path)?;
     let inspection =
@@ -120,80 +207,78 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
         )),
     })?;
     if expected == ExpectedHash::Any {
-        output::warning(
+        printed.warning(
             "hash check skipped (`libHash: any`): Symphony logs the same warning; make sure \
              the library is what you expect",
         );
     }
     if verdict.level == VerdictLevel::Incompatible {
-        output::warning("loading an incompatible library because of `--force`");
+        printed.warning("loading an incompatible library because of `--force`");
     }
     let mut provider = factory.create(&config)?;
     let rule = provider.get_validation_rule();
 
-    if args.format == Format::Json {
-        let document = json!({
-            "path": path.display().to_string(),
-            "sha256": inspection.sha256,
-            "hashCheck": if info.hash_checked { "matched" } else if expected == ExpectedHash::Any { "skipped" } else { "host" },
-            "inspection": inspection,
-            "configJson": config.to_json(),
-            "calls": {
-                "create_provider": "ok",
-                "get_validation_rule": rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
-            },
-            "validationRule": rule.as_ref().ok(),
-            "symphonyReads": rule.as_ref().ok().map(rule::explain),
-            "error": rule.as_ref().err().map(ToString::to_string),
-        });
-        println!("{}", serde_json::to_string_pretty(&document)?);
-    } else {
-        field("library", path.display());
-        field(
-            "sha256",
-            match (&args.hash, info.hash_checked) {
-                (None, _) => format!(
-                    "{} (computed; pass --hash to check a pinned libHash)",
-                    inspection.sha256
-                ),
-                (Some(_), true) => format!("{} (matches --hash)", inspection.sha256),
-                (Some(_), false) => format!("{} (not checked)", inspection.sha256),
-            },
-        );
-        print_fingerprint(&inspection);
-        field("config", config.to_json());
-        println!();
-        print_verdict(verdict);
-        println!();
-        field("calls", "create_provider: ok");
-        match &rule {
-            Ok(rule) => {
-                println!("           get_validation_rule: ok");
-                println!();
-                anstream::println!("{LABEL}validation rule:{LABEL:#}");
-                println!("{}", serde_json::to_string_pretty(rule)?);
-                println!();
-                anstream::println!("{LABEL}what Symphony makes of it:{LABEL:#}");
-                for line in rule::explain(rule) {
-                    println!("  - {line}");
-                }
-            }
-            Err(err) => {
-                println!("           get_validation_rule: {}", err.outcome());
-                output::error(&anyhow::anyhow!(
-                    "`get_validation_rule` failed ({}): {err}\nhint: Symphony silently uses the \
-                     zero rule then: no change detection, no sidecars; return \
-                     Ok(ValidationRule::default()) at least",
-                    err.outcome()
-                ));
+    let document = json!({
+        "path": path.display().to_string(),
+        "sha256": inspection.sha256,
+        "hashCheck": if info.hash_checked { "matched" } else if expected == ExpectedHash::Any { "skipped" } else { "host" },
+        "inspection": inspection,
+        "configJson": config.to_json(),
+        "calls": {
+            "create_provider": "ok",
+            "get_validation_rule": rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
+        },
+        "validationRule": rule.as_ref().ok(),
+        "symphonyReads": rule.as_ref().ok().map(rule::explain),
+        "error": rule.as_ref().err().map(ToString::to_string),
+    });
+
+    printed.field("library", path.display());
+    printed.field(
+        "sha256",
+        match (&args.hash, info.hash_checked) {
+            (None, _) => format!(
+                "{} (computed; pass --hash to check a pinned libHash)",
+                inspection.sha256
+            ),
+            (Some(_), true) => format!("{} (matches --hash)", inspection.sha256),
+            (Some(_), false) => format!("{} (not checked)", inspection.sha256),
+        },
+    );
+    print_fingerprint(printed, &inspection);
+    printed.field("config", config.to_json());
+    printed.line("");
+    print_verdict(printed, verdict);
+    printed.line("");
+    printed.field("calls", "create_provider: ok");
+    match &rule {
+        Ok(rule) => {
+            printed.line("           get_validation_rule: ok");
+            printed.line("");
+            printed.line(format!("{LABEL}validation rule:{LABEL:#}"));
+            printed.line(serde_json::to_string_pretty(rule)?);
+            printed.line("");
+            printed.line(format!("{LABEL}what Symphony makes of it:{LABEL:#}"));
+            for line in rule::explain(rule) {
+                printed.line(format!("  - {line}"));
             }
         }
+        Err(err) => {
+            printed.line(format!("           get_validation_rule: {}", err.outcome()));
+            printed.error(&anyhow::anyhow!(
+                "`get_validation_rule` failed ({}): {err}\nhint: Symphony silently uses the \
+                 zero rule then: no change detection, no sidecars; return \
+                 Ok(ValidationRule::default()) at least",
+                err.outcome()
+            ));
+        }
     }
-    Ok(if rule.is_err() {
+    let code = if rule.is_err() {
         exit_code::CALL_FAILED
     } else {
         verdict_exit_code(verdict.level)
-    })
+    };
+    Ok((code, document))
 }
 
 fn absolute(path: &Path) -> PathBuf {

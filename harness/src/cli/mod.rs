@@ -94,29 +94,15 @@ pub fn run() -> i32 {
 }
 
 /// Maps an error to its documented exit code.
-fn exit_code_for(err: &anyhow::Error) -> i32 {
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     if let Some(err) = err.downcast_ref::<LoadError>() {
-        return match err {
-            LoadError::Read { .. } | LoadError::ConfigHasNul => exit_code::ERROR,
-            LoadError::NotElf { .. }
-            | LoadError::NotAProvider { .. }
-            | LoadError::Incompatible { .. } => exit_code::INCOMPATIBLE,
-            LoadError::HashMismatch { .. }
-            | LoadError::Dlopen { .. }
-            | LoadError::MissingSymbol { .. }
-            | LoadError::ChangedWhileLoading { .. }
-            | LoadError::NullProvider { .. } => exit_code::LOAD_FAILED,
-        };
+        return load_failure_code(LoadFailure::from_load_error(err).class);
     }
     if err.downcast_ref::<InspectError>().is_some() {
         return exit_code::INCOMPATIBLE;
     }
     if let Some(failure) = err.downcast_ref::<LoadFailure>() {
-        return match failure.class {
-            LoadFailureClass::Unreadable => exit_code::ERROR,
-            LoadFailureClass::NotLoadable => exit_code::INCOMPATIBLE,
-            LoadFailureClass::LoadFailed => exit_code::LOAD_FAILED,
-        };
+        return load_failure_code(failure.class);
     }
     if let Some(call) = err.downcast_ref::<CallError>() {
         return match call {
@@ -125,6 +111,14 @@ fn exit_code_for(err: &anyhow::Error) -> i32 {
         };
     }
     exit_code::ERROR
+}
+
+fn load_failure_code(class: LoadFailureClass) -> i32 {
+    match class {
+        LoadFailureClass::Unreadable => exit_code::ERROR,
+        LoadFailureClass::NotLoadable => exit_code::INCOMPATIBLE,
+        LoadFailureClass::LoadFailed => exit_code::LOAD_FAILED,
+    }
 }
 
 #[cfg(test)]

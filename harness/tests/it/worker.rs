@@ -295,4 +295,56 @@ mod cli {
         assert_eq!(run.code, Some(2));
         assert!(run.stderr.contains("500ms"), "{}", run.stderr);
     }
+
+    #[test]
+    fn several_libraries_load_in_parallel_in_order_and_the_worst_code_wins() {
+        let (sim, echo, not) = (lib(Lib::Sim), lib(Lib::EchoConfig), lib(Lib::NotProvider));
+        let run = harness(&[
+            "load",
+            path_str(&sim),
+            path_str(&not),
+            path_str(&echo),
+            "--hash",
+            "any",
+            "--jobs",
+            "2",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, Some(4), "{}", run.stderr);
+        let json = run.json();
+        let documents = json.as_array().expect("an array for several libraries");
+        let paths: Vec<&str> = documents
+            .iter()
+            .map(|d| d["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, [path_str(&sim), path_str(&not), path_str(&echo)]);
+        assert_eq!(documents[0]["calls"]["get_validation_rule"], "ok");
+        assert_eq!(documents[1]["exitCode"], 4);
+        assert!(documents[2]["validationRule"]["requiredType"]
+            .as_str()
+            .unwrap()
+            .starts_with('{'));
+    }
+
+    #[test]
+    fn zero_jobs_and_a_pinned_hash_for_several_libraries_are_refused() {
+        let sim = lib(Lib::Sim);
+        let run = harness(&["load", path_str(&sim), "--jobs", "0"]);
+        assert_eq!(run.code, Some(1));
+        assert!(
+            run.stderr.contains("hint: use `--jobs 1`"),
+            "{}",
+            run.stderr
+        );
+        let run = harness(&[
+            "load",
+            path_str(&sim),
+            path_str(&sim),
+            "--hash",
+            &"a".repeat(64),
+        ]);
+        assert_eq!(run.code, Some(1));
+        assert!(run.stderr.contains("one library's hash"), "{}", run.stderr);
+    }
 }
