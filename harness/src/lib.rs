@@ -12,8 +12,9 @@
 //! **inspect → load → (worker) → engine → (scenario / check / explore) → (transcript → report)**
 //!
 //! - [`inspect`]: reads a library's bytes (ELF) without running them and gives a verdict.
-//! - [`load`]: hashes the open file, `dlopen`s that same file, calls `create_provider`. The
-//!   only `unsafe` code.
+//! - [`load`]: hashes the open file, `dlopen`s that same file, calls `create_provider`; its
+//!   [`load::DeviceChannel`] reads the simulated provider's true device state. The only
+//!   `unsafe` code.
 //! - [`engine`]: Symphony's reconcile, re-implemented; reaches providers through its
 //!   [`engine::Provider`] and [`engine::ProviderFactory`] traits.
 //! - [`model`]: Symphony's JSON types in Go's shape. Pure data.

@@ -3,31 +3,177 @@
 //! Symphony passes the whole binding `config` as a flat JSON object of strings. Keys that do
 //! not start with `sim.` belong to Symphony (`libFile`, `libHash`, `name`) or to the user and
 //! are left alone; every `sim.*` key must be known and well-formed, so that a typo is an
-//! error, not a silently ignored setting.
+//! error, not a silently ignored setting. [`KEYS`] is the one list of keys, with help and
+//! default; the README's table repeats it (a test checks that every key is there).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::PathBuf;
 
 use crate::bugs::Bug;
 
-/// The validated settings of one provider.
+/// Where device state is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreKind {
+    /// `memory`: in this process, shared by every provider made from this library image.
+    Memory,
+    /// An absolute directory path: one JSON state file per device, shared by processes.
+    Dir(PathBuf),
+}
+
+/// One change-detection entry of the validation rule (Symphony's `PropertyDesc`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detect {
+    /// Property name; `*` is a wildcard.
+    pub name: String,
+    /// Compare lowercased.
+    pub ignore_case: bool,
+    /// A key on one side only is not a change.
+    pub skip_if_missing: bool,
+    /// One value being a prefix of the other is equal.
+    pub prefix_match: bool,
+    /// Compare the component name instead.
+    pub is_component_name: bool,
+}
+
+/// The validated settings of one provider.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
-    /// `sim.device`: which simulated device this provider talks to. Default `default`.
+    /// `sim.device`: which simulated device this provider talks to.
     pub device: String,
-    /// `sim.bugs`: comma-separated names of provider bugs to enact (see [`Bug`]).
+    /// `sim.store`: where the device's state is kept.
+    pub store: StoreKind,
+    /// `sim.seed`: the seed of every fault decision.
+    pub seed: u64,
+    /// `sim.latencyMs`: each call takes between these many milliseconds (inclusive).
+    pub latency_ms: (u64, u64),
+    /// `sim.failRate`: probability that a `get` or `apply` returns a transient `Err`.
+    pub fail_rate: f64,
+    /// `sim.failComponents`: components whose `apply` fails (an `Ok` map with a failure code).
+    pub fail_components: BTreeSet<String>,
+    /// `sim.slowRate`: probability that a call is slow.
+    pub slow_rate: f64,
+    /// `sim.slowMs`: how much longer a slow call takes, after doing its work.
+    pub slow_ms: u64,
+    /// `sim.driftRate`: probability that, before a `get`, a property on the device changes.
+    pub drift_rate: f64,
+    /// `sim.driftProperty`: the property that drifts; `None` picks one of the component's.
+    pub drift_property: Option<String>,
+    /// `sim.visibleAfterGets`: an applied component is reported only after this many `get`s.
+    pub visible_after_gets: u32,
+    /// `sim.capacity`: the most components the device holds; `None` for no limit.
+    pub capacity: Option<usize>,
+    /// `sim.requiredProperties`: the validation rule's required properties.
+    pub required_properties: Vec<String>,
+    /// `sim.componentType`: the validation rule's required component type (empty: any).
+    pub component_type: String,
+    /// `sim.changeDetection`: the rule's property change detection; `None` keeps the
+    /// default rule's `*` (ignoreCase, skipIfMissing).
+    pub change_detection: Option<Vec<Detect>>,
+    /// `sim.bugs`: provider bugs to enact (see [`Bug`]).
     pub bugs: BTreeSet<Bug>,
 }
 
-/// The keys the simulated provider understands, with their help text.
-pub const KEYS: [(&str, &str); 2] = [
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            device: "default".to_string(),
+            store: StoreKind::Memory,
+            seed: 0,
+            latency_ms: (0, 0),
+            fail_rate: 0.0,
+            fail_components: BTreeSet::new(),
+            slow_rate: 0.0,
+            slow_ms: 0,
+            drift_rate: 0.0,
+            drift_property: None,
+            visible_after_gets: 0,
+            capacity: None,
+            required_properties: Vec::new(),
+            component_type: String::new(),
+            change_detection: None,
+            bugs: BTreeSet::new(),
+        }
+    }
+}
+
+/// Every key the simulated provider understands: name, help, default.
+pub const KEYS: [(&str, &str, &str); 16] = [
     (
         "sim.device",
-        "device id; providers with the same id share one device (default `default`)",
+        "device id (letters, digits, `.`, `_`, `-`); providers with the same id and store share one device",
+        "default",
+    ),
+    (
+        "sim.store",
+        "`memory` (this process, fast) or an absolute directory holding one `<device>.json` per device (shared by processes)",
+        "memory",
+    ),
+    ("sim.seed", "seed of every fault decision (unsigned integer)", "0"),
+    (
+        "sim.latencyMs",
+        "each get/apply first takes `N` or `MIN-MAX` milliseconds (seeded pick)",
+        "0",
+    ),
+    (
+        "sim.failRate",
+        "probability (0 to 1) that a get/apply returns a transient `Err` and changes nothing",
+        "0",
+    ),
+    (
+        "sim.failComponents",
+        "comma-separated component names whose apply fails: `Ok` map with `UpdateFailed`/`DeleteFailed`",
+        "none",
+    ),
+    (
+        "sim.slowRate",
+        "probability (0 to 1) that a get/apply is slow: it does its work, then takes `sim.slowMs` more",
+        "0",
+    ),
+    (
+        "sim.slowMs",
+        "extra milliseconds of a slow call; set it above the caller's deadline",
+        "0",
+    ),
+    (
+        "sim.driftRate",
+        "probability (0 to 1) that before a get one stored component's property changes behind the provider's back",
+        "0",
+    ),
+    (
+        "sim.driftProperty",
+        "the property that drifts",
+        "a seeded pick among the component's properties",
+    ),
+    (
+        "sim.visibleAfterGets",
+        "an applied component is reported by get only after this many gets that asked for it",
+        "0",
+    ),
+    (
+        "sim.capacity",
+        "the most components the device holds; an update beyond it fails with `UpdateFailed`",
+        "no limit",
+    ),
+    (
+        "sim.requiredProperties",
+        "comma-separated required properties: in the validation rule and checked by apply (dry run too)",
+        "none",
+    ),
+    (
+        "sim.componentType",
+        "required component type: in the validation rule and checked by apply",
+        "any",
+    ),
+    (
+        "sim.changeDetection",
+        "the rule's property change detection: comma-separated `NAME[/ignoreCase][/skipIfMissing][/prefixMatch][/isComponentName]`",
+        "`*/ignoreCase/skipIfMissing` (`ValidationRule::default()`)",
     ),
     (
         "sim.bugs",
-        "comma-separated provider bugs to enact, e.g. `panic-on-get,empty-error` (default none)",
+        "comma-separated provider bugs to enact (see the bug catalog)",
+        "none",
     ),
 ];
 
@@ -56,7 +202,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "config is not a JSON object of strings: {err}")
             }
             ConfigError::UnknownKey(key) => {
-                let known: Vec<&str> = KEYS.iter().map(|(name, _)| *name).collect();
+                let known: Vec<&str> = KEYS.iter().map(|(name, _, _)| *name).collect();
                 write!(f, "unknown key `{key}`; known keys: {}", known.join(", "))
             }
             ConfigError::BadValue {
@@ -70,33 +216,162 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+fn bad(key: &str, value: &str, expected: &str) -> ConfigError {
+    ConfigError::BadValue {
+        key: key.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    }
+}
+
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+fn parse_u64(key: &str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| bad(key, value, "an unsigned integer"))
+}
+
+fn parse_rate(key: &str, value: &str) -> Result<f64, ConfigError> {
+    match value.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(bad(key, value, "a probability from 0 to 1, e.g. `0.25`")),
+    }
+}
+
+fn parse_latency(key: &str, value: &str) -> Result<(u64, u64), ConfigError> {
+    let expected = "milliseconds as `N` or `MIN-MAX` with MIN <= MAX";
+    let range = match value.split_once('-') {
+        Some((low, high)) => (low.trim().parse(), high.trim().parse()),
+        None => (value.trim().parse(), value.trim().parse()),
+    };
+    match range {
+        (Ok(low), Ok(high)) if low <= high => Ok((low, high)),
+        _ => Err(bad(key, value, expected)),
+    }
+}
+
+fn valid_device_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn parse_store(key: &str, value: &str) -> Result<StoreKind, ConfigError> {
+    if value == "memory" {
+        return Ok(StoreKind::Memory);
+    }
+    let path = PathBuf::from(value);
+    if path.is_absolute() {
+        Ok(StoreKind::Dir(path))
+    } else {
+        Err(bad(key, value, "`memory` or an absolute directory path"))
+    }
+}
+
+fn parse_detection(key: &str, value: &str) -> Result<Vec<Detect>, ConfigError> {
+    let mut entries = Vec::new();
+    for entry in list(value) {
+        let mut parts = entry.split('/').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        if name.is_empty() {
+            return Err(bad(key, entry, "a property name before any `/flag`"));
+        }
+        let mut detect = Detect {
+            name: name.to_string(),
+            ignore_case: false,
+            skip_if_missing: false,
+            prefix_match: false,
+            is_component_name: false,
+        };
+        for flag in parts {
+            match flag {
+                "ignoreCase" => detect.ignore_case = true,
+                "skipIfMissing" => detect.skip_if_missing = true,
+                "prefixMatch" => detect.prefix_match = true,
+                "isComponentName" => detect.is_component_name = true,
+                _ => {
+                    return Err(bad(
+                        key,
+                        flag,
+                        "one of the flags ignoreCase, skipIfMissing, prefixMatch, isComponentName",
+                    ))
+                }
+            }
+        }
+        entries.push(detect);
+    }
+    Ok(entries)
+}
+
 impl SimConfig {
     /// Parses and validates a binding config.
     pub fn from_json(text: &str) -> Result<SimConfig, ConfigError> {
         let map: BTreeMap<String, String> = serde_json::from_str(text)
             .map_err(|err| ConfigError::NotAnObjectOfStrings(err.to_string()))?;
-        let mut config = SimConfig {
-            device: "default".to_string(),
-            bugs: BTreeSet::new(),
-        };
+        let mut config = SimConfig::default();
         for (key, value) in &map {
-            match key.as_str() {
+            let key = key.as_str();
+            match key {
                 "sim.device" => {
-                    if value.is_empty() {
-                        return Err(ConfigError::BadValue {
-                            key: key.clone(),
-                            value: value.clone(),
-                            expected: "a non-empty device id".into(),
-                        });
+                    if !valid_device_id(value) {
+                        return Err(bad(
+                            key,
+                            value,
+                            "a device id of 1 to 128 letters, digits, `.`, `_` or `-`, not starting with `.`",
+                        ));
                     }
                     config.device = value.clone();
                 }
+                "sim.store" => config.store = parse_store(key, value)?,
+                "sim.seed" => config.seed = parse_u64(key, value)?,
+                "sim.latencyMs" => config.latency_ms = parse_latency(key, value)?,
+                "sim.failRate" => config.fail_rate = parse_rate(key, value)?,
+                "sim.failComponents" => {
+                    config.fail_components = list(value).map(str::to_string).collect();
+                }
+                "sim.slowRate" => config.slow_rate = parse_rate(key, value)?,
+                "sim.slowMs" => config.slow_ms = parse_u64(key, value)?,
+                "sim.driftRate" => config.drift_rate = parse_rate(key, value)?,
+                "sim.driftProperty" => {
+                    if value.trim().is_empty() {
+                        return Err(bad(key, value, "a property name"));
+                    }
+                    config.drift_property = Some(value.trim().to_string());
+                }
+                "sim.visibleAfterGets" => {
+                    config.visible_after_gets = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(key, value, "a number of gets (0 to 4294967295)"))?;
+                }
+                "sim.capacity" => {
+                    let capacity = parse_u64(key, value)?;
+                    config.capacity = Some(
+                        usize::try_from(capacity)
+                            .map_err(|_| bad(key, value, "a number of components"))?,
+                    );
+                }
+                "sim.requiredProperties" => {
+                    config.required_properties = list(value).map(str::to_string).collect();
+                }
+                "sim.componentType" => config.component_type = value.trim().to_string(),
+                "sim.changeDetection" => {
+                    config.change_detection = Some(parse_detection(key, value)?);
+                }
                 "sim.bugs" => {
-                    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                        let bug = Bug::from_name(name).ok_or_else(|| ConfigError::BadValue {
-                            key: key.clone(),
-                            value: name.to_string(),
-                            expected: format!("one of: {}", Bug::names().join(", ")),
+                    for name in list(value) {
+                        let bug = Bug::from_name(name).ok_or_else(|| {
+                            bad(key, name, &format!("one of: {}", Bug::names().join(", ")))
                         })?;
                         config.bugs.insert(bug);
                     }
@@ -109,37 +384,50 @@ impl SimConfig {
         }
         Ok(config)
     }
+
+    /// Whether `bug` is enabled.
+    pub fn has(&self, bug: Bug) -> bool {
+        self.bugs.contains(&bug)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> SimConfig {
+        SimConfig::from_json(text).unwrap()
+    }
+
+    fn refused(text: &str) -> String {
+        SimConfig::from_json(text).unwrap_err().to_string()
+    }
+
     #[test]
-    fn symphony_keys_are_accepted_and_device_defaults() {
-        let config =
-            SimConfig::from_json(r#"{"libFile":"/x.so","libHash":"any","name":"n","foo":"bar"}"#)
-                .unwrap();
+    fn symphony_keys_are_accepted_and_everything_defaults() {
+        let config = parse(r#"{"libFile":"/x.so","libHash":"any","name":"n","foo":"bar"}"#);
+        assert_eq!(config, SimConfig::default());
         assert_eq!(config.device, "default");
+        assert_eq!(config.store, StoreKind::Memory);
     }
 
     #[test]
     fn unknown_sim_key_is_refused_with_the_known_keys() {
-        let err = SimConfig::from_json(r#"{"sim.devise":"a"}"#).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unknown key `sim.devise`; known keys: sim.device, sim.bugs"
-        );
+        let err = refused(r#"{"sim.devise":"a"}"#);
+        assert!(err.starts_with("unknown key `sim.devise`; known keys: sim.device, sim.store"));
+        for (key, _, _) in KEYS {
+            assert!(err.contains(key), "{err}");
+        }
     }
 
     #[test]
     fn bugs_are_parsed_by_name_and_unknown_names_refused() {
-        let config = SimConfig::from_json(r#"{"sim.bugs":"panic-on-get, empty-error"}"#).unwrap();
-        assert!(config.bugs.contains(&Bug::PanicOnGet));
-        assert!(config.bugs.contains(&Bug::EmptyError));
-        let err = SimConfig::from_json(r#"{"sim.bugs":"panic-on-gte"}"#).unwrap_err();
-        assert!(err.to_string().contains("panic-on-gte"), "{err}");
-        assert!(err.to_string().contains("panic-on-get"), "{err}");
+        let config = parse(r#"{"sim.bugs":"panic-on-get, empty-error"}"#);
+        assert!(config.has(Bug::PanicOnGet));
+        assert!(config.has(Bug::EmptyError));
+        let err = refused(r#"{"sim.bugs":"panic-on-gte"}"#);
+        assert!(err.contains("panic-on-gte"), "{err}");
+        assert!(err.contains("panic-on-get"), "{err}");
     }
 
     #[test]
@@ -148,5 +436,84 @@ mod tests {
             SimConfig::from_json(r#"{"sim.device":1}"#),
             Err(ConfigError::NotAnObjectOfStrings(_))
         ));
+    }
+
+    #[test]
+    fn every_key_parses_a_good_value() {
+        let config = parse(
+            r#"{"sim.device":"edge-1","sim.store":"/var/sim","sim.seed":"42",
+                "sim.latencyMs":"5-20","sim.failRate":"0.25","sim.failComponents":"a, b",
+                "sim.slowRate":"1","sim.slowMs":"1500","sim.driftRate":"0.5",
+                "sim.driftProperty":"image","sim.visibleAfterGets":"2","sim.capacity":"3",
+                "sim.requiredProperties":"image,replicas","sim.componentType":"rust-workload",
+                "sim.changeDetection":"image, *.env/ignoreCase/skipIfMissing",
+                "sim.bugs":"racy"}"#,
+        );
+        assert_eq!(config.device, "edge-1");
+        assert_eq!(config.store, StoreKind::Dir(PathBuf::from("/var/sim")));
+        assert_eq!(config.seed, 42);
+        assert_eq!(config.latency_ms, (5, 20));
+        assert_eq!(config.fail_rate, 0.25);
+        assert_eq!(
+            config.fail_components.iter().collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!((config.slow_rate, config.slow_ms), (1.0, 1500));
+        assert_eq!(config.drift_rate, 0.5);
+        assert_eq!(config.drift_property.as_deref(), Some("image"));
+        assert_eq!(config.visible_after_gets, 2);
+        assert_eq!(config.capacity, Some(3));
+        assert_eq!(config.required_properties, ["image", "replicas"]);
+        assert_eq!(config.component_type, "rust-workload");
+        let detection = config.change_detection.unwrap();
+        assert_eq!(detection.len(), 2);
+        assert!(!detection[0].ignore_case && !detection[0].skip_if_missing);
+        assert_eq!(detection[1].name, "*.env");
+        assert!(detection[1].ignore_case && detection[1].skip_if_missing);
+        assert!(config.bugs.contains(&Bug::Racy));
+        assert_eq!(parse(r#"{"sim.latencyMs":"7"}"#).latency_ms, (7, 7));
+        assert_eq!(parse(r#"{"sim.store":"memory"}"#).store, StoreKind::Memory);
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_what_was_expected() {
+        let cases = [
+            (r#"{"sim.device":""}"#, "`sim.device`"),
+            (r#"{"sim.device":"../etc"}"#, "`sim.device`"),
+            (r#"{"sim.device":".hidden"}"#, "`sim.device`"),
+            (r#"{"sim.store":"relative/dir"}"#, "absolute directory"),
+            (r#"{"sim.seed":"-1"}"#, "unsigned integer"),
+            (r#"{"sim.latencyMs":"20-5"}"#, "MIN <= MAX"),
+            (r#"{"sim.latencyMs":"fast"}"#, "`sim.latencyMs`"),
+            (r#"{"sim.failRate":"1.5"}"#, "probability from 0 to 1"),
+            (r#"{"sim.failRate":"NaN"}"#, "probability from 0 to 1"),
+            (r#"{"sim.slowRate":"-0.1"}"#, "`sim.slowRate`"),
+            (r#"{"sim.slowMs":"soon"}"#, "`sim.slowMs`"),
+            (r#"{"sim.driftRate":"2"}"#, "`sim.driftRate`"),
+            (r#"{"sim.driftProperty":" "}"#, "a property name"),
+            (r#"{"sim.visibleAfterGets":"-2"}"#, "number of gets"),
+            (r#"{"sim.capacity":"lots"}"#, "`sim.capacity`"),
+            (
+                r#"{"sim.changeDetection":"image/ignorecase"}"#,
+                "ignoreCase",
+            ),
+            (r#"{"sim.changeDetection":"/ignoreCase"}"#, "property name"),
+        ];
+        for (text, needle) in cases {
+            let err = refused(text);
+            assert!(err.starts_with("bad value `"), "{text}: {err}");
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_key_and_every_bug() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+        for (key, _, _) in KEYS {
+            assert!(readme.contains(&format!("`{key}`")), "README misses {key}");
+        }
+        for bug in Bug::names() {
+            assert!(readme.contains(&format!("`{bug}`")), "README misses {bug}");
+        }
     }
 }

@@ -1,26 +1,178 @@
-//! Simulated devices: component stores that outlive provider instances.
+//! A simulated device's state: its components, its call counter and its journal.
 //!
-//! Devices live in process memory, one per device id. Symphony creates a provider per call,
-//! so state must not live in the provider; a global, locked map is shared by every instance
-//! in the process, on every thread.
+//! This is also the documented file format of the directory store (`<dir>/<device>.json`) and
+//! the JSON that `sim_device_snapshot` returns:
+//!
+//! ```json
+//! {"format":"symphony-sim-device/1","device":"edge-1","calls":3,
+//!  "components":{"web":{"spec":{"name":"web","type":"container","properties":{"image":"nginx"},
+//!                                "metadata":null,"parameters":null,"routes":null,"constraints":null,
+//!                                "dependencies":null,"skills":null,"sidecars":null},
+//!                       "hiddenForGets":0}},
+//!  "journal":[{"call":1,"op":"apply","latencyMs":0,"failed":false,"slow":false,"drift":null}]}
+//! ```
+//!
+//! `spec` is the `symphony` crate's `ComponentSpec` as it serialises (every absent field
+//! `null`; missing fields read as absent). `hiddenForGets` counts the `get`s that still will
+//! not report the component (`sim.visibleAfterGets`). The journal keeps the last
+//! [`JOURNAL_LIMIT`] calls with the fault decisions taken, for checks and for "same seed, same
+//! run".
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use symphony::models::ComponentSpec;
 
-/// The components on one device, by name.
-pub type Components = BTreeMap<String, ComponentSpec>;
+/// The `format` value of this version of the state file.
+pub const FORMAT: &str = "symphony-sim-device/1";
 
-fn devices() -> &'static Mutex<HashMap<String, Components>> {
-    static DEVICES: OnceLock<Mutex<HashMap<String, Components>>> = OnceLock::new();
-    DEVICES.get_or_init(|| Mutex::new(HashMap::new()))
+/// How many calls the journal keeps (the oldest are dropped first).
+pub const JOURNAL_LIMIT: usize = 256;
+
+/// One component on the device.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredComponent {
+    /// The component as applied (or as written through the channel, or drifted).
+    pub spec: ComponentSpec,
+    /// How many more `get`s asking for it will not see it yet.
+    #[serde(default)]
+    pub hidden_for_gets: u32,
 }
 
-/// Runs `f` with exclusive access to the components of device `id`.
-pub fn with_device<T>(id: &str, f: impl FnOnce(&mut Components) -> T) -> T {
-    // A panic while holding the lock leaves a consistent map (each change is one insert or
-    // remove), so a poisoned lock is still usable.
-    let mut all = devices().lock().unwrap_or_else(PoisonError::into_inner);
-    f(all.entry(id.to_string()).or_default())
+impl StoredComponent {
+    /// A component visible at once.
+    pub fn visible(spec: ComponentSpec) -> StoredComponent {
+        StoredComponent {
+            spec,
+            hidden_for_gets: 0,
+        }
+    }
+}
+
+/// Which provider call a journal entry is about.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    /// `get`.
+    Get,
+    /// `apply` (real or dry run).
+    Apply,
+}
+
+/// A property that changed behind the provider's back before a `get`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Drift {
+    /// The component.
+    pub component: String,
+    /// The property.
+    pub property: String,
+    /// Its value before (`null` if it had none).
+    pub from: Value,
+    /// Its value after.
+    pub to: Value,
+}
+
+/// The fault decisions of one call.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    /// The device's call number (from 1).
+    pub call: u64,
+    /// `get` or `apply`.
+    pub op: Op,
+    /// The latency the call was given.
+    pub latency_ms: u64,
+    /// Whether it returned a transient `Err` (`sim.failRate`).
+    pub failed: bool,
+    /// Whether it was slow (`sim.slowRate`).
+    pub slow: bool,
+    /// The drift applied before this `get`, if any.
+    pub drift: Option<Drift>,
+}
+
+/// Everything the device holds.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceState {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The device id.
+    pub device: String,
+    /// How many `get`/`apply` calls reached the device (the fault decisions' counter).
+    #[serde(default)]
+    pub calls: u64,
+    /// The components, by name.
+    #[serde(default)]
+    pub components: BTreeMap<String, StoredComponent>,
+    /// The last calls, oldest first.
+    #[serde(default)]
+    pub journal: Vec<JournalEntry>,
+}
+
+impl DeviceState {
+    /// An empty device.
+    pub fn new(device: &str) -> DeviceState {
+        DeviceState {
+            format: FORMAT.to_string(),
+            device: device.to_string(),
+            calls: 0,
+            components: BTreeMap::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    /// Appends to the journal, dropping the oldest entries beyond [`JOURNAL_LIMIT`].
+    pub fn record(&mut self, entry: JournalEntry) {
+        self.journal.push(entry);
+        if self.journal.len() > JOURNAL_LIMIT {
+            let excess = self.journal.len() - JOURNAL_LIMIT;
+            self.journal.drain(..excess);
+        }
+    }
+
+    /// Replaces the components (the channel's write): visible at once, calls and journal kept.
+    pub fn replace_components(&mut self, components: Vec<ComponentSpec>) {
+        self.components = components
+            .into_iter()
+            .map(|spec| (spec.name.clone(), StoredComponent::visible(spec)))
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_keeps_only_the_last_entries() {
+        let mut state = DeviceState::new("d");
+        for call in 1..=(JOURNAL_LIMIT as u64 + 10) {
+            state.record(JournalEntry {
+                call,
+                op: Op::Get,
+                latency_ms: 0,
+                failed: false,
+                slow: false,
+                drift: None,
+            });
+        }
+        assert_eq!(state.journal.len(), JOURNAL_LIMIT);
+        assert_eq!(state.journal[0].call, 11);
+    }
+
+    #[test]
+    fn a_sparse_component_reads_as_absent_fields() {
+        let state: DeviceState = serde_json::from_str(
+            r#"{"format":"symphony-sim-device/1","device":"d",
+                "components":{"a":{"spec":{"name":"a","properties":{"x":1}}}}}"#,
+        )
+        .unwrap();
+        let a = &state.components["a"];
+        assert_eq!(a.hidden_for_gets, 0);
+        assert!(a.spec.component_type.is_none());
+        assert_eq!(state.calls, 0);
+    }
 }

@@ -1,37 +1,424 @@
-//! The simulated provider's `ITargetProvider` implementation.
+//! The simulated provider's `ITargetProvider` implementation: a well-behaved device provider,
+//! plus the environmental faults and provider bugs its config asks for.
+//!
+//! Each `get` and `apply` is two short transactions on the device ([`Store::update`]): the
+//! first counts the call and takes its seeded fault decisions (latency, transient failure,
+//! slowness, drift) and journals them; then the call sleeps its latency outside the lock; the
+//! second does the work. A slow call does its work first and then takes `sim.slowMs` more, as a
+//! device that applied the change but answered too late.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
+use serde_json::Value;
 use symphony::models::{
     ComponentAction, ComponentResultSpec, ComponentSpec, ComponentStep, DeploymentSpec,
-    DeploymentStep, State, ValidationRule,
+    DeploymentStep, PropertyDesc, State, ValidationRule,
 };
 use symphony::ITargetProvider;
 
 use crate::bugs::Bug;
-use crate::device::with_device;
+use crate::device::{DeviceState, Drift, JournalEntry, Op, StoredComponent};
+use crate::rng;
+use crate::store::Store;
 use crate::SimConfig;
 
-/// One provider instance; all state is on the device it names.
-#[derive(Debug, Clone)]
+/// How long the `racy` bug holds its stale copy of the device before writing it back.
+pub const RACE_WINDOW: Duration = Duration::from_millis(20);
+
+/// The property the `unstable-property` bug adds to every component `get` reports.
+pub const UNSTABLE_PROPERTY: &str = "observedAt";
+
+/// One provider instance. The device's state is in its [`Store`], never in this value (except
+/// under the `instance-state` bug).
+#[derive(Debug)]
 pub struct SimProvider {
     config: SimConfig,
+    store: Store,
+    /// Only for the `instance-state` bug: what this instance applied.
+    local: Mutex<BTreeMap<String, StoredComponent>>,
+}
+
+/// The fault decisions of one call, taken in its first transaction.
+#[derive(Debug, Clone, Copy)]
+struct CallPlan {
+    call: u64,
+    latency_ms: u64,
+    failed: bool,
+    slow: bool,
+}
+
+fn sleep_ms(ms: u64) {
+    if ms > 0 {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+fn op_name(op: Op) -> &'static str {
+    match op {
+        Op::Get => "get",
+        Op::Apply => "apply",
+    }
+}
+
+/// A new value for a drifting property: numbers count up, strings get a suffix.
+fn drifted(old: Option<&Value>, call: u64) -> Value {
+    match old {
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::from(i.wrapping_add(1)),
+            (None, Some(f)) => Value::from(f + 1.0),
+            (None, None) => Value::from(format!("drift-{call}")),
+        },
+        Some(Value::String(s)) => Value::from(format!("{s}-drift-{call}")),
+        _ => Value::from(format!("drift-{call}")),
+    }
+}
+
+fn map_strings(value: &mut Value, f: &dyn Fn(&str) -> String) {
+    match value {
+        Value::String(s) => *s = f(s),
+        Value::Array(items) => items.iter_mut().for_each(|item| map_strings(item, f)),
+        Value::Object(map) => map.values_mut().for_each(|item| map_strings(item, f)),
+        _ => {}
+    }
+}
+
+fn stringify_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => *value = Value::String(n.to_string()),
+        Value::Array(items) => items.iter_mut().for_each(stringify_numbers),
+        Value::Object(map) => map.values_mut().for_each(stringify_numbers),
+        _ => {}
+    }
+}
+
+fn result(status: State, message: impl Into<String>) -> ComponentResultSpec {
+    ComponentResultSpec {
+        status,
+        message: message.into(),
+    }
 }
 
 impl SimProvider {
     /// A provider for the device named in `config`.
     pub fn new(config: SimConfig) -> SimProvider {
-        SimProvider { config }
+        let store = Store::new(&config.store, &config.device);
+        SimProvider {
+            config,
+            store,
+            local: Mutex::new(BTreeMap::new()),
+        }
     }
 
     fn has(&self, bug: Bug) -> bool {
-        self.config.bugs.contains(&bug)
+        self.config.has(bug)
+    }
+
+    fn device_error(&self, err: impl std::fmt::Display) -> String {
+        format!("sim device `{}`: {err}", self.config.device)
+    }
+
+    /// Counts the call, takes its seeded fault decisions, drifts the device if it must, and
+    /// journals all of it. Then sleeps the latency and returns the transient failure, if any.
+    fn begin(&self, op: Op) -> Result<CallPlan, String> {
+        let config = &self.config;
+        let plan = self
+            .store
+            .update(|state| {
+                state.calls += 1;
+                let call = state.calls;
+                let seed = config.seed;
+                let (low, high) = config.latency_ms;
+                let plan = CallPlan {
+                    call,
+                    latency_ms: rng::between(seed, call, "latency", low, high),
+                    failed: rng::chance(seed, call, "fail", config.fail_rate),
+                    slow: rng::chance(seed, call, "slow", config.slow_rate),
+                };
+                let drift = if op == Op::Get && rng::chance(seed, call, "drift", config.drift_rate)
+                {
+                    self.drift(state, call)
+                } else {
+                    None
+                };
+                state.record(JournalEntry {
+                    call,
+                    op,
+                    latency_ms: plan.latency_ms,
+                    failed: plan.failed,
+                    slow: plan.slow,
+                    drift,
+                });
+                plan
+            })
+            .map_err(|err| self.device_error(err))?;
+        sleep_ms(plan.latency_ms);
+        if plan.failed {
+            return Err(format!(
+                "sim fault: transient failure of {} call {} on device `{}` (sim.failRate {}, \
+                 sim.seed {}); nothing was changed",
+                op_name(op),
+                plan.call,
+                config.device,
+                config.fail_rate,
+                config.seed
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// Changes one property of one stored component (seeded picks), behind the provider's back.
+    fn drift(&self, state: &mut DeviceState, call: u64) -> Option<Drift> {
+        let seed = self.config.seed;
+        let names: Vec<String> = state.components.keys().cloned().collect();
+        let last = u64::try_from(names.len()).ok()?.checked_sub(1)?;
+        let index = usize::try_from(rng::between(seed, call, "drift-component", 0, last)).ok()?;
+        let name = names.get(index)?;
+        let spec = &mut state.components.get_mut(name)?.spec;
+        let properties = spec.properties.get_or_insert_with(HashMap::new);
+        let property = match &self.config.drift_property {
+            Some(property) => property.clone(),
+            None => {
+                let mut keys: Vec<&String> = properties.keys().collect();
+                keys.sort();
+                let last = u64::try_from(keys.len()).ok()?.checked_sub(1)?;
+                let index =
+                    usize::try_from(rng::between(seed, call, "drift-property", 0, last)).ok()?;
+                (*keys.get(index)?).clone()
+            }
+        };
+        let from = properties.get(&property).cloned();
+        let to = drifted(from.as_ref(), call);
+        properties.insert(property.clone(), to.clone());
+        Some(Drift {
+            component: name.clone(),
+            property,
+            from: from.unwrap_or(Value::Null),
+            to,
+        })
+    }
+
+    fn finish(&self, plan: CallPlan) {
+        if plan.slow {
+            sleep_ms(self.config.slow_ms);
+        }
+    }
+
+    /// Checks the update components of a step against this provider's rule.
+    fn validate(&self, step: &DeploymentStep) -> Result<(), String> {
+        let mut problems = Vec::new();
+        for component_step in &step.components {
+            if component_step.action != ComponentAction::Update {
+                continue;
+            }
+            let component = &component_step.component;
+            let found_type = component.component_type.as_deref().unwrap_or("");
+            let wanted_type = &self.config.component_type;
+            if !wanted_type.is_empty() && found_type != wanted_type {
+                problems.push(format!(
+                    "component `{}` has type `{found_type}`, expected `{wanted_type}` \
+                     (sim.componentType)",
+                    component.name
+                ));
+            }
+            for required in &self.config.required_properties {
+                let present = component
+                    .properties
+                    .as_ref()
+                    .is_some_and(|properties| properties.contains_key(required));
+                if !present {
+                    problems.push(format!(
+                        "component `{}` misses required property `{required}` \
+                         (sim.requiredProperties)",
+                        component.name
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "validation failed on device `{}`: {}; nothing was changed",
+                self.config.device,
+                problems.join("; ")
+            ))
+        }
+    }
+
+    /// Carries out a step on `components`; one result per component, in step order.
+    fn apply_to(
+        &self,
+        components: &mut BTreeMap<String, StoredComponent>,
+        step: &DeploymentStep,
+    ) -> Vec<(String, ComponentResultSpec)> {
+        let config = &self.config;
+        let mut results = Vec::new();
+        for component_step in &step.components {
+            let name = component_step.component.name.clone();
+            let failing = config.fail_components.contains(&name);
+            let outcome = match component_step.action {
+                ComponentAction::Update if failing => result(
+                    State::UpdateFailed,
+                    format!("sim fault: `{name}` failed to update (sim.failComponents)"),
+                ),
+                ComponentAction::Update => {
+                    let full = config.capacity.is_some_and(|cap| {
+                        !components.contains_key(&name) && components.len() >= cap
+                    });
+                    if full {
+                        result(
+                            State::UpdateFailed,
+                            format!(
+                                "device `{}` is full: it holds {} of at most {} components \
+                                 (sim.capacity)",
+                                config.device,
+                                components.len(),
+                                config.capacity.unwrap_or_default()
+                            ),
+                        )
+                    } else {
+                        let mut spec = component_step.component.clone();
+                        if self.has(Bug::DropProperty) {
+                            if let Some(properties) = spec.properties.as_mut() {
+                                if let Some(last) = properties.keys().max().cloned() {
+                                    properties.remove(&last);
+                                }
+                            }
+                        }
+                        let stored = StoredComponent {
+                            spec,
+                            hidden_for_gets: config.visible_after_gets,
+                        };
+                        components.insert(name.clone(), stored);
+                        result(State::Updated, "")
+                    }
+                }
+                ComponentAction::Delete if failing => result(
+                    State::DeleteFailed,
+                    format!("sim fault: `{name}` failed to delete (sim.failComponents)"),
+                ),
+                ComponentAction::Delete => {
+                    if !self.has(Bug::IgnoreDelete) {
+                        components.remove(&name);
+                    }
+                    result(State::Deleted, "")
+                }
+            };
+            results.push((name, outcome));
+        }
+        results
+    }
+
+    /// The results as reported, after the reporting bugs.
+    fn report(
+        &self,
+        mut results: Vec<(String, ComponentResultSpec)>,
+    ) -> HashMap<String, ComponentResultSpec> {
+        if self.has(Bug::StatusLies) {
+            for (_, outcome) in &mut results {
+                let lie = match outcome.status {
+                    State::UpdateFailed => Some(State::Updated),
+                    State::DeleteFailed => Some(State::Deleted),
+                    _ => None,
+                };
+                if let Some(status) = lie {
+                    *outcome = result(status, "");
+                }
+            }
+        }
+        if self.has(Bug::IncompleteResults) {
+            results.pop();
+        }
+        results.into_iter().collect()
+    }
+
+    /// The stored components a `get` reports: the referenced ones that are visible (each
+    /// asking `get` uncovers a hidden one by one step), plus, under `extra-components`, every
+    /// other visible component.
+    fn read_components(
+        &self,
+        components: &mut BTreeMap<String, StoredComponent>,
+        references: &[ComponentStep],
+    ) -> Vec<ComponentSpec> {
+        let mut found = Vec::new();
+        for reference in references {
+            if let Some(stored) = components.get_mut(&reference.component.name) {
+                if stored.hidden_for_gets > 0 {
+                    stored.hidden_for_gets -= 1;
+                } else {
+                    found.push(stored.spec.clone());
+                }
+            }
+        }
+        if self.has(Bug::ExtraComponents) {
+            for (name, stored) in components.iter() {
+                let referenced = references.iter().any(|r| r.component.name == *name);
+                if !referenced && stored.hidden_for_gets == 0 {
+                    found.push(stored.spec.clone());
+                }
+            }
+        }
+        found
+    }
+
+    /// Applies the reporting bugs of `get` to what it found.
+    fn misreport(&self, components: &mut [ComponentSpec], call: u64) {
+        for component in components {
+            if self.has(Bug::WrongType) {
+                component.component_type = Some(match component.component_type.as_deref() {
+                    Some(found) if !found.is_empty() => format!("{found}-wrong"),
+                    _ => "wrong".to_string(),
+                });
+            }
+            if let Some(properties) = component.properties.as_mut() {
+                if self.has(Bug::StringifyNumbers) {
+                    properties.values_mut().for_each(stringify_numbers);
+                }
+                if self.has(Bug::CaseChange) {
+                    properties
+                        .values_mut()
+                        .for_each(|value| map_strings(value, &|s: &str| s.to_uppercase()));
+                }
+            }
+            if self.has(Bug::UnstableProperty) {
+                component
+                    .properties
+                    .get_or_insert_with(HashMap::new)
+                    .insert(UNSTABLE_PROPERTY.to_string(), Value::from(call));
+            }
+        }
+    }
+
+    fn local(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StoredComponent>> {
+        self.local.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl ITargetProvider for SimProvider {
     fn get_validation_rule(&self) -> Result<ValidationRule, String> {
-        Ok(ValidationRule::default())
+        let config = &self.config;
+        let mut rule = ValidationRule {
+            required_component_type: config.component_type.clone(),
+            ..ValidationRule::default()
+        };
+        let component_rule = &mut rule.component_validation_rule;
+        component_rule.required_component_type = config.component_type.clone();
+        component_rule.required_properties = config.required_properties.clone();
+        if let Some(detection) = &config.change_detection {
+            component_rule.change_detection_properties = detection
+                .iter()
+                .map(|d| PropertyDesc {
+                    name: d.name.clone(),
+                    ignore_case: d.ignore_case,
+                    skip_if_missing: d.skip_if_missing,
+                    prefix_match: d.prefix_match,
+                    is_component_name: d.is_component_name,
+                })
+                .collect();
+        }
+        Ok(rule)
     }
 
     fn get(
@@ -40,14 +427,24 @@ impl ITargetProvider for SimProvider {
         references: Vec<ComponentStep>,
     ) -> Result<Vec<ComponentSpec>, String> {
         if self.has(Bug::PanicOnGet) {
-            panic!("sim bug panic-on-get: device `{}`", self.config.device);
+            #[allow(clippy::panic, reason = "the `panic-on-get` bug, on purpose")]
+            {
+                panic!("sim bug panic-on-get: device `{}`", self.config.device);
+            }
         }
-        Ok(with_device(&self.config.device, |components| {
-            references
-                .iter()
-                .filter_map(|reference| components.get(&reference.component.name).cloned())
-                .collect()
-        }))
+        let plan = self.begin(Op::Get)?;
+        let mut components = if self.has(Bug::LyingGet) {
+            references.iter().map(|r| r.component.clone()).collect()
+        } else if self.has(Bug::InstanceState) {
+            self.read_components(&mut self.local(), &references)
+        } else {
+            self.store
+                .update(|state| self.read_components(&mut state.components, &references))
+                .map_err(|err| self.device_error(err))?
+        };
+        self.misreport(&mut components, plan.call);
+        self.finish(plan);
+        Ok(components)
     }
 
     fn apply(
@@ -57,34 +454,55 @@ impl ITargetProvider for SimProvider {
         is_dry_run: bool,
     ) -> Result<HashMap<String, ComponentResultSpec>, String> {
         if self.has(Bug::PanicOnApply) {
-            panic!("sim bug panic-on-apply: device `{}`", self.config.device);
+            #[allow(clippy::panic, reason = "the `panic-on-apply` bug, on purpose")]
+            {
+                panic!("sim bug panic-on-apply: device `{}`", self.config.device);
+            }
         }
         if self.has(Bug::HangOnApply) {
+            eprintln!(
+                "symphony-sim-provider: bug `hang-on-apply`: apply on device `{}` never returns",
+                self.config.device
+            );
             loop {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
+                std::thread::sleep(Duration::from_secs(3600));
             }
         }
         if self.has(Bug::EmptyError) {
             return Err(String::new());
         }
-        let mut results = HashMap::new();
-        with_device(&self.config.device, |components| {
-            for component_step in step.components {
-                let name = component_step.component.name.clone();
-                let (status, message) = match (component_step.action, is_dry_run) {
-                    (_, true) => (State::OK, "dry run: nothing changed".to_string()),
-                    (ComponentAction::Update, false) => {
-                        components.insert(name.clone(), component_step.component);
-                        (State::Updated, String::new())
-                    }
-                    (ComponentAction::Delete, false) => {
-                        components.remove(&name);
-                        (State::Deleted, String::new())
-                    }
-                };
-                results.insert(name, ComponentResultSpec { status, message });
-            }
-        });
-        Ok(results)
+        let plan = self.begin(Op::Apply)?;
+        self.validate(&step)?;
+        let results = if is_dry_run && !self.has(Bug::DryRunMutates) {
+            step.components
+                .iter()
+                .map(|c| {
+                    let message = "dry run: valid; nothing changed";
+                    (c.component.name.clone(), result(State::OK, message))
+                })
+                .collect()
+        } else if self.has(Bug::InstanceState) {
+            self.apply_to(&mut self.local(), &step)
+        } else if self.has(Bug::Racy) {
+            // Read, work on a copy outside the lock, write the whole copy back: a concurrent
+            // apply's changes made in between are overwritten.
+            let mut components = self
+                .store
+                .read()
+                .map_err(|err| self.device_error(err))?
+                .components;
+            std::thread::sleep(RACE_WINDOW);
+            let results = self.apply_to(&mut components, &step);
+            self.store
+                .update(|state| state.components = components)
+                .map_err(|err| self.device_error(err))?;
+            results
+        } else {
+            self.store
+                .update(|state| self.apply_to(&mut state.components, &step))
+                .map_err(|err| self.device_error(err))?
+        };
+        self.finish(plan);
+        Ok(self.report(results))
     }
 }

@@ -33,7 +33,7 @@ pub struct LoadedLibrary {
     _file: ManuallyDrop<File>,
     /// Never closed: providers and their vtables point into the image, and Symphony never
     /// unloads a library either.
-    _library: ManuallyDrop<Library>,
+    library: ManuallyDrop<Library>,
     create_provider: CreateProviderFn,
 }
 
@@ -122,7 +122,7 @@ impl LibraryFile {
             fingerprint,
             verdict,
             _file: ManuallyDrop::new(self.file),
-            _library: ManuallyDrop::new(library),
+            library: ManuallyDrop::new(library),
             create_provider,
         }))
     }
@@ -157,6 +157,22 @@ impl LoadedLibrary {
     /// The inspector's verdict on them.
     pub fn verdict(&self) -> &Verdict {
         &self.verdict
+    }
+
+    /// Looks up another exported function of the library, such as the simulated provider's
+    /// device channel (`load::device`). The error is what the dynamic loader said.
+    ///
+    /// # Safety
+    ///
+    /// `F` must be a function pointer type with exactly the signature and ABI the symbol has;
+    /// calling through a wrong type is undefined behaviour.
+    pub(super) unsafe fn function<F: Copy>(&self, name: &str) -> Result<F, String> {
+        let symbol = format!("{name}\0");
+        // SAFETY: the caller guarantees `F` is the symbol's true type. The pointer is copied
+        // out of the `Symbol`; it stays valid because the library is never closed.
+        unsafe { self.library.get::<F>(symbol.as_bytes()) }
+            .map(|found| *found)
+            .map_err(|err| err.to_string())
     }
 
     /// Calls `create_provider` with `config` marshalled as Symphony does, and takes the

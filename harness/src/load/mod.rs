@@ -11,9 +11,13 @@
 //! swapped in between runs unhashed; and `dlopen` of an already loaded path returns the old
 //! image (`shared/symphony/abi.md`).
 //!
+//! [`DeviceChannel`] reads and changes the simulated provider's device behind its back, through
+//! the simulator's extra exports: the harness's ground truth.
+//!
 //! A loaded library is never unloaded (Symphony never unloads one either): it outlives every
 //! provider made from it.
 
+mod device;
 mod error;
 mod factory;
 mod file;
@@ -21,6 +25,9 @@ mod library;
 mod provider;
 mod symphony_host;
 
+pub use device::{
+    DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
+};
 pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};

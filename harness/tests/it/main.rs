@@ -20,3 +20,5 @@ mod reconcile;
 mod plan;
 // `symphony-harness compare`: IsComponentChanged verdicts and exit codes.
 mod compare;
+// The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
+mod sim;

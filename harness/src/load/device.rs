@@ -1,0 +1,276 @@
+//! The simulated provider's device channel: the device's true state, read and changed behind
+//! the provider's back.
+//!
+//! Owns calling the simulator's extra exports (`sim_device_snapshot`, `sim_device_write`,
+//! `sim_string_free`) safely and reading their JSON. Scenarios and checks use it as ground
+//! truth: what is really on the device, whatever `get` says, and drift made on purpose.
+//! Does not know how the simulator keeps devices (memory or a directory; the README's "The
+//! device channel" documents both).
+//!
+//! Main type: [`DeviceChannel`], opened on a [`LoadedLibrary`]; a device is picked by the same
+//! [`BindingConfig`] its providers get (`sim.device`, `sim.store`). For the `memory` store it
+//! reaches the devices of the library image loaded in this process.
+
+use std::collections::BTreeMap;
+use std::ffi::{c_char, CStr, CString};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::LoadedLibrary;
+use crate::model::{BindingConfig, ComponentSpec};
+
+type SnapshotFn = unsafe extern "C" fn(config_json: *const c_char) -> *mut c_char;
+type WriteFn =
+    unsafe extern "C" fn(config_json: *const c_char, components_json: *const c_char) -> i32;
+type FreeFn = unsafe extern "C" fn(ptr: *mut c_char);
+
+/// Why the device channel failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    /// The library does not export the channel: it is not the simulated provider.
+    #[error("`{}` has no device channel: `{symbol}` is missing ({message})", path.display())]
+    NoChannel {
+        /// The library path.
+        path: PathBuf,
+        /// The missing export.
+        symbol: &'static str,
+        /// What the dynamic loader said.
+        message: String,
+    },
+    /// A string holds a NUL byte, which a C string cannot carry.
+    #[error("the {what} holds a NUL byte and cannot be passed to the device channel")]
+    Nul {
+        /// Which argument.
+        what: &'static str,
+    },
+    /// `sim_device_snapshot` returned NULL.
+    #[error("`sim_device_snapshot` of `{}` returned NULL for config {config_json}", path.display())]
+    SnapshotFailed {
+        /// The library path.
+        path: PathBuf,
+        /// The binding config sent.
+        config_json: String,
+    },
+    /// `sim_device_write` returned non-zero.
+    #[error("`sim_device_write` of `{}` failed for config {config_json}", path.display())]
+    WriteFailed {
+        /// The library path.
+        path: PathBuf,
+        /// The binding config sent.
+        config_json: String,
+    },
+    /// The snapshot is not the documented JSON.
+    #[error("the device snapshot is not a `symphony-sim-device/1` document")]
+    BadSnapshot {
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The components could not be serialised.
+    #[error("the components cannot be serialised")]
+    Serialise {
+        /// The serialisation error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl DeviceError {
+    /// What the user can do about it, on a line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DeviceError::NoChannel { .. } => Some(
+                "only the simulated provider (`libsymphony_sim_provider.so`) has a device \
+                 channel; for another provider, read the device through its own means"
+                    .into(),
+            ),
+            DeviceError::SnapshotFailed { .. } | DeviceError::WriteFailed { .. } => Some(
+                "the simulator printed the reason on stderr (a bad `sim.*` value, an unreadable \
+                 store, or components it cannot parse)"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// One component on the device.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceComponent {
+    /// The component as stored.
+    pub spec: ComponentSpec,
+    /// How many more `get`s asking for it will not report it (`sim.visibleAfterGets`).
+    #[serde(default)]
+    pub hidden_for_gets: u32,
+}
+
+/// A drift the simulator made before a `get`.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDrift {
+    /// The component.
+    pub component: String,
+    /// The property.
+    pub property: String,
+    /// Its value before (`null` if it had none).
+    pub from: Value,
+    /// Its value after.
+    pub to: Value,
+}
+
+/// The fault decisions the simulator took for one call.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceCall {
+    /// The device's call number, from 1.
+    pub call: u64,
+    /// `get` or `apply`.
+    pub op: String,
+    /// The latency it was given.
+    pub latency_ms: u64,
+    /// Whether it returned a transient error.
+    pub failed: bool,
+    /// Whether it was slow.
+    pub slow: bool,
+    /// The drift made before it.
+    pub drift: Option<DeviceDrift>,
+}
+
+/// The true state of a simulated device.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSnapshot {
+    /// The device id.
+    pub device: String,
+    /// How many `get`/`apply` calls reached it.
+    #[serde(default)]
+    pub calls: u64,
+    /// Its components, by name.
+    #[serde(default)]
+    pub components: BTreeMap<String, DeviceComponent>,
+    /// Its last calls, oldest first.
+    #[serde(default)]
+    pub journal: Vec<DeviceCall>,
+}
+
+impl DeviceSnapshot {
+    /// One component's stored spec.
+    pub fn component(&self, name: &str) -> Option<&ComponentSpec> {
+        self.components.get(name).map(|stored| &stored.spec)
+    }
+
+    /// The names of the components on the device, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.components.keys().map(String::as_str).collect()
+    }
+}
+
+/// The device channel of a loaded simulated provider.
+pub struct DeviceChannel {
+    library: Arc<LoadedLibrary>,
+    snapshot: SnapshotFn,
+    write: WriteFn,
+    free: FreeFn,
+}
+
+impl std::fmt::Debug for DeviceChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceChannel")
+            .field("library", &self.library.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceChannel {
+    /// Finds the channel's exports in `library`.
+    pub fn open(library: &Arc<LoadedLibrary>) -> Result<DeviceChannel, DeviceError> {
+        let missing = |symbol: &'static str| {
+            move |message: String| DeviceError::NoChannel {
+                path: library.path().to_path_buf(),
+                symbol,
+                message,
+            }
+        };
+        // SAFETY: each type is the signature the simulated provider exports under that name
+        // (`sim-provider/src/ffi.rs`); a library exporting these names with other types would
+        // break the documented channel, which only the simulator defines.
+        let snapshot = unsafe { library.function::<SnapshotFn>("sim_device_snapshot") }
+            .map_err(missing("sim_device_snapshot"))?;
+        // SAFETY: as above.
+        let write = unsafe { library.function::<WriteFn>("sim_device_write") }
+            .map_err(missing("sim_device_write"))?;
+        // SAFETY: as above.
+        let free = unsafe { library.function::<FreeFn>("sim_string_free") }
+            .map_err(missing("sim_string_free"))?;
+        Ok(DeviceChannel {
+            library: Arc::clone(library),
+            snapshot,
+            write,
+            free,
+        })
+    }
+
+    /// The device's state as the simulator's JSON.
+    pub fn snapshot_json(&self, config: &BindingConfig) -> Result<String, DeviceError> {
+        let config_json = config.to_json();
+        let c_config = CString::new(config_json.clone()).map_err(|_| DeviceError::Nul {
+            what: "binding config",
+        })?;
+        // SAFETY: `c_config` is a valid NUL-terminated string that outlives the call; the
+        // simulator copies it at once.
+        let ptr = unsafe { (self.snapshot)(c_config.as_ptr()) };
+        if ptr.is_null() {
+            return Err(DeviceError::SnapshotFailed {
+                path: self.library.path().to_path_buf(),
+                config_json,
+            });
+        }
+        // SAFETY: a non-NULL result is a NUL-terminated string made by the simulator's
+        // `CString::into_raw`, valid until freed; it is copied here and then freed exactly once
+        // by the simulator's own `sim_string_free`, with the allocator that made it.
+        let text = unsafe { CStr::from_ptr(ptr) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: see above: `ptr` came from `sim_device_snapshot` and is freed once.
+        unsafe { (self.free)(ptr) };
+        Ok(text)
+    }
+
+    /// The device's state.
+    pub fn snapshot(&self, config: &BindingConfig) -> Result<DeviceSnapshot, DeviceError> {
+        let text = self.snapshot_json(config)?;
+        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
+    }
+
+    /// Replaces the device's components behind the provider's back (its call counter and
+    /// journal are kept; the components are visible at once).
+    pub fn write(
+        &self,
+        config: &BindingConfig,
+        components: &[ComponentSpec],
+    ) -> Result<(), DeviceError> {
+        let config_json = config.to_json();
+        let components_json = serde_json::to_string(components)
+            .map_err(|source| DeviceError::Serialise { source })?;
+        let c_config = CString::new(config_json.clone()).map_err(|_| DeviceError::Nul {
+            what: "binding config",
+        })?;
+        let c_components =
+            CString::new(components_json).map_err(|_| DeviceError::Nul { what: "components" })?;
+        // SAFETY: two valid NUL-terminated strings that outlive the call; the simulator copies
+        // them at once.
+        let status = unsafe { (self.write)(c_config.as_ptr(), c_components.as_ptr()) };
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(DeviceError::WriteFailed {
+                path: self.library.path().to_path_buf(),
+                config_json,
+            })
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The harness's channel to a device's true state, behind the provider's back.
+//!
+//! Safe Rust halves of the exported C functions in [`crate::ffi`] (`sim_device_snapshot`,
+//! `sim_device_write`): the device is picked by the same binding config a provider gets
+//! (`sim.device`, `sim.store`; other `sim.*` keys are validated and otherwise ignored), so
+//! the harness addresses exactly the device its providers talk to. Works for both stores: for
+//! `memory` from any code running in the process that loaded this library image, for a
+//! directory from any process (or by reading `<dir>/<device>.json` directly).
+
+use symphony::models::ComponentSpec;
+
+use crate::store::Store;
+use crate::SimConfig;
+
+fn store_for(config_json: &str) -> Result<Store, String> {
+    let config = SimConfig::from_json(config_json).map_err(|err| err.to_string())?;
+    Ok(Store::new(&config.store, &config.device))
+}
+
+/// The device's whole state as JSON (the state file format of [`crate::device`]).
+pub fn snapshot_json(config_json: &str) -> Result<String, String> {
+    let state = store_for(config_json)?
+        .read()
+        .map_err(|err| err.to_string())?;
+    serde_json::to_string(&state).map_err(|err| format!("cannot serialise device state: {err}"))
+}
+
+/// Replaces the device's components with `components_json`, a JSON array of components
+/// (`symphony` `ComponentSpec`s; absent fields may be left out). The call counter and journal
+/// are kept; every component is visible at once.
+pub fn write_components(config_json: &str, components_json: &str) -> Result<(), String> {
+    let store = store_for(config_json)?;
+    let components: Vec<ComponentSpec> = serde_json::from_str(components_json).map_err(|err| {
+        format!("components are not a JSON array of components (`[{{\"name\":…}}]`): {err}")
+    })?;
+    store
+        .update(|state| state.replace_components(components))
+        .map_err(|err| err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_then_snapshot_in_a_directory_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({
+            "sim.store": dir.path().to_str().unwrap(),
+            "sim.device": "channel-unit",
+        })
+        .to_string();
+        write_components(&config, r#"[{"name":"a","properties":{"n":1}}]"#).unwrap();
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&snapshot_json(&config).unwrap()).unwrap();
+        assert_eq!(snapshot["components"]["a"]["spec"]["properties"]["n"], 1);
+        assert_eq!(snapshot["device"], "channel-unit");
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let err = write_components("{}", r#"{"name":"a"}"#).unwrap_err();
+        assert!(err.starts_with("components are not a JSON array"), "{err}");
+        let err = snapshot_json(r#"{"sim.store":"relative"}"#).unwrap_err();
+        assert!(err.contains("`sim.store`"), "{err}");
+    }
+}
