@@ -351,3 +351,26 @@ fn symphony_host_0_1_5_aborts_on_048_names_as_in_a_version_mismatch() {
         run.stdout
     );
 }
+
+#[test]
+fn apply_killed_at_its_deadline_is_indeterminate_and_the_next_round_reads_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let target = sim_target(
+        dir.path(),
+        "slow-target",
+        json!([{"name": "web", "type": "w", "properties": {"image": "nginx"}}]),
+        json!({"sim.device": "slow", "sim.store": path_str(&store), "sim.bugs": "hang-on-apply"}),
+    );
+    let run = reconcile(&target, &["--rounds", "2", "--call-timeout", "1500ms"]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    let rounds: Vec<&str> = run.stdout.split("\nround ").collect();
+    assert_eq!(rounds.len(), 3, "{}", run.stdout);
+    for round in &rounds[1..] {
+        assert!(round.contains("apply failed (timeout)"), "{round}");
+        assert!(round.contains("indeterminate:"), "{round}");
+    }
+    // Round 2 starts from the device's real state, read by a fresh worker's `get`.
+    assert!(rounds[2].contains("ok: reported []"), "{}", rounds[2]);
+}

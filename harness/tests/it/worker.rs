@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use symphony_harness::engine::{CallError, ProviderFactory};
-use symphony_harness::load::{PreloadError, PreloadFactory, GO_APPLY_FAILED};
+use symphony_harness::load::{
+    DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, PreloadError, PreloadFactory,
+    GO_APPLY_FAILED,
+};
 use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep};
 use symphony_harness::worker::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
 
@@ -108,6 +111,48 @@ fn hang_on_apply_times_out_at_the_deadline_and_next_call_succeeds() {
     assert_eq!(err, CallError::Timeout { after_ms: 1000 });
     assert!(err.process_died());
     assert_next_call_succeeds(&mut factory, "w-hang");
+}
+
+#[test]
+fn worker_killed_mid_apply_is_indeterminate_and_the_device_state_is_read_back() {
+    // A directory store outlives the worker; a slow apply does its work, then answers late.
+    let store = tempfile::tempdir().unwrap();
+    let mut config = sim_config("w-killed", "");
+    config.insert("sim.store", path_str(store.path()));
+    config.insert("sim.slowRate", "1");
+    config.insert("sim.slowMs", "60000");
+    let mut factory = factory_with(Duration::from_millis(1500), HostMode::Harness);
+    let err = factory
+        .create(&config)
+        .unwrap()
+        .apply(&wire("deployment.json"), &step(), false)
+        .unwrap_err();
+    assert_eq!(err, CallError::Timeout { after_ms: 1500 });
+    assert!(err.process_died(), "a killed apply is indeterminate");
+
+    // The harness was told nothing, but the device did change: read its real state.
+    let library = LoadedLibrary::open(
+        &lib(Lib::Sim),
+        &LoadOptions {
+            expected_hash: ExpectedHash::Any,
+            force: false,
+        },
+    )
+    .unwrap();
+    let truth = DeviceChannel::open(&library)
+        .unwrap()
+        .snapshot(&config)
+        .unwrap();
+    assert_eq!(truth.names(), ["comp-a", "comp-b"]);
+
+    // And a fresh worker's `get` sees the same truth.
+    config.insert("sim.slowRate", "0");
+    let got = factory
+        .create(&config)
+        .unwrap()
+        .get(&wire("deployment.json"), &references())
+        .unwrap();
+    assert_eq!(got.len(), 2);
 }
 
 #[test]
