@@ -18,10 +18,6 @@ use crate::model::{
     BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
 };
 
-/// Written by the worker to its stderr after each call, before the response: the supervisor
-/// knows it has all of the call's output once it has read this far. Never shown to users.
-pub const CALL_END_MARKER: &[u8] = b"\x1esymphony-harness:call-end\x1e\n";
-
 /// The largest frame accepted (a deployment is kilobytes; this is a corruption guard).
 pub const MAX_FRAME: u32 = 256 * 1024 * 1024;
 

@@ -7,7 +7,7 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, CALL_END_MARKER};
+use super::protocol::{read_frame, write_frame, InstanceId, Request, Response};
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
 use crate::load::{ExpectedHash, HashCheck, LoadOptions, LoadedLibrary, SymphonyHost};
@@ -45,15 +45,9 @@ pub fn serve() -> Result<(), WorkerError> {
         next_instance: 1,
     };
     while let Some(request) = read_frame::<Request>(&mut input)? {
+        // Whatever the provider wrote to stderr during the call is in the pipe before the
+        // response is: the supervisor drains stderr once the response has arrived.
         let response = worker.handle(request);
-        // Everything the provider printed during the call is in the stderr pipe before this
-        // marker, and the marker is there before the response: the supervisor waits for it.
-        {
-            use std::io::Write;
-            let mut stderr = std::io::stderr().lock();
-            stderr.write_all(CALL_END_MARKER)?;
-            stderr.flush()?;
-        }
         write_frame(&mut output, &response)?;
     }
     Ok(())

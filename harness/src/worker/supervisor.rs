@@ -1,17 +1,17 @@
 //! One worker process serving one library: spawn, deadline per call, kill, classify, restart.
 
 use std::ffi::OsString;
-use std::io::{BufReader, BufWriter, Read};
+use std::io::{self, BufWriter, Read};
+use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread;
-use std::time::Duration;
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec};
 
 use super::outcome::classify_death;
-use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, CALL_END_MARKER};
+use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, MAX_FRAME};
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
 use crate::load::{LoadFailure, LoadInfo, PreloadError};
@@ -63,21 +63,18 @@ pub struct LibrarySpec {
     pub force: bool,
 }
 
-/// A running worker process.
+/// A running worker process and what has been read from it so far.
 struct Process {
     child: Child,
     requests: BufWriter<ChildStdin>,
-    responses: Receiver<Result<Response, WorkerError>>,
-    stderr: Arc<Captured>,
-    stderr_closed: Receiver<()>,
-}
-
-/// A worker's stderr as read so far (the last part of it), with a condition variable
-/// signalled on every read.
-#[derive(Default)]
-struct Captured {
-    bytes: Mutex<Tail>,
-    grew: Condvar,
+    stdout: ChildStdout,
+    stderr: ChildStderr,
+    /// Bytes read from stdout that do not yet make a whole frame.
+    inbox: Vec<u8>,
+    /// The kept end of stderr.
+    errors: Tail,
+    stdout_open: bool,
+    stderr_open: bool,
 }
 
 /// The kept end of a stream; positions are absolute offsets into the whole stream.
@@ -109,48 +106,143 @@ impl Tail {
     }
 }
 
+/// What waiting on a worker came to.
+enum Waited {
+    Response(Response),
+    TimedOut,
+    /// Its stdout closed: it died (or broke the protocol).
+    Closed,
+    Broken(WorkerError),
+}
+
 impl Process {
-    fn stderr_len(&self) -> usize {
-        self.stderr
-            .bytes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .end()
-    }
-
-    /// Everything written to stderr since `offset`, without call-end markers.
+    /// Everything written to stderr since `offset`.
     fn stderr_since(&self, offset: usize) -> String {
-        let buffer = self
-            .stderr
-            .bytes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let text = String::from_utf8_lossy(buffer.since(offset)).into_owned();
-        text.replace(&*String::from_utf8_lossy(CALL_END_MARKER), "")
+        String::from_utf8_lossy(self.errors.since(offset)).into_owned()
     }
 
-    /// The output of the call that started at `offset`: waits (bounded) until the worker's
-    /// call-end marker has been read, so no line the provider printed is missed.
-    fn call_output(&self, offset: usize) -> String {
-        let mut buffer = self
-            .stderr
-            .bytes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let deadline = std::time::Instant::now() + STDERR_DRAIN;
+    /// Reads whatever is ready on stdout and stderr without blocking.
+    fn read_ready(&mut self) -> Result<(), WorkerError> {
+        let mut chunk = [0u8; 64 * 1024];
+        while self.stdout_open {
+            match self.stdout.read(&mut chunk) {
+                Ok(0) => self.stdout_open = false,
+                Ok(n) => self.inbox.extend_from_slice(&chunk[..n]),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        while self.stderr_open {
+            match self.stderr.read(&mut chunk) {
+                Ok(0) => self.stderr_open = false,
+                Ok(n) => {
+                    tracing::debug!(target: "provider", "{}", String::from_utf8_lossy(&chunk[..n]).trim_end());
+                    self.errors.push(&chunk[..n]);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one whole frame off the inbox, if there is one.
+    fn take_frame(&mut self) -> Result<Option<Response>, WorkerError> {
+        let Some(head) = self.inbox.get(..4) else {
+            return Ok(None);
+        };
+        let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        if len > MAX_FRAME {
+            return Err(WorkerError::Frame(format!(
+                "frame length {len} is too large"
+            )));
+        }
+        let end = 4 + len as usize;
+        if self.inbox.len() < end {
+            return Ok(None);
+        }
+        let frame: Vec<u8> = self.inbox.drain(..end).collect();
+        read_frame(&mut frame.as_slice())?
+            .map(Some)
+            .ok_or_else(|| WorkerError::Frame("empty frame".into()))
+    }
+
+    /// Waits for the next response until `deadline`, reading stderr all the while (so a
+    /// chatty provider never blocks on a full pipe), on this one thread.
+    fn wait_response(&mut self, deadline: Instant) -> Waited {
         loop {
-            let since = buffer.since(offset);
-            if let Some(end) = memchr::memmem::find(since, CALL_END_MARKER) {
-                return String::from_utf8_lossy(&since[..end]).into_owned();
+            match self.read_ready().and_then(|()| self.take_frame()) {
+                Ok(Some(response)) => {
+                    // What the provider wrote to stderr during the call went into the pipe
+                    // before the response did: collect all of it now.
+                    if let Err(err) = self.read_ready() {
+                        return Waited::Broken(err);
+                    }
+                    return Waited::Response(response);
+                }
+                Ok(None) => {}
+                Err(err) => return Waited::Broken(err),
             }
-            let now = std::time::Instant::now();
+            if !self.stdout_open {
+                return Waited::Closed;
+            }
+            let now = Instant::now();
             if now >= deadline {
-                return String::from_utf8_lossy(since).into_owned();
+                return Waited::TimedOut;
             }
-            buffer = match self.stderr.grew.wait_timeout(buffer, deadline - now) {
-                Ok((buffer, _)) => buffer,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
+            if let Err(err) = self.poll_until(deadline - now) {
+                return Waited::Broken(err);
+            }
+        }
+    }
+
+    /// Blocks until a pipe is readable (or closed), or `timeout` passes.
+    fn poll_until(&self, timeout: Duration) -> Result<(), WorkerError> {
+        let mut fds = Vec::with_capacity(2);
+        if self.stdout_open {
+            fds.push(PollFd::new(&self.stdout, PollFlags::IN));
+        }
+        if self.stderr_open {
+            fds.push(PollFd::new(&self.stderr, PollFlags::IN));
+        }
+        let timeout = Timespec {
+            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        match rustix::event::poll(&mut fds, Some(&timeout)) {
+            Ok(_) | Err(rustix::io::Errno::INTR) => Ok(()),
+            Err(err) => Err(WorkerError::Io(err.into())),
+        }
+    }
+
+    /// After the worker's stdout closed: reads the rest of its stderr (bounded: a program it
+    /// started may hold the pipe), then reaps it, killing it if it is somehow still alive.
+    fn reap(&mut self) -> io::Result<ExitStatus> {
+        let deadline = Instant::now() + STDERR_DRAIN;
+        while self.stderr_open {
+            let _ = self.read_ready();
+            let now = Instant::now();
+            if !self.stderr_open || now >= deadline {
+                break;
+            }
+            let _ = self.poll_until(deadline - now);
+        }
+        match self.child.try_wait()? {
+            Some(status) => Ok(status),
+            None => {
+                // Give a dying process its moment, then make sure.
+                let deadline = Instant::now() + STDERR_DRAIN;
+                while Instant::now() < deadline {
+                    if let Some(status) = self.child.try_wait()? {
+                        return Ok(status);
+                    }
+                    std::thread::yield_now();
+                }
+                self.kill();
+                self.child.wait()
+            }
         }
     }
 
@@ -178,7 +270,7 @@ pub struct Supervisor {
     process: Option<Process>,
     generation: u64,
     load_info: Option<LoadInfo>,
-    /// Everything the provider wrote to stdout/stderr during the last call.
+    /// What the provider wrote to stdout/stderr during the last call.
     last_output: String,
     /// How many provider instances were created, over all worker processes.
     instances_created: u64,
@@ -289,9 +381,13 @@ impl Supervisor {
                 Ok(instance)
             }
             Ok(other) => Err(self.protocol_error(&other)),
-            Err(CallError::NullProvider { reason }) if !self.last_output.trim().is_empty() => {
+            Err(CallError::NullProvider { reason }) => {
+                let said = self.last_output.clone();
+                if said.trim().is_empty() {
+                    return Err(CallError::NullProvider { reason });
+                }
                 Err(CallError::NullProvider {
-                    reason: format!("{reason}; the provider said: {}", self.last_output.trim()),
+                    reason: format!("{reason}; the provider said: {}", said.trim()),
                 })
             }
             Err(err) => Err(err),
@@ -342,54 +438,24 @@ impl Supervisor {
                 detail: "the worker's pipes are missing".into(),
             });
         };
-
-        let (response_tx, responses) = mpsc::channel();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                match read_frame::<Response>(&mut reader) {
-                    Ok(Some(response)) => {
-                        if response_tx.send(Ok(response)).is_err() {
-                            return;
-                        }
-                    }
-                    Ok(None) => return,
-                    Err(err) => {
-                        let _ = response_tx.send(Err(err));
-                        return;
-                    }
-                }
+        // Both are read by `poll` on this thread, never blocking.
+        for fd in [stdout.as_fd(), stderr.as_fd()] {
+            if let Err(err) = rustix::io::ioctl_fionbio(fd, true) {
+                let _ = child.kill();
+                return Err(CallError::Protocol {
+                    detail: format!("cannot make the worker's pipes non-blocking: {err}"),
+                });
             }
-        });
-
-        let captured = Arc::new(Captured::default());
-        let (closed_tx, stderr_closed) = mpsc::channel();
-        let sink = Arc::clone(&captured);
-        thread::spawn(move || {
-            let mut stderr = stderr;
-            let mut chunk = [0u8; 8192];
-            loop {
-                match stderr.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        tracing::debug!(target: "provider", "{}", String::from_utf8_lossy(&chunk[..n]).trim_end());
-                        sink.bytes
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(&chunk[..n]);
-                        sink.grew.notify_all();
-                    }
-                }
-            }
-            let _ = closed_tx.send(());
-        });
-
+        }
         self.process = Some(Process {
             child,
             requests: BufWriter::new(stdin),
-            responses,
-            stderr: captured,
-            stderr_closed,
+            stdout,
+            stderr,
+            inbox: Vec::new(),
+            errors: Tail::default(),
+            stdout_open: true,
+            stderr_open: true,
         });
         self.generation += 1;
         self.load_info = None;
@@ -404,41 +470,35 @@ impl Supervisor {
                 detail: "no worker".into(),
             });
         };
-        let offset = process.stderr_len();
-        let sent = write_frame(&mut process.requests, &request);
-        let received = match sent {
-            Ok(()) => process.responses.recv_timeout(timeout),
+        let offset = process.errors.end();
+        let waited = match write_frame(&mut process.requests, &request) {
+            Ok(()) => process.wait_response(Instant::now() + timeout),
             // The worker is gone (broken pipe): read how it ended.
-            Err(_) => Err(RecvTimeoutError::Disconnected),
+            Err(_) => Waited::Closed,
         };
-        let outcome = match received {
-            Ok(Ok(response)) => {
-                self.last_output = process.call_output(offset);
+        let outcome = match waited {
+            Waited::Response(response) => {
+                self.last_output = process.stderr_since(offset);
                 return Ok(response);
             }
-            Ok(Err(err)) => {
+            Waited::Broken(err) => {
                 process.kill();
                 CallError::Protocol {
                     detail: err.to_string(),
                 }
             }
-            Err(RecvTimeoutError::Timeout) => {
+            Waited::TimedOut => {
                 process.kill();
                 CallError::Timeout {
                     after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = process.child.wait();
-                let _ = process.stderr_closed.recv_timeout(STDERR_DRAIN);
-                let stderr = process.stderr_since(offset);
-                match status {
-                    Ok(status) => classify_death(status, &stderr),
-                    Err(err) => CallError::Protocol {
-                        detail: format!("cannot reap the worker: {err}"),
-                    },
-                }
-            }
+            Waited::Closed => match process.reap() {
+                Ok(status) => classify_death(status, &process.stderr_since(offset)),
+                Err(err) => CallError::Protocol {
+                    detail: format!("cannot reap the worker: {err}"),
+                },
+            },
         };
         self.last_output = process.stderr_since(offset);
         tracing::debug!(
