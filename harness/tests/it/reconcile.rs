@@ -374,3 +374,31 @@ fn apply_killed_at_its_deadline_is_indeterminate_and_the_next_round_reads_the_de
     // Round 2 starts from the device's real state, read by a fresh worker's `get`.
     assert!(rounds[2].contains("ok: reported []"), "{}", rounds[2]);
 }
+
+#[test]
+fn stringified_numbers_from_get_never_converge_and_the_verdict_names_key_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "edge-1",
+        json!([{"name": "web", "type": "w", "properties": {"image": "nginx", "replicas": 1000000}}]),
+        json!({"sim.device": "stringify", "sim.bugs": "stringify-numbers"}),
+    );
+    let run = reconcile(&target, &["--rounds", "3"]);
+    assert_eq!(run.code, Some(7), "{}{}", run.stdout, run.stderr);
+    let verdict = run.stdout.split("verdict:").nth(1).expect("a verdict");
+    assert!(
+        verdict.contains("never converged in 3 round(s)"),
+        "{verdict}"
+    );
+    assert!(
+        verdict.contains("entry `*` key `replicas`: `1000000` vs `1e+06`"),
+        "{verdict}"
+    );
+    assert_eq!(
+        run.stdout.matches("ok: results {web: 8004}").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+}
