@@ -431,6 +431,19 @@ fn listed(components: &[ComponentStep]) -> Vec<(String, ComponentAction)> {
 }
 
 /// Creates a provider, with its events.
+/// A new provider for the step at `site` (`CreateProviderForTargetRole`): its target's binding
+/// for the step's role, then `create_provider_instance`; either failing fails the round.
+fn provider_for(
+    factory: &mut dyn ProviderFactory,
+    target: Option<&TargetState>,
+    site: &CallSite,
+    sink: &mut dyn EventSink,
+) -> Result<Box<dyn Provider>, Failure> {
+    let config = binding_for(target, &site.role, site)?;
+    create(factory, &config, site, sink)
+        .map_err(|err| call_failure(Stage::CreateProvider, site, &err))
+}
+
 fn create(
     factory: &mut dyn ProviderFactory,
     config: &BindingConfig,
@@ -638,19 +651,9 @@ impl Reconciler {
         for (index, step) in report.get_plan.clone().iter().enumerate() {
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
-            let config = match binding_for(target, &step.role, &site) {
-                Ok(config) => config,
-                Err(failure) => return Ok(self.fail(report, failure, sink)),
-            };
-            let mut provider = match create(factory, &config, &site, sink) {
+            let mut provider = match provider_for(factory, target, &site, sink) {
                 Ok(provider) => provider,
-                Err(err) => {
-                    return Ok(self.fail(
-                        report,
-                        call_failure(Stage::CreateProvider, &site, &err),
-                        sink,
-                    ))
-                }
+                Err(failure) => return Ok(self.fail(report, failure, sink)),
             };
             let target_scope = target
                 .and_then(|t| t.spec.as_ref())
@@ -720,19 +723,9 @@ impl Reconciler {
                     .as_ref()
                     .and_then(|p| p.spec.targets.get(&step.target))
             });
-            let config = match binding_for(target, &step.role, &site) {
-                Ok(config) => config,
-                Err(failure) => return Ok(self.fail(report, failure, sink)),
-            };
-            let mut provider = match create(factory, &config, &site, sink) {
+            let mut provider = match provider_for(factory, target, &site, sink) {
                 Ok(provider) => provider,
-                Err(err) => {
-                    return Ok(self.fail(
-                        report,
-                        call_failure(Stage::CreateProvider, &site, &err),
-                        sink,
-                    ))
-                }
+                Err(failure) => return Ok(self.fail(report, failure, sink)),
             };
             let decision = match (&self.previous, &test_state) {
                 (Some(previous), Some(test)) => can_skip_step(
