@@ -225,3 +225,19 @@ fn help_texts_are_stable() {
         insta::assert_snapshot!(name, run.stdout);
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `symphony-harness … | head`: stdout closes before anything is written.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args(["inspect", path_str(&lib(Lib::Sim)), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
