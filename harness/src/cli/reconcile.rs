@@ -190,12 +190,11 @@ fn names(components: &[(String, symphony_harness::model::ComponentAction)], sign
     components
         .iter()
         .map(|(name, action)| {
-            let sign = match (signs, action) {
-                (false, _) => "",
-                (true, symphony_harness::model::ComponentAction::Update) => "+",
-                (true, symphony_harness::model::ComponentAction::Delete) => "-",
-            };
-            format!("{sign}{name}")
+            if signs {
+                format!("{}{name}", action.sign())
+            } else {
+                name.clone()
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")

@@ -146,14 +146,7 @@ mod tests {
                 let comps: Vec<String> = s
                     .components
                     .iter()
-                    .map(|c| {
-                        let sign = if c.action == ComponentAction::Update {
-                            '+'
-                        } else {
-                            '-'
-                        };
-                        format!("{sign}{}", c.component.name)
-                    })
+                    .map(|c| format!("{}{}", c.action.sign(), c.component.name))
                     .collect();
                 format!(
                     "{}/{}{}: {}",

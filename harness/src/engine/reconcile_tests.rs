@@ -92,14 +92,7 @@ impl Provider for FakeProvider {
         let names: Vec<String> = step
             .components
             .iter()
-            .map(|c| {
-                let sign = if c.action == ComponentAction::Update {
-                    '+'
-                } else {
-                    '-'
-                };
-                format!("{sign}{}", c.component.name)
-            })
+            .map(|c| format!("{}{}", c.action.sign(), c.component.name))
             .collect();
         fake.log.push(format!(
             "apply {}{}",

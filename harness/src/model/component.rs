@@ -127,6 +127,16 @@ pub enum ComponentAction {
     Delete,
 }
 
+impl ComponentAction {
+    /// `+` for an update, `-` for a delete: how steps are written in output and tests.
+    pub fn sign(self) -> char {
+        match self {
+            ComponentAction::Update => '+',
+            ComponentAction::Delete => '-',
+        }
+    }
+}
+
 /// One component of a step, with its action. `get` receives a list of these as references.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ComponentStep {
