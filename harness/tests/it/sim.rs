@@ -316,6 +316,30 @@ fn directory_store_keeps_the_documented_state_file() {
     assert!(on_device(&self::config("edge-file", &[])).is_empty());
 }
 
+/// `n` threads, each with its own provider instance, apply one component `c<i>` at the same
+/// moment; each must report it applied.
+fn apply_one_each_at_once(config: &BindingConfig, n: usize) {
+    let barrier = Barrier::new(n);
+    std::thread::scope(|scope| {
+        for i in 0..n {
+            let barrier = &barrier;
+            scope.spawn(move || {
+                let one = component(&format!("c{i}"), json!({"i": i}));
+                let mut provider = provider(config);
+                barrier.wait();
+                let results = provider
+                    .apply(&deployment(), &step(ComponentAction::Update, &[one]), false)
+                    .unwrap();
+                assert_eq!(
+                    results[&format!("c{i}")].status,
+                    UPDATED,
+                    "reported applied"
+                );
+            });
+        }
+    });
+}
+
 #[test]
 fn concurrent_instances_and_threads_lose_no_update_in_either_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -325,21 +349,7 @@ fn concurrent_instances_and_threads_lose_no_update_in_either_store() {
         ("concurrent-dir", vec![("sim.store", store.as_str())]),
     ] {
         let config = config(device, &keys);
-        let barrier = Barrier::new(8);
-        std::thread::scope(|scope| {
-            for i in 0..8 {
-                let (config, barrier) = (&config, &barrier);
-                scope.spawn(move || {
-                    let one = component(&format!("c{i}"), json!({"i": i}));
-                    let mut provider = provider(config);
-                    barrier.wait();
-                    let results = provider
-                        .apply(&deployment(), &step(ComponentAction::Update, &[one]), false)
-                        .unwrap();
-                    assert_eq!(results[&format!("c{i}")].status, UPDATED);
-                });
-            }
-        });
+        apply_one_each_at_once(&config, 8);
         let snapshot = channel().snapshot(&config).unwrap();
         assert_eq!(snapshot.components.len(), 8, "{device}");
         assert_eq!(snapshot.calls, 8, "{device}");
@@ -823,25 +833,7 @@ fn bug_case_change_returns_values_in_upper_case() {
 #[test]
 fn bug_racy_loses_updates_under_concurrent_instances() {
     let config = with_bug("bug-racy", "racy");
-    let barrier = Barrier::new(6);
-    std::thread::scope(|scope| {
-        for i in 0..6 {
-            let (config, barrier) = (&config, &barrier);
-            scope.spawn(move || {
-                let one = component(&format!("c{i}"), json!({"i": i}));
-                let mut provider = provider(config);
-                barrier.wait();
-                let results = provider
-                    .apply(&deployment(), &step(ComponentAction::Update, &[one]), false)
-                    .unwrap();
-                assert_eq!(
-                    results[&format!("c{i}")].status,
-                    UPDATED,
-                    "reported applied"
-                );
-            });
-        }
-    });
+    apply_one_each_at_once(&config, 6);
     // The same run without the bug keeps all six (`concurrent_instances_..._lose_no_update`).
     let kept = on_device(&config).len();
     assert!(kept < 6, "six applies reported Updated, {kept} kept");
