@@ -857,9 +857,11 @@ const CHILD_LINE: &str = "SIM-CHILD ";
 /// How a Rust panic that crosses the library boundary ends a process.
 const SIGABRT: i32 = 6;
 
-/// Not a test of its own: the entry point of the child processes the tests below spawn. Does
-/// nothing unless `SIM_IT_CHILD` names a case.
+/// Not a test of its own: the entry point of the child processes the tests below spawn, so it
+/// is ignored in normal runs (the parent runs it with `--ignored`). Does nothing unless
+/// `SIM_IT_CHILD` names a case.
 #[test]
+#[ignore = "the entry point of the child processes that sim tests spawn"]
 fn child_entry() {
     let Ok(case) = std::env::var(CHILD_CASE) else {
         return;
@@ -943,6 +945,7 @@ fn spawn_child(case: &str, store: &Path) -> std::process::Child {
         .args([
             "sim::child_entry",
             "--exact",
+            "--ignored",
             "--nocapture",
             "--test-threads",
             "1",
