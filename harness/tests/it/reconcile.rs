@@ -402,3 +402,28 @@ fn stringified_numbers_from_get_never_converge_and_the_verdict_names_key_and_val
         run.stdout
     );
 }
+
+#[test]
+fn route_filter_is_a_finding_and_a_host_abort_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "edge-2",
+        json!([{"name": "web", "type": "w", "properties": {"image": "nginx"},
+                "routes": [{"route": "r", "type": "http",
+                            "filters": [{"direction": "in", "type": "auth"}]}]}]),
+        json!({"sim.device": "route-filter"}),
+    );
+    let run = reconcile(&target, &["--rounds", "1"]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("[route-filter-without-filter-type]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("get failed (host-abort)") && run.stdout.contains("`filterType`"),
+        "{}",
+        run.stdout
+    );
+}
