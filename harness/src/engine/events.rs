@@ -140,6 +140,13 @@ pub enum Event {
 pub trait EventSink {
     /// Called for every event, in order.
     fn event(&mut self, event: &Event);
+
+    /// Whether the sink looks at events at all. The engine does not build events (nor the
+    /// copies of call results they hold) for a sink that does not: a run that only wants the
+    /// round reports, such as a property-based search, goes faster.
+    fn is_listening(&self) -> bool {
+        true
+    }
 }
 
 impl EventSink for Vec<Event> {
@@ -154,4 +161,8 @@ pub struct NoSink;
 
 impl EventSink for NoSink {
     fn event(&mut self, _event: &Event) {}
+
+    fn is_listening(&self) -> bool {
+        false
+    }
 }

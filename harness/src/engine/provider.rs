@@ -2,11 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use crate::model::BindingConfig;
+use crate::model::{BindingConfig, CallDeployment};
 use crate::model::{ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule};
+use serde::{Deserialize, Serialize};
 
 /// How a provider call (or the creation of a provider) failed.
 ///
@@ -134,17 +132,17 @@ pub trait Provider {
     fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError>;
 
     /// `get`: the components of `references` that exist on the device. `deployment` is the
-    /// deployment JSON exactly as Go sends it.
+    /// deployment JSON exactly as Go sends it ([`CallDeployment::to_value`]).
     fn get(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError>;
 
     /// `apply`: carry out one step; one result per component, keyed by component name.
     fn apply(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError>;
@@ -153,6 +151,11 @@ pub trait Provider {
 /// Creates provider instances from a binding config, as `create_provider_instance` does.
 /// Symphony does this for every `get` and every `apply` step.
 pub trait ProviderFactory {
+    /// Called when a reconcile round starts. A factory that caches loaded libraries checks
+    /// here whether one was rebuilt since (so a rebuild is noticed from the next round on,
+    /// without a `stat` per creation).
+    fn round_started(&mut self) {}
+
     /// Creates one instance. A library that fails to load, or a NULL from `create_provider`,
     /// is [`CallError::NullProvider`].
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError>;

@@ -17,7 +17,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::change::{compare, ChangeReason};
 use super::evaluate::{as_float64, evaluate_deployment};
@@ -27,8 +26,9 @@ use super::render::go_v;
 use super::state::{key, DeploymentState};
 use super::{CallError, EngineError, Provider, ProviderFactory};
 use crate::model::{
-    wire, BindingConfig, ComponentAction, ComponentResult, ComponentSpec, ComponentStep,
-    DeploymentSpec, DeploymentStep, Symphony, TargetState, ValidationRule,
+    wire, BindingConfig, CallDeployment, ComponentAction, ComponentResult, ComponentSpec,
+    ComponentStep, DeploymentSpec, DeploymentStep, InstanceState, RoundDeployment, Symphony,
+    TargetState, ValidationRule,
 };
 
 /// Seconds Symphony sleeps after a failed `apply` (`time.Sleep(5 * time.Second)`).
@@ -379,11 +379,11 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
 
 /// The binding config for `role` on `target` (`CreateProviderForTargetRole`): the first
 /// binding whose role matches (`""` and `container` mean `instance`).
-fn binding_for(
-    target: Option<&TargetState>,
+fn binding_for<'t>(
+    target: Option<&'t TargetState>,
     role: &str,
     site: &CallSite,
-) -> Result<BindingConfig, Failure> {
+) -> Result<&'t BindingConfig, Failure> {
     let Some(spec) = target.and_then(|t| t.spec.as_ref()) else {
         return Err(symphony_failure(
             Stage::SymphonyPanic,
@@ -419,7 +419,14 @@ fn binding_for(
                 b.provider
             ),
         )),
-        Some(b) => Ok(b.config.clone()),
+        Some(b) => Ok(&b.config),
+    }
+}
+
+/// Sends the event `make` builds, if the sink listens at all.
+fn emit(sink: &mut dyn EventSink, make: impl FnOnce() -> Event) {
+    if sink.is_listening() {
+        sink.event(&make());
     }
 }
 
@@ -440,7 +447,7 @@ fn provider_for(
     sink: &mut dyn EventSink,
 ) -> Result<Box<dyn Provider>, Failure> {
     let config = binding_for(target, &site.role, site)?;
-    create(factory, &config, site, sink)
+    create(factory, config, site, sink)
         .map_err(|err| call_failure(Stage::CreateProvider, site, &err))
 }
 
@@ -450,13 +457,13 @@ fn create(
     site: &CallSite,
     sink: &mut dyn EventSink,
 ) -> Result<Box<dyn Provider>, CallError> {
-    sink.event(&Event::CallStarted {
+    emit(sink, || Event::CallStarted {
         site: site.clone(),
         call: CallKind::Create,
         components: Vec::new(),
     });
     let created = factory.create(config);
-    sink.event(&Event::CallFinished {
+    emit(sink, || Event::CallFinished {
         site: site.clone(),
         call: CallKind::Create,
         outcome: created
@@ -518,13 +525,13 @@ fn can_skip_step(
                 },
             };
         }
-        sink.event(&Event::CallStarted {
+        emit(sink, || Event::CallStarted {
             site: site.clone(),
             call: CallKind::GetValidationRule,
             components: Vec::new(),
         });
         let rule = provider.get_validation_rule();
-        sink.event(&Event::CallFinished {
+        emit(sink, || Event::CallFinished {
             site: site.clone(),
             call: CallKind::GetValidationRule,
             outcome: rule.clone().map(|r| CallReturn::Rule(Box::new(r))),
@@ -577,17 +584,40 @@ impl Reconciler {
     /// Advances the logical clock by what Symphony would wait, and says so.
     pub fn wait(&mut self, seconds: u64, why: &str, sink: &mut dyn EventSink) {
         self.clock += seconds;
-        sink.event(&Event::Waited {
+        emit(sink, || Event::Waited {
             round: self.round,
             seconds,
             why: why.to_string(),
         });
     }
 
-    fn wire(&self, deployment: &DeploymentSpec) -> Result<Value, EngineError> {
-        let value =
-            serde_json::to_value(deployment).map_err(|err| EngineError::Encode(err.to_string()))?;
-        Ok(wire::to_generation(value, self.generation))
+    /// The round's deployment document, in this reconciler's wire generation.
+    fn wire(&self, deployment: &DeploymentSpec) -> Result<RoundDeployment, EngineError> {
+        let encode = |err: serde_json::Error| EngineError::Encode(err.to_string());
+        let json = match self.generation {
+            Symphony::V049 => serde_json::value::to_raw_value(deployment).map_err(encode)?,
+            Symphony::V048 => {
+                let value = serde_json::to_value(deployment).map_err(encode)?;
+                serde_json::value::to_raw_value(&wire::to_generation(value, self.generation))
+                    .map_err(encode)?
+            }
+        };
+        Ok(RoundDeployment::from_json(json))
+    }
+
+    /// The document of one call: the round's, with the call's active target and instance.
+    fn for_call<'r>(
+        &self,
+        round: &'r RoundDeployment,
+        active_target: &str,
+        instance: &InstanceState,
+    ) -> Result<CallDeployment<'r>, EngineError> {
+        let instance =
+            serde_json::to_value(instance).map_err(|err| EngineError::Encode(err.to_string()))?;
+        Ok(round.for_call(
+            active_target,
+            wire::instance_to_generation(instance, self.generation),
+        ))
     }
 
     /// One reconcile of `deployment` (`remove`: the removal). Provider and Symphony failures
@@ -603,7 +633,7 @@ impl Reconciler {
         self.round += 1;
         let round = self.round;
         let remove = remove || deployment.is_in_active;
-        sink.event(&Event::RoundStarted {
+        emit(sink, || Event::RoundStarted {
             round,
             at_seconds: self.clock,
             remove,
@@ -641,6 +671,8 @@ impl Reconciler {
             .ok_or(EngineError::MissingSpec { object: "instance" })?;
         let original_scope = instance_spec.scope.clone();
         let desired_now = DeploymentState::new(&evaluated)?;
+        let round_deployment = self.wire(&evaluated)?;
+        factory.round_started();
 
         // Get: the desired-only plan, one fresh provider and one `get` per step.
         report.get_plan = plan(&desired_now);
@@ -648,7 +680,8 @@ impl Reconciler {
             targets: desired_now.targets.clone(),
             ..DeploymentState::default()
         };
-        for (index, step) in report.get_plan.clone().iter().enumerate() {
+        for index in 0..report.get_plan.len() {
+            let step = &report.get_plan[index];
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
             let mut provider = match provider_for(factory, target, &site, sink) {
@@ -658,19 +691,18 @@ impl Reconciler {
             let target_scope = target
                 .and_then(|t| t.spec.as_ref())
                 .map_or("", |s| s.solution_scope.as_str());
-            let mut dep = evaluated.clone();
-            dep.active_target = step.target.clone();
-            if let Some(spec) = &mut dep.instance.spec {
+            let mut instance = evaluated.instance.clone();
+            if let Some(spec) = &mut instance.spec {
                 spec.scope = application_scope(&original_scope, target_scope);
             }
-            let dep = self.wire(&dep)?;
-            sink.event(&Event::CallStarted {
+            let dep = self.for_call(&round_deployment, &step.target, &instance)?;
+            emit(sink, || Event::CallStarted {
                 site: site.clone(),
                 call: CallKind::Get,
                 components: listed(&step.components),
             });
             let got = provider.get(&dep, &step.components);
-            sink.event(&Event::CallFinished {
+            emit(sink, || Event::CallFinished {
                 site: site.clone(),
                 call: CallKind::Get,
                 outcome: got.clone().map(CallReturn::Components),
@@ -711,7 +743,8 @@ impl Reconciler {
         let mut scope = original_scope.clone();
         let mut target_results: BTreeMap<String, usize> = BTreeMap::new();
         let mut ran_any = false;
-        for (index, step) in report.plan.clone().iter().enumerate() {
+        for index in 0..report.plan.len() {
+            let step = &report.plan[index];
             let site = site(round, Phase::Apply, index, step);
             report.summary.planned_count += 1;
             match find_agent(&merged, &step.target) {
@@ -740,7 +773,7 @@ impl Reconciler {
                     reason: ApplyReason::NoPreviousState,
                 },
             };
-            sink.event(&Event::StepDecided {
+            emit(sink, || Event::StepDecided {
                 site: site.clone(),
                 decision: decision.clone(),
             });
@@ -780,23 +813,22 @@ impl Reconciler {
                 return Ok(self.fail(report, failure, sink));
             };
             scope = application_scope(&scope, &target_spec.solution_scope);
-            let mut dep = evaluated.clone();
-            dep.active_target = step.target.clone();
-            if let Some(spec) = &mut dep.instance.spec {
+            let mut instance = evaluated.instance.clone();
+            if let Some(spec) = &mut instance.spec {
                 spec.scope = scope.clone();
                 spec.metadata = metadata.clone();
             }
-            let dep = self.wire(&dep)?;
+            let dep = self.for_call(&round_deployment, &step.target, &instance)?;
             let call = CallKind::Apply {
                 dry_run: evaluated.is_dry_run,
             };
-            sink.event(&Event::CallStarted {
+            emit(sink, || Event::CallStarted {
                 site: site.clone(),
                 call: call.clone(),
                 components: listed(&step.components),
             });
             let applied = provider.apply(&dep, step, evaluated.is_dry_run);
-            sink.event(&Event::CallFinished {
+            emit(sink, || Event::CallFinished {
                 site: site.clone(),
                 call,
                 outcome: applied.clone().map(CallReturn::Results),
@@ -836,13 +868,18 @@ impl Reconciler {
         }
 
         merged.clear_all_removed();
+        report.summary.success_count = if evaluated.is_dry_run || evaluated.is_in_active {
+            0
+        } else {
+            target_results.values().sum()
+        };
         report.state = if evaluated.is_dry_run {
             StateOutcome::NotSavedDryRun
         } else if remove && merged.target_component.is_empty() {
             self.previous = None;
             StateOutcome::Dropped
         } else {
-            let mut spec = evaluated.clone();
+            let mut spec = evaluated;
             if let Some(instance) = &mut spec.instance.spec {
                 instance.scope = original_scope;
                 instance.metadata = metadata;
@@ -852,11 +889,6 @@ impl Reconciler {
                 state: merged,
             });
             StateOutcome::Saved
-        };
-        report.summary.success_count = if evaluated.is_dry_run || evaluated.is_in_active {
-            0
-        } else {
-            target_results.values().sum()
         };
         report.summary.all_assigned_deployed =
             report.summary.planned_count == report.summary.plan_success_count;
@@ -877,7 +909,7 @@ impl Reconciler {
     }
 
     fn finish(&mut self, report: RoundReport, sink: &mut dyn EventSink) -> RoundReport {
-        sink.event(&Event::RoundFinished {
+        emit(sink, || Event::RoundFinished {
             report: Box::new(report.clone()),
         });
         report

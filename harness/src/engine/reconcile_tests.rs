@@ -48,7 +48,7 @@ impl Provider for FakeProvider {
 
     fn get(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
         let mut fake = self.fake.borrow_mut();
@@ -64,7 +64,7 @@ impl Provider for FakeProvider {
             })
             .collect();
         fake.log.push(format!("get {}", names.join(",")));
-        fake.deployments.push(deployment.clone());
+        fake.deployments.push(deployment.to_value().unwrap());
         if fake.fail_get {
             return Err(CallError::from_provider_message(
                 "device unreachable".into(),
@@ -84,7 +84,7 @@ impl Provider for FakeProvider {
 
     fn apply(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
@@ -99,7 +99,7 @@ impl Provider for FakeProvider {
             names.join(" "),
             if dry_run { " dry" } else { "" }
         ));
-        fake.deployments.push(deployment.clone());
+        fake.deployments.push(deployment.to_value().unwrap());
         if let Some(bad) = &fake.fail_apply_for {
             if step.components.iter().any(|c| &c.component.name == bad) {
                 return Err(CallError::from_provider_message(format!(
@@ -804,4 +804,35 @@ fn target_no_longer_selected_crashes_symphony_when_deleting() {
         (failure.stage, failure.target.as_str()),
         (Stage::SymphonyPanic, "t2")
     );
+}
+
+#[test]
+fn a_call_document_is_the_whole_deployment_as_go_marshals_it() {
+    // What a call receives (the round's shared document with the call's own instance and
+    // active target) must be exactly the patched deployment marshalled whole.
+    let evaluated = evaluate_deployment(&two_target_instance_deployment()).unwrap();
+    for generation in [Symphony::V048, Symphony::V049] {
+        let reconciler = Reconciler::new(generation);
+        let round = reconciler.wire(&evaluated).unwrap();
+        for (target, scope, metadata) in [
+            ("t1", "s1", BTreeMap::new()),
+            ("t2", "", [("k".to_string(), "v".to_string())].into()),
+            ("", "x", BTreeMap::new()),
+        ] {
+            let mut whole = evaluated.clone();
+            whole.active_target = target.to_string();
+            let spec = whole.instance.spec.as_mut().unwrap();
+            spec.scope = scope.to_string();
+            spec.metadata = metadata;
+            let call = reconciler
+                .for_call(&round, target, &whole.instance)
+                .unwrap();
+            let expected = wire::to_generation(serde_json::to_value(&whole).unwrap(), generation);
+            assert_eq!(
+                call.to_value().unwrap(),
+                expected,
+                "{generation} {target:?} {scope:?}"
+            );
+        }
+    }
 }

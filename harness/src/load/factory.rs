@@ -29,11 +29,20 @@ pub type LibFileResolver = Box<dyn FnMut(&str) -> PathBuf + Send>;
 ///
 /// A library is loaded once per file content: Symphony re-`dlopen`s the same path and keeps
 /// running the first image even after the file was replaced; this factory notices a rebuilt
-/// file and loads the new bytes.
+/// file and loads the new bytes. It looks at the file when it first loads it and again at the
+/// start of each reconcile round ([`ProviderFactory::round_started`]), not on every creation.
 pub struct InProcessFactory {
     resolve: LibFileResolver,
     force: bool,
-    loaded: HashMap<PathBuf, (FileKey, Arc<LoadedLibrary>)>,
+    loaded: HashMap<PathBuf, Loaded>,
+}
+
+/// A library this factory loaded, and the file it came from.
+struct Loaded {
+    key: FileKey,
+    library: Arc<LoadedLibrary>,
+    /// The file was checked since the round started: it is taken as unchanged.
+    checked: bool,
 }
 
 impl std::fmt::Debug for InProcessFactory {
@@ -67,6 +76,11 @@ impl InProcessFactory {
     }
 
     fn library(&mut self, path: PathBuf) -> Result<Arc<LoadedLibrary>, LoadError> {
+        if let Some(loaded) = self.loaded.get(&path) {
+            if loaded.checked {
+                return Ok(Arc::clone(&loaded.library));
+            }
+        }
         let meta = std::fs::metadata(&path).map_err(|source| LoadError::Read {
             path: path.clone(),
             source,
@@ -77,9 +91,10 @@ impl InProcessFactory {
             len: meta.len(),
             mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
         };
-        if let Some((cached, library)) = self.loaded.get(&path) {
-            if *cached == key {
-                return Ok(Arc::clone(library));
+        if let Some(loaded) = self.loaded.get_mut(&path) {
+            if loaded.key == key {
+                loaded.checked = true;
+                return Ok(Arc::clone(&loaded.library));
             }
         }
         let options = LoadOptions {
@@ -87,7 +102,14 @@ impl InProcessFactory {
             force: self.force,
         };
         let library = LoadedLibrary::open(&path, &options)?;
-        self.loaded.insert(path, (key, Arc::clone(&library)));
+        self.loaded.insert(
+            path,
+            Loaded {
+                key,
+                library: Arc::clone(&library),
+                checked: true,
+            },
+        );
         Ok(library)
     }
 }
@@ -132,6 +154,12 @@ impl InProcessFactory {
 }
 
 impl ProviderFactory for InProcessFactory {
+    fn round_started(&mut self) {
+        for loaded in self.loaded.values_mut() {
+            loaded.checked = false;
+        }
+    }
+
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
         let (library, _) = self.checked_library(config).map_err(no_provider)?;
         let provider = library.create_provider(config).map_err(no_provider)?;

@@ -1,5 +1,6 @@
 //! A provider running in this process, called the way Symphony's Rust host calls it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -12,7 +13,8 @@ use symphony::ITargetProvider;
 use super::LoadedLibrary;
 use crate::engine::{CallError, Provider};
 use crate::model::{
-    wire, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, Symphony, ValidationRule,
+    wire, CallDeployment, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, Symphony,
+    ValidationRule,
 };
 
 /// A provider instance in this process: fast, but a panic in it ends the process.
@@ -58,12 +60,46 @@ fn host_parse<T: DeserializeOwned>(what: &str, value: &Value) -> Result<T, CallE
     })
 }
 
-/// A deployment in the 0.49 names the 0.1.5 models read (see the type's doc on 0.48).
-fn as_049(deployment: &Value) -> std::borrow::Cow<'_, Value> {
-    match wire::generation_of(deployment) {
-        Symphony::V048 => std::borrow::Cow::Owned(wire::to_049(deployment.clone())),
-        Symphony::V049 => std::borrow::Cow::Borrowed(deployment),
+/// A round's whole deployment text, parsed as the shim parses Go's JSON (a 0.48 document is
+/// read in the 0.49 names first).
+fn host_parse_round(json: &str, generation: Symphony) -> Result<host::DeploymentSpec, CallError> {
+    let abort = |err: serde_json::Error| CallError::HostWouldAbort {
+        reason: format!("the deployment does not parse with the symphony 0.1.5 models: {err}"),
+    };
+    match generation {
+        Symphony::V049 => serde_json::from_str(json).map_err(abort),
+        Symphony::V048 => {
+            let value: Value = serde_json::from_str(json).map_err(abort)?;
+            host_parse("deployment", &wire::to_049(value))
+        }
     }
+}
+
+/// An instance of a `generation` deployment, in the 0.49 names.
+fn instance_as_049(instance: &Value, generation: Symphony) -> Cow<'_, Value> {
+    match generation {
+        Symphony::V048 => Cow::Owned(wire::instance_to_049(instance.clone(), generation)),
+        Symphony::V049 => Cow::Borrowed(instance),
+    }
+}
+
+/// The call's deployment in the host's models, as the shim would parse its whole JSON: the
+/// round's shared document is parsed once and copied, only the call's own instance is
+/// parsed per call.
+fn host_deployment(deployment: &CallDeployment<'_>) -> Result<host::DeploymentSpec, CallError> {
+    let round = deployment.round();
+    let mut parsed = round
+        .parsed(|json| host_parse_round(json, round.generation()))?
+        .into_owned();
+    if let Some(own) = deployment.own() {
+        parsed.instance = host_parse(
+            "deployment's instance",
+            &instance_as_049(&own.instance, round.generation()),
+        )?;
+        // An empty `activeTarget` is omitted from the JSON (`omitempty`): the models read None.
+        parsed.active_target = Some(own.active_target.clone()).filter(|t| !t.is_empty());
+    }
+    Ok(parsed)
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Value, CallError> {
@@ -92,10 +128,10 @@ impl Provider for InProcessProvider {
 
     fn get(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        let deployment: host::DeploymentSpec = host_parse("deployment", &as_049(deployment))?;
+        let deployment = host_deployment(deployment)?;
         let references: Vec<host::ComponentStep> =
             host_parse("references", &to_value(&references)?)?;
         let components = self
@@ -107,16 +143,89 @@ impl Provider for InProcessProvider {
 
     fn apply(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        let deployment: host::DeploymentSpec = host_parse("deployment", &as_049(deployment))?;
+        let deployment = host_deployment(deployment)?;
         let step: host::DeploymentStep = host_parse("step", &to_value(step)?)?;
         let results = self
             .inner
             .apply(deployment, step, dry_run)
             .map_err(CallError::from_provider_message)?;
         decode_result(&results)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RoundDeployment;
+    use serde_json::json;
+
+    /// The deployment Symphony 0.49 sent in the tutorial, written in 0.48's names.
+    fn round_048() -> Value {
+        let sample: Value =
+            serde_json::from_str(include_str!("../../tests/data/wire-0.49/deployment.json"))
+                .unwrap();
+        wire::to_generation(sample, Symphony::V048)
+    }
+
+    /// The sample's instance (0.48 names) with a call's own scope and metadata.
+    fn call_instance() -> Value {
+        let mut instance = round_048()["instance"].clone();
+        instance["spec"]["scope"] = json!("s1");
+        instance["spec"]["metadata"] = json!({"owner": "me"});
+        instance
+    }
+
+    /// A whole deployment in the 0.49 names, as the shim's models read it.
+    fn as_049(deployment: &Value) -> Value {
+        wire::to_049(deployment.clone())
+    }
+
+    /// The host models have no `PartialEq`; their JSON compares them.
+    fn as_json(deployment: &host::DeploymentSpec) -> Value {
+        serde_json::to_value(deployment).unwrap()
+    }
+
+    #[test]
+    fn per_call_parse_equals_parsing_the_whole_document() {
+        for generation in [Symphony::V048, Symphony::V049] {
+            let base = wire::to_generation(wire::to_049(round_048()), generation);
+            let instance = wire::instance_to_generation(
+                wire::instance_to_049(call_instance(), Symphony::V048),
+                generation,
+            );
+            let round = RoundDeployment::new(&base);
+            for target in ["t1", ""] {
+                let call = round.for_call(target, instance.clone());
+                let whole: host::DeploymentSpec =
+                    host_parse("deployment", &as_049(&call.to_value().unwrap())).unwrap();
+                // Twice: the second call reads the cached round document.
+                for _ in 0..2 {
+                    assert_eq!(
+                        as_json(&host_deployment(&call).unwrap()),
+                        as_json(&whole),
+                        "{generation} activeTarget {target:?}"
+                    );
+                }
+            }
+            let whole = round.whole();
+            assert_eq!(
+                as_json(&host_deployment(&whole).unwrap()),
+                as_json(&host_parse("deployment", &as_049(&whole.to_value().unwrap())).unwrap())
+            );
+        }
+    }
+
+    #[test]
+    fn an_instance_the_host_cannot_parse_is_host_abort() {
+        let round = RoundDeployment::new(&round_048());
+        let mut instance = call_instance();
+        instance["spec"]["scope"] = json!(7);
+        let call = round.for_call("t1", instance);
+        let err = host_deployment(&call).unwrap_err();
+        assert_eq!(err.outcome(), "host-abort", "{err}");
     }
 }

@@ -12,7 +12,6 @@ use std::ffi::{c_char, CString};
 use std::path::PathBuf;
 
 use serde::Serialize;
-use serde_json::Value;
 use symphony::ProviderHandle;
 
 use super::{
@@ -20,8 +19,8 @@ use super::{
 };
 use crate::engine::{CallError, Provider, ProviderFactory};
 use crate::model::{
-    go_json, BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
-    ValidationRule,
+    go_json, BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep,
+    DeploymentStep, ValidationRule,
 };
 
 /// What Go reports when `get` returns NULL (`providers/target/rust/rust.go`; the text is
@@ -140,6 +139,16 @@ impl SymphonyHost {
     }
 }
 
+/// The call's whole deployment, as the JSON text Go would pass.
+fn deployment_json(deployment: &CallDeployment<'_>) -> Result<String, CallError> {
+    deployment
+        .to_json()
+        .map(|json| json.into_owned())
+        .map_err(|err| CallError::HostWouldAbort {
+            reason: format!("the deployment cannot be written as JSON: {err}"),
+        })
+}
+
 impl Provider for SymphonyHost {
     fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
         // Go decodes "" on NULL, fails, and silently keeps the zero rule.
@@ -151,10 +160,10 @@ impl Provider for SymphonyHost {
 
     fn get(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        match self.get_json(&to_json(deployment)?, &to_json(references)?)? {
+        match self.get_json(&deployment_json(deployment)?, &to_json(references)?)? {
             Some(text) => decode(&text),
             None => Err(CallError::Error {
                 message: GO_GET_FAILED.to_string(),
@@ -164,11 +173,11 @@ impl Provider for SymphonyHost {
 
     fn apply(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        match self.apply_json(&to_json(deployment)?, &to_json(step)?, dry_run)? {
+        match self.apply_json(&deployment_json(deployment)?, &to_json(step)?, dry_run)? {
             Some(text) => decode(&text),
             None => Err(CallError::Error {
                 message: GO_APPLY_FAILED.to_string(),

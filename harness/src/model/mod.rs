@@ -10,6 +10,7 @@
 mod component;
 mod deployment;
 pub mod go_json;
+pub mod payload;
 mod rule;
 pub mod wire;
 
@@ -21,6 +22,7 @@ pub use deployment::{
     zero_status, BindingSpec, DeploymentSpec, InstanceSpec, InstanceState, ObjectMeta,
     SolutionSpec, SolutionState, TargetSelector, TargetSpec, TargetState, TopologySpec, GUID_KEY,
 };
+pub use payload::{CallDeployment, CallPart, RoundDeployment};
 pub use rule::{ComponentValidationRule, PropertyDesc, ValidationRule};
 pub use wire::Symphony;
 mod binding;

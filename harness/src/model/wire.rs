@@ -51,9 +51,8 @@ fn rename_all(deployment: &mut Value, to_048: bool) {
         let (from, to) = pick(pair);
         rename(deployment, from, to);
     }
-    let (from, to) = pick(("solutionversion", "solution"));
-    if let Some(spec) = deployment.pointer_mut("/instance/spec") {
-        rename(spec, from, to);
+    if let Some(instance) = deployment.get_mut("instance") {
+        rename_instance(instance, to_048);
     }
     let (from, to) = pick(("solutionversionScope", "solutionScope"));
     if let Some(targets) = deployment.get_mut("targets").and_then(Value::as_object_mut) {
@@ -63,6 +62,34 @@ fn rename_all(deployment: &mut Value, to_048: bool) {
             }
         }
     }
+}
+
+fn rename_instance(instance: &mut Value, to_048: bool) {
+    let (from, to) = if to_048 {
+        ("solutionversion", "solution")
+    } else {
+        ("solution", "solutionversion")
+    };
+    if let Some(spec) = instance.get_mut("spec") {
+        rename(spec, from, to);
+    }
+}
+
+/// Rewrites an instance (a deployment's `instance`) written with 0.49 names into
+/// `generation`'s names.
+pub fn instance_to_generation(mut instance: Value, generation: Symphony) -> Value {
+    if generation == Symphony::V048 {
+        rename_instance(&mut instance, true);
+    }
+    instance
+}
+
+/// Rewrites an instance written in `generation`'s names with the 0.49 names.
+pub fn instance_to_049(mut instance: Value, generation: Symphony) -> Value {
+    if generation == Symphony::V048 {
+        rename_instance(&mut instance, false);
+    }
+    instance
 }
 
 /// Rewrites a deployment written with 0.49 names into `generation`'s names.

@@ -4,14 +4,13 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use serde_json::Value;
-
-use super::protocol::{InstanceId, Request, Response};
+use super::protocol::{InstanceId, Request, Response, WireDeployment};
 use super::{LibrarySpec, Supervisor, SupervisorConfig};
 use crate::engine::{CallError, Provider, ProviderFactory};
 use crate::load::{LibFileResolver, LoadInfo, PreloadError, PreloadFactory};
 use crate::model::{
-    BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
+    BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
+    ValidationRule,
 };
 
 /// How long provider instances live.
@@ -141,14 +140,33 @@ impl Instance {
         })
     }
 
-    fn call(&mut self, make: impl FnOnce(InstanceId) -> Request) -> Result<Response, CallError> {
-        let mut worker = self.supervisor.borrow_mut();
+    /// The instance's id in the running worker, re-creating the instance first if the worker
+    /// was restarted since.
+    fn current(&mut self, worker: &mut Supervisor) -> Result<InstanceId, CallError> {
         if worker.generation() != self.generation {
             tracing::debug!("worker restarted: re-creating the provider instance");
             self.id = worker.create(&self.config)?;
             self.generation = worker.generation();
         }
-        worker.call(make(self.id))
+        Ok(self.id)
+    }
+
+    fn call(&mut self, make: impl FnOnce(InstanceId) -> Request) -> Result<Response, CallError> {
+        let supervisor = Rc::clone(&self.supervisor);
+        let mut worker = supervisor.borrow_mut();
+        let id = self.current(&mut worker)?;
+        worker.call(make(id))
+    }
+
+    fn call_with_deployment(
+        &mut self,
+        deployment: &CallDeployment<'_>,
+        make: impl FnOnce(InstanceId, WireDeployment) -> Request,
+    ) -> Result<Response, CallError> {
+        let supervisor = Rc::clone(&self.supervisor);
+        let mut worker = supervisor.borrow_mut();
+        let id = self.current(&mut worker)?;
+        worker.call_with_deployment(deployment, |wire| make(id, wire))
     }
 }
 
@@ -174,14 +192,19 @@ impl Provider for WorkerProvider {
 
     fn get(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        match self.0.borrow_mut().call(|instance| Request::Get {
+        let request = |instance, deployment| Request::Get {
             instance,
-            deployment: deployment.clone(),
+            deployment,
             references: references.to_vec(),
-        })? {
+        };
+        match self
+            .0
+            .borrow_mut()
+            .call_with_deployment(deployment, request)?
+        {
             Response::Components(components) => Ok(components),
             other => Err(unexpected(other)),
         }
@@ -189,16 +212,21 @@ impl Provider for WorkerProvider {
 
     fn apply(
         &mut self,
-        deployment: &Value,
+        deployment: &CallDeployment<'_>,
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        match self.0.borrow_mut().call(|instance| Request::Apply {
+        let request = |instance, deployment| Request::Apply {
             instance,
-            deployment: deployment.clone(),
+            deployment,
             step: step.clone(),
             dry_run,
-        })? {
+        };
+        match self
+            .0
+            .borrow_mut()
+            .call_with_deployment(deployment, request)?
+        {
             Response::Results(results) => Ok(results),
             other => Err(unexpected(other)),
         }

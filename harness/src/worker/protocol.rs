@@ -9,13 +9,14 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
 use crate::load::LoadFailure;
 use crate::model::{
-    BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule,
+    BindingConfig, CallPart, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
+    ValidationRule,
 };
 
 /// The largest frame accepted (a deployment is kilobytes; this is a corruption guard).
@@ -25,8 +26,12 @@ pub const MAX_FRAME: u32 = 256 * 1024 * 1024;
 pub type InstanceId = u64;
 
 /// What the supervisor asks of a worker.
+///
+/// Tag and body are separate fields (tag first), so a body is read in one pass: an
+/// internally tagged enum would buffer it, and the round document's raw JSON text cannot be
+/// read from a buffer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "request", rename_all = "kebab-case")]
+#[serde(tag = "request", content = "body", rename_all = "kebab-case")]
 pub enum Request {
     /// Load the library (once per worker).
     Load {
@@ -38,6 +43,10 @@ pub enum Request {
         force: bool,
         /// Which host code to run it with.
         host: HostMode,
+        /// How long the worker waits for its next request without sleeping, in µs (see
+        /// `SupervisorConfig::spin`).
+        #[serde(default)]
+        spin_us: u64,
     },
     /// `create_provider` with this binding config.
     Create {
@@ -53,8 +62,8 @@ pub enum Request {
     Get {
         /// The instance.
         instance: InstanceId,
-        /// The deployment JSON.
-        deployment: Value,
+        /// The deployment.
+        deployment: WireDeployment,
         /// The references.
         references: Vec<ComponentStep>,
     },
@@ -62,8 +71,8 @@ pub enum Request {
     Apply {
         /// The instance.
         instance: InstanceId,
-        /// The deployment JSON.
-        deployment: Value,
+        /// The deployment.
+        deployment: WireDeployment,
         /// The step.
         step: DeploymentStep,
         /// Dry run.
@@ -74,6 +83,30 @@ pub enum Request {
         /// The instance.
         instance: InstanceId,
     },
+}
+
+/// A call's deployment on its way to the worker: the round's shared document travels once
+/// per worker process and is then named by its id; the call's own part travels every time
+/// (see [`crate::model::payload`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireDeployment {
+    /// The supervisor's id of the round's document.
+    pub round: u64,
+    /// The round's document, when this worker process has not been sent it yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<Box<RawValue>>,
+    /// The call's own part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own: Option<CallPart>,
+}
+
+impl PartialEq for WireDeployment {
+    fn eq(&self, other: &Self) -> bool {
+        self.round == other.round
+            && self.own == other.own
+            && self.shared.as_ref().map(|json| json.get())
+                == other.shared.as_ref().map(|json| json.get())
+    }
 }
 
 /// What a worker answers.
@@ -154,6 +187,36 @@ mod tests {
         assert_eq!(&buffer[..4], &(buffer.len() as u32 - 4).to_le_bytes());
         let back: Request = read_frame(&mut buffer.as_slice()).unwrap().unwrap();
         assert_eq!(back, request);
+    }
+
+    #[test]
+    fn a_call_with_the_round_document_and_its_own_part_round_trips() {
+        let shared =
+            RawValue::from_string(r#"{"instance":{"spec":{"scope":"a"}},"targets":{}}"#.into())
+                .unwrap();
+        let request = Request::Get {
+            instance: 1,
+            deployment: WireDeployment {
+                round: 9,
+                shared: Some(shared),
+                own: Some(CallPart {
+                    active_target: "t1".into(),
+                    instance: serde_json::json!({"spec": {"scope": "b"}}),
+                }),
+            },
+            references: Vec::new(),
+        };
+        let mut buffer = Vec::new();
+        write_frame(&mut buffer, &request).unwrap();
+        let back: Request = read_frame(&mut buffer.as_slice()).unwrap().unwrap();
+        assert_eq!(back, request);
+        // Without the document, only its id travels.
+        let Request::Get { mut deployment, .. } = back else {
+            panic!("a get came back as {back:?}");
+        };
+        deployment.shared = None;
+        let text = serde_json::to_string(&deployment).unwrap();
+        assert!(!text.contains("targets"), "{text}");
     }
 
     #[test]

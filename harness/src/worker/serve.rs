@@ -6,12 +6,16 @@ use std::io::{BufReader, BufWriter};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::protocol::{read_frame, write_frame, InstanceId, Request, Response};
+use rustix::event::{PollFd, PollFlags, Timespec};
+
+use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, WireDeployment};
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
 use crate::load::{ExpectedHash, HashCheck, LoadOptions, LoadedLibrary, SymphonyHost};
 use crate::load::{LoadFailure, LoadFailureClass};
+use crate::model::{CallDeployment, RoundDeployment};
 
 /// The library a worker serves.
 enum Loaded {
@@ -21,6 +25,10 @@ enum Loaded {
 
 struct Worker {
     loaded: Option<Loaded>,
+    /// The round document last sent, by the supervisor's id.
+    round: Option<(u64, RoundDeployment)>,
+    /// How long to wait for the next request without sleeping.
+    spin: Duration,
     instances: HashMap<InstanceId, Box<dyn Provider>>,
     next_instance: InstanceId,
 }
@@ -41,6 +49,8 @@ pub fn serve() -> Result<(), WorkerError> {
     let mut output = BufWriter::new(File::from(responses));
     let mut worker = Worker {
         loaded: None,
+        round: None,
+        spin: Duration::ZERO,
         instances: HashMap::new(),
         next_instance: 1,
     };
@@ -49,8 +59,30 @@ pub fn serve() -> Result<(), WorkerError> {
         // response is: the supervisor drains stderr once the response has arrived.
         let response = worker.handle(request);
         write_frame(&mut output, &response)?;
+        await_request(&input, worker.spin);
     }
     Ok(())
+}
+
+/// Waits up to `spin` for the next request without sleeping (see `SupervisorConfig::spin`);
+/// the blocking read that follows then finds it there.
+fn await_request(input: &BufReader<File>, spin: Duration) {
+    if !input.buffer().is_empty() {
+        return;
+    }
+    let until = Instant::now() + spin;
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    while Instant::now() < until {
+        let mut fds = [PollFd::new(input.get_ref(), PollFlags::IN)];
+        match rustix::event::poll(&mut fds, Some(&now)) {
+            Ok(0) => std::hint::spin_loop(),
+            // Readable, closed, or poll failed: the blocking read finds out which.
+            _ => return,
+        }
+    }
 }
 
 fn failed(err: CallError) -> Response {
@@ -65,7 +97,11 @@ impl Worker {
                 lib_hash,
                 force,
                 host,
-            } => self.load(path, lib_hash, force, host),
+                spin_us,
+            } => {
+                self.spin = Duration::from_micros(spin_us);
+                self.load(path, lib_hash, force, host)
+            }
             Request::Create { config } => {
                 let provider: Result<Box<dyn Provider>, CallError> = match &self.loaded {
                     None => Err(CallError::Protocol {
@@ -102,8 +138,8 @@ impl Worker {
                 instance,
                 deployment,
                 references,
-            } => match self.instance(instance) {
-                Ok(provider) => provider
+            } => match self.call_parts(instance, deployment) {
+                Ok((provider, deployment)) => provider
                     .get(&deployment, &references)
                     .map_or_else(failed, Response::Components),
                 Err(err) => failed(err),
@@ -113,8 +149,8 @@ impl Worker {
                 deployment,
                 step,
                 dry_run,
-            } => match self.instance(instance) {
-                Ok(provider) => provider
+            } => match self.call_parts(instance, deployment) {
+                Ok((provider, deployment)) => provider
                     .apply(&deployment, &step, dry_run)
                     .map_or_else(failed, Response::Results),
                 Err(err) => failed(err),
@@ -124,6 +160,35 @@ impl Worker {
                 Response::Dropped
             }
         }
+    }
+
+    /// The instance and the call's deployment, keeping a round document that came with it.
+    fn call_parts(
+        &mut self,
+        id: InstanceId,
+        deployment: WireDeployment,
+    ) -> Result<(&mut Box<dyn Provider>, CallDeployment<'_>), CallError> {
+        if let Some(shared) = deployment.shared {
+            self.round = Some((deployment.round, RoundDeployment::from_json(shared)));
+        }
+        let round = match &self.round {
+            Some((held, round)) if *held == deployment.round => round,
+            _ => {
+                return Err(CallError::Protocol {
+                    detail: format!(
+                        "round document {} was never sent to this worker",
+                        deployment.round
+                    ),
+                })
+            }
+        };
+        let provider = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(|| CallError::Protocol {
+                detail: format!("no provider instance {id} in this worker"),
+            })?;
+        Ok((provider, CallDeployment::new(round, deployment.own)))
     }
 
     fn instance(&mut self, id: InstanceId) -> Result<&mut Box<dyn Provider>, CallError> {

@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec};
 
 use super::outcome::classify_death;
-use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, MAX_FRAME};
+use super::protocol::{
+    read_frame, write_frame, InstanceId, Request, Response, WireDeployment, MAX_FRAME,
+};
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
 use crate::load::{LoadFailure, LoadInfo, PreloadError};
-use crate::model::BindingConfig;
+use crate::model::{BindingConfig, CallDeployment};
 
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
 /// may hold the pipe open).
@@ -37,7 +39,15 @@ pub struct SupervisorConfig {
     pub load_timeout: Duration,
     /// Which host code runs the provider.
     pub host: HostMode,
+    /// How long each side waits for the other without sleeping: the supervisor for an
+    /// answer, a worker for its next request. A quick call then costs no wake-ups, which on
+    /// an idle multi-core machine are most of its cost (tens of µs each: the sleeping side's
+    /// core must be woken); a longer wait falls back to sleeping in `poll`. Zero always sleeps.
+    pub spin: Duration,
 }
+
+/// The default [`SupervisorConfig::spin`].
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
 
 impl SupervisorConfig {
     /// Workers run as `<program> __worker`, with a 30 s deadline per call.
@@ -48,6 +58,7 @@ impl SupervisorConfig {
             call_timeout: Duration::from_secs(30),
             load_timeout: Duration::from_secs(60),
             host: HostMode::Harness,
+            spin: DEFAULT_SPIN,
         }
     }
 }
@@ -75,6 +86,8 @@ struct Process {
     errors: Tail,
     stdout_open: bool,
     stderr_open: bool,
+    /// The id of the round document this process was last sent (it keeps that one).
+    round_held: Option<u64>,
 }
 
 /// The kept end of a stream; positions are absolute offsets into the whole stream.
@@ -171,7 +184,8 @@ impl Process {
 
     /// Waits for the next response until `deadline`, reading stderr all the while (so a
     /// chatty provider never blocks on a full pipe), on this one thread.
-    fn wait_response(&mut self, deadline: Instant) -> Waited {
+    fn wait_response(&mut self, deadline: Instant, spin: Duration) -> Waited {
+        let spin_until = Instant::now() + spin;
         loop {
             match self.read_ready().and_then(|()| self.take_frame()) {
                 Ok(Some(response)) => {
@@ -191,6 +205,11 @@ impl Process {
             let now = Instant::now();
             if now >= deadline {
                 return Waited::TimedOut;
+            }
+            if now < spin_until {
+                // Each turn reads both pipes (two syscalls): the spin paces itself.
+                std::hint::spin_loop();
+                continue;
             }
             if let Err(err) = self.poll_until(deadline - now) {
                 return Waited::Broken(err);
@@ -339,6 +358,7 @@ impl Supervisor {
                 lib_hash: self.library.lib_hash.clone(),
                 force: self.library.force,
                 host: self.config.host,
+                spin_us: u64::try_from(self.config.spin.as_micros()).unwrap_or(u64::MAX),
             };
             let deadline = self.config.load_timeout.max(self.config.call_timeout);
             match self
@@ -404,6 +424,29 @@ impl Supervisor {
         }
     }
 
+    /// Runs a `get` or `apply` (`make` builds it) on the deployment of one call. The round's
+    /// shared document is sent only to a worker process that does not hold it yet; every
+    /// other call of the round sends just its own part.
+    pub fn call_with_deployment(
+        &mut self,
+        deployment: &CallDeployment<'_>,
+        make: impl FnOnce(WireDeployment) -> Request,
+    ) -> Result<Response, CallError> {
+        self.load()?;
+        let round = deployment.round();
+        let process = self.process.as_mut().ok_or_else(|| CallError::Protocol {
+            detail: "no worker".into(),
+        })?;
+        let held = process.round_held == Some(round.id());
+        process.round_held = Some(round.id());
+        let wire = WireDeployment {
+            round: round.id(),
+            shared: (!held).then(|| round.json().to_owned()),
+            own: deployment.own().cloned(),
+        };
+        self.call(make(wire))
+    }
+
     fn protocol_error(&mut self, response: &Response) -> CallError {
         self.process = None;
         CallError::Protocol {
@@ -456,6 +499,7 @@ impl Supervisor {
             errors: Tail::default(),
             stdout_open: true,
             stderr_open: true,
+            round_held: None,
         });
         self.generation += 1;
         self.load_info = None;
@@ -472,7 +516,7 @@ impl Supervisor {
         };
         let offset = process.errors.end();
         let waited = match write_frame(&mut process.requests, &request) {
-            Ok(()) => process.wait_response(Instant::now() + timeout),
+            Ok(()) => process.wait_response(Instant::now() + timeout, self.config.spin),
             // The worker is gone (broken pipe): read how it ended.
             Err(_) => Waited::Closed,
         };

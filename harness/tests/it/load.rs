@@ -6,7 +6,7 @@ use symphony_harness::engine::{CallError, Provider};
 use symphony_harness::load::{
     ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
 };
-use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep};
+use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
 
 use crate::support::{lib, lib_copy, workspace_root, Lib};
 
@@ -123,7 +123,12 @@ fn provider_built_against_014_loads_and_reads_the_solution_name() {
         "built-with-0.1.4"
     );
     let references: Vec<ComponentStep> = serde_json::from_value(wire("references.json")).unwrap();
-    let components = provider.get(&wire("deployment.json"), &references).unwrap();
+    let components = provider
+        .get(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &references,
+        )
+        .unwrap();
     let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["comp-a", "comp-b"]);
     // The 0.1.4 provider reads `solution_name`, which holds the 0.1.5 `solutionversionName`.
@@ -141,7 +146,11 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     let results = library
         .create_provider(&config)
         .unwrap()
-        .apply(&deployment, &step, false)
+        .apply(
+            &RoundDeployment::from(deployment.clone()).whole(),
+            &step,
+            false,
+        )
         .unwrap();
     assert_eq!(results["comp-a"].status, 8004);
     assert_eq!(results["comp-b"].status, 8004);
@@ -150,7 +159,10 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     let got = library
         .create_provider(&config)
         .unwrap()
-        .get(&deployment, &references)
+        .get(
+            &RoundDeployment::from(deployment.clone()).whole(),
+            &references,
+        )
         .unwrap();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].properties["image"], "registry.example.com/a:1.0");
@@ -164,7 +176,9 @@ fn input_symphonys_host_would_abort_on_is_reported_not_passed() {
         .unwrap();
     let mut deployment = wire("deployment.json");
     deployment["targets"] = Value::Null;
-    let err = provider.get(&deployment, &[]).unwrap_err();
+    let err = provider
+        .get(&RoundDeployment::from(deployment.clone()).whole(), &[])
+        .unwrap_err();
     let CallError::HostWouldAbort { reason } = err else {
         panic!("expected HostWouldAbort, got {err:?}");
     };
@@ -289,7 +303,7 @@ mod factory {
     }
 
     #[test]
-    fn a_rebuilt_library_is_loaded_anew_unlike_symphony() {
+    fn a_rebuilt_library_is_loaded_anew_from_the_next_round_unlike_symphony() {
         let dir = tempfile::tempdir().unwrap();
         let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
         let lib_file = path.to_str().unwrap().to_string();
@@ -304,9 +318,15 @@ mod factory {
         };
         assert_eq!(rule(&mut factory), "");
         std::fs::rename(lib_copy(Lib::EchoConfig, dir.path(), "new.so"), &path).unwrap();
+        assert_eq!(
+            rule(&mut factory),
+            "",
+            "within a round the file is not looked at again"
+        );
+        factory.round_started();
         assert!(
             rule(&mut factory).starts_with('{'),
-            "the new build must run"
+            "the next round must run the new build"
         );
     }
 
@@ -340,14 +360,21 @@ mod symphony_host {
         let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
         let results = host(&config)
             .unwrap()
-            .apply(&deployment, &step, false)
+            .apply(
+                &RoundDeployment::from(deployment.clone()).whole(),
+                &step,
+                false,
+            )
             .unwrap();
         assert_eq!(results["comp-a"].status, 8004);
         let references: Vec<ComponentStep> =
             serde_json::from_value(wire("references.json")).unwrap();
         let got = host(&config)
             .unwrap()
-            .get(&deployment, &references)
+            .get(
+                &RoundDeployment::from(deployment.clone()).whole(),
+                &references,
+            )
             .unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].dependencies, vec!["comp-a".to_string()]);
@@ -367,7 +394,11 @@ mod symphony_host {
         let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
         let err = host(&config)
             .unwrap()
-            .apply(&wire("deployment.json"), &step, false)
+            .apply(
+                &RoundDeployment::from(wire("deployment.json")).whole(),
+                &step,
+                false,
+            )
             .unwrap_err();
         assert_eq!(
             err,

@@ -21,7 +21,7 @@ use symphony_harness::load::{
 };
 use symphony_harness::model::{
     go_json, BindingConfig, ComponentAction, ComponentResult, ComponentSpec, ComponentStep,
-    DeploymentStep, ValidationRule,
+    DeploymentStep, RoundDeployment, ValidationRule,
 };
 
 use crate::support::{lib, workspace_root, Lib};
@@ -106,7 +106,11 @@ fn apply(
     components: &[ComponentSpec],
     dry_run: bool,
 ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-    provider(config).apply(&deployment(), &step(action, components), dry_run)
+    provider(config).apply(
+        &RoundDeployment::from(deployment()).whole(),
+        &step(action, components),
+        dry_run,
+    )
 }
 
 fn update(
@@ -120,7 +124,10 @@ fn get(
     config: &BindingConfig,
     references: &[ComponentSpec],
 ) -> Result<Vec<ComponentSpec>, CallError> {
-    provider(config).get(&deployment(), &steps(ComponentAction::Update, references))
+    provider(config).get(
+        &RoundDeployment::from(deployment()).whole(),
+        &steps(ComponentAction::Update, references),
+    )
 }
 
 fn names(components: &[ComponentSpec]) -> Vec<&str> {
@@ -328,7 +335,11 @@ fn apply_one_each_at_once(config: &BindingConfig, n: usize) {
                 let mut provider = provider(config);
                 barrier.wait();
                 let results = provider
-                    .apply(&deployment(), &step(ComponentAction::Update, &[one]), false)
+                    .apply(
+                        &RoundDeployment::from(deployment()).whole(),
+                        &step(ComponentAction::Update, &[one]),
+                        false,
+                    )
                     .unwrap();
                 assert_eq!(
                     results[&format!("c{i}")].status,
@@ -762,13 +773,21 @@ fn bug_instance_state_is_lost_when_symphony_creates_a_new_provider() {
     let config = with_bug("bug-instance-state", "instance-state");
     let mut first = provider(&config);
     let results = first
-        .apply(&deployment(), &step(ComponentAction::Update, &[a()]), false)
+        .apply(
+            &RoundDeployment::from(deployment()).whole(),
+            &step(ComponentAction::Update, &[a()]),
+            false,
+        )
         .unwrap();
     assert_eq!(statuses(&results), [("comp-a", UPDATED)]);
     // The same instance remembers it; the next one (Symphony's way) does not.
     let references = steps(ComponentAction::Update, &[a()]);
     assert_eq!(
-        names(&first.get(&deployment(), &references).unwrap()),
+        names(
+            &first
+                .get(&RoundDeployment::from(deployment()).whole(), &references)
+                .unwrap()
+        ),
         ["comp-a"]
     );
     assert!(get(&config, &[a()]).unwrap().is_empty());
@@ -906,10 +925,16 @@ fn child_entry() {
             let mut provider = library.create_provider(&config).unwrap();
             print("calling", json!(case));
             if case == "panic-on-get" {
-                let _ = provider.get(&deployment(), &steps(ComponentAction::Update, &[a()]));
+                let _ = provider.get(
+                    &RoundDeployment::from(deployment()).whole(),
+                    &steps(ComponentAction::Update, &[a()]),
+                );
             } else {
-                let _ =
-                    provider.apply(&deployment(), &step(ComponentAction::Update, &[a()]), false);
+                let _ = provider.apply(
+                    &RoundDeployment::from(deployment()).whole(),
+                    &step(ComponentAction::Update, &[a()]),
+                    false,
+                );
             }
             print("returned", json!(case));
         }
@@ -929,7 +954,11 @@ fn child_entry() {
                 let results = library
                     .create_provider(&config)
                     .unwrap()
-                    .apply(&deployment(), &step(ComponentAction::Update, &[one]), false)
+                    .apply(
+                        &RoundDeployment::from(deployment()).whole(),
+                        &step(ComponentAction::Update, &[one]),
+                        false,
+                    )
                     .unwrap();
                 assert_eq!(results.len(), 1);
             }

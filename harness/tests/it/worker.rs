@@ -10,7 +10,7 @@ use symphony_harness::load::{
     DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, PreloadError, PreloadFactory,
     GO_APPLY_FAILED,
 };
-use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep};
+use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
 use symphony_harness::worker::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
 
 use crate::support::{harness, lib, path_str, workspace_root, Lib};
@@ -54,7 +54,10 @@ fn step() -> DeploymentStep {
 fn assert_next_call_succeeds(factory: &mut WorkerFactory, device: &str) {
     let mut healthy = factory.create(&sim_config(device, "")).unwrap();
     let got = healthy
-        .get(&wire("deployment.json"), &references())
+        .get(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &references(),
+        )
         .unwrap();
     assert!(got.is_empty(), "a fresh device holds nothing: {got:?}");
     let restarted = factory.supervisors().any(|s| s.borrow().generation() >= 2);
@@ -68,7 +71,10 @@ fn panic_on_get_is_classified_panic_with_its_message_and_next_call_succeeds() {
         .create(&sim_config("w-panic-get", "panic-on-get"))
         .unwrap();
     let err = provider
-        .get(&wire("deployment.json"), &references())
+        .get(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &references(),
+        )
         .unwrap_err();
     let CallError::Panic { message } = &err else {
         panic!("expected a panic, got {err:?}");
@@ -91,7 +97,11 @@ fn panic_on_apply_is_a_panic_and_the_process_died_so_the_apply_is_indeterminate(
         .create(&sim_config("w-panic-apply", "panic-on-apply"))
         .unwrap();
     let err = provider
-        .apply(&wire("deployment.json"), &step(), false)
+        .apply(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &step(),
+            false,
+        )
         .unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.process_died());
@@ -106,7 +116,11 @@ fn hang_on_apply_times_out_at_the_deadline_and_next_call_succeeds() {
         .create(&sim_config("w-hang", "hang-on-apply"))
         .unwrap();
     let err = provider
-        .apply(&wire("deployment.json"), &step(), false)
+        .apply(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &step(),
+            false,
+        )
         .unwrap_err();
     assert_eq!(err, CallError::Timeout { after_ms: 1000 });
     assert!(err.process_died());
@@ -125,7 +139,11 @@ fn worker_killed_mid_apply_is_indeterminate_and_the_device_state_is_read_back() 
     let err = factory
         .create(&config)
         .unwrap()
-        .apply(&wire("deployment.json"), &step(), false)
+        .apply(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &step(),
+            false,
+        )
         .unwrap_err();
     assert_eq!(err, CallError::Timeout { after_ms: 1500 });
     assert!(err.process_died(), "a killed apply is indeterminate");
@@ -150,9 +168,39 @@ fn worker_killed_mid_apply_is_indeterminate_and_the_device_state_is_read_back() 
     let got = factory
         .create(&config)
         .unwrap()
-        .get(&wire("deployment.json"), &references())
+        .get(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &references(),
+        )
         .unwrap();
     assert_eq!(got.len(), 2);
+}
+
+#[test]
+fn the_round_document_is_sent_again_to_a_restarted_worker() {
+    // Calls of one round share its document: a worker is sent it once. A worker started
+    // after a crash has never seen it and must be sent it again.
+    let mut factory = factory();
+    let round = RoundDeployment::from(wire("deployment.json"));
+    let get = |factory: &mut WorkerFactory, bugs: &str| {
+        factory
+            .create(&sim_config("w-round", bugs))
+            .unwrap()
+            .get(&round.whole(), &references())
+    };
+    assert!(get(&mut factory, "").is_ok());
+    assert!(get(&mut factory, "").is_ok(), "the same worker keeps it");
+    assert_eq!(
+        get(&mut factory, "panic-on-get").unwrap_err().outcome(),
+        "panic"
+    );
+    let after_restart = get(&mut factory, "");
+    assert!(after_restart.is_ok(), "{after_restart:?}");
+    let generations: Vec<u64> = factory
+        .supervisors()
+        .map(|s| s.borrow().generation())
+        .collect();
+    assert_eq!(generations, [2], "one library, restarted once");
 }
 
 #[test]
@@ -174,7 +222,11 @@ fn empty_error_is_error_without_message_and_keeps_the_worker() {
         .create(&sim_config("w-empty", "empty-error"))
         .unwrap();
     let err = provider
-        .apply(&wire("deployment.json"), &step(), false)
+        .apply(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &step(),
+            false,
+        )
         .unwrap_err();
     assert_eq!(err, CallError::ErrorWithoutMessage);
     let generations: Vec<u64> = factory
@@ -195,7 +247,11 @@ fn symphony_host_loses_the_message_as_symphony_does() {
         .create(&sim_config("w-sym-empty", "empty-error"))
         .unwrap();
     let err = provider
-        .apply(&wire("deployment.json"), &step(), false)
+        .apply(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &step(),
+            false,
+        )
         .unwrap_err();
     assert_eq!(
         err,
@@ -212,7 +268,10 @@ fn symphony_host_panic_crossing_extern_c_still_shows_the_providers_message() {
         .create(&sim_config("w-sym-panic", "panic-on-get"))
         .unwrap();
     let err = provider
-        .get(&wire("deployment.json"), &references())
+        .get(
+            &RoundDeployment::from(wire("deployment.json")).whole(),
+            &references(),
+        )
         .unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.to_string().contains("sim bug panic-on-get"), "{err}");
@@ -224,7 +283,12 @@ fn input_the_symphony_host_cannot_parse_aborts_its_worker() {
     let mut provider = factory.create(&sim_config("w-sym-abort", "")).unwrap();
     let mut deployment = wire("deployment.json");
     deployment["targets"] = Value::Null;
-    let err = provider.get(&deployment, &references()).unwrap_err();
+    let err = provider
+        .get(
+            &RoundDeployment::from(deployment.clone()).whole(),
+            &references(),
+        )
+        .unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.to_string().contains("invalid type: null"), "{err}");
 }
@@ -257,12 +321,19 @@ fn symphony_lifetime_creates_an_instance_per_step_reuse_keeps_one() {
         factory
             .create(&config)
             .unwrap()
-            .apply(&wire("deployment.json"), &step(), false)
+            .apply(
+                &RoundDeployment::from(wire("deployment.json")).whole(),
+                &step(),
+                false,
+            )
             .unwrap();
         let got = factory
             .create(&config)
             .unwrap()
-            .get(&wire("deployment.json"), &references())
+            .get(
+                &RoundDeployment::from(wire("deployment.json")).whole(),
+                &references(),
+            )
             .unwrap();
         assert_eq!(got.len(), 2, "{lifetime:?}: the device outlives instances");
         let created: u64 = factory

@@ -1,0 +1,207 @@
+//! The deployment a provider call receives, with the part every call of a round shares.
+//!
+//! Symphony marshals a whole deployment for every `get` and every `apply`. Within one
+//! reconcile those documents differ only in `activeTarget` and in the instance (its scope,
+//! and for `apply` its metadata). So the engine builds the round's document once, a
+//! [`RoundDeployment`], and each call carries only what is its own, a [`CallDeployment`].
+//!
+//! A consumer that needs the whole document materializes it ([`CallDeployment::to_value`]);
+//! one that parses it into other types parses the shared part once
+//! ([`RoundDeployment::parsed`]) and only the call's own part per call. Either way the
+//! provider sees exactly the document Symphony would have sent.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::wire::Symphony;
+
+/// Numbers every [`RoundDeployment`] made by this process, so that a cache elsewhere (a
+/// worker process) can tell one from another.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One round's deployment document, shared by all of the round's calls. It is kept as JSON
+/// text: that is what crosses every boundary (a worker's pipe, Symphony's host shim), and a
+/// consumer parses it straight into its own types.
+pub struct RoundDeployment {
+    id: u64,
+    json: Box<RawValue>,
+    generation: Symphony,
+    /// The document parsed into a consumer's own types, once (see [`RoundDeployment::parsed`]).
+    parsed: OnceCell<Box<dyn Any>>,
+}
+
+impl std::fmt::Debug for RoundDeployment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoundDeployment")
+            .field("id", &self.id)
+            .field("generation", &self.generation)
+            .field("json", &self.json.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<Value> for RoundDeployment {
+    fn from(value: Value) -> Self {
+        RoundDeployment::new(&value)
+    }
+}
+
+/// Just enough of a deployment to tell its wire generation (see [`Symphony`]).
+#[derive(Deserialize)]
+struct GenerationProbe {
+    #[serde(rename = "solutionName")]
+    solution_name: Option<IgnoredAny>,
+    #[serde(rename = "solutionversionName")]
+    solutionversion_name: Option<IgnoredAny>,
+}
+
+impl RoundDeployment {
+    /// Wraps a deployment document written in either wire generation.
+    pub fn new(value: &Value) -> RoundDeployment {
+        // A `Value` always serializes (its map keys are strings).
+        let json =
+            serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned());
+        RoundDeployment::from_json(json)
+    }
+
+    /// Wraps a deployment document given as JSON text, in either wire generation.
+    pub fn from_json(json: Box<RawValue>) -> RoundDeployment {
+        let generation = match serde_json::from_str::<GenerationProbe>(json.get()) {
+            Ok(GenerationProbe {
+                solution_name: Some(_),
+                solutionversion_name: None,
+            }) => Symphony::V048,
+            _ => Symphony::V049,
+        };
+        RoundDeployment {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            json,
+            generation,
+            parsed: OnceCell::new(),
+        }
+    }
+
+    /// Unique within this process.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The shared document's JSON text (with the instance and `activeTarget` it was built
+    /// with).
+    pub fn json(&self) -> &RawValue {
+        &self.json
+    }
+
+    /// The wire generation the document is written in.
+    pub fn generation(&self) -> Symphony {
+        self.generation
+    }
+
+    /// The document as a call receives it when nothing is its own.
+    pub fn whole(&self) -> CallDeployment<'_> {
+        CallDeployment {
+            round: self,
+            own: None,
+        }
+    }
+
+    /// The document for one call: `instance` (in this document's wire generation) and
+    /// `active_target` replace the shared ones. An empty `active_target` is omitted, as Go's
+    /// `omitempty` does.
+    pub fn for_call(&self, active_target: &str, instance: Value) -> CallDeployment<'_> {
+        CallDeployment {
+            round: self,
+            own: Some(CallPart {
+                active_target: active_target.to_string(),
+                instance,
+            }),
+        }
+    }
+
+    /// The shared document parsed by `parse`, computed on the first call and then reused.
+    ///
+    /// One type is cached per document, the first one asked for; asking for another type
+    /// parses afresh each time (correct, only slower). Errors are not cached.
+    pub fn parsed<T: Clone + 'static, E>(
+        &self,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Cow<'_, T>, E> {
+        let cached = match self.parsed.get() {
+            Some(cached) => cached,
+            None => {
+                let parsed = parse(self.json.get())?;
+                self.parsed.get_or_init(|| Box::new(parsed))
+            }
+        };
+        match cached.downcast_ref::<T>() {
+            Some(parsed) => Ok(Cow::Borrowed(parsed)),
+            None => parse(self.json.get()).map(Cow::Owned),
+        }
+    }
+}
+
+/// What one call has of its own: the instance and the active target.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallPart {
+    /// `activeTarget`; empty means omitted.
+    pub active_target: String,
+    /// `instance`, in the round document's wire generation.
+    pub instance: Value,
+}
+
+/// The deployment document of one provider call.
+#[derive(Debug, Clone)]
+pub struct CallDeployment<'a> {
+    round: &'a RoundDeployment,
+    own: Option<CallPart>,
+}
+
+impl<'a> CallDeployment<'a> {
+    /// Builds the call's document from its parts (a receiver of [`CallDeployment::own`]).
+    pub fn new(round: &'a RoundDeployment, own: Option<CallPart>) -> CallDeployment<'a> {
+        CallDeployment { round, own }
+    }
+
+    /// The round's shared document.
+    pub fn round(&self) -> &'a RoundDeployment {
+        self.round
+    }
+
+    /// What this call has of its own, if anything.
+    pub fn own(&self) -> Option<&CallPart> {
+        self.own.as_ref()
+    }
+
+    /// The whole document, exactly as Symphony would send it.
+    pub fn to_value(&self) -> serde_json::Result<Value> {
+        let mut value: Value = serde_json::from_str(self.round.json.get())?;
+        if let (Some(own), Some(map)) = (&self.own, value.as_object_mut()) {
+            map.insert("instance".to_string(), own.instance.clone());
+            if own.active_target.is_empty() {
+                map.remove("activeTarget");
+            } else {
+                map.insert(
+                    "activeTarget".to_string(),
+                    Value::String(own.active_target.clone()),
+                );
+            }
+        }
+        Ok(value)
+    }
+
+    /// The whole document as JSON text.
+    pub fn to_json(&self) -> serde_json::Result<Cow<'a, str>> {
+        match &self.own {
+            None => Ok(Cow::Borrowed(self.round.json.get())),
+            Some(_) => serde_json::to_string(&self.to_value()?).map(Cow::Owned),
+        }
+    }
+}
