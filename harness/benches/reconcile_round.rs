@@ -1,13 +1,14 @@
-//! A full reconcile round through the engine, as Symphony runs it: `get` on a fresh provider
+//! Full reconcile rounds through the engine, as Symphony runs them: `get` on a fresh provider
 //! instance, then `apply` of the 2-component step on another, against the simulated provider
-//! with its in-memory device; in-process versus isolated in a supervised worker.
+//! with its in-memory device; in-process versus isolated in a supervised worker. Measured
+//! for a first round on a new reconciler, and for rounds in a row on one reconciler.
 
 mod common;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::json;
 use symphony_harness::engine::deployment::from_target;
 use symphony_harness::engine::events::NoSink;
@@ -28,7 +29,7 @@ fn benches(c: &mut Criterion) {
         "spec": {
             "components": [
                 {"name": "comp-a", "type": "w", "properties": {"image": "a:1", "replicas": 2}},
-                {"name": "comp-b", "type": "w", "properties": {"image": "b:1"}, "dependencies": ["comp-a"]}
+                {"name": "comp-b", "type": "w", "properties": {"image": "b:1"}}
             ],
             "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
                 "config": {"name": "sim", "libFile": "/extensions/libsymphony_sim_provider.so",
@@ -38,22 +39,48 @@ fn benches(c: &mut Criterion) {
     .expect("target");
     let deployment = from_target(&target, "default").expect("deployment");
 
-    let round = |factory: &mut dyn ProviderFactory| {
-        // No stored state: Symphony calls `get`, then applies the step.
+    // A first round on a new reconciler: nothing stored, nothing derived from the deployment
+    // yet. Symphony calls `get`, then applies the step.
+    let first_round = |factory: &mut dyn ProviderFactory| {
         let report = Reconciler::new(Symphony::V049)
             .reconcile(&deployment, false, factory, &mut NoSink)
             .expect("round");
         assert_eq!(report.applied, 1, "{report:?}");
     };
+    // Rounds on one reconciler, as `reconcile` and the explorer run them: deploy, then remove
+    // (`get`, then the step deleting both components), again and again. Two rounds per
+    // iteration; the throughput line counts rounds.
+    let deploy_and_remove = |reconciler: &mut Reconciler, factory: &mut dyn ProviderFactory| {
+        for remove in [false, true] {
+            let report = reconciler
+                .reconcile(&deployment, remove, factory, &mut NoSink)
+                .expect("round");
+            assert_eq!(report.applied, 1, "remove: {remove} {report:?}");
+        }
+    };
 
-    let mut group = c.benchmark_group("reconcile_round");
-    let mut in_process = InProcessFactory::with_resolver(resolver(sim.clone()));
-    group.bench_function("in_process", |b| b.iter(|| round(&mut in_process)));
     let mut config = SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
     config.call_timeout = Duration::from_secs(30);
     let mut isolated =
-        WorkerFactory::new(config, resolver(sim)).lifetime(InstanceLifetime::Symphony);
-    group.bench_function("isolated", |b| b.iter(|| round(&mut isolated)));
+        WorkerFactory::new(config, resolver(sim.clone())).lifetime(InstanceLifetime::Symphony);
+    let mut in_process = InProcessFactory::with_resolver(resolver(sim));
+
+    let mut group = c.benchmark_group("reconcile_round");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("in_process", |b| b.iter(|| first_round(&mut in_process)));
+    group.bench_function("isolated", |b| b.iter(|| first_round(&mut isolated)));
+    group.finish();
+
+    let mut group = c.benchmark_group("reconcile_rounds");
+    group.throughput(Throughput::Elements(2));
+    let mut reconciler = Reconciler::new(Symphony::V049);
+    group.bench_function("in_process", |b| {
+        b.iter(|| deploy_and_remove(&mut reconciler, &mut in_process))
+    });
+    let mut reconciler = Reconciler::new(Symphony::V049);
+    group.bench_function("isolated", |b| {
+        b.iter(|| deploy_and_remove(&mut reconciler, &mut isolated))
+    });
     group.finish();
 }
 

@@ -15,6 +15,8 @@
 //! logical clock, never slept.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -46,8 +48,8 @@ const AGENT_KEY: &str = "SYMPHONY_AGENT_ADDRESS";
 #[derive(Serialize, serde::Deserialize, Debug, Clone, PartialEq, Default)]
 pub struct StoredState {
     /// The deployment it reconciled (its targets find bindings for targets no longer
-    /// selected).
-    pub spec: DeploymentSpec,
+    /// selected). Shared with the reconciler's own copy while the two are equal.
+    pub spec: Arc<DeploymentSpec>,
     /// The merged state, without the deleted keys.
     pub state: DeploymentState,
 }
@@ -331,6 +333,26 @@ pub struct Reconciler {
     previous: Option<StoredState>,
     clock: u64,
     round: u32,
+    /// What the last round derived from its input deployment alone.
+    prepared: Option<Rc<Prepared>>,
+}
+
+/// What a round derives from its input deployment alone, kept for the next round: rounds
+/// reconcile the same deployment again and again, and only the device changes between them.
+/// Reusing the round document also lets a worker keep it, and an in-process provider keep
+/// it parsed.
+#[derive(Debug)]
+struct Prepared {
+    /// The deployment as given.
+    input: DeploymentSpec,
+    /// The evaluated deployment (what Symphony reconciles and stores).
+    evaluated: Arc<DeploymentSpec>,
+    /// The desired state.
+    desired: DeploymentState,
+    /// The plan of the `get` phase (from the desired state alone).
+    get_plan: Vec<DeploymentStep>,
+    /// The round's deployment document.
+    document: RoundDeployment,
 }
 
 /// The application scope (`getCurrentApplicationScope`): the instance's, else the target's
@@ -591,6 +613,27 @@ impl Reconciler {
         });
     }
 
+    /// What this round derives from `deployment` alone: the last round's, if it had the same
+    /// deployment.
+    fn prepare(&mut self, deployment: &DeploymentSpec) -> Result<Rc<Prepared>, EngineError> {
+        if let Some(prepared) = &self.prepared {
+            if prepared.input == *deployment {
+                return Ok(Rc::clone(prepared));
+            }
+        }
+        let evaluated = evaluate_deployment(deployment)?;
+        let desired = DeploymentState::new(&evaluated)?;
+        let prepared = Rc::new(Prepared {
+            input: deployment.clone(),
+            get_plan: plan(&desired),
+            desired,
+            document: self.wire(&evaluated)?,
+            evaluated: Arc::new(evaluated),
+        });
+        self.prepared = Some(Rc::clone(&prepared));
+        Ok(prepared)
+    }
+
     /// The round's deployment document, in this reconciler's wire generation.
     fn wire(&self, deployment: &DeploymentSpec) -> Result<RoundDeployment, EngineError> {
         let encode = |err: serde_json::Error| EngineError::Encode(err.to_string());
@@ -663,19 +706,20 @@ impl Reconciler {
             );
             return Ok(self.finish(report, sink));
         }
-        let evaluated = evaluate_deployment(deployment)?;
+        let prepared = self.prepare(deployment)?;
+        let evaluated: &DeploymentSpec = &prepared.evaluated;
         let instance_spec = evaluated
             .instance
             .spec
             .as_ref()
             .ok_or(EngineError::MissingSpec { object: "instance" })?;
         let original_scope = instance_spec.scope.clone();
-        let desired_now = DeploymentState::new(&evaluated)?;
-        let round_deployment = self.wire(&evaluated)?;
+        let desired_now = &prepared.desired;
+        let round_deployment = &prepared.document;
         factory.round_started();
 
         // Get: the desired-only plan, one fresh provider and one `get` per step.
-        report.get_plan = plan(&desired_now);
+        report.get_plan = prepared.get_plan.clone();
         let mut current = DeploymentState {
             targets: desired_now.targets.clone(),
             ..DeploymentState::default()
@@ -695,7 +739,7 @@ impl Reconciler {
             if let Some(spec) = &mut instance.spec {
                 spec.scope = application_scope(&original_scope, target_scope);
             }
-            let dep = self.for_call(&round_deployment, &step.target, &instance)?;
+            let dep = self.for_call(round_deployment, &step.target, &instance)?;
             emit(sink, || Event::CallStarted {
                 site: site.clone(),
                 call: CallKind::Get,
@@ -718,7 +762,7 @@ impl Reconciler {
 
         // Merge previous, desired and current.
         let mut merged = merge_states(
-            &desired_now,
+            desired_now,
             self.previous.as_ref().map(|p| &p.state),
             &current,
             remove,
@@ -818,7 +862,7 @@ impl Reconciler {
                 spec.scope = scope.clone();
                 spec.metadata = metadata.clone();
             }
-            let dep = self.for_call(&round_deployment, &step.target, &instance)?;
+            let dep = self.for_call(round_deployment, &step.target, &instance)?;
             let call = CallKind::Apply {
                 dry_run: evaluated.is_dry_run,
             };
@@ -879,10 +923,15 @@ impl Reconciler {
             self.previous = None;
             StateOutcome::Dropped
         } else {
-            let mut spec = evaluated;
-            if let Some(instance) = &mut spec.instance.spec {
-                instance.scope = original_scope;
-                instance.metadata = metadata;
+            // Stored with the instance's own scope and the metadata of the last apply.
+            let mut spec = Arc::clone(&prepared.evaluated);
+            let stored_instance = spec.instance.spec.as_ref();
+            if stored_instance.is_some_and(|i| i.scope != original_scope || i.metadata != metadata)
+            {
+                if let Some(instance) = &mut Arc::make_mut(&mut spec).instance.spec {
+                    instance.scope = original_scope;
+                    instance.metadata = metadata;
+                }
             }
             self.previous = Some(StoredState {
                 spec,

@@ -30,6 +30,8 @@ struct Fake {
     log: Vec<String>,
     /// Deployments `get` and `apply` received.
     deployments: Vec<Value>,
+    /// The id of the round document each `get` and `apply` received.
+    documents: Vec<u64>,
 }
 
 struct FakeProvider {
@@ -65,6 +67,7 @@ impl Provider for FakeProvider {
             .collect();
         fake.log.push(format!("get {}", names.join(",")));
         fake.deployments.push(deployment.to_value().unwrap());
+        fake.documents.push(deployment.round().id());
         if fake.fail_get {
             return Err(CallError::from_provider_message(
                 "device unreachable".into(),
@@ -100,6 +103,7 @@ impl Provider for FakeProvider {
             if dry_run { " dry" } else { "" }
         ));
         fake.deployments.push(deployment.to_value().unwrap());
+        fake.documents.push(deployment.round().id());
         if let Some(bad) = &fake.fail_apply_for {
             if step.components.iter().any(|c| &c.component.name == bad) {
                 return Err(CallError::from_provider_message(format!(
@@ -835,4 +839,58 @@ fn a_call_document_is_the_whole_deployment_as_go_marshals_it() {
             );
         }
     }
+}
+
+#[test]
+fn rounds_of_the_same_deployment_share_one_document_a_changed_one_gets_a_new_one() {
+    let mut w = World::new();
+    let d1 = deployment(vec![component("a", "w", json!({"v": "1"}))], &["w"]);
+    w.round(&d1, false);
+    w.round(&d1, false);
+    let mut d2 = d1.clone();
+    d2.solution.spec.as_mut().unwrap().components[0]
+        .properties
+        .insert("v".into(), json!("2"));
+    w.round(&d2, false);
+    let documents = w.fake.borrow().documents.clone();
+    // Round 1: get + apply; round 2: get (the step is skipped); round 3: get + apply.
+    assert_eq!(documents.len(), 5, "{documents:?}");
+    assert!(
+        documents[..3].iter().all(|id| *id == documents[0]),
+        "{documents:?}"
+    );
+    assert!(
+        documents[3..].iter().all(|id| *id == documents[3]),
+        "{documents:?}"
+    );
+    assert_ne!(
+        documents[0], documents[3],
+        "a changed deployment is marshalled anew"
+    );
+    let sent = w.fake.borrow().deployments.clone();
+    assert_eq!(
+        sent[4]["solutionversion"]["spec"]["components"][0]["properties"]["v"],
+        "2"
+    );
+}
+
+#[test]
+fn the_stored_deployment_keeps_the_metadata_of_the_last_apply_not_the_evaluated_one() {
+    let mut w = World::new();
+    let d = two_target_instance_deployment();
+    w.round(&d, false);
+    let stored = w.reconciler.previous().unwrap();
+    let metadata = &stored.spec.instance.spec.as_ref().unwrap().metadata;
+    assert_eq!(
+        serde_json::to_value(metadata).unwrap(),
+        json!({"k": "instance", "s": "solution"})
+    );
+    // The next round still starts from the deployment's own instance metadata.
+    w.round(&d, false);
+    let sent = w.fake.borrow().deployments.clone();
+    let first_get_of_round_2 = sent
+        .iter()
+        .rposition(|dep| dep["instance"]["spec"]["metadata"] == json!({"k": "instance"}))
+        .unwrap();
+    assert!(first_get_of_round_2 >= 4, "{sent:?}");
 }

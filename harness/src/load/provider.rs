@@ -102,19 +102,23 @@ fn host_deployment(deployment: &CallDeployment<'_>) -> Result<host::DeploymentSp
     Ok(parsed)
 }
 
-fn to_value<T: Serialize>(value: &T) -> Result<Value, CallError> {
-    serde_json::to_value(value).map_err(|err| CallError::HostWouldAbort {
-        reason: err.to_string(),
-    })
+/// Hands an argument to the host's models the way it travels: as Go's JSON text, parsed by
+/// the shim (whose `unwrap` would abort on a parse failure).
+fn host_argument<T: Serialize, U: DeserializeOwned>(what: &str, value: &T) -> Result<U, CallError> {
+    let abort = |err: serde_json::Error| CallError::HostWouldAbort {
+        reason: format!("the {what} does not parse with the symphony 0.1.5 models: {err}"),
+    };
+    let json = serde_json::to_vec(value).map_err(abort)?;
+    serde_json::from_slice(&json).map_err(abort)
 }
 
 /// Reads a provider's result back the way Go decodes the host's JSON.
 fn decode_result<T: Serialize, U: DeserializeOwned>(result: &T) -> Result<U, CallError> {
-    serde_json::to_value(result)
-        .and_then(serde_json::from_value)
-        .map_err(|err| CallError::InvalidResult {
-            reason: err.to_string(),
-        })
+    let invalid = |err: serde_json::Error| CallError::InvalidResult {
+        reason: err.to_string(),
+    };
+    let json = serde_json::to_vec(result).map_err(invalid)?;
+    serde_json::from_slice(&json).map_err(invalid)
 }
 
 impl Provider for InProcessProvider {
@@ -132,8 +136,7 @@ impl Provider for InProcessProvider {
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
         let deployment = host_deployment(deployment)?;
-        let references: Vec<host::ComponentStep> =
-            host_parse("references", &to_value(&references)?)?;
+        let references: Vec<host::ComponentStep> = host_argument("references", &references)?;
         let components = self
             .inner
             .get(deployment, references)
@@ -148,7 +151,7 @@ impl Provider for InProcessProvider {
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
         let deployment = host_deployment(deployment)?;
-        let step: host::DeploymentStep = host_parse("step", &to_value(step)?)?;
+        let step: host::DeploymentStep = host_argument("step", step)?;
         let results = self
             .inner
             .apply(deployment, step, dry_run)

@@ -204,6 +204,24 @@ fn the_round_document_is_sent_again_to_a_restarted_worker() {
 }
 
 #[test]
+fn with_spinning_off_both_sides_sleep_in_poll_and_calls_still_answer() {
+    let mut config = SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+    config.spin = Duration::ZERO;
+    config.call_timeout = Duration::from_secs(30);
+    let mut factory =
+        WorkerFactory::new(config, Box::new(|lib_file: &str| PathBuf::from(lib_file)));
+    let round = RoundDeployment::from(wire("deployment.json"));
+    for _ in 0..3 {
+        let got = factory
+            .create(&sim_config("w-no-spin", ""))
+            .unwrap()
+            .get(&round.whole(), &references())
+            .unwrap();
+        assert!(got.is_empty(), "{got:?}");
+    }
+}
+
+#[test]
 fn null_create_is_null_provider_with_the_providers_reason() {
     let mut factory = factory();
     let err = factory
