@@ -40,6 +40,35 @@ pub struct ProviderArgs {
     /// How long provider instances live
     #[arg(long, value_enum, default_value_t = Instances::Symphony, help_heading = "Isolation")]
     pub instances: Instances,
+
+    /// Tuning (README, "Performance"): how long supervisor and worker poll for each other
+    /// before sleeping (e.g. `100us`; `0` always sleeps). Default: 100us, or 0 on one CPU.
+    #[arg(
+        long,
+        hide = true,
+        value_name = "DURATION",
+        value_parser = parse_spin,
+        env = "SYMPHONY_HARNESS_POLL_SPIN",
+        hide_env_values = true
+    )]
+    pub poll_spin: Option<Duration>,
+}
+
+/// Parses `--poll-spin`: `0`, or a duration in `us`, `ms` or `s`.
+fn parse_spin(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text.trim_end_matches(|c: char| c.is_ascii_alphabetic()) == "0" {
+        return Ok(Duration::ZERO);
+    }
+    match text.strip_suffix("us") {
+        Some(micros) => micros
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_micros)
+            .map_err(|_| format!("`{text}` is not a duration like `100us`, `1ms` or `0`")),
+        None => parse_duration(text)
+            .map_err(|_| format!("`{text}` is not a duration like `100us`, `1ms` or `0`")),
+    }
 }
 
 /// `--host`.
@@ -107,6 +136,9 @@ pub fn provider_factory(
         std::env::current_exe().context("cannot find this executable to start workers")?;
     let mut config = SupervisorConfig::new(program);
     config.call_timeout = args.call_timeout;
+    if let Some(spin) = args.poll_spin {
+        config.spin = spin;
+    }
     config.host = match args.host {
         Host::Harness => HostMode::Harness,
         Host::Symphony => HostMode::Symphony,
@@ -125,6 +157,15 @@ pub fn provider_factory(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn poll_spin_takes_zero_and_microseconds() {
+        assert_eq!(parse_spin("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_spin("0us"), Ok(Duration::ZERO));
+        assert_eq!(parse_spin("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_spin("2ms"), Ok(Duration::from_millis(2)));
+        assert!(parse_spin("fast").is_err());
+    }
 
     #[test]
     fn durations_in_every_unit() {

@@ -26,7 +26,7 @@ mod supervisor;
 pub use factory::{InstanceLifetime, WorkerFactory};
 pub use pool::{default_jobs, run_parallel};
 pub use serve::serve;
-pub use supervisor::{LibrarySpec, Supervisor, SupervisorConfig};
+pub use supervisor::{default_spin, LibrarySpec, Supervisor, SupervisorConfig, DEFAULT_SPIN};
 
 use serde::{Deserialize, Serialize};
 

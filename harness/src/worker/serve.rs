@@ -78,7 +78,7 @@ fn await_request(input: &BufReader<File>, spin: Duration) {
     while Instant::now() < until {
         let mut fds = [PollFd::new(input.get_ref(), PollFlags::IN)];
         match rustix::event::poll(&mut fds, Some(&now)) {
-            Ok(0) => std::hint::spin_loop(),
+            Ok(0) => std::thread::yield_now(),
             // Readable, closed, or poll failed: the blocking read finds out which.
             _ => return,
         }

@@ -43,11 +43,22 @@ pub struct SupervisorConfig {
     /// answer, a worker for its next request. A quick call then costs no wake-ups, which on
     /// an idle multi-core machine are most of its cost (tens of µs each: the sleeping side's
     /// core must be woken); a longer wait falls back to sleeping in `poll`. Zero always sleeps.
+    /// While polling, each side yields its CPU, so one that shares a CPU still gets to run.
+    /// Default: [`default_spin`].
     pub spin: Duration,
 }
 
-/// The default [`SupervisorConfig::spin`].
+/// The default [`SupervisorConfig::spin`] on a machine with more than one CPU to run on; on
+/// one CPU the other side cannot run while this one polls, so the default there is zero.
 pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
+
+/// [`DEFAULT_SPIN`] if this process may run on more than one CPU, else zero.
+pub fn default_spin() -> Duration {
+    match std::thread::available_parallelism() {
+        Ok(cpus) if cpus.get() > 1 => DEFAULT_SPIN,
+        _ => Duration::ZERO,
+    }
+}
 
 impl SupervisorConfig {
     /// Workers run as `<program> __worker`, with a 30 s deadline per call.
@@ -58,7 +69,7 @@ impl SupervisorConfig {
             call_timeout: Duration::from_secs(30),
             load_timeout: Duration::from_secs(60),
             host: HostMode::Harness,
-            spin: DEFAULT_SPIN,
+            spin: default_spin(),
         }
     }
 }
@@ -207,8 +218,8 @@ impl Process {
                 return Waited::TimedOut;
             }
             if now < spin_until {
-                // Each turn reads both pipes (two syscalls): the spin paces itself.
-                std::hint::spin_loop();
+                // Yield rather than burn: where the worker shares this CPU, it runs now.
+                std::thread::yield_now();
                 continue;
             }
             if let Err(err) = self.poll_until(deadline - now) {
