@@ -205,3 +205,66 @@ impl<'a> CallDeployment<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_generation_is_read_from_the_top_level_names() {
+        let of = |value: Value| RoundDeployment::new(&value).generation();
+        assert_eq!(of(json!({"solutionName": "s"})), Symphony::V048);
+        assert_eq!(of(json!({"solutionversionName": "s"})), Symphony::V049);
+        assert_eq!(
+            of(json!({"solutionName": "s", "solutionversionName": "s"})),
+            Symphony::V049
+        );
+        assert_eq!(of(json!({})), Symphony::V049);
+    }
+
+    #[test]
+    fn a_parse_is_cached_for_the_first_type_only_and_errors_are_not() {
+        let round = RoundDeployment::new(&json!({"activeTarget": "t"}));
+        let parses = Cell::new(0);
+        let count = |json: &str| -> Result<usize, String> {
+            parses.set(parses.get() + 1);
+            Ok(json.len())
+        };
+        let failing = |_: &str| -> Result<u32, String> { Err("no".into()) };
+        assert_eq!(round.parsed(failing), Err("no".to_string()));
+        assert_eq!(
+            *round.parsed(count).unwrap(),
+            r#"{"activeTarget":"t"}"#.len()
+        );
+        assert_eq!(
+            *round.parsed(count).unwrap(),
+            r#"{"activeTarget":"t"}"#.len()
+        );
+        assert_eq!(parses.get(), 1, "the second call reads the cache");
+        let text = |json: &str| -> Result<String, String> { Ok(json.to_string()) };
+        assert!(matches!(round.parsed(text).unwrap(), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn a_call_part_replaces_the_instance_and_an_empty_target_is_omitted() {
+        let round = RoundDeployment::new(&json!({
+            "activeTarget": "old", "instance": {"spec": {"scope": "a"}}, "targets": {}
+        }));
+        assert_eq!(
+            round.whole().to_json().unwrap(),
+            r#"{"activeTarget":"old","instance":{"spec":{"scope":"a"}},"targets":{}}"#
+        );
+        let call = round.for_call("", json!({"spec": {"scope": "b"}}));
+        assert_eq!(
+            call.to_value().unwrap(),
+            json!({"instance": {"spec": {"scope": "b"}}, "targets": {}})
+        );
+        let call = round.for_call("t2", json!({}));
+        assert_eq!(call.to_value().unwrap()["activeTarget"], "t2");
+        assert_ne!(round.id(), RoundDeployment::new(&json!({})).id());
+    }
+}
