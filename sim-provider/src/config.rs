@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::bugs::Bug;
 
@@ -313,7 +314,27 @@ fn parse_detection(key: &str, value: &str) -> Result<Vec<Detect>, ConfigError> {
     Ok(entries)
 }
 
+/// How many parsed configs [`SimConfig::shared`] remembers.
+const SHARED_KEPT: usize = 16;
+
 impl SimConfig {
+    /// Parses `text` as [`SimConfig::from_json`] does, remembering the last configs parsed:
+    /// Symphony creates a provider for every call, each time with the same config text.
+    pub fn shared(text: &str) -> Result<Arc<SimConfig>, ConfigError> {
+        static PARSED: Mutex<Vec<(String, Arc<SimConfig>)>> = Mutex::new(Vec::new());
+        // A panic while holding the lock (a bug of the simulator) leaves a usable list.
+        let mut parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, config)) = parsed.iter().find(|(known, _)| known == text) {
+            return Ok(Arc::clone(config));
+        }
+        let config = Arc::new(SimConfig::from_json(text)?);
+        if parsed.len() >= SHARED_KEPT {
+            parsed.remove(0);
+        }
+        parsed.push((text.to_string(), Arc::clone(&config)));
+        Ok(config)
+    }
+
     /// Parses and validates a binding config.
     pub fn from_json(text: &str) -> Result<SimConfig, ConfigError> {
         let map: BTreeMap<String, String> = serde_json::from_str(text)
@@ -394,6 +415,21 @@ impl SimConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_configs_are_parsed_once_per_text_and_refusals_are_not_kept() {
+        let text = r#"{"sim.device":"shared-a"}"#;
+        let first = SimConfig::shared(text).unwrap();
+        assert!(Arc::ptr_eq(&first, &SimConfig::shared(text).unwrap()));
+        let other = SimConfig::shared(r#"{"sim.device":"shared-b"}"#).unwrap();
+        assert_eq!(other.device, "shared-b");
+        let bad = r#"{"sim.device":"shared-c","sim.nope":"1"}"#;
+        assert!(SimConfig::shared(bad).is_err());
+        assert!(
+            SimConfig::shared(bad).is_err(),
+            "a refusal is refused again"
+        );
+    }
 
     fn parse(text: &str) -> SimConfig {
         SimConfig::from_json(text).unwrap()

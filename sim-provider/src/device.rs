@@ -18,7 +18,7 @@
 //! [`JOURNAL_LIMIT`] calls with the fault decisions taken, for checks and for "same seed, same
 //! run".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -109,7 +109,7 @@ pub struct DeviceState {
     pub components: BTreeMap<String, StoredComponent>,
     /// The last calls, oldest first.
     #[serde(default)]
-    pub journal: Vec<JournalEntry>,
+    pub journal: VecDeque<JournalEntry>,
 }
 
 impl DeviceState {
@@ -120,16 +120,15 @@ impl DeviceState {
             device: device.to_string(),
             calls: 0,
             components: BTreeMap::new(),
-            journal: Vec::new(),
+            journal: VecDeque::new(),
         }
     }
 
     /// Appends to the journal, dropping the oldest entries beyond [`JOURNAL_LIMIT`].
     pub fn record(&mut self, entry: JournalEntry) {
-        self.journal.push(entry);
-        if self.journal.len() > JOURNAL_LIMIT {
-            let excess = self.journal.len() - JOURNAL_LIMIT;
-            self.journal.drain(..excess);
+        self.journal.push_back(entry);
+        while self.journal.len() > JOURNAL_LIMIT {
+            self.journal.pop_front();
         }
     }
 

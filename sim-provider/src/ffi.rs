@@ -41,7 +41,7 @@ pub unsafe extern "C" fn create_provider(config_json: *const c_char) -> *mut Pro
     // SAFETY: forwarded contract: NULL or a valid NUL-terminated string for this call.
     // The zero-argument call of the tutorial's era passes no config.
     let text = unsafe { copy_arg(config_json) }.unwrap_or_else(|| String::from("{}"));
-    match SimConfig::from_json(&text) {
+    match SimConfig::shared(&text) {
         Ok(config) if config.has(Bug::NullCreate) => {
             eprintln!("symphony-sim-provider: bug `null-create`: returning NULL");
             std::ptr::null_mut()

@@ -8,7 +8,7 @@
 //! device that applied the change but answered too late.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -34,7 +34,7 @@ pub const UNSTABLE_PROPERTY: &str = "observedAt";
 /// under the `instance-state` bug).
 #[derive(Debug)]
 pub struct SimProvider {
-    config: SimConfig,
+    config: Arc<SimConfig>,
     store: Store,
     /// Only for the `instance-state` bug: what this instance applied.
     local: Mutex<BTreeMap<String, StoredComponent>>,
@@ -102,7 +102,7 @@ fn result(status: State, message: impl Into<String>) -> ComponentResultSpec {
 
 impl SimProvider {
     /// A provider for the device named in `config`.
-    pub fn new(config: SimConfig) -> SimProvider {
+    pub fn new(config: Arc<SimConfig>) -> SimProvider {
         let store = Store::new(&config.store, &config.device);
         SimProvider {
             config,

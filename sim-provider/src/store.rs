@@ -94,6 +94,9 @@ impl Store {
                 // Every change is made on the map in place by `f`; a panic in `f` (a bug of
                 // the simulator itself) leaves a usable map, so a poisoned lock is taken over.
                 let mut devices = memory().lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(state) = devices.get_mut(&self.device) {
+                    return Ok(f(state));
+                }
                 let state = devices
                     .entry(self.device.clone())
                     .or_insert_with(|| DeviceState::new(&self.device));
