@@ -14,6 +14,7 @@
 //! rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -28,9 +29,9 @@ use super::render::go_v;
 use super::state::{key, DeploymentState};
 use super::{CallError, EngineError, Provider, ProviderFactory};
 use crate::model::{
-    wire, BindingConfig, CallDeployment, ComponentAction, ComponentResult, ComponentSpec,
-    ComponentStep, DeploymentSpec, DeploymentStep, InstanceState, RoundDeployment, Symphony,
-    TargetState, ValidationRule,
+    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentResult, ComponentSpec,
+    ComponentStep, DeploymentSpec, DeploymentStep, RoundDeployment, Symphony, TargetState,
+    ValidationRule,
 };
 
 /// Seconds Symphony sleeps after a failed `apply` (`time.Sleep(5 * time.Second)`).
@@ -353,7 +354,22 @@ struct Prepared {
     get_plan: Vec<DeploymentStep>,
     /// The round's deployment document.
     document: RoundDeployment,
+    /// The calls' own parts made so far, to share with later calls that have the same.
+    call_parts: RefCell<Vec<CallKey>>,
 }
+
+/// A call's own part, and what it was made from.
+#[derive(Debug)]
+struct CallKey {
+    active_target: String,
+    scope: String,
+    metadata: BTreeMap<String, String>,
+    part: Rc<CallPart>,
+}
+
+/// At most this many call parts are kept per deployment (a deployment has a few: one per
+/// target and phase).
+const CALL_PARTS_KEPT: usize = 64;
 
 /// The application scope (`getCurrentApplicationScope`): the instance's, else the target's
 /// `solutionversionScope`, else `default`.
@@ -629,6 +645,7 @@ impl Reconciler {
             desired,
             document: self.wire(&evaluated)?,
             evaluated: Arc::new(evaluated),
+            call_parts: RefCell::new(Vec::new()),
         });
         self.prepared = Some(Rc::clone(&prepared));
         Ok(prepared)
@@ -648,19 +665,48 @@ impl Reconciler {
         Ok(RoundDeployment::from_json(json))
     }
 
-    /// The document of one call: the round's, with the call's active target and instance.
+    /// The document of one call: the round's, with the call's active target and the
+    /// deployment's instance with `scope` and (for `apply`) `metadata`.
     fn for_call<'r>(
         &self,
-        round: &'r RoundDeployment,
+        prepared: &'r Prepared,
         active_target: &str,
-        instance: &InstanceState,
+        scope: &str,
+        metadata: Option<&BTreeMap<String, String>>,
     ) -> Result<CallDeployment<'r>, EngineError> {
-        let instance =
-            serde_json::to_value(instance).map_err(|err| EngineError::Encode(err.to_string()))?;
-        Ok(round.for_call(
+        let instance = &prepared.evaluated.instance;
+        let instance_metadata = instance.spec.as_ref().map(|s| &s.metadata);
+        let metadata = metadata.or(instance_metadata);
+        let mut parts = prepared.call_parts.borrow_mut();
+        let known = parts.iter().find(|k| {
+            k.active_target == active_target && k.scope == scope && Some(&k.metadata) == metadata
+        });
+        if let Some(known) = known {
+            return Ok(prepared.document.with_part(Rc::clone(&known.part)));
+        }
+        let mut instance = instance.clone();
+        if let Some(spec) = &mut instance.spec {
+            spec.scope = scope.to_string();
+            if let Some(metadata) = metadata {
+                spec.metadata = metadata.clone();
+            }
+        }
+        let value =
+            serde_json::to_value(&instance).map_err(|err| EngineError::Encode(err.to_string()))?;
+        let part = Rc::new(CallPart::new(
             active_target,
-            wire::instance_to_generation(instance, self.generation),
-        ))
+            wire::instance_to_generation(value, self.generation),
+        ));
+        if parts.len() >= CALL_PARTS_KEPT {
+            parts.clear();
+        }
+        parts.push(CallKey {
+            active_target: active_target.to_string(),
+            scope: scope.to_string(),
+            metadata: metadata.cloned().unwrap_or_default(),
+            part: Rc::clone(&part),
+        });
+        Ok(prepared.document.with_part(part))
     }
 
     /// One reconcile of `deployment` (`remove`: the removal). Provider and Symphony failures
@@ -715,7 +761,6 @@ impl Reconciler {
             .ok_or(EngineError::MissingSpec { object: "instance" })?;
         let original_scope = instance_spec.scope.clone();
         let desired_now = &prepared.desired;
-        let round_deployment = &prepared.document;
         factory.round_started();
 
         // Get: the desired-only plan, one fresh provider and one `get` per step.
@@ -735,11 +780,8 @@ impl Reconciler {
             let target_scope = target
                 .and_then(|t| t.spec.as_ref())
                 .map_or("", |s| s.solution_scope.as_str());
-            let mut instance = evaluated.instance.clone();
-            if let Some(spec) = &mut instance.spec {
-                spec.scope = application_scope(&original_scope, target_scope);
-            }
-            let dep = self.for_call(round_deployment, &step.target, &instance)?;
+            let scope = application_scope(&original_scope, target_scope);
+            let dep = self.for_call(&prepared, &step.target, &scope, None)?;
             emit(sink, || Event::CallStarted {
                 site: site.clone(),
                 call: CallKind::Get,
@@ -857,12 +899,7 @@ impl Reconciler {
                 return Ok(self.fail(report, failure, sink));
             };
             scope = application_scope(&scope, &target_spec.solution_scope);
-            let mut instance = evaluated.instance.clone();
-            if let Some(spec) = &mut instance.spec {
-                spec.scope = scope.clone();
-                spec.metadata = metadata.clone();
-            }
-            let dep = self.for_call(round_deployment, &step.target, &instance)?;
+            let dep = self.for_call(&prepared, &step.target, &scope, Some(&metadata))?;
             let call = CallKind::Apply {
                 dry_run: evaluated.is_dry_run,
             };

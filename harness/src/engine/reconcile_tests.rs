@@ -814,30 +814,45 @@ fn target_no_longer_selected_crashes_symphony_when_deleting() {
 fn a_call_document_is_the_whole_deployment_as_go_marshals_it() {
     // What a call receives (the round's shared document with the call's own instance and
     // active target) must be exactly the patched deployment marshalled whole.
-    let evaluated = evaluate_deployment(&two_target_instance_deployment()).unwrap();
     for generation in [Symphony::V048, Symphony::V049] {
-        let reconciler = Reconciler::new(generation);
-        let round = reconciler.wire(&evaluated).unwrap();
+        let mut reconciler = Reconciler::new(generation);
+        let prepared = reconciler
+            .prepare(&two_target_instance_deployment())
+            .unwrap();
         for (target, scope, metadata) in [
-            ("t1", "s1", BTreeMap::new()),
-            ("t2", "", [("k".to_string(), "v".to_string())].into()),
-            ("", "x", BTreeMap::new()),
+            ("t1", "s1", None),
+            (
+                "t2",
+                "",
+                Some(BTreeMap::from([("k".to_string(), "v".to_string())])),
+            ),
+            ("", "x", Some(BTreeMap::new())),
         ] {
-            let mut whole = evaluated.clone();
+            let mut whole = (*prepared.evaluated).clone();
             whole.active_target = target.to_string();
             let spec = whole.instance.spec.as_mut().unwrap();
             spec.scope = scope.to_string();
-            spec.metadata = metadata;
-            let call = reconciler
-                .for_call(&round, target, &whole.instance)
-                .unwrap();
+            if let Some(metadata) = &metadata {
+                spec.metadata = metadata.clone();
+            }
             let expected = wire::to_generation(serde_json::to_value(&whole).unwrap(), generation);
-            assert_eq!(
-                call.to_value().unwrap(),
-                expected,
-                "{generation} {target:?} {scope:?}"
-            );
+            // Twice: the second time the call part is the one made the first time.
+            for _ in 0..2 {
+                let call = reconciler
+                    .for_call(&prepared, target, scope, metadata.as_ref())
+                    .unwrap();
+                assert_eq!(
+                    call.to_value().unwrap(),
+                    expected,
+                    "{generation} {target:?} {scope:?}"
+                );
+            }
         }
+        assert_eq!(
+            prepared.call_parts.borrow().len(),
+            3,
+            "one part per distinct call"
+        );
     }
 }
 

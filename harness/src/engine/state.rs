@@ -6,6 +6,7 @@
 //! to a role; a role prefixed with `-` means "delete".
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,9 +19,9 @@ use crate::model::{ComponentSpec, DeploymentSpec, TargetSpec};
 pub struct TargetDesc {
     /// Target name.
     pub name: String,
-    /// Its spec (from the deployment that named it).
+    /// Its spec (from the deployment that named it), shared by the states that hold it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spec: Option<TargetSpec>,
+    pub spec: Option<Arc<TargetSpec>>,
 }
 
 /// Go's `model.DeploymentState`.
@@ -76,7 +77,7 @@ impl DeploymentState {
                 if !state.targets.iter().any(|t| &t.name == target) {
                     state.targets.push(TargetDesc {
                         name: target.clone(),
-                        spec: Some(spec.clone()),
+                        spec: Some(Arc::new(spec.clone())),
                     });
                 }
                 state

@@ -13,6 +13,7 @@
 use std::any::Any;
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::IgnoredAny;
@@ -26,6 +27,31 @@ use super::wire::Symphony;
 /// worker process) can tell one from another.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A document parsed once into a consumer's own type: the first type asked for is kept;
+/// asking for another parses afresh each time (correct, only slower). Errors are not kept.
+#[derive(Default)]
+struct ParsedOnce(OnceCell<Box<dyn Any>>);
+
+impl ParsedOnce {
+    fn get_or_parse<S: ?Sized, T: Clone + 'static, E>(
+        &self,
+        source: &S,
+        parse: impl Fn(&S) -> Result<T, E>,
+    ) -> Result<Cow<'_, T>, E> {
+        let cached = match self.0.get() {
+            Some(cached) => cached,
+            None => {
+                let parsed = parse(source)?;
+                self.0.get_or_init(|| Box::new(parsed))
+            }
+        };
+        match cached.downcast_ref::<T>() {
+            Some(parsed) => Ok(Cow::Borrowed(parsed)),
+            None => parse(source).map(Cow::Owned),
+        }
+    }
+}
+
 /// One round's deployment document, shared by all of the round's calls. It is kept as JSON
 /// text: that is what crosses every boundary (a worker's pipe, Symphony's host shim), and a
 /// consumer parses it straight into its own types.
@@ -34,7 +60,7 @@ pub struct RoundDeployment {
     json: Box<RawValue>,
     generation: Symphony,
     /// The document parsed into a consumer's own types, once (see [`RoundDeployment::parsed`]).
-    parsed: OnceCell<Box<dyn Any>>,
+    parsed: ParsedOnce,
 }
 
 impl std::fmt::Debug for RoundDeployment {
@@ -84,7 +110,7 @@ impl RoundDeployment {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             json,
             generation,
-            parsed: OnceCell::new(),
+            parsed: ParsedOnce::default(),
         }
     }
 
@@ -116,12 +142,14 @@ impl RoundDeployment {
     /// `active_target` replace the shared ones. An empty `active_target` is omitted, as Go's
     /// `omitempty` does.
     pub fn for_call(&self, active_target: &str, instance: Value) -> CallDeployment<'_> {
+        self.with_part(Rc::new(CallPart::new(active_target, instance)))
+    }
+
+    /// The document for one call, with a call part that may be shared with other calls.
+    pub fn with_part(&self, part: Rc<CallPart>) -> CallDeployment<'_> {
         CallDeployment {
             round: self,
-            own: Some(CallPart {
-                active_target: active_target.to_string(),
-                instance,
-            }),
+            own: Some(part),
         }
     }
 
@@ -133,40 +161,75 @@ impl RoundDeployment {
         &self,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<Cow<'_, T>, E> {
-        let cached = match self.parsed.get() {
-            Some(cached) => cached,
-            None => {
-                let parsed = parse(self.json.get())?;
-                self.parsed.get_or_init(|| Box::new(parsed))
-            }
-        };
-        match cached.downcast_ref::<T>() {
-            Some(parsed) => Ok(Cow::Borrowed(parsed)),
-            None => parse(self.json.get()).map(Cow::Owned),
-        }
+        self.parsed.get_or_parse(self.json.get(), parse)
     }
 }
 
-/// What one call has of its own: the instance and the active target.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// What one call has of its own: the instance and the active target. The engine shares one
+/// (`Rc`) between the calls that have the same, such as one step's calls in round after round.
+#[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallPart {
     /// `activeTarget`; empty means omitted.
     pub active_target: String,
     /// `instance`, in the round document's wire generation.
     pub instance: Value,
+    /// The instance parsed into a consumer's own type, once.
+    #[serde(skip)]
+    parsed: ParsedOnce,
+}
+
+impl CallPart {
+    /// A call's own part.
+    pub fn new(active_target: &str, instance: Value) -> CallPart {
+        CallPart {
+            active_target: active_target.to_string(),
+            instance,
+            parsed: ParsedOnce::default(),
+        }
+    }
+
+    /// The instance parsed by `parse`, computed on the first call and then reused (as
+    /// [`RoundDeployment::parsed`]).
+    pub fn parsed_instance<T: Clone + 'static, E>(
+        &self,
+        parse: impl Fn(&Value) -> Result<T, E>,
+    ) -> Result<Cow<'_, T>, E> {
+        self.parsed.get_or_parse(&self.instance, parse)
+    }
+}
+
+impl Clone for CallPart {
+    fn clone(&self) -> Self {
+        CallPart::new(&self.active_target, self.instance.clone())
+    }
+}
+
+impl PartialEq for CallPart {
+    fn eq(&self, other: &Self) -> bool {
+        self.active_target == other.active_target && self.instance == other.instance
+    }
+}
+
+impl std::fmt::Debug for CallPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallPart")
+            .field("active_target", &self.active_target)
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The deployment document of one provider call.
 #[derive(Debug, Clone)]
 pub struct CallDeployment<'a> {
     round: &'a RoundDeployment,
-    own: Option<CallPart>,
+    own: Option<Rc<CallPart>>,
 }
 
 impl<'a> CallDeployment<'a> {
     /// Builds the call's document from its parts (a receiver of [`CallDeployment::own`]).
-    pub fn new(round: &'a RoundDeployment, own: Option<CallPart>) -> CallDeployment<'a> {
+    pub fn new(round: &'a RoundDeployment, own: Option<Rc<CallPart>>) -> CallDeployment<'a> {
         CallDeployment { round, own }
     }
 
@@ -177,7 +240,7 @@ impl<'a> CallDeployment<'a> {
 
     /// What this call has of its own, if anything.
     pub fn own(&self) -> Option<&CallPart> {
-        self.own.as_ref()
+        self.own.as_deref()
     }
 
     /// The whole document, exactly as Symphony would send it.

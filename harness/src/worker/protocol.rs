@@ -199,10 +199,10 @@ mod tests {
             deployment: WireDeployment {
                 round: 9,
                 shared: Some(shared),
-                own: Some(CallPart {
-                    active_target: "t1".into(),
-                    instance: serde_json::json!({"spec": {"scope": "b"}}),
-                }),
+                own: Some(CallPart::new(
+                    "t1",
+                    serde_json::json!({"spec": {"scope": "b"}}),
+                )),
             },
             references: Vec::new(),
         };

@@ -188,7 +188,10 @@ impl Worker {
             .ok_or_else(|| CallError::Protocol {
                 detail: format!("no provider instance {id} in this worker"),
             })?;
-        Ok((provider, CallDeployment::new(round, deployment.own)))
+        Ok((
+            provider,
+            CallDeployment::new(round, deployment.own.map(std::rc::Rc::new)),
+        ))
     }
 
     fn instance(&mut self, id: InstanceId) -> Result<&mut Box<dyn Provider>, CallError> {
