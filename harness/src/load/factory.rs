@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::{
-    ExpectedHash, LoadError, LoadFailure, LoadInfo, LoadOptions, LoadedLibrary, PreloadError,
-    PreloadFactory,
+    ExpectedHash, HostArguments, LoadError, LoadFailure, LoadInfo, LoadOptions, LoadedLibrary,
+    MarshalledConfig, PreloadError, PreloadFactory,
 };
 use crate::engine::{CallError, Provider, ProviderFactory};
 use crate::model::BindingConfig;
@@ -30,12 +31,26 @@ pub type LibFileResolver = Box<dyn FnMut(&str) -> PathBuf + Send>;
 /// A library is loaded once per file content: Symphony re-`dlopen`s the same path and keeps
 /// running the first image even after the file was replaced; this factory notices a rebuilt
 /// file and loads the new bytes. It looks at the file when it first loads it and again at the
-/// start of each reconcile round ([`ProviderFactory::round_started`]), not on every creation.
+/// start of a reconcile round ([`ProviderFactory::round_started`]) once
+/// [`InProcessFactory::recheck_after`] has passed since it last looked (a `stat` per round
+/// would be a tenth of a round's time), not on every creation.
 pub struct InProcessFactory {
     resolve: LibFileResolver,
     force: bool,
     loaded: HashMap<PathBuf, Loaded>,
+    /// The least time between two looks at a loaded library's file.
+    recheck: Duration,
+    /// When the files were last marked for a look.
+    rechecked_at: Option<Instant>,
+    /// The last config marshalled: Symphony creates every provider of a binding from the
+    /// same one.
+    marshalled: Option<MarshalledConfig>,
+    /// Shared by the providers this factory creates.
+    arguments: Arc<Mutex<HostArguments>>,
 }
+
+/// The default [`InProcessFactory::recheck_after`].
+pub const DEFAULT_RECHECK: Duration = Duration::from_millis(100);
 
 /// A library this factory loaded, and the file it came from.
 struct Loaded {
@@ -66,7 +81,18 @@ impl InProcessFactory {
             resolve,
             force: false,
             loaded: HashMap::new(),
+            recheck: DEFAULT_RECHECK,
+            rechecked_at: None,
+            marshalled: None,
+            arguments: Arc::default(),
         }
+    }
+
+    /// Looks at a loaded library's file again (to notice a rebuild) at the start of a round
+    /// only once `interval` has passed since the last look; zero looks every round.
+    pub fn recheck_after(mut self, interval: Duration) -> InProcessFactory {
+        self.recheck = interval;
+        self
     }
 
     /// Load libraries the inspector judges incompatible, too.
@@ -155,15 +181,30 @@ impl InProcessFactory {
 
 impl ProviderFactory for InProcessFactory {
     fn round_started(&mut self) {
-        for loaded in self.loaded.values_mut() {
-            loaded.checked = false;
+        let now = Instant::now();
+        let due = self
+            .rechecked_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= self.recheck);
+        if due {
+            self.rechecked_at = Some(now);
+            for loaded in self.loaded.values_mut() {
+                loaded.checked = false;
+            }
         }
     }
 
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
         let (library, _) = self.checked_library(config).map_err(no_provider)?;
-        let provider = library.create_provider(config).map_err(no_provider)?;
-        Ok(Box::new(provider))
+        let marshalled = match self.marshalled.take() {
+            Some(known) if known.is_of(config) => known,
+            _ => MarshalledConfig::new(config).map_err(no_provider)?,
+        };
+        let provider = library.create_provider_from(&marshalled);
+        self.marshalled = Some(marshalled);
+        let provider = provider.map_err(no_provider)?;
+        Ok(Box::new(
+            provider.share_arguments(Arc::clone(&self.arguments)),
+        ))
     }
 }
 

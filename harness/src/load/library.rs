@@ -181,16 +181,23 @@ impl LoadedLibrary {
         self: &Arc<Self>,
         config: &BindingConfig,
     ) -> Result<InProcessProvider, LoadError> {
-        let config_json = config.to_json();
-        let c_config = CString::new(config_json.clone()).map_err(|_| LoadError::ConfigHasNul)?;
-        // SAFETY: `create_provider` has the 0.1.4+ signature (see `load`). `c_config` is a
+        self.create_provider_from(&MarshalledConfig::new(config)?)
+    }
+
+    /// [`LoadedLibrary::create_provider`] with the config already marshalled (a caller that
+    /// creates many providers from one config marshals it once).
+    pub fn create_provider_from(
+        self: &Arc<Self>,
+        config: &MarshalledConfig,
+    ) -> Result<InProcessProvider, LoadError> {
+        // SAFETY: `create_provider` has the 0.1.4+ signature (see `load`). `config.json` is a
         // valid NUL-terminated string that outlives the call, and, as in Symphony, the
         // provider must copy it rather than keep the pointer.
-        let wrapper = unsafe { (self.create_provider)(c_config.as_ptr()) };
+        let wrapper = unsafe { (self.create_provider)(config.json.as_ptr()) };
         if wrapper.is_null() {
             return Err(LoadError::NullProvider {
                 path: self.path.clone(),
-                config_json,
+                config_json: config.json.to_string_lossy().into_owned(),
             });
         }
         // SAFETY: a non-NULL result is a `Box<ProviderWrapper>` leaked by the provider with
@@ -199,5 +206,28 @@ impl LoadedLibrary {
         // which is what the inspector's verdict is about.
         let wrapper = unsafe { Box::from_raw(wrapper) };
         Ok(InProcessProvider::new(Arc::clone(self), wrapper.inner))
+    }
+}
+
+/// A binding config marshalled as Symphony passes it to `create_provider`: Go's JSON, as a
+/// C string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarshalledConfig {
+    config: BindingConfig,
+    json: CString,
+}
+
+impl MarshalledConfig {
+    /// Marshals `config`; a NUL byte in it cannot be passed as a C string.
+    pub fn new(config: &BindingConfig) -> Result<MarshalledConfig, LoadError> {
+        Ok(MarshalledConfig {
+            json: CString::new(config.to_json()).map_err(|_| LoadError::ConfigHasNul)?,
+            config: config.clone(),
+        })
+    }
+
+    /// True when this is `config` marshalled.
+    pub fn is_of(&self, config: &BindingConfig) -> bool {
+        self.config == *config
     }
 }

@@ -31,6 +31,6 @@ pub use device::{
 pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
-pub use library::{LoadOptions, LoadedLibrary};
-pub use provider::InProcessProvider;
+pub use library::{LoadOptions, LoadedLibrary, MarshalledConfig};
+pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED};

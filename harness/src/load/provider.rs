@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -31,6 +31,37 @@ pub struct InProcessProvider {
     // Field order matters: the provider is dropped before the library reference.
     inner: Box<dyn ITargetProvider>,
     library: Arc<LoadedLibrary>,
+    arguments: Option<Arc<Mutex<HostArguments>>>,
+}
+
+/// The host models' parse of recent `get` references and `apply` steps. Symphony sends the
+/// same ones round after round, and their conversion (marshalled, then parsed by the shim) is
+/// a function of them alone, so the providers of one factory share it.
+#[derive(Default)]
+pub struct HostArguments {
+    references: Vec<(Vec<ComponentStep>, Vec<host::ComponentStep>)>,
+    steps: Vec<(DeploymentStep, host::DeploymentStep)>,
+}
+
+/// How many of each [`HostArguments`] keeps (a round has a few steps).
+const ARGUMENTS_KEPT: usize = 8;
+
+/// The host's parse of `key` from `entries`, or converted now and kept.
+fn recall<K, Q: PartialEq<K> + ?Sized, V: Clone>(
+    entries: &mut Vec<(K, V)>,
+    key: &Q,
+    owned: impl FnOnce() -> K,
+    convert: impl FnOnce() -> Result<V, CallError>,
+) -> Result<V, CallError> {
+    if let Some((_, value)) = entries.iter().find(|(known, _)| key == known) {
+        return Ok(value.clone());
+    }
+    let value = convert()?;
+    if entries.len() >= ARGUMENTS_KEPT {
+        entries.remove(0);
+    }
+    entries.push((owned(), value.clone()));
+    Ok(value)
 }
 
 impl std::fmt::Debug for InProcessProvider {
@@ -43,7 +74,47 @@ impl std::fmt::Debug for InProcessProvider {
 
 impl InProcessProvider {
     pub(super) fn new(library: Arc<LoadedLibrary>, inner: Box<dyn ITargetProvider>) -> Self {
-        InProcessProvider { inner, library }
+        InProcessProvider {
+            inner,
+            library,
+            arguments: None,
+        }
+    }
+
+    /// Shares `arguments` with the other providers of a factory.
+    pub fn share_arguments(mut self, arguments: Arc<Mutex<HostArguments>>) -> Self {
+        self.arguments = Some(arguments);
+        self
+    }
+
+    fn host_references(
+        &self,
+        references: &[ComponentStep],
+    ) -> Result<Vec<host::ComponentStep>, CallError> {
+        let convert = || host_argument("references", &references);
+        match &self.arguments {
+            None => convert(),
+            Some(shared) => {
+                let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                recall(
+                    &mut shared.references,
+                    references,
+                    || references.to_vec(),
+                    convert,
+                )
+            }
+        }
+    }
+
+    fn host_step(&self, step: &DeploymentStep) -> Result<host::DeploymentStep, CallError> {
+        let convert = || host_argument("step", step);
+        match &self.arguments {
+            None => convert(),
+            Some(shared) => {
+                let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                recall(&mut shared.steps, step, || step.clone(), convert)
+            }
+        }
     }
 
     /// The library this provider came from.
@@ -84,22 +155,38 @@ fn instance_as_049(instance: &Value, generation: Symphony) -> Cow<'_, Value> {
 }
 
 /// The call's deployment in the host's models, as the shim would parse its whole JSON: the
-/// round's shared document is parsed once and copied, only the call's own instance is
-/// parsed per call.
+/// round's shared document and the call's own instance are each parsed once, then copied.
 fn host_deployment(deployment: &CallDeployment<'_>) -> Result<host::DeploymentSpec, CallError> {
     let round = deployment.round();
-    let mut parsed = round
-        .parsed(|json| host_parse_round(json, round.generation()))?
+    let shared = round.parsed(|json| host_parse_round(json, round.generation()))?;
+    let Some(own) = deployment.own() else {
+        return Ok(shared.into_owned());
+    };
+    let instance = own
+        .parsed_instance(|instance| {
+            host_parse::<host::InstanceState>(
+                "deployment's instance",
+                &instance_as_049(instance, round.generation()),
+            )
+        })?
         .into_owned();
-    if let Some(own) = deployment.own() {
-        parsed.instance = host_parse(
-            "deployment's instance",
-            &instance_as_049(&own.instance, round.generation()),
-        )?;
+    // Every field but the call's own two, copied: a struct literal, so that a field added to
+    // the models cannot be missed.
+    Ok(host::DeploymentSpec {
+        solutionversion_name: shared.solutionversion_name.clone(),
+        solutionversion: shared.solutionversion.clone(),
+        instance,
+        targets: shared.targets.clone(),
+        devices: shared.devices.clone(),
+        assignments: shared.assignments.clone(),
+        component_start_index: shared.component_start_index,
+        component_end_index: shared.component_end_index,
         // An empty `activeTarget` is omitted from the JSON (`omitempty`): the models read None.
-        parsed.active_target = Some(own.active_target.clone()).filter(|t| !t.is_empty());
-    }
-    Ok(parsed)
+        active_target: Some(own.active_target.clone()).filter(|t| !t.is_empty()),
+        generation: shared.generation.clone(),
+        object_namespace: shared.object_namespace.clone(),
+        hash: shared.hash.clone(),
+    })
 }
 
 /// Hands an argument to the host's models the way it travels: as Go's JSON text, parsed by
@@ -136,7 +223,7 @@ impl Provider for InProcessProvider {
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
         let deployment = host_deployment(deployment)?;
-        let references: Vec<host::ComponentStep> = host_argument("references", &references)?;
+        let references = self.host_references(references)?;
         let components = self
             .inner
             .get(deployment, references)
@@ -151,7 +238,7 @@ impl Provider for InProcessProvider {
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
         let deployment = host_deployment(deployment)?;
-        let step: host::DeploymentStep = host_argument("step", step)?;
+        let step = self.host_step(step)?;
         let results = self
             .inner
             .apply(deployment, step, dry_run)
@@ -220,6 +307,38 @@ mod tests {
                 as_json(&host_parse("deployment", &as_049(&whole.to_value().unwrap())).unwrap())
             );
         }
+    }
+
+    #[test]
+    fn recalled_arguments_are_converted_once_failures_are_not_kept_and_old_ones_go() {
+        let mut entries: Vec<(String, usize)> = Vec::new();
+        let conversions = std::cell::Cell::new(0);
+        let convert = |text: &str| {
+            conversions.set(conversions.get() + 1);
+            Ok::<_, CallError>(text.len())
+        };
+        let fail = || {
+            Err(CallError::HostWouldAbort {
+                reason: "no".into(),
+            })
+        };
+        assert!(recall(&mut entries, "bad", || "bad".to_string(), fail).is_err());
+        assert!(entries.is_empty(), "a failure is not kept");
+        for _ in 0..2 {
+            let got = recall(&mut entries, "abc", || "abc".to_string(), || convert("abc"));
+            assert_eq!(got.unwrap(), 3);
+        }
+        assert_eq!(conversions.get(), 1);
+        for n in 0..ARGUMENTS_KEPT {
+            let key = "x".repeat(n + 1);
+            let value = recall(&mut entries, key.as_str(), || key.clone(), || convert(&key));
+            assert_eq!(value.unwrap(), n + 1);
+        }
+        assert_eq!(entries.len(), ARGUMENTS_KEPT);
+        assert!(
+            entries.iter().all(|(key, _)| key != "abc"),
+            "the oldest entry made room"
+        );
     }
 
     #[test]

@@ -270,6 +270,7 @@ fn missing_file_error_hints_at_building_it() {
 
 mod factory {
     use super::*;
+    use std::time::Duration;
     use symphony_harness::engine::ProviderFactory;
     use symphony_harness::load::InProcessFactory;
 
@@ -307,7 +308,7 @@ mod factory {
         let dir = tempfile::tempdir().unwrap();
         let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
         let lib_file = path.to_str().unwrap().to_string();
-        let mut factory = InProcessFactory::new();
+        let mut factory = InProcessFactory::new().recheck_after(Duration::ZERO);
         let rule = |factory: &mut InProcessFactory| {
             factory
                 .create(&config_for(&lib_file, "any"))
@@ -328,6 +329,27 @@ mod factory {
             rule(&mut factory).starts_with('{'),
             "the next round must run the new build"
         );
+    }
+
+    #[test]
+    fn a_rebuild_is_not_looked_for_again_before_the_recheck_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
+        let lib_file = path.to_str().unwrap().to_string();
+        let mut factory = InProcessFactory::new().recheck_after(Duration::from_secs(3600));
+        let rule = |factory: &mut InProcessFactory| {
+            factory
+                .create(&config_for(&lib_file, "any"))
+                .unwrap()
+                .get_validation_rule()
+                .unwrap()
+                .required_type
+        };
+        factory.round_started();
+        assert_eq!(rule(&mut factory), "");
+        std::fs::rename(lib_copy(Lib::EchoConfig, dir.path(), "new.so"), &path).unwrap();
+        factory.round_started();
+        assert_eq!(rule(&mut factory), "", "checked less than an hour ago");
     }
 
     #[test]
