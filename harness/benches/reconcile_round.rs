@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,13 +14,60 @@ use serde_json::json;
 use symphony_harness::engine::deployment::from_target;
 use symphony_harness::engine::events::NoSink;
 use symphony_harness::engine::reconcile::Reconciler;
-use symphony_harness::engine::ProviderFactory;
+use symphony_harness::engine::{CallError, Provider, ProviderFactory};
 use symphony_harness::load::{InProcessFactory, LibFileResolver};
-use symphony_harness::model::{Symphony, TargetState};
+use symphony_harness::model::{
+    BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
+    Symphony, TargetState, ValidationRule,
+};
 use symphony_harness::worker::{InstanceLifetime, SupervisorConfig, WorkerFactory};
 
 fn resolver(sim: PathBuf) -> LibFileResolver {
     Box::new(move |_lib_file: &str| sim.clone())
+}
+
+/// A provider that does nothing (reports what it is asked about, applies nothing): with it,
+/// a round measures the engine alone.
+struct Idle;
+
+impl Provider for Idle {
+    fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
+        Ok(ValidationRule::default())
+    }
+
+    fn get(
+        &mut self,
+        _deployment: &CallDeployment<'_>,
+        references: &[ComponentStep],
+    ) -> Result<Vec<ComponentSpec>, CallError> {
+        Ok(references.iter().map(|r| r.component.clone()).collect())
+    }
+
+    fn apply(
+        &mut self,
+        _deployment: &CallDeployment<'_>,
+        step: &DeploymentStep,
+        _dry_run: bool,
+    ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+        let done = |name: &String| {
+            let result = ComponentResult {
+                status: 8004,
+                message: String::new(),
+            };
+            (name.clone(), result)
+        };
+        Ok(step
+            .components
+            .iter()
+            .map(|c| done(&c.component.name))
+            .collect())
+    }
+}
+
+impl ProviderFactory for Idle {
+    fn create(&mut self, _config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        Ok(Box::new(Idle))
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -80,6 +128,10 @@ fn benches(c: &mut Criterion) {
     let mut reconciler = Reconciler::new(Symphony::V049);
     group.bench_function("isolated", |b| {
         b.iter(|| deploy_and_remove(&mut reconciler, &mut isolated))
+    });
+    let mut reconciler = Reconciler::new(Symphony::V049);
+    group.bench_function("engine_only", |b| {
+        b.iter(|| deploy_and_remove(&mut reconciler, &mut Idle))
     });
     group.finish();
 }

@@ -41,7 +41,12 @@ pub struct DeploymentState {
 
 /// The `TargetComponent` key of a component on a target.
 pub fn key(component: &str, target: &str) -> String {
-    format!("{component}::{target}")
+    // Built by hand: this runs for every component of every round, and `format!` costs more.
+    let mut key = String::with_capacity(component.len() + 2 + target.len());
+    key.push_str(component);
+    key.push_str("::");
+    key.push_str(target);
+    key
 }
 
 /// A component's role: its type, or `instance` when it has none.

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec};
@@ -13,7 +13,9 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, WireDeployment};
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
-use crate::load::{ExpectedHash, HashCheck, LoadOptions, LoadedLibrary, SymphonyHost};
+use crate::load::{
+    ExpectedHash, HashCheck, HostArguments, LoadOptions, LoadedLibrary, SymphonyHost,
+};
 use crate::load::{LoadFailure, LoadFailureClass};
 use crate::model::{CallDeployment, RoundDeployment};
 
@@ -29,6 +31,8 @@ struct Worker {
     round: Option<(u64, RoundDeployment)>,
     /// How long to wait for the next request without sleeping.
     spin: Duration,
+    /// Shared by the instances (see [`HostArguments`]).
+    arguments: Arc<Mutex<HostArguments>>,
     instances: HashMap<InstanceId, Box<dyn Provider>>,
     next_instance: InstanceId,
 }
@@ -51,6 +55,7 @@ pub fn serve() -> Result<(), WorkerError> {
         loaded: None,
         round: None,
         spin: Duration::ZERO,
+        arguments: Arc::default(),
         instances: HashMap::new(),
         next_instance: 1,
     };
@@ -109,7 +114,10 @@ impl Worker {
                     }),
                     Some(Loaded::Harness(library)) => library
                         .create_provider(&config)
-                        .map(|p| Box::new(p) as Box<dyn Provider>)
+                        .map(|p| {
+                            let shared = Arc::clone(&self.arguments);
+                            Box::new(p.share_arguments(shared)) as Box<dyn Provider>
+                        })
                         .map_err(|err| CallError::NullProvider {
                             reason: err.to_string(),
                         }),
