@@ -151,9 +151,9 @@ pub trait Provider {
 /// Creates provider instances from a binding config, as `create_provider_instance` does.
 /// Symphony does this for every `get` and every `apply` step.
 pub trait ProviderFactory {
-    /// Called when a reconcile round starts. A factory that caches loaded libraries checks
-    /// here whether one was rebuilt since (so a rebuild is noticed from the next round on,
-    /// without a `stat` per creation).
+    /// Called when a reconcile round starts. A factory that caches loaded libraries may look
+    /// here for one rebuilt since, rather than on every creation (the in-process factory
+    /// does, at most every 100 ms).
     fn round_started(&mut self) {}
 
     /// Creates one instance. A library that fails to load, or a NULL from `create_provider`,
