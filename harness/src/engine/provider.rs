@@ -28,8 +28,9 @@ pub enum CallError {
         /// Why: NULL from `create_provider`, or the load error.
         reason: String,
     },
-    /// The provider panicked; in Symphony this aborts the whole process.
-    #[error("the provider panicked: {message}")]
+    /// The provider panicked; in Symphony this aborts the whole process. (With
+    /// `--host symphony`, the panic may be the host shim's own: the text says so.)
+    #[error("{} panicked: {message}", if in_host_shim(message) { "Symphony's Rust host shim (not the provider)" } else { "the provider" })]
     Panic {
         /// The panic message, from the provider's stderr.
         message: String,
@@ -74,6 +75,19 @@ pub enum CallError {
         /// The decoding error.
         reason: String,
     },
+}
+
+/// True when a panic message's location (`… (at <file>:<line>:<col>)`) is the `symphony`
+/// crate's `src/lib.rs`: the host shim, which `unwrap`s its parse of Go's JSON.
+fn in_host_shim(message: &str) -> bool {
+    message.rsplit_once("(at ").is_some_and(|(_, location)| {
+        let file = location.split(':').next().unwrap_or("");
+        file.ends_with("/src/lib.rs")
+            && file
+                .rsplit('/')
+                .nth(2)
+                .is_some_and(|krate| krate.starts_with("symphony-0."))
+    })
 }
 
 fn detail_suffix(detail: &str) -> String {
@@ -193,6 +207,27 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), all.len());
+    }
+
+    #[test]
+    fn a_panic_in_symphonys_host_shim_is_not_blamed_on_the_provider() {
+        let shim = CallError::Panic {
+            message: "called `Result::unwrap()` on an `Err` value (at /home/u/.cargo/registry/\
+                      src/index.crates.io-1949cf8c6b5b557f/symphony-0.1.5/src/lib.rs:88:61)"
+                .into(),
+        };
+        assert!(
+            shim.to_string()
+                .starts_with("Symphony's Rust host shim (not the provider) panicked: "),
+            "{shim}"
+        );
+        let provider = CallError::Panic {
+            message: "boom (at sim-provider/src/lib.rs:3:5)".into(),
+        };
+        assert!(
+            provider.to_string().starts_with("the provider panicked: "),
+            "{provider}"
+        );
     }
 
     #[test]

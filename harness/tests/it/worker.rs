@@ -309,6 +309,11 @@ fn input_the_symphony_host_cannot_parse_aborts_its_worker() {
         .unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.to_string().contains("invalid type: null"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Symphony's Rust host shim (not the provider) panicked"),
+        "the shim's own unwrap is not the provider's fault: {err}"
+    );
 }
 
 #[test]
