@@ -14,10 +14,8 @@
 //! rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -335,8 +333,16 @@ pub struct Reconciler {
     clock: u64,
     round: u32,
     /// What the last round derived from its input deployment alone.
-    prepared: Option<Rc<Prepared>>,
+    prepared: Option<Arc<Prepared>>,
 }
+
+// A reconciler (and the round documents it keeps) may move to, or be shared with, another
+// thread: checked when this compiles.
+const _: fn() = || {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Reconciler>();
+    send_and_sync::<RoundDeployment>();
+};
 
 /// What a round derives from its input deployment alone, kept for the next round: rounds
 /// reconcile the same deployment again and again, and only the device changes between them.
@@ -355,7 +361,7 @@ struct Prepared {
     /// The round's deployment document.
     document: RoundDeployment,
     /// The calls' own parts made so far, to share with later calls that have the same.
-    call_parts: RefCell<Vec<CallKey>>,
+    call_parts: Mutex<Vec<CallKey>>,
 }
 
 /// A call's own part, and what it was made from.
@@ -364,7 +370,7 @@ struct CallKey {
     active_target: String,
     scope: String,
     metadata: BTreeMap<String, String>,
-    part: Rc<CallPart>,
+    part: Arc<CallPart>,
 }
 
 /// At most this many call parts are kept per deployment (a deployment has a few: one per
@@ -631,23 +637,23 @@ impl Reconciler {
 
     /// What this round derives from `deployment` alone: the last round's, if it had the same
     /// deployment.
-    fn prepare(&mut self, deployment: &DeploymentSpec) -> Result<Rc<Prepared>, EngineError> {
+    fn prepare(&mut self, deployment: &DeploymentSpec) -> Result<Arc<Prepared>, EngineError> {
         if let Some(prepared) = &self.prepared {
             if prepared.input == *deployment {
-                return Ok(Rc::clone(prepared));
+                return Ok(Arc::clone(prepared));
             }
         }
         let evaluated = evaluate_deployment(deployment)?;
         let desired = DeploymentState::new(&evaluated)?;
-        let prepared = Rc::new(Prepared {
+        let prepared = Arc::new(Prepared {
             input: deployment.clone(),
             get_plan: plan(&desired),
             desired,
             document: self.wire(&evaluated)?,
             evaluated: Arc::new(evaluated),
-            call_parts: RefCell::new(Vec::new()),
+            call_parts: Mutex::new(Vec::new()),
         });
-        self.prepared = Some(Rc::clone(&prepared));
+        self.prepared = Some(Arc::clone(&prepared));
         Ok(prepared)
     }
 
@@ -677,12 +683,15 @@ impl Reconciler {
         let instance = &prepared.evaluated.instance;
         let instance_metadata = instance.spec.as_ref().map(|s| &s.metadata);
         let metadata = metadata.or(instance_metadata);
-        let mut parts = prepared.call_parts.borrow_mut();
+        let mut parts = prepared
+            .call_parts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let known = parts.iter().find(|k| {
             k.active_target == active_target && k.scope == scope && Some(&k.metadata) == metadata
         });
         if let Some(known) = known {
-            return Ok(prepared.document.with_part(Rc::clone(&known.part)));
+            return Ok(prepared.document.with_part(Arc::clone(&known.part)));
         }
         let mut instance = instance.clone();
         if let Some(spec) = &mut instance.spec {
@@ -693,7 +702,7 @@ impl Reconciler {
         }
         let value =
             serde_json::to_value(&instance).map_err(|err| EngineError::Encode(err.to_string()))?;
-        let part = Rc::new(CallPart::new(
+        let part = Arc::new(CallPart::new(
             active_target,
             wire::instance_to_generation(value, self.generation),
         ));
@@ -704,7 +713,7 @@ impl Reconciler {
             active_target: active_target.to_string(),
             scope: scope.to_string(),
             metadata: metadata.cloned().unwrap_or_default(),
-            part: Rc::clone(&part),
+            part: Arc::clone(&part),
         });
         Ok(prepared.document.with_part(part))
     }

@@ -849,7 +849,7 @@ fn a_call_document_is_the_whole_deployment_as_go_marshals_it() {
             }
         }
         assert_eq!(
-            prepared.call_parts.borrow().len(),
+            prepared.call_parts.lock().unwrap().len(),
             3,
             "one part per distinct call"
         );

@@ -12,9 +12,8 @@
 
 use std::any::Any;
 use std::borrow::Cow;
-use std::cell::OnceCell;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -30,10 +29,10 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// A document parsed once into a consumer's own type: the first type asked for is kept;
 /// asking for another parses afresh each time (correct, only slower). Errors are not kept.
 #[derive(Default)]
-struct ParsedOnce(OnceCell<Box<dyn Any>>);
+struct ParsedOnce(OnceLock<Box<dyn Any + Send + Sync>>);
 
 impl ParsedOnce {
-    fn get_or_parse<S: ?Sized, T: Clone + 'static, E>(
+    fn get_or_parse<S: ?Sized, T: Clone + Send + Sync + 'static, E>(
         &self,
         source: &S,
         parse: impl Fn(&S) -> Result<T, E>,
@@ -142,11 +141,11 @@ impl RoundDeployment {
     /// `active_target` replace the shared ones. An empty `active_target` is omitted, as Go's
     /// `omitempty` does.
     pub fn for_call(&self, active_target: &str, instance: Value) -> CallDeployment<'_> {
-        self.with_part(Rc::new(CallPart::new(active_target, instance)))
+        self.with_part(Arc::new(CallPart::new(active_target, instance)))
     }
 
     /// The document for one call, with a call part that may be shared with other calls.
-    pub fn with_part(&self, part: Rc<CallPart>) -> CallDeployment<'_> {
+    pub fn with_part(&self, part: Arc<CallPart>) -> CallDeployment<'_> {
         CallDeployment {
             round: self,
             own: Some(part),
@@ -157,7 +156,7 @@ impl RoundDeployment {
     ///
     /// One type is cached per document, the first one asked for; asking for another type
     /// parses afresh each time (correct, only slower). Errors are not cached.
-    pub fn parsed<T: Clone + 'static, E>(
+    pub fn parsed<T: Clone + Send + Sync + 'static, E>(
         &self,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<Cow<'_, T>, E> {
@@ -166,7 +165,7 @@ impl RoundDeployment {
 }
 
 /// What one call has of its own: the instance and the active target. The engine shares one
-/// (`Rc`) between the calls that have the same, such as one step's calls in round after round.
+/// (`Arc`) between the calls that have the same, such as one step's calls in round after round.
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallPart {
@@ -191,7 +190,7 @@ impl CallPart {
 
     /// The instance parsed by `parse`, computed on the first call and then reused (as
     /// [`RoundDeployment::parsed`]).
-    pub fn parsed_instance<T: Clone + 'static, E>(
+    pub fn parsed_instance<T: Clone + Send + Sync + 'static, E>(
         &self,
         parse: impl Fn(&Value) -> Result<T, E>,
     ) -> Result<Cow<'_, T>, E> {
@@ -224,12 +223,12 @@ impl std::fmt::Debug for CallPart {
 #[derive(Debug, Clone)]
 pub struct CallDeployment<'a> {
     round: &'a RoundDeployment,
-    own: Option<Rc<CallPart>>,
+    own: Option<Arc<CallPart>>,
 }
 
 impl<'a> CallDeployment<'a> {
     /// Builds the call's document from its parts (a receiver of [`CallDeployment::own`]).
-    pub fn new(round: &'a RoundDeployment, own: Option<Rc<CallPart>>) -> CallDeployment<'a> {
+    pub fn new(round: &'a RoundDeployment, own: Option<Arc<CallPart>>) -> CallDeployment<'a> {
         CallDeployment { round, own }
     }
 

@@ -198,7 +198,7 @@ impl Worker {
             })?;
         Ok((
             provider,
-            CallDeployment::new(round, deployment.own.map(std::rc::Rc::new)),
+            CallDeployment::new(round, deployment.own.map(Arc::new)),
         ))
     }
 
