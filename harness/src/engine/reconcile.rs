@@ -10,8 +10,9 @@
 //! A successful round that is not a dry run saves the state, or drops it after a removal that
 //! leaves nothing.
 //!
-//! Main type: [`Reconciler`], which holds the stored state between rounds; [`run`] drives
-//! rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
+//! Main type: [`Reconciler`], which holds the stored state between rounds, and what it
+//! derived from the last deployment (evaluation, desired state, the deployment document the
+//! calls receive), reused while the deployment is unchanged; [`run`] drives rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
 use std::collections::BTreeMap;
