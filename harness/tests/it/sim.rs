@@ -74,6 +74,11 @@ fn deployment() -> Value {
     wire("deployment.json")
 }
 
+/// The sample deployment as one round's document.
+fn document() -> RoundDeployment {
+    RoundDeployment::from(deployment())
+}
+
 fn component(name: &str, properties: Value) -> ComponentSpec {
     serde_json::from_value(
         json!({ "name": name, "type": "rust-workload", "properties": properties }),
@@ -106,11 +111,7 @@ fn apply(
     components: &[ComponentSpec],
     dry_run: bool,
 ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-    provider(config).apply(
-        &RoundDeployment::from(deployment()).whole(),
-        &step(action, components),
-        dry_run,
-    )
+    provider(config).apply(&document().whole(), &step(action, components), dry_run)
 }
 
 fn update(
@@ -125,7 +126,7 @@ fn get(
     references: &[ComponentSpec],
 ) -> Result<Vec<ComponentSpec>, CallError> {
     provider(config).get(
-        &RoundDeployment::from(deployment()).whole(),
+        &document().whole(),
         &steps(ComponentAction::Update, references),
     )
 }
@@ -336,7 +337,7 @@ fn apply_one_each_at_once(config: &BindingConfig, n: usize) {
                 barrier.wait();
                 let results = provider
                     .apply(
-                        &RoundDeployment::from(deployment()).whole(),
+                        &document().whole(),
                         &step(ComponentAction::Update, &[one]),
                         false,
                     )
@@ -774,7 +775,7 @@ fn bug_instance_state_is_lost_when_symphony_creates_a_new_provider() {
     let mut first = provider(&config);
     let results = first
         .apply(
-            &RoundDeployment::from(deployment()).whole(),
+            &document().whole(),
             &step(ComponentAction::Update, &[a()]),
             false,
         )
@@ -783,11 +784,7 @@ fn bug_instance_state_is_lost_when_symphony_creates_a_new_provider() {
     // The same instance remembers it; the next one (Symphony's way) does not.
     let references = steps(ComponentAction::Update, &[a()]);
     assert_eq!(
-        names(
-            &first
-                .get(&RoundDeployment::from(deployment()).whole(), &references)
-                .unwrap()
-        ),
+        names(&first.get(&document().whole(), &references).unwrap()),
         ["comp-a"]
     );
     assert!(get(&config, &[a()]).unwrap().is_empty());
@@ -925,13 +922,10 @@ fn child_entry() {
             let mut provider = library.create_provider(&config).unwrap();
             print("calling", json!(case));
             if case == "panic-on-get" {
-                let _ = provider.get(
-                    &RoundDeployment::from(deployment()).whole(),
-                    &steps(ComponentAction::Update, &[a()]),
-                );
+                let _ = provider.get(&document().whole(), &steps(ComponentAction::Update, &[a()]));
             } else {
                 let _ = provider.apply(
-                    &RoundDeployment::from(deployment()).whole(),
+                    &document().whole(),
                     &step(ComponentAction::Update, &[a()]),
                     false,
                 );
@@ -955,7 +949,7 @@ fn child_entry() {
                     .create_provider(&config)
                     .unwrap()
                     .apply(
-                        &RoundDeployment::from(deployment()).whole(),
+                        &document().whole(),
                         &step(ComponentAction::Update, &[one]),
                         false,
                     )

@@ -1,6 +1,7 @@
 //! Supervised workers: the sim's bug catalog crashes, hangs and aborts real worker processes;
 //! each is classified, and the next call succeeds in a fresh worker.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,7 +11,9 @@ use symphony_harness::load::{
     DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, PreloadError, PreloadFactory,
     GO_APPLY_FAILED,
 };
-use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
+use symphony_harness::model::{
+    BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, RoundDeployment,
+};
 use symphony_harness::worker::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
 
 use crate::support::{harness, lib, path_str, workspace_root, Lib};
@@ -50,15 +53,32 @@ fn step() -> DeploymentStep {
     serde_json::from_value(wire("step.json")).unwrap()
 }
 
+/// The tutorial's deployment (`wire-0.49/`), as one round's document.
+fn sample() -> RoundDeployment {
+    RoundDeployment::from(wire("deployment.json"))
+}
+
+/// `get` of the sample references, with the sample deployment, on a new provider.
+fn get_sample(
+    factory: &mut WorkerFactory,
+    config: &BindingConfig,
+) -> Result<Vec<ComponentSpec>, CallError> {
+    let mut provider = factory.create(config).expect("the provider is created");
+    provider.get(&sample().whole(), &references())
+}
+
+/// `apply` of the sample step, with the sample deployment, on a new provider.
+fn apply_sample(
+    factory: &mut WorkerFactory,
+    config: &BindingConfig,
+) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+    let mut provider = factory.create(config).expect("the provider is created");
+    provider.apply(&sample().whole(), &step(), false)
+}
+
 /// After a failure, a healthy provider of the same library works (in a new worker).
 fn assert_next_call_succeeds(factory: &mut WorkerFactory, device: &str) {
-    let mut healthy = factory.create(&sim_config(device, "")).unwrap();
-    let got = healthy
-        .get(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &references(),
-        )
-        .unwrap();
+    let got = get_sample(factory, &sim_config(device, "")).unwrap();
     assert!(got.is_empty(), "a fresh device holds nothing: {got:?}");
     let restarted = factory.supervisors().any(|s| s.borrow().generation() >= 2);
     assert!(restarted, "the dead worker must have been replaced");
@@ -67,15 +87,7 @@ fn assert_next_call_succeeds(factory: &mut WorkerFactory, device: &str) {
 #[test]
 fn panic_on_get_is_classified_panic_with_its_message_and_next_call_succeeds() {
     let mut factory = factory();
-    let mut provider = factory
-        .create(&sim_config("w-panic-get", "panic-on-get"))
-        .unwrap();
-    let err = provider
-        .get(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &references(),
-        )
-        .unwrap_err();
+    let err = get_sample(&mut factory, &sim_config("w-panic-get", "panic-on-get")).unwrap_err();
     let CallError::Panic { message } = &err else {
         panic!("expected a panic, got {err:?}");
     };
@@ -93,16 +105,8 @@ fn panic_on_get_is_classified_panic_with_its_message_and_next_call_succeeds() {
 #[test]
 fn panic_on_apply_is_a_panic_and_the_process_died_so_the_apply_is_indeterminate() {
     let mut factory = factory();
-    let mut provider = factory
-        .create(&sim_config("w-panic-apply", "panic-on-apply"))
-        .unwrap();
-    let err = provider
-        .apply(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &step(),
-            false,
-        )
-        .unwrap_err();
+    let err =
+        apply_sample(&mut factory, &sim_config("w-panic-apply", "panic-on-apply")).unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.process_died());
     assert!(err.to_string().contains("sim bug panic-on-apply"), "{err}");
@@ -112,16 +116,7 @@ fn panic_on_apply_is_a_panic_and_the_process_died_so_the_apply_is_indeterminate(
 #[test]
 fn hang_on_apply_times_out_at_the_deadline_and_next_call_succeeds() {
     let mut factory = factory_with(Duration::from_millis(1000), HostMode::Harness);
-    let mut provider = factory
-        .create(&sim_config("w-hang", "hang-on-apply"))
-        .unwrap();
-    let err = provider
-        .apply(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &step(),
-            false,
-        )
-        .unwrap_err();
+    let err = apply_sample(&mut factory, &sim_config("w-hang", "hang-on-apply")).unwrap_err();
     assert_eq!(err, CallError::Timeout { after_ms: 1000 });
     assert!(err.process_died());
     assert_next_call_succeeds(&mut factory, "w-hang");
@@ -136,15 +131,7 @@ fn worker_killed_mid_apply_is_indeterminate_and_the_device_state_is_read_back() 
     config.insert("sim.slowRate", "1");
     config.insert("sim.slowMs", "60000");
     let mut factory = factory_with(Duration::from_millis(1500), HostMode::Harness);
-    let err = factory
-        .create(&config)
-        .unwrap()
-        .apply(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &step(),
-            false,
-        )
-        .unwrap_err();
+    let err = apply_sample(&mut factory, &config).unwrap_err();
     assert_eq!(err, CallError::Timeout { after_ms: 1500 });
     assert!(err.process_died(), "a killed apply is indeterminate");
 
@@ -165,14 +152,7 @@ fn worker_killed_mid_apply_is_indeterminate_and_the_device_state_is_read_back() 
 
     // And a fresh worker's `get` sees the same truth.
     config.insert("sim.slowRate", "0");
-    let got = factory
-        .create(&config)
-        .unwrap()
-        .get(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &references(),
-        )
-        .unwrap();
+    let got = get_sample(&mut factory, &config).unwrap();
     assert_eq!(got.len(), 2);
 }
 
@@ -181,7 +161,7 @@ fn the_round_document_is_sent_again_to_a_restarted_worker() {
     // Calls of one round share its document: a worker is sent it once. A worker started
     // after a crash has never seen it and must be sent it again.
     let mut factory = factory();
-    let round = RoundDeployment::from(wire("deployment.json"));
+    let round = sample();
     let get = |factory: &mut WorkerFactory, bugs: &str| {
         factory
             .create(&sim_config("w-round", bugs))
@@ -210,7 +190,7 @@ fn with_spinning_off_both_sides_sleep_in_poll_and_calls_still_answer() {
     config.call_timeout = Duration::from_secs(30);
     let mut factory =
         WorkerFactory::new(config, Box::new(|lib_file: &str| PathBuf::from(lib_file)));
-    let round = RoundDeployment::from(wire("deployment.json"));
+    let round = sample();
     for _ in 0..3 {
         let got = factory
             .create(&sim_config("w-no-spin", ""))
@@ -236,16 +216,7 @@ fn null_create_is_null_provider_with_the_providers_reason() {
 #[test]
 fn empty_error_is_error_without_message_and_keeps_the_worker() {
     let mut factory = factory();
-    let mut provider = factory
-        .create(&sim_config("w-empty", "empty-error"))
-        .unwrap();
-    let err = provider
-        .apply(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &step(),
-            false,
-        )
-        .unwrap_err();
+    let err = apply_sample(&mut factory, &sim_config("w-empty", "empty-error")).unwrap_err();
     assert_eq!(err, CallError::ErrorWithoutMessage);
     let generations: Vec<u64> = factory
         .supervisors()
@@ -261,16 +232,7 @@ fn empty_error_is_error_without_message_and_keeps_the_worker() {
 #[test]
 fn symphony_host_loses_the_message_as_symphony_does() {
     let mut factory = factory_with(Duration::from_secs(30), HostMode::Symphony);
-    let mut provider = factory
-        .create(&sim_config("w-sym-empty", "empty-error"))
-        .unwrap();
-    let err = provider
-        .apply(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &step(),
-            false,
-        )
-        .unwrap_err();
+    let err = apply_sample(&mut factory, &sim_config("w-sym-empty", "empty-error")).unwrap_err();
     assert_eq!(
         err,
         CallError::Error {
@@ -282,15 +244,7 @@ fn symphony_host_loses_the_message_as_symphony_does() {
 #[test]
 fn symphony_host_panic_crossing_extern_c_still_shows_the_providers_message() {
     let mut factory = factory_with(Duration::from_secs(30), HostMode::Symphony);
-    let mut provider = factory
-        .create(&sim_config("w-sym-panic", "panic-on-get"))
-        .unwrap();
-    let err = provider
-        .get(
-            &RoundDeployment::from(wire("deployment.json")).whole(),
-            &references(),
-        )
-        .unwrap_err();
+    let err = get_sample(&mut factory, &sim_config("w-sym-panic", "panic-on-get")).unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.to_string().contains("sim bug panic-on-get"), "{err}");
 }
@@ -302,10 +256,7 @@ fn input_the_symphony_host_cannot_parse_aborts_its_worker() {
     let mut deployment = wire("deployment.json");
     deployment["targets"] = Value::Null;
     let err = provider
-        .get(
-            &RoundDeployment::from(deployment.clone()).whole(),
-            &references(),
-        )
+        .get(&RoundDeployment::from(deployment).whole(), &references())
         .unwrap_err();
     assert_eq!(err.outcome(), "panic", "{err:?}");
     assert!(err.to_string().contains("invalid type: null"), "{err}");
@@ -341,23 +292,8 @@ fn symphony_lifetime_creates_an_instance_per_step_reuse_keeps_one() {
     ] {
         let mut factory = factory().lifetime(lifetime);
         let config = sim_config(device, "");
-        factory
-            .create(&config)
-            .unwrap()
-            .apply(
-                &RoundDeployment::from(wire("deployment.json")).whole(),
-                &step(),
-                false,
-            )
-            .unwrap();
-        let got = factory
-            .create(&config)
-            .unwrap()
-            .get(
-                &RoundDeployment::from(wire("deployment.json")).whole(),
-                &references(),
-            )
-            .unwrap();
+        apply_sample(&mut factory, &config).unwrap();
+        let got = get_sample(&mut factory, &config).unwrap();
         assert_eq!(got.len(), 2, "{lifetime:?}: the device outlives instances");
         let created: u64 = factory
             .supervisors()
