@@ -142,15 +142,11 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     let mut config = BindingConfig::new("/x.so", "any", "n");
     config.insert("sim.device", "load-test-apply-get");
     let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
-    let deployment = wire("deployment.json");
+    let deployment = RoundDeployment::from(wire("deployment.json"));
     let results = library
         .create_provider(&config)
         .unwrap()
-        .apply(
-            &RoundDeployment::from(deployment.clone()).whole(),
-            &step,
-            false,
-        )
+        .apply(&deployment.whole(), &step, false)
         .unwrap();
     assert_eq!(results["comp-a"].status, 8004);
     assert_eq!(results["comp-b"].status, 8004);
@@ -159,10 +155,7 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     let got = library
         .create_provider(&config)
         .unwrap()
-        .get(
-            &RoundDeployment::from(deployment.clone()).whole(),
-            &references,
-        )
+        .get(&deployment.whole(), &references)
         .unwrap();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].properties["image"], "registry.example.com/a:1.0");
@@ -177,7 +170,7 @@ fn input_symphonys_host_would_abort_on_is_reported_not_passed() {
     let mut deployment = wire("deployment.json");
     deployment["targets"] = Value::Null;
     let err = provider
-        .get(&RoundDeployment::from(deployment.clone()).whole(), &[])
+        .get(&RoundDeployment::from(deployment).whole(), &[])
         .unwrap_err();
     let CallError::HostWouldAbort { reason } = err else {
         panic!("expected HostWouldAbort, got {err:?}");
@@ -304,6 +297,23 @@ mod factory {
     }
 
     #[test]
+    fn every_creation_gets_its_own_config_though_a_marshalled_one_is_reused() {
+        // The factory keeps the last config it marshalled: a different one must not get it.
+        let lib_file = lib(Lib::EchoConfig).to_str().unwrap().to_string();
+        let mut factory = InProcessFactory::new();
+        for name in ["first", "second", "second", "first"] {
+            let sent = factory
+                .create(&BindingConfig::new(&lib_file, "any", name))
+                .unwrap()
+                .get_validation_rule()
+                .unwrap()
+                .required_type;
+            let sent: Value = serde_json::from_str(&sent).unwrap();
+            assert_eq!(sent["name"], name, "{sent}");
+        }
+    }
+
+    #[test]
     fn a_rebuilt_library_is_loaded_anew_from_the_next_round_unlike_symphony() {
         let dir = tempfile::tempdir().unwrap();
         let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
@@ -378,25 +388,18 @@ mod symphony_host {
     fn symphonys_own_host_functions_drive_the_sim_provider() {
         let mut config = BindingConfig::new("/x.so", "any", "n");
         config.insert("sim.device", "symphony-host-roundtrip");
-        let deployment = wire("deployment.json");
+        let deployment = RoundDeployment::from(wire("deployment.json"));
         let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
         let results = host(&config)
             .unwrap()
-            .apply(
-                &RoundDeployment::from(deployment.clone()).whole(),
-                &step,
-                false,
-            )
+            .apply(&deployment.whole(), &step, false)
             .unwrap();
         assert_eq!(results["comp-a"].status, 8004);
         let references: Vec<ComponentStep> =
             serde_json::from_value(wire("references.json")).unwrap();
         let got = host(&config)
             .unwrap()
-            .get(
-                &RoundDeployment::from(deployment.clone()).whole(),
-                &references,
-            )
+            .get(&deployment.whole(), &references)
             .unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].dependencies, vec!["comp-a".to_string()]);
