@@ -468,6 +468,16 @@ fn binding_for<'t>(
     }
 }
 
+/// The summary's success count: the targets whose steps all succeeded, or 0 for a dry run
+/// or an inactive instance.
+fn success_count(evaluated: &DeploymentSpec, target_results: &BTreeMap<String, usize>) -> usize {
+    if evaluated.is_dry_run || evaluated.is_in_active {
+        0
+    } else {
+        target_results.values().sum()
+    }
+}
+
 /// Sends the event `make` builds, if the sink listens at all.
 fn emit(sink: &mut dyn EventSink, make: impl FnOnce() -> Event) {
     if sink.is_listening() {
@@ -947,23 +957,14 @@ impl Reconciler {
                         "Symphony sleeps 5 s after a failed apply",
                         sink,
                     );
-                    report.summary.success_count = if evaluated.is_dry_run || evaluated.is_in_active
-                    {
-                        0
-                    } else {
-                        target_results.values().sum()
-                    };
+                    report.summary.success_count = success_count(evaluated, &target_results);
                     return Ok(self.fail(report, call_failure(Stage::Apply, &site, &err), sink));
                 }
             }
         }
 
         merged.clear_all_removed();
-        report.summary.success_count = if evaluated.is_dry_run || evaluated.is_in_active {
-            0
-        } else {
-            target_results.values().sum()
-        };
+        report.summary.success_count = success_count(evaluated, &target_results);
         report.state = if evaluated.is_dry_run {
             StateOutcome::NotSavedDryRun
         } else if remove && merged.target_component.is_empty() {

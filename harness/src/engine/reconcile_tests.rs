@@ -223,6 +223,23 @@ impl World {
             .unwrap()
     }
 
+    /// Rounds until convergence, at most `rounds`, without the removal.
+    fn run(&mut self, d: &DeploymentSpec, rounds: u32) -> RunReport {
+        self.fake.borrow_mut().log.clear();
+        let options = RunOptions {
+            rounds,
+            remove: false,
+        };
+        run(
+            &mut self.reconciler,
+            d,
+            options,
+            &mut self.factory,
+            &mut self.events,
+        )
+        .unwrap()
+    }
+
     fn log(&self) -> Vec<String> {
         self.fake.borrow().log.clone()
     }
@@ -266,17 +283,7 @@ fn first_round_applies_every_step_and_saves_state() {
 fn second_round_skips_unchanged_step_and_converges() {
     let mut w = World::new();
     let d = deployment(vec![component("a", "w", json!({"image": "x:1"}))], &["w"]);
-    let report = run(
-        &mut w.reconciler,
-        &d,
-        RunOptions {
-            rounds: 5,
-            remove: false,
-        },
-        &mut w.factory,
-        &mut w.events,
-    )
-    .unwrap();
+    let report = w.run(&d, 5);
     assert_eq!(report.verdict, Verdict::Converged { rounds: 2 });
     assert_eq!(report.rounds[1].skipped, 1);
     assert_eq!(report.waited_seconds, NEXT_AFTER_SUCCESS);
@@ -358,17 +365,7 @@ fn failed_round_then_next_poll_after_15_seconds() {
     let mut w = World::new();
     w.fake.borrow_mut().fail_apply_for = Some("a".into());
     let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
-    let report = run(
-        &mut w.reconciler,
-        &d,
-        RunOptions {
-            rounds: 2,
-            remove: false,
-        },
-        &mut w.factory,
-        &mut w.events,
-    )
-    .unwrap();
+    let report = w.run(&d, 2);
     assert_eq!(report.verdict, Verdict::Failed { rounds: 2 });
     assert_eq!(
         report.waited_seconds,
@@ -395,17 +392,7 @@ fn dry_run_applies_with_the_flag_and_never_saves_state() {
     let mut w = World::new();
     let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
     d.is_dry_run = true;
-    let report = run(
-        &mut w.reconciler,
-        &d,
-        RunOptions {
-            rounds: 3,
-            remove: false,
-        },
-        &mut w.factory,
-        &mut w.events,
-    )
-    .unwrap();
+    let report = w.run(&d, 3);
     assert_eq!(report.verdict, Verdict::DryRun);
     assert_eq!(w.log(), ["create", "get a", "create", "apply +a dry"]);
     assert_eq!(report.rounds[0].state, StateOutcome::NotSavedDryRun);
@@ -569,17 +556,7 @@ fn never_converges_when_get_reports_a_number_for_a_string() {
         vec![component("a", "w", json!({"replicas": "1000000"}))],
         &["w"],
     );
-    let report = run(
-        &mut w.reconciler,
-        &d,
-        RunOptions {
-            rounds: 3,
-            remove: false,
-        },
-        &mut w.factory,
-        &mut w.events,
-    )
-    .unwrap();
+    let report = w.run(&d, 3);
     assert_eq!(report.verdict, Verdict::NotConverged { rounds: 3 });
     let ApplyReason::Changed {
         against, reasons, ..
