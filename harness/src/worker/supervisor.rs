@@ -16,7 +16,7 @@ use super::protocol::{
 };
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
-use crate::load::{LoadFailure, LoadInfo, PreloadError};
+use crate::load::{LoadInfo, PreloadError};
 use crate::model::{BindingConfig, CallDeployment};
 
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
@@ -353,15 +353,22 @@ impl Supervisor {
     /// Starts the worker if needed and loads the library in it. A load failure is the
     /// `null-provider` outcome (Symphony: InitFailed).
     pub fn load(&mut self) -> Result<LoadInfo, CallError> {
-        self.load_detailed().map_err(|err| match err {
-            PreloadError::Load(failure) => load_failed(&failure),
-            PreloadError::Call(call) => call,
-        })
+        self.load_detailed().map_err(as_call_error)
     }
 
     /// Like [`Supervisor::load`], but keeps the loader's failure whole (class, message, hint)
     /// for callers that report it themselves.
     pub fn load_detailed(&mut self) -> Result<LoadInfo, PreloadError> {
+        self.ensure_loaded()?;
+        self.load_info
+            .clone()
+            .ok_or(PreloadError::Call(CallError::Protocol {
+                detail: "the worker did not report its load".into(),
+            }))
+    }
+
+    /// Starts the worker and loads the library in it, unless that is done.
+    fn ensure_loaded(&mut self) -> Result<(), PreloadError> {
         if self.process.is_none() {
             self.spawn().map_err(PreloadError::Call)?;
             let request = Request::Load {
@@ -392,18 +399,18 @@ impl Supervisor {
                 other => return Err(PreloadError::Call(self.protocol_error(&other))),
             }
         }
-        self.load_info
-            .clone()
-            .ok_or(PreloadError::Call(CallError::Protocol {
-                detail: "the worker did not report its load".into(),
-            }))
+        Ok(())
+    }
+
+    /// [`Supervisor::ensure_loaded`], failing as a call does.
+    fn ensure_running(&mut self) -> Result<(), CallError> {
+        self.ensure_loaded().map_err(as_call_error)
     }
 
     /// Creates a provider instance with `config` (`create_provider`).
     /// A NULL from `create_provider` carries what the provider wrote to stderr, usually the
     /// reason.
     pub fn create(&mut self, config: &BindingConfig) -> Result<InstanceId, CallError> {
-        self.load()?;
         match self.call(Request::Create {
             config: config.clone(),
         }) {
@@ -428,7 +435,12 @@ impl Supervisor {
     /// Runs one request on the (loaded) worker. A `Failed` response becomes `Err`; a dead
     /// worker becomes its outcome class and is replaced on the next call.
     pub fn call(&mut self, request: Request) -> Result<Response, CallError> {
-        self.load()?;
+        self.ensure_running()?;
+        self.request(request)
+    }
+
+    /// Sends one request to the running worker; a `Failed` response becomes `Err`.
+    fn request(&mut self, request: Request) -> Result<Response, CallError> {
         match self.exchange(request, self.config.call_timeout)? {
             Response::Failed(err) => Err(err),
             response => Ok(response),
@@ -443,7 +455,7 @@ impl Supervisor {
         deployment: &CallDeployment<'_>,
         make: impl FnOnce(WireDeployment) -> Request,
     ) -> Result<Response, CallError> {
-        self.load()?;
+        self.ensure_running()?;
         let round = deployment.round();
         let process = self.process.as_mut().ok_or_else(|| CallError::Protocol {
             detail: "no worker".into(),
@@ -455,7 +467,7 @@ impl Supervisor {
             shared: (!held).then(|| round.json().to_owned()),
             own: deployment.own().cloned(),
         };
-        self.call(make(wire))
+        self.request(make(wire))
     }
 
     fn protocol_error(&mut self, response: &Response) -> CallError {
@@ -565,9 +577,14 @@ impl Supervisor {
     }
 }
 
-fn load_failed(failure: &LoadFailure) -> CallError {
-    CallError::NullProvider {
-        reason: failure.message.clone(),
+/// A failed load, as the outcome of the call that needed it: a library that does not load is
+/// `null-provider` (Symphony: InitFailed).
+fn as_call_error(err: PreloadError) -> CallError {
+    match err {
+        PreloadError::Load(failure) => CallError::NullProvider {
+            reason: failure.message,
+        },
+        PreloadError::Call(call) => call,
     }
 }
 
