@@ -87,32 +87,20 @@ impl InProcessProvider {
         self
     }
 
-    fn host_references(
+    /// `convert(key)`, from the factory's [`HostArguments`] (the list `pick` chooses) when
+    /// this provider shares them.
+    fn shared_argument<K, Q: PartialEq<K> + ?Sized, V: Clone>(
         &self,
-        references: &[ComponentStep],
-    ) -> Result<Vec<host::ComponentStep>, CallError> {
-        let convert = || host_argument("references", &references);
+        pick: impl FnOnce(&mut HostArguments) -> &mut Vec<(K, V)>,
+        key: &Q,
+        owned: impl FnOnce() -> K,
+        convert: impl FnOnce() -> Result<V, CallError>,
+    ) -> Result<V, CallError> {
         match &self.arguments {
             None => convert(),
             Some(shared) => {
                 let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                recall(
-                    &mut shared.references,
-                    references,
-                    || references.to_vec(),
-                    convert,
-                )
-            }
-        }
-    }
-
-    fn host_step(&self, step: &DeploymentStep) -> Result<host::DeploymentStep, CallError> {
-        let convert = || host_argument("step", step);
-        match &self.arguments {
-            None => convert(),
-            Some(shared) => {
-                let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                recall(&mut shared.steps, step, || step.clone(), convert)
+                recall(pick(&mut shared), key, owned, convert)
             }
         }
     }
@@ -223,7 +211,12 @@ impl Provider for InProcessProvider {
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
         let deployment = host_deployment(deployment)?;
-        let references = self.host_references(references)?;
+        let references = self.shared_argument(
+            |shared| &mut shared.references,
+            references,
+            || references.to_vec(),
+            || host_argument("references", &references),
+        )?;
         let components = self
             .inner
             .get(deployment, references)
@@ -238,7 +231,12 @@ impl Provider for InProcessProvider {
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
         let deployment = host_deployment(deployment)?;
-        let step = self.host_step(step)?;
+        let step = self.shared_argument(
+            |shared| &mut shared.steps,
+            step,
+            || step.clone(),
+            || host_argument("step", step),
+        )?;
         let results = self
             .inner
             .apply(deployment, step, dry_run)
