@@ -271,6 +271,13 @@ mod factory {
         BindingConfig::new(lib_file, lib_hash, "n")
     }
 
+    /// A new provider's validation rule's `requiredType` (the echo fixture puts the config
+    /// it was given there).
+    fn required_type(factory: &mut InProcessFactory, config: &BindingConfig) -> String {
+        let mut provider = factory.create(config).unwrap();
+        provider.get_validation_rule().unwrap().required_type
+    }
+
     #[test]
     fn extensions_paths_are_resolved_and_hash_checked_on_every_creation() {
         let dir = tempfile::tempdir().unwrap();
@@ -302,12 +309,7 @@ mod factory {
         let lib_file = lib(Lib::EchoConfig).to_str().unwrap().to_string();
         let mut factory = InProcessFactory::new();
         for name in ["first", "second", "second", "first"] {
-            let sent = factory
-                .create(&BindingConfig::new(&lib_file, "any", name))
-                .unwrap()
-                .get_validation_rule()
-                .unwrap()
-                .required_type;
+            let sent = required_type(&mut factory, &BindingConfig::new(&lib_file, "any", name));
             let sent: Value = serde_json::from_str(&sent).unwrap();
             assert_eq!(sent["name"], name, "{sent}");
         }
@@ -319,14 +321,8 @@ mod factory {
         let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
         let lib_file = path.to_str().unwrap().to_string();
         let mut factory = InProcessFactory::new().recheck_after(Duration::ZERO);
-        let rule = |factory: &mut InProcessFactory| {
-            factory
-                .create(&config_for(&lib_file, "any"))
-                .unwrap()
-                .get_validation_rule()
-                .unwrap()
-                .required_type
-        };
+        let rule =
+            |factory: &mut InProcessFactory| required_type(factory, &config_for(&lib_file, "any"));
         assert_eq!(rule(&mut factory), "");
         std::fs::rename(lib_copy(Lib::EchoConfig, dir.path(), "new.so"), &path).unwrap();
         assert_eq!(
@@ -347,14 +343,8 @@ mod factory {
         let path = lib_copy(Lib::Sim, dir.path(), "libprov.so");
         let lib_file = path.to_str().unwrap().to_string();
         let mut factory = InProcessFactory::new().recheck_after(Duration::from_secs(3600));
-        let rule = |factory: &mut InProcessFactory| {
-            factory
-                .create(&config_for(&lib_file, "any"))
-                .unwrap()
-                .get_validation_rule()
-                .unwrap()
-                .required_type
-        };
+        let rule =
+            |factory: &mut InProcessFactory| required_type(factory, &config_for(&lib_file, "any"));
         factory.round_started();
         assert_eq!(rule(&mut factory), "");
         std::fs::rename(lib_copy(Lib::EchoConfig, dir.path(), "new.so"), &path).unwrap();
