@@ -43,7 +43,9 @@
 
 pub mod engine;
 pub mod exit_code;
+pub mod input;
 pub mod inspect;
 pub mod load;
 pub mod model;
+pub mod report;
 pub mod worker;

@@ -1,16 +1,10 @@
-//! Which code runs a provider: a supervised worker (the default), or this process
-//! (`--in-process`); with the harness's loader or Symphony's own host functions (`--host`).
-//! [`provider_factory`] is the one place every command gets its providers from.
+//! The flags that choose how providers run, turned into the library's
+//! [`Backend`](symphony_harness::worker::Backend).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use symphony_harness::load::{
-    InProcessFactory, LibFileResolver, PreloadFactory, SymphonyHostFactory,
-};
-use symphony_harness::worker::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
+use symphony_harness::worker::{Backend, HostMode, InstanceLifetime, DEFAULT_CALL_TIMEOUT};
 
 /// Flags that choose how providers run. Every command that calls a provider takes them.
 #[derive(Args, Debug, Clone)]
@@ -20,13 +14,13 @@ pub struct ProviderArgs {
     #[arg(
         long,
         value_name = "DURATION",
-        default_value = "30s",
-        value_parser = parse_duration,
+        default_value_t = CallTimeout(DEFAULT_CALL_TIMEOUT),
+        value_parser = parse_call_timeout,
         env = "SYMPHONY_HARNESS_CALL_TIMEOUT",
         hide_env_values = true,
         help_heading = "Isolation"
     )]
-    pub call_timeout: Duration,
+    pub call_timeout: CallTimeout,
 
     /// Call the provider inside this process: faster, but a panic in the provider ends the
     /// harness (and `--call-timeout` cannot be enforced)
@@ -34,12 +28,17 @@ pub struct ProviderArgs {
     pub in_process: bool,
 
     /// Which host code calls the provider
-    #[arg(long, value_enum, default_value_t = Host::Harness, help_heading = "Isolation")]
-    pub host: Host,
+    #[arg(long, value_enum, default_value_t = HostArg::Harness, help_heading = "Isolation")]
+    pub host: HostArg,
 
     /// How long provider instances live
-    #[arg(long, value_enum, default_value_t = Instances::Symphony, help_heading = "Isolation")]
-    pub instances: Instances,
+    #[arg(long, value_enum, default_value_t = InstancesArg::Symphony, help_heading = "Isolation")]
+    pub instances: InstancesArg,
+
+    /// Load even a library the inspector judges incompatible, or risky to run in this
+    /// process with `--in-process` (it may crash)
+    #[arg(long, help_heading = "Isolation")]
+    pub force: bool,
 
     /// Tuning (README, "Performance"): how long supervisor and worker poll for each other
     /// before sleeping (e.g. `100us`; `0` always sleeps). Default: 100us, or 0 on one CPU.
@@ -52,6 +51,45 @@ pub struct ProviderArgs {
         hide_env_values = true
     )]
     pub poll_spin: Option<Duration>,
+}
+
+impl ProviderArgs {
+    /// The library's description of these flags.
+    pub fn backend(&self) -> Backend {
+        Backend {
+            in_process: self.in_process,
+            host: match self.host {
+                HostArg::Harness => HostMode::Harness,
+                HostArg::Symphony => HostMode::Symphony,
+            },
+            lifetime: match self.instances {
+                InstancesArg::Symphony => InstanceLifetime::Symphony,
+                InstancesArg::Reuse => InstanceLifetime::Reuse,
+            },
+            call_timeout: self.call_timeout.0,
+            poll_spin: self.poll_spin,
+            force: self.force,
+            worker_program: None,
+        }
+    }
+}
+
+/// `--call-timeout`: a duration shown as it is typed (`30s`, `500ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTimeout(pub Duration);
+
+impl std::fmt::Display for CallTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.subsec_nanos() == 0 {
+            write!(f, "{}s", self.0.as_secs())
+        } else {
+            write!(f, "{}ms", self.0.as_millis())
+        }
+    }
+}
+
+fn parse_call_timeout(text: &str) -> Result<CallTimeout, String> {
+    parse_duration(text).map(CallTimeout)
 }
 
 /// Parses `--poll-spin`: `0`, or a duration in `us`, `ms` or `s`.
@@ -71,9 +109,9 @@ fn parse_spin(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// `--host`.
+/// `--host`: the library's [`HostMode`].
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Host {
+pub enum HostArg {
     /// The harness's loader: the hashed file descriptor is loaded, errors are typed and keep
     /// the provider's message
     Harness,
@@ -82,9 +120,9 @@ pub enum Host {
     Symphony,
 }
 
-/// `--instances`.
+/// `--instances`: the library's [`InstanceLifetime`].
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Instances {
+pub enum InstancesArg {
     /// A new provider instance for every get and apply step, never destroyed (as Symphony)
     Symphony,
     /// One instance per binding config, reused for every call
@@ -117,43 +155,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// The factory that runs providers as `args` say, mapping `libFile` through `resolve`.
-pub fn provider_factory(
-    args: &ProviderArgs,
-    resolve: LibFileResolver,
-    force: bool,
-) -> anyhow::Result<Box<dyn PreloadFactory>> {
-    if args.in_process {
-        if args.instances == Instances::Reuse {
-            bail!("`--instances reuse` needs a worker\nhint: drop `--in-process`");
-        }
-        return Ok(match args.host {
-            Host::Harness => Box::new(InProcessFactory::with_resolver(resolve).force(force)),
-            Host::Symphony => Box::new(SymphonyHostFactory::with_resolver(resolve)),
-        });
-    }
-    let program: PathBuf =
-        std::env::current_exe().context("cannot find this executable to start workers")?;
-    let mut config = SupervisorConfig::new(program);
-    config.call_timeout = args.call_timeout;
-    if let Some(spin) = args.poll_spin {
-        config.spin = spin;
-    }
-    config.host = match args.host {
-        Host::Harness => HostMode::Harness,
-        Host::Symphony => HostMode::Symphony,
-    };
-    let lifetime = match args.instances {
-        Instances::Symphony => InstanceLifetime::Symphony,
-        Instances::Reuse => InstanceLifetime::Reuse,
-    };
-    Ok(Box::new(
-        WorkerFactory::new(config, resolve)
-            .force(force)
-            .lifetime(lifetime),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +166,15 @@ mod tests {
         assert_eq!(parse_spin("250us"), Ok(Duration::from_micros(250)));
         assert_eq!(parse_spin("2ms"), Ok(Duration::from_millis(2)));
         assert!(parse_spin("fast").is_err());
+    }
+
+    #[test]
+    fn the_call_timeout_default_shows_as_typed_and_parses_back() {
+        let default = CallTimeout(DEFAULT_CALL_TIMEOUT);
+        assert_eq!(default.to_string(), "30s");
+        assert_eq!(parse_call_timeout(&default.to_string()), Ok(default));
+        let short = CallTimeout(Duration::from_millis(1500));
+        assert_eq!(parse_call_timeout(&short.to_string()), Ok(short));
     }
 
     #[test]

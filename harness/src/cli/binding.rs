@@ -7,8 +7,8 @@ use clap::Args;
 use serde::Serialize;
 use symphony_harness::exit_code;
 use symphony_harness::inspect::{Inspection, VerdictLevel};
-use symphony_harness::load::LibraryFile;
-use symphony_harness::model::BindingConfig;
+use symphony_harness::load::{resolve, LibraryFile};
+use symphony_harness::model::{BindingConfig, RUST_PROVIDER};
 
 use super::args::{self, ConfigArgs};
 use super::output;
@@ -90,7 +90,7 @@ pub fn run(args: &BindingArgs) -> anyhow::Result<i32> {
     let lib_file = args
         .lib_file
         .clone()
-        .unwrap_or_else(|| format!("/extensions/{file_name}"));
+        .unwrap_or_else(|| resolve::mounted_lib_file(&file_name));
     let name = args
         .name
         .clone()
@@ -99,9 +99,9 @@ pub fn run(args: &BindingArgs) -> anyhow::Result<i32> {
     args.config.extend(&mut config)?;
     let binding = Binding {
         role: &args.role,
-        provider: "providers.target.rust",
+        provider: RUST_PROVIDER,
         config: &config,
     };
-    println!("{}", serde_json::to_string_pretty(&binding)?);
+    output::json(&binding)?;
     Ok(exit_code::SUCCESS)
 }

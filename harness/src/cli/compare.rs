@@ -1,17 +1,16 @@
 //! `symphony-harness compare`: would Symphony consider a component changed, and why.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
-use serde_json::json;
 use symphony_harness::engine::change::compare;
 use symphony_harness::engine::evaluate::evaluate_component;
 use symphony_harness::exit_code;
+use symphony_harness::input::read_json;
 use symphony_harness::model::{ComponentSpec, ValidationRule};
 
 use super::args::Format;
-use super::output::{GOOD, LABEL, WARN};
+use super::output::{self, GOOD, LABEL, WARN};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -50,13 +49,6 @@ pub struct CompareArgs {
     format: Format,
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{what} `{}` is not a valid {what}", path.display()))
-}
-
 pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let rule: ValidationRule = match &args.rule {
         Some(path) => read_json(path, "validation rule")?,
@@ -67,31 +59,26 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let new = evaluate_component(&new)?;
     let report = compare(&rule, &old, &new);
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"changed": report.changed, "reasons": report.reasons})
-            )?
-        ),
+        Format::Json => output::json(&report)?,
         Format::Human => {
-            if report.changed {
-                anstream::println!(
-                    "{WARN}changed{WARN:#}: Symphony re-applies the step holding `{}` (with every component of that step)",
+            let mut text = if report.changed {
+                format!(
+                    "{WARN}changed{WARN:#}: Symphony re-applies the step holding `{}` (with every component of that step)\n",
                     new.name
-                );
+                )
             } else {
-                anstream::println!(
-                    "{GOOD}unchanged{GOOD:#}: Symphony skips `{}` (if `get` reports it on the target)",
+                format!(
+                    "{GOOD}unchanged{GOOD:#}: Symphony skips `{}` (if `get` reports it on the target)\n",
                     new.name
-                );
-            }
+                )
+            };
             for reason in &report.reasons {
                 let show = |v: &Option<String>| {
                     v.as_ref()
                         .map_or("(absent)".to_string(), |v| format!("`{v}`"))
                 };
-                anstream::println!(
-                    "  {LABEL}{}{LABEL:#}{}{}: old {} new {}\n    {}",
+                text.push_str(&format!(
+                    "  {LABEL}{}{LABEL:#}{}{}: old {} new {}\n    {}\n",
                     reason.part,
                     reason
                         .entry
@@ -104,8 +91,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
                     show(&reason.old),
                     show(&reason.new),
                     reason.why
-                );
+                ));
             }
+            output::stdout(&text)?;
         }
     }
     Ok(if report.changed {

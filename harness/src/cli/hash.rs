@@ -32,7 +32,7 @@ pub fn run(args: &HashArgs) -> anyhow::Result<i32> {
     for lib in &libs {
         // Like sha256sum: report an unreadable file and go on with the others.
         match std::fs::File::open(lib).and_then(sha256_hex) {
-            Ok(hex) => println!("{hex}  {}", lib.display()),
+            Ok(hex) => output::stdout(&format!("{hex}  {}\n", lib.display()))?,
             Err(err) => {
                 output::error(
                     &anyhow::Error::new(err).context(format!("cannot hash `{}`", lib.display())),

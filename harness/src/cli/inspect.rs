@@ -41,7 +41,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let mut value = serde_json::to_value(&inspection)?;
             value["path"] = path.display().to_string().into();
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            output::json(&value)?;
         }
         Format::Human => {
             let mut printed = Printed::default();
@@ -50,7 +50,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
             print_fingerprint(&mut printed, &inspection);
             printed.line("");
             print_verdict(&mut printed, &inspection.verdict);
-            printed.flush();
+            output::reader_gone_is_ok(printed.flush())?;
         }
     }
     Ok(verdict_exit_code(inspection.verdict.level))

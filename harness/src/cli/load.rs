@@ -3,20 +3,17 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde_json::json;
-use symphony_harness::engine::{rule, CallError};
+use serde::Serialize;
 use symphony_harness::exit_code;
-use symphony_harness::inspect::{Inspection, VerdictLevel};
-use symphony_harness::load::{ExpectedHash, LibraryFile, LoadError, PreloadError};
+use symphony_harness::load::probe::{probe, LoadReport, ProbeError, ProbeRequest};
+use symphony_harness::load::{resolve, ExpectedHash};
 use symphony_harness::model::BindingConfig;
-
-use serde_json::Value;
-use symphony_harness::worker::{default_jobs, run_parallel};
+use symphony_harness::worker::{default_jobs, provider_factory, run_parallel};
 
 use super::args::{self, ConfigArgs, Format};
-use super::backend::{provider_factory, ProviderArgs};
+use super::backend::ProviderArgs;
 use super::inspect::{print_fingerprint, print_verdict, verdict_exit_code};
-use super::output::{Printed, LABEL};
+use super::output::{self, Printed, LABEL};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -54,10 +51,6 @@ pub struct LoadArgs {
     #[command(flatten)]
     config: ConfigArgs,
 
-    /// Load even a library the inspector judges incompatible (it may crash)
-    #[arg(long, help_heading = "Provider")]
-    force: bool,
-
     #[command(flatten)]
     isolation: ProviderArgs,
 
@@ -88,199 +81,156 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
     }
     let many = libs.len() > 1;
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let reports = run_parallel(libs, jobs, |lib| load_one(&lib, args));
+    let results = run_parallel(libs, jobs, |lib| load_one(&lib, args));
     let mut documents = Vec::new();
     let mut code = exit_code::SUCCESS;
-    for (index, mut report) in reports.into_iter().enumerate() {
-        code = code.max(report.code);
+    for (index, mut result) in results.into_iter().enumerate() {
+        code = code.max(result.code);
         if args.format == Format::Json {
-            documents.push(report.json);
-            report.printed.out.clear();
+            documents.push(result.document);
+            result.printed.out.clear();
         } else if many && index > 0 {
-            report.printed.out.insert(0, '\n');
+            result.printed.out.insert(0, '\n');
         }
-        report.printed.flush();
+        output::reader_gone_is_ok(result.printed.flush())?;
     }
     if args.format == Format::Json {
-        let document = if many {
-            Value::Array(documents)
-        } else {
-            documents.pop().unwrap_or(Value::Null)
-        };
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        if many {
+            output::json(&documents)?;
+        } else if let Some(document) = documents.pop() {
+            output::json(&document)?;
+        }
     }
     Ok(code)
 }
 
+/// One library's JSON document: its report, or the error that stopped it.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LoadDocument {
+    Report(Box<LoadReport>),
+    #[serde(rename_all = "camelCase")]
+    Error {
+        path: String,
+        error: String,
+        exit_code: i32,
+    },
+}
+
 /// One library's load, rendered: what to print, its JSON document, its exit code.
-struct LoadReport {
+struct LoadResult {
     printed: Printed,
-    json: Value,
+    document: LoadDocument,
     code: i32,
 }
 
-fn load_one(path: &Path, args: &LoadArgs) -> LoadReport {
+fn load_one(path: &Path, args: &LoadArgs) -> LoadResult {
     let mut printed = Printed::default();
-    match load_and_report(path, args, &mut printed) {
-        Ok((code, json)) => LoadReport {
-            printed,
-            json,
-            code,
-        },
+    let result = request(path, args).and_then(|request| {
+        let mut factory = provider_factory(&args.isolation.backend(), resolve::as_given())?;
+        probe(path, &request, factory.as_mut()).map_err(probe_error)
+    });
+    match result {
+        Ok(report) => {
+            let code = render(&report, args.hash.is_some(), &mut printed);
+            LoadResult {
+                printed,
+                document: LoadDocument::Report(Box::new(report)),
+                code,
+            }
+        }
         Err(err) => {
             printed.error(&err);
             let code = super::exit_code_for(&err);
-            let json = json!({
-                "path": path.display().to_string(),
-                "error": format!("{err:#}"),
-                "exitCode": code,
-            });
-            LoadReport {
+            LoadResult {
                 printed,
-                json,
+                document: LoadDocument::Error {
+                    path: path.display().to_string(),
+                    error: format!("{err:#}"),
+                    exit_code: code,
+                },
                 code,
             }
         }
     }
 }
 
-fn load_and_report(
-    path: &Path,
-    args: &LoadArgs,
-    printed: &mut Printed,
-) -> anyhow::Result<(i32, Value)> {
-    let path = path.to_path_buf();
-    // Read and judge the bytes here; no code of the library runs in this process.
-    let file = LibraryFile::open(&path)?;
-    let inspection =
-        Inspection::new(file.bytes(), file.sha256().to_string()).map_err(|source| {
-            LoadError::NotElf {
-                path: path.clone(),
-                source,
-            }
-        })?;
-    let verdict = &inspection.verdict;
-    match verdict.level {
-        VerdictLevel::NotAProvider => {
-            return Err(LoadError::NotAProvider {
-                path,
-                reasons: verdict.reasons.clone(),
-            }
-            .into())
-        }
-        VerdictLevel::Incompatible if !args.force => {
-            return Err(LoadError::Incompatible {
-                path,
-                reasons: verdict.reasons.clone(),
-            }
-            .into())
-        }
-        _ => {}
+/// A probe error as the command line reports it: its own type, so exit codes and hints apply.
+fn probe_error(err: ProbeError) -> anyhow::Error {
+    match err {
+        ProbeError::Load(err) => err.into(),
+        ProbeError::Failure(failure) => failure.into(),
+        ProbeError::Create(call) => call.into(),
+        died @ ProbeError::LoadDied { .. } => died.into(),
     }
+}
 
-    let expected = match &args.hash {
-        Some(text) => ExpectedHash::parse(text),
-        None => ExpectedHash::Sha256(file.sha256().to_string()),
-    };
-    let lib_file = absolute(&path);
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| args::default_binding_name(&path));
-    let mut config = BindingConfig::new(
-        &lib_file.display().to_string(),
-        expected.as_lib_hash(),
-        &name,
-    );
-    args.config.extend(&mut config)?;
+/// The binding and hash check the flags ask for.
+fn request(path: &Path, args: &LoadArgs) -> anyhow::Result<ProbeRequest> {
+    let lib_file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut extra = BindingConfig::default();
+    args.config.extend(&mut extra)?;
+    Ok(ProbeRequest {
+        hash: args.hash.as_deref().map(ExpectedHash::parse),
+        lib_file: lib_file.display().to_string(),
+        name: args
+            .name
+            .clone()
+            .unwrap_or_else(|| args::default_binding_name(path)),
+        extra,
+        force: args.isolation.force,
+    })
+}
 
-    let mut factory = provider_factory(
-        &args.isolation,
-        Box::new(|lib_file: &str| PathBuf::from(lib_file)),
-        args.force,
-    )?;
-    let info = factory.preload(&config).map_err(|err| match err {
-        PreloadError::Load(failure) => anyhow::Error::new(failure),
-        PreloadError::Call(call) => anyhow::Error::new(call).context(format!(
-            "loading `{}` killed the process that tried",
-            path.display()
-        )),
-    })?;
-    if expected == ExpectedHash::Any {
-        printed.warning(
-            "hash check skipped (`libHash: any`): Symphony logs the same warning; make sure \
-             the library is what you expect",
-        );
+/// Renders `report` for people; returns the exit code.
+fn render(report: &LoadReport, hash_given: bool, printed: &mut Printed) -> i32 {
+    let inspection = &report.inspection;
+    for warning in &report.warnings {
+        printed.warning(warning);
     }
-    if verdict.level == VerdictLevel::Incompatible {
-        printed.warning("loading an incompatible library because of `--force`");
-    }
-    let mut provider = factory.create(&config)?;
-    let rule = provider.get_validation_rule();
-
-    let document = json!({
-        "path": path.display().to_string(),
-        "sha256": inspection.sha256,
-        "hashCheck": if info.hash_checked { "matched" } else if expected == ExpectedHash::Any { "skipped" } else { "host" },
-        "inspection": inspection,
-        "configJson": config.to_json(),
-        "calls": {
-            "create_provider": "ok",
-            "get_validation_rule": rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
-        },
-        "validationRule": rule.as_ref().ok(),
-        "symphonyReads": rule.as_ref().ok().map(rule::explain),
-        "error": rule.as_ref().err().map(ToString::to_string),
-    });
-
-    printed.field("library", path.display());
+    printed.field("library", report.path.display());
     printed.field(
         "sha256",
-        match (&args.hash, info.hash_checked) {
-            (None, _) => format!(
+        match (hash_given, report.hash_check) {
+            (false, _) => format!(
                 "{} (computed; pass --hash to check a pinned libHash)",
-                inspection.sha256
+                report.sha256
             ),
-            (Some(_), true) => format!("{} (matches --hash)", inspection.sha256),
-            (Some(_), false) => format!("{} (not checked)", inspection.sha256),
+            (true, symphony_harness::load::probe::HashCheckDone::Matched) => {
+                format!("{} (matches --hash)", report.sha256)
+            }
+            (true, _) => format!("{} (not checked)", report.sha256),
         },
     );
-    print_fingerprint(printed, &inspection);
-    printed.field("config", config.to_json());
+    print_fingerprint(printed, inspection);
+    printed.field("config", &report.config_json);
     printed.line("");
-    print_verdict(printed, verdict);
+    print_verdict(printed, &inspection.verdict);
     printed.line("");
     printed.field("calls", "create_provider: ok");
-    match &rule {
-        Ok(rule) => {
+    match (&report.validation_rule, &report.rule_error) {
+        (Some(rule), _) => {
             printed.line("           get_validation_rule: ok");
             printed.line("");
             printed.line(format!("{LABEL}validation rule:{LABEL:#}"));
-            printed.line(serde_json::to_string_pretty(rule)?);
+            printed.line(serde_json::to_string_pretty(rule).unwrap_or_default());
             printed.line("");
             printed.line(format!("{LABEL}what Symphony makes of it:{LABEL:#}"));
-            for line in rule::explain(rule) {
+            for line in report.symphony_reads.iter().flatten() {
                 printed.line(format!("  - {line}"));
             }
+            verdict_exit_code(inspection.verdict.level)
         }
-        Err(err) => {
-            printed.line(format!("           get_validation_rule: {}", err.outcome()));
+        (None, err) => {
+            let outcome = report.calls.get_validation_rule;
+            printed.line(format!("           get_validation_rule: {outcome}"));
+            let message = err.as_ref().map(ToString::to_string).unwrap_or_default();
             printed.error(&anyhow::anyhow!(
-                "`get_validation_rule` failed ({}): {err}\nhint: Symphony silently uses the \
-                 zero rule then: no change detection, no sidecars; return \
-                 Ok(ValidationRule::default()) at least",
-                err.outcome()
+                "`get_validation_rule` failed ({outcome}): {message}\nhint: Symphony silently \
+                 uses the zero rule then: no change detection, no sidecars; return \
+                 Ok(ValidationRule::default()) at least"
             ));
+            exit_code::CALL_FAILED
         }
     }
-    let code = if rule.is_err() {
-        exit_code::CALL_FAILED
-    } else {
-        verdict_exit_code(verdict.level)
-    };
-    Ok((code, document))
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }

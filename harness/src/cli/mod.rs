@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::exit_code;
 use symphony_harness::inspect::InspectError;
+use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{LoadError, LoadFailure, LoadFailureClass};
 
 const EXAMPLES: &str = "\
@@ -78,7 +79,7 @@ pub fn run() -> i32 {
         return match symphony_harness::worker::serve() {
             Ok(()) => exit_code::SUCCESS,
             Err(err) => {
-                eprintln!("symphony-harness worker: {err}");
+                output::stderr(&format!("symphony-harness worker: {err}\n"));
                 exit_code::ERROR
             }
         };
@@ -116,6 +117,9 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     }
     if let Some(failure) = err.downcast_ref::<LoadFailure>() {
         return load_failure_code(failure.class);
+    }
+    if let Some(ProbeError::LoadDied { .. }) = err.downcast_ref::<ProbeError>() {
+        return exit_code::CALL_FAILED;
     }
     if let Some(call) = err.downcast_ref::<CallError>() {
         return match call {

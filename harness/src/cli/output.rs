@@ -1,16 +1,49 @@
 //! Printing: styled text that loses its color off a terminal (via `anstream`), errors with
 //! their causes and hints, and warnings.
+//!
+//! Nothing here panics on a closed stream. A closed stdout (`… | head -1`) ends the output
+//! quietly and the command keeps its exit code (the verdict); a closed stderr drops what was
+//! meant for it. Any other failure to write stdout is the harness's own error.
 
-use anstyle::{AnsiColor, Style};
+use std::io::{self, Write};
+
+use anstyle::Style;
+use symphony_harness::engine::objects::ObjectError;
 use symphony_harness::engine::{CallError, EngineError};
+use symphony_harness::input::InputError;
 use symphony_harness::inspect::{InspectError, VerdictLevel};
 use symphony_harness::load::{LoadError, LoadFailure};
+use symphony_harness::worker::BackendError;
 
-pub const ERROR: Style = AnsiColor::Red.on_default().bold();
-pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
-pub const GOOD: Style = AnsiColor::Green.on_default().bold();
-pub const HINT: Style = AnsiColor::Cyan.on_default();
-pub const LABEL: Style = Style::new().bold();
+pub use symphony_harness::report::style::{ERROR, GOOD, HINT, LABEL, WARN};
+
+/// Writes `text` to stdout (styles dropped off a terminal). A reader that went away is not
+/// an error: it has what it wanted.
+pub fn stdout(text: &str) -> io::Result<()> {
+    let mut out = anstream::stdout();
+    reader_gone_is_ok(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// Writes `text` to stderr (styles dropped off a terminal); a closed stderr drops it.
+pub fn stderr(text: &str) {
+    let mut err = anstream::stderr();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// `Ok` for a write that failed only because the reader closed the pipe.
+pub fn reader_gone_is_ok(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Writes `value` as pretty JSON and a newline to stdout.
+pub fn json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(stdout(&text)?)
+}
 
 /// Text for stdout and stderr with styles embedded, printed in one go (so parallel jobs never
 /// interleave); `anstream` drops the styles when the stream is not a terminal.
@@ -61,9 +94,10 @@ impl Printed {
     }
 
     /// Prints everything and empties the buffers.
-    pub fn flush(&mut self) {
-        anstream::print!("{}", std::mem::take(&mut self.out));
-        anstream::eprint!("{}", std::mem::take(&mut self.err));
+    pub fn flush(&mut self) -> io::Result<()> {
+        let written = stdout(&std::mem::take(&mut self.out));
+        stderr(&std::mem::take(&mut self.err));
+        written
     }
 }
 
@@ -94,20 +128,29 @@ fn hint_for(err: &anyhow::Error) -> Option<String> {
             err.downcast_ref::<EngineError>()
                 .and_then(EngineError::hint)
         })
+        .or_else(|| err.downcast_ref::<InputError>().and_then(InputError::hint))
+        .or_else(|| {
+            err.downcast_ref::<ObjectError>()
+                .and_then(ObjectError::hint)
+        })
+        .or_else(|| {
+            err.downcast_ref::<BackendError>()
+                .and_then(BackendError::hint)
+        })
 }
 
 /// Prints `error: …` with causes and hint on stderr, at once.
 pub fn error(err: &anyhow::Error) {
     let mut printed = Printed::default();
     printed.error(err);
-    printed.flush();
+    stderr(&printed.err);
 }
 
 /// Prints `warning: …` on stderr, at once.
 pub fn warning(text: &str) {
     let mut printed = Printed::default();
     printed.warning(text);
-    printed.flush();
+    stderr(&printed.err);
 }
 
 /// The style for a verdict level.

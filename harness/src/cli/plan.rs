@@ -100,6 +100,6 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
         plan: plan(&merged),
         merged_state: merged,
     };
-    println!("{}", serde_json::to_string_pretty(&document)?);
+    super::output::json(&document)?;
     Ok(exit_code::SUCCESS)
 }

@@ -20,6 +20,7 @@ pub mod deployment;
 pub mod evaluate;
 pub mod events;
 pub mod findings;
+pub mod objects;
 pub mod plan;
 mod provider;
 pub mod reconcile;

@@ -175,6 +175,17 @@ pub trait ProviderFactory {
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError>;
 }
 
+/// A boxed factory is a factory (so a `Box<dyn PreloadFactory>` drives the engine directly).
+impl<F: ProviderFactory + ?Sized> ProviderFactory for Box<F> {
+    fn round_started(&mut self) {
+        (**self).round_started();
+    }
+
+    fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        (**self).create(config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,9 @@ mod error;
 mod factory;
 mod file;
 mod library;
+pub mod probe;
 mod provider;
+pub mod resolve;
 mod symphony_host;
 
 pub use device::{

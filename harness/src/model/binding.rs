@@ -4,6 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The binding `provider` that names a Rust provider library (Symphony's
+/// `providers/target/rust`), the only kind the harness drives.
+pub const RUST_PROVIDER: &str = "providers.target.rust";
+
 /// A binding's `config`: a flat map of strings. Symphony passes all of it, marshalled by Go
 /// (sorted keys, compact), to the provider's `create_provider` (since Symphony #812).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]

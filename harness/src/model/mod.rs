@@ -14,7 +14,7 @@ pub mod payload;
 mod rule;
 pub mod wire;
 
-pub use binding::BindingConfig;
+pub use binding::{BindingConfig, RUST_PROVIDER};
 pub use component::{
     ComponentAction, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, SidecarSpec,
 };

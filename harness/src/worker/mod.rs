@@ -16,6 +16,7 @@
 //!
 //! [`CallError`]: crate::engine::CallError
 
+mod backend;
 mod factory;
 pub mod outcome;
 mod pool;
@@ -23,6 +24,7 @@ pub mod protocol;
 mod serve;
 mod supervisor;
 
+pub use backend::{provider_factory, Backend, BackendError, DEFAULT_CALL_TIMEOUT};
 pub use factory::{InstanceLifetime, WorkerFactory};
 pub use pool::{default_jobs, run_parallel};
 pub use serve::serve;

@@ -61,12 +61,12 @@ pub fn default_spin() -> Duration {
 }
 
 impl SupervisorConfig {
-    /// Workers run as `<program> __worker`, with a 30 s deadline per call.
+    /// Workers run as `<program> __worker`, with [`super::DEFAULT_CALL_TIMEOUT`] per call.
     pub fn new(program: PathBuf) -> SupervisorConfig {
         SupervisorConfig {
             program,
             args: vec![OsString::from("__worker")],
-            call_timeout: Duration::from_secs(30),
+            call_timeout: super::DEFAULT_CALL_TIMEOUT,
             load_timeout: Duration::from_secs(60),
             host: HostMode::Harness,
             spin: default_spin(),

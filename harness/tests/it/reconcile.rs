@@ -168,6 +168,33 @@ fn provider_error_fails_every_round_with_call_failed() {
 }
 
 #[test]
+fn a_closed_stdout_keeps_the_verdicts_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "w"}]),
+        json!({"sim.bugs": "empty-error"}),
+    );
+    let ext = extensions();
+    for format in ["human", "json"] {
+        let run = crate::support::harness_with_closed_stdout(&[
+            "reconcile",
+            "--target",
+            path_str(&target),
+            "--extensions",
+            path_str(&ext),
+            "--rounds",
+            "1",
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, Some(6), "{format}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{format}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn library_missing_under_extensions_is_a_null_provider() {
     let dir = tempfile::tempdir().unwrap();
     let run = harness(&[

@@ -147,3 +147,24 @@ impl Run {
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
+
+/// Runs the harness with its stdout on a pipe whose reading end is already closed, as
+/// `symphony-harness … | head -1` ends up once `head` has its line: every write fails with
+/// `EPIPE`. Returns the exit code and stderr.
+pub fn harness_with_closed_stdout(args: &[&str]) -> Run {
+    let (reader, writer) = rustix::pipe::pipe().expect("a pipe");
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .stdout(std::process::Stdio::from(writer))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("symphony-harness runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -1,0 +1,197 @@
+//! Probing a library as Symphony first meets it: inspect the bytes, check the hash, load it,
+//! create a provider with the binding config, ask for its validation rule. The result is a
+//! typed [`LoadReport`] (the `load` command renders it; its JSON is the report serialised).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{
+    ExpectedHash, LibraryFile, LoadError, LoadFailure, LoadInfo, PreloadError, PreloadFactory,
+};
+use crate::engine::{rule, CallError};
+use crate::inspect::{Inspection, VerdictLevel};
+use crate::model::{BindingConfig, ValidationRule};
+
+/// How the library's hash was checked.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HashCheckDone {
+    /// Against the binding's `libHash`: equal.
+    Matched,
+    /// Not checked: `libHash: any`.
+    Skipped,
+    /// Left to the host (Symphony's own host hashes on every creation).
+    Host,
+}
+
+/// The outcome of each call the probe made, by call name.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ProbeCalls {
+    /// `create_provider`: always `ok` in a report (a failed creation is an error instead).
+    pub create_provider: &'static str,
+    /// `get_validation_rule`: `ok` or the outcome class.
+    pub get_validation_rule: &'static str,
+}
+
+/// Everything a probe learnt about one library.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadReport {
+    /// The library as given.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// How the hash was checked.
+    pub hash_check: HashCheckDone,
+    /// What the inspector read and judged.
+    pub inspection: Inspection,
+    /// The `config_json` `create_provider` received.
+    pub config_json: String,
+    /// How each call ended.
+    pub calls: ProbeCalls,
+    /// The rule `get_validation_rule` returned.
+    pub validation_rule: Option<ValidationRule>,
+    /// What Symphony makes of that rule, line by line.
+    pub symphony_reads: Option<Vec<String>>,
+    /// How `get_validation_rule` failed, in words.
+    pub error: Option<String>,
+    /// Warnings for the user (hash check skipped, forced load).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// How `get_validation_rule` failed.
+    #[serde(skip)]
+    pub rule_error: Option<CallError>,
+}
+
+/// Why a probe stopped before it could report.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The loader refused the library, in this process.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The loader refused the library, in the process that loaded it.
+    #[error(transparent)]
+    Failure(#[from] LoadFailure),
+    /// Loading killed or hung the process that tried.
+    #[error("loading `{}` killed the process that tried", path.display())]
+    LoadDied {
+        /// The library.
+        path: PathBuf,
+        /// How that process ended.
+        #[source]
+        source: CallError,
+    },
+    /// `create_provider` failed.
+    #[error(transparent)]
+    Create(CallError),
+}
+
+/// What a probe needs besides the library: the binding it is created with.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeRequest {
+    /// The `libHash` to check (`any` skips the check); `None`: the file's own hash, as read.
+    pub hash: Option<ExpectedHash>,
+    /// The binding's `libFile`.
+    pub lib_file: String,
+    /// The binding's `name`.
+    pub name: String,
+    /// The provider's own config keys, passed along with `libFile`, `libHash` and `name`.
+    pub extra: BindingConfig,
+    /// Load even a library the inspector judges incompatible.
+    pub force: bool,
+}
+
+/// Opens and inspects `path` (no code of it runs here) and refuses what Symphony could never
+/// load: a file that is not a provider, and an incompatible one unless `force`.
+pub fn inspect_for_loading(
+    path: &Path,
+    force: bool,
+) -> Result<(LibraryFile, Inspection), LoadError> {
+    let file = LibraryFile::open(path)?;
+    let inspection =
+        Inspection::new(file.bytes(), file.sha256().to_string()).map_err(|source| {
+            LoadError::NotElf {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    let verdict = &inspection.verdict;
+    match verdict.level {
+        VerdictLevel::NotAProvider => Err(LoadError::NotAProvider {
+            path: path.to_path_buf(),
+            reasons: verdict.reasons.clone(),
+        }),
+        VerdictLevel::Incompatible if !force => Err(LoadError::Incompatible {
+            path: path.to_path_buf(),
+            reasons: verdict.reasons.clone(),
+        }),
+        _ => Ok((file, inspection)),
+    }
+}
+
+/// Probes `path` with `request`, loading and calling it through `factory` (a worker or this
+/// process).
+pub fn probe(
+    path: &Path,
+    request: &ProbeRequest,
+    factory: &mut dyn PreloadFactory,
+) -> Result<LoadReport, ProbeError> {
+    let (file, inspection) = inspect_for_loading(path, request.force)?;
+    drop(file);
+    let expected_hash = request
+        .hash
+        .clone()
+        .unwrap_or_else(|| ExpectedHash::Sha256(inspection.sha256.clone()));
+    let mut config = BindingConfig::new(
+        &request.lib_file,
+        expected_hash.as_lib_hash(),
+        &request.name,
+    );
+    for (key, value) in request.extra.iter() {
+        config.insert(key, value);
+    }
+    let info: LoadInfo = factory.preload(&config).map_err(|err| match err {
+        PreloadError::Load(failure) => ProbeError::Failure(failure),
+        PreloadError::Call(source) => ProbeError::LoadDied {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    let mut warnings = Vec::new();
+    if expected_hash == ExpectedHash::Any {
+        warnings.push(
+            "hash check skipped (`libHash: any`): Symphony logs the same warning; make sure \
+             the library is what you expect"
+                .to_string(),
+        );
+    }
+    if inspection.verdict.level == VerdictLevel::Incompatible {
+        warnings.push("loading an incompatible library because of `--force`".to_string());
+    }
+    let mut provider = factory.create(&config).map_err(ProbeError::Create)?;
+    let rule = provider.get_validation_rule();
+    let hash_check = if info.hash_checked {
+        HashCheckDone::Matched
+    } else if expected_hash == ExpectedHash::Any {
+        HashCheckDone::Skipped
+    } else {
+        HashCheckDone::Host
+    };
+    Ok(LoadReport {
+        path: path.to_path_buf(),
+        sha256: inspection.sha256.clone(),
+        hash_check,
+        config_json: config.to_json(),
+        calls: ProbeCalls {
+            create_provider: "ok",
+            get_validation_rule: rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
+        },
+        symphony_reads: rule.as_ref().ok().map(rule::explain),
+        error: rule.as_ref().err().map(ToString::to_string),
+        validation_rule: rule.as_ref().ok().cloned(),
+        rule_error: rule.err(),
+        inspection,
+        warnings,
+    })
+}

@@ -1,0 +1,363 @@
+//! The report of a reconcile run: every call and decision as the engine makes it (human), the
+//! verdict at the end, and the JSON document of the whole run.
+//!
+//! [`ReconcilePrinter`] is an [`EventSink`]: hand it to [`crate::engine::reconcile::run`] and it
+//! writes each event as it comes, so a long run shows its progress. [`ReconcilePrinter::verdict`]
+//! writes the ending; [`ReconcileDocument`] is the `--format json` document.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::style::{ERROR, GOOD, LABEL, WARN};
+use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
+use crate::engine::findings::Finding;
+use crate::engine::reconcile::{RoundReport, RunReport, StateOutcome, StepDecision, Verdict};
+use crate::model::{ComponentAction, DeploymentSpec, Symphony};
+
+/// Writes a reconcile run for people, event by event.
+///
+/// The first failed write stops all further output; [`ReconcilePrinter::finish`] returns it.
+#[derive(Debug)]
+pub struct ReconcilePrinter<W: Write> {
+    out: W,
+    failed: Option<io::Error>,
+}
+
+impl<W: Write> ReconcilePrinter<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W) -> ReconcilePrinter<W> {
+        ReconcilePrinter { out, failed: None }
+    }
+
+    /// The first write error, if any write failed.
+    pub fn finish(self) -> io::Result<()> {
+        match self.failed {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes one line, unless an earlier write failed.
+    fn line(&mut self, text: std::fmt::Arguments<'_>) {
+        if self.failed.is_none() {
+            if let Err(err) = writeln!(self.out, "{text}") {
+                self.failed = Some(err);
+            }
+        }
+    }
+
+    /// The line that opens a run: the deployment, its generation, components and targets.
+    pub fn header(&mut self, deployment: &DeploymentSpec, symphony: Symphony) {
+        let targets: Vec<String> = deployment
+            .targets
+            .keys()
+            .map(|t| format!("`{t}`"))
+            .collect();
+        self.line(format_args!(
+            "{LABEL}deployment{LABEL:#} `{}` (Symphony {symphony} wire names): {} component(s), target(s) {}",
+            deployment.solution_name,
+            deployment.components().len(),
+            targets.join(", ")
+        ));
+    }
+
+    fn round_end(&mut self, report: &RoundReport) {
+        if let Some(noop) = &report.noop {
+            self.line(format_args!("  nothing done: {noop}"));
+        }
+        if let Some(failure) = &report.failure {
+            self.line(format_args!(
+                "  {ERROR}round failed{ERROR:#} at {:?} step {} `{}`/`{}` ({}): {}",
+                failure.stage,
+                failure.step,
+                failure.target,
+                failure.role,
+                failure.outcome,
+                failure.message
+            ));
+            if failure.indeterminate {
+                self.line(format_args!(
+                    "  {WARN}indeterminate:{WARN:#} the provider's process died during `apply`, \
+                     so the device may or may not have changed; the next round's `get` reads its \
+                     real state"
+                ));
+            }
+        }
+        let state = match report.state {
+            StateOutcome::Saved => "state saved",
+            StateOutcome::Dropped => "state dropped (nothing left)",
+            StateOutcome::NotSavedDryRun => "state not saved (dry run)",
+            StateOutcome::NotSavedFailed => "state not saved (failed round)",
+            StateOutcome::Untouched => "state untouched",
+        };
+        self.line(format_args!(
+            "  applied {}, skipped {}; {state}",
+            report.applied, report.skipped
+        ));
+    }
+
+    /// The ending of a run: converged or not (and why), failed, dry run; then the removal.
+    pub fn verdict(&mut self, report: &RunReport) {
+        self.line(format_args!(""));
+        let waited = report.waited_seconds;
+        match &report.verdict {
+            Verdict::Converged { rounds } => self.line(format_args!(
+                "{GOOD}verdict: converged after {rounds} round(s){GOOD:#} (Symphony would have waited {waited} s)"
+            )),
+            Verdict::NotConverged { rounds } => {
+                self.line(format_args!(
+                    "{ERROR}verdict: never converged in {rounds} round(s){ERROR:#}: Symphony re-applies on every poll; in round {rounds}:"
+                ));
+                for line in why_not_converged(report) {
+                    self.line(format_args!("  - {line}"));
+                }
+            }
+            Verdict::Failed { rounds } => self.line(format_args!(
+                "{ERROR}verdict: round {rounds} failed{ERROR:#}; Symphony retries on the next poll (within 15 s)"
+            )),
+            Verdict::DryRun => self.line(format_args!(
+                "{WARN}verdict: dry run{WARN:#}: state is never saved, so Symphony applies every step (with is_dry_run) on every reconcile"
+            )),
+        }
+        if let Some(removal) = &report.removal {
+            match (&removal.failure, removal.state) {
+                (Some(_), _) => self.line(format_args!(
+                    "{ERROR}removal failed{ERROR:#}; Symphony does not retry a failed delete job (standalone)"
+                )),
+                (None, StateOutcome::Dropped) => self.line(format_args!(
+                    "{GOOD}removal done{GOOD:#}: every component deleted, state dropped"
+                )),
+                (None, _) => self.line(format_args!(
+                    "removal done; state kept (components left on other targets)"
+                )),
+            }
+        }
+    }
+}
+
+/// Component names, with the action's sign (`+`/`-`) when `signs`.
+fn names(components: &[(String, ComponentAction)], signs: bool) -> String {
+    components
+        .iter()
+        .map(|(name, action)| {
+            if signs {
+                format!("{}{name}", action.sign())
+            } else {
+                name.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl<W: Write> EventSink for ReconcilePrinter<W> {
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::RoundStarted {
+                round,
+                at_seconds,
+                remove,
+                has_previous,
+            } => self.line(format_args!(
+                "\n{LABEL}round {round}{LABEL:#} (t={at_seconds}s{}{})",
+                if *remove { ", removal" } else { "" },
+                if *has_previous {
+                    ""
+                } else {
+                    ", no previous state"
+                }
+            )),
+            Event::CallStarted {
+                site,
+                call,
+                components,
+            } if !matches!(call, CallKind::Create) => {
+                let phase = match site.phase {
+                    Phase::Get => "get-phase",
+                    Phase::Apply => "apply-phase",
+                };
+                let signs = matches!(call, CallKind::Apply { .. });
+                let listed = if components.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", names(components, signs))
+                };
+                self.line(format_args!(
+                    "  {:<19} {phase} step {} `{}`/`{}`{listed}",
+                    call.name(),
+                    site.step,
+                    site.target,
+                    site.role,
+                ));
+            }
+            Event::CallFinished { call, outcome, .. } => match (call, outcome) {
+                (CallKind::Create, Ok(_)) => {}
+                (_, Err(err)) => self.line(format_args!(
+                    "    {ERROR}{} failed ({}){ERROR:#}: {err}",
+                    call.name(),
+                    err.outcome()
+                )),
+                (_, Ok(CallReturn::Components(components))) => {
+                    let listed: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+                    self.line(format_args!(
+                        "    {GOOD}ok{GOOD:#}: reported [{}]",
+                        listed.join(" ")
+                    ));
+                }
+                (_, Ok(CallReturn::Results(results))) => {
+                    let listed: Vec<String> = results
+                        .iter()
+                        .map(|(name, r)| {
+                            if r.message.is_empty() {
+                                format!("{name}: {}", r.status)
+                            } else {
+                                format!("{name}: {} {}", r.status, r.message)
+                            }
+                        })
+                        .collect();
+                    self.line(format_args!(
+                        "    {GOOD}ok{GOOD:#}: results {{{}}} (the map never decides success)",
+                        listed.join(", ")
+                    ));
+                }
+                (_, Ok(CallReturn::Rule(_))) => self.line(format_args!("    {GOOD}ok{GOOD:#}")),
+                (_, Ok(CallReturn::Created)) => {}
+            },
+            Event::StepDecided { site, decision } => match decision {
+                StepDecision::Skip => self.line(format_args!(
+                    "  skip                apply-phase step {} `{}`/`{}`: every component unchanged",
+                    site.step, site.target, site.role
+                )),
+                StepDecision::Apply { reason } => self.line(format_args!(
+                    "  decide              apply-phase step {} `{}`/`{}`: apply, because {}",
+                    site.step,
+                    site.target,
+                    site.role,
+                    reason.describe()
+                )),
+            },
+            Event::Waited { seconds, why, .. } => self.line(format_args!(
+                "  {WARN}Symphony waits {seconds} s{WARN:#}: {why}"
+            )),
+            Event::RoundFinished { report } => self.round_end(report),
+            Event::CallStarted { .. } => {}
+        }
+    }
+}
+
+/// Why a run did not converge: one line per step its last round still applied (empty for
+/// any other ending).
+pub fn why_not_converged(report: &RunReport) -> Vec<String> {
+    match (&report.verdict, report.rounds.last()) {
+        (Verdict::NotConverged { .. }, Some(last)) => last
+            .steps
+            .iter()
+            .filter_map(|record| match &record.decision {
+                StepDecision::Apply { reason } => Some(format!(
+                    "step `{}`/`{}`: {}",
+                    record.step.target,
+                    record.step.role,
+                    reason.describe()
+                )),
+                StepDecision::Skip => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `--format json` document of a reconcile run; steps keep Go's field order.
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileDocument<'a> {
+    /// The deployment's name.
+    pub deployment: &'a str,
+    /// The Symphony generation whose JSON providers received.
+    pub symphony: String,
+    /// Inputs Symphony's host would abort on.
+    pub findings: &'a [Finding],
+    /// How the rounds ended.
+    pub verdict: &'a Verdict,
+    /// Why the run did not converge ([`why_not_converged`]).
+    pub why: Vec<String>,
+    /// Every round.
+    pub rounds: &'a [RoundReport],
+    /// The removal round, if asked for.
+    pub removal: Option<&'a RoundReport>,
+    /// Seconds Symphony would have waited.
+    pub waited_seconds: u64,
+}
+
+impl<'a> ReconcileDocument<'a> {
+    /// The document of `report`, a run of `deployment`.
+    pub fn new(
+        deployment: &'a DeploymentSpec,
+        symphony: Symphony,
+        findings: &'a [Finding],
+        report: &'a RunReport,
+    ) -> ReconcileDocument<'a> {
+        ReconcileDocument {
+            deployment: &deployment.solution_name,
+            symphony: symphony.to_string(),
+            findings,
+            verdict: &report.verdict,
+            why: why_not_converged(report),
+            rounds: &report.rounds,
+            removal: report.removal.as_ref(),
+            waited_seconds: report.waited_seconds,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails every write as a closed pipe does.
+    struct ClosedPipe {
+        writes: usize,
+    }
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_output_stops_the_printer_and_is_handed_back() {
+        let mut printer = ReconcilePrinter::new(ClosedPipe { writes: 0 });
+        for round in 1..=3 {
+            printer.event(&Event::RoundStarted {
+                round,
+                at_seconds: 0,
+                remove: false,
+                has_previous: false,
+            });
+        }
+        assert_eq!(printer.out.writes, 1, "no write after the first failure");
+        let err = printer.finish().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn rounds_are_written_as_they_start() {
+        let mut printer = ReconcilePrinter::new(Vec::new());
+        printer.event(&Event::RoundStarted {
+            round: 2,
+            at_seconds: 30,
+            remove: true,
+            has_previous: true,
+        });
+        let text = String::from_utf8(printer.out.clone()).unwrap();
+        assert!(text.contains("round 2"), "{text}");
+        assert!(text.contains("(t=30s, removal)"), "{text}");
+        printer.finish().unwrap();
+    }
+}
