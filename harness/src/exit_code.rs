@@ -1,69 +1,131 @@
-//! Every exit code of `symphony-harness`, in one place.
+//! Every exit code of `symphony-harness`, in one place: [`ALL`] names and explains each one;
+//! `--help` and the README's table are made from it (a test holds the README to it).
 //!
 //! Verdicts take the low codes, so CI can branch on them; the harness's own failure is always
 //! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line.
-//!
-//! | code | name | meaning |
-//! |---|---|---|
-//! | 0 | `SUCCESS` | done; `inspect`: compatible |
-//! | 1 | `ERROR` | the harness itself failed (unreadable file, bad input, I/O) |
-//! | 2 | `USAGE` | the command line is wrong (clap) |
-//! | 3 | `RISKY` | `inspect`/`load`: the library may work, see the reasons |
-//! | 4 | `INCOMPATIBLE` | the library is incompatible with the host, or not a provider at all |
-//! | 5 | `LOAD_FAILED` | Symphony would fail to create the provider: hash mismatch, `dlopen` failure, NULL from `create_provider` |
-//! | 6 | `CALL_FAILED` | a provider call failed (`load`: `get_validation_rule` returned an error; `reconcile`: the last round, or the removal, failed) |
-//! | 7 | `NOT_CONVERGED` | `reconcile`: every round still applied something, up to `--rounds` |
-//! | 8 | `CHANGED` | `compare`: Symphony would consider the component changed |
 
-/// Done; `inspect`: the library is compatible.
+/// An exit code with its stable name and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitCode {
+    /// The process exit status.
+    pub code: i32,
+    /// Its stable kebab-case name.
+    pub name: &'static str,
+    /// What it means, in one line.
+    pub meaning: &'static str,
+}
+
+/// `success`: see [`ALL`].
 pub const SUCCESS: i32 = 0;
-/// The harness itself failed: unreadable file, bad input, I/O.
+/// `error`: see [`ALL`].
 pub const ERROR: i32 = 1;
-/// The command line is wrong (clap's own code).
+/// `usage`: see [`ALL`].
 pub const USAGE: i32 = 2;
-/// The library may work, but see the reasons.
+/// `risky`: see [`ALL`].
 pub const RISKY: i32 = 3;
-/// The library is incompatible with the host, or is not a provider.
+/// `incompatible`: see [`ALL`].
 pub const INCOMPATIBLE: i32 = 4;
-/// Symphony would fail to create the provider: hash mismatch, `dlopen` failure, NULL provider.
+/// `load-failed`: see [`ALL`].
 pub const LOAD_FAILED: i32 = 5;
-/// A provider call failed.
+/// `call-failed`: see [`ALL`].
 pub const CALL_FAILED: i32 = 6;
-
-/// `reconcile` did not converge within `--rounds`: Symphony would redeploy forever.
+/// `not-converged`: see [`ALL`].
 pub const NOT_CONVERGED: i32 = 7;
-/// `compare`: Symphony would consider the component changed.
+/// `changed`: see [`ALL`].
 pub const CHANGED: i32 = 8;
 
-/// Every code with its name, for `--help` and the README.
-pub const ALL: [(i32, &str, &str); 9] = [
-    (SUCCESS, "success", "done; inspect: compatible"),
-    (
-        ERROR,
-        "error",
-        "the harness itself failed (unreadable file, bad input, I/O)",
-    ),
-    (USAGE, "usage", "the command line is wrong"),
-    (RISKY, "risky", "the library may work: see the reasons"),
-    (
-        INCOMPATIBLE,
-        "incompatible",
-        "incompatible with the host, or not a provider",
-    ),
-    (
-        LOAD_FAILED,
-        "load-failed",
-        "Symphony would fail to create the provider (hash, dlopen, NULL)",
-    ),
-    (CALL_FAILED, "call-failed", "a provider call failed"),
-    (
-        NOT_CONVERGED,
-        "not-converged",
-        "reconcile: still applying after --rounds rounds",
-    ),
-    (
-        CHANGED,
-        "changed",
-        "compare: Symphony would consider the component changed",
-    ),
+/// Every code, its name and its meaning: the one definition.
+pub const ALL: [ExitCode; 9] = [
+    ExitCode {
+        code: SUCCESS,
+        name: "success",
+        meaning: "done; `inspect`: compatible",
+    },
+    ExitCode {
+        code: ERROR,
+        name: "error",
+        meaning: "the harness itself failed (unreadable file, bad input, I/O, a worker it could not start)",
+    },
+    ExitCode {
+        code: USAGE,
+        name: "usage",
+        meaning: "the command line is wrong",
+    },
+    ExitCode {
+        code: RISKY,
+        name: "risky",
+        meaning: "the library may work: see the reasons",
+    },
+    ExitCode {
+        code: INCOMPATIBLE,
+        name: "incompatible",
+        meaning: "incompatible with the host, or not a provider",
+    },
+    ExitCode {
+        code: LOAD_FAILED,
+        name: "load-failed",
+        meaning: "Symphony would fail to create the provider: hash mismatch, `dlopen` failure, NULL from `create_provider`",
+    },
+    ExitCode {
+        code: CALL_FAILED,
+        name: "call-failed",
+        meaning: "a provider call failed (`load`: `get_validation_rule`; `reconcile`: the last round, or the removal)",
+    },
+    ExitCode {
+        code: NOT_CONVERGED,
+        name: "not-converged",
+        meaning: "`reconcile`: every round still applied something, up to `--rounds`",
+    },
+    ExitCode {
+        code: CHANGED,
+        name: "changed",
+        meaning: "`compare`: Symphony would consider the component changed",
+    },
 ];
+
+/// The entry of `code`, if it is one of ours.
+pub fn describe(code: i32) -> Option<&'static ExitCode> {
+    ALL.iter().find(|entry| entry.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_in_order_and_names_unique() {
+        for (index, entry) in ALL.iter().enumerate() {
+            assert_eq!(entry.code, index as i32, "{entry:?}");
+        }
+        let mut names: Vec<&str> = ALL.iter().map(|e| e.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        assert_eq!(describe(CALL_FAILED).map(|e| e.name), Some("call-failed"));
+        assert_eq!(describe(99), None);
+    }
+
+    #[test]
+    fn the_readme_table_is_this_table() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("### Exit codes")
+            .nth(1)
+            .expect("README has an `Exit codes` section");
+        let rows: Vec<String> = section
+            .lines()
+            .skip_while(|line| !line.starts_with("|---"))
+            .skip(1)
+            .take_while(|line| line.starts_with('|'))
+            .map(str::to_string)
+            .collect();
+        let expected: Vec<String> = ALL
+            .iter()
+            .map(|e| format!("| {} | {} | {} |", e.code, e.name, e.meaning))
+            .collect();
+        assert_eq!(
+            rows, expected,
+            "README `Exit codes` table differs from exit_code::ALL"
+        );
+    }
+}

@@ -34,8 +34,11 @@ this executable, built by `cargo build`).";
 /// `examples` followed by the table of exit codes, for a command's `--help`.
 pub fn with_exit_status(examples: &str) -> String {
     let mut text = format!("{examples}\n\nExit status:\n");
-    for (code, name, meaning) in exit_code::ALL {
-        text.push_str(&format!("  {code}  {name:<13} {meaning}\n"));
+    for entry in exit_code::ALL {
+        text.push_str(&format!(
+            "  {}  {:<13} {}\n",
+            entry.code, entry.name, entry.meaning
+        ));
     }
     text
 }
@@ -143,8 +146,11 @@ mod tests {
     #[test]
     fn long_help_lists_every_exit_code() {
         let text = super::with_exit_status("");
-        for (code, name, _) in symphony_harness::exit_code::ALL {
-            assert!(text.contains(&format!("  {code}  {name}")), "{text}");
+        for entry in symphony_harness::exit_code::ALL {
+            assert!(
+                text.contains(&format!("  {}  {}", entry.code, entry.name)),
+                "{text}"
+            );
         }
     }
 }
