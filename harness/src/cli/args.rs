@@ -141,10 +141,8 @@ impl ConfigArgs {
 
 fn parse_entry(entry: &str) -> anyhow::Result<Vec<(String, String)>> {
     if let Some(file) = entry.strip_prefix('@') {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read config file `{file}`"))?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("config file `{file}` is not JSON"))?;
+        let value: serde_json::Value =
+            symphony_harness::input::read_json(Path::new(file), "config file")?;
         let Some(object) = value.as_object() else {
             bail!("config file `{file}` must hold a JSON object of strings, like {{\"key\": \"value\"}}");
         };

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use symphony_harness::exit_code;
 use symphony_harness::load::sha256_hex;
+use symphony_harness::report::hash::sha256sum_line;
 
 use super::{args, output};
 
@@ -32,7 +33,7 @@ pub fn run(args: &HashArgs) -> anyhow::Result<i32> {
     for lib in &libs {
         // Like sha256sum: report an unreadable file and go on with the others.
         match std::fs::File::open(lib).and_then(sha256_hex) {
-            Ok(hex) => output::stdout(&format!("{hex}  {}\n", lib.display()))?,
+            Ok(hex) => output::stdout_bytes(&sha256sum_line(&hex, lib))?,
             Err(err) => {
                 output::error(
                     &anyhow::Error::new(err).context(format!("cannot hash `{}`", lib.display())),

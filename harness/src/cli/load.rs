@@ -55,7 +55,13 @@ pub struct LoadArgs {
     isolation: ProviderArgs,
 
     /// How many libraries to load at once [default: the number of cores]
-    #[arg(long, short = 'j', value_name = "N", help_heading = "Isolation")]
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..),
+        help_heading = "Isolation"
+    )]
     jobs: Option<usize>,
 
     /// Output format
@@ -75,9 +81,6 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
              at a time with their own `--hash`, or use `--hash any`",
             libs.len()
         );
-    }
-    if args.jobs == Some(0) {
-        anyhow::bail!("`--jobs 0` would load nothing\nhint: use `--jobs 1` or more");
     }
     let many = libs.len() > 1;
     let jobs = args.jobs.unwrap_or_else(default_jobs);

@@ -20,8 +20,13 @@ pub use symphony_harness::report::style::{ERROR, GOOD, HINT, LABEL, WARN};
 /// Writes `text` to stdout (styles dropped off a terminal). A reader that went away is not
 /// an error: it has what it wanted.
 pub fn stdout(text: &str) -> io::Result<()> {
+    stdout_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` to stdout, as [`stdout`] does (for file names that are not UTF-8).
+pub fn stdout_bytes(bytes: &[u8]) -> io::Result<()> {
     let mut out = anstream::stdout();
-    reader_gone_is_ok(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+    reader_gone_is_ok(out.write_all(bytes).and_then(|()| out.flush()))
 }
 
 /// Writes `text` to stderr (styles dropped off a terminal); a closed stderr drops it.

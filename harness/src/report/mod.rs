@@ -6,10 +6,12 @@
 //! that fails stops the reporter's output and is handed back by its `finish`, so a reader that
 //! went away (`| head -1`) does not change the verdict.
 //!
+//! - [`hash`]: `sha256sum`'s line format.
 //! - [`reconcile`]: the engine's events as they come, the verdict of a run, and its JSON
 //!   document.
 //!
 //! Scenario, check and explore reports, JUnit and transcripts arrive with later work.
 
+pub mod hash;
 pub mod reconcile;
 pub mod style;

@@ -32,3 +32,39 @@ fn unreadable_file_is_reported_and_the_others_still_hashed() {
         run.stdout
     );
 }
+
+#[test]
+fn names_with_a_newline_backslash_or_return_match_sha256sum_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "new\nline.so",
+        "back\\slash.so",
+        "car\rriage.so",
+        "plain.so",
+    ];
+    let paths: Vec<std::path::PathBuf> = names
+        .iter()
+        .map(|name| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, name.as_bytes()).unwrap();
+            path
+        })
+        .collect();
+    let args: Vec<&str> = std::iter::once("hash")
+        .chain(paths.iter().map(|p| path_str(p)))
+        .collect();
+    let ours = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args(&args)
+        .output()
+        .expect("symphony-harness runs");
+    let theirs = Command::new("sha256sum")
+        .args(&paths)
+        .output()
+        .expect("sha256sum runs");
+    assert_eq!(ours.status.code(), Some(0));
+    assert!(theirs.stdout.starts_with(b"\\"), "sha256sum escapes these");
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout)
+    );
+}
