@@ -244,6 +244,41 @@ mod tests {
     }
 
     #[test]
+    fn same_rustc_version_from_another_build_is_risky_not_compatible() {
+        // Same `1.95.0`, another commit and date: a nightly or a distro rebuild. Layouts of
+        // trait objects are not promised even then.
+        for (name, other) in [
+            ("other commit", "1.95.0 (0123456ab 2026-04-14)"),
+            ("other date", "1.95.0 (59807616e 2026-04-15)"),
+            ("no build info", "1.95.0"),
+        ] {
+            let mut lib = good();
+            lib.rustc = vec![other.into()];
+            let verdict = Verdict::judge(&lib, &host());
+            assert_eq!(verdict.level, VerdictLevel::Risky, "{name}: {verdict:?}");
+            assert!(verdict.reasons[0].contains(other), "{name}: {verdict:?}");
+        }
+    }
+
+    #[test]
+    fn several_rustc_versions_are_risky_even_if_one_is_the_hosts() {
+        let mut lib = good();
+        lib.rustc = vec![host().rustc, "1.80.0 (051478957 2024-07-21)".into()];
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Risky, "{verdict:?}");
+        assert!(verdict.reasons[0].contains("several"), "{verdict:?}");
+    }
+
+    #[test]
+    fn no_rustc_in_comment_is_risky() {
+        let mut lib = good();
+        lib.rustc = vec![];
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Risky, "{verdict:?}");
+        assert!(verdict.reasons[0].contains(".comment"), "{verdict:?}");
+    }
+
+    #[test]
     fn legacy_abi_is_incompatible_even_when_rustc_also_differs() {
         let mut lib = good();
         lib.abi = Abi::Legacy;

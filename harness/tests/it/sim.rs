@@ -770,6 +770,30 @@ fn bug_status_lies_reports_success_for_a_failed_component() {
 }
 
 #[test]
+fn bug_status_lies_reports_deleted_for_a_failed_delete() {
+    // The catalog: `DeleteFailed` is reported as `Deleted`, and the device keeps it.
+    let config = config(
+        "bug-status-lies-delete",
+        &[
+            ("sim.bugs", "status-lies"),
+            ("sim.failComponents", "comp-b"),
+        ],
+    );
+    channel().write(&config, &[a(), b()]).unwrap();
+    let results = apply(&config, ComponentAction::Delete, &[a(), b()], false).unwrap();
+    assert_eq!(
+        statuses(&results),
+        [("comp-a", DELETED), ("comp-b", DELETED)]
+    );
+    assert!(
+        results["comp-b"].message.is_empty(),
+        "a lie carries no failure message: {:?}",
+        results["comp-b"]
+    );
+    assert_eq!(on_device(&config), ["comp-b"]);
+}
+
+#[test]
 fn bug_instance_state_is_lost_when_symphony_creates_a_new_provider() {
     let config = with_bug("bug-instance-state", "instance-state");
     let mut first = provider(&config);
@@ -814,6 +838,39 @@ fn bug_extra_components_reports_unreferenced_components() {
         names(&get(&config, &[b()]).unwrap()),
         ["comp-b", "comp-a", "comp-c"]
     );
+}
+
+#[test]
+fn bug_extra_components_reports_only_visible_components_under_visible_after_gets() {
+    // `extra-components` adds every other *visible* component; a `get` that does not ask for a
+    // hidden component does not uncover it (`sim.visibleAfterGets`).
+    let config = config(
+        "bug-extra-visible",
+        &[
+            ("sim.bugs", "extra-components"),
+            ("sim.visibleAfterGets", "1"),
+        ],
+    );
+    update(&config, &[a(), b()]);
+    assert!(
+        get(&config, &[a()]).unwrap().is_empty(),
+        "both still hidden"
+    );
+    assert_eq!(
+        names(&get(&config, &[a()]).unwrap()),
+        ["comp-a"],
+        "comp-b was not asked for, so it is still hidden and not an extra"
+    );
+    assert_eq!(
+        channel().snapshot(&config).unwrap().components["comp-b"].hidden_for_gets,
+        1
+    );
+    assert_eq!(
+        names(&get(&config, &[b()]).unwrap()),
+        ["comp-a"],
+        "asking uncovers comp-b one step; comp-a comes as an extra"
+    );
+    assert_eq!(names(&get(&config, &[b()]).unwrap()), ["comp-b", "comp-a"]);
 }
 
 #[test]
