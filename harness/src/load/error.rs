@@ -69,11 +69,14 @@ pub enum LoadError {
         /// What the dynamic loader said.
         message: String,
     },
-    /// The file changed on disk between hashing and loading.
-    #[error("`{}` changed on disk while it was being loaded", path.display())]
-    ChangedWhileLoading {
+    /// The bytes read could not be copied into a sealed memory file (`memfd`) to load.
+    #[error("cannot copy `{}` into a sealed memory file to load it", path.display())]
+    Seal {
         /// The library path.
         path: PathBuf,
+        /// What `memfd_create`, the write or `fcntl(F_ADD_SEALS)` said.
+        #[source]
+        source: std::io::Error,
     },
     /// The binding config holds a NUL byte, which a C string cannot carry.
     #[error("the binding config holds a NUL byte and cannot be passed to `create_provider`")]
@@ -133,9 +136,9 @@ impl LoadError {
                     .into(),
             ),
             LoadError::MissingSymbol { .. } => None,
-            LoadError::ChangedWhileLoading { .. } => Some(
-                "something rewrote the library in place (a build still running?); try again \
-                 once it is finished"
+            LoadError::Seal { .. } => Some(
+                "the harness loads a library from a sealed `memfd` (Linux 3.17+); check that \
+                 `memfd_create` is allowed here (seccomp, container profile) and memory is free"
                     .into(),
             ),
             LoadError::ConfigHasNul => Some("remove the NUL byte from the `--config` values".into()),
@@ -182,7 +185,7 @@ impl LoadFailure {
             LoadError::HashMismatch { .. }
             | LoadError::Dlopen { .. }
             | LoadError::MissingSymbol { .. }
-            | LoadError::ChangedWhileLoading { .. }
+            | LoadError::Seal { .. }
             | LoadError::NullProvider { .. } => LoadFailureClass::LoadFailed,
         };
         let mut message = err.to_string();

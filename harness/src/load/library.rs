@@ -26,8 +26,8 @@ pub struct LoadedLibrary {
     hash_check: HashCheck,
     fingerprint: Fingerprint,
     verdict: Verdict,
-    /// The open file the image was loaded from. Never closed, even when this value is
-    /// dropped: glibc matches already loaded objects by name first, and the image stays loaded
+    /// The sealed memory file the image was loaded from. Never closed, even when this value
+    /// is dropped: glibc matches already loaded objects by name first, and the image stays loaded
     /// for the life of the process, so its `/proc/self/fd/N` name must never be reused for
     /// another file.
     _file: ManuallyDrop<File>,
@@ -85,12 +85,12 @@ impl LibraryFile {
             _ => {}
         }
 
-        let fd_path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+        let fd_path = format!("/proc/self/fd/{}", self.sealed.as_raw_fd());
         // SAFETY: `dlopen` maps the library and runs its ELF initialisers in this process.
         // That is the point of loading a provider, and the caller asked for it; the file was
         // checked above to be a shared object for this architecture that exports
-        // `create_provider`. `fd_path` names the descriptor that `self` keeps open, so the
-        // bytes mapped are the bytes that were hashed and inspected.
+        // `create_provider`. `fd_path` names the sealed memory file that `self` keeps open,
+        // which holds the very bytes that were hashed and inspected and can no longer change.
         let library =
             unsafe { Library::open(Some(&fd_path), RTLD_LAZY | RTLD_LOCAL) }.map_err(|err| {
                 LoadError::Dlopen {
@@ -98,7 +98,6 @@ impl LibraryFile {
                     message: err.to_string(),
                 }
             })?;
-        self.ensure_unchanged()?;
 
         // SAFETY: the symbol is declared with the signature of the 0.1.4+ provider ABI, which
         // the inspector confirmed (no `init_provider` export), unless the caller forced an
@@ -121,7 +120,7 @@ impl LibraryFile {
             hash_check,
             fingerprint,
             verdict,
-            _file: ManuallyDrop::new(self.file),
+            _file: ManuallyDrop::new(self.sealed),
             library: ManuallyDrop::new(library),
             create_provider,
         }))

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use symphony_harness::engine::{CallError, Provider};
 use symphony_harness::load::{
-    ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
+    sha256_hex, ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
 };
 use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
 
@@ -212,20 +212,58 @@ fn file_replaced_after_hashing_cannot_run_unhashed_code() {
 }
 
 #[test]
-fn file_rewritten_in_place_after_hashing_is_refused() {
+fn file_rewritten_in_place_after_hashing_still_runs_the_hashed_code() {
+    // Same inode, new content of the same length, as `dd conv=notrunc` or a careless build
+    // writes it: with the file mapped as it is on disk, the rewrite would run (or crash).
     let dir = tempfile::tempdir().unwrap();
-    let path = lib_copy(Lib::EchoConfig, dir.path(), "librewritten.so");
+    let path = lib_copy(Lib::Sim, dir.path(), "librewritten.so");
+    let original = std::fs::read(&path).unwrap();
     let opened = LibraryFile::open(&path).unwrap();
-    // Same inode, new content: what `cp new.so old.so` does.
-    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.write_all(&std::fs::read(lib(Lib::EchoConfig)).unwrap())
+    let hashed = opened.sha256().to_string();
+    assert_eq!(hashed, sha256_hex(&original[..]).unwrap());
+
+    let mut impostor = std::fs::read(lib(Lib::EchoConfig)).unwrap();
+    impostor.resize(original.len(), 0);
+    assert_ne!(impostor, original);
+    let target = path.clone();
+    let rewrite = std::thread::spawn(move || {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .unwrap();
+        file.write_all(&impostor).unwrap();
+        file.sync_all().unwrap();
+    });
+    rewrite.join().unwrap();
+    assert_ne!(
+        sha256_hex(std::fs::File::open(&path).unwrap()).unwrap(),
+        hashed
+    );
+
+    let library = opened.load(&options(ExpectedHash::Any)).unwrap();
+    assert_eq!(library.sha256(), hashed);
+    let mut provider = library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
         .unwrap();
-    file.write_all(b"trailing bytes").unwrap();
-    drop(file);
-    let err = opened.load(&options(ExpectedHash::Any)).unwrap_err();
+    // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
+    // the config JSON.
+    assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
+}
+
+#[test]
+fn a_loaded_library_is_mapped_from_a_sealed_memory_file_not_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = lib_copy(Lib::EchoConfig, dir.path(), "libsealed-map-test.so");
+    let library = LoadedLibrary::open(&path, &options(ExpectedHash::Any)).unwrap();
+    assert!(library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
+        .is_ok());
+    assert!(!mapped_in_this_process(&path), "mapped from the path");
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     assert!(
-        matches!(err, LoadError::ChangedWhileLoading { .. }),
-        "{err:?}"
+        maps.lines()
+            .any(|line| line.contains("/memfd:symphony-harness:libsealed-map-test.so")),
+        "no sealed memory file mapped:\n{maps}"
     );
 }
 
