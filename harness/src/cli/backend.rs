@@ -129,7 +129,7 @@ pub fn provider_factory(
         }
         return Ok(match args.host {
             Host::Harness => Box::new(InProcessFactory::with_resolver(resolve).force(force)),
-            Host::Symphony => Box::new(SymphonyHostFactory::with_resolver(resolve)),
+            Host::Symphony => Box::new(SymphonyHostFactory::with_resolver(resolve).force(force)),
         });
     }
     let program: PathBuf =

@@ -53,6 +53,19 @@ pub enum LoadError {
         /// What the inspector found.
         reasons: Vec<String>,
     },
+    /// The library is risky for the process that would load it (a custom global allocator, or
+    /// another rustc), and that process is the harness's own.
+    #[error(
+        "`{}` is not safe to load into the harness's own process: {}",
+        path.display(),
+        reasons.join("; ")
+    )]
+    RiskyInProcess {
+        /// The library path.
+        path: PathBuf,
+        /// What the inspector found (`inspect::in_process_hazards`).
+        reasons: Vec<String>,
+    },
     /// `dlopen` refused the library.
     #[error("`dlopen` failed for `{}`: {message}", path.display())]
     Dlopen {
@@ -130,6 +143,11 @@ impl LoadError {
                  anyway (it may crash)"
                     .into(),
             ),
+            LoadError::RiskyInProcess { .. } => Some(
+                "drop `--in-process`: the worker contains a crash; or pass `--force` to load it \
+                 into the harness anyway"
+                    .into(),
+            ),
             LoadError::Dlopen { .. } => Some(
                 "check `ldd` on the library for missing dependencies, and that it was built for \
                  this machine"
@@ -156,7 +174,7 @@ impl LoadError {
 pub enum LoadFailureClass {
     /// The file could not be read.
     Unreadable,
-    /// Not ELF, not a provider, or incompatible.
+    /// Not ELF, not a provider, incompatible, or risky for the harness's own process.
     NotLoadable,
     /// Symphony would fail to create the provider: hash mismatch, dlopen, NULL.
     LoadFailed,
@@ -181,7 +199,8 @@ impl LoadFailure {
             LoadError::Read { .. } | LoadError::ConfigHasNul => LoadFailureClass::Unreadable,
             LoadError::NotElf { .. }
             | LoadError::NotAProvider { .. }
-            | LoadError::Incompatible { .. } => LoadFailureClass::NotLoadable,
+            | LoadError::Incompatible { .. }
+            | LoadError::RiskyInProcess { .. } => LoadFailureClass::NotLoadable,
             LoadError::HashMismatch { .. }
             | LoadError::Dlopen { .. }
             | LoadError::MissingSymbol { .. }

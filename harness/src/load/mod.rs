@@ -37,10 +37,11 @@ mod symphony_host;
 
 pub use device::{
     DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
+    DEVICE_CHANNEL_ABI,
 };
 pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
-pub use library::{LoadOptions, LoadedLibrary, MarshalledConfig};
+pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED};
