@@ -1,5 +1,6 @@
 //! The exported C functions: Symphony's entry point `create_provider`, and the harness's
-//! channel to the device (`sim_device_snapshot`, `sim_device_write`, `sim_string_free`).
+//! channel to the device (`sim_device_snapshot`, `sim_device_write`, `sim_string_free`, and
+//! the `SIM_DEVICE_CHANNEL` marker that names their ABI).
 //!
 //! The only `unsafe` code of the crate: each function copies its C strings at once and hands
 //! over to safe Rust ([`crate::channel`], [`SimConfig`]). None of them panics on bad input (a
@@ -11,6 +12,16 @@ use symphony::ProviderWrapper;
 
 use crate::bugs::Bug;
 use crate::{channel, SimConfig, SimProvider};
+
+/// The device channel's marker: names the ABI of `sim_device_snapshot`, `sim_device_write` and
+/// `sim_string_free` below. The harness reads it from the library's bytes, without running any
+/// code, before it calls them; change the version when a signature changes.
+///
+/// `symphony-sim-device-channel/1`: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// c_char`, `sim_device_write(config_json: *const c_char, components_json: *const c_char) ->
+/// i32`, `sim_string_free(ptr: *mut c_char)`, all `extern "C"`.
+#[no_mangle]
+pub static SIM_DEVICE_CHANNEL: [u8; 30] = *b"symphony-sim-device-channel/1\0";
 
 /// Copies a C string argument; `None` for NULL.
 ///

@@ -16,6 +16,14 @@ const SHIM_EXPORTS: [&str; 5] = [
     "apply",
 ];
 
+/// The exported functions of the simulated provider's device channel, in the order the loader
+/// looks them up (`sim-provider/src/ffi.rs`).
+pub const DEVICE_CHANNEL_FUNCTIONS: [&str; 3] =
+    ["sim_device_snapshot", "sim_device_write", "sim_string_free"];
+
+/// The exported static whose bytes name the device channel's ABI (`sim-provider/src/ffi.rs`).
+pub const DEVICE_CHANNEL_MARKER: &str = "SIM_DEVICE_CHANNEL";
+
 /// Which provider ABI a library implements.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -118,6 +126,14 @@ pub struct Fingerprint {
     pub allocator: Allocator,
     /// True when the full symbol table (`.symtab`) is absent.
     pub stripped: bool,
+    /// Which of the simulated provider's device channel functions
+    /// ([`DEVICE_CHANNEL_FUNCTIONS`]) are exported; empty for any other library.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channel_exports: Vec<String>,
+    /// The device channel's ABI as the library's exported `SIM_DEVICE_CHANNEL` marker states
+    /// it (`symphony-sim-device-channel/1`), read from the bytes; `None` without the marker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_channel: Option<String>,
 }
 
 impl Fingerprint {
@@ -176,8 +192,29 @@ impl Fingerprint {
                 .collect(),
             allocator: allocator(symtab_names.as_deref()),
             stripped: symtab_names.is_none(),
+            channel_exports: DEVICE_CHANNEL_FUNCTIONS
+                .iter()
+                .filter(|name| exported(name))
+                .map(|name| name.to_string())
+                .collect(),
+            device_channel: exported_text(&file, DEVICE_CHANNEL_MARKER),
         })
     }
+}
+
+/// The text held by the exported data symbol `name` (up to its first NUL), read from the
+/// section that holds it; `None` if there is no such export or its bytes are not UTF-8 text.
+fn exported_text(file: &object::File<'_>, name: &str) -> Option<String> {
+    let symbol = file
+        .dynamic_symbols()
+        .find(|symbol| symbol.is_definition() && symbol.name() == Ok(name))?;
+    let section = file.section_by_index(symbol.section_index()?).ok()?;
+    let bytes = section
+        .data_range(symbol.address(), symbol.size())
+        .ok()
+        .flatten()?;
+    let text = bytes.split(|&byte| byte == 0).next().unwrap_or_default();
+    std::str::from_utf8(text).ok().map(str::to_string)
 }
 
 /// The rustc versions in `.comment`: NUL-separated strings such as

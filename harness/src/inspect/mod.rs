@@ -3,7 +3,8 @@
 //! Owns reading the ELF ([`Fingerprint::from_bytes`]: architecture, the rustc in `.comment`,
 //! the `symphony` crate version, the ABI generation, exports, the global allocator) and judging
 //! it against the host this harness stands in for ([`Verdict`]: compatible, risky,
-//! incompatible, or not a provider). Does not open files (callers pass bytes, so the loader
+//! incompatible, or not a provider; and [`in_process_hazards`], what makes it unsafe to load
+//! into the harness's own process). Does not open files (callers pass bytes, so the loader
 //! inspects the very bytes it hashed and loads) and does not print.
 //!
 //! Why this matters: a Rust provider crosses the `.so` boundary with Rust trait objects and
@@ -13,8 +14,11 @@
 mod fingerprint;
 mod verdict;
 
-pub use fingerprint::{Abi, Allocator, Fingerprint, ModelGeneration, SymphonyCrate};
-pub use verdict::{Host, Verdict, VerdictLevel};
+pub use fingerprint::{
+    Abi, Allocator, Fingerprint, ModelGeneration, SymphonyCrate, DEVICE_CHANNEL_FUNCTIONS,
+    DEVICE_CHANNEL_MARKER,
+};
+pub use verdict::{in_process_hazards, Host, Verdict, VerdictLevel};
 
 /// Why a file could not be fingerprinted.
 #[derive(Debug, thiserror::Error)]

@@ -196,6 +196,40 @@ impl Verdict {
     }
 }
 
+/// Why loading `fingerprint`'s library into the harness's own process could corrupt the
+/// harness's memory, one reason each; empty when nothing known stands in the way.
+///
+/// Two things make memory cross the boundary badly: a custom `#[global_allocator]` (the
+/// provider frees with its allocator what the host allocated with `malloc`, and the reverse),
+/// and a rustc other than the host's, or none recorded (the layouts of the trait objects and
+/// structs that cross are not promised to match). Both are [`VerdictLevel::Risky`] in the
+/// verdict; in a supervised worker the damage is contained, in the harness's process it is not.
+pub fn in_process_hazards(fingerprint: &Fingerprint, host: &Host) -> Vec<String> {
+    let mut hazards = Vec::new();
+    if fingerprint.allocator == Allocator::Custom {
+        hazards.push(
+            "custom `#[global_allocator]`: memory would be freed across allocators in the \
+             harness's own process"
+                .to_string(),
+        );
+    }
+    match fingerprint.rustc.as_slice() {
+        [one] if *one == host.rustc => {}
+        [] => hazards.push(
+            "no rustc version in `.comment`: the layouts that cross the boundary cannot be \
+             checked"
+                .to_string(),
+        ),
+        many => hazards.push(format!(
+            "built by rustc {}, the harness by rustc {}: the layouts that cross the boundary \
+             may differ",
+            many.join(", "),
+            host.rustc
+        )),
+    }
+    hazards
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +257,8 @@ mod tests {
             shim_exports: vec!["get".into()],
             allocator: Allocator::Default,
             stripped: false,
+            channel_exports: vec![],
+            device_channel: None,
         }
     }
 
@@ -241,6 +277,41 @@ mod tests {
         assert_eq!(verdict.level, VerdictLevel::Risky);
         assert!(verdict.reasons[0].contains("1.80.0"));
         assert!(verdict.reasons[0].contains("1.95.0"));
+    }
+
+    #[test]
+    fn same_rustc_version_from_another_build_is_risky_not_compatible() {
+        // Same `1.95.0`, another commit and date: a nightly or a distro rebuild. Layouts of
+        // trait objects are not promised even then.
+        for (name, other) in [
+            ("other commit", "1.95.0 (0123456ab 2026-04-14)"),
+            ("other date", "1.95.0 (59807616e 2026-04-15)"),
+            ("no build info", "1.95.0"),
+        ] {
+            let mut lib = good();
+            lib.rustc = vec![other.into()];
+            let verdict = Verdict::judge(&lib, &host());
+            assert_eq!(verdict.level, VerdictLevel::Risky, "{name}: {verdict:?}");
+            assert!(verdict.reasons[0].contains(other), "{name}: {verdict:?}");
+        }
+    }
+
+    #[test]
+    fn several_rustc_versions_are_risky_even_if_one_is_the_hosts() {
+        let mut lib = good();
+        lib.rustc = vec![host().rustc, "1.80.0 (051478957 2024-07-21)".into()];
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Risky, "{verdict:?}");
+        assert!(verdict.reasons[0].contains("several"), "{verdict:?}");
+    }
+
+    #[test]
+    fn no_rustc_in_comment_is_risky() {
+        let mut lib = good();
+        lib.rustc = vec![];
+        let verdict = Verdict::judge(&lib, &host());
+        assert_eq!(verdict.level, VerdictLevel::Risky, "{verdict:?}");
+        assert!(verdict.reasons[0].contains(".comment"), "{verdict:?}");
     }
 
     #[test]
@@ -276,6 +347,43 @@ mod tests {
         let verdict = Verdict::judge(&stripped, &host());
         assert_eq!(verdict.level, VerdictLevel::Compatible);
         assert!(verdict.notes[0].contains("stripped"));
+    }
+
+    #[test]
+    fn in_process_hazards_are_the_allocator_and_the_rustc() {
+        assert!(in_process_hazards(&good(), &host()).is_empty());
+
+        let mut custom = good();
+        custom.allocator = Allocator::Custom;
+        let found = in_process_hazards(&custom, &host());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("global_allocator"), "{found:?}");
+
+        for (name, rustc) in [
+            (
+                "other build",
+                vec!["1.95.0 (0123456ab 2026-04-14)".to_string()],
+            ),
+            ("none", vec![]),
+            (
+                "several",
+                vec![host().rustc, "1.80.0 (051478957 2024-07-21)".into()],
+            ),
+        ] {
+            let mut lib = good();
+            lib.rustc = rustc;
+            let found = in_process_hazards(&lib, &host());
+            assert_eq!(found.len(), 1, "{name}: {found:?}");
+            assert!(found[0].contains("rustc"), "{name}: {found:?}");
+        }
+
+        // Risky for other reasons (an unknown `symphony`), or stripped: no in-process hazard.
+        let mut other = good();
+        other.symphony.versions = vec!["0.2.0".into()];
+        other.allocator = Allocator::Unknown;
+        other.stripped = true;
+        assert_eq!(Verdict::judge(&other, &host()).level, VerdictLevel::Risky);
+        assert!(in_process_hazards(&other, &host()).is_empty());
     }
 
     #[test]

@@ -20,7 +20,14 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::LoadedLibrary;
+use crate::inspect::DEVICE_CHANNEL_FUNCTIONS;
 use crate::model::{BindingConfig, ComponentSpec};
+
+/// The device channel ABI this harness calls: the text the simulator's `SIM_DEVICE_CHANNEL`
+/// marker must hold. Version 1: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// c_char`, `sim_device_write(config_json, components_json: *const c_char) -> i32`,
+/// `sim_string_free(ptr: *mut c_char)`, all `extern "C"`; the types below.
+pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/1";
 
 type SnapshotFn = unsafe extern "C" fn(config_json: *const c_char) -> *mut c_char;
 type WriteFn =
@@ -39,6 +46,22 @@ pub enum DeviceError {
         symbol: &'static str,
         /// What the dynamic loader said.
         message: String,
+    },
+    /// The library exports the channel's functions, but its marker does not name the ABI this
+    /// harness calls them with (another simulator version, or a library imitating it).
+    #[error(
+        "`{}` has a device channel of an unknown ABI: its `SIM_DEVICE_CHANNEL` marker is {}, \
+         this harness speaks `{expected}`",
+        path.display(),
+        found.as_deref().map_or_else(|| "missing".to_string(), |text| format!("`{text}`"))
+    )]
+    UnknownChannel {
+        /// The library path.
+        path: PathBuf,
+        /// The marker's text, if any.
+        found: Option<String>,
+        /// The ABI this harness calls the channel with.
+        expected: &'static str,
     },
     /// A string holds a NUL byte, which a C string cannot carry.
     #[error("the {what} holds a NUL byte and cannot be passed to the device channel")]
@@ -85,6 +108,11 @@ impl DeviceError {
             DeviceError::NoChannel { .. } => Some(
                 "only the simulated provider (`libsymphony_sim_provider.so`) has a device \
                  channel; for another provider, read the device through its own means"
+                    .into(),
+            ),
+            DeviceError::UnknownChannel { .. } => Some(
+                "use the simulated provider built from this harness's workspace \
+                 (`cargo build -p symphony-sim-provider`)"
                     .into(),
             ),
             DeviceError::SnapshotFailed { .. } | DeviceError::WriteFailed { .. } => Some(
@@ -186,8 +214,31 @@ impl std::fmt::Debug for DeviceChannel {
 }
 
 impl DeviceChannel {
-    /// Finds the channel's exports in `library`.
+    /// Finds the channel's exports in `library`, once its inspection (the bytes, no code run)
+    /// showed that it carries the channel: the three functions are exported and the
+    /// `SIM_DEVICE_CHANNEL` marker names [`DEVICE_CHANNEL_ABI`], the ABI this harness calls
+    /// them with. Any other library is refused before a symbol is looked up.
     pub fn open(library: &Arc<LoadedLibrary>) -> Result<DeviceChannel, DeviceError> {
+        let fingerprint = library.fingerprint();
+        if let Some(symbol) = DEVICE_CHANNEL_FUNCTIONS.into_iter().find(|name| {
+            !fingerprint
+                .channel_exports
+                .iter()
+                .any(|found| found == name)
+        }) {
+            return Err(DeviceError::NoChannel {
+                path: library.path().to_path_buf(),
+                symbol,
+                message: "the inspection found no such export".to_string(),
+            });
+        }
+        if fingerprint.device_channel.as_deref() != Some(DEVICE_CHANNEL_ABI) {
+            return Err(DeviceError::UnknownChannel {
+                path: library.path().to_path_buf(),
+                found: fingerprint.device_channel.clone(),
+                expected: DEVICE_CHANNEL_ABI,
+            });
+        }
         let missing = |symbol: &'static str| {
             move |message: String| DeviceError::NoChannel {
                 path: library.path().to_path_buf(),
@@ -195,9 +246,10 @@ impl DeviceChannel {
                 message,
             }
         };
-        // SAFETY: each type is the signature the simulated provider exports under that name
-        // (`sim-provider/src/ffi.rs`); a library exporting these names with other types would
-        // break the documented channel, which only the simulator defines.
+        // SAFETY: each type is the signature that the channel ABI named by the library's
+        // `SIM_DEVICE_CHANNEL` marker, read from its bytes above, gives that name
+        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/1`). The library is an
+        // `AcceptedLibrary` that was loaded, so these bytes are the ones mapped.
         let snapshot = unsafe { library.function::<SnapshotFn>("sim_device_snapshot") }
             .map_err(missing("sim_device_snapshot"))?;
         // SAFETY: as above.

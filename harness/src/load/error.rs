@@ -53,6 +53,19 @@ pub enum LoadError {
         /// What the inspector found.
         reasons: Vec<String>,
     },
+    /// The library is risky for the process that would load it (a custom global allocator, or
+    /// another rustc), and that process is the harness's own.
+    #[error(
+        "`{}` is not safe to load into the harness's own process: {}",
+        path.display(),
+        reasons.join("; ")
+    )]
+    RiskyInProcess {
+        /// The library path.
+        path: PathBuf,
+        /// What the inspector found (`inspect::in_process_hazards`).
+        reasons: Vec<String>,
+    },
     /// `dlopen` refused the library.
     #[error("`dlopen` failed for `{}`: {message}", path.display())]
     Dlopen {
@@ -69,11 +82,14 @@ pub enum LoadError {
         /// What the dynamic loader said.
         message: String,
     },
-    /// The file changed on disk between hashing and loading.
-    #[error("`{}` changed on disk while it was being loaded", path.display())]
-    ChangedWhileLoading {
+    /// The bytes read could not be copied into a sealed memory file (`memfd`) to load.
+    #[error("cannot copy `{}` into a sealed memory file to load it", path.display())]
+    Seal {
         /// The library path.
         path: PathBuf,
+        /// What `memfd_create`, the write or `fcntl(F_ADD_SEALS)` said.
+        #[source]
+        source: std::io::Error,
     },
     /// The binding config holds a NUL byte, which a C string cannot carry.
     #[error("the binding config holds a NUL byte and cannot be passed to `create_provider`")]
@@ -127,15 +143,20 @@ impl LoadError {
                  anyway (it may crash)"
                     .into(),
             ),
+            LoadError::RiskyInProcess { .. } => Some(
+                "drop `--in-process`: the worker contains a crash; or pass `--force` to load it \
+                 into the harness anyway"
+                    .into(),
+            ),
             LoadError::Dlopen { .. } => Some(
                 "check `ldd` on the library for missing dependencies, and that it was built for \
                  this machine"
                     .into(),
             ),
             LoadError::MissingSymbol { .. } => None,
-            LoadError::ChangedWhileLoading { .. } => Some(
-                "something rewrote the library in place (a build still running?); try again \
-                 once it is finished"
+            LoadError::Seal { .. } => Some(
+                "the harness loads a library from a sealed `memfd` (Linux 3.17+); check that \
+                 `memfd_create` is allowed here (seccomp, container profile) and memory is free"
                     .into(),
             ),
             LoadError::ConfigHasNul => Some("remove the NUL byte from the `--config` values".into()),
@@ -153,7 +174,7 @@ impl LoadError {
 pub enum LoadFailureClass {
     /// The file could not be read.
     Unreadable,
-    /// Not ELF, not a provider, or incompatible.
+    /// Not ELF, not a provider, incompatible, or risky for the harness's own process.
     NotLoadable,
     /// Symphony would fail to create the provider: hash mismatch, dlopen, NULL.
     LoadFailed,
@@ -178,11 +199,12 @@ impl LoadFailure {
             LoadError::Read { .. } | LoadError::ConfigHasNul => LoadFailureClass::Unreadable,
             LoadError::NotElf { .. }
             | LoadError::NotAProvider { .. }
-            | LoadError::Incompatible { .. } => LoadFailureClass::NotLoadable,
+            | LoadError::Incompatible { .. }
+            | LoadError::RiskyInProcess { .. } => LoadFailureClass::NotLoadable,
             LoadError::HashMismatch { .. }
             | LoadError::Dlopen { .. }
             | LoadError::MissingSymbol { .. }
-            | LoadError::ChangedWhileLoading { .. }
+            | LoadError::Seal { .. }
             | LoadError::NullProvider { .. } => LoadFailureClass::LoadFailed,
         };
         let mut message = err.to_string();

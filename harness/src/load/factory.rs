@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     ExpectedHash, HostArguments, LoadError, LoadFailure, LoadInfo, LoadOptions, LoadedLibrary,
-    MarshalledConfig, PreloadError, PreloadFactory,
+    MarshalledConfig, Placement, PreloadError, PreloadFactory,
 };
 use crate::engine::{CallError, Provider, ProviderFactory};
 use crate::model::BindingConfig;
@@ -95,7 +95,9 @@ impl InProcessFactory {
         self
     }
 
-    /// Load libraries the inspector judges incompatible, too.
+    /// Load libraries the inspector judges incompatible, or risky for this process (a custom
+    /// global allocator, another rustc: `inspect::in_process_hazards`), too. Without it such a
+    /// library is refused with [`LoadError::RiskyInProcess`].
     pub fn force(mut self, force: bool) -> InProcessFactory {
         self.force = force;
         self
@@ -126,8 +128,9 @@ impl InProcessFactory {
         let options = LoadOptions {
             expected_hash: ExpectedHash::Any,
             force: self.force,
+            placement: Placement::InProcess,
         };
-        let library = LoadedLibrary::open(&path, &options)?;
+        let library = LoadedLibrary::open_path(&path, &options)?;
         self.loaded.insert(
             path,
             Loaded {

@@ -1,9 +1,11 @@
-//! Opening a library file once, and hashing exactly the bytes read from it.
+//! Opening a library file once, hashing exactly the bytes read from it, and keeping those
+//! bytes in a sealed memory file for `dlopen`.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+
+use rustix::fs::{MemfdFlags, SealFlags};
 
 use sha2::{Digest, Sha256};
 
@@ -47,49 +49,42 @@ pub enum HashCheck {
     Skipped,
 }
 
-/// What identifies the file's content on disk, to notice a rewrite in place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<SystemTime>,
-}
+/// The seals that make a memory file immutable for good: no write, no resize, no unsealing.
+const SEALS: SealFlags = SealFlags::WRITE
+    .union(SealFlags::SHRINK)
+    .union(SealFlags::GROW)
+    .union(SealFlags::SEAL);
 
-impl Stamp {
-    fn of(file: &File) -> io::Result<Stamp> {
-        let meta = file.metadata()?;
-        Ok(Stamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        })
-    }
-}
-
-/// A library file, opened once: its bytes, their SHA-256, and the open file they came from.
+/// A library file, opened once: its bytes, their SHA-256, and a sealed memory file holding
+/// exactly those bytes, which is what [`LibraryFile::load`] maps.
 #[derive(Debug)]
 pub struct LibraryFile {
     pub(super) path: PathBuf,
-    pub(super) file: File,
+    /// A `memfd` holding `bytes`, sealed against every change (`F_SEAL_WRITE`,
+    /// `F_SEAL_SHRINK`, `F_SEAL_GROW`, `F_SEAL_SEAL`): what is `dlopen`ed.
+    pub(super) sealed: File,
     bytes: Vec<u8>,
     sha256: String,
-    stamp: Stamp,
 }
 
 impl LibraryFile {
-    /// Opens `path` and reads it through, hashing the bytes as they are read.
+    /// Opens `path`, reads it through once, hashing the bytes as they are read, and copies
+    /// them into a sealed memory file. Whatever happens to the file on disk afterwards (a
+    /// rename over it, a rewrite in place) changes nothing here.
     pub fn open(path: &Path) -> Result<LibraryFile, LoadError> {
         let read_error = |source| LoadError::Read {
             path: path.to_path_buf(),
             source,
         };
         let mut file = File::open(path).map_err(read_error)?;
-        let stamp = Stamp::of(&file).map_err(read_error)?;
-        if !file.metadata().map_err(read_error)?.is_file() {
+        let meta = file.metadata().map_err(read_error)?;
+        if !meta.is_file() {
             return Err(read_error(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "not a regular file",
             )));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         let mut hasher = Sha256::new();
         let mut chunk = vec![0u8; 256 * 1024];
         loop {
@@ -102,12 +97,15 @@ impl LibraryFile {
             hasher.update(&chunk[..n]);
             bytes.extend_from_slice(&chunk[..n]);
         }
+        let sealed = sealed_copy(path, &bytes).map_err(|source| LoadError::Seal {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(LibraryFile {
             path: path.to_path_buf(),
-            file,
+            sealed,
             bytes,
             sha256: to_hex(&hasher.finalize()),
-            stamp,
         })
     }
 
@@ -143,16 +141,27 @@ impl LibraryFile {
     pub fn fingerprint(&self) -> Result<Fingerprint, InspectError> {
         Fingerprint::from_bytes(&self.bytes)
     }
+}
 
-    /// Fails if the open file's length or modification time changed since it was read.
-    pub(super) fn ensure_unchanged(&self) -> Result<(), LoadError> {
-        match Stamp::of(&self.file) {
-            Ok(now) if now == self.stamp => Ok(()),
-            _ => Err(LoadError::ChangedWhileLoading {
-                path: self.path.clone(),
-            }),
-        }
-    }
+/// A new `memfd` named after `path`'s file name, holding `bytes`, sealed so that nobody (this
+/// process included) can change, grow, shrink or unseal it.
+fn sealed_copy(path: &Path, bytes: &[u8]) -> io::Result<File> {
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The name only shows in `/proc/<pid>/maps` (`/memfd:symphony-harness:libx.so`); the
+    // kernel limits it to 249 bytes.
+    let name: String = format!("symphony-harness:{file_name}")
+        .chars()
+        .filter(|&c| c != '\0')
+        .take(200)
+        .collect();
+    let fd = rustix::fs::memfd_create(name, MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    let mut sealed = File::from(fd);
+    sealed.write_all(bytes)?;
+    rustix::fs::fcntl_add_seals(&sealed, SEALS)?;
+    Ok(sealed)
 }
 
 /// Streams `reader` through SHA-256 and returns lowercase hex.
@@ -210,6 +219,29 @@ mod tests {
             file.verify(&ExpectedHash::parse(&lower)).unwrap(),
             HashCheck::Matched
         );
+    }
+
+    #[test]
+    fn the_memory_file_holds_the_hashed_bytes_and_is_sealed_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.so");
+        std::fs::write(&path, b"hashed bytes").unwrap();
+        let mut file = LibraryFile::open(&path).unwrap();
+        std::fs::write(&path, b"other bytes!").unwrap();
+
+        let seals = rustix::fs::fcntl_get_seals(&file.sealed).unwrap();
+        assert!(seals.contains(SEALS), "{seals:?}");
+        let mut held = Vec::new();
+        let mut reader = &file.sealed;
+        std::io::Seek::rewind(&mut reader).unwrap();
+        reader.read_to_end(&mut held).unwrap();
+        assert_eq!(held, b"hashed bytes");
+        assert_eq!(file.sha256(), sha256_hex(&b"hashed bytes"[..]).unwrap());
+        assert!(
+            file.sealed.write_all(b"x").is_err(),
+            "a write must be refused"
+        );
+        assert!(file.sealed.set_len(1).is_err(), "a shrink must be refused");
     }
 
     #[test]

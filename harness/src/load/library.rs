@@ -12,7 +12,7 @@ use symphony::ProviderWrapper;
 
 use super::file::{HashCheck, LibraryFile};
 use super::{ExpectedHash, InProcessProvider, LoadError};
-use crate::inspect::{Fingerprint, Host, Verdict, VerdictLevel};
+use crate::inspect::{in_process_hazards, Fingerprint, Host, Verdict, VerdictLevel};
 use crate::model::BindingConfig;
 
 /// The signature of a 0.1.4+ provider's entry point (`symphony` 0.1.4/0.1.5 host,
@@ -26,8 +26,9 @@ pub struct LoadedLibrary {
     hash_check: HashCheck,
     fingerprint: Fingerprint,
     verdict: Verdict,
-    /// The open file the image was loaded from. Never closed, even when this value is
-    /// dropped: glibc matches already loaded objects by name first, and the image stays loaded
+    forced: Vec<String>,
+    /// The sealed memory file the image was loaded from. Never closed, even when this value
+    /// is dropped: glibc matches already loaded objects by name first, and the image stays loaded
     /// for the life of the process, so its `/proc/self/fd/N` name must never be reused for
     /// another file.
     _file: ManuallyDrop<File>,
@@ -47,28 +48,96 @@ impl std::fmt::Debug for LoadedLibrary {
     }
 }
 
+/// Where a loaded library's code runs, which decides what the loader accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// A supervised worker process: a crash or a corrupted heap there is contained and
+    /// classified, so a risky library loads.
+    Worker,
+    /// The harness's own process (`--in-process`, tests): a library with
+    /// [`in_process_hazards`] is refused unless forced.
+    InProcess,
+}
+
 /// How to load a library.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// The binding's `libHash`.
     pub expected_hash: ExpectedHash,
-    /// Load even when the inspector says incompatible.
+    /// Load even when the inspector says incompatible, or risky for this process.
     pub force: bool,
+    /// Where the library's code will run.
+    pub placement: Placement,
+}
+
+/// A library file whose inspection allows loading it: the proof [`LoadedLibrary::open`] takes.
+///
+/// # Why loading it is a safe function
+///
+/// `dlopen` runs the file's initialisers in this process, and `create_provider` and the
+/// provider calls trust that the file is a provider of the host's ABI: whether that is sound
+/// depends on the file's contents, so no caller may load an arbitrary file. The only way to
+/// get this value is [`LibraryFile::accept`], which checks the hash against `libHash`, reads
+/// the fingerprint from the bytes (no code run) and refuses a file that is not a provider, an
+/// incompatible one, and, for [`Placement::InProcess`], one with [`in_process_hazards`]. A
+/// caller that forced past a refusal gets the value too, with the reasons it overrode in
+/// [`AcceptedLibrary::forced`]: it accepted the risk knowingly. The bytes judged are the bytes
+/// that will be mapped (a sealed memory file, see [`LibraryFile`]), so no change on disk can
+/// slip past the judgement.
+///
+/// What no inspection can tell remains the provider's own behaviour: a provider that is
+/// buggy or malicious in its own code can still crash or corrupt the process; that is why
+/// calls run in a worker by default.
+#[derive(Debug)]
+pub struct AcceptedLibrary {
+    file: LibraryFile,
+    hash_check: HashCheck,
+    fingerprint: Fingerprint,
+    verdict: Verdict,
+    forced: Vec<String>,
+}
+
+impl AcceptedLibrary {
+    /// The path it was opened from.
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// The SHA-256 of the bytes that will be loaded.
+    pub fn sha256(&self) -> &str {
+        self.file.sha256()
+    }
+
+    /// What the inspector read from those bytes.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// The inspector's verdict on them.
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// The refusals `force` overrode, each with its reason; empty when nothing was forced.
+    pub fn forced(&self) -> &[String] {
+        &self.forced
+    }
 }
 
 impl LibraryFile {
-    /// Loads this open file as Symphony would, in order: hash check, inspection (refusing a
-    /// file that is not a provider, and an incompatible one unless `force`), then `dlopen` of
-    /// the same open file, then `dlsym("create_provider")`.
-    ///
-    /// Loading runs the library's initialisers in this process.
-    pub fn load(self, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
+    /// Judges this file for loading as Symphony would, in order: hash check, inspection
+    /// (refusing a file that is not a provider, an incompatible one unless `force`, and one
+    /// with [`in_process_hazards`] for [`Placement::InProcess`] unless `force`). Runs none of
+    /// its code.
+    pub fn accept(self, options: &LoadOptions) -> Result<AcceptedLibrary, LoadError> {
         let hash_check = self.verify(&options.expected_hash)?;
         let fingerprint = self.fingerprint().map_err(|source| LoadError::NotElf {
             path: self.path.clone(),
             source,
         })?;
-        let verdict = Verdict::judge(&fingerprint, &Host::current());
+        let host = Host::current();
+        let verdict = Verdict::judge(&fingerprint, &host);
+        let mut forced = Vec::new();
         match verdict.level {
             VerdictLevel::NotAProvider => {
                 return Err(LoadError::NotAProvider {
@@ -82,23 +151,70 @@ impl LibraryFile {
                     reasons: verdict.reasons,
                 })
             }
-            _ => {}
+            VerdictLevel::Incompatible => forced.extend(
+                verdict
+                    .reasons
+                    .iter()
+                    .map(|reason| format!("incompatible: {reason}")),
+            ),
+            VerdictLevel::Compatible | VerdictLevel::Risky => {}
         }
+        if options.placement == Placement::InProcess {
+            let hazards = in_process_hazards(&fingerprint, &host);
+            if !hazards.is_empty() && !options.force {
+                return Err(LoadError::RiskyInProcess {
+                    path: self.path.clone(),
+                    reasons: hazards,
+                });
+            }
+            forced.extend(
+                hazards
+                    .into_iter()
+                    .map(|hazard| format!("risky in process: {hazard}")),
+            );
+        }
+        Ok(AcceptedLibrary {
+            file: self,
+            hash_check,
+            fingerprint,
+            verdict,
+            forced,
+        })
+    }
 
-        let fd_path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+    /// [`LibraryFile::accept`], then [`LoadedLibrary::open`].
+    pub fn load(self, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
+        LoadedLibrary::open(self.accept(options)?)
+    }
+}
+
+impl LoadedLibrary {
+    /// Loads an accepted library: `dlopen` of its sealed bytes, then
+    /// `dlsym("create_provider")`. Runs the library's initialisers in this process; see
+    /// [`AcceptedLibrary`] for why that is sound to offer as a safe function.
+    pub fn open(accepted: AcceptedLibrary) -> Result<Arc<LoadedLibrary>, LoadError> {
+        let AcceptedLibrary {
+            file,
+            hash_check,
+            fingerprint,
+            verdict,
+            forced,
+        } = accepted;
+        let fd_path = format!("/proc/self/fd/{}", file.sealed.as_raw_fd());
         // SAFETY: `dlopen` maps the library and runs its ELF initialisers in this process.
-        // That is the point of loading a provider, and the caller asked for it; the file was
-        // checked above to be a shared object for this architecture that exports
-        // `create_provider`. `fd_path` names the descriptor that `self` keeps open, so the
-        // bytes mapped are the bytes that were hashed and inspected.
+        // That is the point of loading a provider, and the caller asked for it. The file was
+        // accepted (`AcceptedLibrary`): a shared object for this architecture that exports
+        // `create_provider`, with nothing known to break this process, or forced past those
+        // checks by the caller. `fd_path` names the sealed memory file that `file` keeps
+        // open, which holds the very bytes that were hashed and inspected and can no longer
+        // change.
         let library =
             unsafe { Library::open(Some(&fd_path), RTLD_LAZY | RTLD_LOCAL) }.map_err(|err| {
                 LoadError::Dlopen {
-                    path: self.path.clone(),
+                    path: file.path.clone(),
                     message: err.to_string(),
                 }
             })?;
-        self.ensure_unchanged()?;
 
         // SAFETY: the symbol is declared with the signature of the 0.1.4+ provider ABI, which
         // the inspector confirmed (no `init_provider` export), unless the caller forced an
@@ -110,18 +226,19 @@ impl LibraryFile {
                 .map(|symbol| *symbol)
         }
         .map_err(|err| LoadError::MissingSymbol {
-            path: self.path.clone(),
+            path: file.path.clone(),
             message: err.to_string(),
         })?;
 
-        let sha256 = self.sha256().to_string();
+        let sha256 = file.sha256().to_string();
         Ok(Arc::new(LoadedLibrary {
-            path: self.path,
+            path: file.path,
             sha256,
             hash_check,
             fingerprint,
             verdict,
-            _file: ManuallyDrop::new(self.file),
+            forced,
+            _file: ManuallyDrop::new(file.sealed),
             library: ManuallyDrop::new(library),
             create_provider,
         }))
@@ -129,8 +246,9 @@ impl LibraryFile {
 }
 
 impl LoadedLibrary {
-    /// Opens, checks and loads `path` in one go.
-    pub fn open(path: &Path, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
+    /// Opens, checks and loads `path` in one go: [`LibraryFile::open`], then
+    /// [`LibraryFile::load`].
+    pub fn open_path(path: &Path, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
         LibraryFile::open(path)?.load(options)
     }
 
@@ -157,6 +275,11 @@ impl LoadedLibrary {
     /// The inspector's verdict on them.
     pub fn verdict(&self) -> &Verdict {
         &self.verdict
+    }
+
+    /// The refusals `force` overrode to load it; empty when nothing was forced.
+    pub fn forced(&self) -> &[String] {
+        &self.forced
     }
 
     /// Looks up another exported function of the library, such as the simulated provider's

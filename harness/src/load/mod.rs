@@ -1,11 +1,21 @@
 //! The loader: opens a provider library exactly as Symphony does, but safely.
 //!
-//! Owns the only `unsafe` code in the crate. [`LibraryFile::open`] opens the file once and
-//! hashes (SHA-256, streaming) the bytes it reads; [`LibraryFile::verify`] checks them against
-//! the binding's `libHash` (`any` skips the check with a warning, as Symphony does);
-//! [`LibraryFile::load`] `dlopen`s that same open file through `/proc/self/fd/N`, so the bytes
-//! hashed are the bytes run; [`LoadedLibrary::create_provider`] calls `create_provider` with
-//! the binding config and gives an [`InProcessProvider`].
+//! Owns the only `unsafe` code in the crate. [`LibraryFile::open`] reads the file once,
+//! hashes (SHA-256, streaming) the bytes it reads and copies them into a `memfd` sealed with
+//! `F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`; [`LibraryFile::verify`] checks
+//! the hash against the binding's `libHash` (`any` skips the check with a warning, as Symphony
+//! does); [`LibraryFile::load`] inspects those bytes and `dlopen`s the sealed memory file
+//! through `/proc/self/fd/N`; [`LoadedLibrary::create_provider`] calls `create_provider` with
+//! the binding config and gives an [`InProcessProvider`]. The worker loads the same way.
+//!
+//! What is guaranteed: the bytes hashed, the bytes inspected and the bytes mapped are the same
+//! bytes, whatever happens to the file on disk after [`LibraryFile::open`] read it (renamed
+//! over, rewritten in place, truncated): nobody can change a sealed memory file, and the
+//! library's code (its initialisers included) only runs from it. Not guaranteed: that the
+//! bytes read are a consistent version of a file that was being written *while* it was read
+//! (the hash then names that mix, and a `libHash` check refuses it); and the libraries the
+//! library itself depends on (`DT_NEEDED`) are found and loaded by the dynamic loader as
+//! usual, neither hashed nor sealed.
 //!
 //! Why not as Symphony does: Symphony hashes a path and then opens the path again, so a file
 //! swapped in between runs unhashed; and `dlopen` of an already loaded path returns the old
@@ -29,10 +39,11 @@ mod symphony_host;
 
 pub use device::{
     DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
+    DEVICE_CHANNEL_ABI,
 };
 pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
-pub use library::{LoadOptions, LoadedLibrary, MarshalledConfig};
+pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED};

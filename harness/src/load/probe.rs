@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{
-    ExpectedHash, LibraryFile, LoadError, LoadFailure, LoadInfo, PreloadError, PreloadFactory,
+    ExpectedHash, LibraryFile, LoadError, LoadFailure, LoadInfo, LoadOptions, Placement,
+    PreloadError, PreloadFactory,
 };
 use crate::engine::{rule, CallError};
-use crate::inspect::{Inspection, VerdictLevel};
+use crate::inspect::{Host, Inspection, VerdictLevel};
 use crate::model::{BindingConfig, ValidationRule};
 
 /// How the library's hash was checked.
@@ -102,32 +103,31 @@ pub struct ProbeRequest {
     pub force: bool,
 }
 
-/// Opens and inspects `path` (no code of it runs here) and refuses what Symphony could never
-/// load: a file that is not a provider, and an incompatible one unless `force`.
-pub fn inspect_for_loading(
+/// Opens `path`, checks its hash and judges it as the loader does ([`LibraryFile::accept`]:
+/// no code of it runs here), and gives what the inspector read.
+fn inspect_for_loading(
     path: &Path,
+    hash: Option<&ExpectedHash>,
     force: bool,
-) -> Result<(LibraryFile, Inspection), LoadError> {
+) -> Result<(ExpectedHash, Inspection), LoadError> {
     let file = LibraryFile::open(path)?;
-    let inspection =
-        Inspection::new(file.bytes(), file.sha256().to_string()).map_err(|source| {
-            LoadError::NotElf {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
-    let verdict = &inspection.verdict;
-    match verdict.level {
-        VerdictLevel::NotAProvider => Err(LoadError::NotAProvider {
-            path: path.to_path_buf(),
-            reasons: verdict.reasons.clone(),
-        }),
-        VerdictLevel::Incompatible if !force => Err(LoadError::Incompatible {
-            path: path.to_path_buf(),
-            reasons: verdict.reasons.clone(),
-        }),
-        _ => Ok((file, inspection)),
-    }
+    let size = file.bytes().len() as u64;
+    let expected_hash = hash
+        .cloned()
+        .unwrap_or_else(|| ExpectedHash::Sha256(file.sha256().to_string()));
+    let accepted = file.accept(&LoadOptions {
+        expected_hash: expected_hash.clone(),
+        force,
+        placement: Placement::Worker,
+    })?;
+    let inspection = Inspection {
+        size,
+        sha256: accepted.sha256().to_string(),
+        fingerprint: accepted.fingerprint().clone(),
+        host: Host::current(),
+        verdict: accepted.verdict().clone(),
+    };
+    Ok((expected_hash, inspection))
 }
 
 /// Probes `path` with `request`, loading and calling it through `factory` (a worker or this
@@ -137,12 +137,8 @@ pub fn probe(
     request: &ProbeRequest,
     factory: &mut dyn PreloadFactory,
 ) -> Result<LoadReport, ProbeError> {
-    let (file, inspection) = inspect_for_loading(path, request.force)?;
-    drop(file);
-    let expected_hash = request
-        .hash
-        .clone()
-        .unwrap_or_else(|| ExpectedHash::Sha256(inspection.sha256.clone()));
+    let (expected_hash, inspection) =
+        inspect_for_loading(path, request.hash.as_ref(), request.force)?;
     let mut config = BindingConfig::new(
         &request.lib_file,
         expected_hash.as_lib_hash(),

@@ -9,15 +9,17 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use symphony::ProviderHandle;
 
 use super::{
-    LibFileResolver, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory,
+    LibFileResolver, LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError,
+    PreloadFactory,
 };
 use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::inspect::{in_process_hazards, Fingerprint, Host};
 use crate::model::{
     go_json, BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep,
     DeploymentStep, ValidationRule,
@@ -187,13 +189,20 @@ impl Provider for SymphonyHost {
 }
 
 /// Creates [`SymphonyHost`] providers from binding configs, as Symphony's Go side does.
+///
+/// The providers run in this process, so, unlike Symphony, it first reads the library and
+/// refuses one with [`in_process_hazards`] (a custom global allocator, another rustc) unless
+/// forced ([`SymphonyHostFactory::force`]). That look is by path, like everything in this
+/// mode: the host then hashes and loads the path again itself, as Symphony's does.
 pub struct SymphonyHostFactory {
     resolve: LibFileResolver,
+    force: bool,
 }
 
 impl std::fmt::Debug for SymphonyHostFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SymphonyHostFactory")
+            .field("force", &self.force)
             .finish_non_exhaustive()
     }
 }
@@ -201,7 +210,40 @@ impl std::fmt::Debug for SymphonyHostFactory {
 impl SymphonyHostFactory {
     /// A factory that maps each `libFile` through `resolve` first.
     pub fn with_resolver(resolve: LibFileResolver) -> Self {
-        SymphonyHostFactory { resolve }
+        SymphonyHostFactory {
+            resolve,
+            force: false,
+        }
+    }
+
+    /// Load libraries that are risky for this process too (see [`in_process_hazards`]).
+    /// Without it such a library is refused with [`LoadError::RiskyInProcess`].
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// Refuses a library with [`in_process_hazards`] unless forced. A file that cannot be
+    /// read or is not ELF passes: the host fails on it as Symphony's does.
+    fn refuse_risky(&self, path: &Path) -> Result<(), LoadError> {
+        if self.force {
+            return Ok(());
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            return Ok(());
+        };
+        let Ok(fingerprint) = Fingerprint::from_bytes(&bytes) else {
+            return Ok(());
+        };
+        let hazards = in_process_hazards(&fingerprint, &Host::current());
+        if hazards.is_empty() {
+            Ok(())
+        } else {
+            Err(LoadError::RiskyInProcess {
+                path: path.to_path_buf(),
+                reasons: hazards,
+            })
+        }
     }
 }
 
@@ -210,6 +252,10 @@ impl ProviderFactory for SymphonyHostFactory {
         // Since Symphony #812 a missing libFile/libHash is not a Go error: the host's hash
         // check fails on the empty string instead.
         let lib_file: PathBuf = (self.resolve)(config.get("libFile").unwrap_or(""));
+        self.refuse_risky(&lib_file)
+            .map_err(|err| CallError::NullProvider {
+                reason: err.to_string(),
+            })?;
         let lib_hash = config.get("libHash").unwrap_or("");
         let host = SymphonyHost::create(&lib_file.to_string_lossy(), lib_hash, &config.to_json())?;
         Ok(Box::new(host))
@@ -221,6 +267,8 @@ impl PreloadFactory for SymphonyHostFactory {
     fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
         let path = (self.resolve)(config.get("libFile").unwrap_or(""));
         if path.is_file() {
+            self.refuse_risky(&path)
+                .map_err(|err| PreloadError::Load(LoadFailure::from_load_error(&err)))?;
             Ok(LoadInfo {
                 sha256: String::new(),
                 hash_checked: false,

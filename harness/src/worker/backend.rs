@@ -81,7 +81,9 @@ pub fn provider_factory(
             HostMode::Harness => {
                 Box::new(InProcessFactory::with_resolver(resolve).force(backend.force))
             }
-            HostMode::Symphony => Box::new(SymphonyHostFactory::with_resolver(resolve)),
+            HostMode::Symphony => {
+                Box::new(SymphonyHostFactory::with_resolver(resolve).force(backend.force))
+            }
         });
     }
     let program = match &backend.worker_program {

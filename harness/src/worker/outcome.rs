@@ -161,6 +161,59 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_message_then_sigsegv_is_a_segfault_not_a_panic() {
+        // A provider that panicked, and whose unwinding then crashed the process: the signal
+        // decides, the message is not taken as the cause.
+        let text = "thread 'main' (7) panicked at src/p.rs:1:1:\nboom\n";
+        assert_eq!(
+            classify_death(signalled(SIGSEGV), text),
+            CallError::Segfault
+        );
+        assert_eq!(classify_death(signalled(SIGBUS), text), CallError::Segfault);
+    }
+
+    #[test]
+    fn a_crash_with_several_stderr_lines_reports_the_last_one() {
+        let text = "starting provider\nconnecting to backend\n\
+                    double free or corruption (out)\n  \n";
+        assert_eq!(
+            classify_death(signalled(SIGABRT), text),
+            CallError::Abort {
+                detail: "double free or corruption (out)".into()
+            }
+        );
+        let err = classify_death(exited(101), "first line\nsecond line\nlast words\n");
+        let CallError::Protocol { detail } = &err else {
+            panic!("expected protocol, got {err:?}");
+        };
+        assert!(detail.ends_with("(stderr: last words)"), "{detail}");
+        assert!(!detail.contains("first line"), "{detail}");
+    }
+
+    #[test]
+    fn a_signal_after_a_panic_message_is_that_panic() {
+        // SIGKILL (e.g. the OOM killer) after a panic was printed: the panic is the cause.
+        assert_eq!(
+            classify_death(
+                signalled(9),
+                "thread 'main' panicked at src/p.rs:2:3:\nboom\n"
+            ),
+            CallError::Panic {
+                message: "boom (at src/p.rs:2:3)".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_plain_exit_with_empty_stderr_says_only_the_status() {
+        let err = classify_death(exited(0), "\n  \n");
+        let CallError::Protocol { detail } = &err else {
+            panic!("expected protocol, got {err:?}");
+        };
+        assert_eq!(detail, "the worker exited with status 0 without answering");
+    }
+
+    #[test]
     fn plain_exit_without_answer_is_a_protocol_error() {
         let err = classify_death(exited(3), "bye\n");
         assert_eq!(err.outcome(), "protocol");

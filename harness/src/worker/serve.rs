@@ -14,7 +14,7 @@ use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, Wi
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
 use crate::load::{
-    ExpectedHash, HashCheck, HostArguments, LoadOptions, LoadedLibrary, SymphonyHost,
+    ExpectedHash, HashCheck, HostArguments, LoadOptions, LoadedLibrary, Placement, SymphonyHost,
 };
 use crate::load::{LoadFailure, LoadFailureClass};
 use crate::model::{CallDeployment, RoundDeployment};
@@ -236,8 +236,9 @@ impl Worker {
                 let options = LoadOptions {
                     expected_hash: ExpectedHash::parse(&lib_hash),
                     force,
+                    placement: Placement::Worker,
                 };
-                match LoadedLibrary::open(&path, &options) {
+                match LoadedLibrary::open_path(&path, &options) {
                     Ok(library) => {
                         let response = Response::Loaded {
                             sha256: library.sha256().to_string(),

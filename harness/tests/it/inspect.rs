@@ -1,7 +1,9 @@
 use std::process::Command;
 
-use symphony_harness::inspect::{Abi, Allocator, Host, Inspection, ModelGeneration, VerdictLevel};
-use symphony_harness::load::LibraryFile;
+use symphony_harness::inspect::{
+    Abi, Allocator, Host, Inspection, ModelGeneration, VerdictLevel, DEVICE_CHANNEL_FUNCTIONS,
+};
+use symphony_harness::load::{LibraryFile, DEVICE_CHANNEL_ABI};
 
 use crate::support::{harness, lib, lib_copy, path_str, Lib};
 
@@ -55,6 +57,18 @@ fn sim_provider_is_symphony_015_with_default_allocator() {
     assert!(fp.shim_exports.contains(&"get".to_string()));
     assert_eq!(fp.allocator, Allocator::Default);
     assert_eq!(fp.architecture, std::env::consts::ARCH);
+}
+
+#[test]
+fn only_the_simulator_carries_the_device_channel_marker() {
+    let sim = inspect(Lib::Sim).fingerprint;
+    assert_eq!(sim.channel_exports, DEVICE_CHANNEL_FUNCTIONS);
+    assert_eq!(sim.device_channel.as_deref(), Some(DEVICE_CHANNEL_ABI));
+    for which in [Lib::EchoConfig, Lib::NullProvider, Lib::Symphony014] {
+        let other = inspect(which).fingerprint;
+        assert!(other.channel_exports.is_empty(), "{which:?}: {other:?}");
+        assert_eq!(other.device_channel, None, "{which:?}");
+    }
 }
 
 #[test]

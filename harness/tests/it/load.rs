@@ -3,8 +3,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use symphony_harness::engine::{CallError, Provider};
+use symphony_harness::inspect::VerdictLevel;
 use symphony_harness::load::{
-    ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
+    sha256_hex, ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
+    Placement,
 };
 use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
 
@@ -14,11 +16,20 @@ fn options(expected: ExpectedHash) -> LoadOptions {
     LoadOptions {
         expected_hash: expected,
         force: false,
+        placement: Placement::InProcess,
     }
 }
 
 fn load(which: Lib) -> Arc<LoadedLibrary> {
-    LoadedLibrary::open(&lib(which), &options(ExpectedHash::Any)).unwrap()
+    LoadedLibrary::open_path(&lib(which), &options(ExpectedHash::Any)).unwrap()
+}
+
+/// Options that load into this process whatever the inspector says.
+fn forced() -> LoadOptions {
+    LoadOptions {
+        force: true,
+        ..options(ExpectedHash::Any)
+    }
 }
 
 fn wire(name: &str) -> Value {
@@ -38,7 +49,7 @@ fn mapped_in_this_process(path: &std::path::Path) -> bool {
 fn matching_hash_loads_and_reports_matched() {
     let path = lib(Lib::Sim);
     let sha = LibraryFile::open(&path).unwrap().sha256().to_string();
-    let library = LoadedLibrary::open(&path, &options(ExpectedHash::Sha256(sha))).unwrap();
+    let library = LoadedLibrary::open_path(&path, &options(ExpectedHash::Sha256(sha))).unwrap();
     assert_eq!(library.hash_check(), HashCheck::Matched);
 }
 
@@ -48,7 +59,7 @@ fn hash_mismatch_is_refused_before_anything_is_mapped() {
     let path = lib_copy(Lib::Sim, dir.path(), "libmismatch.so");
     let wrong = "0".repeat(64);
     let err =
-        LoadedLibrary::open(&path, &options(ExpectedHash::Sha256(wrong.clone()))).unwrap_err();
+        LoadedLibrary::open_path(&path, &options(ExpectedHash::Sha256(wrong.clone()))).unwrap_err();
     let LoadError::HashMismatch {
         expected, found, ..
     } = &err
@@ -70,21 +81,23 @@ fn hash_mismatch_is_refused_before_anything_is_mapped() {
 
 #[test]
 fn not_a_provider_is_refused() {
-    let err = LoadedLibrary::open(&lib(Lib::NotProvider), &options(ExpectedHash::Any)).unwrap_err();
+    let err =
+        LoadedLibrary::open_path(&lib(Lib::NotProvider), &options(ExpectedHash::Any)).unwrap_err();
     assert!(matches!(err, LoadError::NotAProvider { .. }), "{err:?}");
     assert!(err.to_string().contains("not a Symphony provider"), "{err}");
 }
 
 #[test]
 fn old_abi_is_refused_unless_forced() {
-    let err = LoadedLibrary::open(&lib(Lib::OldAbi), &options(ExpectedHash::Any)).unwrap_err();
+    let err = LoadedLibrary::open_path(&lib(Lib::OldAbi), &options(ExpectedHash::Any)).unwrap_err();
     assert!(matches!(err, LoadError::Incompatible { .. }), "{err:?}");
     assert!(err.hint().unwrap().contains("--force"));
 }
 
 #[test]
 fn null_from_create_provider_is_its_own_error() {
-    let library = load(Lib::NullProvider);
+    // The fixture has a custom global allocator: loading it here takes `force`.
+    let library = LoadedLibrary::open_path(&lib(Lib::NullProvider), &forced()).unwrap();
     let err = library
         .create_provider(&BindingConfig::new("/x.so", "any", "n"))
         .unwrap_err();
@@ -96,6 +109,89 @@ fn null_from_create_provider_is_its_own_error() {
         r#"{"libFile":"/x.so","libHash":"any","name":"n"}"#
     );
     assert!(err.to_string().contains("returned NULL"));
+}
+
+#[test]
+fn a_custom_allocator_library_is_refused_in_process_before_it_is_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = lib_copy(Lib::NullProvider, dir.path(), "librisky-refused.so");
+    let err = LoadedLibrary::open_path(&path, &options(ExpectedHash::Any)).unwrap_err();
+    let LoadError::RiskyInProcess { reasons, .. } = &err else {
+        panic!("expected RiskyInProcess, got {err:?}");
+    };
+    assert!(
+        reasons
+            .iter()
+            .any(|reason| reason.contains("global_allocator")),
+        "{reasons:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("not safe to load into the harness's own process"),
+        "{err}"
+    );
+    let hint = err.hint().unwrap();
+    assert!(
+        hint.contains("drop `--in-process`") && hint.contains("--force"),
+        "{hint}"
+    );
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    assert!(
+        !maps.contains("librisky-refused.so"),
+        "a refused library must not be mapped"
+    );
+}
+
+#[test]
+fn a_custom_allocator_library_loads_in_process_when_forced_and_says_what_was_forced() {
+    let library = LoadedLibrary::open_path(&lib(Lib::NullProvider), &forced()).unwrap();
+    assert!(
+        library
+            .forced()
+            .iter()
+            .any(|reason| reason.starts_with("risky in process:")
+                && reason.contains("global_allocator")),
+        "{:?}",
+        library.forced()
+    );
+}
+
+#[test]
+fn a_custom_allocator_library_is_accepted_for_a_worker_without_force() {
+    let accepted = LibraryFile::open(&lib(Lib::NullProvider))
+        .unwrap()
+        .accept(&LoadOptions {
+            placement: Placement::Worker,
+            ..options(ExpectedHash::Any)
+        })
+        .unwrap();
+    assert!(accepted.forced().is_empty(), "{:?}", accepted.forced());
+    assert_eq!(accepted.verdict().level, VerdictLevel::Risky);
+}
+
+#[test]
+fn a_compatible_library_is_accepted_in_process_with_nothing_forced() {
+    let accepted = LibraryFile::open(&lib(Lib::Sim))
+        .unwrap()
+        .accept(&forced())
+        .unwrap();
+    assert!(accepted.forced().is_empty(), "{:?}", accepted.forced());
+}
+
+#[test]
+fn a_forced_incompatible_library_records_why() {
+    let accepted = LibraryFile::open(&lib(Lib::OldAbi))
+        .unwrap()
+        .accept(&forced())
+        .unwrap();
+    assert!(
+        accepted
+            .forced()
+            .iter()
+            .any(|reason| reason.starts_with("incompatible:") && reason.contains("init_provider")),
+        "{:?}",
+        accepted.forced()
+    );
 }
 
 #[test]
@@ -212,20 +308,58 @@ fn file_replaced_after_hashing_cannot_run_unhashed_code() {
 }
 
 #[test]
-fn file_rewritten_in_place_after_hashing_is_refused() {
+fn file_rewritten_in_place_after_hashing_still_runs_the_hashed_code() {
+    // Same inode, new content of the same length, as `dd conv=notrunc` or a careless build
+    // writes it: with the file mapped as it is on disk, the rewrite would run (or crash).
     let dir = tempfile::tempdir().unwrap();
-    let path = lib_copy(Lib::EchoConfig, dir.path(), "librewritten.so");
+    let path = lib_copy(Lib::Sim, dir.path(), "librewritten.so");
+    let original = std::fs::read(&path).unwrap();
     let opened = LibraryFile::open(&path).unwrap();
-    // Same inode, new content: what `cp new.so old.so` does.
-    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.write_all(&std::fs::read(lib(Lib::EchoConfig)).unwrap())
+    let hashed = opened.sha256().to_string();
+    assert_eq!(hashed, sha256_hex(&original[..]).unwrap());
+
+    let mut impostor = std::fs::read(lib(Lib::EchoConfig)).unwrap();
+    impostor.resize(original.len(), 0);
+    assert_ne!(impostor, original);
+    let target = path.clone();
+    let rewrite = std::thread::spawn(move || {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .unwrap();
+        file.write_all(&impostor).unwrap();
+        file.sync_all().unwrap();
+    });
+    rewrite.join().unwrap();
+    assert_ne!(
+        sha256_hex(std::fs::File::open(&path).unwrap()).unwrap(),
+        hashed
+    );
+
+    let library = opened.load(&options(ExpectedHash::Any)).unwrap();
+    assert_eq!(library.sha256(), hashed);
+    let mut provider = library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
         .unwrap();
-    file.write_all(b"trailing bytes").unwrap();
-    drop(file);
-    let err = opened.load(&options(ExpectedHash::Any)).unwrap_err();
+    // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
+    // the config JSON.
+    assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
+}
+
+#[test]
+fn a_loaded_library_is_mapped_from_a_sealed_memory_file_not_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = lib_copy(Lib::EchoConfig, dir.path(), "libsealed-map-test.so");
+    let library = LoadedLibrary::open_path(&path, &options(ExpectedHash::Any)).unwrap();
+    assert!(library
+        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
+        .is_ok());
+    assert!(!mapped_in_this_process(&path), "mapped from the path");
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     assert!(
-        matches!(err, LoadError::ChangedWhileLoading { .. }),
-        "{err:?}"
+        maps.lines()
+            .any(|line| line.contains("/memfd:symphony-harness:libsealed-map-test.so")),
+        "no sealed memory file mapped:\n{maps}"
     );
 }
 
@@ -238,7 +372,7 @@ fn two_libraries_loaded_one_after_another_each_run_their_own_code() {
     let second = lib_copy(Lib::Symphony014, dir.path(), "libsecond.so");
     let config = BindingConfig::new("/x.so", "any", "n");
     for (path, expect_echo) in [(&first, true), (&second, false)] {
-        let library = LoadedLibrary::open(path, &options(ExpectedHash::Any)).unwrap();
+        let library = LoadedLibrary::open_path(path, &options(ExpectedHash::Any)).unwrap();
         let required = library
             .create_provider(&config)
             .unwrap()
@@ -265,7 +399,9 @@ mod factory {
     use super::*;
     use std::time::Duration;
     use symphony_harness::engine::ProviderFactory;
-    use symphony_harness::load::InProcessFactory;
+    use symphony_harness::load::{
+        InProcessFactory, LoadFailureClass, PreloadError, PreloadFactory,
+    };
 
     fn config_for(lib_file: &str, lib_hash: &str) -> BindingConfig {
         BindingConfig::new(lib_file, lib_hash, "n")
@@ -353,8 +489,32 @@ mod factory {
     }
 
     #[test]
-    fn null_from_create_provider_is_the_null_provider_outcome() {
+    fn a_custom_allocator_library_is_refused_by_the_in_process_factory() {
+        let path = lib(Lib::NullProvider);
+        let config = config_for(path.to_str().unwrap(), "any");
         let mut factory = InProcessFactory::new();
+        let err = factory.create(&config).err().unwrap();
+        assert_eq!(err.outcome(), "null-provider");
+        assert!(
+            err.to_string()
+                .contains("not safe to load into the harness's own process"),
+            "{err}"
+        );
+        let Err(PreloadError::Load(failure)) = factory.preload(&config) else {
+            panic!("expected a load failure");
+        };
+        assert_eq!(failure.class, LoadFailureClass::NotLoadable);
+        assert!(
+            failure.hint.unwrap().contains("drop `--in-process`"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn null_from_create_provider_is_the_null_provider_outcome() {
+        // The fixture has a custom global allocator: in this process it takes `force`.
+        let mut factory = InProcessFactory::new().force(true);
         let path = lib(Lib::NullProvider);
         let err = factory
             .create(&config_for(path.to_str().unwrap(), "any"))
@@ -367,7 +527,56 @@ mod factory {
 
 mod symphony_host {
     use super::*;
-    use symphony_harness::load::{SymphonyHost, GO_APPLY_FAILED};
+    use symphony_harness::engine::ProviderFactory;
+    use symphony_harness::load::{
+        LoadFailureClass, PreloadError, PreloadFactory, SymphonyHost, SymphonyHostFactory,
+        GO_APPLY_FAILED,
+    };
+
+    fn factory() -> SymphonyHostFactory {
+        SymphonyHostFactory::with_resolver(Box::new(|lib_file: &str| {
+            std::path::PathBuf::from(lib_file)
+        }))
+    }
+
+    #[test]
+    fn a_custom_allocator_library_is_refused_by_the_symphony_host_factory_unless_forced() {
+        let path = lib(Lib::NullProvider);
+        let config = BindingConfig::new(path.to_str().unwrap(), "any", "n");
+        let err = factory().create(&config).err().unwrap();
+        assert_eq!(err.outcome(), "null-provider");
+        assert!(
+            err.to_string()
+                .contains("not safe to load into the harness's own process"),
+            "{err}"
+        );
+        let Err(PreloadError::Load(failure)) = factory().preload(&config) else {
+            panic!("expected a load failure");
+        };
+        assert_eq!(failure.class, LoadFailureClass::NotLoadable);
+
+        // Forced, Symphony's host loads it, and its `create_provider` returns NULL.
+        let mut forced = factory().force(true);
+        assert!(forced.preload(&config).is_ok());
+        let err = forced.create(&config).err().unwrap();
+        assert_eq!(err.outcome(), "null-provider");
+        assert!(
+            err.to_string().contains("create_provider_instance"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_compatible_library_passes_the_symphony_host_factory() {
+        let path = lib(Lib::EchoConfig);
+        let config = BindingConfig::new(path.to_str().unwrap(), "any", "n");
+        let mut provider = factory().create(&config).unwrap();
+        assert!(provider
+            .get_validation_rule()
+            .unwrap()
+            .required_type
+            .starts_with('{'));
+    }
 
     fn host(config: &BindingConfig) -> Result<SymphonyHost, CallError> {
         let path = lib(Lib::Sim);

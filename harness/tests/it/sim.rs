@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use symphony_harness::engine::{CallError, Provider};
 use symphony_harness::load::{
     DeviceCall, DeviceChannel, DeviceError, ExpectedHash, InProcessProvider, LoadError,
-    LoadOptions, LoadedLibrary, SymphonyHost,
+    LoadOptions, LoadedLibrary, Placement, SymphonyHost,
 };
 use symphony_harness::model::{
     go_json, BindingConfig, ComponentAction, ComponentResult, ComponentSpec, ComponentStep,
@@ -40,8 +40,9 @@ fn library() -> Arc<LoadedLibrary> {
     let options = LoadOptions {
         expected_hash: ExpectedHash::Any,
         force: false,
+        placement: Placement::InProcess,
     };
-    Arc::clone(LIBRARY.get_or_init(|| LoadedLibrary::open(&lib(Lib::Sim), &options).unwrap()))
+    Arc::clone(LIBRARY.get_or_init(|| LoadedLibrary::open_path(&lib(Lib::Sim), &options).unwrap()))
 }
 
 fn channel() -> DeviceChannel {
@@ -420,12 +421,46 @@ fn channel_writes_behind_the_providers_back_in_both_stores() {
 }
 
 #[test]
+fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
+    // The simulator's bytes with its marker saying version 9: the same exports, an ABI this
+    // harness does not know. The inspection must refuse it; nothing is looked up or called.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(lib(Lib::Sim)).unwrap();
+    let marker = b"symphony-sim-device-channel/1\0";
+    let at = bytes
+        .windows(marker.len())
+        .position(|window| window == marker)
+        .expect("the simulator carries its marker");
+    bytes[at + marker.len() - 2] = b'9';
+    let path = dir.path().join("libsim-other-channel.so");
+    std::fs::write(&path, &bytes).unwrap();
+    let options = LoadOptions {
+        expected_hash: ExpectedHash::Any,
+        force: false,
+        placement: Placement::InProcess,
+    };
+    let other = LoadedLibrary::open_path(&path, &options).unwrap();
+    let err = DeviceChannel::open(&other).unwrap_err();
+    let DeviceError::UnknownChannel {
+        found, expected, ..
+    } = &err
+    else {
+        panic!("expected UnknownChannel, got {err:?}");
+    };
+    assert_eq!(found.as_deref(), Some("symphony-sim-device-channel/9"));
+    assert_eq!(*expected, "symphony-sim-device-channel/1");
+    assert!(err.to_string().contains("unknown ABI"), "{err}");
+    assert!(err.hint().unwrap().contains("symphony-sim-provider"));
+}
+
+#[test]
 fn channel_is_only_in_the_simulator_and_reports_bad_configs() {
     let options = LoadOptions {
         expected_hash: ExpectedHash::Any,
         force: false,
+        placement: Placement::InProcess,
     };
-    let echo = LoadedLibrary::open(&lib(Lib::EchoConfig), &options).unwrap();
+    let echo = LoadedLibrary::open_path(&lib(Lib::EchoConfig), &options).unwrap();
     let err = DeviceChannel::open(&echo).unwrap_err();
     assert!(
         matches!(
@@ -770,6 +805,30 @@ fn bug_status_lies_reports_success_for_a_failed_component() {
 }
 
 #[test]
+fn bug_status_lies_reports_deleted_for_a_failed_delete() {
+    // The catalog: `DeleteFailed` is reported as `Deleted`, and the device keeps it.
+    let config = config(
+        "bug-status-lies-delete",
+        &[
+            ("sim.bugs", "status-lies"),
+            ("sim.failComponents", "comp-b"),
+        ],
+    );
+    channel().write(&config, &[a(), b()]).unwrap();
+    let results = apply(&config, ComponentAction::Delete, &[a(), b()], false).unwrap();
+    assert_eq!(
+        statuses(&results),
+        [("comp-a", DELETED), ("comp-b", DELETED)]
+    );
+    assert!(
+        results["comp-b"].message.is_empty(),
+        "a lie carries no failure message: {:?}",
+        results["comp-b"]
+    );
+    assert_eq!(on_device(&config), ["comp-b"]);
+}
+
+#[test]
 fn bug_instance_state_is_lost_when_symphony_creates_a_new_provider() {
     let config = with_bug("bug-instance-state", "instance-state");
     let mut first = provider(&config);
@@ -814,6 +873,39 @@ fn bug_extra_components_reports_unreferenced_components() {
         names(&get(&config, &[b()]).unwrap()),
         ["comp-b", "comp-a", "comp-c"]
     );
+}
+
+#[test]
+fn bug_extra_components_reports_only_visible_components_under_visible_after_gets() {
+    // `extra-components` adds every other *visible* component; a `get` that does not ask for a
+    // hidden component does not uncover it (`sim.visibleAfterGets`).
+    let config = config(
+        "bug-extra-visible",
+        &[
+            ("sim.bugs", "extra-components"),
+            ("sim.visibleAfterGets", "1"),
+        ],
+    );
+    update(&config, &[a(), b()]);
+    assert!(
+        get(&config, &[a()]).unwrap().is_empty(),
+        "both still hidden"
+    );
+    assert_eq!(
+        names(&get(&config, &[a()]).unwrap()),
+        ["comp-a"],
+        "comp-b was not asked for, so it is still hidden and not an extra"
+    );
+    assert_eq!(
+        channel().snapshot(&config).unwrap().components["comp-b"].hidden_for_gets,
+        1
+    );
+    assert_eq!(
+        names(&get(&config, &[b()]).unwrap()),
+        ["comp-a"],
+        "asking uncovers comp-b one step; comp-a comes as an extra"
+    );
+    assert_eq!(names(&get(&config, &[b()]).unwrap()), ["comp-b", "comp-a"]);
 }
 
 #[test]
@@ -916,8 +1008,9 @@ fn child_entry() {
             let options = LoadOptions {
                 expected_hash: ExpectedHash::Any,
                 force: false,
+                placement: Placement::InProcess,
             };
-            let library = LoadedLibrary::open(Path::new(&lib_path), &options).unwrap();
+            let library = LoadedLibrary::open_path(Path::new(&lib_path), &options).unwrap();
             let config = config(&device, &[("sim.store", &store), ("sim.bugs", &case)]);
             let mut provider = library.create_provider(&config).unwrap();
             print("calling", json!(case));
@@ -937,8 +1030,9 @@ fn child_entry() {
             let options = LoadOptions {
                 expected_hash: ExpectedHash::Any,
                 force: false,
+                placement: Placement::InProcess,
             };
-            let library = LoadedLibrary::open(Path::new(&lib_path), &options).unwrap();
+            let library = LoadedLibrary::open_path(Path::new(&lib_path), &options).unwrap();
             let config = config("child-apply-many", &[("sim.store", &store)]);
             // A start line across processes: wait until the parent closes stdin.
             print("ready", json!(many));

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 use symphony_harness::engine::{CallError, ProviderFactory};
 use symphony_harness::load::{
-    DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, PreloadError, PreloadFactory,
-    GO_APPLY_FAILED,
+    DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, Placement, PreloadError,
+    PreloadFactory, GO_APPLY_FAILED,
 };
 use symphony_harness::model::{
     BindingConfig, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, RoundDeployment,
@@ -136,11 +136,12 @@ fn worker_killed_mid_apply_is_indeterminate_and_the_device_state_is_read_back() 
     assert!(err.process_died(), "a killed apply is indeterminate");
 
     // The harness was told nothing, but the device did change: read its real state.
-    let library = LoadedLibrary::open(
+    let library = LoadedLibrary::open_path(
         &lib(Lib::Sim),
         &LoadOptions {
             expected_hash: ExpectedHash::Any,
             force: false,
+            placement: Placement::InProcess,
         },
     )
     .unwrap();
@@ -301,6 +302,20 @@ fn symphony_lifetime_creates_an_instance_per_step_reuse_keeps_one() {
             .sum();
         assert_eq!(created, expected_instances, "{lifetime:?}");
     }
+}
+
+#[test]
+fn a_custom_allocator_library_loads_in_a_worker_without_force() {
+    // In-process it is refused (`load::a_custom_allocator_library_is_refused_in_process_…`);
+    // a worker contains what it may break.
+    let mut factory = factory();
+    let config = BindingConfig::new(path_str(&lib(Lib::NullProvider)), "any", "null");
+    let info = factory.preload(&config).unwrap();
+    assert_eq!(info.sha256.len(), 64);
+    let err = factory.create(&config).err().unwrap();
+    assert_eq!(err.outcome(), "null-provider");
+    assert!(err.to_string().contains("returned NULL"), "{err}");
+    assert!(!err.process_died());
 }
 
 #[test]
