@@ -886,3 +886,66 @@ fn the_stored_deployment_keeps_the_metadata_of_the_last_apply_not_the_evaluated_
         .unwrap();
     assert!(first_get_of_round_2 >= 4, "{sent:?}");
 }
+
+#[test]
+fn a_container_component_is_deployed_through_the_instance_binding() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "container", json!({}))], &["instance"]);
+    let r = w.round(&d, false);
+    assert!(r.failure.is_none(), "{:?}", r.failure);
+    assert_eq!(r.plan[0].role, "container");
+    assert_eq!(w.log(), ["create", "get a", "create", "apply +a"]);
+    assert_eq!(w.device("t"), ["a"]);
+}
+
+#[test]
+fn a_round_that_leaves_no_keys_saves_its_state_unless_it_is_a_removal() {
+    // An empty deployment.
+    let mut w = World::new();
+    let r = w.round(&deployment(vec![], &["w"]), false);
+    assert_eq!((r.plan.len(), r.state), (0, StateOutcome::Saved));
+    assert!(w.reconciler.previous().is_some());
+
+    // Every component removed from the desired state: deleted, and the state is saved.
+    let mut w = World::new();
+    w.round(&deployment(vec![component("a", "w", json!({}))], &["w"]), false);
+    let r = w.round(&deployment(vec![], &["w"]), false);
+    assert_eq!(w.log().last().unwrap(), "apply -a");
+    assert_eq!(r.state, StateOutcome::Saved);
+    let stored = w.reconciler.previous().unwrap();
+    assert!(stored.state.target_component.is_empty());
+}
+
+#[test]
+fn a_removal_skips_the_delete_of_a_previously_desired_component_that_is_on_no_target() {
+    let mut w = World::new();
+    let both = deployment(
+        vec![
+            component("a", "w", json!({})),
+            component("b", "v", json!({})),
+        ],
+        &["w", "v"],
+    );
+    w.round(&both, false);
+    // `b` leaves the solution: it is deleted, and stays in the stored components (without a
+    // key).
+    let only_a = deployment(vec![component("a", "w", json!({}))], &["w", "v"]);
+    w.round(&only_a, false);
+    assert_eq!(w.device("t"), ["a"]);
+    // The removal of the deployment with `b`: `get` does not report `b`, nothing stored has
+    // its key, so its delete step is skipped; `a`'s is applied.
+    let r = w.round(&both, true);
+    let decisions: Vec<(String, &StepDecision)> = r
+        .steps
+        .iter()
+        .map(|s| (s.step.components[0].component.name.clone(), &s.decision))
+        .collect();
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    assert!(
+        decisions.contains(&("b".to_string(), &StepDecision::Skip)),
+        "{decisions:?}"
+    );
+    assert!(w.log().contains(&"apply -a".to_string()), "{:?}", w.log());
+    assert!(!w.log().contains(&"apply -b".to_string()), "{:?}", w.log());
+    assert_eq!(r.state, StateOutcome::Dropped);
+}
