@@ -9,7 +9,8 @@ use symphony_harness::engine::deployment::{from_objects, from_target};
 use symphony_harness::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
-    run as run_rounds, Reconciler, RoundReport, RunOptions, StateOutcome, StepDecision, Verdict,
+    run as run_rounds, Reconciler, RoundReport, RunEnd as Verdict, RunOptions, StateOutcome,
+    StepDecision,
 };
 use symphony_harness::exit_code;
 use symphony_harness::model::{InstanceState, SolutionState, Symphony, TargetState};

@@ -24,6 +24,7 @@ pub mod plan;
 mod provider;
 pub mod reconcile;
 pub mod render;
+pub mod report;
 pub mod rule;
 pub mod sort;
 pub mod state;

@@ -20,17 +20,20 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
-use super::change::{compare, ChangeReason};
+use super::change::compare;
 use super::evaluate::{as_float64, evaluate_deployment};
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
 use super::plan::plan;
 use super::render::go_v;
+pub use super::report::{
+    Against, ApplyReason, Failure, RoundReport, RunEnd, RunReport, Stage, StateOutcome,
+    StepDecision, StepRecord, Summary,
+};
 use super::state::{key, DeploymentState};
 use super::{CallError, EngineError, Provider, ProviderFactory};
 use crate::model::{
-    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentResult, ComponentSpec,
-    ComponentStep, DeploymentSpec, DeploymentStep, RoundDeployment, Symphony, TargetState,
-    ValidationRule,
+    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
+    DeploymentSpec, DeploymentStep, RoundDeployment, Symphony, TargetState, ValidationRule,
 };
 
 /// Seconds Symphony sleeps after a failed `apply` (`time.Sleep(5 * time.Second)`).
@@ -52,235 +55,6 @@ pub struct StoredState {
     pub spec: Arc<DeploymentSpec>,
     /// The merged state, without the deleted keys.
     pub state: DeploymentState,
-}
-
-/// Which object a change was found against in the skip check.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Against {
-    /// The previous desired spec (stored state).
-    PreviousDesired,
-    /// What `get` reported.
-    Current,
-}
-
-/// Why a step is applied rather than skipped.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ApplyReason {
-    /// No stored state: the first reconcile (or after a removal, or in dry runs) applies all.
-    NoPreviousState,
-    /// A delete of a component that was desired before, whose key is still known.
-    DeleteOfPreviouslyDesired {
-        /// The component.
-        component: String,
-    },
-    /// An update of a component that was not desired before.
-    NotPreviouslyDesired {
-        /// The component.
-        component: String,
-    },
-    /// An update of a component that `get` did not report on this target.
-    NotReportedByGet {
-        /// The component.
-        component: String,
-    },
-    /// The component changed under the provider's validation rule.
-    Changed {
-        /// The component.
-        component: String,
-        /// Changed against what.
-        against: Against,
-        /// Every deciding rule entry.
-        reasons: Vec<ChangeReason>,
-    },
-}
-
-impl ApplyReason {
-    /// One line in words.
-    pub fn describe(&self) -> String {
-        match self {
-            ApplyReason::NoPreviousState => {
-                "no previous state: the first reconcile applies every step".to_string()
-            }
-            ApplyReason::DeleteOfPreviouslyDesired { component } => {
-                format!("`{component}` was desired before and is to be deleted")
-            }
-            ApplyReason::NotPreviouslyDesired { component } => {
-                format!("`{component}` was not in the previous desired state")
-            }
-            ApplyReason::NotReportedByGet { component } => format!(
-                "`get` did not report `{component}` on this target, so Symphony re-applies it"
-            ),
-            ApplyReason::Changed {
-                component,
-                against,
-                reasons,
-            } => {
-                let side = match against {
-                    Against::PreviousDesired => "the previous desired spec",
-                    Against::Current => "what `get` reported",
-                };
-                let details: Vec<String> = reasons
-                    .iter()
-                    .map(|r| {
-                        let show = |v: &Option<String>| {
-                            v.as_ref()
-                                .map_or("(absent)".to_string(), |v| format!("`{v}`"))
-                        };
-                        format!(
-                            "{} {}{}: {} vs {} ({})",
-                            r.part,
-                            r.entry
-                                .as_ref()
-                                .map_or(String::new(), |e| format!("entry `{e}` ")),
-                            r.key
-                                .as_ref()
-                                .map_or(String::new(), |k| format!("key `{k}`")),
-                            show(&r.old),
-                            show(&r.new),
-                            r.why
-                        )
-                    })
-                    .collect();
-                format!(
-                    "`{component}` changed against {side}: {}",
-                    details.join("; ")
-                )
-            }
-        }
-    }
-}
-
-/// Whether a step is applied.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "decision", rename_all = "kebab-case")]
-pub enum StepDecision {
-    /// Applied, and why.
-    Apply {
-        /// The first reason the skip check found.
-        reason: ApplyReason,
-    },
-    /// Skipped: every component is unchanged (counts as a success).
-    Skip,
-}
-
-/// Where in a round Symphony failed.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    /// Finding the binding or creating the provider.
-    CreateProvider,
-    /// A `get` call.
-    Get,
-    /// An `apply` call.
-    Apply,
-    /// Go itself would panic here (a nil pointer); the reconcile crashes.
-    SymphonyPanic,
-}
-
-/// Why a round failed.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// Where.
-    pub stage: Stage,
-    /// The phase's step index.
-    pub step: usize,
-    /// The step's target.
-    pub target: String,
-    /// The step's role.
-    pub role: String,
-    /// The outcome class (`error`, `panic`, …) or `symphony` for Symphony's own errors.
-    pub outcome: String,
-    /// The message.
-    pub message: String,
-    /// True when the process running an `apply` died or was killed during it: the device may
-    /// or may not have changed. The next round's `get` reads what really happened.
-    pub indeterminate: bool,
-}
-
-/// One planned step of the apply phase that was reached.
-#[derive(Serialize, Debug, Clone, PartialEq)]
-pub struct StepRecord {
-    /// The step.
-    pub step: DeploymentStep,
-    /// Skip or apply.
-    pub decision: StepDecision,
-    /// The apply's result map, when it succeeded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub results: Option<BTreeMap<String, ComponentResult>>,
-}
-
-/// What happened to the stored state.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum StateOutcome {
-    /// Saved for the next round.
-    Saved,
-    /// Dropped: a removal left nothing.
-    Dropped,
-    /// Not saved: dry run.
-    NotSavedDryRun,
-    /// Not saved: the round failed.
-    NotSavedFailed,
-    /// Untouched: Symphony returned before doing anything.
-    Untouched,
-}
-
-/// Symphony's summary numbers for the round.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
-    /// Targets whose last executed or skipped step succeeded (0 for dry runs and inactive).
-    pub success_count: usize,
-    /// Steps reached.
-    pub planned_count: usize,
-    /// Steps applied or skipped successfully.
-    pub plan_success_count: usize,
-    /// `planned == succeeded`.
-    pub all_assigned_deployed: bool,
-    /// No step actually ran.
-    pub skipped: bool,
-}
-
-/// One round (one reconcile).
-#[derive(Serialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RoundReport {
-    /// Round number, from 1.
-    pub round: u32,
-    /// Logical time at the start, in seconds.
-    pub at_seconds: u64,
-    /// A removal?
-    pub remove: bool,
-    /// A dry run?
-    pub dry_run: bool,
-    /// The plan `get` was called for (desired state only).
-    pub get_plan: Vec<DeploymentStep>,
-    /// The apply plan.
-    pub plan: Vec<DeploymentStep>,
-    /// The apply-phase steps reached.
-    pub steps: Vec<StepRecord>,
-    /// Steps applied (`apply` returned `Ok`).
-    pub applied: usize,
-    /// Steps skipped.
-    pub skipped: usize,
-    /// Why the round failed, if it did.
-    pub failure: Option<Failure>,
-    /// What became of the stored state.
-    pub state: StateOutcome,
-    /// Symphony's summary numbers.
-    pub summary: Summary,
-    /// Why Symphony did nothing at all, if it did nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub noop: Option<String>,
-}
-
-impl RoundReport {
-    /// True when the round succeeded and applied nothing.
-    pub fn converged(&self) -> bool {
-        self.failure.is_none() && self.applied == 0
-    }
 }
 
 /// Adds what `get` reported on `target` to `current`, as `SolutionVersionManager.Get` does:
@@ -1013,30 +787,6 @@ impl Reconciler {
     }
 }
 
-/// How a run of rounds ended.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "verdict", rename_all = "kebab-case")]
-pub enum Verdict {
-    /// A round succeeded and applied nothing.
-    Converged {
-        /// The round that applied nothing.
-        rounds: u32,
-    },
-    /// Every round applied something (see the last round's step decisions).
-    NotConverged {
-        /// Rounds run.
-        rounds: u32,
-    },
-    /// The last round failed.
-    Failed {
-        /// Rounds run.
-        rounds: u32,
-    },
-    /// A dry run: Symphony never saves state, so it applies every step every time; one round
-    /// is run and not judged.
-    DryRun,
-}
-
 /// Options of [`run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
@@ -1044,20 +794,6 @@ pub struct RunOptions {
     pub rounds: u32,
     /// Then run the removal.
     pub remove: bool,
-}
-
-/// Rounds until convergence, and the removal.
-#[derive(Serialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RunReport {
-    /// Every round, in order.
-    pub rounds: Vec<RoundReport>,
-    /// How the rounds ended.
-    pub verdict: Verdict,
-    /// The removal round, if asked for.
-    pub removal: Option<RoundReport>,
-    /// Total seconds Symphony would have waited (logical clock).
-    pub waited_seconds: u64,
 }
 
 /// Runs rounds of `deployment` until one applies nothing or `options.rounds` ran, each
@@ -1072,7 +808,7 @@ pub fn run(
 ) -> Result<RunReport, EngineError> {
     let start = reconciler.clock();
     let mut rounds: Vec<RoundReport> = Vec::new();
-    let mut verdict = Verdict::NotConverged { rounds: 0 };
+    let mut verdict = RunEnd::NotConverged { rounds: 0 };
     for n in 1..=options.rounds.max(1) {
         if let Some(last) = rounds.last() {
             if last.failure.is_some() {
@@ -1094,16 +830,16 @@ pub fn run(
         let failed = report.failure.is_some();
         rounds.push(report);
         if deployment.is_dry_run {
-            verdict = Verdict::DryRun;
+            verdict = RunEnd::DryRun;
             break;
         }
         verdict = if failed {
-            Verdict::Failed { rounds: n }
+            RunEnd::Failed { rounds: n }
         } else {
-            Verdict::NotConverged { rounds: n }
+            RunEnd::NotConverged { rounds: n }
         };
         if converged {
-            verdict = Verdict::Converged { rounds: n };
+            verdict = RunEnd::Converged { rounds: n };
             break;
         }
     }
