@@ -21,6 +21,7 @@ pub mod evaluate;
 pub mod events;
 pub mod findings;
 pub mod plan;
+pub mod planning;
 mod provider;
 pub mod reconcile;
 pub mod render;

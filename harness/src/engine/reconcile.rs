@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Serialize;
 
 use super::change::compare;
-use super::evaluate::{as_float64, evaluate_deployment};
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
-use super::plan::plan;
+use super::planning::{self, current_state, plan_for_deployment};
+pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
 pub use super::report::{
     Against, ApplyReason, Failure, RoundReport, RunEnd, RunReport, Stage, StateOutcome,
@@ -33,7 +33,8 @@ use super::state::{key, DeploymentState};
 use super::{CallError, EngineError, Provider, ProviderFactory};
 use crate::model::{
     wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
-    DeploymentSpec, DeploymentStep, RoundDeployment, Symphony, TargetState, ValidationRule,
+    DeploymentSpec, DeploymentStep, InstanceSpec, RoundDeployment, Symphony, TargetState,
+    ValidationRule,
 };
 
 /// Seconds Symphony sleeps after a failed `apply` (`time.Sleep(5 * time.Second)`).
@@ -55,49 +56,6 @@ pub struct StoredState {
     pub spec: Arc<DeploymentSpec>,
     /// The merged state, without the deleted keys.
     pub state: DeploymentState,
-}
-
-/// Adds what `get` reported on `target` to `current`, as `SolutionVersionManager.Get` does:
-/// key role = type or `container`; components de-duplicated by name across targets (first
-/// wins); numbers as Go's float64.
-pub fn add_reported(current: &mut DeploymentState, target: &str, components: Vec<ComponentSpec>) {
-    for mut component in components {
-        component.properties = component
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), as_float64(v)))
-            .collect();
-        let role = if component.component_type.is_empty() {
-            "container".to_string()
-        } else {
-            component.component_type.clone()
-        };
-        current
-            .target_component
-            .insert(key(&component.name, target), role);
-        if !current.components.iter().any(|c| c.name == component.name) {
-            current.components.push(component);
-        }
-    }
-}
-
-/// The state Symphony plans the apply phase from: the desired state merged with the previous
-/// one (keys gone since are deleted), all marked for deletion on `remove`, then merged with
-/// what `get` reported (get-only components are deleted, role = type or `container`).
-pub fn merge_states(
-    desired_now: &DeploymentState,
-    previous: Option<&DeploymentState>,
-    current: &DeploymentState,
-    remove: bool,
-) -> DeploymentState {
-    let mut desired = match previous {
-        Some(previous) => desired_now.clone().merged_with_previous(previous),
-        None => desired_now.clone(),
-    };
-    if remove {
-        desired.mark_remove_all();
-    }
-    desired.merged_with_previous(current)
 }
 
 /// Runs Symphony's reconcile for one instance, round after round; holds the stored state.
@@ -137,6 +95,47 @@ struct Prepared {
     document: RoundDeployment,
     /// The calls' own parts made so far, to share with later calls that have the same.
     call_parts: Mutex<Vec<CallKey>>,
+}
+
+impl Prepared {
+    /// The evaluated instance's spec; Go dereferences it, so a missing one is an input error.
+    fn instance_spec(&self) -> Result<&InstanceSpec, EngineError> {
+        self.evaluated
+            .instance
+            .spec
+            .as_ref()
+            .ok_or(EngineError::MissingSpec { object: "instance" })
+    }
+}
+
+/// Why a round stopped before its end.
+enum Stop {
+    /// A provider or Symphony failure: the round fails and says so in its report.
+    Failed(Failure),
+    /// Input Symphony cannot reconcile at all: [`Reconciler::reconcile`] returns it.
+    Input(EngineError),
+}
+
+impl From<Failure> for Stop {
+    fn from(failure: Failure) -> Stop {
+        Stop::Failed(failure)
+    }
+}
+
+impl From<EngineError> for Stop {
+    fn from(err: EngineError) -> Stop {
+        Stop::Input(err)
+    }
+}
+
+/// What the apply loop leaves for [`Reconciler::save_state`].
+struct Applied {
+    /// The instance metadata of the last step (the stored spec keeps it).
+    metadata: BTreeMap<String, String>,
+    /// Per target, 1 when its last step succeeded (applied or skipped), else 0.
+    target_results: BTreeMap<String, usize>,
+    /// Did any step actually run (not skipped)?
+    ran_any: bool,
 }
 
 /// A call's own part, and what it was made from.
@@ -428,14 +427,13 @@ impl Reconciler {
                 return Ok(Arc::clone(prepared));
             }
         }
-        let evaluated = evaluate_deployment(deployment)?;
-        let desired = DeploymentState::new(&evaluated)?;
+        let desired = planning::desired(deployment)?;
         let prepared = Arc::new(Prepared {
             input: deployment.clone(),
-            get_plan: plan(&desired),
-            desired,
-            document: self.wire(&evaluated)?,
-            evaluated: Arc::new(evaluated),
+            get_plan: desired.get_plan,
+            desired: desired.state,
+            document: self.wire(&desired.evaluated)?,
+            evaluated: Arc::new(desired.evaluated),
             call_parts: Mutex::new(Vec::new()),
         });
         self.prepared = Some(Arc::clone(&prepared));
@@ -503,9 +501,12 @@ impl Reconciler {
         Ok(prepared.document.with_part(part))
     }
 
-    /// One reconcile of `deployment` (`remove`: the removal). Provider and Symphony failures
-    /// end the round and are in its report; `Err` is for input Symphony cannot reconcile at
-    /// all (an unsupported expression, a dependency cycle, …).
+    /// One reconcile of `deployment` (`remove`: the removal), in Symphony's phases:
+    /// [`get`](Self::get), [`plan_for_deployment`], the apply loop
+    /// ([`apply_steps`](Self::apply_steps), with [`can_skip_step`]) and
+    /// [`save_state`](Self::save_state). Provider and Symphony failures end the round and are
+    /// in its report; `Err` is for input Symphony cannot reconcile at all (an unsupported
+    /// expression, a dependency cycle, …).
     pub fn reconcile(
         &mut self,
         deployment: &DeploymentSpec,
@@ -546,36 +547,65 @@ impl Reconciler {
             );
             return Ok(self.finish(report, sink));
         }
+        match self.reconcile_prepared(deployment, remove, &mut report, factory, sink) {
+            Ok(()) => Ok(self.finish(report, sink)),
+            Err(Stop::Failed(failure)) => Ok(self.fail(report, failure, sink)),
+            Err(Stop::Input(err)) => Err(err),
+        }
+    }
+
+    /// The phases of a round that does something (`Reconcile` after its early return).
+    fn reconcile_prepared(
+        &mut self,
+        deployment: &DeploymentSpec,
+        remove: bool,
+        report: &mut RoundReport,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), Stop> {
         let prepared = self.prepare(deployment)?;
-        let evaluated: &DeploymentSpec = &prepared.evaluated;
-        let instance_spec = evaluated
-            .instance
-            .spec
-            .as_ref()
-            .ok_or(EngineError::MissingSpec { object: "instance" })?;
-        let original_scope = instance_spec.scope.clone();
-        let desired_now = &prepared.desired;
+        let instance_scope = prepared.instance_spec()?.scope.clone();
         factory.round_started();
 
-        // Get: the desired-only plan, one fresh provider and one `get` per step.
         report.get_plan = prepared.get_plan.clone();
-        let mut current = DeploymentState {
-            targets: desired_now.targets.clone(),
-            ..DeploymentState::default()
-        };
-        for index in 0..report.get_plan.len() {
-            let step = &report.get_plan[index];
+        let current = self.get(&prepared, &instance_scope, report.round, factory, sink)?;
+
+        let (merged, plan) = plan_for_deployment(
+            &prepared.desired,
+            self.previous.as_ref().map(|p| &p.state),
+            &current,
+            remove,
+        );
+        report.plan = plan;
+
+        let applied = self.apply_steps(&prepared, &merged, current, report, factory, sink)?;
+
+        self.save_state(&prepared, merged, applied, remove, report);
+        Ok(())
+    }
+
+    /// `SolutionVersionManager.Get`: the desired-only plan, one fresh provider and one `get`
+    /// per step, each with the step's target active and the application scope; one failing
+    /// `get` fails the round. Returns what the calls reported, as a state.
+    fn get(
+        &mut self,
+        prepared: &Prepared,
+        instance_scope: &str,
+        round: u32,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<DeploymentState, Stop> {
+        let evaluated = &prepared.evaluated;
+        let mut current = current_state(&prepared.desired);
+        for (index, step) in prepared.get_plan.iter().enumerate() {
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
-            let mut provider = match provider_for(factory, target, &site, sink) {
-                Ok(provider) => provider,
-                Err(failure) => return Ok(self.fail(report, failure, sink)),
-            };
+            let mut provider = provider_for(factory, target, &site, sink)?;
             let target_scope = target
                 .and_then(|t| t.spec.as_ref())
                 .map_or("", |s| s.solution_scope.as_str());
-            let scope = application_scope(&original_scope, target_scope);
-            let dep = self.for_call(&prepared, &step.target, &scope, None)?;
+            let scope = application_scope(instance_scope, target_scope);
+            let dep = self.for_call(prepared, &step.target, &scope, None)?;
             emit(sink, || Event::CallStarted {
                 site: site.clone(),
                 call: CallKind::Get,
@@ -587,47 +617,51 @@ impl Reconciler {
                 call: CallKind::Get,
                 outcome: got.clone().map(CallReturn::Components),
             });
-            let components = match got {
-                Ok(components) => components,
-                Err(err) => {
-                    return Ok(self.fail(report, call_failure(Stage::Get, &site, &err), sink))
-                }
-            };
+            let components = got.map_err(|err| call_failure(Stage::Get, &site, &err))?;
             add_reported(&mut current, &step.target, components);
         }
+        Ok(current)
+    }
 
-        // Merge previous, desired and current.
-        let mut merged = merge_states(
-            desired_now,
-            self.previous.as_ref().map(|p| &p.state),
-            &current,
-            remove,
-        );
-        report.plan = plan(&merged);
+    /// The apply loop of `Reconcile` (step 11): for each planned step a new provider, the
+    /// skip check ([`can_skip_step`], only with a stored state), then `apply` of the whole
+    /// step; the first failing `apply` waits 5 s and fails the round.
+    fn apply_steps(
+        &mut self,
+        prepared: &Prepared,
+        merged: &DeploymentState,
+        current: DeploymentState,
+        report: &mut RoundReport,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<Applied, Stop> {
+        let evaluated = &prepared.evaluated;
+        let round = report.round;
         let test_state = self
             .previous
             .as_ref()
-            .map(|previous| current.clone().merged_with_previous(&previous.state));
-
-        // Apply.
-        let solution_metadata = evaluated
+            .map(|previous| current.merged_with_previous(&previous.state));
+        let instance_spec = prepared.instance_spec()?;
+        let mut metadata = evaluated
             .solution
             .spec
             .as_ref()
             .map(|s| s.metadata.clone())
             .unwrap_or_default();
-        let mut metadata = solution_metadata;
         metadata.extend(instance_spec.metadata.clone());
         // The instance spec is shared by pointer in Go, and its scope is only restored after a
         // failed apply: later steps inherit the scope of the last successful one.
-        let mut scope = original_scope.clone();
-        let mut target_results: BTreeMap<String, usize> = BTreeMap::new();
-        let mut ran_any = false;
+        let mut scope = instance_spec.scope.clone();
+        let mut applied = Applied {
+            metadata: BTreeMap::new(),
+            target_results: BTreeMap::new(),
+            ran_any: false,
+        };
         for index in 0..report.plan.len() {
             let step = &report.plan[index];
             let site = site(round, Phase::Apply, index, step);
             report.summary.planned_count += 1;
-            match find_agent(&merged, &step.target) {
+            match find_agent(merged, &step.target) {
                 Some(agent) => metadata.insert(AGENT_KEY.to_string(), agent),
                 None => metadata.remove(AGENT_KEY),
             };
@@ -636,10 +670,7 @@ impl Reconciler {
                     .as_ref()
                     .and_then(|p| p.spec.targets.get(&step.target))
             });
-            let mut provider = match provider_for(factory, target, &site, sink) {
-                Ok(provider) => provider,
-                Err(failure) => return Ok(self.fail(report, failure, sink)),
-            };
+            let mut provider = provider_for(factory, target, &site, sink)?;
             let decision = match (&self.previous, &test_state) {
                 (Some(previous), Some(test)) => can_skip_step(
                     step,
@@ -660,7 +691,7 @@ impl Reconciler {
             if decision == StepDecision::Skip {
                 report.skipped += 1;
                 report.summary.plan_success_count += 1;
-                target_results.insert(step.target.clone(), 1);
+                applied.target_results.insert(step.target.clone(), 1);
                 report.steps.push(StepRecord {
                     step: step.clone(),
                     decision,
@@ -668,7 +699,7 @@ impl Reconciler {
                 });
                 continue;
             }
-            ran_any = true;
+            applied.ran_any = true;
             // Scope comes from the deployment's own target; one known only from the previous
             // state has no spec there, and Go dereferences nil.
             let Some(target_spec) = evaluated
@@ -681,7 +712,7 @@ impl Reconciler {
                     decision,
                     results: None,
                 });
-                let failure = symphony_failure(
+                return Err(Stop::Failed(symphony_failure(
                     Stage::SymphonyPanic,
                     &site,
                     format!(
@@ -689,11 +720,10 @@ impl Reconciler {
                          getCurrentApplicationScope dereferences a nil target spec and panics",
                         step.target
                     ),
-                );
-                return Ok(self.fail(report, failure, sink));
+                )));
             };
             scope = application_scope(&scope, &target_spec.solution_scope);
-            let dep = self.for_call(&prepared, &step.target, &scope, Some(&metadata))?;
+            let dep = self.for_call(prepared, &step.target, &scope, Some(&metadata))?;
             let call = CallKind::Apply {
                 dry_run: evaluated.is_dry_run,
             };
@@ -702,17 +732,17 @@ impl Reconciler {
                 call: call.clone(),
                 components: listed(&step.components),
             });
-            let applied = provider.apply(&dep, step, evaluated.is_dry_run);
+            let result = provider.apply(&dep, step, evaluated.is_dry_run);
             emit(sink, || Event::CallFinished {
                 site: site.clone(),
                 call,
-                outcome: applied.clone().map(CallReturn::Results),
+                outcome: result.clone().map(CallReturn::Results),
             });
-            match applied {
+            match result {
                 Ok(results) => {
                     report.applied += 1;
                     report.summary.plan_success_count += 1;
-                    target_results.insert(step.target.clone(), 1);
+                    applied.target_results.insert(step.target.clone(), 1);
                     report.steps.push(StepRecord {
                         step: step.clone(),
                         decision,
@@ -720,7 +750,7 @@ impl Reconciler {
                     });
                 }
                 Err(err) => {
-                    target_results.insert(step.target.clone(), 0);
+                    applied.target_results.insert(step.target.clone(), 0);
                     report.steps.push(StepRecord {
                         step: step.clone(),
                         decision,
@@ -731,28 +761,43 @@ impl Reconciler {
                         "Symphony sleeps 5 s after a failed apply",
                         sink,
                     );
-                    report.summary.success_count = success_count(evaluated, &target_results);
-                    return Ok(self.fail(report, call_failure(Stage::Apply, &site, &err), sink));
+                    report.summary.success_count =
+                        success_count(evaluated, &applied.target_results);
+                    return Err(Stop::Failed(call_failure(Stage::Apply, &site, &err)));
                 }
             }
         }
+        applied.metadata = metadata;
+        Ok(applied)
+    }
 
+    /// The end of a successful `Reconcile` (steps 12 and 13): `ClearAllRemoved`, then
+    /// `UpsertDeploymentState`, or `DeleteDeploymentState` after a removal that leaves no
+    /// keys, or nothing in a dry run; and the summary.
+    fn save_state(
+        &mut self,
+        prepared: &Prepared,
+        mut merged: DeploymentState,
+        applied: Applied,
+        remove: bool,
+        report: &mut RoundReport,
+    ) {
+        let evaluated = &prepared.evaluated;
         merged.clear_all_removed();
-        report.summary.success_count = success_count(evaluated, &target_results);
+        report.summary.success_count = success_count(evaluated, &applied.target_results);
         report.state = if evaluated.is_dry_run {
             StateOutcome::NotSavedDryRun
         } else if remove && merged.target_component.is_empty() {
             self.previous = None;
             StateOutcome::Dropped
         } else {
-            // Stored with the instance's own scope and the metadata of the last apply.
+            // Stored with the metadata of the last apply. (Its scope is the instance's own:
+            // the apply loop changes only the calls' copies.)
             let mut spec = Arc::clone(&prepared.evaluated);
             let stored_instance = spec.instance.spec.as_ref();
-            if stored_instance.is_some_and(|i| i.scope != original_scope || i.metadata != metadata)
-            {
+            if stored_instance.is_some_and(|i| i.metadata != applied.metadata) {
                 if let Some(instance) = &mut Arc::make_mut(&mut spec).instance.spec {
-                    instance.scope = original_scope;
-                    instance.metadata = metadata;
+                    instance.metadata = applied.metadata;
                 }
             }
             self.previous = Some(StoredState {
@@ -763,8 +808,7 @@ impl Reconciler {
         };
         report.summary.all_assigned_deployed =
             report.summary.planned_count == report.summary.plan_success_count;
-        report.summary.skipped = !ran_any;
-        Ok(self.finish(report, sink))
+        report.summary.skipped = !applied.ran_any;
     }
 
     fn fail(
