@@ -1,16 +1,13 @@
 //! `symphony-harness plan`: the steps Symphony would plan for a deployment, as JSON.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
-use symphony_harness::engine::evaluate::evaluate_deployment;
-use symphony_harness::engine::findings::host_findings;
-use symphony_harness::engine::plan::plan;
-use symphony_harness::engine::reconcile::{add_reported, merge_states};
+use symphony_harness::engine::planning::plan_deployment;
 use symphony_harness::engine::state::DeploymentState;
 use symphony_harness::exit_code;
+use symphony_harness::input::read_json;
 use symphony_harness::model::{ComponentSpec, DeploymentSpec};
 
 const EXAMPLES: &str = "\
@@ -49,57 +46,20 @@ pub struct PlanArgs {
     remove: bool,
 }
 
-/// The printed document; steps keep Go's field order.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PlanOutput {
-    findings: Vec<symphony_harness::engine::findings::Finding>,
-    get_plan: Vec<symphony_harness::model::DeploymentStep>,
-    plan: Vec<symphony_harness::model::DeploymentStep>,
-    merged_state: DeploymentState,
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{what} `{}` does not parse", path.display()))
-}
-
 pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
-    let deployment: DeploymentSpec = read(&args.deployment, "deployment")?;
+    let deployment: DeploymentSpec = read_json(&args.deployment, "deployment")?;
     let previous: Option<DeploymentState> = args
         .previous
         .as_deref()
-        .map(|p| read(p, "previous state"))
+        .map(|p| read_json(p, "previous state"))
         .transpose()?;
     let reported: BTreeMap<String, Vec<ComponentSpec>> = args
         .current
         .as_deref()
-        .map(|p| read(p, "current state"))
+        .map(|p| read_json(p, "current state"))
         .transpose()?
         .unwrap_or_default();
-    let evaluated = evaluate_deployment(&deployment)?;
-    let desired = DeploymentState::new(&evaluated)?;
-    let mut current = DeploymentState {
-        targets: desired.targets.clone(),
-        ..DeploymentState::default()
-    };
-    for (target, components) in reported {
-        add_reported(&mut current, &target, components);
-    }
-    let merged = merge_states(
-        &desired,
-        previous.as_ref(),
-        &current,
-        args.remove || deployment.is_in_active,
-    );
-    let document = PlanOutput {
-        findings: host_findings(&evaluated),
-        get_plan: plan(&desired),
-        plan: plan(&merged),
-        merged_state: merged,
-    };
+    let document = plan_deployment(&deployment, previous.as_ref(), reported, args.remove)?;
     super::output::json(&document)?;
     Ok(exit_code::SUCCESS)
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use symphony_harness::engine::events::NoSink;
 use symphony_harness::engine::findings::host_findings;
-use symphony_harness::engine::reconcile::{run as run_rounds, Reconciler, RunOptions, Verdict};
+use symphony_harness::engine::reconcile::{run as run_rounds, Reconciler, RunEnd, RunOptions};
 use symphony_harness::exit_code;
 use symphony_harness::input::read_objects;
 use symphony_harness::load::resolve;
@@ -184,9 +184,9 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     };
     let removal_failed = report.removal.as_ref().is_some_and(|r| r.failure.is_some());
     Ok(match report.verdict {
-        Verdict::Failed { .. } => exit_code::CALL_FAILED,
+        RunEnd::Failed { .. } => exit_code::CALL_FAILED,
         _ if removal_failed => exit_code::CALL_FAILED,
-        Verdict::NotConverged { .. } => exit_code::NOT_CONVERGED,
-        Verdict::Converged { .. } | Verdict::DryRun => exit_code::SUCCESS,
+        RunEnd::NotConverged { .. } => exit_code::NOT_CONVERGED,
+        RunEnd::Converged { .. } | RunEnd::DryRun => exit_code::SUCCESS,
     })
 }

@@ -32,6 +32,37 @@ pub struct ChangeReason {
     pub why: String,
 }
 
+impl ChangeReason {
+    /// One line in words: what was compared, the deciding entry and key, both sides' `%v`
+    /// texts (`(absent)` for a missing key) and why, e.g.
+    /// ``properties entry `image` key `image`: `a` vs `b` (`%v` texts differ (compared exactly))``.
+    pub fn describe(&self) -> String {
+        let show = |v: &Option<String>| {
+            v.as_ref()
+                .map_or("(absent)".to_string(), |v| format!("`{v}`"))
+        };
+        format!(
+            "{} {}{}: {} vs {} ({})",
+            self.part,
+            self.entry
+                .as_ref()
+                .map_or(String::new(), |e| format!("entry `{e}` ")),
+            self.key
+                .as_ref()
+                .map_or(String::new(), |k| format!("key `{k}`")),
+            show(&self.old),
+            show(&self.new),
+            self.why
+        )
+    }
+}
+
+impl std::fmt::Display for ChangeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
 /// The verdict and every deciding entry.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct ChangeReport {

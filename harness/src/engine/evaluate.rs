@@ -237,6 +237,11 @@ mod tests {
                 json!("${{ oops"),
                 json!("${{ oops"),
             ),
+            (
+                "closer_before_the_opener_is_plain_text",
+                json!("a}} b ${{ c"),
+                json!("a}} b ${{ c"),
+            ),
         ];
         for (name, input, expected) in cases {
             assert_eq!(eval_property(input).unwrap(), expected, "{name}");

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::provider::CallError;
-use super::reconcile::{RoundReport, StepDecision};
+use super::report::{RoundReport, StepDecision};
 use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
 
 /// Which phase of a reconcile a call belongs to.

@@ -315,7 +315,7 @@ mod go_reference {
     use serde_json::Value;
 
     use super::plan;
-    use crate::engine::reconcile::merge_states;
+    use crate::engine::planning::merge_states;
     use crate::engine::state::DeploymentState;
     use crate::model::DeploymentSpec;
 

@@ -20,16 +20,20 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
-use super::change::{compare, ChangeReason};
-use super::evaluate::{as_float64, evaluate_deployment};
+use super::change::compare;
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
-use super::plan::plan;
+use super::planning::{self, current_state, plan_for_deployment};
+pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
+pub use super::report::{
+    Against, ApplyReason, Failure, RoundReport, RunEnd, RunReport, Stage, StateOutcome,
+    StepDecision, StepRecord, Summary,
+};
 use super::state::{key, DeploymentState};
 use super::{CallError, EngineError, Provider, ProviderFactory};
 use crate::model::{
-    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentResult, ComponentSpec,
-    ComponentStep, DeploymentSpec, DeploymentStep, RoundDeployment, Symphony, TargetState,
+    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
+    DeploymentSpec, DeploymentStep, InstanceSpec, RoundDeployment, Symphony, TargetState,
     ValidationRule,
 };
 
@@ -52,278 +56,6 @@ pub struct StoredState {
     pub spec: Arc<DeploymentSpec>,
     /// The merged state, without the deleted keys.
     pub state: DeploymentState,
-}
-
-/// Which object a change was found against in the skip check.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Against {
-    /// The previous desired spec (stored state).
-    PreviousDesired,
-    /// What `get` reported.
-    Current,
-}
-
-/// Why a step is applied rather than skipped.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ApplyReason {
-    /// No stored state: the first reconcile (or after a removal, or in dry runs) applies all.
-    NoPreviousState,
-    /// A delete of a component that was desired before, whose key is still known.
-    DeleteOfPreviouslyDesired {
-        /// The component.
-        component: String,
-    },
-    /// An update of a component that was not desired before.
-    NotPreviouslyDesired {
-        /// The component.
-        component: String,
-    },
-    /// An update of a component that `get` did not report on this target.
-    NotReportedByGet {
-        /// The component.
-        component: String,
-    },
-    /// The component changed under the provider's validation rule.
-    Changed {
-        /// The component.
-        component: String,
-        /// Changed against what.
-        against: Against,
-        /// Every deciding rule entry.
-        reasons: Vec<ChangeReason>,
-    },
-}
-
-impl ApplyReason {
-    /// One line in words.
-    pub fn describe(&self) -> String {
-        match self {
-            ApplyReason::NoPreviousState => {
-                "no previous state: the first reconcile applies every step".to_string()
-            }
-            ApplyReason::DeleteOfPreviouslyDesired { component } => {
-                format!("`{component}` was desired before and is to be deleted")
-            }
-            ApplyReason::NotPreviouslyDesired { component } => {
-                format!("`{component}` was not in the previous desired state")
-            }
-            ApplyReason::NotReportedByGet { component } => format!(
-                "`get` did not report `{component}` on this target, so Symphony re-applies it"
-            ),
-            ApplyReason::Changed {
-                component,
-                against,
-                reasons,
-            } => {
-                let side = match against {
-                    Against::PreviousDesired => "the previous desired spec",
-                    Against::Current => "what `get` reported",
-                };
-                let details: Vec<String> = reasons
-                    .iter()
-                    .map(|r| {
-                        let show = |v: &Option<String>| {
-                            v.as_ref()
-                                .map_or("(absent)".to_string(), |v| format!("`{v}`"))
-                        };
-                        format!(
-                            "{} {}{}: {} vs {} ({})",
-                            r.part,
-                            r.entry
-                                .as_ref()
-                                .map_or(String::new(), |e| format!("entry `{e}` ")),
-                            r.key
-                                .as_ref()
-                                .map_or(String::new(), |k| format!("key `{k}`")),
-                            show(&r.old),
-                            show(&r.new),
-                            r.why
-                        )
-                    })
-                    .collect();
-                format!(
-                    "`{component}` changed against {side}: {}",
-                    details.join("; ")
-                )
-            }
-        }
-    }
-}
-
-/// Whether a step is applied.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "decision", rename_all = "kebab-case")]
-pub enum StepDecision {
-    /// Applied, and why.
-    Apply {
-        /// The first reason the skip check found.
-        reason: ApplyReason,
-    },
-    /// Skipped: every component is unchanged (counts as a success).
-    Skip,
-}
-
-/// Where in a round Symphony failed.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    /// Finding the binding or creating the provider.
-    CreateProvider,
-    /// A `get` call.
-    Get,
-    /// An `apply` call.
-    Apply,
-    /// Go itself would panic here (a nil pointer); the reconcile crashes.
-    SymphonyPanic,
-}
-
-/// Why a round failed.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// Where.
-    pub stage: Stage,
-    /// The phase's step index.
-    pub step: usize,
-    /// The step's target.
-    pub target: String,
-    /// The step's role.
-    pub role: String,
-    /// The outcome class (`error`, `panic`, …) or `symphony` for Symphony's own errors.
-    pub outcome: String,
-    /// The message.
-    pub message: String,
-    /// True when the process running an `apply` died or was killed during it: the device may
-    /// or may not have changed. The next round's `get` reads what really happened.
-    pub indeterminate: bool,
-}
-
-/// One planned step of the apply phase that was reached.
-#[derive(Serialize, Debug, Clone, PartialEq)]
-pub struct StepRecord {
-    /// The step.
-    pub step: DeploymentStep,
-    /// Skip or apply.
-    pub decision: StepDecision,
-    /// The apply's result map, when it succeeded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub results: Option<BTreeMap<String, ComponentResult>>,
-}
-
-/// What happened to the stored state.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum StateOutcome {
-    /// Saved for the next round.
-    Saved,
-    /// Dropped: a removal left nothing.
-    Dropped,
-    /// Not saved: dry run.
-    NotSavedDryRun,
-    /// Not saved: the round failed.
-    NotSavedFailed,
-    /// Untouched: Symphony returned before doing anything.
-    Untouched,
-}
-
-/// Symphony's summary numbers for the round.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
-    /// Targets whose last executed or skipped step succeeded (0 for dry runs and inactive).
-    pub success_count: usize,
-    /// Steps reached.
-    pub planned_count: usize,
-    /// Steps applied or skipped successfully.
-    pub plan_success_count: usize,
-    /// `planned == succeeded`.
-    pub all_assigned_deployed: bool,
-    /// No step actually ran.
-    pub skipped: bool,
-}
-
-/// One round (one reconcile).
-#[derive(Serialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RoundReport {
-    /// Round number, from 1.
-    pub round: u32,
-    /// Logical time at the start, in seconds.
-    pub at_seconds: u64,
-    /// A removal?
-    pub remove: bool,
-    /// A dry run?
-    pub dry_run: bool,
-    /// The plan `get` was called for (desired state only).
-    pub get_plan: Vec<DeploymentStep>,
-    /// The apply plan.
-    pub plan: Vec<DeploymentStep>,
-    /// The apply-phase steps reached.
-    pub steps: Vec<StepRecord>,
-    /// Steps applied (`apply` returned `Ok`).
-    pub applied: usize,
-    /// Steps skipped.
-    pub skipped: usize,
-    /// Why the round failed, if it did.
-    pub failure: Option<Failure>,
-    /// What became of the stored state.
-    pub state: StateOutcome,
-    /// Symphony's summary numbers.
-    pub summary: Summary,
-    /// Why Symphony did nothing at all, if it did nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub noop: Option<String>,
-}
-
-impl RoundReport {
-    /// True when the round succeeded and applied nothing.
-    pub fn converged(&self) -> bool {
-        self.failure.is_none() && self.applied == 0
-    }
-}
-
-/// Adds what `get` reported on `target` to `current`, as `SolutionVersionManager.Get` does:
-/// key role = type or `container`; components de-duplicated by name across targets (first
-/// wins); numbers as Go's float64.
-pub fn add_reported(current: &mut DeploymentState, target: &str, components: Vec<ComponentSpec>) {
-    for mut component in components {
-        component.properties = component
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), as_float64(v)))
-            .collect();
-        let role = if component.component_type.is_empty() {
-            "container".to_string()
-        } else {
-            component.component_type.clone()
-        };
-        current
-            .target_component
-            .insert(key(&component.name, target), role);
-        if !current.components.iter().any(|c| c.name == component.name) {
-            current.components.push(component);
-        }
-    }
-}
-
-/// The state Symphony plans the apply phase from: the desired state merged with the previous
-/// one (keys gone since are deleted), all marked for deletion on `remove`, then merged with
-/// what `get` reported (get-only components are deleted, role = type or `container`).
-pub fn merge_states(
-    desired_now: &DeploymentState,
-    previous: Option<&DeploymentState>,
-    current: &DeploymentState,
-    remove: bool,
-) -> DeploymentState {
-    let mut desired = match previous {
-        Some(previous) => desired_now.clone().merged_with_previous(previous),
-        None => desired_now.clone(),
-    };
-    if remove {
-        desired.mark_remove_all();
-    }
-    desired.merged_with_previous(current)
 }
 
 /// Runs Symphony's reconcile for one instance, round after round; holds the stored state.
@@ -363,6 +95,47 @@ struct Prepared {
     document: RoundDeployment,
     /// The calls' own parts made so far, to share with later calls that have the same.
     call_parts: Mutex<Vec<CallKey>>,
+}
+
+impl Prepared {
+    /// The evaluated instance's spec; Go dereferences it, so a missing one is an input error.
+    fn instance_spec(&self) -> Result<&InstanceSpec, EngineError> {
+        self.evaluated
+            .instance
+            .spec
+            .as_ref()
+            .ok_or(EngineError::MissingSpec { object: "instance" })
+    }
+}
+
+/// Why a round stopped before its end.
+enum Stop {
+    /// A provider or Symphony failure: the round fails and says so in its report.
+    Failed(Failure),
+    /// Input Symphony cannot reconcile at all: [`Reconciler::reconcile`] returns it.
+    Input(EngineError),
+}
+
+impl From<Failure> for Stop {
+    fn from(failure: Failure) -> Stop {
+        Stop::Failed(failure)
+    }
+}
+
+impl From<EngineError> for Stop {
+    fn from(err: EngineError) -> Stop {
+        Stop::Input(err)
+    }
+}
+
+/// What the apply loop leaves for [`Reconciler::save_state`].
+struct Applied {
+    /// The instance metadata of the last step (the stored spec keeps it).
+    metadata: BTreeMap<String, String>,
+    /// Per target, 1 when its last step succeeded (applied or skipped), else 0.
+    target_results: BTreeMap<String, usize>,
+    /// Did any step actually run (not skipped)?
+    ran_any: bool,
 }
 
 /// A call's own part, and what it was made from.
@@ -654,14 +427,13 @@ impl Reconciler {
                 return Ok(Arc::clone(prepared));
             }
         }
-        let evaluated = evaluate_deployment(deployment)?;
-        let desired = DeploymentState::new(&evaluated)?;
+        let desired = planning::desired(deployment)?;
         let prepared = Arc::new(Prepared {
             input: deployment.clone(),
-            get_plan: plan(&desired),
-            desired,
-            document: self.wire(&evaluated)?,
-            evaluated: Arc::new(evaluated),
+            get_plan: desired.get_plan,
+            desired: desired.state,
+            document: self.wire(&desired.evaluated)?,
+            evaluated: Arc::new(desired.evaluated),
             call_parts: Mutex::new(Vec::new()),
         });
         self.prepared = Some(Arc::clone(&prepared));
@@ -729,9 +501,12 @@ impl Reconciler {
         Ok(prepared.document.with_part(part))
     }
 
-    /// One reconcile of `deployment` (`remove`: the removal). Provider and Symphony failures
-    /// end the round and are in its report; `Err` is for input Symphony cannot reconcile at
-    /// all (an unsupported expression, a dependency cycle, …).
+    /// One reconcile of `deployment` (`remove`: the removal), in Symphony's phases:
+    /// [`get`](Self::get), [`plan_for_deployment`], the apply loop
+    /// ([`apply_steps`](Self::apply_steps), with [`can_skip_step`]) and
+    /// [`save_state`](Self::save_state). Provider and Symphony failures end the round and are
+    /// in its report; `Err` is for input Symphony cannot reconcile at all (an unsupported
+    /// expression, a dependency cycle, …).
     pub fn reconcile(
         &mut self,
         deployment: &DeploymentSpec,
@@ -772,36 +547,65 @@ impl Reconciler {
             );
             return Ok(self.finish(report, sink));
         }
+        match self.reconcile_prepared(deployment, remove, &mut report, factory, sink) {
+            Ok(()) => Ok(self.finish(report, sink)),
+            Err(Stop::Failed(failure)) => Ok(self.fail(report, failure, sink)),
+            Err(Stop::Input(err)) => Err(err),
+        }
+    }
+
+    /// The phases of a round that does something (`Reconcile` after its early return).
+    fn reconcile_prepared(
+        &mut self,
+        deployment: &DeploymentSpec,
+        remove: bool,
+        report: &mut RoundReport,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), Stop> {
         let prepared = self.prepare(deployment)?;
-        let evaluated: &DeploymentSpec = &prepared.evaluated;
-        let instance_spec = evaluated
-            .instance
-            .spec
-            .as_ref()
-            .ok_or(EngineError::MissingSpec { object: "instance" })?;
-        let original_scope = instance_spec.scope.clone();
-        let desired_now = &prepared.desired;
+        let instance_scope = prepared.instance_spec()?.scope.clone();
         factory.round_started();
 
-        // Get: the desired-only plan, one fresh provider and one `get` per step.
         report.get_plan = prepared.get_plan.clone();
-        let mut current = DeploymentState {
-            targets: desired_now.targets.clone(),
-            ..DeploymentState::default()
-        };
-        for index in 0..report.get_plan.len() {
-            let step = &report.get_plan[index];
+        let current = self.get(&prepared, &instance_scope, report.round, factory, sink)?;
+
+        let (merged, plan) = plan_for_deployment(
+            &prepared.desired,
+            self.previous.as_ref().map(|p| &p.state),
+            &current,
+            remove,
+        );
+        report.plan = plan;
+
+        let applied = self.apply_steps(&prepared, &merged, current, report, factory, sink)?;
+
+        self.save_state(&prepared, merged, applied, remove, report);
+        Ok(())
+    }
+
+    /// `SolutionVersionManager.Get`: the desired-only plan, one fresh provider and one `get`
+    /// per step, each with the step's target active and the application scope; one failing
+    /// `get` fails the round. Returns what the calls reported, as a state.
+    fn get(
+        &mut self,
+        prepared: &Prepared,
+        instance_scope: &str,
+        round: u32,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<DeploymentState, Stop> {
+        let evaluated = &prepared.evaluated;
+        let mut current = current_state(&prepared.desired);
+        for (index, step) in prepared.get_plan.iter().enumerate() {
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
-            let mut provider = match provider_for(factory, target, &site, sink) {
-                Ok(provider) => provider,
-                Err(failure) => return Ok(self.fail(report, failure, sink)),
-            };
+            let mut provider = provider_for(factory, target, &site, sink)?;
             let target_scope = target
                 .and_then(|t| t.spec.as_ref())
                 .map_or("", |s| s.solution_scope.as_str());
-            let scope = application_scope(&original_scope, target_scope);
-            let dep = self.for_call(&prepared, &step.target, &scope, None)?;
+            let scope = application_scope(instance_scope, target_scope);
+            let dep = self.for_call(prepared, &step.target, &scope, None)?;
             emit(sink, || Event::CallStarted {
                 site: site.clone(),
                 call: CallKind::Get,
@@ -813,47 +617,51 @@ impl Reconciler {
                 call: CallKind::Get,
                 outcome: got.clone().map(CallReturn::Components),
             });
-            let components = match got {
-                Ok(components) => components,
-                Err(err) => {
-                    return Ok(self.fail(report, call_failure(Stage::Get, &site, &err), sink))
-                }
-            };
+            let components = got.map_err(|err| call_failure(Stage::Get, &site, &err))?;
             add_reported(&mut current, &step.target, components);
         }
+        Ok(current)
+    }
 
-        // Merge previous, desired and current.
-        let mut merged = merge_states(
-            desired_now,
-            self.previous.as_ref().map(|p| &p.state),
-            &current,
-            remove,
-        );
-        report.plan = plan(&merged);
+    /// The apply loop of `Reconcile` (step 11): for each planned step a new provider, the
+    /// skip check ([`can_skip_step`], only with a stored state), then `apply` of the whole
+    /// step; the first failing `apply` waits 5 s and fails the round.
+    fn apply_steps(
+        &mut self,
+        prepared: &Prepared,
+        merged: &DeploymentState,
+        current: DeploymentState,
+        report: &mut RoundReport,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<Applied, Stop> {
+        let evaluated = &prepared.evaluated;
+        let round = report.round;
         let test_state = self
             .previous
             .as_ref()
-            .map(|previous| current.clone().merged_with_previous(&previous.state));
-
-        // Apply.
-        let solution_metadata = evaluated
+            .map(|previous| current.merged_with_previous(&previous.state));
+        let instance_spec = prepared.instance_spec()?;
+        let mut metadata = evaluated
             .solution
             .spec
             .as_ref()
             .map(|s| s.metadata.clone())
             .unwrap_or_default();
-        let mut metadata = solution_metadata;
         metadata.extend(instance_spec.metadata.clone());
         // The instance spec is shared by pointer in Go, and its scope is only restored after a
         // failed apply: later steps inherit the scope of the last successful one.
-        let mut scope = original_scope.clone();
-        let mut target_results: BTreeMap<String, usize> = BTreeMap::new();
-        let mut ran_any = false;
+        let mut scope = instance_spec.scope.clone();
+        let mut applied = Applied {
+            metadata: BTreeMap::new(),
+            target_results: BTreeMap::new(),
+            ran_any: false,
+        };
         for index in 0..report.plan.len() {
             let step = &report.plan[index];
             let site = site(round, Phase::Apply, index, step);
             report.summary.planned_count += 1;
-            match find_agent(&merged, &step.target) {
+            match find_agent(merged, &step.target) {
                 Some(agent) => metadata.insert(AGENT_KEY.to_string(), agent),
                 None => metadata.remove(AGENT_KEY),
             };
@@ -862,10 +670,7 @@ impl Reconciler {
                     .as_ref()
                     .and_then(|p| p.spec.targets.get(&step.target))
             });
-            let mut provider = match provider_for(factory, target, &site, sink) {
-                Ok(provider) => provider,
-                Err(failure) => return Ok(self.fail(report, failure, sink)),
-            };
+            let mut provider = provider_for(factory, target, &site, sink)?;
             let decision = match (&self.previous, &test_state) {
                 (Some(previous), Some(test)) => can_skip_step(
                     step,
@@ -886,7 +691,7 @@ impl Reconciler {
             if decision == StepDecision::Skip {
                 report.skipped += 1;
                 report.summary.plan_success_count += 1;
-                target_results.insert(step.target.clone(), 1);
+                applied.target_results.insert(step.target.clone(), 1);
                 report.steps.push(StepRecord {
                     step: step.clone(),
                     decision,
@@ -894,7 +699,7 @@ impl Reconciler {
                 });
                 continue;
             }
-            ran_any = true;
+            applied.ran_any = true;
             // Scope comes from the deployment's own target; one known only from the previous
             // state has no spec there, and Go dereferences nil.
             let Some(target_spec) = evaluated
@@ -907,7 +712,7 @@ impl Reconciler {
                     decision,
                     results: None,
                 });
-                let failure = symphony_failure(
+                return Err(Stop::Failed(symphony_failure(
                     Stage::SymphonyPanic,
                     &site,
                     format!(
@@ -915,11 +720,10 @@ impl Reconciler {
                          getCurrentApplicationScope dereferences a nil target spec and panics",
                         step.target
                     ),
-                );
-                return Ok(self.fail(report, failure, sink));
+                )));
             };
             scope = application_scope(&scope, &target_spec.solution_scope);
-            let dep = self.for_call(&prepared, &step.target, &scope, Some(&metadata))?;
+            let dep = self.for_call(prepared, &step.target, &scope, Some(&metadata))?;
             let call = CallKind::Apply {
                 dry_run: evaluated.is_dry_run,
             };
@@ -928,17 +732,17 @@ impl Reconciler {
                 call: call.clone(),
                 components: listed(&step.components),
             });
-            let applied = provider.apply(&dep, step, evaluated.is_dry_run);
+            let result = provider.apply(&dep, step, evaluated.is_dry_run);
             emit(sink, || Event::CallFinished {
                 site: site.clone(),
                 call,
-                outcome: applied.clone().map(CallReturn::Results),
+                outcome: result.clone().map(CallReturn::Results),
             });
-            match applied {
+            match result {
                 Ok(results) => {
                     report.applied += 1;
                     report.summary.plan_success_count += 1;
-                    target_results.insert(step.target.clone(), 1);
+                    applied.target_results.insert(step.target.clone(), 1);
                     report.steps.push(StepRecord {
                         step: step.clone(),
                         decision,
@@ -946,7 +750,7 @@ impl Reconciler {
                     });
                 }
                 Err(err) => {
-                    target_results.insert(step.target.clone(), 0);
+                    applied.target_results.insert(step.target.clone(), 0);
                     report.steps.push(StepRecord {
                         step: step.clone(),
                         decision,
@@ -957,28 +761,43 @@ impl Reconciler {
                         "Symphony sleeps 5 s after a failed apply",
                         sink,
                     );
-                    report.summary.success_count = success_count(evaluated, &target_results);
-                    return Ok(self.fail(report, call_failure(Stage::Apply, &site, &err), sink));
+                    report.summary.success_count =
+                        success_count(evaluated, &applied.target_results);
+                    return Err(Stop::Failed(call_failure(Stage::Apply, &site, &err)));
                 }
             }
         }
+        applied.metadata = metadata;
+        Ok(applied)
+    }
 
+    /// The end of a successful `Reconcile` (steps 12 and 13): `ClearAllRemoved`, then
+    /// `UpsertDeploymentState`, or `DeleteDeploymentState` after a removal that leaves no
+    /// keys, or nothing in a dry run; and the summary.
+    fn save_state(
+        &mut self,
+        prepared: &Prepared,
+        mut merged: DeploymentState,
+        applied: Applied,
+        remove: bool,
+        report: &mut RoundReport,
+    ) {
+        let evaluated = &prepared.evaluated;
         merged.clear_all_removed();
-        report.summary.success_count = success_count(evaluated, &target_results);
+        report.summary.success_count = success_count(evaluated, &applied.target_results);
         report.state = if evaluated.is_dry_run {
             StateOutcome::NotSavedDryRun
         } else if remove && merged.target_component.is_empty() {
             self.previous = None;
             StateOutcome::Dropped
         } else {
-            // Stored with the instance's own scope and the metadata of the last apply.
+            // Stored with the metadata of the last apply. (Its scope is the instance's own:
+            // the apply loop changes only the calls' copies.)
             let mut spec = Arc::clone(&prepared.evaluated);
             let stored_instance = spec.instance.spec.as_ref();
-            if stored_instance.is_some_and(|i| i.scope != original_scope || i.metadata != metadata)
-            {
+            if stored_instance.is_some_and(|i| i.metadata != applied.metadata) {
                 if let Some(instance) = &mut Arc::make_mut(&mut spec).instance.spec {
-                    instance.scope = original_scope;
-                    instance.metadata = metadata;
+                    instance.metadata = applied.metadata;
                 }
             }
             self.previous = Some(StoredState {
@@ -989,8 +808,7 @@ impl Reconciler {
         };
         report.summary.all_assigned_deployed =
             report.summary.planned_count == report.summary.plan_success_count;
-        report.summary.skipped = !ran_any;
-        Ok(self.finish(report, sink))
+        report.summary.skipped = !applied.ran_any;
     }
 
     fn fail(
@@ -1013,30 +831,6 @@ impl Reconciler {
     }
 }
 
-/// How a run of rounds ended.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "verdict", rename_all = "kebab-case")]
-pub enum Verdict {
-    /// A round succeeded and applied nothing.
-    Converged {
-        /// The round that applied nothing.
-        rounds: u32,
-    },
-    /// Every round applied something (see the last round's step decisions).
-    NotConverged {
-        /// Rounds run.
-        rounds: u32,
-    },
-    /// The last round failed.
-    Failed {
-        /// Rounds run.
-        rounds: u32,
-    },
-    /// A dry run: Symphony never saves state, so it applies every step every time; one round
-    /// is run and not judged.
-    DryRun,
-}
-
 /// Options of [`run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
@@ -1044,20 +838,6 @@ pub struct RunOptions {
     pub rounds: u32,
     /// Then run the removal.
     pub remove: bool,
-}
-
-/// Rounds until convergence, and the removal.
-#[derive(Serialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RunReport {
-    /// Every round, in order.
-    pub rounds: Vec<RoundReport>,
-    /// How the rounds ended.
-    pub verdict: Verdict,
-    /// The removal round, if asked for.
-    pub removal: Option<RoundReport>,
-    /// Total seconds Symphony would have waited (logical clock).
-    pub waited_seconds: u64,
 }
 
 /// Runs rounds of `deployment` until one applies nothing or `options.rounds` ran, each
@@ -1072,7 +852,7 @@ pub fn run(
 ) -> Result<RunReport, EngineError> {
     let start = reconciler.clock();
     let mut rounds: Vec<RoundReport> = Vec::new();
-    let mut verdict = Verdict::NotConverged { rounds: 0 };
+    let mut verdict = RunEnd::NotConverged { rounds: 0 };
     for n in 1..=options.rounds.max(1) {
         if let Some(last) = rounds.last() {
             if last.failure.is_some() {
@@ -1094,16 +874,16 @@ pub fn run(
         let failed = report.failure.is_some();
         rounds.push(report);
         if deployment.is_dry_run {
-            verdict = Verdict::DryRun;
+            verdict = RunEnd::DryRun;
             break;
         }
         verdict = if failed {
-            Verdict::Failed { rounds: n }
+            RunEnd::Failed { rounds: n }
         } else {
-            Verdict::NotConverged { rounds: n }
+            RunEnd::NotConverged { rounds: n }
         };
         if converged {
-            verdict = Verdict::Converged { rounds: n };
+            verdict = RunEnd::Converged { rounds: n };
             break;
         }
     }

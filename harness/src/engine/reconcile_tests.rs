@@ -284,7 +284,7 @@ fn second_round_skips_unchanged_step_and_converges() {
     let mut w = World::new();
     let d = deployment(vec![component("a", "w", json!({"image": "x:1"}))], &["w"]);
     let report = w.run(&d, 5);
-    assert_eq!(report.verdict, Verdict::Converged { rounds: 2 });
+    assert_eq!(report.verdict, RunEnd::Converged { rounds: 2 });
     assert_eq!(report.rounds[1].skipped, 1);
     assert_eq!(report.waited_seconds, NEXT_AFTER_SUCCESS);
     assert!(w.events.iter().any(|e| matches!(
@@ -366,7 +366,7 @@ fn failed_round_then_next_poll_after_15_seconds() {
     w.fake.borrow_mut().fail_apply_for = Some("a".into());
     let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
     let report = w.run(&d, 2);
-    assert_eq!(report.verdict, Verdict::Failed { rounds: 2 });
+    assert_eq!(report.verdict, RunEnd::Failed { rounds: 2 });
     assert_eq!(
         report.waited_seconds,
         2 * WAIT_AFTER_FAILED_APPLY + POLL_INTERVAL
@@ -393,7 +393,7 @@ fn dry_run_applies_with_the_flag_and_never_saves_state() {
     let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
     d.is_dry_run = true;
     let report = w.run(&d, 3);
-    assert_eq!(report.verdict, Verdict::DryRun);
+    assert_eq!(report.verdict, RunEnd::DryRun);
     assert_eq!(w.log(), ["create", "get a", "create", "apply +a dry"]);
     assert_eq!(report.rounds[0].state, StateOutcome::NotSavedDryRun);
     assert_eq!(report.rounds[0].summary.success_count, 0);
@@ -557,7 +557,7 @@ fn never_converges_when_get_reports_a_number_for_a_string() {
         &["w"],
     );
     let report = w.run(&d, 3);
-    assert_eq!(report.verdict, Verdict::NotConverged { rounds: 3 });
+    assert_eq!(report.verdict, RunEnd::NotConverged { rounds: 3 });
     let ApplyReason::Changed {
         against, reasons, ..
     } = apply_reason(&report.rounds[2], 0)
@@ -885,4 +885,70 @@ fn the_stored_deployment_keeps_the_metadata_of_the_last_apply_not_the_evaluated_
         .rposition(|dep| dep["instance"]["spec"]["metadata"] == json!({"k": "instance"}))
         .unwrap();
     assert!(first_get_of_round_2 >= 4, "{sent:?}");
+}
+
+#[test]
+fn a_container_component_is_deployed_through_the_instance_binding() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "container", json!({}))], &["instance"]);
+    let r = w.round(&d, false);
+    assert!(r.failure.is_none(), "{:?}", r.failure);
+    assert_eq!(r.plan[0].role, "container");
+    assert_eq!(w.log(), ["create", "get a", "create", "apply +a"]);
+    assert_eq!(w.device("t"), ["a"]);
+}
+
+#[test]
+fn a_round_that_leaves_no_keys_saves_its_state_unless_it_is_a_removal() {
+    // An empty deployment.
+    let mut w = World::new();
+    let r = w.round(&deployment(vec![], &["w"]), false);
+    assert_eq!((r.plan.len(), r.state), (0, StateOutcome::Saved));
+    assert!(w.reconciler.previous().is_some());
+
+    // Every component removed from the desired state: deleted, and the state is saved.
+    let mut w = World::new();
+    w.round(
+        &deployment(vec![component("a", "w", json!({}))], &["w"]),
+        false,
+    );
+    let r = w.round(&deployment(vec![], &["w"]), false);
+    assert_eq!(w.log().last().unwrap(), "apply -a");
+    assert_eq!(r.state, StateOutcome::Saved);
+    let stored = w.reconciler.previous().unwrap();
+    assert!(stored.state.target_component.is_empty());
+}
+
+#[test]
+fn a_removal_skips_the_delete_of_a_previously_desired_component_that_is_on_no_target() {
+    let mut w = World::new();
+    let both = deployment(
+        vec![
+            component("a", "w", json!({})),
+            component("b", "v", json!({})),
+        ],
+        &["w", "v"],
+    );
+    w.round(&both, false);
+    // `b` leaves the solution: it is deleted, and stays in the stored components (without a
+    // key).
+    let only_a = deployment(vec![component("a", "w", json!({}))], &["w", "v"]);
+    w.round(&only_a, false);
+    assert_eq!(w.device("t"), ["a"]);
+    // The removal of the deployment with `b`: `get` does not report `b`, nothing stored has
+    // its key, so its delete step is skipped; `a`'s is applied.
+    let r = w.round(&both, true);
+    let decisions: Vec<(String, &StepDecision)> = r
+        .steps
+        .iter()
+        .map(|s| (s.step.components[0].component.name.clone(), &s.decision))
+        .collect();
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    assert!(
+        decisions.contains(&("b".to_string(), &StepDecision::Skip)),
+        "{decisions:?}"
+    );
+    assert!(w.log().contains(&"apply -a".to_string()), "{:?}", w.log());
+    assert!(!w.log().contains(&"apply -b".to_string()), "{:?}", w.log());
+    assert_eq!(r.state, StateOutcome::Dropped);
 }

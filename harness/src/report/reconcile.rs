@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::style::{ERROR, GOOD, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
 use crate::engine::findings::Finding;
-use crate::engine::reconcile::{RoundReport, RunReport, StateOutcome, StepDecision, Verdict};
+use crate::engine::reconcile::{RoundReport, RunEnd, RunReport, StateOutcome, StepDecision};
 use crate::model::{ComponentAction, DeploymentSpec, Symphony};
 
 /// Writes a reconcile run for people, event by event.
@@ -68,7 +68,7 @@ impl<W: Write> ReconcilePrinter<W> {
         }
         if let Some(failure) = &report.failure {
             self.line(format_args!(
-                "  {ERROR}round failed{ERROR:#} at {:?} step {} `{}`/`{}` ({}): {}",
+                "  {ERROR}round failed{ERROR:#} at {} step {} `{}`/`{}` ({}): {}",
                 failure.stage,
                 failure.step,
                 failure.target,
@@ -102,21 +102,21 @@ impl<W: Write> ReconcilePrinter<W> {
         self.line(format_args!(""));
         let waited = report.waited_seconds;
         match &report.verdict {
-            Verdict::Converged { rounds } => self.line(format_args!(
+            RunEnd::Converged { rounds } => self.line(format_args!(
                 "{GOOD}verdict: converged after {rounds} round(s){GOOD:#} (Symphony would have waited {waited} s)"
             )),
-            Verdict::NotConverged { rounds } => {
+            RunEnd::NotConverged { rounds } => {
                 self.line(format_args!(
                     "{ERROR}verdict: never converged in {rounds} round(s){ERROR:#}: Symphony re-applies on every poll; in round {rounds}:"
                 ));
-                for line in why_not_converged(report) {
+                for line in report.why_not_converged() {
                     self.line(format_args!("  - {line}"));
                 }
             }
-            Verdict::Failed { rounds } => self.line(format_args!(
+            RunEnd::Failed { rounds } => self.line(format_args!(
                 "{ERROR}verdict: round {rounds} failed{ERROR:#}; Symphony retries on the next poll (within 15 s)"
             )),
-            Verdict::DryRun => self.line(format_args!(
+            RunEnd::DryRun => self.line(format_args!(
                 "{WARN}verdict: dry run{WARN:#}: state is never saved, so Symphony applies every step (with is_dry_run) on every reconcile"
             )),
         }
@@ -246,27 +246,6 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
     }
 }
 
-/// Why a run did not converge: one line per step its last round still applied (empty for
-/// any other ending).
-pub fn why_not_converged(report: &RunReport) -> Vec<String> {
-    match (&report.verdict, report.rounds.last()) {
-        (Verdict::NotConverged { .. }, Some(last)) => last
-            .steps
-            .iter()
-            .filter_map(|record| match &record.decision {
-                StepDecision::Apply { reason } => Some(format!(
-                    "step `{}`/`{}`: {}",
-                    record.step.target,
-                    record.step.role,
-                    reason.describe()
-                )),
-                StepDecision::Skip => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The `--format json` document of a reconcile run; steps keep Go's field order.
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
@@ -278,8 +257,8 @@ pub struct ReconcileDocument<'a> {
     /// Inputs Symphony's host would abort on.
     pub findings: &'a [Finding],
     /// How the rounds ended.
-    pub verdict: &'a Verdict,
-    /// Why the run did not converge ([`why_not_converged`]).
+    pub verdict: &'a RunEnd,
+    /// Why the run did not converge ([`RunReport::why_not_converged`]).
     pub why: Vec<String>,
     /// Every round.
     pub rounds: &'a [RoundReport],
@@ -302,7 +281,7 @@ impl<'a> ReconcileDocument<'a> {
             symphony: symphony.to_string(),
             findings,
             verdict: &report.verdict,
-            why: why_not_converged(report),
+            why: report.why_not_converged(),
             rounds: &report.rounds,
             removal: report.removal.as_ref(),
             waited_seconds: report.waited_seconds,

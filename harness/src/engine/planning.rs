@@ -1,0 +1,144 @@
+//! Symphony's planning pipeline without providers: evaluate the deployment, build its desired
+//! state, plan the `get` phase, merge the previous, desired and reported states, and plan the
+//! apply phase (`PlanForDeployment`).
+//!
+//! Owns the order of those steps, once: the [`Reconciler`](super::reconcile::Reconciler)
+//! runs them around its provider calls, and [`plan_deployment`] runs them all on given
+//! inputs (the `plan` command). The pieces themselves live in [`super::evaluate`],
+//! [`super::state`] and [`super::plan`]. See `shared/symphony/semantics.md` §1.4 steps 2–9.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::evaluate::{as_float64, evaluate_deployment};
+use super::findings::{host_findings, Finding};
+use super::plan::plan;
+use super::state::{key, DeploymentState};
+use super::EngineError;
+use crate::model::{ComponentSpec, DeploymentSpec, DeploymentStep};
+
+/// What a round derives from its deployment before any call: Symphony's steps 2 and 4, and
+/// the desired-only plan `get` is called for (`SolutionVersionManager.Get`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    /// The evaluated deployment (what Symphony reconciles and stores).
+    pub evaluated: DeploymentSpec,
+    /// `NewDeploymentState` of the evaluated deployment.
+    pub state: DeploymentState,
+    /// `PlanForDeployment` of the desired state alone: one `get` per step.
+    pub get_plan: Vec<DeploymentStep>,
+}
+
+/// Evaluates `deployment` and plans its `get` phase.
+pub fn desired(deployment: &DeploymentSpec) -> Result<Desired, EngineError> {
+    let evaluated = evaluate_deployment(deployment)?;
+    let state = DeploymentState::new(&evaluated)?;
+    Ok(Desired {
+        get_plan: plan(&state),
+        evaluated,
+        state,
+    })
+}
+
+/// The state `get` results are added to: no components yet, the desired state's targets.
+pub fn current_state(desired: &DeploymentState) -> DeploymentState {
+    DeploymentState {
+        targets: desired.targets.clone(),
+        ..DeploymentState::default()
+    }
+}
+
+/// Adds what `get` reported on `target` to `current`, as `SolutionVersionManager.Get` does:
+/// key role = type or `container`; components de-duplicated by name across targets (first
+/// wins); numbers as Go's float64.
+pub fn add_reported(current: &mut DeploymentState, target: &str, components: Vec<ComponentSpec>) {
+    for mut component in components {
+        component.properties = component
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), as_float64(v)))
+            .collect();
+        let role = if component.component_type.is_empty() {
+            "container".to_string()
+        } else {
+            component.component_type.clone()
+        };
+        current
+            .target_component
+            .insert(key(&component.name, target), role);
+        if !current.components.iter().any(|c| c.name == component.name) {
+            current.components.push(component);
+        }
+    }
+}
+
+/// The state Symphony plans the apply phase from: the desired state merged with the previous
+/// one (keys gone since are deleted), all marked for deletion on `remove`, then merged with
+/// what `get` reported (get-only components are deleted, role = type or `container`).
+pub fn merge_states(
+    desired_now: &DeploymentState,
+    previous: Option<&DeploymentState>,
+    current: &DeploymentState,
+    remove: bool,
+) -> DeploymentState {
+    let mut desired = match previous {
+        Some(previous) => desired_now.clone().merged_with_previous(previous),
+        None => desired_now.clone(),
+    };
+    if remove {
+        desired.mark_remove_all();
+    }
+    desired.merged_with_previous(current)
+}
+
+/// The merged state and the apply plan: Symphony's steps 6–9 (merge, then
+/// `PlanForDeployment`).
+pub fn plan_for_deployment(
+    desired_now: &DeploymentState,
+    previous: Option<&DeploymentState>,
+    current: &DeploymentState,
+    remove: bool,
+) -> (DeploymentState, Vec<DeploymentStep>) {
+    let merged = merge_states(desired_now, previous, current, remove);
+    let steps = plan(&merged);
+    (merged, steps)
+}
+
+/// What [`plan_deployment`] finds; steps keep Go's field order.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanOutput {
+    /// Inputs that abort Symphony's host (see [`super::findings`]).
+    pub findings: Vec<Finding>,
+    /// The desired-only plan `get` is called for, one call per step.
+    pub get_plan: Vec<DeploymentStep>,
+    /// The apply plan: updates first, deletions after in reverse step order.
+    pub plan: Vec<DeploymentStep>,
+    /// The state the apply plan comes from (`-` roles are deletions).
+    pub merged_state: DeploymentState,
+}
+
+/// The whole planning pipeline on given inputs: `deployment` evaluated, `previous` the stored
+/// state (if any), `reported` what `get` returned per target, `remove` a removal (an inactive
+/// instance is one too).
+pub fn plan_deployment(
+    deployment: &DeploymentSpec,
+    previous: Option<&DeploymentState>,
+    reported: BTreeMap<String, Vec<ComponentSpec>>,
+    remove: bool,
+) -> Result<PlanOutput, EngineError> {
+    let desired = desired(deployment)?;
+    let mut current = current_state(&desired.state);
+    for (target, components) in reported {
+        add_reported(&mut current, &target, components);
+    }
+    let remove = remove || deployment.is_in_active;
+    let (merged_state, plan) = plan_for_deployment(&desired.state, previous, &current, remove);
+    Ok(PlanOutput {
+        findings: host_findings(&desired.evaluated),
+        get_plan: desired.get_plan,
+        plan,
+        merged_state,
+    })
+}

@@ -1,0 +1,438 @@
+//! What a reconcile reports: a [`RoundReport`] per round (its plans, the decision for every
+//! step, the failure and what became of the stored state) and a [`RunReport`] for rounds run
+//! until convergence.
+//!
+//! Owns the report types only; [`super::reconcile`] fills them and [`super::events`] carries
+//! them to a sink. Both use this file, so the engine's files form a line:
+//! `report` ← `events` ← `reconcile`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::change::ChangeReason;
+use crate::model::{ComponentResult, DeploymentStep};
+
+/// Which object a change was found against in the skip check.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Against {
+    /// The previous desired spec (stored state).
+    PreviousDesired,
+    /// What `get` reported.
+    Current,
+}
+
+/// Why a step is applied rather than skipped.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ApplyReason {
+    /// No stored state: the first reconcile (or after a removal, or in dry runs) applies all.
+    NoPreviousState,
+    /// A delete of a component that was desired before, whose key is still known.
+    DeleteOfPreviouslyDesired {
+        /// The component.
+        component: String,
+    },
+    /// An update of a component that was not desired before.
+    NotPreviouslyDesired {
+        /// The component.
+        component: String,
+    },
+    /// An update of a component that `get` did not report on this target.
+    NotReportedByGet {
+        /// The component.
+        component: String,
+    },
+    /// The component changed under the provider's validation rule.
+    Changed {
+        /// The component.
+        component: String,
+        /// Changed against what.
+        against: Against,
+        /// Every deciding rule entry.
+        reasons: Vec<ChangeReason>,
+    },
+}
+
+impl ApplyReason {
+    /// One line in words.
+    pub fn describe(&self) -> String {
+        match self {
+            ApplyReason::NoPreviousState => {
+                "no previous state: the first reconcile applies every step".to_string()
+            }
+            ApplyReason::DeleteOfPreviouslyDesired { component } => {
+                format!("`{component}` was desired before and is to be deleted")
+            }
+            ApplyReason::NotPreviouslyDesired { component } => {
+                format!("`{component}` was not in the previous desired state")
+            }
+            ApplyReason::NotReportedByGet { component } => format!(
+                "`get` did not report `{component}` on this target, so Symphony re-applies it"
+            ),
+            ApplyReason::Changed {
+                component,
+                against,
+                reasons,
+            } => {
+                let side = match against {
+                    Against::PreviousDesired => "the previous desired spec",
+                    Against::Current => "what `get` reported",
+                };
+                let details: Vec<String> = reasons.iter().map(ChangeReason::describe).collect();
+                format!(
+                    "`{component}` changed against {side}: {}",
+                    details.join("; ")
+                )
+            }
+        }
+    }
+}
+
+/// Whether a step is applied.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum StepDecision {
+    /// Applied, and why.
+    Apply {
+        /// The first reason the skip check found.
+        reason: ApplyReason,
+    },
+    /// Skipped: every component is unchanged (counts as a success).
+    Skip,
+}
+
+/// Where in a round Symphony failed. Serialized as [`Stage::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Finding the binding or creating the provider.
+    CreateProvider,
+    /// A `get` call.
+    Get,
+    /// An `apply` call.
+    Apply,
+    /// Go itself would panic here (a nil pointer); the reconcile crashes.
+    SymphonyPanic,
+}
+
+impl Stage {
+    /// Every stage, in the order a round reaches them.
+    pub const ALL: [Stage; 4] = [
+        Stage::CreateProvider,
+        Stage::Get,
+        Stage::Apply,
+        Stage::SymphonyPanic,
+    ];
+
+    /// The stage's stable short name, as in JSON: `create-provider`, `get`, `apply`,
+    /// `symphony-panic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::CreateProvider => "create-provider",
+            Stage::Get => "get",
+            Stage::Apply => "apply",
+            Stage::SymphonyPanic => "symphony-panic",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Stage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Why a round failed.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Where.
+    pub stage: Stage,
+    /// The phase's step index.
+    pub step: usize,
+    /// The step's target.
+    pub target: String,
+    /// The step's role.
+    pub role: String,
+    /// The outcome class (`error`, `panic`, …) or `symphony` for Symphony's own errors.
+    pub outcome: String,
+    /// The message.
+    pub message: String,
+    /// True when the process running an `apply` died or was killed during it: the device may
+    /// or may not have changed. The next round's `get` reads what really happened.
+    pub indeterminate: bool,
+}
+
+/// One planned step of the apply phase that was reached.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// The step.
+    pub step: DeploymentStep,
+    /// Skip or apply.
+    pub decision: StepDecision,
+    /// The apply's result map, when it succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<BTreeMap<String, ComponentResult>>,
+}
+
+/// What happened to the stored state.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateOutcome {
+    /// Saved for the next round.
+    Saved,
+    /// Dropped: a removal left nothing.
+    Dropped,
+    /// Not saved: dry run.
+    NotSavedDryRun,
+    /// Not saved: the round failed.
+    NotSavedFailed,
+    /// Untouched: Symphony returned before doing anything.
+    Untouched,
+}
+
+/// Symphony's summary numbers for the round.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Targets whose last executed or skipped step succeeded (0 for dry runs and inactive).
+    pub success_count: usize,
+    /// Steps reached.
+    pub planned_count: usize,
+    /// Steps applied or skipped successfully.
+    pub plan_success_count: usize,
+    /// `planned == succeeded`.
+    pub all_assigned_deployed: bool,
+    /// No step actually ran.
+    pub skipped: bool,
+}
+
+/// One round (one reconcile).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundReport {
+    /// Round number, from 1.
+    pub round: u32,
+    /// Logical time at the start, in seconds.
+    pub at_seconds: u64,
+    /// A removal?
+    pub remove: bool,
+    /// A dry run?
+    pub dry_run: bool,
+    /// The plan `get` was called for (desired state only).
+    pub get_plan: Vec<DeploymentStep>,
+    /// The apply plan.
+    pub plan: Vec<DeploymentStep>,
+    /// The apply-phase steps reached.
+    pub steps: Vec<StepRecord>,
+    /// Steps applied (`apply` returned `Ok`).
+    pub applied: usize,
+    /// Steps skipped.
+    pub skipped: usize,
+    /// Why the round failed, if it did.
+    pub failure: Option<Failure>,
+    /// What became of the stored state.
+    pub state: StateOutcome,
+    /// Symphony's summary numbers.
+    pub summary: Summary,
+    /// Why Symphony did nothing at all, if it did nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noop: Option<String>,
+}
+
+impl RoundReport {
+    /// True when the round succeeded and applied nothing.
+    pub fn converged(&self) -> bool {
+        self.failure.is_none() && self.applied == 0
+    }
+
+    /// Why the round did not converge: one line per applied step, with its reason (empty when
+    /// every reached step was skipped).
+    pub fn why_not_converged(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter_map(|record| match &record.decision {
+                StepDecision::Apply { reason } => Some(format!(
+                    "step `{}`/`{}`: {}",
+                    record.step.target,
+                    record.step.role,
+                    reason.describe()
+                )),
+                StepDecision::Skip => None,
+            })
+            .collect()
+    }
+}
+
+/// How a run of rounds ended. (Serialized with the tag `verdict`, the name it had before.)
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum RunEnd {
+    /// A round succeeded and applied nothing.
+    Converged {
+        /// The round that applied nothing.
+        rounds: u32,
+    },
+    /// Every round applied something (see the last round's step decisions).
+    NotConverged {
+        /// Rounds run.
+        rounds: u32,
+    },
+    /// The last round failed.
+    Failed {
+        /// Rounds run.
+        rounds: u32,
+    },
+    /// A dry run: Symphony never saves state, so it applies every step every time; one round
+    /// is run and not judged.
+    DryRun,
+}
+
+/// Rounds until convergence, and the removal.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    /// Every round, in order.
+    pub rounds: Vec<RoundReport>,
+    /// How the rounds ended (the JSON name `verdict` is kept for compatibility).
+    pub verdict: RunEnd,
+    /// The removal round, if asked for.
+    pub removal: Option<RoundReport>,
+    /// Total seconds Symphony would have waited (logical clock).
+    pub waited_seconds: u64,
+}
+
+impl RunReport {
+    /// Why the run did not converge: its last round's [`RoundReport::why_not_converged`]
+    /// (empty for any other ending).
+    pub fn why_not_converged(&self) -> Vec<String> {
+        match (&self.verdict, self.rounds.last()) {
+            (RunEnd::NotConverged { .. }, Some(last)) => last.why_not_converged(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{ComponentAction, ComponentSpec, ComponentStep};
+
+    fn record(role: &str, decision: StepDecision) -> StepRecord {
+        StepRecord {
+            step: DeploymentStep {
+                target: "t".into(),
+                role: role.into(),
+                components: vec![ComponentStep {
+                    action: ComponentAction::Update,
+                    component: ComponentSpec {
+                        name: "a".into(),
+                        ..ComponentSpec::default()
+                    },
+                }],
+                is_first: true,
+            },
+            decision,
+            results: None,
+        }
+    }
+
+    #[test]
+    fn why_not_converged_names_each_applied_step_and_its_reason_and_skips_the_skipped() {
+        let report = RoundReport {
+            round: 2,
+            at_seconds: 30,
+            remove: false,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: vec![
+                record("w", StepDecision::Skip),
+                record(
+                    "v",
+                    StepDecision::Apply {
+                        reason: ApplyReason::Changed {
+                            component: "a".into(),
+                            against: Against::Current,
+                            reasons: vec![ChangeReason {
+                                part: "properties".into(),
+                                entry: Some("image".into()),
+                                key: Some("image".into()),
+                                old: Some("x:1".into()),
+                                new: None,
+                                why: "key missing on the new side".into(),
+                            }],
+                        },
+                    },
+                ),
+                record(
+                    "u",
+                    StepDecision::Apply {
+                        reason: ApplyReason::NotReportedByGet {
+                            component: "a".into(),
+                        },
+                    },
+                ),
+            ],
+            applied: 2,
+            skipped: 1,
+            failure: None,
+            state: StateOutcome::Saved,
+            summary: Summary::default(),
+            noop: None,
+        };
+        assert_eq!(
+            report.why_not_converged(),
+            [
+                "step `t`/`v`: `a` changed against what `get` reported: properties entry \
+                 `image` key `image`: `x:1` vs (absent) (key missing on the new side)",
+                "step `t`/`u`: `get` did not report `a` on this target, so Symphony re-applies it",
+            ]
+        );
+        let converged = RoundReport {
+            steps: vec![record("w", StepDecision::Skip)],
+            ..report
+        };
+        assert!(converged.why_not_converged().is_empty());
+    }
+
+    #[test]
+    fn a_stage_serializes_and_displays_as_its_short_name() {
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["create-provider", "get", "apply", "symphony-panic"]);
+        for stage in Stage::ALL {
+            assert_eq!(serde_json::to_value(stage).unwrap(), json!(stage.as_str()));
+            assert_eq!(stage.to_string(), stage.as_str());
+        }
+    }
+
+    #[test]
+    fn a_run_end_keeps_the_json_it_had_as_verdict() {
+        let cases = [
+            (
+                RunEnd::Converged { rounds: 2 },
+                json!({"verdict": "converged", "rounds": 2}),
+            ),
+            (
+                RunEnd::NotConverged { rounds: 3 },
+                json!({"verdict": "not-converged", "rounds": 3}),
+            ),
+            (
+                RunEnd::Failed { rounds: 1 },
+                json!({"verdict": "failed", "rounds": 1}),
+            ),
+            (RunEnd::DryRun, json!({"verdict": "dry-run"})),
+        ];
+        for (end, expected) in cases {
+            assert_eq!(serde_json::to_value(&end).unwrap(), expected, "{end:?}");
+        }
+    }
+}
