@@ -10,7 +10,7 @@ use symphony_harness::input::read_json;
 use symphony_harness::model::{ComponentSpec, ValidationRule};
 
 use super::args::Format;
-use super::output::{self, GOOD, LABEL, WARN};
+use super::output::{self, GOOD, WARN};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -73,25 +73,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
                 )
             };
             for reason in &report.reasons {
-                let show = |v: &Option<String>| {
-                    v.as_ref()
-                        .map_or("(absent)".to_string(), |v| format!("`{v}`"))
-                };
-                text.push_str(&format!(
-                    "  {LABEL}{}{LABEL:#}{}{}: old {} new {}\n    {}\n",
-                    reason.part,
-                    reason
-                        .entry
-                        .as_ref()
-                        .map_or(String::new(), |e| format!(", entry `{e}`")),
-                    reason
-                        .key
-                        .as_ref()
-                        .map_or(String::new(), |k| format!(", key `{k}`")),
-                    show(&reason.old),
-                    show(&reason.new),
-                    reason.why
-                ));
+                text.push_str(&format!("  - {}\n", reason.describe()));
             }
             output::stdout(&text)?;
         }

@@ -42,7 +42,7 @@ fn million_number_against_its_digits_is_changed_with_both_texts() {
     assert!(run.stdout.contains("changed"), "{}", run.stdout);
     assert!(
         run.stdout
-            .contains("key `replicas`: old `1e+06` new `1000000`"),
+            .contains("- properties entry `*` key `replicas`: `1e+06` vs `1000000` ("),
         "{}",
         run.stdout
     );
