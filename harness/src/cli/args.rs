@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use symphony_harness::input::KeyNote;
 use symphony_harness::model::BindingConfig;
 
 /// The file name of the bundled simulated provider.
@@ -102,6 +103,32 @@ pub fn library_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
          binary), or name a provider library",
         dir.display()
     )
+}
+
+/// `--strict`: input Symphony would read differently from how it is written is an error.
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct StrictArgs {
+    /// Fail (exit 1) when an input file has a key Symphony ignores, or reads only because Go
+    /// matches keys ignoring case; without it these are warnings
+    #[arg(long, help_heading = "Input")]
+    pub strict: bool,
+}
+
+impl StrictArgs {
+    /// Warns about each note; under `--strict`, any note is an error.
+    pub fn check(&self, notes: &[KeyNote]) -> anyhow::Result<()> {
+        for note in notes {
+            super::output::warning(&note.to_string());
+        }
+        if self.strict && !notes.is_empty() {
+            bail!(
+                "{} key(s) in the input are read differently from how they are written, or not \
+                 at all (`--strict`)\nhint: fix the keys the warnings name",
+                notes.len()
+            );
+        }
+        Ok(())
+    }
 }
 
 /// `--config` values: repeatable `key=value`, or `@file.json` holding a flat object of strings.

@@ -6,10 +6,10 @@ use clap::Args;
 use symphony_harness::engine::change::compare;
 use symphony_harness::engine::evaluate::evaluate_component;
 use symphony_harness::exit_code;
-use symphony_harness::input::read_json;
+use symphony_harness::input::{read_symphony, Checked};
 use symphony_harness::model::{ComponentSpec, ValidationRule};
 
-use super::args::Format;
+use super::args::{Format, StrictArgs};
 use super::output::{self, GOOD, WARN};
 
 const EXAMPLES: &str = "\
@@ -44,18 +44,27 @@ pub struct CompareArgs {
     #[arg(long, value_name = "RULE.json", help_heading = "Rule")]
     rule: Option<PathBuf>,
 
+    #[command(flatten)]
+    input: StrictArgs,
+
     /// Output format
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
 }
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
-    let rule: ValidationRule = match &args.rule {
-        Some(path) => read_json(path, "validation rule")?,
-        None => ValidationRule::default(),
+    let rule = match &args.rule {
+        Some(path) => read_symphony(path, "validation rule")?,
+        None => Checked {
+            value: ValidationRule::default(),
+            notes: Vec::new(),
+        },
     };
-    let old: ComponentSpec = read_json(&args.old, "component")?;
-    let new: ComponentSpec = read_json(&args.new, "component")?;
+    let old: Checked<ComponentSpec> = read_symphony(&args.old, "component")?;
+    let new: Checked<ComponentSpec> = read_symphony(&args.new, "component")?;
+    let notes: Vec<_> = [rule.notes, old.notes, new.notes].concat();
+    args.input.check(&notes)?;
+    let (rule, old, new) = (rule.value, old.value, new.value);
     let new = evaluate_component(&new)?;
     let report = compare(&rule, &old, &new);
     match args.format {

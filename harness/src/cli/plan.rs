@@ -7,8 +7,10 @@ use clap::Args;
 use symphony_harness::engine::planning::plan_deployment;
 use symphony_harness::engine::state::DeploymentState;
 use symphony_harness::exit_code;
-use symphony_harness::input::read_json;
-use symphony_harness::model::{ComponentSpec, DeploymentSpec};
+
+use super::args::StrictArgs;
+use symphony_harness::input::{read_deployment, read_symphony, Checked};
+use symphony_harness::model::ComponentSpec;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -44,21 +46,30 @@ pub struct PlanArgs {
     /// Plan the removal (every key marked for deletion)
     #[arg(long, help_heading = "Input")]
     remove: bool,
+
+    #[command(flatten)]
+    input: StrictArgs,
 }
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
-    let deployment: DeploymentSpec = read_json(&args.deployment, "deployment")?;
-    let previous: Option<DeploymentState> = args
+    let deployment = read_deployment(&args.deployment)?;
+    let previous: Option<Checked<DeploymentState>> = args
         .previous
         .as_deref()
-        .map(|p| read_json(p, "previous state"))
+        .map(|p| read_symphony(p, "previous state"))
         .transpose()?;
-    let reported: BTreeMap<String, Vec<ComponentSpec>> = args
+    let reported: Option<Checked<BTreeMap<String, Vec<ComponentSpec>>>> = args
         .current
         .as_deref()
-        .map(|p| read_json(p, "current state"))
-        .transpose()?
-        .unwrap_or_default();
+        .map(|p| read_symphony(p, "current state"))
+        .transpose()?;
+    let mut notes = deployment.notes;
+    notes.extend(previous.iter().flat_map(|p| p.notes.iter().cloned()));
+    notes.extend(reported.iter().flat_map(|r| r.notes.iter().cloned()));
+    args.input.check(&notes)?;
+    let deployment = deployment.value;
+    let previous = previous.map(|p| p.value);
+    let reported = reported.map(|r| r.value).unwrap_or_default();
     let document = plan_deployment(&deployment, previous.as_ref(), reported, args.remove)?;
     super::output::json(&document)?;
     Ok(exit_code::SUCCESS)

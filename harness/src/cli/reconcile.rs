@@ -14,7 +14,7 @@ use symphony_harness::model::Symphony;
 use symphony_harness::report::reconcile::{ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
 
-use super::args::Format;
+use super::args::{Format, StrictArgs};
 use super::backend::ProviderArgs;
 use super::output;
 
@@ -99,6 +99,9 @@ pub struct ReconcileArgs {
     symphony: SymphonyArg,
 
     #[command(flatten)]
+    input: StrictArgs,
+
+    #[command(flatten)]
     provider: ProviderArgs,
 
     /// Output format
@@ -129,7 +132,8 @@ impl From<SymphonyArg> for Symphony {
 pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     let solution_and_instance = args.solution.as_deref().zip(args.instance.as_deref());
     let objects = read_objects(&args.target, solution_and_instance)?;
-    let mut deployment = objects.deployment()?;
+    args.input.check(&objects.notes)?;
+    let mut deployment = objects.value.deployment()?;
     if args.dry_run {
         deployment.is_dry_run = true;
     }

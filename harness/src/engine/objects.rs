@@ -31,6 +31,22 @@ pub enum ObjectError {
     /// No Target at all.
     #[error("no target given")]
     NoTarget,
+    /// A Target without `spec`: Symphony's target reconcile dereferences it and crashes.
+    #[error(
+        "target `{name}` has no `spec`: Symphony crashes (nil pointer) building its deployment"
+    )]
+    TargetWithoutSpec {
+        /// The target.
+        name: String,
+    },
+    /// An object given where a deployment was expected.
+    #[error(
+        "this is a Symphony {found} object (top-level `metadata` and `spec`), not a deployment"
+    )]
+    NotADeployment {
+        /// What it looks like: `target`, `solution` or `instance`.
+        found: &'static str,
+    },
     /// Symphony cannot build the deployment.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -49,6 +65,23 @@ impl ObjectError {
                     .into(),
             ),
             ObjectError::NoTarget => Some("name at least one Target".into()),
+            ObjectError::TargetWithoutSpec { .. } => Some(
+                "give the target a `spec` with its `topologies` (the binding of the provider) \
+                 and `components`, as the tutorial's `target.json` does"
+                    .into(),
+            ),
+            ObjectError::NotADeployment { found: "target" } => Some(
+                "run a Target with `symphony-harness reconcile --target FILE`; `plan` takes the \
+                 deployment Symphony sends providers (`solutionversionName`, `instance`, \
+                 `targets`, …)"
+                    .into(),
+            ),
+            ObjectError::NotADeployment { .. } => Some(
+                "run a Solution and an Instance with `symphony-harness reconcile --target T \
+                 --solution S --instance I`; `plan` takes the deployment Symphony sends \
+                 providers (`solutionversionName`, `instance`, `targets`, …)"
+                    .into(),
+            ),
             ObjectError::Engine(err) => err.hint(),
         }
     }
@@ -89,6 +122,9 @@ impl Objects {
             )?),
             None => match self.targets.as_slice() {
                 [] => Err(ObjectError::NoTarget),
+                [target] if target.spec.is_none() => Err(ObjectError::TargetWithoutSpec {
+                    name: target.metadata.name.clone(),
+                }),
                 [target] => Ok(from_target(target, DEFAULT_NAMESPACE)?),
                 several => Err(ObjectError::SeveralTargetsWithoutInstance {
                     count: several.len(),
@@ -131,9 +167,23 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_target_deploys_its_own_components_and_two_need_an_instance() {
-        let one = Objects {
+    fn a_lone_target_without_spec_is_refused_as_symphony_would_crash() {
+        let lone = Objects {
             targets: vec![target("t", "default")],
+            solution_and_instance: None,
+        };
+        assert_eq!(
+            lone.deployment(),
+            Err(ObjectError::TargetWithoutSpec { name: "t".into() })
+        );
+    }
+
+    #[test]
+    fn a_lone_target_deploys_its_own_components_and_two_need_an_instance() {
+        let mut with_spec = target("t", "default");
+        with_spec.spec = Some(crate::model::TargetSpec::default());
+        let one = Objects {
+            targets: vec![with_spec],
             solution_and_instance: None,
         };
         assert_eq!(one.deployment().unwrap().solution_name, "target-runtime-t");

@@ -100,3 +100,55 @@ fn unreadable_component_exits_1() {
         run.stderr
     );
 }
+
+#[test]
+fn a_rule_key_in_another_case_is_read_as_go_does_with_a_warning_and_fails_under_strict() {
+    let rule = json!({"componentValidationRule": {"changedetection": [
+        {"name": "image", "ignoreCase": false, "skipIfMissing": false, "prefixMatch": false, "isComponentName": false}]}});
+    let old = json!({"name": "web", "properties": {"image": "NGINX"}});
+    let new = json!({"name": "web", "properties": {"image": "nginx"}});
+    let run = compare(old.clone(), new.clone(), Some(rule.clone()), false);
+    assert_eq!(run.code, Some(8), "the entry applies: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("key `componentValidationRule.changedetection` is read as `changeDetection`"),
+        "{}",
+        run.stderr
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        write(dir.path(), "old.json", &old),
+        write(dir.path(), "new.json", &new),
+    ];
+    let rule = write(dir.path(), "rule.json", &rule);
+    let run = harness(&[
+        "compare",
+        path_str(&args[0]),
+        path_str(&args[1]),
+        "--rule",
+        path_str(&rule),
+        "--strict",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("`--strict`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_misspelt_rule_key_is_named_with_a_suggestion() {
+    let rule = json!({"componentValidationRule": {"changeDetections": []}});
+    let run = compare(
+        json!({"name": "web"}),
+        json!({"name": "web"}),
+        Some(rule),
+        false,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "unknown key `componentValidationRule.changeDetections`: Symphony ignores it; did you mean `changeDetection`?"
+        ),
+        "{}",
+        run.stderr
+    );
+}

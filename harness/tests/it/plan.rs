@@ -175,3 +175,17 @@ fn circular_dependency_exits_1_naming_the_components() {
         run.stderr
     );
 }
+
+#[test]
+fn a_target_given_as_the_deployment_is_refused_not_planned_empty() {
+    let target = workspace_root().join("scenarios/targets/mock-target.json");
+    let run = harness(&["plan", "--deployment", path_str(&target)]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "no plan printed: {}", run.stdout);
+    assert!(
+        run.stderr.contains("this is a Symphony target object"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("reconcile --target"), "{}", run.stderr);
+}

@@ -195,6 +195,43 @@ fn a_closed_stdout_keeps_the_verdicts_exit_code() {
 }
 
 #[test]
+fn a_target_without_spec_is_refused_as_symphony_would_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("t.json");
+    std::fs::write(&target, r#"{"metadata": {"name": "bare"}}"#).unwrap();
+    let run = reconcile(&target, &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("target `bare` has no `spec`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("converged"), "{}", run.stdout);
+}
+
+#[test]
+fn unknown_target_keys_are_warned_about_and_fail_under_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "w", "propertys": {"x": 1}}]),
+        json!({}),
+    );
+    let run = reconcile(&target, &["--rounds", "1"]);
+    assert!(
+        run.stderr.contains(
+            "unknown key `spec.components[0].propertys`: Symphony ignores it; did you mean `properties`?"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = reconcile(&target, &["--strict"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "nothing ran: {}", run.stdout);
+}
+
+#[test]
 fn library_missing_under_extensions_is_a_null_provider() {
     let dir = tempfile::tempdir().unwrap();
     let run = harness(&[
