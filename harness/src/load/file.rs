@@ -1,5 +1,5 @@
-//! Opening a library file once, hashing exactly the bytes read from it, and keeping those
-//! bytes in a sealed memory file for `dlopen`.
+//! Opening a library file once, hashing exactly the bytes read from it, and copying those
+//! bytes into a sealed memory file for `dlopen`.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -55,22 +55,19 @@ const SEALS: SealFlags = SealFlags::WRITE
     .union(SealFlags::GROW)
     .union(SealFlags::SEAL);
 
-/// A library file, opened once: its bytes, their SHA-256, and a sealed memory file holding
-/// exactly those bytes, which is what [`LibraryFile::load`] maps.
+/// A library file, read once: its bytes and their SHA-256. The bytes are owned and never
+/// change; [`LibraryFile::accept`] copies them into a sealed memory file to load.
 #[derive(Debug)]
 pub struct LibraryFile {
     pub(super) path: PathBuf,
-    /// A `memfd` holding `bytes`, sealed against every change (`F_SEAL_WRITE`,
-    /// `F_SEAL_SHRINK`, `F_SEAL_GROW`, `F_SEAL_SEAL`): what is `dlopen`ed.
-    pub(super) sealed: File,
     bytes: Vec<u8>,
     sha256: String,
 }
 
 impl LibraryFile {
-    /// Opens `path`, reads it through once, hashing the bytes as they are read, and copies
-    /// them into a sealed memory file. Whatever happens to the file on disk afterwards (a
-    /// rename over it, a rewrite in place) changes nothing here.
+    /// Opens `path` and reads it through once, hashing the bytes as they are read. Whatever
+    /// happens to the file on disk afterwards (a rename over it, a rewrite in place) changes
+    /// nothing here.
     pub fn open(path: &Path) -> Result<LibraryFile, LoadError> {
         let read_error = |source| LoadError::Read {
             path: path.to_path_buf(),
@@ -97,13 +94,8 @@ impl LibraryFile {
             hasher.update(&chunk[..n]);
             bytes.extend_from_slice(&chunk[..n]);
         }
-        let sealed = sealed_copy(path, &bytes).map_err(|source| LoadError::Seal {
-            path: path.to_path_buf(),
-            source,
-        })?;
         Ok(LibraryFile {
             path: path.to_path_buf(),
-            sealed,
             bytes,
             sha256: to_hex(&hasher.finalize()),
         })
@@ -145,7 +137,7 @@ impl LibraryFile {
 
 /// A new `memfd` named after `path`'s file name, holding `bytes`, sealed so that nobody (this
 /// process included) can change, grow, shrink or unseal it.
-fn sealed_copy(path: &Path, bytes: &[u8]) -> io::Result<File> {
+pub(super) fn sealed_copy(path: &Path, bytes: &[u8]) -> io::Result<File> {
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -226,22 +218,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lib.so");
         std::fs::write(&path, b"hashed bytes").unwrap();
-        let mut file = LibraryFile::open(&path).unwrap();
+        let file = LibraryFile::open(&path).unwrap();
         std::fs::write(&path, b"other bytes!").unwrap();
+        let mut sealed = sealed_copy(file.path(), file.bytes()).unwrap();
 
-        let seals = rustix::fs::fcntl_get_seals(&file.sealed).unwrap();
+        let seals = rustix::fs::fcntl_get_seals(&sealed).unwrap();
         assert!(seals.contains(SEALS), "{seals:?}");
         let mut held = Vec::new();
-        let mut reader = &file.sealed;
+        let mut reader = &sealed;
         std::io::Seek::rewind(&mut reader).unwrap();
         reader.read_to_end(&mut held).unwrap();
         assert_eq!(held, b"hashed bytes");
-        assert_eq!(file.sha256(), sha256_hex(&b"hashed bytes"[..]).unwrap());
-        assert!(
-            file.sealed.write_all(b"x").is_err(),
-            "a write must be refused"
-        );
-        assert!(file.sealed.set_len(1).is_err(), "a shrink must be refused");
+        assert_eq!(file.sha256(), sha256_hex(&held[..]).unwrap());
+        assert!(sealed.write_all(b"x").is_err(), "a write must be refused");
+        assert!(sealed.set_len(1).is_err(), "a shrink must be refused");
+        assert!(sealed.set_len(100).is_err(), "a growth must be refused");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use libloading::os::unix::{Library, RTLD_LAZY, RTLD_LOCAL};
 use symphony::ProviderWrapper;
 
-use super::file::{HashCheck, LibraryFile};
+use super::file::{sealed_copy, HashCheck, LibraryFile};
 use super::{ExpectedHash, InProcessProvider, LoadError};
 use crate::inspect::{in_process_hazards, Fingerprint, Host, Verdict, VerdictLevel};
 use crate::model::BindingConfig;
@@ -91,6 +91,9 @@ pub struct LoadOptions {
 #[derive(Debug)]
 pub struct AcceptedLibrary {
     file: LibraryFile,
+    /// A `memfd` holding the file's bytes, sealed against every change (`F_SEAL_WRITE`,
+    /// `F_SEAL_SHRINK`, `F_SEAL_GROW`, `F_SEAL_SEAL`): what is `dlopen`ed.
+    sealed: File,
     hash_check: HashCheck,
     fingerprint: Fingerprint,
     verdict: Verdict,
@@ -127,8 +130,9 @@ impl AcceptedLibrary {
 impl LibraryFile {
     /// Judges this file for loading as Symphony would, in order: hash check, inspection
     /// (refusing a file that is not a provider, an incompatible one unless `force`, and one
-    /// with [`in_process_hazards`] for [`Placement::InProcess`] unless `force`). Runs none of
-    /// its code.
+    /// with [`in_process_hazards`] for [`Placement::InProcess`] unless `force`); then copies
+    /// the judged bytes into a sealed memory file, the one that will be loaded. Runs none of
+    /// the library's code.
     pub fn accept(self, options: &LoadOptions) -> Result<AcceptedLibrary, LoadError> {
         let hash_check = self.verify(&options.expected_hash)?;
         let fingerprint = self.fingerprint().map_err(|source| LoadError::NotElf {
@@ -173,8 +177,13 @@ impl LibraryFile {
                     .map(|hazard| format!("risky in process: {hazard}")),
             );
         }
+        let sealed = sealed_copy(&self.path, self.bytes()).map_err(|source| LoadError::Seal {
+            path: self.path.clone(),
+            source,
+        })?;
         Ok(AcceptedLibrary {
             file: self,
+            sealed,
             hash_check,
             fingerprint,
             verdict,
@@ -195,17 +204,18 @@ impl LoadedLibrary {
     pub fn open(accepted: AcceptedLibrary) -> Result<Arc<LoadedLibrary>, LoadError> {
         let AcceptedLibrary {
             file,
+            sealed,
             hash_check,
             fingerprint,
             verdict,
             forced,
         } = accepted;
-        let fd_path = format!("/proc/self/fd/{}", file.sealed.as_raw_fd());
+        let fd_path = format!("/proc/self/fd/{}", sealed.as_raw_fd());
         // SAFETY: `dlopen` maps the library and runs its ELF initialisers in this process.
         // That is the point of loading a provider, and the caller asked for it. The file was
         // accepted (`AcceptedLibrary`): a shared object for this architecture that exports
         // `create_provider`, with nothing known to break this process, or forced past those
-        // checks by the caller. `fd_path` names the sealed memory file that `file` keeps
+        // checks by the caller. `fd_path` names the sealed memory file that `sealed` keeps
         // open, which holds the very bytes that were hashed and inspected and can no longer
         // change.
         let library =
@@ -238,7 +248,7 @@ impl LoadedLibrary {
             fingerprint,
             verdict,
             forced,
-            _file: ManuallyDrop::new(file.sealed),
+            _file: ManuallyDrop::new(sealed),
             library: ManuallyDrop::new(library),
             create_provider,
         }))

@@ -1,16 +1,19 @@
 //! The loader: opens a provider library exactly as Symphony does, but safely.
 //!
-//! Owns the only `unsafe` code in the crate. [`LibraryFile::open`] reads the file once,
-//! hashes (SHA-256, streaming) the bytes it reads and copies them into a `memfd` sealed with
-//! `F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`; [`LibraryFile::verify`] checks
-//! the hash against the binding's `libHash` (`any` skips the check with a warning, as Symphony
-//! does); [`LibraryFile::load`] inspects those bytes and `dlopen`s the sealed memory file
-//! through `/proc/self/fd/N`; [`LoadedLibrary::create_provider`] calls `create_provider` with
-//! the binding config and gives an [`InProcessProvider`]. The worker loads the same way.
+//! Owns the only `unsafe` code in the crate. [`LibraryFile::open`] reads the file once and
+//! hashes (SHA-256, streaming) the bytes it reads; [`LibraryFile::verify`] checks the hash
+//! against the binding's `libHash` (`any` skips the check with a warning, as Symphony does);
+//! [`LibraryFile::accept`] checks the hash, inspects those bytes, refuses what must not be
+//! loaded where it would run ([`Placement`]) and copies the bytes into a `memfd` sealed with
+//! `F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`, giving an [`AcceptedLibrary`];
+//! [`LoadedLibrary::open`] takes only that, and `dlopen`s the sealed memory file through
+//! `/proc/self/fd/N`; [`LoadedLibrary::create_provider`] calls `create_provider` with the
+//! binding config and gives an [`InProcessProvider`]. The worker loads the same way.
 //!
 //! What is guaranteed: the bytes hashed, the bytes inspected and the bytes mapped are the same
 //! bytes, whatever happens to the file on disk after [`LibraryFile::open`] read it (renamed
-//! over, rewritten in place, truncated): nobody can change a sealed memory file, and the
+//! over, rewritten in place, truncated): the bytes are held in memory from that one read on,
+//! nobody can change a sealed memory file, and the
 //! library's code (its initialisers included) only runs from it. Not guaranteed: that the
 //! bytes read are a consistent version of a file that was being written *while* it was read
 //! (the hash then names that mix, and a `libHash` check refuses it); and the libraries the
