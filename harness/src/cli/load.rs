@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use symphony_harness::engine::{rule, CallError};
+use symphony_harness::engine::rule;
 use symphony_harness::exit_code;
 use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::{ExpectedHash, LibraryFile, LoadError, PreloadError};
@@ -226,7 +226,7 @@ fn load_and_report(
         "configJson": config.to_json(),
         "calls": {
             "create_provider": "ok",
-            "get_validation_rule": rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
+            "get_validation_rule": rule.as_ref().map_or_else(|err| err.outcome().as_str(), |_| "ok"),
         },
         "validationRule": rule.as_ref().ok(),
         "symphonyReads": rule.as_ref().ok().map(rule::explain),
