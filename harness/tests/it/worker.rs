@@ -360,6 +360,31 @@ fn missing_worker_program_is_a_harness_outcome_not_a_crash_nor_a_dead_provider()
     assert!(err.to_string().contains("cannot start the worker"), "{err}");
 }
 
+#[test]
+fn an_apply_that_cannot_restart_its_worker_is_a_harness_failure_not_indeterminate() {
+    // The worker program is reached through a link that goes away once the first worker
+    // runs: after the provider kills that worker, the harness cannot start another one.
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("symphony-harness");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_symphony-harness"), &program).unwrap();
+    let config = SupervisorConfig::new(program.clone());
+    let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
+    let mut provider = factory
+        .create(&sim_config("w-gone", "panic-on-get"))
+        .unwrap();
+    std::fs::remove_file(&program).unwrap();
+    let died = provider.get(&sample().whole(), &references()).unwrap_err();
+    assert!(died.process_died(), "{died:?}");
+    let err = provider
+        .apply(&sample().whole(), &step(), false)
+        .unwrap_err();
+    assert_eq!(err.outcome(), "harness", "{err:?}");
+    assert!(
+        !err.process_died(),
+        "the provider never ran: the apply is not indeterminate"
+    );
+}
+
 mod cli {
     use super::*;
 
