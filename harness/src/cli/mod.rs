@@ -127,6 +127,7 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     if let Some(call) = err.downcast_ref::<CallError>() {
         return match call {
             CallError::NullProvider { .. } => exit_code::LOAD_FAILED,
+            CallError::Harness { .. } => exit_code::ERROR,
             _ => exit_code::CALL_FAILED,
         };
     }

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use symphony_harness::engine::events::NoSink;
 use symphony_harness::engine::findings::host_findings;
-use symphony_harness::engine::reconcile::{run as run_rounds, Reconciler, RunEnd, RunOptions};
+use symphony_harness::engine::reconcile::{
+    run as run_rounds, FailedBy, Reconciler, RunEnd, RunOptions, RunReport,
+};
+use symphony_harness::engine::Outcome;
 use symphony_harness::exit_code;
 use symphony_harness::input::read_objects;
 use symphony_harness::load::resolve;
@@ -186,11 +189,26 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             report
         }
     };
+    Ok(run_exit_code(&report))
+}
+
+/// The exit code of a run: the harness's own failure first, then the verdict.
+fn run_exit_code(report: &RunReport) -> i32 {
+    let last_failures = [report.rounds.last(), report.removal.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|round| round.failure.as_ref());
+    if last_failures
+        .clone()
+        .any(|failure| failure.outcome == FailedBy::Call(Outcome::Harness))
+    {
+        return exit_code::ERROR;
+    }
     let removal_failed = report.removal.as_ref().is_some_and(|r| r.failure.is_some());
-    Ok(match report.verdict {
+    match report.verdict {
         RunEnd::Failed { .. } => exit_code::CALL_FAILED,
         _ if removal_failed => exit_code::CALL_FAILED,
         RunEnd::NotConverged { .. } => exit_code::NOT_CONVERGED,
         RunEnd::Converged { .. } | RunEnd::DryRun => exit_code::SUCCESS,
-    })
+    }
 }

@@ -7,13 +7,15 @@
 //! them) and reports through an [`events::EventSink`].
 //!
 //! Main type: [`reconcile::Reconciler`] (one instance's stored state, rounds);
-//! [`reconcile::run`] drives rounds until nothing is applied. The pieces, by file:
-//! [`render`] (Go's `%v`), [`change`] (`IsComponentChanged`), [`evaluate`]
-//! (`EvaluateDeployment`), [`sort`] (dependency order), [`state`] (deployment states and
-//! merging), [`plan`] (steps and deletion order), [`deployment`] (deployments built from
-//! Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's host),
-//! [`events`]. The specification is `shared/symphony/semantics.md`; Symphony's Go source
-//! decides where it is silent.
+//! [`reconcile::run`] drives rounds until nothing is applied. The pieces, by file, in the
+//! order they depend on each other: [`render`] (Go's `%v`), [`change`]
+//! (`IsComponentChanged`), [`evaluate`] (`EvaluateDeployment`), [`sort`] (dependency order),
+//! [`state`] (deployment states and merging), [`plan`] (steps and deletion order),
+//! [`planning`] (evaluate → desired → merge → plan, once), [`deployment`] (deployments built
+//! from Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's
+//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`events`]
+//! (what a sink receives), [`reconcile`] (the rounds). The specification is
+//! `shared/symphony/semantics.md`; Symphony's Go source decides where it is silent.
 
 pub mod change;
 pub mod deployment;
@@ -21,6 +23,7 @@ pub mod evaluate;
 pub mod events;
 pub mod findings;
 pub mod objects;
+pub mod outcome;
 pub mod plan;
 pub mod planning;
 mod provider;
@@ -32,6 +35,7 @@ pub mod sort;
 pub mod state;
 pub mod wildcard;
 
+pub use outcome::Outcome;
 pub use provider::{CallError, Provider, ProviderFactory};
 
 /// Input Symphony cannot reconcile at all (every round would fail the same way), or that the

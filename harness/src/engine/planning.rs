@@ -142,3 +142,74 @@ pub fn plan_deployment(
         merged_state,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::deployment::from_target;
+    use crate::model::{ComponentAction, TargetState};
+
+    fn deployment() -> DeploymentSpec {
+        let target: TargetState = serde_json::from_value(json!({
+            "metadata": {"name": "t"},
+            "spec": {
+                "components": [{"name": "a", "type": "w", "properties": {"n": "1.0"}}],
+                "topologies": [{"bindings": [
+                    {"role": "w", "provider": "providers.target.rust", "config": {}}
+                ]}]
+            }
+        }))
+        .unwrap();
+        from_target(&target, "default").unwrap()
+    }
+
+    fn actions(steps: &[DeploymentStep]) -> Vec<(String, ComponentAction)> {
+        steps
+            .iter()
+            .flat_map(|s| s.components.iter())
+            .map(|c| (c.component.name.clone(), c.action))
+            .collect()
+    }
+
+    #[test]
+    fn a_first_plan_updates_what_is_desired_and_deletes_what_only_get_reported() {
+        let reported = BTreeMap::from([(
+            "t".to_string(),
+            vec![ComponentSpec {
+                name: "stray".into(),
+                component_type: "w".into(),
+                ..ComponentSpec::default()
+            }],
+        )]);
+        let out = plan_deployment(&deployment(), None, reported, false).unwrap();
+        assert_eq!(
+            actions(&out.get_plan),
+            [("a".to_string(), ComponentAction::Update)]
+        );
+        assert_eq!(
+            actions(&out.plan),
+            [
+                ("a".to_string(), ComponentAction::Update),
+                ("stray".to_string(), ComponentAction::Delete)
+            ]
+        );
+        assert_eq!(out.merged_state.target_component["stray::t"], "-w");
+        // The apply plan carries the evaluated deployment's values.
+        assert_eq!(out.plan[0].components[0].component.properties["n"], "1");
+    }
+
+    #[test]
+    fn an_inactive_instance_plans_its_removal() {
+        let mut inactive = deployment();
+        inactive.is_in_active = true;
+        let out = plan_deployment(&inactive, None, BTreeMap::new(), false).unwrap();
+        assert_eq!(
+            actions(&out.plan),
+            [("a".to_string(), ComponentAction::Delete)]
+        );
+        let active = plan_deployment(&deployment(), None, BTreeMap::new(), true).unwrap();
+        assert_eq!(active.plan, out.plan, "the same as asking for the removal");
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::outcome::Outcome;
 use crate::model::{BindingConfig, CallDeployment};
 use crate::model::{ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, ValidationRule};
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// How a provider call (or the creation of a provider) failed.
 ///
 /// The variants are the outcome classes every verdict names; [`CallError::outcome`] gives
-/// their stable short names, which appear verbatim in transcripts, JSON and JUnit.
+/// their [`Outcome`], whose stable short names appear verbatim in transcripts, JSON and JUnit
+/// (and are this enum's serde tags).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum CallError {
@@ -65,6 +67,7 @@ pub enum CallError {
     /// Symphony's Rust host shim would abort the whole process on this input (it `unwrap`s
     /// the parse of Go's JSON into the `symphony` models).
     #[error("symphony's host would abort: {reason}")]
+    #[serde(rename = "host-abort")]
     HostWouldAbort {
         /// What the host's parse would have panicked on.
         reason: String,
@@ -74,6 +77,14 @@ pub enum CallError {
     InvalidResult {
         /// The decoding error.
         reason: String,
+    },
+    /// The harness failed on its own side (it could not start its worker process, or get
+    /// its pipes): the provider never ran, so nothing is known about it, and an `apply` it
+    /// fails is not indeterminate.
+    #[error("the harness failed: {detail}")]
+    Harness {
+        /// What went wrong.
+        detail: String,
     },
 }
 
@@ -108,20 +119,21 @@ impl CallError {
         }
     }
 
-    /// The outcome class's stable short name.
-    pub fn outcome(&self) -> &'static str {
+    /// The outcome class.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            CallError::Error { .. } => "error",
-            CallError::ErrorWithoutMessage => "error-without-message",
-            CallError::NullProvider { .. } => "null-provider",
-            CallError::Panic { .. } => "panic",
-            CallError::Abort { .. } => "abort",
-            CallError::Segfault => "segfault",
-            CallError::Signal { .. } => "signal",
-            CallError::Timeout { .. } => "timeout",
-            CallError::Protocol { .. } => "protocol",
-            CallError::HostWouldAbort { .. } => "host-abort",
-            CallError::InvalidResult { .. } => "invalid-result",
+            CallError::Error { .. } => Outcome::Error,
+            CallError::ErrorWithoutMessage => Outcome::ErrorWithoutMessage,
+            CallError::NullProvider { .. } => Outcome::NullProvider,
+            CallError::Panic { .. } => Outcome::Panic,
+            CallError::Abort { .. } => Outcome::Abort,
+            CallError::Segfault => Outcome::Segfault,
+            CallError::Signal { .. } => Outcome::Signal,
+            CallError::Timeout { .. } => Outcome::Timeout,
+            CallError::Protocol { .. } => Outcome::Protocol,
+            CallError::HostWouldAbort { .. } => Outcome::HostAbort,
+            CallError::InvalidResult { .. } => Outcome::InvalidResult,
+            CallError::Harness { .. } => Outcome::Harness,
         }
     }
 
@@ -190,9 +202,9 @@ impl<F: ProviderFactory + ?Sized> ProviderFactory for Box<F> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn outcome_names_are_unique_and_kebab_case() {
-        let all = [
+    /// One error of every variant.
+    fn every_error() -> Vec<CallError> {
+        vec![
             CallError::Error {
                 message: "m".into(),
             },
@@ -210,14 +222,36 @@ mod tests {
             CallError::Protocol { detail: "d".into() },
             CallError::HostWouldAbort { reason: "r".into() },
             CallError::InvalidResult { reason: "r".into() },
-        ];
-        let mut names: Vec<&str> = all.iter().map(CallError::outcome).collect();
-        assert!(names
-            .iter()
-            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), all.len());
+            CallError::Harness { detail: "d".into() },
+        ]
+    }
+
+    #[test]
+    fn every_outcome_but_ok_is_one_error_variant_and_its_serde_tag() {
+        let all = every_error();
+        let mut outcomes: Vec<Outcome> = all.iter().map(CallError::outcome).collect();
+        for err in &all {
+            let json = serde_json::to_value(err).unwrap();
+            assert_eq!(json["outcome"], err.outcome().as_str(), "{err:?}");
+            let back: CallError = serde_json::from_value(json).unwrap();
+            assert_eq!(&back, err);
+        }
+        outcomes.sort_unstable();
+        outcomes.dedup();
+        let expected: Vec<Outcome> = Outcome::ALL
+            .into_iter()
+            .filter(|o| *o != Outcome::Ok)
+            .collect();
+        assert_eq!(outcomes, expected);
+    }
+
+    #[test]
+    fn a_harness_failure_is_not_a_dead_process() {
+        let harness = CallError::Harness {
+            detail: "cannot start".into(),
+        };
+        assert!(!harness.process_died());
+        assert_eq!(harness.outcome(), Outcome::Harness);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! logical clock, never slept.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -26,7 +26,7 @@ use super::planning::{self, current_state, plan_for_deployment};
 pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
 pub use super::report::{
-    Against, ApplyReason, Failure, RoundReport, RunEnd, RunReport, Stage, StateOutcome,
+    Against, ApplyReason, FailedBy, Failure, RoundReport, RunEnd, RunReport, Stage, StateOutcome,
     StepDecision, StepRecord, Summary,
 };
 use super::state::{key, DeploymentState};
@@ -67,6 +67,9 @@ pub struct Reconciler {
     round: u32,
     /// What the last round derived from its input deployment alone.
     prepared: Option<Arc<Prepared>>,
+    /// The calls' own parts made from `prepared`'s instance so far, to share with later
+    /// calls that have the same; emptied when `prepared` is replaced.
+    call_parts: Vec<CallKey>,
 }
 
 // A reconciler (and the round documents it keeps) may move to, or be shared with, another
@@ -93,8 +96,6 @@ struct Prepared {
     get_plan: Vec<DeploymentStep>,
     /// The round's deployment document.
     document: RoundDeployment,
-    /// The calls' own parts made so far, to share with later calls that have the same.
-    call_parts: Mutex<Vec<CallKey>>,
 }
 
 impl Prepared {
@@ -138,18 +139,15 @@ struct Applied {
     ran_any: bool,
 }
 
-/// A call's own part, and what it was made from.
-#[derive(Debug)]
+/// A call's own part, and what it was made from besides the prepared deployment's instance:
+/// the whole key, so a part is only shared by calls that would have built the same.
+#[derive(Debug, Clone)]
 struct CallKey {
     active_target: String,
     scope: String,
-    metadata: BTreeMap<String, String>,
+    metadata: Option<BTreeMap<String, String>>,
     part: Arc<CallPart>,
 }
-
-/// At most this many call parts are kept per deployment (a deployment has a few: one per
-/// target and phase).
-const CALL_PARTS_KEPT: usize = 64;
 
 /// The application scope (`getCurrentApplicationScope`): the instance's, else the target's
 /// `solutionversionScope`, else `default`.
@@ -177,7 +175,7 @@ fn symphony_failure(stage: Stage, site: &CallSite, message: String) -> Failure {
         step: site.step,
         target: site.target.clone(),
         role: site.role.clone(),
-        outcome: "symphony".to_string(),
+        outcome: FailedBy::Symphony,
         message,
         indeterminate: false,
     }
@@ -189,7 +187,7 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
         step: site.step,
         target: site.target.clone(),
         role: site.role.clone(),
-        outcome: err.outcome().to_string(),
+        outcome: FailedBy::Call(err.outcome()),
         message: err.to_string(),
         indeterminate: stage == Stage::Apply && err.process_died(),
     }
@@ -434,9 +432,9 @@ impl Reconciler {
             desired: desired.state,
             document: self.wire(&desired.evaluated)?,
             evaluated: Arc::new(desired.evaluated),
-            call_parts: Mutex::new(Vec::new()),
         });
         self.prepared = Some(Arc::clone(&prepared));
+        self.call_parts.clear();
         Ok(prepared)
     }
 
@@ -457,7 +455,7 @@ impl Reconciler {
     /// The document of one call: the round's, with the call's active target and the
     /// deployment's instance with `scope` and (for `apply`) `metadata`.
     fn for_call<'r>(
-        &self,
+        &mut self,
         prepared: &'r Prepared,
         active_target: &str,
         scope: &str,
@@ -466,12 +464,8 @@ impl Reconciler {
         let instance = &prepared.evaluated.instance;
         let instance_metadata = instance.spec.as_ref().map(|s| &s.metadata);
         let metadata = metadata.or(instance_metadata);
-        let mut parts = prepared
-            .call_parts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let known = parts.iter().find(|k| {
-            k.active_target == active_target && k.scope == scope && Some(&k.metadata) == metadata
+        let known = self.call_parts.iter().find(|k| {
+            k.active_target == active_target && k.scope == scope && k.metadata.as_ref() == metadata
         });
         if let Some(known) = known {
             return Ok(prepared.document.with_part(Arc::clone(&known.part)));
@@ -489,13 +483,10 @@ impl Reconciler {
             active_target,
             wire::instance_to_generation(value, self.generation),
         ));
-        if parts.len() >= CALL_PARTS_KEPT {
-            parts.clear();
-        }
-        parts.push(CallKey {
+        self.call_parts.push(CallKey {
             active_target: active_target.to_string(),
             scope: scope.to_string(),
-            metadata: metadata.cloned().unwrap_or_default(),
+            metadata: metadata.cloned(),
             part: Arc::clone(&part),
         });
         Ok(prepared.document.with_part(part))

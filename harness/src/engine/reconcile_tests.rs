@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use super::*;
 use crate::engine::deployment::{from_objects, from_target};
 use crate::model::{
-    BindingSpec, ComponentResult, InstanceSpec, InstanceState, ObjectMeta, SolutionSpec,
-    SolutionState, TargetSelector, TargetSpec, TopologySpec,
+    BindingSpec, ComponentResult, InstanceSpec, InstanceState, ObjectMeta, RoundHandle,
+    SolutionSpec, SolutionState, TargetSelector, TargetSpec, TopologySpec,
 };
 
 /// The fake's devices and knobs, shared by every provider it creates.
@@ -25,13 +25,15 @@ struct Fake {
     fail_get: bool,
     /// `apply` fails for steps holding this component.
     fail_apply_for: Option<String>,
+    /// How such an `apply` fails (default: the provider returns an error).
+    apply_error: Option<CallError>,
     rule: Option<Result<ValidationRule, CallError>>,
     /// Every call, in order: `create`, `get a,b`, `rule`, `apply +a -b`.
     log: Vec<String>,
     /// Deployments `get` and `apply` received.
     deployments: Vec<Value>,
-    /// The id of the round document each `get` and `apply` received.
-    documents: Vec<u64>,
+    /// The round document each `get` and `apply` received.
+    documents: Vec<RoundHandle>,
 }
 
 struct FakeProvider {
@@ -67,7 +69,7 @@ impl Provider for FakeProvider {
             .collect();
         fake.log.push(format!("get {}", names.join(",")));
         fake.deployments.push(deployment.to_value().unwrap());
-        fake.documents.push(deployment.round().id());
+        fake.documents.push(deployment.round().handle());
         if fake.fail_get {
             return Err(CallError::from_provider_message(
                 "device unreachable".into(),
@@ -103,12 +105,12 @@ impl Provider for FakeProvider {
             if dry_run { " dry" } else { "" }
         ));
         fake.deployments.push(deployment.to_value().unwrap());
-        fake.documents.push(deployment.round().id());
+        fake.documents.push(deployment.round().handle());
         if let Some(bad) = &fake.fail_apply_for {
             if step.components.iter().any(|c| &c.component.name == bad) {
-                return Err(CallError::from_provider_message(format!(
-                    "cannot deploy {bad}"
-                )));
+                return Err(fake.apply_error.clone().unwrap_or_else(|| {
+                    CallError::from_provider_message(format!("cannot deploy {bad}"))
+                }));
             }
         }
         let mut results = BTreeMap::new();
@@ -825,11 +827,7 @@ fn a_call_document_is_the_whole_deployment_as_go_marshals_it() {
                 );
             }
         }
-        assert_eq!(
-            prepared.call_parts.lock().unwrap().len(),
-            3,
-            "one part per distinct call"
-        );
+        assert_eq!(reconciler.call_parts.len(), 3, "one part per distinct call");
     }
 }
 
@@ -951,4 +949,97 @@ fn a_removal_skips_the_delete_of_a_previously_desired_component_that_is_on_no_ta
     assert!(w.log().contains(&"apply -a".to_string()), "{:?}", w.log());
     assert!(!w.log().contains(&"apply -b".to_string()), "{:?}", w.log());
     assert_eq!(r.state, StateOutcome::Dropped);
+}
+
+#[test]
+fn a_call_part_is_never_reused_for_another_target_scope_metadata_or_deployment() {
+    let mut reconciler = Reconciler::new(Symphony::V049);
+    let d1 = two_target_instance_deployment();
+    let mut d2 = d1.clone();
+    d2.instance.spec.as_mut().unwrap().metadata = [("k".to_string(), "changed".to_string())].into();
+    let m = BTreeMap::from([("m".to_string(), "1".to_string())]);
+    let calls = [
+        ("t1", "s1", None),
+        ("t2", "s1", None),
+        ("t1", "s2", None),
+        ("t1", "s1", Some(&m)),
+        ("t1", "s1", None),
+    ];
+    // Alternating deployments: each change of deployment starts the parts afresh.
+    for d in [&d1, &d2, &d1] {
+        let prepared = reconciler.prepare(d).unwrap();
+        for (target, scope, metadata) in calls {
+            let sent = reconciler
+                .for_call(&prepared, target, scope, metadata)
+                .unwrap()
+                .to_value()
+                .unwrap();
+            let expected_metadata = match metadata {
+                Some(m) => serde_json::to_value(m).unwrap(),
+                None => serde_json::to_value(&d.instance.spec.as_ref().unwrap().metadata).unwrap(),
+            };
+            let call = format!("{target} {scope} {metadata:?}");
+            assert_eq!(sent["activeTarget"], target, "{call}");
+            assert_eq!(sent["instance"]["spec"]["scope"], scope, "{call}");
+            assert_eq!(
+                sent["instance"]["spec"]["metadata"], expected_metadata,
+                "{call}"
+            );
+        }
+        assert_eq!(
+            reconciler.call_parts.len(),
+            4,
+            "the repeated call shares its part"
+        );
+    }
+}
+
+#[test]
+fn a_failed_apply_is_indeterminate_only_when_the_providers_process_died() {
+    let cases = [
+        (
+            "harness",
+            CallError::Harness {
+                detail: "cannot start the worker".into(),
+            },
+            false,
+        ),
+        (
+            "error",
+            CallError::from_provider_message("no".into()),
+            false,
+        ),
+        (
+            "panic",
+            CallError::Panic {
+                message: "boom".into(),
+            },
+            true,
+        ),
+        ("timeout", CallError::Timeout { after_ms: 10 }, true),
+    ];
+    for (name, error, indeterminate) in cases {
+        let mut w = World::new();
+        w.fake.borrow_mut().fail_apply_for = Some("a".into());
+        w.fake.borrow_mut().apply_error = Some(error);
+        let r = w.round(
+            &deployment(vec![component("a", "w", json!({}))], &["w"]),
+            false,
+        );
+        let failure = r.failure.unwrap();
+        assert_eq!(failure.stage, Stage::Apply, "{name}");
+        assert_eq!(
+            failure.outcome,
+            FailedBy::Call(name_to_outcome(name)),
+            "{name}"
+        );
+        assert_eq!(failure.indeterminate, indeterminate, "{name}");
+    }
+}
+
+fn name_to_outcome(name: &str) -> crate::engine::Outcome {
+    crate::engine::Outcome::ALL
+        .into_iter()
+        .find(|o| o.as_str() == name)
+        .unwrap()
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::change::ChangeReason;
+use super::outcome::Outcome;
 use crate::model::{ComponentResult, DeploymentStep};
 
 /// Which object a change was found against in the skip check.
@@ -149,6 +150,38 @@ impl Serialize for Stage {
     }
 }
 
+/// Who ended a round with a failure: Symphony itself (a missing binding, a nil pointer), or
+/// a provider call with its outcome. Serialized as [`FailedBy::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedBy {
+    /// Symphony's own error.
+    Symphony,
+    /// A provider call (or the creation of a provider) that ended so.
+    Call(Outcome),
+}
+
+impl FailedBy {
+    /// `symphony`, or the call's outcome name (`error`, `panic`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedBy::Symphony => "symphony",
+            FailedBy::Call(outcome) => outcome.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for FailedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for FailedBy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Why a round failed.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -161,7 +194,7 @@ pub struct Failure {
     /// The step's role.
     pub role: String,
     /// The outcome class (`error`, `panic`, …) or `symphony` for Symphony's own errors.
-    pub outcome: String,
+    pub outcome: FailedBy,
     /// The message.
     pub message: String,
     /// True when the process running an `apply` died or was killed during it: the device may
@@ -411,6 +444,19 @@ mod tests {
         for stage in Stage::ALL {
             assert_eq!(serde_json::to_value(stage).unwrap(), json!(stage.as_str()));
             assert_eq!(stage.to_string(), stage.as_str());
+        }
+    }
+
+    #[test]
+    fn failed_by_serializes_as_symphony_or_the_outcome_name() {
+        assert_eq!(
+            serde_json::to_value(FailedBy::Symphony).unwrap(),
+            json!("symphony")
+        );
+        for outcome in Outcome::ALL {
+            let by = FailedBy::Call(outcome);
+            assert_eq!(serde_json::to_value(by).unwrap(), json!(outcome.as_str()));
+            assert_eq!(by.to_string(), outcome.as_str());
         }
     }
 

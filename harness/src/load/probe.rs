@@ -10,7 +10,7 @@ use super::{
     ExpectedHash, LibraryFile, LoadError, LoadFailure, LoadInfo, LoadOptions, Placement,
     PreloadError, PreloadFactory,
 };
-use crate::engine::{rule, CallError};
+use crate::engine::{rule, CallError, Outcome};
 use crate::inspect::{Host, Inspection, VerdictLevel};
 use crate::model::{BindingConfig, ValidationRule};
 
@@ -30,9 +30,9 @@ pub enum HashCheckDone {
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct ProbeCalls {
     /// `create_provider`: always `ok` in a report (a failed creation is an error instead).
-    pub create_provider: &'static str,
+    pub create_provider: Outcome,
     /// `get_validation_rule`: `ok` or the outcome class.
-    pub get_validation_rule: &'static str,
+    pub get_validation_rule: Outcome,
 }
 
 /// Everything a probe learnt about one library.
@@ -180,8 +180,10 @@ pub fn probe(
         hash_check,
         config_json: config.to_json(),
         calls: ProbeCalls {
-            create_provider: "ok",
-            get_validation_rule: rule.as_ref().map_or_else(CallError::outcome, |_| "ok"),
+            create_provider: Outcome::Ok,
+            get_validation_rule: rule
+                .as_ref()
+                .map_or_else(CallError::outcome, |_| Outcome::Ok),
         },
         symphony_reads: rule.as_ref().ok().map(rule::explain),
         error: rule.as_ref().err().map(ToString::to_string),

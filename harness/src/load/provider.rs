@@ -13,8 +13,8 @@ use symphony::ITargetProvider;
 use super::LoadedLibrary;
 use crate::engine::{CallError, Provider};
 use crate::model::{
-    wire, CallDeployment, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep, Symphony,
-    ValidationRule,
+    wire, CallDeployment, CallPart, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
+    RoundHandle, Symphony, ValidationRule,
 };
 
 /// A provider instance in this process: fast, but a panic in it ends the process.
@@ -34,13 +34,68 @@ pub struct InProcessProvider {
     arguments: Option<Arc<Mutex<HostArguments>>>,
 }
 
-/// The host models' parse of recent `get` references and `apply` steps. Symphony sends the
-/// same ones round after round, and their conversion (marshalled, then parsed by the shim) is
-/// a function of them alone, so the providers of one factory share it.
+/// The host models' parse of recent `get` references and `apply` steps, and of the round's
+/// deployment document and its calls' own parts. Symphony sends the same ones round after
+/// round, and their conversion (marshalled, then parsed by the shim) is a function of them
+/// alone, so the providers of one factory share it.
+///
+/// References and steps are kept by value (compared whole); the round document by its
+/// [`RoundHandle`] and a call's own part by its `Arc`, both held here, so an entry is only
+/// ever served for the very document it was parsed from. Errors are not kept.
 #[derive(Default)]
 pub struct HostArguments {
     references: Vec<(Vec<ComponentStep>, Vec<host::ComponentStep>)>,
     steps: Vec<(DeploymentStep, host::DeploymentStep)>,
+    /// The last round document, parsed.
+    round: Option<(RoundHandle, host::DeploymentSpec)>,
+    /// The instances of that round's calls' own parts, parsed (cleared with a new round).
+    instances: Vec<(Arc<CallPart>, host::InstanceState)>,
+}
+
+/// How many calls' own parts [`HostArguments`] keeps per round (one per target and phase,
+/// about).
+const INSTANCES_KEPT: usize = 32;
+
+impl HostArguments {
+    /// The call's deployment in the host's models, as the shim would parse its whole JSON:
+    /// the round's shared document and the call's own instance are each parsed once (while
+    /// this holds them), then copied.
+    fn host_deployment(
+        &mut self,
+        deployment: &CallDeployment<'_>,
+    ) -> Result<host::DeploymentSpec, CallError> {
+        let round = deployment.round();
+        let shared = match &mut self.round {
+            Some((handle, parsed)) if round.is(handle) => parsed,
+            slot => {
+                let parsed = host_parse_round(round.json().get(), round.generation())?;
+                self.instances.clear();
+                &mut slot.insert((round.handle(), parsed)).1
+            }
+        };
+        let Some(own) = deployment.own_shared() else {
+            return Ok(shared.clone());
+        };
+        let known = self
+            .instances
+            .iter()
+            .find(|(part, _)| Arc::ptr_eq(part, own));
+        let instance = match known {
+            Some((_, parsed)) => parsed.clone(),
+            None => {
+                let parsed = host_parse::<host::InstanceState>(
+                    "deployment's instance",
+                    &instance_as_049(&own.instance, round.generation()),
+                )?;
+                if self.instances.len() >= INSTANCES_KEPT {
+                    self.instances.remove(0);
+                }
+                self.instances.push((Arc::clone(own), parsed.clone()));
+                parsed
+            }
+        };
+        Ok(with_own_part(shared, instance, &own.active_target))
+    }
 }
 
 /// How many of each [`HostArguments`] keeps (a round has a few steps).
@@ -85,6 +140,21 @@ impl InProcessProvider {
     pub fn share_arguments(mut self, arguments: Arc<Mutex<HostArguments>>) -> Self {
         self.arguments = Some(arguments);
         self
+    }
+
+    /// The call's deployment in the host's models, through the factory's [`HostArguments`]
+    /// when this provider shares them (else parsed afresh).
+    fn host_deployment(
+        &self,
+        deployment: &CallDeployment<'_>,
+    ) -> Result<host::DeploymentSpec, CallError> {
+        match &self.arguments {
+            None => HostArguments::default().host_deployment(deployment),
+            Some(shared) => shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .host_deployment(deployment),
+        }
     }
 
     /// `convert(key)`, from the factory's [`HostArguments`] (the list `pick` chooses) when
@@ -142,25 +212,15 @@ fn instance_as_049(instance: &Value, generation: Symphony) -> Cow<'_, Value> {
     }
 }
 
-/// The call's deployment in the host's models, as the shim would parse its whole JSON: the
-/// round's shared document and the call's own instance are each parsed once, then copied.
-fn host_deployment(deployment: &CallDeployment<'_>) -> Result<host::DeploymentSpec, CallError> {
-    let round = deployment.round();
-    let shared = round.parsed(|json| host_parse_round(json, round.generation()))?;
-    let Some(own) = deployment.own() else {
-        return Ok(shared.into_owned());
-    };
-    let instance = own
-        .parsed_instance(|instance| {
-            host_parse::<host::InstanceState>(
-                "deployment's instance",
-                &instance_as_049(instance, round.generation()),
-            )
-        })?
-        .into_owned();
-    // Every field but the call's own two, copied: a struct literal, so that a field added to
-    // the models cannot be missed.
-    Ok(host::DeploymentSpec {
+/// The round's parsed document with a call's own instance and active target: every field
+/// but those two, copied.
+fn with_own_part(
+    shared: &host::DeploymentSpec,
+    instance: host::InstanceState,
+    active_target: &str,
+) -> host::DeploymentSpec {
+    // A struct literal, so that a field added to the models cannot be missed.
+    host::DeploymentSpec {
         solutionversion_name: shared.solutionversion_name.clone(),
         solutionversion: shared.solutionversion.clone(),
         instance,
@@ -170,11 +230,11 @@ fn host_deployment(deployment: &CallDeployment<'_>) -> Result<host::DeploymentSp
         component_start_index: shared.component_start_index,
         component_end_index: shared.component_end_index,
         // An empty `activeTarget` is omitted from the JSON (`omitempty`): the models read None.
-        active_target: Some(own.active_target.clone()).filter(|t| !t.is_empty()),
+        active_target: Some(active_target.to_string()).filter(|t| !t.is_empty()),
         generation: shared.generation.clone(),
         object_namespace: shared.object_namespace.clone(),
         hash: shared.hash.clone(),
-    })
+    }
 }
 
 /// Hands an argument to the host's models the way it travels: as Go's JSON text, parsed by
@@ -210,7 +270,7 @@ impl Provider for InProcessProvider {
         deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        let deployment = host_deployment(deployment)?;
+        let deployment = self.host_deployment(deployment)?;
         let references = self.shared_argument(
             |shared| &mut shared.references,
             references,
@@ -230,7 +290,7 @@ impl Provider for InProcessProvider {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
-        let deployment = host_deployment(deployment)?;
+        let deployment = self.host_deployment(deployment)?;
         let step = self.shared_argument(
             |shared| &mut shared.steps,
             step,
@@ -279,6 +339,7 @@ mod tests {
 
     #[test]
     fn per_call_parse_equals_parsing_the_whole_document() {
+        let mut arguments = HostArguments::default();
         for generation in [Symphony::V048, Symphony::V049] {
             let base = wire::to_generation(wire::to_049(round_048()), generation);
             let instance = wire::instance_to_generation(
@@ -293,7 +354,7 @@ mod tests {
                 // Twice: the second call reads the cached round document.
                 for _ in 0..2 {
                     assert_eq!(
-                        as_json(&host_deployment(&call).unwrap()),
+                        as_json(&arguments.host_deployment(&call).unwrap()),
                         as_json(&whole),
                         "{generation} activeTarget {target:?}"
                     );
@@ -301,7 +362,7 @@ mod tests {
             }
             let whole = round.whole();
             assert_eq!(
-                as_json(&host_deployment(&whole).unwrap()),
+                as_json(&arguments.host_deployment(&whole).unwrap()),
                 as_json(&host_parse("deployment", &as_049(&whole.to_value().unwrap())).unwrap())
             );
         }
@@ -345,7 +406,42 @@ mod tests {
         let mut instance = call_instance();
         instance["spec"]["scope"] = json!(7);
         let call = round.for_call("t1", instance);
-        let err = host_deployment(&call).unwrap_err();
+        let err = HostArguments::default().host_deployment(&call).unwrap_err();
         assert_eq!(err.outcome(), "host-abort", "{err}");
+    }
+
+    #[test]
+    fn a_factorys_parse_is_never_served_for_another_document_or_call_part() {
+        let mut arguments = HostArguments::default();
+        let good = round_048();
+        let mut changed = good.clone();
+        changed["solutionName"] = json!("other-solution");
+        let mut bad = good.clone();
+        bad["instance"]["spec"]["scope"] = json!(7);
+        let parse_whole = |call: &CallDeployment<'_>| {
+            as_json(&host_parse("deployment", &as_049(&call.to_value().unwrap())).unwrap())
+        };
+        for document in [&good, &changed, &bad, &good] {
+            let round = RoundDeployment::new(document);
+            let got = arguments.host_deployment(&round.whole());
+            if document == &bad {
+                assert_eq!(got.unwrap_err().outcome(), "host-abort");
+                continue;
+            }
+            assert_eq!(as_json(&got.unwrap()), parse_whole(&round.whole()));
+            // Three calls' own parts of one round, each asked for twice, alternating: two
+            // differ only in the instance's scope, two only in the active target.
+            let mut other = call_instance();
+            other["spec"]["scope"] = json!("s2");
+            let calls = [
+                round.for_call("t1", call_instance()),
+                round.for_call("t1", other),
+                round.for_call("t2", call_instance()),
+            ];
+            for call in calls.iter().chain(calls.iter()) {
+                let got = arguments.host_deployment(call).unwrap();
+                assert_eq!(as_json(&got), parse_whole(call));
+            }
+        }
     }
 }

@@ -6,14 +6,14 @@
 //! [`RoundDeployment`], and each call carries only what is its own, a [`CallDeployment`].
 //!
 //! A consumer that needs the whole document materializes it ([`CallDeployment::to_value`]);
-//! one that parses it into other types parses the shared part once
-//! ([`RoundDeployment::parsed`]) and only the call's own part per call. Either way the
-//! provider sees exactly the document Symphony would have sent.
+//! one that parses it into other types may keep its parse of the shared part for as long as
+//! it holds the document's [`RoundHandle`], and of a call's own part for as long as it holds
+//! that part's `Arc` ([`CallDeployment::own_shared`]). This module keeps no cache and no
+//! global state: each cache is a value its owner holds (the reconciler, a factory, a
+//! supervisor). Either way the provider sees exactly the document Symphony would have sent.
 
-use std::any::Any;
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -22,53 +22,44 @@ use serde_json::Value;
 
 use super::wire::Symphony;
 
-/// Numbers every [`RoundDeployment`] made by this process, so that a cache elsewhere (a
-/// worker process) can tell one from another.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// A document parsed once into a consumer's own type: the first type asked for is kept;
-/// asking for another parses afresh each time (correct, only slower). Errors are not kept.
-#[derive(Default)]
-struct ParsedOnce(OnceLock<Box<dyn Any + Send + Sync>>);
-
-impl ParsedOnce {
-    fn get_or_parse<S: ?Sized, T: Clone + Send + Sync + 'static, E>(
-        &self,
-        source: &S,
-        parse: impl Fn(&S) -> Result<T, E>,
-    ) -> Result<Cow<'_, T>, E> {
-        let cached = match self.0.get() {
-            Some(cached) => cached,
-            None => {
-                let parsed = parse(source)?;
-                self.0.get_or_init(|| Box::new(parsed))
-            }
-        };
-        match cached.downcast_ref::<T>() {
-            Some(parsed) => Ok(Cow::Borrowed(parsed)),
-            None => parse(source).map(Cow::Owned),
-        }
-    }
-}
-
 /// One round's deployment document, shared by all of the round's calls. It is kept as JSON
 /// text: that is what crosses every boundary (a worker's pipe, Symphony's host shim), and a
 /// consumer parses it straight into its own types.
 pub struct RoundDeployment {
-    id: u64,
-    json: Box<RawValue>,
+    json: Arc<RawValue>,
     generation: Symphony,
-    /// The document parsed into a consumer's own types, once (see [`RoundDeployment::parsed`]).
-    parsed: ParsedOnce,
 }
 
 impl std::fmt::Debug for RoundDeployment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RoundDeployment")
-            .field("id", &self.id)
             .field("generation", &self.generation)
             .field("json", &self.json.get())
-            .finish_non_exhaustive()
+            .finish()
+    }
+}
+
+/// Names one [`RoundDeployment`]'s document for as long as it is held: two handles are equal
+/// only when they name the same document. Holding a handle keeps that document's text alive,
+/// so it can never be confused with a later document built in its place; a cache that keys on
+/// a handle (a supervisor's "this worker holds it", a factory's parse) can never serve an
+/// entry for a different document.
+#[derive(Clone)]
+pub struct RoundHandle(Arc<RawValue>);
+
+impl PartialEq for RoundHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RoundHandle {}
+
+impl std::fmt::Debug for RoundHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RoundHandle")
+            .field(&Arc::as_ptr(&self.0))
+            .finish()
     }
 }
 
@@ -106,16 +97,19 @@ impl RoundDeployment {
             _ => Symphony::V049,
         };
         RoundDeployment {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            json,
+            json: Arc::from(json),
             generation,
-            parsed: ParsedOnce::default(),
         }
     }
 
-    /// Unique within this process.
-    pub fn id(&self) -> u64 {
-        self.id
+    /// A handle naming this document (see [`RoundHandle`]).
+    pub fn handle(&self) -> RoundHandle {
+        RoundHandle(Arc::clone(&self.json))
+    }
+
+    /// True when `handle` names this document.
+    pub fn is(&self, handle: &RoundHandle) -> bool {
+        Arc::ptr_eq(&self.json, &handle.0)
     }
 
     /// The shared document's JSON text (with the instance and `activeTarget` it was built
@@ -151,31 +145,17 @@ impl RoundDeployment {
             own: Some(part),
         }
     }
-
-    /// The shared document parsed by `parse`, computed on the first call and then reused.
-    ///
-    /// One type is cached per document, the first one asked for; asking for another type
-    /// parses afresh each time (correct, only slower). Errors are not cached.
-    pub fn parsed<T: Clone + Send + Sync + 'static, E>(
-        &self,
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Result<Cow<'_, T>, E> {
-        self.parsed.get_or_parse(self.json.get(), parse)
-    }
 }
 
 /// What one call has of its own: the instance and the active target. The engine shares one
 /// (`Arc`) between the calls that have the same, such as one step's calls in round after round.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, PartialEq, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct CallPart {
     /// `activeTarget`; empty means omitted.
     pub active_target: String,
     /// `instance`, in the round document's wire generation.
     pub instance: Value,
-    /// The instance parsed into a consumer's own type, once.
-    #[serde(skip)]
-    parsed: ParsedOnce,
 }
 
 impl CallPart {
@@ -184,38 +164,7 @@ impl CallPart {
         CallPart {
             active_target: active_target.to_string(),
             instance,
-            parsed: ParsedOnce::default(),
         }
-    }
-
-    /// The instance parsed by `parse`, computed on the first call and then reused (as
-    /// [`RoundDeployment::parsed`]).
-    pub fn parsed_instance<T: Clone + Send + Sync + 'static, E>(
-        &self,
-        parse: impl Fn(&Value) -> Result<T, E>,
-    ) -> Result<Cow<'_, T>, E> {
-        self.parsed.get_or_parse(&self.instance, parse)
-    }
-}
-
-impl Clone for CallPart {
-    fn clone(&self) -> Self {
-        CallPart::new(&self.active_target, self.instance.clone())
-    }
-}
-
-impl PartialEq for CallPart {
-    fn eq(&self, other: &Self) -> bool {
-        self.active_target == other.active_target && self.instance == other.instance
-    }
-}
-
-impl std::fmt::Debug for CallPart {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallPart")
-            .field("active_target", &self.active_target)
-            .field("instance", &self.instance)
-            .finish_non_exhaustive()
     }
 }
 
@@ -240,6 +189,12 @@ impl<'a> CallDeployment<'a> {
     /// What this call has of its own, if anything.
     pub fn own(&self) -> Option<&CallPart> {
         self.own.as_deref()
+    }
+
+    /// What this call has of its own, as shared with other calls: a consumer may keep its
+    /// parse of the part for as long as it holds this `Arc` (compared with `Arc::ptr_eq`).
+    pub fn own_shared(&self) -> Option<&Arc<CallPart>> {
+        self.own.as_ref()
     }
 
     /// The whole document, exactly as Symphony would send it.
@@ -270,8 +225,6 @@ impl<'a> CallDeployment<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
-
     use serde_json::json;
 
     use super::*;
@@ -289,26 +242,17 @@ mod tests {
     }
 
     #[test]
-    fn a_parse_is_cached_for_the_first_type_only_and_errors_are_not() {
-        let round = RoundDeployment::new(&json!({"activeTarget": "t"}));
-        let parses = Cell::new(0);
-        let count = |json: &str| -> Result<usize, String> {
-            parses.set(parses.get() + 1);
-            Ok(json.len())
-        };
-        let failing = |_: &str| -> Result<u32, String> { Err("no".into()) };
-        assert_eq!(round.parsed(failing), Err("no".to_string()));
-        assert_eq!(
-            *round.parsed(count).unwrap(),
-            r#"{"activeTarget":"t"}"#.len()
-        );
-        assert_eq!(
-            *round.parsed(count).unwrap(),
-            r#"{"activeTarget":"t"}"#.len()
-        );
-        assert_eq!(parses.get(), 1, "the second call reads the cache");
-        let text = |json: &str| -> Result<String, String> { Ok(json.to_string()) };
-        assert!(matches!(round.parsed(text).unwrap(), Cow::Owned(_)));
+    fn a_handle_names_one_document_and_never_a_later_one_with_the_same_text() {
+        let first = RoundDeployment::new(&json!({"activeTarget": "t"}));
+        let handle = first.handle();
+        assert!(first.is(&handle));
+        assert_eq!(handle, first.handle());
+        drop(first);
+        // The same text, built after the first document was dropped: the handle still holds
+        // the first one's text, so the new one cannot take its place.
+        let second = RoundDeployment::new(&json!({"activeTarget": "t"}));
+        assert!(!second.is(&handle));
+        assert_ne!(second.handle(), handle);
     }
 
     #[test]
@@ -327,6 +271,5 @@ mod tests {
         );
         let call = round.for_call("t2", json!({}));
         assert_eq!(call.to_value().unwrap()["activeTarget"], "t2");
-        assert_ne!(round.id(), RoundDeployment::new(&json!({})).id());
     }
 }

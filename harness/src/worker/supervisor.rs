@@ -17,7 +17,7 @@ use super::protocol::{
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
 use crate::load::{LoadInfo, PreloadError};
-use crate::model::{BindingConfig, CallDeployment};
+use crate::model::{BindingConfig, CallDeployment, RoundHandle};
 
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
 /// may hold the pipe open).
@@ -97,8 +97,10 @@ struct Process {
     errors: Tail,
     stdout_open: bool,
     stderr_open: bool,
-    /// The id of the round document this process was last sent (it keeps that one).
-    round_held: Option<u64>,
+    /// The round document this process was last sent (it keeps that one), and the id it
+    /// was sent under. The handle keeps the document alive, so a later document can never be
+    /// taken for it.
+    round_held: Option<(RoundHandle, u64)>,
 }
 
 /// The kept end of a stream; positions are absolute offsets into the whole stream.
@@ -304,6 +306,8 @@ pub struct Supervisor {
     last_output: String,
     /// How many provider instances were created, over all worker processes.
     instances_created: u64,
+    /// How many round documents were sent, over all worker processes: the next one's id.
+    rounds_sent: u64,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -327,6 +331,7 @@ impl Supervisor {
             load_info: None,
             last_output: String::new(),
             instances_created: 0,
+            rounds_sent: 0,
         }
     }
 
@@ -457,14 +462,20 @@ impl Supervisor {
     ) -> Result<Response, CallError> {
         self.ensure_running()?;
         let round = deployment.round();
-        let process = self.process.as_mut().ok_or_else(|| CallError::Protocol {
+        let process = self.process.as_mut().ok_or_else(|| CallError::Harness {
             detail: "no worker".into(),
         })?;
-        let held = process.round_held == Some(round.id());
-        process.round_held = Some(round.id());
+        let (id, shared) = match &process.round_held {
+            Some((handle, id)) if round.is(handle) => (*id, None),
+            _ => {
+                self.rounds_sent += 1;
+                process.round_held = Some((round.handle(), self.rounds_sent));
+                (self.rounds_sent, Some(round.json().to_owned()))
+            }
+        };
         let wire = WireDeployment {
-            round: round.id(),
-            shared: (!held).then(|| round.json().to_owned()),
+            round: id,
+            shared,
             own: deployment.own().cloned(),
         };
         self.request(make(wire))
@@ -490,7 +501,7 @@ impl Supervisor {
             program: self.config.program.display().to_string(),
             source,
         });
-        let mut child = spawned.map_err(|err| CallError::Protocol {
+        let mut child = spawned.map_err(|err| CallError::Harness {
             detail: format!(
                 "{err}: {}",
                 std::error::Error::source(&err).map_or(String::new(), ToString::to_string)
@@ -500,7 +511,7 @@ impl Supervisor {
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
             let _ = child.kill();
-            return Err(CallError::Protocol {
+            return Err(CallError::Harness {
                 detail: "the worker's pipes are missing".into(),
             });
         };
@@ -508,7 +519,7 @@ impl Supervisor {
         for fd in [stdout.as_fd(), stderr.as_fd()] {
             if let Err(err) = rustix::io::ioctl_fionbio(fd, true) {
                 let _ = child.kill();
-                return Err(CallError::Protocol {
+                return Err(CallError::Harness {
                     detail: format!("cannot make the worker's pipes non-blocking: {err}"),
                 });
             }
@@ -533,7 +544,7 @@ impl Supervisor {
     /// Sends one request and waits for its response under the deadline.
     fn exchange(&mut self, request: Request, timeout: Duration) -> Result<Response, CallError> {
         let Some(process) = self.process.as_mut() else {
-            return Err(CallError::Protocol {
+            return Err(CallError::Harness {
                 detail: "no worker".into(),
             });
         };
@@ -569,7 +580,7 @@ impl Supervisor {
         };
         self.last_output = process.stderr_since(offset);
         tracing::debug!(
-            outcome = outcome.outcome(),
+            outcome = outcome.outcome().as_str(),
             "worker died; the next call starts a new one"
         );
         self.process = None;

@@ -185,6 +185,36 @@ fn the_round_document_is_sent_again_to_a_restarted_worker() {
 }
 
 #[test]
+fn each_round_document_reaches_the_worker_even_where_another_was_dropped() {
+    // A worker is sent a round's document once, then the supervisor only names it. A new
+    // document (with other content, or built where a dropped one lived) must never be taken
+    // for the one the worker holds: a document the host cannot parse must fail, a good one
+    // after it must pass.
+    let mut factory = factory();
+    let config = sim_config("w-rounds", "");
+    let mut bad = wire("deployment.json");
+    bad["targets"] = Value::Null;
+    let good = wire("deployment.json");
+    for (document, parses) in [(&good, true), (&bad, false), (&good, true), (&bad, false)] {
+        let round = RoundDeployment::from(document.clone());
+        let mut provider = factory.create(&config).unwrap();
+        for _ in 0..2 {
+            let got = provider.get(&round.whole(), &references());
+            if parses {
+                assert!(got.is_ok(), "{got:?}");
+            } else {
+                assert_eq!(got.unwrap_err().outcome(), "host-abort");
+            }
+        }
+    }
+    let generations: Vec<u64> = factory
+        .supervisors()
+        .map(|s| s.borrow().generation())
+        .collect();
+    assert_eq!(generations, [1], "one worker served every document");
+}
+
+#[test]
 fn with_spinning_off_both_sides_sleep_in_poll_and_calls_still_answer() {
     let mut config = SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
     config.spin = Duration::ZERO;
@@ -336,12 +366,38 @@ fn preload_reports_a_hash_mismatch_as_a_load_failure() {
 }
 
 #[test]
-fn missing_worker_program_is_a_protocol_outcome_not_a_crash() {
+fn missing_worker_program_is_a_harness_outcome_not_a_crash_nor_a_dead_provider() {
     let config = SupervisorConfig::new(PathBuf::from("/nonexistent/symphony-harness"));
     let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
     let err = factory.create(&sim_config("w-nope", "")).err().unwrap();
-    assert_eq!(err.outcome(), "protocol");
+    assert_eq!(err.outcome(), "harness");
+    assert!(!err.process_died(), "the provider never ran");
     assert!(err.to_string().contains("cannot start the worker"), "{err}");
+}
+
+#[test]
+fn an_apply_that_cannot_restart_its_worker_is_a_harness_failure_not_indeterminate() {
+    // The worker program is reached through a link that goes away once the first worker
+    // runs: after the provider kills that worker, the harness cannot start another one.
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("symphony-harness");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_symphony-harness"), &program).unwrap();
+    let config = SupervisorConfig::new(program.clone());
+    let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
+    let mut provider = factory
+        .create(&sim_config("w-gone", "panic-on-get"))
+        .unwrap();
+    std::fs::remove_file(&program).unwrap();
+    let died = provider.get(&sample().whole(), &references()).unwrap_err();
+    assert!(died.process_died(), "{died:?}");
+    let err = provider
+        .apply(&sample().whole(), &step(), false)
+        .unwrap_err();
+    assert_eq!(err.outcome(), "harness", "{err:?}");
+    assert!(
+        !err.process_died(),
+        "the provider never ran: the apply is not indeterminate"
+    );
 }
 
 mod cli {
