@@ -18,7 +18,7 @@ pub use fingerprint::{
     Abi, Allocator, Fingerprint, ModelGeneration, SymphonyCrate, DEVICE_CHANNEL_FUNCTIONS,
     DEVICE_CHANNEL_MARKER,
 };
-pub use verdict::{in_process_hazards, Host, Verdict, VerdictLevel};
+pub use verdict::{in_process_hazards, HostToolchain, Verdict, VerdictLevel};
 
 /// Why a file could not be fingerprinted.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +54,7 @@ pub struct Inspection {
     /// What the bytes say.
     pub fingerprint: Fingerprint,
     /// The host judged against.
-    pub host: Host,
+    pub host: HostToolchain,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -64,7 +64,7 @@ impl Inspection {
     /// harness's host.
     pub fn new(bytes: &[u8], sha256: String) -> Result<Inspection, InspectError> {
         let fingerprint = Fingerprint::from_bytes(bytes)?;
-        let host = Host::current();
+        let host = HostToolchain::current();
         let verdict = Verdict::judge(&fingerprint, &host);
         Ok(Inspection {
             size: bytes.len() as u64,

@@ -10,7 +10,7 @@ pub const HOST_SYMPHONY_VERSION: &str = "0.1.5";
 /// The host a library is judged against: this harness, which loads providers exactly as a
 /// Symphony built with the same rustc and `symphony` crate would.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct Host {
+pub struct HostToolchain {
     /// `1.95.0 (59807616e 2026-04-14)`: the rustc that compiled this harness.
     pub rustc: String,
     /// The `symphony` crate of the host side.
@@ -19,10 +19,10 @@ pub struct Host {
     pub architecture: String,
 }
 
-impl Host {
+impl HostToolchain {
     /// This harness: the rustc recorded when it was built, `symphony` 0.1.5, this machine.
-    pub fn current() -> Host {
-        Host {
+    pub fn current() -> HostToolchain {
+        HostToolchain {
             rustc: env!("HARNESS_RUSTC_VERSION").to_string(),
             symphony: HOST_SYMPHONY_VERSION.to_string(),
             architecture: std::env::consts::ARCH.to_string(),
@@ -69,7 +69,7 @@ pub struct Verdict {
 
 impl Verdict {
     /// Judges `fingerprint` against `host`.
-    pub fn judge(fingerprint: &Fingerprint, host: &Host) -> Verdict {
+    pub fn judge(fingerprint: &Fingerprint, host: &HostToolchain) -> Verdict {
         let mut findings: Vec<(VerdictLevel, String)> = Vec::new();
         let mut notes = Vec::new();
         let mut find = |level, text: String| findings.push((level, text));
@@ -204,7 +204,7 @@ impl Verdict {
 /// and a rustc other than the host's, or none recorded (the layouts of the trait objects and
 /// structs that cross are not promised to match). Both are [`VerdictLevel::Risky`] in the
 /// verdict; in a supervised worker the damage is contained, in the harness's process it is not.
-pub fn in_process_hazards(fingerprint: &Fingerprint, host: &Host) -> Vec<String> {
+pub fn in_process_hazards(fingerprint: &Fingerprint, host: &HostToolchain) -> Vec<String> {
     let mut hazards = Vec::new();
     if fingerprint.allocator == Allocator::Custom {
         hazards.push(
@@ -235,8 +235,8 @@ mod tests {
     use super::*;
     use crate::inspect::SymphonyCrate;
 
-    fn host() -> Host {
-        Host {
+    fn host() -> HostToolchain {
+        HostToolchain {
             rustc: "1.95.0 (59807616e 2026-04-14)".into(),
             symphony: "0.1.5".into(),
             architecture: "x86_64".into(),

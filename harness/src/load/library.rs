@@ -12,7 +12,7 @@ use symphony::ProviderWrapper;
 
 use super::file::{sealed_copy, HashCheck, LibraryFile};
 use super::{ExpectedHash, InProcessProvider, LoadError};
-use crate::inspect::{in_process_hazards, Fingerprint, Host, Verdict, VerdictLevel};
+use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain, Verdict, VerdictLevel};
 use crate::model::BindingConfig;
 
 /// The signature of a 0.1.4+ provider's entry point (`symphony` 0.1.4/0.1.5 host,
@@ -139,7 +139,7 @@ impl LibraryFile {
             path: self.path.clone(),
             source,
         })?;
-        let host = Host::current();
+        let host = HostToolchain::current();
         let verdict = Verdict::judge(&fingerprint, &host);
         let mut forced = Vec::new();
         match verdict.level {

@@ -11,7 +11,7 @@ use super::{
     PreloadError, PreloadFactory,
 };
 use crate::engine::{rule, CallError, Outcome};
-use crate::inspect::{Host, Inspection, VerdictLevel};
+use crate::inspect::{HostToolchain, Inspection, VerdictLevel};
 use crate::model::{BindingConfig, ValidationRule};
 
 /// How the library's hash was checked.
@@ -124,7 +124,7 @@ fn inspect_for_loading(
         size,
         sha256: accepted.sha256().to_string(),
         fingerprint: accepted.fingerprint().clone(),
-        host: Host::current(),
+        host: HostToolchain::current(),
         verdict: accepted.verdict().clone(),
     };
     Ok((expected_hash, inspection))

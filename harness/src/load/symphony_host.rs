@@ -19,7 +19,7 @@ use super::{
     PreloadFactory,
 };
 use crate::engine::{CallError, Provider, ProviderFactory};
-use crate::inspect::{in_process_hazards, Fingerprint, Host};
+use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain};
 use crate::model::{
     go_json, BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep,
     DeploymentStep, ValidationRule,
@@ -235,7 +235,7 @@ impl SymphonyHostFactory {
         let Ok(fingerprint) = Fingerprint::from_bytes(&bytes) else {
             return Ok(());
         };
-        let hazards = in_process_hazards(&fingerprint, &Host::current());
+        let hazards = in_process_hazards(&fingerprint, &HostToolchain::current());
         if hazards.is_empty() {
             Ok(())
         } else {

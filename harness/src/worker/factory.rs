@@ -119,7 +119,8 @@ struct Instance {
     supervisor: Rc<RefCell<Supervisor>>,
     config: BindingConfig,
     id: InstanceId,
-    generation: u64,
+    /// The worker's start count when the instance was created: a restart since loses it.
+    starts: u64,
 }
 
 impl Instance {
@@ -127,26 +128,26 @@ impl Instance {
         supervisor: Rc<RefCell<Supervisor>>,
         config: BindingConfig,
     ) -> Result<Self, CallError> {
-        let (id, generation) = {
+        let (id, starts) = {
             let mut worker = supervisor.borrow_mut();
             let id = worker.create(&config)?;
-            (id, worker.generation())
+            (id, worker.starts())
         };
         Ok(Instance {
             supervisor,
             config,
             id,
-            generation,
+            starts,
         })
     }
 
     /// The instance's id in the running worker, re-creating the instance first if the worker
     /// was restarted since.
     fn current(&mut self, worker: &mut Supervisor) -> Result<InstanceId, CallError> {
-        if worker.generation() != self.generation {
+        if worker.starts() != self.starts {
             tracing::debug!("worker restarted: re-creating the provider instance");
             self.id = worker.create(&self.config)?;
-            self.generation = worker.generation();
+            self.starts = worker.starts();
         }
         Ok(self.id)
     }

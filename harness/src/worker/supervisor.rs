@@ -300,7 +300,7 @@ pub struct Supervisor {
     config: SupervisorConfig,
     library: LibrarySpec,
     process: Option<Process>,
-    generation: u64,
+    starts: u64,
     load_info: Option<LoadInfo>,
     /// What the provider wrote to stdout/stderr during the last call.
     last_output: String,
@@ -314,7 +314,7 @@ impl std::fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Supervisor")
             .field("library", &self.library)
-            .field("generation", &self.generation)
+            .field("starts", &self.starts)
             .field("running", &self.process.is_some())
             .finish_non_exhaustive()
     }
@@ -327,7 +327,7 @@ impl Supervisor {
             config,
             library,
             process: None,
-            generation: 0,
+            starts: 0,
             load_info: None,
             last_output: String::new(),
             instances_created: 0,
@@ -341,8 +341,8 @@ impl Supervisor {
     }
 
     /// How many worker processes have been started (each restart adds one).
-    pub fn generation(&self) -> u64 {
-        self.generation
+    pub fn starts(&self) -> u64 {
+        self.starts
     }
 
     /// The library.
@@ -535,9 +535,9 @@ impl Supervisor {
             stderr_open: true,
             round_held: None,
         });
-        self.generation += 1;
+        self.starts += 1;
         self.load_info = None;
-        tracing::debug!(generation = self.generation, library = %self.library.path.display(), "worker started");
+        tracing::debug!(starts = self.starts, library = %self.library.path.display(), "worker started");
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 use std::process::Command;
 
 use symphony_harness::inspect::{
-    Abi, Allocator, Host, Inspection, ModelGeneration, VerdictLevel, DEVICE_CHANNEL_FUNCTIONS,
+    Abi, Allocator, HostToolchain, Inspection, ModelGeneration, VerdictLevel,
+    DEVICE_CHANNEL_FUNCTIONS,
 };
 use symphony_harness::load::{LibraryFile, DEVICE_CHANNEL_ABI};
 
@@ -44,7 +45,7 @@ fn inspect_reports_this_toolchains_rustc() {
     let now = text.trim().strip_prefix("rustc ").unwrap().to_string();
     let fingerprint = inspect(Lib::Sim).fingerprint;
     assert_eq!(fingerprint.rustc, vec![now.clone()]);
-    assert_eq!(Host::current().rustc, now);
+    assert_eq!(HostToolchain::current().rustc, now);
 }
 
 #[test]
@@ -126,7 +127,7 @@ fn stripped_library_keeps_rustc_and_symphony_but_allocator_is_unknown() {
     let fp = &inspection.fingerprint;
     assert!(fp.stripped);
     assert_eq!(fp.allocator, Allocator::Unknown);
-    assert_eq!(fp.rustc, vec![Host::current().rustc]);
+    assert_eq!(fp.rustc, vec![HostToolchain::current().rustc]);
     assert_eq!(fp.symphony.versions, vec!["0.1.5".to_string()]);
     assert_eq!(inspection.verdict.level, VerdictLevel::Compatible);
     assert!(inspection

@@ -80,7 +80,7 @@ fn apply_sample(
 fn assert_next_call_succeeds(factory: &mut WorkerFactory, device: &str) {
     let got = get_sample(factory, &sim_config(device, "")).unwrap();
     assert!(got.is_empty(), "a fresh device holds nothing: {got:?}");
-    let restarted = factory.supervisors().any(|s| s.borrow().generation() >= 2);
+    let restarted = factory.supervisors().any(|s| s.borrow().starts() >= 2);
     assert!(restarted, "the dead worker must have been replaced");
 }
 
@@ -177,11 +177,8 @@ fn the_round_document_is_sent_again_to_a_restarted_worker() {
     );
     let after_restart = get(&mut factory, "");
     assert!(after_restart.is_ok(), "{after_restart:?}");
-    let generations: Vec<u64> = factory
-        .supervisors()
-        .map(|s| s.borrow().generation())
-        .collect();
-    assert_eq!(generations, [2], "one library, restarted once");
+    let starts: Vec<u64> = factory.supervisors().map(|s| s.borrow().starts()).collect();
+    assert_eq!(starts, [2], "one library, restarted once");
 }
 
 #[test]
@@ -207,11 +204,8 @@ fn each_round_document_reaches_the_worker_even_where_another_was_dropped() {
             }
         }
     }
-    let generations: Vec<u64> = factory
-        .supervisors()
-        .map(|s| s.borrow().generation())
-        .collect();
-    assert_eq!(generations, [1], "one worker served every document");
+    let starts: Vec<u64> = factory.supervisors().map(|s| s.borrow().starts()).collect();
+    assert_eq!(starts, [1], "one worker served every document");
 }
 
 #[test]
@@ -249,12 +243,9 @@ fn empty_error_is_error_without_message_and_keeps_the_worker() {
     let mut factory = factory();
     let err = apply_sample(&mut factory, &sim_config("w-empty", "empty-error")).unwrap_err();
     assert_eq!(err, CallError::ErrorWithoutMessage);
-    let generations: Vec<u64> = factory
-        .supervisors()
-        .map(|s| s.borrow().generation())
-        .collect();
+    let starts: Vec<u64> = factory.supervisors().map(|s| s.borrow().starts()).collect();
     assert_eq!(
-        generations,
+        starts,
         vec![1],
         "an error return must not restart the worker"
     );
