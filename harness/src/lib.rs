@@ -9,22 +9,27 @@
 //!
 //! # How the data flows
 //!
-//! **inspect → load → worker → engine → (scenario / check / explore) → (transcript → report)**
+//! **input → inspect → load → worker → engine → (scenario / check / explore) → (transcript) → report**
 //!
+//! - [`input`]: reads the JSON files users give (`file:line:col` errors), Symphony's objects as
+//!   Go's decoder reads them, with a note for every key Symphony would ignore.
 //! - [`inspect`]: reads a library's bytes (ELF) without running them and gives a verdict.
-//! - [`load`]: hashes the open file, `dlopen`s that same file, calls `create_provider`; its
-//!   [`load::DeviceChannel`] reads the simulated provider's true device state. The only
-//!   `unsafe` code.
+//! - [`load`]: hashes the library, copies the hashed bytes into a sealed memory file,
+//!   `dlopen`s that, calls `create_provider`; [`load::probe`] is the `load` command's whole
+//!   job as a typed report; [`load::DeviceChannel`] reads the simulated provider's true device
+//!   state. The only `unsafe` code.
 //! - [`worker`]: runs every provider call in a supervised child process: framed protocol,
-//!   per-call deadlines, kill and restart, and the outcome class of every call.
+//!   per-call deadlines, kill and restart, and the outcome of every call;
+//!   [`worker::provider_factory`] is where every command gets its providers.
 //! - [`engine`]: Symphony's reconcile, re-implemented (`%v` rendering, change detection,
 //!   evaluation, planning, rounds on a logical clock); reaches providers only through its
 //!   [`engine::Provider`] and [`engine::ProviderFactory`] traits and reports through events.
+//! - [`report`]: turns results and events into output (human text, JSON documents).
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
-//! - [`exit_code`]: every exit code of the command-line tool.
+//! - [`exit_code`]: every exit code of the command-line tool, in one table.
 //!
 //! The modules in parentheses arrive with later work: scenario files, the conformance checks,
-//! property-based exploration, transcripts and reports.
+//! property-based exploration and transcripts.
 //!
 //! # Words
 //!
@@ -32,11 +37,23 @@
 //! - *library*: the provider's `.so` file; *provider*: what its `create_provider` returns.
 //! - *binding config*: the Target binding's `config` map, passed to `create_provider` as JSON.
 //! - *call*: one of `get_validation_rule`, `get`, `apply`; *step*: the components one `apply`
-//!   handles; *round*: one reconcile; *outcome*: how a call ended.
-//! - *outcome*: how a call ended, by class: `ok`, `error`, `error-without-message`,
-//!   `null-provider`, `panic`, `abort`, `segfault`, `signal`, `timeout`, `protocol`; an `apply`
-//!   whose process died is *indeterminate*.
-//! - *verdict*: what `inspect` concludes about a library, or how a `reconcile` ended.
+//!   handles; *round*: one reconcile; *run*: rounds until convergence, and the removal.
+//! - *outcome* ([`engine::Outcome`]): how a call ended, by class: `ok`, `error`,
+//!   `error-without-message`, `null-provider`, `panic`, `abort`, `segfault`, `signal`,
+//!   `timeout`, `protocol`, `host-abort`, `invalid-result`, and `harness` when the harness
+//!   itself failed (not the provider); an `apply` whose process died is *indeterminate*.
+//! - *verdict* ([`inspect::Verdict`]): what `inspect` concludes about a library. How a run
+//!   ended is its *run end* ([`engine::reconcile::RunEnd`]: converged, not converged, failed,
+//!   dry run), printed as the run's verdict line.
+//! - *host mode* ([`worker::HostMode`]): which host code calls the provider (the harness's
+//!   loader, or the `symphony` crate's own C functions); *host toolchain*
+//!   ([`inspect::HostToolchain`]): the rustc, `symphony` crate and architecture a library is
+//!   judged against.
+//! - *wire generation* ([`model::Symphony`]): the JSON names a Symphony release sends (0.48
+//!   `solution*`, 0.49 `solutionversion*`); a deployment's `generation` field is Symphony's own
+//!   (the stored object's ETag); a worker counts its *starts*.
+//! - *backend* ([`worker::Backend`]): how providers run (worker or in-process, host mode,
+//!   instance lifetime, deadlines).
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![deny(missing_docs)]

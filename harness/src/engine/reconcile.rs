@@ -493,9 +493,8 @@ impl Reconciler {
     }
 
     /// One reconcile of `deployment` (`remove`: the removal), in Symphony's phases:
-    /// [`get`](Self::get), [`plan_for_deployment`], the apply loop
-    /// ([`apply_steps`](Self::apply_steps), with [`can_skip_step`]) and
-    /// [`save_state`](Self::save_state). Provider and Symphony failures end the round and are
+    /// `get`, [`plan_for_deployment`], the apply loop (`apply_steps`, with `can_skip_step`)
+    /// and `save_state`. Provider and Symphony failures end the round and are
     /// in its report; `Err` is for input Symphony cannot reconcile at all (an unsupported
     /// expression, a dependency cycle, …).
     pub fn reconcile(
