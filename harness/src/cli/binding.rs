@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
+use symphony_harness::engine::binding::binding_role;
 use symphony_harness::exit_code;
 use symphony_harness::inspect::{Inspection, VerdictLevel};
-use symphony_harness::load::{resolve, LibraryFile};
+use symphony_harness::load::{resolve, LibraryFile, LoadError};
 use symphony_harness::model::{BindingConfig, RUST_PROVIDER};
 
 use super::args::{self, ConfigArgs};
@@ -31,8 +31,9 @@ pub struct BindingArgs {
     #[arg(value_name = "LIB")]
     lib: Option<PathBuf>,
 
-    /// Binding role: the component type this provider handles
-    #[arg(long, help_heading = "Binding")]
+    /// Binding role: the component type this provider handles (`instance` for components
+    /// without a type)
+    #[arg(long, value_parser = parse_role, help_heading = "Binding")]
     role: String,
 
     /// `libFile`: where Symphony will find the library [default: /extensions/<file name>]
@@ -58,23 +59,36 @@ struct Binding<'a> {
     config: &'a BindingConfig,
 }
 
+/// `--role`: a role Symphony can look up. Symphony maps a step role of `""` or `container` to
+/// the binding role `instance` ([`binding_role`]), so a binding with either role is never used.
+fn parse_role(text: &str) -> Result<String, String> {
+    let role = text.trim();
+    if role.is_empty() || binding_role(role) != role {
+        return Err(format!(
+            "a binding with role `{role}` is never used: Symphony looks up the binding role \
+             `{}` for components of type `{role}` (and for components without a type); use \
+             `--role {}`",
+            binding_role(role),
+            binding_role(role)
+        ));
+    }
+    Ok(role.to_string())
+}
+
 pub fn run(args: &BindingArgs) -> anyhow::Result<i32> {
     let path = args::library_path(args.lib.as_deref())?;
-    if args.role.trim().is_empty() {
-        bail!("`--role` is empty\nhint: use the component type this provider handles");
-    }
     let file = LibraryFile::open(&path)?;
     let inspection = Inspection::new(file.bytes(), file.sha256().to_string())?;
     let level = inspection.verdict.level;
-    if level >= VerdictLevel::Incompatible && !args.force {
-        bail!(
-            "`{}` is {}: {}\nhint: see `symphony-harness inspect {}`; `--force` prints the \
-             binding anyway",
-            path.display(),
-            level.as_str(),
-            inspection.verdict.reasons.join("; "),
-            path.display()
-        );
+    let reasons = inspection.verdict.reasons.clone();
+    match level {
+        VerdictLevel::NotAProvider if !args.force => {
+            return Err(LoadError::NotAProvider { path, reasons }.into())
+        }
+        VerdictLevel::Incompatible if !args.force => {
+            return Err(LoadError::Incompatible { path, reasons }.into())
+        }
+        _ => {}
     }
     if level == VerdictLevel::Risky {
         output::warning(&format!(

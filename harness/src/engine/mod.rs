@@ -17,6 +17,7 @@
 //! (what a sink receives), [`reconcile`] (the rounds). The specification is
 //! `shared/symphony/semantics.md`; Symphony's Go source decides where it is silent.
 
+pub mod binding;
 pub mod change;
 pub mod deployment;
 pub mod evaluate;

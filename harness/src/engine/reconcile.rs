@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::binding::find_binding;
 use super::change::compare;
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
 use super::planning::{self, current_state, plan_for_deployment};
@@ -194,7 +195,7 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
 }
 
 /// The binding config for `role` on `target` (`CreateProviderForTargetRole`): the first
-/// binding whose role matches (`""` and `container` mean `instance`).
+/// binding whose role matches (`""` and `container` mean `instance`): [`find_binding`].
 fn binding_for<'t>(
     target: Option<&'t TargetState>,
     role: &str,
@@ -210,33 +211,8 @@ fn binding_for<'t>(
             ),
         ));
     };
-    let wanted = if role.is_empty() || role == "container" {
-        "instance"
-    } else {
-        role
-    };
-    let binding = spec
-        .topologies
-        .iter()
-        .flat_map(|t| t.bindings.iter())
-        .find(|b| b.role == wanted);
-    match binding {
-        None => Err(symphony_failure(
-            Stage::CreateProvider,
-            site,
-            format!("target doesn't have a '{wanted}' role defined"),
-        )),
-        Some(b) if b.provider != "providers.target.rust" => Err(symphony_failure(
-            Stage::CreateProvider,
-            site,
-            format!(
-                "the binding for role `{wanted}` uses provider `{}`; the harness drives only \
-                 `providers.target.rust`",
-                b.provider
-            ),
-        )),
-        Some(b) => Ok(&b.config),
-    }
+    find_binding(spec, role)
+        .map_err(|err| symphony_failure(Stage::CreateProvider, site, err.to_string()))
 }
 
 /// The summary's success count: the targets whose steps all succeeded, or 0 for a dry run

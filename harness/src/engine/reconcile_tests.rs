@@ -463,9 +463,12 @@ fn extra_with_unbound_role_fails_the_reconcile() {
     let r = w.round(&d, false);
     let failure = r.failure.unwrap();
     assert_eq!(failure.stage, Stage::CreateProvider);
-    assert_eq!(
-        failure.message,
-        "target doesn't have a 'instance' role defined"
+    assert!(
+        failure
+            .message
+            .starts_with("target doesn't have a 'instance' role defined (Symphony's error: "),
+        "{}",
+        failure.message
     );
 }
 

@@ -195,9 +195,30 @@ fn binding_lib_file_and_name_can_be_set() {
 #[test]
 fn binding_refuses_a_library_that_is_not_a_provider() {
     let run = harness(&["binding", path_str(&lib(Lib::NotProvider)), "--role", "r"]);
-    assert_eq!(run.code, Some(1));
+    assert_eq!(run.code, Some(4), "as `load` exits: {}", run.stderr);
     assert!(run.stdout.is_empty());
-    assert!(run.stderr.contains("not-a-provider"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not a Symphony provider"),
+        "{}",
+        run.stderr
+    );
+    let run = harness(&["binding", path_str(&lib(Lib::OldAbi)), "--role", "r"]);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    assert!(run.stderr.contains("incompatible"), "{}", run.stderr);
+}
+
+#[test]
+fn binding_roles_symphony_never_looks_up_are_usage_errors_that_name_the_role_to_use() {
+    for role in ["container", " "] {
+        let run = harness(&["binding", path_str(&lib(Lib::Sim)), "--role", role]);
+        assert_eq!(run.code, Some(2), "{role:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(
+            run.stderr.contains("use `--role instance`"),
+            "{}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
