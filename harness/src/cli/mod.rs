@@ -122,7 +122,8 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
         return load_failure_code(failure.class);
     }
     if let Some(ProbeError::LoadDied { .. }) = err.downcast_ref::<ProbeError>() {
-        return exit_code::CALL_FAILED;
+        // Symphony would fail to create the provider: its process died doing it.
+        return exit_code::LOAD_FAILED;
     }
     if let Some(call) = err.downcast_ref::<CallError>() {
         return match call {
@@ -134,7 +135,8 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     exit_code::ERROR
 }
 
-fn load_failure_code(class: LoadFailureClass) -> i32 {
+/// The exit code of a load failure's class, the same in every command.
+pub(crate) fn load_failure_code(class: LoadFailureClass) -> i32 {
     match class {
         LoadFailureClass::Unreadable => exit_code::ERROR,
         LoadFailureClass::NotLoadable => exit_code::INCOMPATIBLE,

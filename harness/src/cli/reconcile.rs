@@ -7,12 +7,14 @@ use clap::{Args, ValueEnum};
 use symphony_harness::engine::events::NoSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
-    run as run_rounds, FailedBy, Reconciler, RunEnd, RunOptions, RunReport,
+    run as run_rounds, FailedBy, Reconciler, RunEnd, RunOptions, RunReport, Stage,
 };
 use symphony_harness::engine::Outcome;
 use symphony_harness::exit_code;
 use symphony_harness::input::read_objects;
-use symphony_harness::load::resolve;
+use symphony_harness::load::probe::preload_deployment;
+use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
+use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
 use symphony_harness::report::reconcile::{ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
@@ -91,8 +93,8 @@ pub struct ReconcileArgs {
     #[arg(long, help_heading = "Reconcile")]
     remove: bool,
 
-    /// Apply with `is_dry_run` (as `isDryRun` on the instance or target): one round, state
-    /// never saved
+    /// Apply with `is_dry_run` (as `isDryRun` on the instance or target): state is never saved,
+    /// so every one of `--rounds` rounds applies every step again, as every poll of Symphony does
     #[arg(long, help_heading = "Reconcile")]
     dry_run: bool,
 
@@ -146,6 +148,37 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         &args.provider.backend(),
         resolve::extensions_into(&args.extensions),
     )?;
+    // A library that cannot load fails every round the same way: say so once, as `load` does.
+    if let Err(err) = preload_deployment(&deployment, factory.as_mut()) {
+        let looked_at = resolve::extensions_into(&args.extensions)(&err.lib_file);
+        let (code, hint) = match &err.failure {
+            PreloadError::Load(failure) if failure.class == LoadFailureClass::Unreadable => (
+                exit_code::ERROR,
+                Some(format!(
+                    "`{}` was looked for at `{}` (`--extensions {}` maps `{EXTENSIONS_MOUNT}`); \
+                     for a local build pass the folder holding the built library, e.g. \
+                     `--extensions target/release`",
+                    err.lib_file,
+                    looked_at.display(),
+                    args.extensions.display()
+                )),
+            ),
+            PreloadError::Load(failure) => (
+                super::load_failure_code(failure.class),
+                failure.hint.clone(),
+            ),
+            PreloadError::Call(_) => (exit_code::LOAD_FAILED, None),
+        };
+        let mut message = format!(
+            "{err}: Symphony would fail every round the same way (retrying on every poll), so \
+             no round is run"
+        );
+        if let Some(hint) = hint {
+            message.push_str(&format!("\nhint: {hint}"));
+        }
+        output::error(&anyhow::Error::new(err.failure).context(message));
+        return Ok(code);
+    }
     let mut reconciler = Reconciler::new(symphony);
     let options = RunOptions {
         rounds: args.rounds,
@@ -198,17 +231,21 @@ fn run_exit_code(report: &RunReport) -> i32 {
         .into_iter()
         .flatten()
         .filter_map(|round| round.failure.as_ref());
-    if last_failures
-        .clone()
-        .any(|failure| failure.outcome == FailedBy::Call(Outcome::Harness))
-    {
-        return exit_code::ERROR;
+    for failure in last_failures {
+        match failure.outcome {
+            FailedBy::Call(Outcome::Harness) => return exit_code::ERROR,
+            // Symphony could not create the provider, as `load` reports it.
+            FailedBy::Call(Outcome::NullProvider) if failure.stage == Stage::CreateProvider => {
+                return exit_code::LOAD_FAILED
+            }
+            _ => {}
+        }
     }
     let removal_failed = report.removal.as_ref().is_some_and(|r| r.failure.is_some());
     match report.verdict {
         RunEnd::Failed { .. } => exit_code::CALL_FAILED,
         _ if removal_failed => exit_code::CALL_FAILED,
         RunEnd::NotConverged { .. } => exit_code::NOT_CONVERGED,
-        RunEnd::Converged { .. } | RunEnd::DryRun => exit_code::SUCCESS,
+        RunEnd::Converged { .. } | RunEnd::DryRun { .. } => exit_code::SUCCESS,
     }
 }

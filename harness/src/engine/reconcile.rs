@@ -819,6 +819,7 @@ pub fn run(
     let start = reconciler.clock();
     let mut rounds: Vec<RoundReport> = Vec::new();
     let mut verdict = RunEnd::NotConverged { rounds: 0 };
+    let mut stopped = None;
     for n in 1..=options.rounds.max(1) {
         if let Some(last) = rounds.last() {
             if last.failure.is_some() {
@@ -837,19 +838,33 @@ pub fn run(
         }
         let report = reconciler.reconcile(deployment, false, factory, sink)?;
         let converged = report.converged();
+        let permanent = report
+            .failure
+            .as_ref()
+            .filter(|f| f.is_permanent())
+            .cloned();
         let failed = report.failure.is_some();
         rounds.push(report);
-        if deployment.is_dry_run {
-            verdict = RunEnd::DryRun;
-            break;
-        }
         verdict = if failed {
             RunEnd::Failed { rounds: n }
+        } else if deployment.is_dry_run {
+            // Never converges: state is not saved, so every poll applies everything again.
+            RunEnd::DryRun { rounds: n }
+        } else if converged {
+            RunEnd::Converged { rounds: n }
         } else {
             RunEnd::NotConverged { rounds: n }
         };
-        if converged {
-            verdict = RunEnd::Converged { rounds: n };
+        if let Some(failure) = permanent {
+            stopped = Some(format!(
+                "round {n} failed creating the provider for step {} `{}`/`{}` ({}); every later \
+                 round would fail the same way (Symphony retries on every poll) until the \
+                 objects or the library change",
+                failure.step, failure.target, failure.role, failure.outcome
+            ));
+            break;
+        }
+        if converged && !deployment.is_dry_run {
             break;
         }
     }
@@ -863,6 +878,7 @@ pub fn run(
         verdict,
         removal,
         waited_seconds: reconciler.clock() - start,
+        stopped,
     })
 }
 

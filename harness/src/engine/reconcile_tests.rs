@@ -395,8 +395,13 @@ fn dry_run_applies_with_the_flag_and_never_saves_state() {
     let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
     d.is_dry_run = true;
     let report = w.run(&d, 3);
-    assert_eq!(report.verdict, RunEnd::DryRun);
-    assert_eq!(w.log(), ["create", "get a", "create", "apply +a dry"]);
+    assert_eq!(report.verdict, RunEnd::DryRun { rounds: 3 });
+    let round = ["create", "get a", "create", "apply +a dry"];
+    assert_eq!(
+        w.log(),
+        [round, round, round].concat(),
+        "repeated, as every poll does"
+    );
     assert_eq!(report.rounds[0].state, StateOutcome::NotSavedDryRun);
     assert_eq!(report.rounds[0].summary.success_count, 0);
     assert!(w.reconciler.previous().is_none());

@@ -202,6 +202,16 @@ pub struct Failure {
     pub indeterminate: bool,
 }
 
+impl Failure {
+    /// True when no later round can end differently while the objects and the library stay
+    /// as they are: the provider could not be created (no binding for the role, a library
+    /// that does not load, NULL from `create_provider`, a crash creating it), or the harness
+    /// itself failed.
+    pub fn is_permanent(&self) -> bool {
+        self.stage == Stage::CreateProvider || self.outcome == FailedBy::Call(Outcome::Harness)
+    }
+}
+
 /// One planned step of the apply phase that was reached.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct StepRecord {
@@ -322,9 +332,12 @@ pub enum RunEnd {
         /// Rounds run.
         rounds: u32,
     },
-    /// A dry run: Symphony never saves state, so it applies every step every time; one round
-    /// is run and not judged.
-    DryRun,
+    /// A dry run whose last round succeeded: Symphony never saves state, so it applies every
+    /// step (with `is_dry_run`) on every poll; every round is run and none converges.
+    DryRun {
+        /// Rounds run.
+        rounds: u32,
+    },
 }
 
 /// Rounds until convergence, and the removal.
@@ -339,6 +352,10 @@ pub struct RunReport {
     pub removal: Option<RoundReport>,
     /// Total seconds Symphony would have waited (logical clock).
     pub waited_seconds: u64,
+    /// Why the run stopped before `--rounds`: its last round failed in a way no later round
+    /// can change (Symphony would retry on every poll and fail the same way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl RunReport {
@@ -475,7 +492,10 @@ mod tests {
                 RunEnd::Failed { rounds: 1 },
                 json!({"verdict": "failed", "rounds": 1}),
             ),
-            (RunEnd::DryRun, json!({"verdict": "dry-run"})),
+            (
+                RunEnd::DryRun { rounds: 2 },
+                json!({"verdict": "dry-run", "rounds": 2}),
+            ),
         ];
         for (end, expected) in cases {
             assert_eq!(serde_json::to_value(&end).unwrap(), expected, "{end:?}");

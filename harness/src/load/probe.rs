@@ -193,3 +193,53 @@ pub fn probe(
         warnings,
     })
 }
+
+/// A library a deployment's bindings name that cannot be loaded: it fails the same way in
+/// every round, and Symphony would retry it on every poll.
+#[derive(Debug, thiserror::Error)]
+#[error("the binding for role `{role}` on target `{target}` names `libFile` `{lib_file}`, which cannot be loaded")]
+pub struct BindingLoadError {
+    /// The target.
+    pub target: String,
+    /// The step role.
+    pub role: String,
+    /// The binding's `libFile`.
+    pub lib_file: String,
+    /// Why it cannot be loaded.
+    #[source]
+    pub failure: PreloadError,
+}
+
+/// Loads, ahead of the first round, every library that `deployment`'s `get` phase needs
+/// (each target's binding for each role its components have), as the first round would.
+pub fn preload_deployment(
+    deployment: &crate::model::DeploymentSpec,
+    factory: &mut dyn PreloadFactory,
+) -> Result<(), Box<BindingLoadError>> {
+    let Ok(desired) = crate::engine::planning::desired(deployment) else {
+        // The rounds report what Symphony makes of a deployment it cannot plan.
+        return Ok(());
+    };
+    for step in &desired.get_plan {
+        let Some(spec) = deployment
+            .targets
+            .get(&step.target)
+            .and_then(|target| target.spec.as_ref())
+        else {
+            continue;
+        };
+        // A missing binding is Symphony's own failure, reported by the round.
+        let Ok(config) = crate::engine::binding::find_binding(spec, &step.role) else {
+            continue;
+        };
+        factory.preload(config).map_err(|failure| {
+            Box::new(BindingLoadError {
+                target: step.target.clone(),
+                role: step.role.clone(),
+                lib_file: config.get("libFile").unwrap_or_default().to_string(),
+                failure,
+            })
+        })?;
+    }
+    Ok(())
+}

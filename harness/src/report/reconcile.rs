@@ -113,11 +113,16 @@ impl<W: Write> ReconcilePrinter<W> {
                     self.line(format_args!("  - {line}"));
                 }
             }
-            RunEnd::Failed { rounds } => self.line(format_args!(
-                "{ERROR}verdict: round {rounds} failed{ERROR:#}; Symphony retries on the next poll (within 15 s)"
-            )),
-            RunEnd::DryRun => self.line(format_args!(
-                "{WARN}verdict: dry run{WARN:#}: state is never saved, so Symphony applies every step (with is_dry_run) on every reconcile"
+            RunEnd::Failed { rounds } => match &report.stopped {
+                Some(why) => self.line(format_args!(
+                    "{ERROR}verdict: round {rounds} failed and the run stops{ERROR:#}: {why}"
+                )),
+                None => self.line(format_args!(
+                    "{ERROR}verdict: round {rounds} failed{ERROR:#}; Symphony retries on the next poll (within 15 s)"
+                )),
+            },
+            RunEnd::DryRun { rounds } => self.line(format_args!(
+                "{WARN}verdict: dry run, {rounds} round(s){WARN:#}: state is never saved, so Symphony applies every step (with is_dry_run) on every reconcile"
             )),
         }
         if let Some(removal) = &report.removal {

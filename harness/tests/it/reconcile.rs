@@ -123,7 +123,7 @@ fn one_round_never_converges_because_the_first_round_always_applies() {
 }
 
 #[test]
-fn dry_run_applies_once_with_the_flag_and_saves_nothing() {
+fn dry_run_repeats_every_round_with_the_flag_and_saves_nothing() {
     let run = reconcile(
         &tutorial("my-target.json"),
         &["--dry-run", "--rounds", "3", "--format", "json"],
@@ -131,8 +131,16 @@ fn dry_run_applies_once_with_the_flag_and_saves_nothing() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let doc = run.json();
     assert_eq!(doc["verdict"]["verdict"], "dry-run");
-    assert_eq!(doc["rounds"].as_array().unwrap().len(), 1);
-    assert_eq!(doc["rounds"][0]["state"], "not-saved-dry-run");
+    assert_eq!(doc["verdict"]["rounds"], 3);
+    assert_eq!(
+        doc["rounds"].as_array().unwrap().len(),
+        3,
+        "Symphony repeats a dry run"
+    );
+    for round in doc["rounds"].as_array().unwrap() {
+        assert_eq!(round["state"], "not-saved-dry-run");
+        assert_eq!(round["applied"], 1, "every round applies again");
+    }
     let message = doc["rounds"][0]["steps"][0]["results"]["mock-component"]["message"]
         .as_str()
         .unwrap();
@@ -232,7 +240,7 @@ fn unknown_target_keys_are_warned_about_and_fail_under_strict() {
 }
 
 #[test]
-fn library_missing_under_extensions_is_a_null_provider() {
+fn a_library_missing_under_extensions_is_reported_once_with_where_it_was_looked_for() {
     let dir = tempfile::tempdir().unwrap();
     let run = harness(&[
         "reconcile",
@@ -241,13 +249,150 @@ fn library_missing_under_extensions_is_a_null_provider() {
         "--extensions",
         path_str(dir.path()),
     ]);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "as `load` of a missing file: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains("round 1"),
+        "no round runs: {}",
+        run.stdout
+    );
+    let looked_at = dir.path().join("libsymphony_sim_provider.so");
+    assert!(
+        run.stderr
+            .contains(&format!("was looked for at `{}`", looked_at.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--extensions target/release"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("retrying on every poll"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("error:").count(),
+        1,
+        "once: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_dry_run_whose_calls_fail_is_not_a_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "w"}]),
+        json!({"sim.bugs": "empty-error"}),
+    );
+    let run = reconcile(&target, &["--dry-run", "--rounds", "2"]);
     assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout
-            .contains("create_provider failed (null-provider)"),
+        run.stdout.contains("verdict: round 2 failed"),
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn a_null_provider_fails_once_stops_the_run_and_exits_as_load_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("t.json");
+    let body = json!({
+        "metadata": {"name": "t"},
+        "spec": {"components": [{"name": "a", "type": "w"}],
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                    "config": {"name": "p", "libFile": "/extensions/libfixture_null_provider.so", "libHash": "any"}}]}]}
+    });
+    std::fs::write(&target, body.to_string()).unwrap();
+    let ext = lib(Lib::NullProvider).parent().unwrap().to_path_buf();
+    let run = harness(&[
+        "reconcile",
+        "--target",
+        path_str(&target),
+        "--extensions",
+        path_str(&ext),
+    ]);
+    assert_eq!(run.code, Some(5), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("round 1"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("round 2"),
+        "stops after one round: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("every later round would fail the same way"),
+        "{}",
+        run.stdout
+    );
+    let load = harness(&["load", path_str(&lib(Lib::NullProvider))]);
+    assert_eq!(load.code, Some(5), "`load` agrees: {}", load.stderr);
+}
+
+#[test]
+fn load_failures_give_the_same_exit_codes_as_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "hash mismatch",
+            "libsymphony_sim_provider.so",
+            "ab".repeat(32),
+            Lib::Sim,
+            5,
+        ),
+        (
+            "not a provider",
+            "libfixture_not_provider.so",
+            "any".to_string(),
+            Lib::NotProvider,
+            4,
+        ),
+        (
+            "old ABI",
+            "libfixture_old_abi.so",
+            "any".to_string(),
+            Lib::OldAbi,
+            4,
+        ),
+    ];
+    for (case, file, hash, which, code) in cases {
+        let target = dir.path().join(format!("{file}.json"));
+        let body = json!({
+            "metadata": {"name": "t"},
+            "spec": {"components": [{"name": "a", "type": "w"}],
+                     "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                        "config": {"name": "p", "libFile": format!("/extensions/{file}"), "libHash": hash}}]}]}
+        });
+        std::fs::write(&target, body.to_string()).unwrap();
+        let ext = lib(which).parent().unwrap().to_path_buf();
+        let run = harness(&[
+            "reconcile",
+            "--target",
+            path_str(&target),
+            "--extensions",
+            path_str(&ext),
+        ]);
+        assert_eq!(run.code, Some(code), "{case}: {}{}", run.stdout, run.stderr);
+        let load = harness(&["load", path_str(&lib(which)), "--hash", &hash]);
+        assert_eq!(
+            load.code,
+            Some(code),
+            "{case}: `load` agrees: {}",
+            load.stderr
+        );
+        assert!(!run.stdout.contains("round 1"), "{case}: {}", run.stdout);
+    }
 }
 
 #[test]
