@@ -8,6 +8,7 @@ use symphony_harness::engine::evaluate::evaluate_component;
 use symphony_harness::exit_code;
 use symphony_harness::input::{read_symphony, Checked};
 use symphony_harness::model::{ComponentSpec, ValidationRule};
+use symphony_harness::report::json::{self, Document};
 
 use super::args::{Format, StrictArgs};
 use super::output::{self, GOOD, WARN};
@@ -68,7 +69,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let new = evaluate_component(&new)?;
     let report = compare(&rule, &old, &new);
     match args.format {
-        Format::Json => output::json(&report)?,
+        Format::Json => output::json(&Document::new(json::COMPARE, &report))?,
         Format::Human => {
             let mut text = if report.changed {
                 format!(

@@ -6,6 +6,7 @@ use clap::Args;
 use symphony_harness::exit_code;
 use symphony_harness::inspect::{Allocator, Inspection, Verdict, VerdictLevel};
 use symphony_harness::load::LibraryFile;
+use symphony_harness::report::json::{self, Document, InspectDocument};
 
 use super::args::{self, Format};
 use super::output::{self, Printed, LABEL};
@@ -36,13 +37,30 @@ pub struct InspectArgs {
 pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
     let path = args::library_path(args.lib.as_deref())?;
     let file = LibraryFile::open(&path)?;
-    let inspection = Inspection::new(file.bytes(), file.sha256().to_string())?;
+    let inspected = Inspection::new(file.bytes(), file.sha256().to_string());
+    if args.format == Format::Json {
+        let shown = path.display().to_string();
+        let (document, level) = match &inspected {
+            Ok(inspection) => (
+                InspectDocument::of(shown, inspection),
+                inspection.verdict.level,
+            ),
+            Err(err) => (
+                InspectDocument::not_elf(
+                    shown,
+                    file.bytes().len() as u64,
+                    file.sha256(),
+                    err.to_string(),
+                ),
+                VerdictLevel::NotAProvider,
+            ),
+        };
+        output::json(&Document::new(json::INSPECT, &document))?;
+        return Ok(verdict_exit_code(level));
+    }
+    let inspection = inspected?;
     match args.format {
-        Format::Json => {
-            let mut value = serde_json::to_value(&inspection)?;
-            value["path"] = path.display().to_string().into();
-            output::json(&value)?;
-        }
+        Format::Json => {}
         Format::Human => {
             let mut printed = Printed::default();
             printed.field("library", path.display());

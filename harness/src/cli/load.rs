@@ -8,6 +8,7 @@ use symphony_harness::exit_code;
 use symphony_harness::load::probe::{probe, LoadReport, ProbeError, ProbeRequest};
 use symphony_harness::load::{resolve, ExpectedHash};
 use symphony_harness::model::BindingConfig;
+use symphony_harness::report::json::{self, Document};
 use symphony_harness::worker::{default_jobs, provider_factory, run_parallel};
 
 use super::args::{self, ConfigArgs, Format};
@@ -98,20 +99,33 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
         output::reader_gone_is_ok(result.printed.flush())?;
     }
     if args.format == Format::Json {
-        if many {
-            output::json(&documents)?;
-        } else if let Some(document) = documents.pop() {
-            output::json(&document)?;
-        }
+        output::json(&Document::new(
+            json::LOAD,
+            &LoadDocument {
+                libraries: documents,
+            },
+        ))?;
     }
     Ok(code)
 }
 
-/// One library's JSON document: its report, or the error that stopped it.
+/// The `load --format json` document: one entry per library, in the order given.
+#[derive(Serialize)]
+struct LoadDocument {
+    libraries: Vec<LoadEntry>,
+}
+
+/// One library's entry: its report, or the error that stopped it; `path`, `error` and
+/// `exitCode` are in both.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum LoadDocument {
-    Report(Box<LoadReport>),
+enum LoadEntry {
+    #[serde(rename_all = "camelCase")]
+    Report {
+        exit_code: i32,
+        #[serde(flatten)]
+        report: Box<LoadReport>,
+    },
     #[serde(rename_all = "camelCase")]
     Error {
         path: String,
@@ -123,7 +137,7 @@ enum LoadDocument {
 /// One library's load, rendered: what to print, its JSON document, its exit code.
 struct LoadResult {
     printed: Printed,
-    document: LoadDocument,
+    document: LoadEntry,
     code: i32,
 }
 
@@ -138,7 +152,10 @@ fn load_one(path: &Path, args: &LoadArgs) -> LoadResult {
             let code = render(&report, args.hash.is_some(), &mut printed);
             LoadResult {
                 printed,
-                document: LoadDocument::Report(Box::new(report)),
+                document: LoadEntry::Report {
+                    exit_code: code,
+                    report: Box::new(report),
+                },
                 code,
             }
         }
@@ -147,7 +164,7 @@ fn load_one(path: &Path, args: &LoadArgs) -> LoadResult {
             let code = super::exit_code_for(&err);
             LoadResult {
                 printed,
-                document: LoadDocument::Error {
+                document: LoadEntry::Error {
                     path: path.display().to_string(),
                     error: format!("{err:#}"),
                     exit_code: code,

@@ -11,6 +11,7 @@ use symphony_harness::exit_code;
 use super::args::StrictArgs;
 use symphony_harness::input::{read_deployment, read_symphony, Checked};
 use symphony_harness::model::ComponentSpec;
+use symphony_harness::report::json::{self, Document};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -71,6 +72,6 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     let previous = previous.map(|p| p.value);
     let reported = reported.map(|r| r.value).unwrap_or_default();
     let document = plan_deployment(&deployment, previous.as_ref(), reported, args.remove)?;
-    super::output::json(&document)?;
+    super::output::json(&Document::new(json::PLAN, &document))?;
     Ok(exit_code::SUCCESS)
 }

@@ -16,6 +16,7 @@ use symphony_harness::load::probe::preload_deployment;
 use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
 use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
+use symphony_harness::report::json::{self, Document};
 use symphony_harness::report::reconcile::{ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
 
@@ -213,11 +214,9 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
                 &mut factory,
                 &mut NoSink,
             )?;
-            output::json(&ReconcileDocument::new(
-                &deployment,
-                symphony,
-                &findings,
-                &report,
+            output::json(&Document::new(
+                json::RECONCILE,
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report),
             ))?;
             report
         }

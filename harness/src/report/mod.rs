@@ -7,11 +7,13 @@
 //! went away (`| head -1`) does not change the verdict.
 //!
 //! - [`hash`]: `sha256sum`'s line format.
+//! - [`json`]: the JSON documents, each named by its schema.
 //! - [`reconcile`]: the engine's events as they come, the verdict of a run, and its JSON
 //!   document.
 //!
 //! Scenario, check and explore reports, JUnit and transcripts arrive with later work.
 
 pub mod hash;
+pub mod json;
 pub mod reconcile;
 pub mod style;

@@ -271,6 +271,9 @@ pub struct ReconcileDocument<'a> {
     pub removal: Option<&'a RoundReport>,
     /// Seconds Symphony would have waited.
     pub waited_seconds: u64,
+    /// Why the run stopped before `--rounds` ([`RunReport::stopped`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<&'a str>,
 }
 
 impl<'a> ReconcileDocument<'a> {
@@ -290,6 +293,7 @@ impl<'a> ReconcileDocument<'a> {
             rounds: &report.rounds,
             removal: report.removal.as_ref(),
             waited_seconds: report.waited_seconds,
+            stopped: report.stopped.as_deref(),
         }
     }
 }

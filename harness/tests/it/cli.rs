@@ -107,7 +107,7 @@ fn load_config_flags_reach_the_provider_sorted_and_complete() {
         "json",
     ]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let json = run.json();
+    let json = run.json()["libraries"][0].clone();
     let expected = format!(
         r#"{{"b":"2","fromFile":"yes","libFile":"{}","libHash":"any","name":"echo","z":"1"}}"#,
         path.display()

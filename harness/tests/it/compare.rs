@@ -57,7 +57,10 @@ fn case_only_difference_is_unchanged_under_the_default_rule() {
         true,
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(run.json(), json!({"changed": false, "reasons": []}));
+    assert_eq!(
+        run.json(),
+        json!({"schema": "symphony-harness/compare/v1", "changed": false, "reasons": []})
+    );
 }
 
 #[test]

@@ -20,5 +20,7 @@ mod reconcile;
 mod plan;
 // `symphony-harness compare`: IsComponentChanged verdicts and exit codes.
 mod compare;
+// Every command's JSON against its schema file in docs/schemas/.
+mod schemas;
 // The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
 mod sim;

@@ -450,7 +450,7 @@ mod cli {
         ]);
         assert_eq!(run.code, Some(4), "{}", run.stderr);
         let json = run.json();
-        let documents = json.as_array().expect("an array for several libraries");
+        let documents = json["libraries"].as_array().expect("one entry per library");
         let paths: Vec<&str> = documents
             .iter()
             .map(|d| d["path"].as_str().unwrap())

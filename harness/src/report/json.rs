@@ -1,0 +1,134 @@
+//! The JSON documents commands print: each names its schema first, and keeps one shape
+//! whatever the input.
+//!
+//! Every `--format json` document is an object whose first field, `schema`, names the
+//! document kind and its version (`symphony-harness/<command>/v1`). The JSON Schema of each
+//! kind is a file in the repository (`docs/schemas/<command>.v1.json`, listed in [`SCHEMAS`]);
+//! the tests validate real outputs against them. A field is added under the same version; a
+//! field removed or changed in meaning gets a new version.
+
+use serde::Serialize;
+
+use crate::inspect::{Fingerprint, HostToolchain, Inspection, Verdict, VerdictLevel};
+
+/// `inspect --format json`.
+pub const INSPECT: &str = "symphony-harness/inspect/v1";
+/// `load --format json`.
+pub const LOAD: &str = "symphony-harness/load/v1";
+/// `reconcile --format json`.
+pub const RECONCILE: &str = "symphony-harness/reconcile/v1";
+/// `plan` (always JSON).
+pub const PLAN: &str = "symphony-harness/plan/v1";
+/// `compare --format json`.
+pub const COMPARE: &str = "symphony-harness/compare/v1";
+
+/// Every schema name with its file under `docs/schemas/`.
+pub const SCHEMAS: [(&str, &str); 5] = [
+    (INSPECT, "inspect.v1.json"),
+    (LOAD, "load.v1.json"),
+    (RECONCILE, "reconcile.v1.json"),
+    (PLAN, "plan.v1.json"),
+    (COMPARE, "compare.v1.json"),
+];
+
+/// A document: its schema name, then the fields of `body`.
+#[derive(Serialize, Debug)]
+pub struct Document<'a, T: Serialize> {
+    /// The schema name, e.g. [`RECONCILE`].
+    pub schema: &'static str,
+    /// The document's own fields.
+    #[serde(flatten)]
+    pub body: &'a T,
+}
+
+impl<'a, T: Serialize> Document<'a, T> {
+    /// `body` under `schema`.
+    pub fn new(schema: &'static str, body: &'a T) -> Document<'a, T> {
+        Document { schema, body }
+    }
+}
+
+/// The `inspect` document: what was read and judged. A file that is not ELF at all has no
+/// fingerprint and the verdict `not-a-provider`, with the parser's reason.
+#[derive(Serialize, Debug)]
+pub struct InspectDocument<'a> {
+    /// The library as given.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: &'a str,
+    /// What the bytes say; `null` when they are not ELF.
+    pub fingerprint: Option<&'a Fingerprint>,
+    /// The host toolchain judged against.
+    pub host: HostToolchain,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl<'a> InspectDocument<'a> {
+    /// The document of a successful inspection.
+    pub fn of(path: String, inspection: &'a Inspection) -> InspectDocument<'a> {
+        InspectDocument {
+            path,
+            size: inspection.size,
+            sha256: &inspection.sha256,
+            fingerprint: Some(&inspection.fingerprint),
+            host: inspection.host.clone(),
+            verdict: inspection.verdict.clone(),
+        }
+    }
+
+    /// The document of bytes that are not ELF: not a provider, for `reason`.
+    pub fn not_elf(
+        path: String,
+        size: u64,
+        sha256: &'a str,
+        reason: String,
+    ) -> InspectDocument<'a> {
+        InspectDocument {
+            path,
+            size,
+            sha256,
+            fingerprint: None,
+            host: HostToolchain::current(),
+            verdict: Verdict {
+                level: VerdictLevel::NotAProvider,
+                reasons: vec![reason],
+                notes: Vec::new(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_name_comes_first_and_the_fields_follow() {
+        #[derive(Serialize)]
+        struct Body {
+            changed: bool,
+        }
+        let text = serde_json::to_string(&Document::new(COMPARE, &Body { changed: true })).unwrap();
+        assert_eq!(
+            text,
+            r#"{"schema":"symphony-harness/compare/v1","changed":true}"#
+        );
+    }
+
+    #[test]
+    fn every_schema_has_a_file_in_the_repository() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/schemas");
+        for (name, file) in SCHEMAS {
+            let text = std::fs::read_to_string(dir.join(file))
+                .unwrap_or_else(|err| panic!("{file}: {err}"));
+            let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                schema["properties"]["schema"]["const"], name,
+                "{file} describes {name}"
+            );
+        }
+    }
+}

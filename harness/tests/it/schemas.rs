@@ -1,0 +1,161 @@
+//! Every command's JSON document is valid against its schema file in `docs/schemas/`, for
+//! successful runs and failing ones alike: one shape whatever the input.
+
+use serde_json::{json, Value};
+
+use crate::support::{harness, lib, path_str, workspace_root, Lib};
+
+/// Validates `document` against the schema its own `schema` field names.
+fn assert_valid(document: &Value, case: &str) {
+    let name = document["schema"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{case}: no `schema` field in {document}"));
+    let (_, file) = symphony_harness::report::json::SCHEMAS
+        .iter()
+        .find(|(schema, _)| *schema == name)
+        .unwrap_or_else(|| panic!("{case}: unknown schema `{name}`"));
+    let path = workspace_root().join("docs/schemas").join(file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let location = format!("file://{}", path.display());
+    compiler.add_resource(&location, schema).unwrap();
+    let index = compiler.compile(&location, &mut schemas).unwrap();
+    if let Err(err) = schemas.validate(document, index) {
+        panic!("{case}: not valid against {file}:\n{err:#}\n{document:#}");
+    }
+}
+
+fn json_of(args: &[&str], code: i32, case: &str) -> Value {
+    let run = harness(args);
+    assert_eq!(run.code, Some(code), "{case}: {}", run.stderr);
+    run.json()
+}
+
+#[test]
+fn inspect_documents_match_their_schema_for_a_provider_and_for_a_file_that_is_not_elf() {
+    let sim = lib(Lib::Sim);
+    let doc = json_of(&["inspect", path_str(&sim), "--format", "json"], 0, "sim");
+    assert_valid(&doc, "inspect sim");
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.so");
+    std::fs::write(&text, "not a library").unwrap();
+    let doc = json_of(
+        &["inspect", path_str(&text), "--format", "json"],
+        4,
+        "text file",
+    );
+    assert_valid(&doc, "inspect text file");
+    assert_eq!(doc["verdict"]["level"], "not-a-provider");
+    assert_eq!(doc["fingerprint"], Value::Null);
+}
+
+#[test]
+fn load_documents_have_one_shape_for_one_library_and_for_several() {
+    let sim = lib(Lib::Sim);
+    let not = lib(Lib::NotProvider);
+    let one = json_of(&["load", path_str(&sim), "--format", "json"], 0, "one");
+    assert_valid(&one, "load one");
+    assert_eq!(one["libraries"].as_array().unwrap().len(), 1);
+    let two = json_of(
+        &["load", path_str(&sim), path_str(&not), "--format", "json"],
+        4,
+        "two",
+    );
+    assert_valid(&two, "load two");
+    assert_eq!(two["libraries"][1]["exitCode"], 4);
+    assert!(two["libraries"][1]["error"].is_string());
+}
+
+#[test]
+fn reconcile_documents_match_their_schema_converged_failed_and_removed() {
+    let ext = lib(Lib::Sim).parent().unwrap().to_path_buf();
+    let target = workspace_root().join("scenarios/targets/my-target.json");
+    let doc = json_of(
+        &[
+            "reconcile",
+            "--target",
+            path_str(&target),
+            "--extensions",
+            path_str(&ext),
+            "--remove",
+            "--format",
+            "json",
+        ],
+        0,
+        "converged",
+    );
+    assert_valid(&doc, "reconcile converged");
+    let dir = tempfile::tempdir().unwrap();
+    let failing = dir.path().join("t.json");
+    let body = json!({"metadata": {"name": "t"}, "spec": {"components": [{"name": "a", "type": "w"}],
+        "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+            "config": {"name": "s", "libFile": "/extensions/libsymphony_sim_provider.so", "libHash": "any", "sim.bugs": "empty-error"}}]}]}});
+    std::fs::write(&failing, body.to_string()).unwrap();
+    let doc = json_of(
+        &[
+            "reconcile",
+            "--target",
+            path_str(&failing),
+            "--extensions",
+            path_str(&ext),
+            "--rounds",
+            "2",
+            "--format",
+            "json",
+        ],
+        6,
+        "failed",
+    );
+    assert_valid(&doc, "reconcile failed");
+    assert_eq!(
+        doc["rounds"][1]["failure"]["outcome"],
+        "error-without-message"
+    );
+}
+
+#[test]
+fn plan_and_compare_documents_match_their_schemas() {
+    let deployment = workspace_root().join("harness/tests/data/wire-0.49/deployment.json");
+    let doc = json_of(
+        &["plan", "--deployment", path_str(&deployment), "--remove"],
+        0,
+        "plan",
+    );
+    assert_valid(&doc, "plan");
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    std::fs::write(
+        &old,
+        r#"{"name": "web", "properties": {"replicas": 1000000}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &new,
+        r#"{"name": "web", "properties": {"replicas": "1000000"}}"#,
+    )
+    .unwrap();
+    let doc = json_of(
+        &[
+            "compare",
+            path_str(&old),
+            path_str(&new),
+            "--format",
+            "json",
+        ],
+        8,
+        "compare",
+    );
+    assert_valid(&doc, "compare");
+    assert_eq!(doc["changed"], true);
+}
+
+#[test]
+#[should_panic(expected = "not valid against compare.v1.json")]
+fn a_document_that_breaks_its_schema_is_caught() {
+    assert_valid(
+        &json!({"schema": "symphony-harness/compare/v1", "changed": "yes", "reasons": []}),
+        "broken on purpose",
+    );
+}
