@@ -222,7 +222,7 @@ impl LoadedLibrary {
             unsafe { Library::open(Some(&fd_path), RTLD_LAZY | RTLD_LOCAL) }.map_err(|err| {
                 LoadError::Dlopen {
                     path: file.path.clone(),
-                    message: err.to_string(),
+                    message: loader_text(&err, &fd_path, &file.path),
                 }
             })?;
 
@@ -237,7 +237,7 @@ impl LoadedLibrary {
         }
         .map_err(|err| LoadError::MissingSymbol {
             path: file.path.clone(),
-            message: err.to_string(),
+            message: loader_text(&err, &fd_path, &file.path),
         })?;
 
         let sha256 = file.sha256().to_string();
@@ -362,5 +362,35 @@ impl MarshalledConfig {
     /// True when this is `config` marshalled.
     pub fn is_of(&self, config: &BindingConfig) -> bool {
         self.config == *config
+    }
+}
+
+/// What the dynamic loader itself said (`dlerror()`), not libloading's summary ("dlopen
+/// failed"), with the descriptor name it was given replaced by the library's path.
+fn loader_text(err: &libloading::Error, fd_path: &str, path: &Path) -> String {
+    let text = match std::error::Error::source(err) {
+        Some(source) => source.to_string(),
+        None => err.to_string(),
+    };
+    text.replace(fd_path, &path.display().to_string())
+}
+
+#[cfg(test)]
+mod loader_text_tests {
+    use super::*;
+
+    #[test]
+    fn a_dlopen_failure_keeps_the_loaders_own_words_and_the_real_path() {
+        let missing = "/proc/self/fd/999999";
+        // SAFETY: the path names no file, so `dlopen` maps nothing and runs no code.
+        let err = unsafe { Library::open(Some(missing), RTLD_LAZY | RTLD_LOCAL) }
+            .err()
+            .expect("nothing to open");
+        let text = loader_text(&err, missing, Path::new("target/libp.so"));
+        assert_ne!(text, "dlopen failed");
+        assert!(
+            text.contains("target/libp.so") && text.contains("cannot open shared object file"),
+            "{text}"
+        );
     }
 }
