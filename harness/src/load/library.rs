@@ -384,8 +384,7 @@ mod loader_text_tests {
         let missing = "/proc/self/fd/999999";
         // SAFETY: the path names no file, so `dlopen` maps nothing and runs no code.
         let err = unsafe { Library::open(Some(missing), RTLD_LAZY | RTLD_LOCAL) }
-            .err()
-            .expect("nothing to open");
+            .expect_err("nothing to open");
         let text = loader_text(&err, missing, Path::new("target/libp.so"));
         assert_ne!(text, "dlopen failed");
         assert!(
