@@ -83,6 +83,30 @@ pub const ALL: [ExitCode; 9] = [
     },
 ];
 
+/// The code of each failure, the same in every command that meets it (`inspect`, `load`,
+/// `hash`, `binding`, `reconcile`): the one definition, mirrored by the README.
+pub const BY_FAILURE: [(&str, i32); 7] = [
+    (
+        "the library file cannot be read (missing, a directory)",
+        ERROR,
+    ),
+    (
+        "the library is not a provider (not ELF, no `create_provider`)",
+        INCOMPATIBLE,
+    ),
+    (
+        "the library is incompatible (old ABI, other architecture)",
+        INCOMPATIBLE,
+    ),
+    ("the hash differs from `libHash`", LOAD_FAILED),
+    (
+        "`create_provider` returned NULL, or loading or creating it crashed",
+        LOAD_FAILED,
+    ),
+    ("the harness could not start its worker", ERROR),
+    ("a flag or its value is wrong", USAGE),
+];
+
 /// The entry of `code`, if it is one of ours.
 pub fn describe(code: i32) -> Option<&'static ExitCode> {
     ALL.iter().find(|entry| entry.code == code)
@@ -103,6 +127,16 @@ mod tests {
         assert_eq!(names.len(), ALL.len());
         assert_eq!(describe(CALL_FAILED).map(|e| e.name), Some("call-failed"));
         assert_eq!(describe(99), None);
+    }
+
+    #[test]
+    fn the_readme_lists_the_code_of_every_failure() {
+        let readme = include_str!("../../README.md");
+        for (failure, code) in BY_FAILURE {
+            let name = describe(code).map_or("?", |e| e.name);
+            let row = format!("| {failure} | {code} ({name}) |");
+            assert!(readme.contains(&row), "README lacks `{row}`");
+        }
     }
 
     #[test]

@@ -262,3 +262,222 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A Target binding role `w` to `/extensions/<file>` with `hash`, in `dir`.
+fn target_for(dir: &std::path::Path, file: &str, hash: &str) -> std::path::PathBuf {
+    let target = dir.join(format!("{file}.{}.target.json", &hash[..hash.len().min(8)]));
+    let body = serde_json::json!({
+        "metadata": {"name": "t"},
+        "spec": {"components": [{"name": "a", "type": "w"}],
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                    "config": {"name": "p", "libFile": format!("/extensions/{file}"), "libHash": hash}}]}]}
+    });
+    std::fs::write(&target, body.to_string()).unwrap();
+    target
+}
+
+#[test]
+fn every_command_gives_a_failure_the_same_exit_code() {
+    use symphony_harness::exit_code::{BY_FAILURE, ERROR, INCOMPATIBLE, LOAD_FAILED, USAGE};
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = lib(Lib::Sim).parent().unwrap().to_path_buf();
+    let fixtures = path_str(&fixtures).to_string();
+    let missing = dir.path().join("libmissing.so");
+    let missing = path_str(&missing).to_string();
+    let text = dir.path().join("libtext.so");
+    std::fs::write(&text, "not a library").unwrap();
+    let text = path_str(&text).to_string();
+    let wrong = "ab".repeat(32);
+    let target = |file: &str, hash: &str| {
+        let path = target_for(dir.path(), file, hash);
+        path_str(&path).to_string()
+    };
+    let not_provider = lib(Lib::NotProvider);
+    let old_abi = lib(Lib::OldAbi);
+    let null = lib(Lib::NullProvider);
+    let sim = lib(Lib::Sim);
+    let rows: Vec<(&str, Vec<String>, i32)> = vec![
+        (
+            "missing: inspect",
+            vec!["inspect".into(), missing.clone()],
+            ERROR,
+        ),
+        ("missing: load", vec!["load".into(), missing.clone()], ERROR),
+        ("missing: hash", vec!["hash".into(), missing.clone()], ERROR),
+        (
+            "missing: binding",
+            vec![
+                "binding".into(),
+                missing.clone(),
+                "--role".into(),
+                "r".into(),
+            ],
+            ERROR,
+        ),
+        (
+            "missing: reconcile",
+            vec![
+                "reconcile".into(),
+                "--target".into(),
+                target("libmissing.so", "any"),
+                "--extensions".into(),
+                fixtures.clone(),
+            ],
+            ERROR,
+        ),
+        (
+            "not ELF: inspect",
+            vec!["inspect".into(), text.clone()],
+            INCOMPATIBLE,
+        ),
+        (
+            "not ELF: load",
+            vec!["load".into(), text.clone()],
+            INCOMPATIBLE,
+        ),
+        (
+            "not ELF: binding",
+            vec!["binding".into(), text.clone(), "--role".into(), "r".into()],
+            INCOMPATIBLE,
+        ),
+        (
+            "no create_provider: inspect",
+            vec!["inspect".into(), path_str(&not_provider).into()],
+            INCOMPATIBLE,
+        ),
+        (
+            "no create_provider: load",
+            vec!["load".into(), path_str(&not_provider).into()],
+            INCOMPATIBLE,
+        ),
+        (
+            "no create_provider: binding",
+            vec![
+                "binding".into(),
+                path_str(&not_provider).into(),
+                "--role".into(),
+                "r".into(),
+            ],
+            INCOMPATIBLE,
+        ),
+        (
+            "no create_provider: reconcile",
+            vec![
+                "reconcile".into(),
+                "--target".into(),
+                target("libfixture_not_provider.so", "any"),
+                "--extensions".into(),
+                fixtures.clone(),
+            ],
+            INCOMPATIBLE,
+        ),
+        (
+            "old ABI: inspect",
+            vec!["inspect".into(), path_str(&old_abi).into()],
+            INCOMPATIBLE,
+        ),
+        (
+            "old ABI: load",
+            vec!["load".into(), path_str(&old_abi).into()],
+            INCOMPATIBLE,
+        ),
+        (
+            "old ABI: binding",
+            vec![
+                "binding".into(),
+                path_str(&old_abi).into(),
+                "--role".into(),
+                "r".into(),
+            ],
+            INCOMPATIBLE,
+        ),
+        (
+            "old ABI: reconcile",
+            vec![
+                "reconcile".into(),
+                "--target".into(),
+                target("libfixture_old_abi.so", "any"),
+                "--extensions".into(),
+                fixtures.clone(),
+            ],
+            INCOMPATIBLE,
+        ),
+        (
+            "hash: load",
+            vec![
+                "load".into(),
+                path_str(&sim).into(),
+                "--hash".into(),
+                wrong.clone(),
+            ],
+            LOAD_FAILED,
+        ),
+        (
+            "hash: reconcile",
+            vec![
+                "reconcile".into(),
+                "--target".into(),
+                target("libsymphony_sim_provider.so", &wrong),
+                "--extensions".into(),
+                fixtures.clone(),
+            ],
+            LOAD_FAILED,
+        ),
+        (
+            "NULL: load",
+            vec!["load".into(), path_str(&null).into()],
+            LOAD_FAILED,
+        ),
+        (
+            "NULL: reconcile",
+            vec![
+                "reconcile".into(),
+                "--target".into(),
+                target("libfixture_null_provider.so", "any"),
+                "--extensions".into(),
+                fixtures.clone(),
+            ],
+            LOAD_FAILED,
+        ),
+        (
+            "usage: load --jobs 0",
+            vec![
+                "load".into(),
+                path_str(&sim).into(),
+                "--jobs".into(),
+                "0".into(),
+            ],
+            USAGE,
+        ),
+        (
+            "usage: reconcile --rounds 0",
+            vec![
+                "reconcile".into(),
+                "--target".into(),
+                target("libsymphony_sim_provider.so", "any"),
+                "--rounds".into(),
+                "0".into(),
+            ],
+            USAGE,
+        ),
+    ];
+    let mut wrong_codes = Vec::new();
+    for (case, args, code) in &rows {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = harness(&args);
+        if run.code != Some(*code) {
+            wrong_codes.push(format!(
+                "{case}: expected {code}, got {:?}\n{}",
+                run.code, run.stderr
+            ));
+        }
+    }
+    assert!(wrong_codes.is_empty(), "{}", wrong_codes.join("\n"));
+    // Every failure of the documented table is exercised by some row with its code.
+    for (failure, code) in BY_FAILURE {
+        if failure.contains("worker") {
+            continue; // a worker that cannot start is tested in the worker tests
+        }
+        assert!(rows.iter().any(|(_, _, c)| c == &code), "{failure}");
+    }
+}
