@@ -242,7 +242,7 @@ fn run_exit_code(report: &RunReport) -> i32 {
     }
     let removal_failed = report.removal.as_ref().is_some_and(|r| r.failure.is_some());
     match report.verdict {
-        RunEnd::Failed { .. } => exit_code::CALL_FAILED,
+        RunEnd::Failed { .. } | RunEnd::Aborted { .. } => exit_code::CALL_FAILED,
         _ if removal_failed => exit_code::CALL_FAILED,
         RunEnd::NotConverged { .. } => exit_code::NOT_CONVERGED,
         RunEnd::Converged { .. } | RunEnd::DryRun { .. } => exit_code::SUCCESS,

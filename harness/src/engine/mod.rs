@@ -36,7 +36,7 @@ pub mod sort;
 pub mod state;
 pub mod wildcard;
 
-pub use outcome::Outcome;
+pub use outcome::{InSymphony, Outcome};
 pub use provider::{CallError, Provider, ProviderFactory};
 
 /// Input Symphony cannot reconcile at all (every round would fail the same way), or that the

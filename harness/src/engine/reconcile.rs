@@ -31,7 +31,7 @@ pub use super::report::{
     StepDecision, StepRecord, Summary,
 };
 use super::state::{key, DeploymentState};
-use super::{CallError, EngineError, Provider, ProviderFactory};
+use super::{CallError, EngineError, InSymphony, Provider, ProviderFactory};
 use crate::model::{
     wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
     DeploymentSpec, DeploymentStep, InstanceSpec, RoundDeployment, Symphony, TargetState,
@@ -179,6 +179,7 @@ fn symphony_failure(stage: Stage, site: &CallSite, message: String) -> Failure {
         outcome: FailedBy::Symphony,
         message,
         indeterminate: false,
+        components: Vec::new(),
     }
 }
 
@@ -191,6 +192,7 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
         outcome: FailedBy::Call(err.outcome()),
         message: err.to_string(),
         indeterminate: stage == Stage::Apply && err.process_died(),
+        components: Vec::new(),
     }
 }
 
@@ -566,7 +568,8 @@ impl Reconciler {
         for (index, step) in prepared.get_plan.iter().enumerate() {
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
-            let mut provider = provider_for(factory, target, &site, sink)?;
+            let mut provider =
+                provider_for(factory, target, &site, sink).map_err(|f| f.of_step(step))?;
             let target_scope = target
                 .and_then(|t| t.spec.as_ref())
                 .map_or("", |s| s.solution_scope.as_str());
@@ -583,7 +586,8 @@ impl Reconciler {
                 call: CallKind::Get,
                 outcome: got.clone().map(CallReturn::Components),
             });
-            let components = got.map_err(|err| call_failure(Stage::Get, &site, &err))?;
+            let components =
+                got.map_err(|err| call_failure(Stage::Get, &site, &err).of_step(step))?;
             add_reported(&mut current, &step.target, components);
         }
         Ok(current)
@@ -636,7 +640,8 @@ impl Reconciler {
                     .as_ref()
                     .and_then(|p| p.spec.targets.get(&step.target))
             });
-            let mut provider = provider_for(factory, target, &site, sink)?;
+            let mut provider =
+                provider_for(factory, target, &site, sink).map_err(|f| f.of_step(step))?;
             let decision = match (&self.previous, &test_state) {
                 (Some(previous), Some(test)) => can_skip_step(
                     step,
@@ -729,7 +734,9 @@ impl Reconciler {
                     );
                     report.summary.success_count =
                         success_count(evaluated, &applied.target_results);
-                    return Err(Stop::Failed(call_failure(Stage::Apply, &site, &err)));
+                    return Err(Stop::Failed(
+                        call_failure(Stage::Apply, &site, &err).of_step(step),
+                    ));
                 }
             }
         }
@@ -845,6 +852,34 @@ pub fn run(
             .cloned();
         let failed = report.failure.is_some();
         rounds.push(report);
+        let fatal = rounds
+            .last()
+            .and_then(|r| r.failure.as_ref())
+            .filter(|f| f.in_symphony() != InSymphony::Returns);
+        if let Some(failure) = fatal {
+            let what = match failure.in_symphony() {
+                InSymphony::WaitsForever => {
+                    "Symphony sets no deadline on a provider call, so its reconcile would wait \
+                     for this call for ever"
+                }
+                _ => {
+                    "in Symphony this takes the whole symphony-api process down, and every target \
+                     with it"
+                }
+            };
+            stopped = Some(format!(
+                "round {n}: {}; {what}; nothing after it would happen in Symphony",
+                failure.describe()
+            ));
+            verdict = RunEnd::Aborted { rounds: n };
+            return Ok(RunReport {
+                rounds,
+                verdict,
+                removal: None,
+                waited_seconds: reconciler.clock() - start,
+                stopped,
+            });
+        }
         verdict = if failed {
             RunEnd::Failed { rounds: n }
         } else if deployment.is_dry_run {

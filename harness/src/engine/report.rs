@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::change::ChangeReason;
-use super::outcome::Outcome;
+use super::outcome::{InSymphony, Outcome};
 use crate::model::{ComponentResult, DeploymentStep};
 
 /// Which object a change was found against in the skip check.
@@ -200,9 +200,56 @@ pub struct Failure {
     /// True when the process running an `apply` died or was killed during it: the device may
     /// or may not have changed. The next round's `get` reads what really happened.
     pub indeterminate: bool,
+    /// The components of the step (the references of a `get`, the components of an `apply`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
 }
 
 impl Failure {
+    /// One line: where, how and what.
+    pub fn describe(&self) -> String {
+        let components = if self.components.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", self.components.join(" "))
+        };
+        format!(
+            "{} of step {} `{}`/`{}`{components} ended `{}`: {}",
+            self.stage, self.step, self.target, self.role, self.outcome, self.message
+        )
+    }
+
+    /// True when `other` failed at the same place, in the same way, with the same message.
+    pub fn same_as(&self, other: &Failure) -> bool {
+        self.stage == other.stage
+            && self.step == other.step
+            && self.target == other.target
+            && self.role == other.role
+            && self.outcome == other.outcome
+            && self.message == other.message
+    }
+
+    /// This failure, naming the components of `step`, where it happened.
+    pub fn of_step(mut self, step: &DeploymentStep) -> Failure {
+        self.components = step
+            .components
+            .iter()
+            .map(|c| c.component.name.clone())
+            .collect();
+        self
+    }
+
+    /// What this failure means for Symphony's own process: for a call whose process died
+    /// (a panic, an abort, a crash) the whole `symphony-api` process dies with it.
+    pub fn in_symphony(&self) -> InSymphony {
+        match self.outcome {
+            FailedBy::Call(outcome) => outcome.in_symphony(),
+            // A nil dereference in Go's own code panics the reconcile.
+            FailedBy::Symphony if self.stage == Stage::SymphonyPanic => InSymphony::ProcessDies,
+            FailedBy::Symphony => InSymphony::Returns,
+        }
+    }
+
     /// True when no later round can end differently while the objects and the library stay
     /// as they are: the provider could not be created (no binding for the role, a library
     /// that does not load, NULL from `create_provider`, a crash creating it), or the harness
@@ -332,6 +379,13 @@ pub enum RunEnd {
         /// Rounds run.
         rounds: u32,
     },
+    /// A round ended in a way Symphony's process does not survive (a provider panic, abort or
+    /// crash kills `symphony-api`; a call that never returns stalls it): the run stops there,
+    /// as nothing after it would happen in Symphony, and the removal is not run.
+    Aborted {
+        /// The round it happened in.
+        rounds: u32,
+    },
     /// A dry run whose last round succeeded: Symphony never saves state, so it applies every
     /// step (with `is_dry_run`) on every poll; every round is run and none converges.
     DryRun {
@@ -365,6 +419,42 @@ impl RunReport {
         match (&self.verdict, self.rounds.last()) {
             (RunEnd::NotConverged { .. }, Some(last)) => last.why_not_converged(),
             _ => Vec::new(),
+        }
+    }
+
+    /// Why the run ended as it did, when it did not converge: the steps still applied, the
+    /// failure (said once, with how many rounds failed the same way), or why it stopped.
+    pub fn why(&self) -> Vec<String> {
+        match &self.verdict {
+            RunEnd::NotConverged { .. } => self.why_not_converged(),
+            RunEnd::Aborted { .. } => self.stopped.iter().cloned().collect(),
+            RunEnd::Failed { .. } => {
+                let Some(last) = self.rounds.last().and_then(|r| r.failure.as_ref()) else {
+                    return Vec::new();
+                };
+                let same = self
+                    .rounds
+                    .iter()
+                    .rev()
+                    .take_while(|r| r.failure.as_ref().is_some_and(|f| f.same_as(last)))
+                    .count();
+                let mut lines = vec![if same == self.rounds.len() && same > 1 {
+                    format!(
+                        "every round ({same}) failed the same way: {}",
+                        last.describe()
+                    )
+                } else if same > 1 {
+                    format!(
+                        "the last {same} rounds failed the same way: {}",
+                        last.describe()
+                    )
+                } else {
+                    last.describe()
+                }];
+                lines.extend(self.stopped.iter().cloned());
+                lines
+            }
+            RunEnd::Converged { .. } | RunEnd::DryRun { .. } => Vec::new(),
         }
     }
 }

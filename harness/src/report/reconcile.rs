@@ -9,10 +9,12 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::style::{ERROR, GOOD, LABEL, WARN};
+use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
 use crate::engine::findings::Finding;
-use crate::engine::reconcile::{RoundReport, RunEnd, RunReport, StateOutcome, StepDecision};
+use crate::engine::reconcile::{
+    FailedBy, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
+};
 use crate::model::{ComponentAction, DeploymentSpec, Symphony};
 
 /// Writes a reconcile run for people, event by event.
@@ -97,6 +99,14 @@ impl<W: Write> ReconcilePrinter<W> {
         ));
     }
 
+    /// The hint for how the last round failed, if it failed in a provider call.
+    fn failure_hint(&mut self, report: &RunReport) {
+        let last = report.rounds.last().and_then(|r| r.failure.as_ref());
+        if let Some(FailedBy::Call(outcome)) = last.map(|f| f.outcome) {
+            self.line(format_args!("{HINT}hint:{HINT:#} {}", outcome.hint()));
+        }
+    }
+
     /// The ending of a run: converged or not (and why), failed, dry run; then the removal.
     pub fn verdict(&mut self, report: &RunReport) {
         self.line(format_args!(""));
@@ -113,14 +123,27 @@ impl<W: Write> ReconcilePrinter<W> {
                     self.line(format_args!("  - {line}"));
                 }
             }
-            RunEnd::Failed { rounds } => match &report.stopped {
-                Some(why) => self.line(format_args!(
-                    "{ERROR}verdict: round {rounds} failed and the run stops{ERROR:#}: {why}"
-                )),
-                None => self.line(format_args!(
-                    "{ERROR}verdict: round {rounds} failed{ERROR:#}; Symphony retries on the next poll (within 15 s)"
-                )),
-            },
+            RunEnd::Aborted { rounds } => {
+                self.line(format_args!(
+                    "{ERROR}verdict: Symphony would not survive round {rounds}{ERROR:#}: {}",
+                    report.stopped.as_deref().unwrap_or_default()
+                ));
+                self.failure_hint(report);
+            }
+            RunEnd::Failed { rounds } => {
+                let then = if report.stopped.is_some() {
+                    "the run stops"
+                } else {
+                    "Symphony retries on the next poll (within 15 s)"
+                };
+                self.line(format_args!(
+                    "{ERROR}verdict: round {rounds} failed{ERROR:#}; {then}:"
+                ));
+                for line in report.why() {
+                    self.line(format_args!("  - {line}"));
+                }
+                self.failure_hint(report);
+            }
             RunEnd::DryRun { rounds } => self.line(format_args!(
                 "{WARN}verdict: dry run, {rounds} round(s){WARN:#}: state is never saved, so Symphony applies every step (with is_dry_run) on every reconcile"
             )),
@@ -263,7 +286,7 @@ pub struct ReconcileDocument<'a> {
     pub findings: &'a [Finding],
     /// How the rounds ended.
     pub verdict: &'a RunEnd,
-    /// Why the run did not converge ([`RunReport::why_not_converged`]).
+    /// Why the run ended as it did ([`RunReport::why`]).
     pub why: Vec<String>,
     /// Every round.
     pub rounds: &'a [RoundReport],
@@ -289,7 +312,7 @@ impl<'a> ReconcileDocument<'a> {
             symphony: symphony.to_string(),
             findings,
             verdict: &report.verdict,
-            why: report.why_not_converged(),
+            why: report.why(),
             rounds: &report.rounds,
             removal: report.removal.as_ref(),
             waited_seconds: report.waited_seconds,

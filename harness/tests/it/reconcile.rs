@@ -562,7 +562,8 @@ fn symphony_host_0_1_5_aborts_on_048_names_as_in_a_version_mismatch() {
 }
 
 #[test]
-fn apply_killed_at_its_deadline_is_indeterminate_and_the_next_round_reads_the_device() {
+fn apply_killed_at_its_deadline_is_indeterminate_and_stops_the_run_as_symphony_would_wait_for_ever()
+{
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     std::fs::create_dir(&store).unwrap();
@@ -572,16 +573,85 @@ fn apply_killed_at_its_deadline_is_indeterminate_and_the_next_round_reads_the_de
         json!([{"name": "web", "type": "w", "properties": {"image": "nginx"}}]),
         json!({"sim.device": "slow", "sim.store": path_str(&store), "sim.bugs": "hang-on-apply"}),
     );
-    let run = reconcile(&target, &["--rounds", "2", "--call-timeout", "1500ms"]);
+    let run = reconcile(
+        &target,
+        &["--rounds", "2", "--call-timeout", "1500ms", "--remove"],
+    );
     assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
     let rounds: Vec<&str> = run.stdout.split("\nround ").collect();
-    assert_eq!(rounds.len(), 3, "{}", run.stdout);
-    for round in &rounds[1..] {
-        assert!(round.contains("apply failed (timeout)"), "{round}");
-        assert!(round.contains("indeterminate:"), "{round}");
-    }
-    // Round 2 starts from the device's real state, read by a fresh worker's `get`.
-    assert!(rounds[2].contains("ok: reported []"), "{}", rounds[2]);
+    assert_eq!(rounds.len(), 2, "one round, no removal: {}", run.stdout);
+    assert!(
+        rounds[1].contains("apply failed (timeout)"),
+        "{}",
+        rounds[1]
+    );
+    assert!(rounds[1].contains("indeterminate:"), "{}", rounds[1]);
+    let verdict = run.stdout.split("verdict:").nth(1).expect("a verdict");
+    assert!(
+        verdict.contains("Symphony would not survive round 1")
+            && verdict.contains("[web] ended `timeout`")
+            && verdict.contains("would wait for this call for ever"),
+        "{verdict}"
+    );
+    assert_eq!(run.stdout.matches("verdict:").count(), 1, "said once");
+}
+
+#[test]
+fn a_panic_in_apply_is_the_headline_and_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "web", "type": "w"}]),
+        json!({"sim.bugs": "panic-on-apply"}),
+    );
+    let run = reconcile(&target, &["--rounds", "5", "--remove"]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("round 2"), "{}", run.stdout);
+    let verdict = run.stdout.split("verdict:").nth(1).expect("a verdict");
+    assert!(
+        verdict.contains("Symphony would not survive round 1")
+            && verdict.contains("apply of step 0 `t`/`w` [web] ended `panic`")
+            && verdict.contains("the whole symphony-api process down"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("(at "), "the panic's location: {verdict}");
+    assert!(
+        verdict.contains("hint: a panic cannot be caught"),
+        "{verdict}"
+    );
+    assert!(!verdict.contains("zero rule"), "{verdict}");
+}
+
+#[test]
+fn rounds_that_fail_the_same_way_are_summed_up_once_with_a_hint_for_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "a", "type": "w"}]),
+        json!({"sim.bugs": "empty-error"}),
+    );
+    let run = reconcile(&target, &["--rounds", "3"]);
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    let verdict = run.stdout.split("verdict:").nth(1).expect("a verdict");
+    assert!(
+        verdict.contains("every round (3) failed the same way: apply of step 0 `t`/`w` [a] ended `error-without-message`"),
+        "{verdict}"
+    );
+    assert!(
+        verdict.contains("hint: return `Err` with a message"),
+        "{verdict}"
+    );
+    let json = reconcile(&target, &["--rounds", "2", "--format", "json"]).json();
+    assert!(
+        json["why"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("every round (2) failed the same way"),
+        "{}",
+        json["why"]
+    );
 }
 
 #[test]
