@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
+use symphony_harness::engine::InSymphony;
 use symphony_harness::exit_code;
 use symphony_harness::load::probe::{probe, LoadReport, ProbeError, ProbeRequest};
 use symphony_harness::load::{resolve, ExpectedHash};
@@ -245,10 +246,16 @@ fn render(report: &LoadReport, hash_given: bool, printed: &mut Printed) -> i32 {
             let outcome = report.calls.get_validation_rule;
             printed.line(format!("           get_validation_rule: {outcome}"));
             let message = err.as_ref().map(ToString::to_string).unwrap_or_default();
+            let hint = match outcome.in_symphony() {
+                // The call returned an error: Symphony goes on with the zero rule.
+                InSymphony::Returns => {
+                    "Symphony silently uses the zero rule then: no change \
+                     detection, no sidecars; return Ok(ValidationRule::default()) at least"
+                }
+                _ => outcome.hint(),
+            };
             printed.error(&anyhow::anyhow!(
-                "`get_validation_rule` failed ({outcome}): {message}\nhint: Symphony silently \
-                 uses the zero rule then: no change detection, no sidecars; return \
-                 Ok(ValidationRule::default()) at least"
+                "`get_validation_rule` failed ({outcome}): {message}\nhint: {hint}"
             ));
             exit_code::CALL_FAILED
         }
