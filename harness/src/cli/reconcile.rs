@@ -21,7 +21,7 @@ use symphony_harness::report::reconcile::{ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
-use super::backend::ProviderArgs;
+use super::backend::{HostArg, ProviderArgs};
 use super::output;
 
 const EXAMPLES: &str = "\
@@ -136,6 +136,16 @@ impl From<SymphonyArg> for Symphony {
 }
 
 pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
+    if args.symphony == SymphonyArg::V048 && args.provider.host == HostArg::Symphony {
+        output::error(&anyhow::anyhow!(
+            "`--host symphony` runs the host functions of the `symphony` 0.1.5 crate, which read \
+             only Symphony 0.49 names; with `--symphony 0.48` every call would abort in that \
+             host, which is not what a Symphony 0.48 (built with `symphony` 0.1.4) does\nhint: \
+             use `--host harness` (it hands a 0.48 deployment to the provider as a 0.1.4 host \
+             would), or `--symphony 0.49`"
+        ));
+        return Ok(exit_code::USAGE);
+    }
     let solution_and_instance = args.solution.as_deref().zip(args.instance.as_deref());
     let objects = read_objects(&args.target, solution_and_instance)?;
     args.input.check(&objects.notes)?;

@@ -191,6 +191,20 @@ impl LibraryFile {
         })
     }
 
+    /// Judges the file at `path` as [`LibraryFile::accept`] does, without keeping it: for a
+    /// host that loads the file itself (Symphony's own host functions hash and `dlopen` the
+    /// path on every creation), so it refuses what the harness's loader refuses. The hash is
+    /// not checked here: that host checks it on every creation.
+    pub fn judge(path: &Path, force: bool, placement: Placement) -> Result<(), LoadError> {
+        LibraryFile::open(path)?
+            .accept(&LoadOptions {
+                expected_hash: ExpectedHash::Any,
+                force,
+                placement,
+            })
+            .map(drop)
+    }
+
     /// [`LibraryFile::accept`], then [`LoadedLibrary::open`].
     pub fn load(self, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
         LoadedLibrary::open(self.accept(options)?)

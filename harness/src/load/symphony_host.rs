@@ -15,7 +15,7 @@ use serde::Serialize;
 use symphony::ProviderHandle;
 
 use super::{
-    LibFileResolver, LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError,
+    LibFileResolver, LibraryFile, LoadError, LoadFailure, LoadInfo, Placement, PreloadError,
     PreloadFactory,
 };
 use crate::engine::{CallError, Provider, ProviderFactory};
@@ -266,19 +266,11 @@ impl PreloadFactory for SymphonyHostFactory {
     /// Symphony hashes and loads on every creation; this only checks that the file exists.
     fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
         let path = (self.resolve)(config.get("libFile").unwrap_or(""));
-        if path.is_file() {
-            self.refuse_risky(&path)
-                .map_err(|err| PreloadError::Load(LoadFailure::from_load_error(&err)))?;
-            Ok(LoadInfo {
-                sha256: String::new(),
-                hash_checked: false,
-            })
-        } else {
-            Err(PreloadError::Load(LoadFailure {
-                class: LoadFailureClass::Unreadable,
-                message: format!("cannot read `{}`", path.display()),
-                hint: None,
-            }))
-        }
+        LibraryFile::judge(&path, self.force, Placement::InProcess)
+            .map_err(|err| PreloadError::Load(LoadFailure::from_load_error(&err)))?;
+        Ok(LoadInfo {
+            sha256: String::new(),
+            hash_checked: false,
+        })
     }
 }

@@ -13,10 +13,11 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, WireDeployment};
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
+use crate::load::LoadFailure;
 use crate::load::{
-    ExpectedHash, HashCheck, HostArguments, LoadOptions, LoadedLibrary, Placement, SymphonyHost,
+    ExpectedHash, HashCheck, HostArguments, LibraryFile, LoadOptions, LoadedLibrary, Placement,
+    SymphonyHost,
 };
-use crate::load::{LoadFailure, LoadFailureClass};
 use crate::model::{CallDeployment, RoundDeployment};
 
 /// The library a worker serves.
@@ -218,13 +219,10 @@ impl Worker {
         }
         match host {
             HostMode::Symphony => {
-                // Symphony hashes and loads on every `create_provider_instance`.
-                if !path.is_file() {
-                    return Response::LoadFailed(LoadFailure {
-                        class: LoadFailureClass::Unreadable,
-                        message: format!("cannot read `{}`", path.display()),
-                        hint: None,
-                    });
+                // Symphony hashes and loads on every `create_provider_instance`; the file is
+                // judged here as the harness's own loader judges it.
+                if let Err(err) = LibraryFile::judge(&path, force, Placement::Worker) {
+                    return Response::LoadFailed(LoadFailure::from_load_error(&err));
                 }
                 self.loaded = Some(Loaded::Symphony { path, lib_hash });
                 Response::Loaded {

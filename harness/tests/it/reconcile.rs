@@ -547,18 +547,53 @@ fn in_process_backend_converges_the_same_way() {
 }
 
 #[test]
-fn symphony_host_0_1_5_aborts_on_048_names_as_in_a_version_mismatch() {
+fn symphony_host_with_048_names_is_refused_with_the_flags_to_use() {
     let run = reconcile(
         &tutorial("my-target.json"),
         &["--host", "symphony", "--symphony", "0.48", "--rounds", "1"],
     );
-    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("get failed (panic)"), "{}", run.stdout);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "nothing ran: {}", run.stdout);
     assert!(
-        run.stdout.contains("missing field `solutionversion"),
+        run.stderr.contains("use `--host harness`"),
         "{}",
-        run.stdout
+        run.stderr
     );
+}
+
+#[test]
+fn symphony_host_refuses_an_old_abi_library_as_the_harness_host_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("t.json");
+    let body = json!({
+        "metadata": {"name": "t"},
+        "spec": {"components": [{"name": "a", "type": "w"}],
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                    "config": {"name": "p", "libFile": "/extensions/libfixture_old_abi.so", "libHash": "any"}}]}]}
+    });
+    std::fs::write(&target, body.to_string()).unwrap();
+    let ext = lib(Lib::OldAbi).parent().unwrap().to_path_buf();
+    for extra in [
+        &["--host", "symphony"][..],
+        &["--host", "symphony", "--in-process"][..],
+        &[][..],
+    ] {
+        let mut args = vec![
+            "reconcile",
+            "--target",
+            path_str(&target),
+            "--extensions",
+            path_str(&ext),
+        ];
+        args.extend_from_slice(extra);
+        let run = harness(&args);
+        assert_eq!(run.code, Some(4), "{extra:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("init_provider"),
+            "{extra:?}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
