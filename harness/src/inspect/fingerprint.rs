@@ -292,6 +292,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn descriptions_name_each_abi_and_model_generation() {
+        assert_eq!(
+            [Abi::ConfigJson, Abi::Legacy, Abi::None].map(Abi::describe),
+            [
+                "symphony 0.1.4+ (create_provider(config_json))",
+                "symphony 0.1.1-0.1.3 (exports init_provider)",
+                "none (no create_provider export)",
+            ]
+        );
+        let models = [
+            ModelGeneration::SolutionVersion,
+            ModelGeneration::Solution,
+            ModelGeneration::Unknown,
+        ]
+        .map(ModelGeneration::describe);
+        assert!(models[0].contains("solutionversionName"), "{models:?}");
+        assert!(models[1].contains("solutionName"), "{models:?}");
+        assert_eq!(models[2], "unknown");
+    }
+
+    #[test]
+    fn symphony_crate_description_prefers_a_single_registry_version() {
+        let crate_with = |versions: &[&str]| SymphonyCrate {
+            versions: versions.iter().map(|v| v.to_string()).collect(),
+            models: ModelGeneration::Unknown,
+        };
+        assert_eq!(crate_with(&["0.1.5"]).describe(), "0.1.5; unknown");
+        assert_eq!(crate_with(&[]).describe(), "unknown");
+        assert_eq!(
+            crate_with(&["0.1.4", "0.1.5"]).describe(),
+            "several: 0.1.4, 0.1.5; unknown"
+        );
+    }
+
+    #[test]
     fn text_is_not_elf() {
         let err = Fingerprint::from_bytes(b"#!/bin/sh\necho hi\n").unwrap_err();
         assert!(matches!(err, InspectError::NotElf { .. }));

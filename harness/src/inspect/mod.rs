@@ -75,3 +75,18 @@ impl Inspection {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_elf_hints_at_the_cdylib_a_provider_build_writes() {
+        let hint = InspectError::NotElf {
+            reason: "bad magic".into(),
+        }
+        .hint()
+        .unwrap();
+        assert!(hint.contains("cdylib") && hint.contains(".so"), "{hint}");
+    }
+}

@@ -267,6 +267,87 @@ mod tests {
         let verdict = Verdict::judge(&good(), &host());
         assert_eq!(verdict.level, VerdictLevel::Compatible, "{verdict:?}");
         assert!(verdict.reasons.is_empty());
+        assert!(verdict.notes.is_empty(), "{verdict:?}");
+    }
+
+    #[test]
+    fn level_names_are_stable() {
+        let names = [
+            VerdictLevel::Compatible,
+            VerdictLevel::Risky,
+            VerdictLevel::Incompatible,
+            VerdictLevel::NotAProvider,
+        ]
+        .map(VerdictLevel::as_str);
+        assert_eq!(
+            names,
+            ["compatible", "risky", "incompatible", "not-a-provider"]
+        );
+    }
+
+    #[test]
+    fn no_sign_of_the_symphony_crate_is_risky_only_when_both_signs_are_missing() {
+        let mut neither = good();
+        neither.symphony = SymphonyCrate {
+            versions: vec![],
+            models: ModelGeneration::Unknown,
+        };
+        let verdict = Verdict::judge(&neither, &host());
+        assert_eq!(verdict.level, VerdictLevel::Risky, "{verdict:?}");
+        assert!(verdict.reasons[0].contains("no sign of the `symphony` crate"));
+
+        for (name, symphony) in [
+            (
+                "a path dependency: model names, no registry path",
+                SymphonyCrate {
+                    versions: vec![],
+                    models: ModelGeneration::SolutionVersion,
+                },
+            ),
+            (
+                "a registry path, no model names",
+                SymphonyCrate {
+                    versions: vec!["0.1.5".into()],
+                    models: ModelGeneration::Unknown,
+                },
+            ),
+        ] {
+            let mut lib = good();
+            lib.symphony = symphony;
+            let verdict = Verdict::judge(&lib, &host());
+            assert_eq!(
+                verdict.level,
+                VerdictLevel::Compatible,
+                "{name}: {verdict:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_014_models_note_needs_the_014_models_and_the_config_json_abi() {
+        let mut legacy = good();
+        legacy.symphony.models = ModelGeneration::Solution;
+        legacy.abi = Abi::Legacy;
+        let verdict = Verdict::judge(&legacy, &host());
+        assert!(
+            !verdict
+                .notes
+                .iter()
+                .any(|note| note.contains("0.1.4 models")),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_allocator_note_says_why_it_cannot_be_told() {
+        let mut unstripped = good();
+        unstripped.allocator = Allocator::Unknown;
+        let verdict = Verdict::judge(&unstripped, &host());
+        assert_eq!(verdict.level, VerdictLevel::Compatible);
+        assert_eq!(
+            verdict.notes,
+            ["no Rust allocator symbols: the global allocator cannot be told"]
+        );
     }
 
     #[test]

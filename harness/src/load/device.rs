@@ -13,14 +13,14 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CStr, CString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::LoadedLibrary;
-use crate::inspect::DEVICE_CHANNEL_FUNCTIONS;
+use crate::inspect::{Fingerprint, DEVICE_CHANNEL_FUNCTIONS};
 use crate::model::{BindingConfig, ComponentSpec};
 
 /// The device channel ABI this harness calls: the text the simulator's `SIM_DEVICE_CHANNEL`
@@ -213,32 +213,42 @@ impl std::fmt::Debug for DeviceChannel {
     }
 }
 
+/// Refuses a library whose inspection does not show the channel: one of its functions is not
+/// exported, or the `SIM_DEVICE_CHANNEL` marker does not name [`DEVICE_CHANNEL_ABI`].
+fn check_evidence(path: &Path, fingerprint: &Fingerprint) -> Result<(), DeviceError> {
+    let exported = |name: &str| {
+        fingerprint
+            .channel_exports
+            .iter()
+            .any(|found| found == name)
+    };
+    if let Some(symbol) = DEVICE_CHANNEL_FUNCTIONS
+        .into_iter()
+        .find(|name| !exported(name))
+    {
+        return Err(DeviceError::NoChannel {
+            path: path.to_path_buf(),
+            symbol,
+            message: "the inspection found no such export".to_string(),
+        });
+    }
+    if fingerprint.device_channel.as_deref() != Some(DEVICE_CHANNEL_ABI) {
+        return Err(DeviceError::UnknownChannel {
+            path: path.to_path_buf(),
+            found: fingerprint.device_channel.clone(),
+            expected: DEVICE_CHANNEL_ABI,
+        });
+    }
+    Ok(())
+}
+
 impl DeviceChannel {
     /// Finds the channel's exports in `library`, once its inspection (the bytes, no code run)
     /// showed that it carries the channel: the three functions are exported and the
     /// `SIM_DEVICE_CHANNEL` marker names [`DEVICE_CHANNEL_ABI`], the ABI this harness calls
     /// them with. Any other library is refused before a symbol is looked up.
     pub fn open(library: &Arc<LoadedLibrary>) -> Result<DeviceChannel, DeviceError> {
-        let fingerprint = library.fingerprint();
-        if let Some(symbol) = DEVICE_CHANNEL_FUNCTIONS.into_iter().find(|name| {
-            !fingerprint
-                .channel_exports
-                .iter()
-                .any(|found| found == name)
-        }) {
-            return Err(DeviceError::NoChannel {
-                path: library.path().to_path_buf(),
-                symbol,
-                message: "the inspection found no such export".to_string(),
-            });
-        }
-        if fingerprint.device_channel.as_deref() != Some(DEVICE_CHANNEL_ABI) {
-            return Err(DeviceError::UnknownChannel {
-                path: library.path().to_path_buf(),
-                found: fingerprint.device_channel.clone(),
-                expected: DEVICE_CHANNEL_ABI,
-            });
-        }
+        check_evidence(library.path(), library.fingerprint())?;
         let missing = |symbol: &'static str| {
             move |message: String| DeviceError::NoChannel {
                 path: library.path().to_path_buf(),
@@ -323,6 +333,56 @@ impl DeviceChannel {
                 path: self.library.path().to_path_buf(),
                 config_json,
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::{Abi, Allocator, ModelGeneration, SymphonyCrate};
+
+    fn sim_like(exports: &[&str], marker: Option<&str>) -> Fingerprint {
+        Fingerprint {
+            architecture: "x86_64".into(),
+            shared_object: true,
+            rustc: vec![],
+            symphony: SymphonyCrate {
+                versions: vec![],
+                models: ModelGeneration::Unknown,
+            },
+            abi: Abi::ConfigJson,
+            create_provider: true,
+            shim_exports: vec![],
+            allocator: Allocator::Default,
+            stripped: false,
+            channel_exports: exports.iter().map(|name| name.to_string()).collect(),
+            device_channel: marker.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_channel_needs_every_export_and_the_known_marker() {
+        let path = Path::new("/x.so");
+        let all = DEVICE_CHANNEL_FUNCTIONS;
+        assert!(check_evidence(path, &sim_like(&all, Some(DEVICE_CHANNEL_ABI))).is_ok());
+        for (name, exports, missing) in [
+            ("none", &[][..], "sim_device_snapshot"),
+            ("no write", &[all[0], all[2]][..], "sim_device_write"),
+            ("no free", &[all[0], all[1]][..], "sim_string_free"),
+        ] {
+            let err = check_evidence(path, &sim_like(exports, Some(DEVICE_CHANNEL_ABI)));
+            assert!(
+                matches!(err, Err(DeviceError::NoChannel { symbol, .. }) if symbol == missing),
+                "{name}: {err:?}"
+            );
+        }
+        for marker in [None, Some("symphony-sim-device-channel/2")] {
+            let err = check_evidence(path, &sim_like(&all, marker));
+            assert!(
+                matches!(&err, Err(DeviceError::UnknownChannel { found, .. }) if found.as_deref() == marker),
+                "{marker:?}: {err:?}"
+            );
         }
     }
 }

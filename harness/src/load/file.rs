@@ -194,6 +194,44 @@ mod tests {
         );
     }
 
+    /// A reader that fails once with `kind`, then yields `abc`.
+    struct FailsOnce {
+        kind: Option<io::ErrorKind>,
+        data: &'static [u8],
+    }
+
+    impl Read for FailsOnce {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if let Some(kind) = self.kind.take() {
+                return Err(io::Error::from(kind));
+            }
+            let n = self.data.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn hashing_retries_an_interrupted_read_and_stops_at_any_other_error() {
+        let interrupted = FailsOnce {
+            kind: Some(io::ErrorKind::Interrupted),
+            data: b"abc",
+        };
+        assert_eq!(
+            sha256_hex(interrupted).unwrap(),
+            sha256_hex(&b"abc"[..]).unwrap()
+        );
+        let broken = FailsOnce {
+            kind: Some(io::ErrorKind::BrokenPipe),
+            data: b"abc",
+        };
+        assert_eq!(
+            sha256_hex(broken).unwrap_err().kind(),
+            io::ErrorKind::BrokenPipe
+        );
+    }
+
     #[test]
     fn any_skips_and_uppercase_hash_mismatches_like_symphony() {
         let dir = tempfile::tempdir().unwrap();

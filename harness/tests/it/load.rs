@@ -171,11 +171,14 @@ fn a_custom_allocator_library_is_accepted_for_a_worker_without_force() {
 
 #[test]
 fn a_compatible_library_is_accepted_in_process_with_nothing_forced() {
-    let accepted = LibraryFile::open(&lib(Lib::Sim))
-        .unwrap()
-        .accept(&forced())
-        .unwrap();
+    let file = LibraryFile::open(&lib(Lib::Sim)).unwrap();
+    let sha256 = file.sha256().to_string();
+    let accepted = file.accept(&forced()).unwrap();
     assert!(accepted.forced().is_empty(), "{:?}", accepted.forced());
+    assert_eq!(accepted.sha256(), sha256);
+    assert_eq!(accepted.path(), lib(Lib::Sim));
+    assert_eq!(accepted.verdict().level, VerdictLevel::Compatible);
+    assert!(accepted.fingerprint().create_provider);
 }
 
 #[test]
@@ -563,6 +566,15 @@ mod symphony_host {
         assert!(
             err.to_string().contains("create_provider_instance"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_symphony_host_factory_shows_whether_it_forces() {
+        let text = format!("{:?}", factory().force(true));
+        assert!(
+            text.starts_with("SymphonyHostFactory") && text.contains("force: true"),
+            "{text}"
         );
     }
 
