@@ -121,9 +121,9 @@ pub fn match_targets<'a>(
         .as_ref()
         .map(|spec| spec.target.clone())
         .unwrap_or_default();
-    let bad = |pattern: &str, ch: char| EngineError::TargetPattern {
+    let bad = |pattern: &str, error: String| EngineError::TargetPattern {
         pattern: pattern.to_string(),
-        character: ch,
+        error,
     };
     let mut matched: BTreeMap<&str, &TargetState> = BTreeMap::new();
     if !selector.name.is_empty() {

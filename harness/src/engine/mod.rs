@@ -75,13 +75,14 @@ pub enum EngineError {
         /// Which object.
         object: &'static str,
     },
-    /// A target name pattern with regex syntax the harness does not interpret.
-    #[error("target pattern `{pattern}` uses regex syntax `{character}`, which the harness does not interpret")]
+    /// A target name pattern that is not a valid regular expression: Go's
+    /// `regexp.MustCompile` panics on it.
+    #[error("target pattern `{pattern}` is not a valid regular expression, so Symphony panics (regexp.MustCompile): {error}")]
     TargetPattern {
         /// The pattern.
         pattern: String,
-        /// The first unsupported character.
-        character: char,
+        /// Why it does not compile.
+        error: String,
     },
     /// The solution given is not the one the instance names.
     #[error("the instance names solution `{reference}` (object `{expected}`), but the solution given is `{found}`")]
@@ -116,7 +117,11 @@ impl EngineError {
                 "pass the solution whose `metadata.name` is `{expected}` (Symphony would use a \
                  stand-in without components and delete everything)"
             )),
-            EngineError::TargetPattern { .. } => Some("use `*` and `%` wildcards only".to_string()),
+            EngineError::TargetPattern { .. } => Some(
+                "`*` and `%` turn the name into a Go regular expression: escape regex \
+                 characters or use only `*` and `%`"
+                    .to_string(),
+            ),
             _ => None,
         }
     }

@@ -8,7 +8,7 @@
 
 use super::deployment::{from_objects, from_target};
 use super::EngineError;
-use crate::model::{DeploymentSpec, InstanceState, SolutionState, TargetState};
+use crate::model::{DeploymentSpec, InstanceState, ObjectMeta, SolutionState, TargetState};
 
 /// The namespace Symphony's API gives an object stored without one.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -87,16 +87,42 @@ impl ObjectError {
     }
 }
 
-/// `target` as Symphony's API stores it: named, in namespace [`DEFAULT_NAMESPACE`] unless it
-/// names one.
+/// The ETag Symphony's state store gives an object on its first write; a deployment's
+/// `generation` is its object's ETag.
+pub const FIRST_ETAG: &str = "1";
+
+/// `metadata` as Symphony's API stores an object's: named, in namespace [`DEFAULT_NAMESPACE`]
+/// unless it names one, with the ETag of a first write ([`FIRST_ETAG`]) unless it has one.
+fn stored_metadata(metadata: &mut ObjectMeta, object: &'static str) -> Result<(), ObjectError> {
+    if metadata.name.is_empty() {
+        return Err(ObjectError::Unnamed { object });
+    }
+    if metadata.namespace.is_empty() {
+        metadata.namespace = DEFAULT_NAMESPACE.to_string();
+    }
+    if metadata.etag.is_empty() {
+        metadata.etag = FIRST_ETAG.to_string();
+    }
+    Ok(())
+}
+
+/// `target` as Symphony's API stores it ([`stored_metadata`]).
 pub fn stored_target(mut target: TargetState) -> Result<TargetState, ObjectError> {
-    if target.metadata.name.is_empty() {
-        return Err(ObjectError::Unnamed { object: "target" });
-    }
-    if target.metadata.namespace.is_empty() {
-        target.metadata.namespace = DEFAULT_NAMESPACE.to_string();
-    }
+    stored_metadata(&mut target.metadata, "target")?;
     Ok(target)
+}
+
+/// `instance` as Symphony's API stores it ([`stored_metadata`]).
+pub fn stored_instance(mut instance: InstanceState) -> Result<InstanceState, ObjectError> {
+    stored_metadata(&mut instance.metadata, "instance")?;
+    Ok(instance)
+}
+
+/// `solution` (a Solution or SolutionVersion) as Symphony's API stores it
+/// ([`stored_metadata`]).
+pub fn stored_solution(mut solution: SolutionState) -> Result<SolutionState, ObjectError> {
+    stored_metadata(&mut solution.metadata, "solution")?;
+    Ok(solution)
 }
 
 /// The objects of one reconcile: Targets, and optionally the Solution and Instance that
@@ -137,7 +163,6 @@ impl Objects {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ObjectMeta;
 
     fn target(name: &str, namespace: &str) -> TargetState {
         TargetState {
@@ -156,6 +181,42 @@ mod tests {
         assert_eq!(stored.metadata.namespace, "default");
         let kept = stored_target(target("t", "edge")).unwrap();
         assert_eq!(kept.metadata.namespace, "edge");
+    }
+
+    #[test]
+    fn stored_objects_get_the_default_namespace_and_a_first_etag_that_becomes_the_generation() {
+        let mut stored = stored_target(target("t", "")).unwrap();
+        assert_eq!(stored.metadata.etag, "1");
+        stored.spec = Some(crate::model::TargetSpec::default());
+        let deployment = Objects {
+            targets: vec![stored],
+            solution_and_instance: None,
+        }
+        .deployment()
+        .unwrap();
+        assert_eq!(deployment.generation, "1", "Symphony sends the stored ETag");
+        let mut kept = target("t", "");
+        kept.metadata.etag = "7".into();
+        assert_eq!(stored_target(kept).unwrap().metadata.etag, "7");
+        let instance = InstanceState {
+            metadata: ObjectMeta {
+                name: "i".into(),
+                ..ObjectMeta::default()
+            },
+            ..InstanceState::default()
+        };
+        let instance = stored_instance(instance).unwrap();
+        assert_eq!(
+            (
+                instance.metadata.namespace.as_str(),
+                instance.metadata.etag.as_str()
+            ),
+            ("default", "1")
+        );
+        assert_eq!(
+            stored_solution(SolutionState::default()),
+            Err(ObjectError::Unnamed { object: "solution" })
+        );
     }
 
     #[test]

@@ -1,20 +1,19 @@
-//! The two wildcard matchers Symphony uses, without a regex engine.
+//! The two wildcard matchers Symphony uses.
 //!
 //! - Change detection (`model/validationrule.go: detectChanges`): the entry name is
 //!   `regexp.QuoteMeta`-quoted, each `\*` becomes `.*`, and the pattern is anchored `^…$`.
-//!   Every other character is literal. Go's `.` does not match `\n`.
+//!   Every other character is literal, so a small matcher here does it without compiling a
+//!   regular expression per key. Go's `.` does not match `\n`.
 //! - Target names and selectors (`utils/utils.go: matchString`): when the text holds `*` or
-//!   `%`, `*` becomes `.*` and `%` becomes `.`, and the result is an *unanchored* regular
-//!   expression. Only the regex syntax that target names use in practice is supported here:
-//!   literals and `.`; any other regex metacharacter is reported as unsupported.
+//!   `%`, `*` becomes `.*` and `%` becomes `.`, and the result is compiled as a Go regular
+//!   expression (`regexp.MustCompile`, RE2 syntax) and matched *unanchored*. The `regex`
+//!   crate implements the same RE2 syntax; a pattern that does not compile makes Go panic.
 
 /// One piece of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece {
     /// `.*`: any run of characters except `\n`.
     AnyRun,
-    /// `.`: one character except `\n`.
-    AnyOne,
     /// A literal character.
     Literal(char),
 }
@@ -44,33 +43,10 @@ impl Pattern {
         }
     }
 
-    /// A target name or selector value as `matchString` reads it; `Err` names a regex
-    /// metacharacter the harness does not interpret.
-    pub fn match_string(text: &str) -> Result<Pattern, char> {
-        let mut pieces = Vec::new();
-        for c in text.chars() {
-            pieces.push(match c {
-                '*' => Piece::AnyRun,
-                '%' | '.' => Piece::AnyOne,
-                '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '^' | '$' | '|' | '\\' => {
-                    return Err(c)
-                }
-                other => Piece::Literal(other),
-            });
-        }
-        Ok(Pattern {
-            pieces,
-            anchored: false,
-        })
-    }
-
-    /// Does `text` match (anywhere in it, for an unanchored pattern)?
+    /// Does `text` match (the whole of it)?
     pub fn matches(&self, text: &str) -> bool {
         let chars: Vec<char> = text.chars().collect();
-        if self.anchored {
-            return match_here(&self.pieces, &chars, true);
-        }
-        (0..=chars.len()).any(|start| match_here(&self.pieces, &chars[start..], false))
+        match_here(&self.pieces, &chars, self.anchored)
     }
 }
 
@@ -90,19 +66,20 @@ fn match_here(pieces: &[Piece], text: &[char], to_end: bool) -> bool {
                 i += 1;
             }
         }
-        Some((Piece::AnyOne, rest)) => {
-            matches!(text.first(), Some(c) if *c != '\n') && match_here(rest, &text[1..], to_end)
-        }
         Some((Piece::Literal(l), rest)) => {
             text.first() == Some(l) && match_here(rest, &text[1..], to_end)
         }
     }
 }
 
-/// Go's `matchString(src, target)`: exact equality unless `src` holds `*` or `%`.
-pub fn match_string(src: &str, target: &str) -> Result<bool, char> {
+/// Go's `matchString(src, target)`: exact equality unless `src` holds `*` or `%`; then `*`
+/// becomes `.*`, `%` becomes `.`, and the result is a regular expression matched anywhere in
+/// `target`. `Err` is the compile error of a pattern Go's `regexp.MustCompile` panics on.
+pub fn match_string(src: &str, target: &str) -> Result<bool, String> {
     if src.contains('*') || src.contains('%') {
-        Ok(Pattern::match_string(src)?.matches(target))
+        let pattern = src.replace('*', ".*").replace('%', ".");
+        let regex = regex::Regex::new(&pattern).map_err(|err| err.to_string())?;
+        Ok(regex.is_match(target))
     } else {
         Ok(src == target)
     }
@@ -155,10 +132,36 @@ mod tests {
                 Ok(true),
             ),
             ("percent_is_one_character", "edge-%", "edge-1", Ok(true)),
-            ("regex_syntax_is_refused", "edge-[0-9]*", "edge-1", Err('[')),
+            ("percent_needs_a_character", "edge-%", "edge-", Ok(false)),
+            ("class_and_star", "edge-[0-9]*", "edge-1", Ok(true)),
+            (
+                "star_after_a_class_is_dot_star",
+                "edge-[0-9]*",
+                "edge-x",
+                Ok(false),
+            ),
+            (
+                "anchored_by_the_author",
+                "^edge-[0-9]+$*",
+                "edge-12",
+                Ok(true),
+            ),
+            ("anchor_refuses_a_prefix", "^edge*", "my-edge", Ok(false)),
+            ("alternation", "(eu|us)-edge-%", "us-edge-7", Ok(true)),
+            (
+                "alternation_misses",
+                "(eu|us)-edge-%",
+                "ap-edge-7",
+                Ok(false),
+            ),
+            ("dot_is_any_character", "edge.1*", "edgeX1", Ok(true)),
+            ("dot_does_not_match_newline", "a.b*", "a\nb", Ok(false)),
+            ("unicode_names", "k\u{e4}se-*", "k\u{e4}se-1", Ok(true)),
         ];
         for (name, src, target, expected) in cases {
             assert_eq!(match_string(src, target), expected, "{name}");
         }
+        let broken = match_string("edge-[0-9*", "edge-1");
+        assert!(broken.is_err(), "Go's MustCompile panics: {broken:?}");
     }
 }

@@ -17,7 +17,9 @@ use serde_json::Value;
 
 pub use keys::{KeyNote, KeyNoteKind};
 
-use crate::engine::objects::{stored_target, ObjectError, Objects};
+use crate::engine::objects::{
+    stored_instance, stored_solution, stored_target, ObjectError, Objects,
+};
 use crate::model::{DeploymentSpec, InstanceState, SolutionState, TargetState};
 
 /// A JSON file that could not be read or parsed.
@@ -89,11 +91,7 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result
 /// given), as Go decodes it.
 pub fn read_target(path: &Path) -> Result<Checked<TargetState>, InputError> {
     let Checked { value, notes } = read_symphony(path, "target")?;
-    let value = stored_target(value).map_err(|source| InputError::Object {
-        what: "target",
-        path: path.to_path_buf(),
-        source: Box::new(source),
-    })?;
+    let value = stored_target(value).map_err(|source| object_error("target", path, source))?;
     Ok(Checked { value, notes })
 }
 
@@ -110,17 +108,30 @@ pub fn read_objects(
         notes.extend(target.notes);
         objects.targets.push(target.value);
     }
-    if let Some((solution, instance)) = solution_and_instance {
-        let solution = read_symphony::<SolutionState>(solution, "solution")?;
-        let instance = read_symphony::<InstanceState>(instance, "instance")?;
+    if let Some((solution_path, instance_path)) = solution_and_instance {
+        let solution = read_symphony::<SolutionState>(solution_path, "solution")?;
+        let instance = read_symphony::<InstanceState>(instance_path, "instance")?;
         notes.extend(solution.notes);
         notes.extend(instance.notes);
-        objects.solution_and_instance = Some((solution.value, instance.value));
+        objects.solution_and_instance = Some((
+            stored_solution(solution.value)
+                .map_err(|source| object_error("solution", solution_path, source))?,
+            stored_instance(instance.value)
+                .map_err(|source| object_error("instance", instance_path, source))?,
+        ));
     }
     Ok(Checked {
         value: objects,
         notes,
     })
+}
+
+fn object_error(what: &'static str, path: &Path, source: ObjectError) -> InputError {
+    InputError::Object {
+        what,
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    }
 }
 
 /// Reads a deployment as Symphony sends it to providers (0.48 or 0.49 names). A Target,
