@@ -12,7 +12,7 @@ use symphony_harness::engine::reconcile::{
 use symphony_harness::engine::Outcome;
 use symphony_harness::exit_code;
 use symphony_harness::input::read_objects;
-use symphony_harness::load::probe::preload_deployment;
+use symphony_harness::load::probe::{preload_deployment, BindingLoadError, PreloadedBinding};
 use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
 use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
@@ -160,36 +160,12 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         resolve::extensions_into(&args.extensions),
     )?;
     // A library that cannot load fails every round the same way: say so once, as `load` does.
-    if let Err(err) = preload_deployment(&deployment, factory.as_mut()) {
-        let looked_at = resolve::extensions_into(&args.extensions)(&err.lib_file);
-        let (code, hint) = match &err.failure {
-            PreloadError::Load(failure) if failure.class == LoadFailureClass::Unreadable => (
-                exit_code::ERROR,
-                Some(format!(
-                    "`{}` was looked for at `{}` (`--extensions {}` maps `{EXTENSIONS_MOUNT}`); \
-                     for a local build pass the folder holding the built library, e.g. \
-                     `--extensions target/release`",
-                    err.lib_file,
-                    looked_at.display(),
-                    args.extensions.display()
-                )),
-            ),
-            PreloadError::Load(failure) => (
-                super::load_failure_code(failure.class),
-                failure.hint.clone(),
-            ),
-            PreloadError::Call(_) => (exit_code::LOAD_FAILED, None),
-        };
-        let mut message = format!(
-            "{err}: Symphony would fail every round the same way (retrying on every poll), so \
-             no round is run"
-        );
-        if let Some(hint) = hint {
-            message.push_str(&format!("\nhint: {hint}"));
-        }
-        output::error(&anyhow::Error::new(err.failure).context(message));
-        return Ok(code);
-    }
+    let mut resolve_here = resolve::extensions_into(&args.extensions);
+    let preloaded = match preload_deployment(&deployment, factory.as_mut(), &mut resolve_here) {
+        Ok(preloaded) => preloaded,
+        Err(err) => return Ok(report_load_failure(*err, args)),
+    };
+    warn_about_bindings(&preloaded);
     let mut reconciler = Reconciler::new(symphony);
     let options = RunOptions {
         rounds: args.rounds,
@@ -256,5 +232,51 @@ fn run_exit_code(report: &RunReport) -> i32 {
         _ if removal_failed => exit_code::CALL_FAILED,
         RunEnd::NotConverged { .. } => exit_code::NOT_CONVERGED,
         RunEnd::Converged { .. } | RunEnd::DryRun { .. } => exit_code::SUCCESS,
+    }
+}
+
+/// Reports a library that cannot load, once, and gives the exit code `load` would.
+fn report_load_failure(err: BindingLoadError, args: &ReconcileArgs) -> i32 {
+    let looked_at = resolve::extensions_into(&args.extensions)(&err.lib_file);
+    let (code, hint) = match &err.failure {
+        PreloadError::Load(failure) if failure.class == LoadFailureClass::Unreadable => (
+            exit_code::ERROR,
+            Some(format!(
+                "`{}` was looked for at `{}` (`--extensions {}` maps `{EXTENSIONS_MOUNT}`); \
+                 for a local build pass the folder holding the built library, e.g. \
+                 `--extensions target/release`",
+                err.lib_file,
+                looked_at.display(),
+                args.extensions.display()
+            )),
+        ),
+        PreloadError::Load(failure) => (
+            super::load_failure_code(failure.class),
+            failure.hint.clone(),
+        ),
+        PreloadError::Call(_) => (exit_code::LOAD_FAILED, None),
+    };
+    let mut message = format!(
+        "{err}: Symphony would fail every round the same way (retrying on every poll), so \
+         no round is run"
+    );
+    if let Some(hint) = hint {
+        message.push_str(&format!("\nhint: {hint}"));
+    }
+    output::error(&anyhow::Error::new(err.failure).context(message));
+    code
+}
+
+/// Warns, as `load` does, about each binding's skipped hash check and risky library.
+fn warn_about_bindings(preloaded: &[PreloadedBinding]) {
+    for binding in preloaded {
+        for warning in &binding.warnings {
+            output::warning(&format!(
+                "binding for role `{}` on target `{}` (`{}`): {warning}",
+                binding.role,
+                binding.target,
+                binding.config.get("libFile").unwrap_or_default()
+            ));
+        }
     }
 }

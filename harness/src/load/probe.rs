@@ -210,15 +210,33 @@ pub struct BindingLoadError {
     pub failure: PreloadError,
 }
 
+/// A binding whose library loaded ahead of the first round.
+#[derive(Debug, Clone)]
+pub struct PreloadedBinding {
+    /// The target.
+    pub target: String,
+    /// The step role.
+    pub role: String,
+    /// The binding config.
+    pub config: BindingConfig,
+    /// What the load reported.
+    pub info: LoadInfo,
+    /// What `load` would warn about: a skipped hash check, a risky library.
+    pub warnings: Vec<String>,
+}
+
 /// Loads, ahead of the first round, every library that `deployment`'s `get` phase needs
-/// (each target's binding for each role its components have), as the first round would.
+/// (each target's binding for each role its components have), as the first round would;
+/// `resolve` finds each `libFile` here, as the factory does, for the warnings.
 pub fn preload_deployment(
     deployment: &crate::model::DeploymentSpec,
     factory: &mut dyn PreloadFactory,
-) -> Result<(), Box<BindingLoadError>> {
+    resolve: &mut super::LibFileResolver,
+) -> Result<Vec<PreloadedBinding>, Box<BindingLoadError>> {
+    let mut loaded: Vec<PreloadedBinding> = Vec::new();
     let Ok(desired) = crate::engine::planning::desired(deployment) else {
         // The rounds report what Symphony makes of a deployment it cannot plan.
-        return Ok(());
+        return Ok(loaded);
     };
     for step in &desired.get_plan {
         let Some(spec) = deployment
@@ -232,7 +250,10 @@ pub fn preload_deployment(
         let Ok(config) = crate::engine::binding::find_binding(spec, &step.role) else {
             continue;
         };
-        factory.preload(config).map_err(|failure| {
+        if loaded.iter().any(|b| &b.config == config) {
+            continue;
+        }
+        let info = factory.preload(config).map_err(|failure| {
             Box::new(BindingLoadError {
                 target: step.target.clone(),
                 role: step.role.clone(),
@@ -240,6 +261,38 @@ pub fn preload_deployment(
                 failure,
             })
         })?;
+        let lib_file = config.get("libFile").unwrap_or_default();
+        loaded.push(PreloadedBinding {
+            target: step.target.clone(),
+            role: step.role.clone(),
+            config: config.clone(),
+            info,
+            warnings: binding_warnings(config, &resolve(lib_file)),
+        });
     }
-    Ok(())
+    Ok(loaded)
+}
+
+/// What `load` warns about for a binding: `libHash: any`, and a library the inspector rates
+/// risky (read from `path`, where the binding's library is found here).
+fn binding_warnings(config: &BindingConfig, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if config.get("libHash") == Some("any") {
+        warnings.push(
+            "hash check skipped (`libHash: any`): Symphony logs the same warning; production \
+             bindings pin the hash (`symphony-harness binding`)"
+                .to_string(),
+        );
+    }
+    if let Ok(file) = LibraryFile::open(path) {
+        if let Ok(inspection) = Inspection::new(file.bytes(), file.sha256().to_string()) {
+            if inspection.verdict.level == VerdictLevel::Risky {
+                warnings.push(format!(
+                    "the library is risky: {}",
+                    inspection.verdict.reasons.join("; ")
+                ));
+            }
+        }
+    }
+    warnings
 }
