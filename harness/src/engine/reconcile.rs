@@ -15,7 +15,7 @@
 //! calls receive), reused while the deployment is unchanged; [`run`] drives rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -294,6 +294,7 @@ fn can_skip_step(
     step: &DeploymentStep,
     provider: &mut dyn Provider,
     previous: &[ComponentSpec],
+    desired_before: &HashSet<&str>,
     test: &DeploymentState,
     site: &CallSite,
     sink: &mut dyn EventSink,
@@ -307,9 +308,13 @@ fn can_skip_step(
         let was_desired = previous.iter().find(|c| &c.name == name);
         if entry.action == ComponentAction::Delete {
             if was_desired.is_some() && !value.is_empty() {
+                // In the stored state; either once desired, or only ever reported by `get`.
+                let component = name.clone();
                 return StepDecision::Apply {
-                    reason: ApplyReason::DeleteOfPreviouslyDesired {
-                        component: name.clone(),
+                    reason: if desired_before.contains(name.as_str()) {
+                        ApplyReason::DeleteOfPreviouslyDesired { component }
+                    } else {
+                        ApplyReason::DeleteOfReportedOnly { component }
                     },
                 };
             }
@@ -611,6 +616,13 @@ impl Reconciler {
             .previous
             .as_ref()
             .map(|previous| current.merged_with_previous(&previous.state));
+        // What the previous reconcile wanted deployed (not what `get` added to its state).
+        let previous_spec = self.previous.as_ref().map(|p| Arc::clone(&p.spec));
+        let desired_before: HashSet<&str> = previous_spec
+            .iter()
+            .flat_map(|spec| spec.components())
+            .map(|c| c.name.as_str())
+            .collect();
         let instance_spec = prepared.instance_spec()?;
         let mut metadata = evaluated
             .solution
@@ -647,6 +659,7 @@ impl Reconciler {
                     step,
                     provider.as_mut(),
                     &previous.state.components,
+                    &desired_before,
                     test,
                     &site,
                     sink,

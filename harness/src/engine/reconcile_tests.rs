@@ -454,9 +454,14 @@ fn extra_from_get_deleted_next_round_when_previous_exists() {
     assert_eq!(w.log().last().unwrap(), "apply -stray");
     assert_eq!(
         apply_reason(&r, 1),
-        ApplyReason::DeleteOfPreviouslyDesired {
+        ApplyReason::DeleteOfReportedOnly {
             component: "stray".into()
-        }
+        },
+        "never desired: only `get` reported it"
+    );
+    assert_eq!(
+        apply_reason(&r, 1).describe(),
+        "`stray` is reported by `get` but not desired: Symphony deletes it"
     );
 }
 

@@ -35,6 +35,12 @@ pub enum ApplyReason {
         /// The component.
         component: String,
     },
+    /// A delete of a component that was never desired: `get` reported it on the target, and
+    /// Symphony deletes what it does not want there.
+    DeleteOfReportedOnly {
+        /// The component.
+        component: String,
+    },
     /// An update of a component that was not desired before.
     NotPreviouslyDesired {
         /// The component.
@@ -65,6 +71,9 @@ impl ApplyReason {
             }
             ApplyReason::DeleteOfPreviouslyDesired { component } => {
                 format!("`{component}` was desired before and is to be deleted")
+            }
+            ApplyReason::DeleteOfReportedOnly { component } => {
+                format!("`{component}` is reported by `get` but not desired: Symphony deletes it")
             }
             ApplyReason::NotPreviouslyDesired { component } => {
                 format!("`{component}` was not in the previous desired state")
