@@ -98,17 +98,17 @@ pub const ALL: [ExitCode; 12] = [
     ExitCode {
         code: HANGUP,
         name: "hangup",
-        meaning: "stopped by SIGHUP: every worker was killed; what was done so far is printed",
+        meaning: "SIGHUP: every worker killed, what was done so far printed",
     },
     ExitCode {
         code: INTERRUPTED,
         name: "interrupted",
-        meaning: "stopped by SIGINT (Ctrl-C): every worker was killed; what was done so far is printed",
+        meaning: "SIGINT (Ctrl-C): every worker killed, what was done so far printed",
     },
     ExitCode {
         code: TERMINATED,
         name: "terminated",
-        meaning: "stopped by SIGTERM: every worker was killed; what was done so far is printed",
+        meaning: "SIGTERM: every worker killed, what was done so far printed",
     },
 ];
 

@@ -37,7 +37,7 @@ pub fn with_exit_status(examples: &str) -> String {
     let mut text = format!("{examples}\n\nExit status:\n");
     for entry in exit_code::ALL {
         text.push_str(&format!(
-            "  {}  {:<13} {}\n",
+            "  {:>3}  {:<13} {}\n",
             entry.code, entry.name, entry.meaning
         ));
     }

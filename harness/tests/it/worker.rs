@@ -357,6 +357,26 @@ fn preload_reports_a_hash_mismatch_as_a_load_failure() {
 }
 
 #[test]
+fn a_constructor_that_never_returns_is_a_timeout_at_the_load_deadline_and_the_next_load_retries() {
+    let mut config = SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+    config.call_timeout = Duration::from_secs(30);
+    config.load_timeout = Duration::from_millis(300);
+    let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
+    let binding = BindingConfig::new(path_str(&lib(Lib::LoopInit)), "any", "loop");
+    for attempt in 1..=2 {
+        let err = factory.preload(&binding).unwrap_err();
+        let PreloadError::Call(call) = err else {
+            panic!("attempt {attempt}: not a call outcome: {err:?}");
+        };
+        assert_eq!(call.outcome(), "timeout", "attempt {attempt}: {call:?}");
+        assert!(
+            call.to_string().contains("within 300 ms"),
+            "attempt {attempt}: the load deadline, not the call's: {call}"
+        );
+    }
+}
+
+#[test]
 fn missing_worker_program_is_a_harness_outcome_not_a_crash_nor_a_dead_provider() {
     let config = SupervisorConfig::new(PathBuf::from("/nonexistent/symphony-harness"));
     let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
