@@ -70,13 +70,18 @@ pub(super) fn kill(child: &mut Child) -> io::Result<ExitStatus> {
     child.wait()
 }
 
-/// `child.try_wait()`, forgetting its process group if that reaped it.
+/// `child.try_wait()`; if that reaped it, kills what is left of its process group and forgets
+/// the group.
 pub(super) fn try_wait(child: &mut Child) -> io::Result<Option<ExitStatus>> {
     let mut groups = groups();
     let status = child.try_wait()?;
     if status.is_some() {
         let pid = Pid::from_child(child);
-        groups.running.retain(|&p| p != pid);
+        if let Some(index) = groups.running.iter().position(|&p| p == pid) {
+            // Programs the provider started die with the worker, as after a kill.
+            let _ = kill_process_group(pid, Signal::KILL);
+            groups.running.swap_remove(index);
+        }
     }
     Ok(status)
 }
