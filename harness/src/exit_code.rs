@@ -2,7 +2,8 @@
 //! `--help` and the README's table are made from it (a test holds the README to it).
 //!
 //! Verdicts take the low codes, so CI can branch on them; the harness's own failure is always
-//! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line.
+//! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line. A signal that stops the harness
+//! gives the shell's code for it, 128 + the signal's number ([`for_signal`]).
 
 /// An exit code with its stable name and what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +35,21 @@ pub const NOT_CONVERGED: i32 = 7;
 /// `changed`: see [`ALL`].
 pub const CHANGED: i32 = 8;
 
+/// `hangup`: see [`ALL`].
+pub const HANGUP: i32 = 129;
+/// `interrupted`: see [`ALL`].
+pub const INTERRUPTED: i32 = 130;
+/// `terminated`: see [`ALL`].
+pub const TERMINATED: i32 = 143;
+
+/// The exit code after the harness stopped on `signal` (its number): 128 + the number, as a
+/// shell reports a process the signal killed.
+pub fn for_signal(signal: i32) -> i32 {
+    128 + signal
+}
+
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 9] = [
+pub const ALL: [ExitCode; 12] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -81,6 +95,21 @@ pub const ALL: [ExitCode; 9] = [
         name: "changed",
         meaning: "`compare`: Symphony would consider the component changed",
     },
+    ExitCode {
+        code: HANGUP,
+        name: "hangup",
+        meaning: "SIGHUP: every worker killed, what was done so far printed",
+    },
+    ExitCode {
+        code: INTERRUPTED,
+        name: "interrupted",
+        meaning: "SIGINT (Ctrl-C): every worker killed, what was done so far printed",
+    },
+    ExitCode {
+        code: TERMINATED,
+        name: "terminated",
+        meaning: "SIGTERM: every worker killed, what was done so far printed",
+    },
 ];
 
 /// The code of each failure, the same in every command that meets it (`inspect`, `load`,
@@ -118,9 +147,10 @@ mod tests {
 
     #[test]
     fn codes_are_in_order_and_names_unique() {
-        for (index, entry) in ALL.iter().enumerate() {
+        for (index, entry) in ALL.iter().enumerate().take(CHANGED as usize + 1) {
             assert_eq!(entry.code, index as i32, "{entry:?}");
         }
+        assert!(ALL.windows(2).all(|pair| pair[0].code < pair[1].code));
         let mut names: Vec<&str> = ALL.iter().map(|e| e.name).collect();
         names.sort_unstable();
         names.dedup();
@@ -136,6 +166,18 @@ mod tests {
             let name = describe(code).map_or("?", |e| e.name);
             let row = format!("| {failure} | {code} ({name}) |");
             assert!(readme.contains(&row), "README lacks `{row}`");
+        }
+    }
+
+    #[test]
+    fn a_signal_gives_the_shells_code_and_each_has_an_entry() {
+        for (signal, code, name) in [
+            (1, HANGUP, "hangup"),
+            (2, INTERRUPTED, "interrupted"),
+            (15, TERMINATED, "terminated"),
+        ] {
+            assert_eq!(for_signal(signal), code, "{name}");
+            assert_eq!(describe(code).map(|e| e.name), Some(name));
         }
     }
 

@@ -22,6 +22,19 @@ pub struct ProviderArgs {
     )]
     pub call_timeout: CallTimeout,
 
+    /// Deadline of loading the library in a worker: reading the file, `dlopen` (where the
+    /// library's initialisers run) and its checks; past it the load is killed and reported as
+    /// `timeout` [default: the call timeout]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_call_timeout,
+        env = "SYMPHONY_HARNESS_LOAD_TIMEOUT",
+        hide_env_values = true,
+        help_heading = "Isolation"
+    )]
+    pub load_timeout: Option<CallTimeout>,
+
     /// Call the provider inside this process: faster, but a panic in the provider ends the
     /// harness (and `--call-timeout` cannot be enforced)
     #[arg(long, help_heading = "Isolation")]
@@ -67,6 +80,7 @@ impl ProviderArgs {
                 InstancesArg::Reuse => InstanceLifetime::Reuse,
             },
             call_timeout: self.call_timeout.0,
+            load_timeout: self.load_timeout.map(|timeout| timeout.0),
             poll_spin: self.poll_spin,
             force: self.force,
             worker_program: None,

@@ -13,13 +13,14 @@ mod load;
 mod output;
 mod plan;
 mod reconcile;
+mod signals;
 
 use clap::{Parser, Subcommand};
 use symphony_harness::engine::{CallError, EngineError};
-use symphony_harness::exit_code;
 use symphony_harness::inspect::InspectError;
 use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{LoadError, LoadFailure, LoadFailureClass};
+use symphony_harness::{exit_code, worker};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -36,7 +37,7 @@ pub fn with_exit_status(examples: &str) -> String {
     let mut text = format!("{examples}\n\nExit status:\n");
     for entry in exit_code::ALL {
         text.push_str(&format!(
-            "  {}  {:<13} {}\n",
+            "  {:>3}  {:<13} {}\n",
             entry.code, entry.name, entry.meaning
         ));
     }
@@ -88,6 +89,10 @@ pub fn run() -> i32 {
         };
     }
     cli.global.apply();
+    if let Err(err) = signals::listen() {
+        output::error(&anyhow::Error::new(err).context("cannot listen for signals"));
+        return exit_code::ERROR;
+    }
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Load(args) => load::run(args),
@@ -98,12 +103,22 @@ pub fn run() -> i32 {
         Command::Compare(args) => compare::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(err) => {
             output::error(&err);
             exit_code_for(&err)
         }
+    };
+    match worker::interrupted() {
+        Some(signal) => {
+            output::stderr(&format!(
+                "symphony-harness: interrupted by {}; every worker was killed\n",
+                worker::signal_name(signal)
+            ));
+            exit_code::for_signal(signal)
+        }
+        None => code,
     }
 }
 

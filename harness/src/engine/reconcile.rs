@@ -31,7 +31,7 @@ pub use super::report::{
     StepDecision, StepRecord, Summary,
 };
 use super::state::{key, DeploymentState};
-use super::{CallError, EngineError, InSymphony, Provider, ProviderFactory};
+use super::{CallError, EngineError, InSymphony, Outcome, Provider, ProviderFactory};
 use crate::model::{
     wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
     DeploymentSpec, DeploymentStep, InstanceSpec, RoundDeployment, Symphony, TargetState,
@@ -904,12 +904,19 @@ pub fn run(
             RunEnd::NotConverged { rounds: n }
         };
         if let Some(failure) = permanent {
-            stopped = Some(format!(
-                "round {n} failed creating the provider for step {} `{}`/`{}` ({}); every later \
-                 round would fail the same way (Symphony retries on every poll) until the \
-                 objects or the library change",
-                failure.step, failure.target, failure.role, failure.outcome
-            ));
+            stopped = Some(if failure.outcome == FailedBy::Call(Outcome::Harness) {
+                format!(
+                    "round {n}: the harness itself failed ({}), so the run stops",
+                    failure.message
+                )
+            } else {
+                format!(
+                    "round {n} failed creating the provider for step {} `{}`/`{}` ({}); every \
+                     later round would fail the same way (Symphony retries on every poll) until \
+                     the objects or the library change",
+                    failure.step, failure.target, failure.role, failure.outcome
+                )
+            });
             break;
         }
         if converged && !deployment.is_dry_run {

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{MemfdFlags, SealFlags};
+use rustix::fs::{FileType, MemfdFlags, Mode, OFlags, SealFlags};
 
 use sha2::{Digest, Sha256};
 
@@ -73,14 +73,8 @@ impl LibraryFile {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = File::open(path).map_err(read_error)?;
+        let mut file = open_regular(path).map_err(read_error)?;
         let meta = file.metadata().map_err(read_error)?;
-        if !meta.is_file() {
-            return Err(read_error(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            )));
-        }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         let mut hasher = Sha256::new();
         let mut chunk = vec![0u8; 256 * 1024];
@@ -133,6 +127,38 @@ impl LibraryFile {
     pub fn fingerprint(&self) -> Result<Fingerprint, InspectError> {
         Fingerprint::from_bytes(&self.bytes)
     }
+}
+
+/// Opens `path` for reading, refusing anything but a regular file without ever blocking: a
+/// FIFO with no writer would block `open` forever, and a device or FIFO would never end.
+///
+/// Opens with `O_NONBLOCK`, checks the open file's type (`fstat`, so no rename in between can
+/// swap it), then clears `O_NONBLOCK` for reading. A refusal's message names the path and
+/// the kind of file: "`x` is a FIFO, not a library file".
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let kind = FileType::from_raw_mode(rustix::fs::fstat(&fd)?.st_mode);
+    let what = match kind {
+        FileType::RegularFile => {
+            let flags = rustix::fs::fcntl_getfl(&fd)?;
+            rustix::fs::fcntl_setfl(&fd, flags.difference(OFlags::NONBLOCK))?;
+            return Ok(File::from(fd));
+        }
+        FileType::Fifo => "a FIFO",
+        FileType::Directory => "a directory",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Socket => "a socket",
+        FileType::Symlink | FileType::Unknown => "not a regular file",
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("`{}` is {what}, not a library file", path.display()),
+    ))
 }
 
 /// A new `memfd` named after `path`'s file name, holding `bytes`, sealed so that nobody (this
@@ -280,5 +306,47 @@ mod tests {
             LibraryFile::open(dir.path()),
             Err(LoadError::Read { .. })
         ));
+        let err = open_regular(dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("is a directory, not a library file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_is_refused_at_once_and_a_device_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("lib.so");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            FileType::Fifo,
+            Mode::RUSR | Mode::WUSR,
+            0,
+        )
+        .unwrap();
+        let err = open_regular(&fifo).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("`{}` is a FIFO, not a library file", fifo.display())
+        );
+        assert!(matches!(
+            LibraryFile::open(&fifo),
+            Err(LoadError::Read { .. })
+        ));
+        let err = open_regular(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("is a character device"), "{err}");
+    }
+
+    #[test]
+    fn a_regular_file_reads_blocking_after_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.so");
+        std::fs::write(&path, b"abc").unwrap();
+        let file = open_regular(&path).unwrap();
+        let flags = rustix::fs::fcntl_getfl(&file).unwrap();
+        assert!(!flags.contains(OFlags::NONBLOCK), "{flags:?}");
+        assert_eq!(sha256_hex(file).unwrap(), sha256_hex(&b"abc"[..]).unwrap());
     }
 }

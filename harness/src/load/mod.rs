@@ -46,7 +46,7 @@ pub use device::{
 };
 pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
-pub use file::{sha256_hex, ExpectedHash, HashCheck, LibraryFile};
+pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED};

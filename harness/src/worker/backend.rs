@@ -23,6 +23,9 @@ pub struct Backend {
     pub lifetime: InstanceLifetime,
     /// The deadline of every call in a worker.
     pub call_timeout: Duration,
+    /// The deadline of loading a library in a worker (reading, hashing, `dlopen` with the
+    /// library's initialisers); `None`: `call_timeout`.
+    pub load_timeout: Option<Duration>,
     /// How long supervisor and worker poll for each other before sleeping; `None`: the
     /// default for this machine ([`super::default_spin`]).
     pub poll_spin: Option<Duration>,
@@ -39,6 +42,7 @@ impl Default for Backend {
             host: HostMode::Harness,
             lifetime: InstanceLifetime::Symphony,
             call_timeout: DEFAULT_CALL_TIMEOUT,
+            load_timeout: None,
             poll_spin: None,
             force: false,
             worker_program: None,
@@ -92,6 +96,7 @@ pub fn provider_factory(
     };
     let mut config = SupervisorConfig::new(program);
     config.call_timeout = backend.call_timeout;
+    config.load_timeout = backend.load_timeout.unwrap_or(backend.call_timeout);
     if let Some(spin) = backend.poll_spin {
         config.spin = spin;
     }

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,16 +41,22 @@ struct Worker {
 
 /// Serves requests on this process's stdin/stdout until stdin closes.
 ///
-/// First moves the protocol off the standard streams: the original stdin and stdout are kept
+/// First ties its life to the supervisor's: it dies with SIGKILL when the supervisor does
+/// (PR_SET_PDEATHSIG), or at once if the supervisor already died before that was set; and when
+/// the request pipe closes during a call, the call is not finished: the worker kills itself.
+///
+/// Then moves the protocol off the standard streams: the original stdin and stdout are kept
 /// on new descriptors for frames, stdout is pointed at stderr (so a provider's `println!`
 /// lands in the captured stderr and can never corrupt a frame) and stdin at `/dev/null`.
 pub fn serve() -> Result<(), WorkerError> {
+    die_with_parent()?;
     let requests = std::io::stdin().as_fd().try_clone_to_owned()?;
     let responses = std::io::stdout().as_fd().try_clone_to_owned()?;
     rustix::stdio::dup2_stdout(std::io::stderr()).map_err(std::io::Error::from)?;
     let null = File::open("/dev/null")?;
     rustix::stdio::dup2_stdin(&null).map_err(std::io::Error::from)?;
 
+    watch_hangup(&requests)?;
     let mut input = BufReader::new(File::from(requests));
     let mut output = BufWriter::new(File::from(responses));
     let mut worker = Worker {
@@ -61,12 +68,70 @@ pub fn serve() -> Result<(), WorkerError> {
         next_instance: 1,
     };
     while let Some(request) = read_frame::<Request>(&mut input)? {
+        IN_CALL.store(true, Ordering::SeqCst);
+        if HUNG_UP.load(Ordering::SeqCst) {
+            // Nobody is waiting for the answer.
+            return Ok(());
+        }
         // Whatever the provider wrote to stderr during the call is in the pipe before the
         // response is: the supervisor drains stderr once the response has arrived.
         let response = worker.handle(request);
+        IN_CALL.store(false, Ordering::SeqCst);
         write_frame(&mut output, &response)?;
         await_request(&input, worker.spin);
     }
+    Ok(())
+}
+
+/// Set while a request is being handled (a provider may be running).
+static IN_CALL: AtomicBool = AtomicBool::new(false);
+/// Set once the request pipe has no writer left: the supervisor is gone.
+static HUNG_UP: AtomicBool = AtomicBool::new(false);
+
+/// Asks the kernel for SIGKILL when the supervisor dies, then checks that it has not died
+/// already: the supervisor's process id, recorded before it started this process, must still
+/// be the parent's. Without the variable (run by hand) only the first part applies.
+fn die_with_parent() -> Result<(), WorkerError> {
+    use rustix::process::{getppid, set_parent_process_death_signal, Pid, Signal};
+    set_parent_process_death_signal(Some(Signal::KILL)).map_err(std::io::Error::from)?;
+    let recorded = std::env::var(super::supervisor::PARENT_PID_ENV)
+        .ok()
+        .and_then(|text| text.parse::<i32>().ok())
+        .and_then(Pid::from_raw);
+    if let Some(recorded) = recorded {
+        if getppid() != Some(recorded) {
+            // Re-parented: the supervisor died before the death signal was armed.
+            rustix::process::kill_process(rustix::process::getpid(), Signal::KILL)
+                .map_err(std::io::Error::from)?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts a thread that waits for the request pipe to lose its writer. If a call is running
+/// then, nobody will read its answer: the worker kills itself (SIGKILL: no destructor or
+/// `atexit` handler of the provider's gets to run, or to hang). Between calls the serve loop
+/// reads the end of the pipe and returns.
+fn watch_hangup(requests: &impl AsFd) -> Result<(), WorkerError> {
+    let watched = requests.as_fd().try_clone_to_owned()?;
+    std::thread::Builder::new()
+        .name("hangup".into())
+        .spawn(move || loop {
+            // No events asked for: `poll` still reports the pipe's hang-up.
+            let mut fds = [PollFd::new(&watched, PollFlags::empty())];
+            match rustix::event::poll(&mut fds, None) {
+                Ok(_) if fds[0].revents().contains(PollFlags::HUP) => {
+                    HUNG_UP.store(true, Ordering::SeqCst);
+                    if IN_CALL.load(Ordering::SeqCst) {
+                        let me = rustix::process::getpid();
+                        let _ = rustix::process::kill_process(me, rustix::process::Signal::KILL);
+                    }
+                    return;
+                }
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return,
+            }
+        })?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 
+use super::groups::{self, SpawnRefused};
 use super::outcome::classify_death;
 use super::protocol::{
     read_frame, write_frame, InstanceId, Request, Response, WireDeployment, MAX_FRAME,
@@ -34,8 +35,9 @@ pub struct SupervisorConfig {
     pub args: Vec<OsString>,
     /// The deadline of every provider call (`create_provider` included).
     pub call_timeout: Duration,
-    /// The deadline for starting a worker and loading the library in it (hashing, `dlopen`,
-    /// the library's initialisers); never shorter than `call_timeout`.
+    /// The deadline for starting a worker and loading the library in it: reading and hashing
+    /// the file, `dlopen` (the library's initialisers run there) and the checks around it.
+    /// `create_provider` is a call and has `call_timeout`.
     pub load_timeout: Duration,
     /// Which host code runs the provider.
     pub host: HostMode,
@@ -61,13 +63,14 @@ pub fn default_spin() -> Duration {
 }
 
 impl SupervisorConfig {
-    /// Workers run as `<program> __worker`, with [`super::DEFAULT_CALL_TIMEOUT`] per call.
+    /// Workers run as `<program> __worker`, with [`super::DEFAULT_CALL_TIMEOUT`] per call
+    /// and per load.
     pub fn new(program: PathBuf) -> SupervisorConfig {
         SupervisorConfig {
             program,
             args: vec![OsString::from("__worker")],
             call_timeout: super::DEFAULT_CALL_TIMEOUT,
-            load_timeout: Duration::from_secs(60),
+            load_timeout: super::DEFAULT_CALL_TIMEOUT,
             host: HostMode::Harness,
             spin: default_spin(),
         }
@@ -261,29 +264,25 @@ impl Process {
             }
             let _ = self.poll_until(deadline - now);
         }
-        match self.child.try_wait()? {
+        match groups::try_wait(&mut self.child)? {
             Some(status) => Ok(status),
             None => {
                 // Give a dying process its moment, then make sure.
                 let deadline = Instant::now() + STDERR_DRAIN;
                 while Instant::now() < deadline {
-                    if let Some(status) = self.child.try_wait()? {
+                    if let Some(status) = groups::try_wait(&mut self.child)? {
                         return Ok(status);
                     }
                     std::thread::yield_now();
                 }
-                self.kill();
-                self.child.wait()
+                groups::kill(&mut self.child)
             }
         }
     }
 
     /// Kills the worker's whole process group (it may have spawned programs) and reaps it.
     fn kill(&mut self) {
-        let pid = rustix::process::Pid::from_child(&self.child);
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = groups::kill(&mut self.child);
     }
 }
 
@@ -383,9 +382,8 @@ impl Supervisor {
                 host: self.config.host,
                 spin_us: u64::try_from(self.config.spin.as_micros()).unwrap_or(u64::MAX),
             };
-            let deadline = self.config.load_timeout.max(self.config.call_timeout);
             match self
-                .exchange(request, deadline)
+                .exchange(request, self.config.load_timeout)
                 .map_err(PreloadError::Call)?
             {
                 Response::Loaded {
@@ -496,21 +494,30 @@ impl Supervisor {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Its own process group, so a timeout kills whatever the provider spawned too.
-            .process_group(0);
-        let spawned = command.spawn().map_err(|source| WorkerError::Spawn {
-            program: self.config.program.display().to_string(),
-            source,
-        });
-        let mut child = spawned.map_err(|err| CallError::Harness {
-            detail: format!(
-                "{err}: {}",
-                std::error::Error::source(&err).map_or(String::new(), ToString::to_string)
-            ),
-        })?;
+            .process_group(0)
+            // The worker checks that this is still its parent, then dies with it
+            // (`serve`, PR_SET_PDEATHSIG).
+            .env(PARENT_PID_ENV, std::process::id().to_string());
+        let mut child = match groups::spawn(&mut command) {
+            Ok(child) => child,
+            Err(SpawnRefused::Interrupted(signal)) => return Err(interrupted_call(signal)),
+            Err(SpawnRefused::Io(source)) => {
+                let err = WorkerError::Spawn {
+                    program: self.config.program.display().to_string(),
+                    source,
+                };
+                return Err(CallError::Harness {
+                    detail: format!(
+                        "{err}: {}",
+                        std::error::Error::source(&err).map_or(String::new(), ToString::to_string)
+                    ),
+                });
+            }
+        };
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
-            let _ = child.kill();
+            let _ = groups::kill(&mut child);
             return Err(CallError::Harness {
                 detail: "the worker's pipes are missing".into(),
             });
@@ -518,7 +525,7 @@ impl Supervisor {
         // Both are read by `poll` on this thread, never blocking.
         for fd in [stdout.as_fd(), stderr.as_fd()] {
             if let Err(err) = rustix::io::ioctl_fionbio(fd, true) {
-                let _ = child.kill();
+                let _ = groups::kill(&mut child);
                 return Err(CallError::Harness {
                     detail: format!("cannot make the worker's pipes non-blocking: {err}"),
                 });
@@ -578,6 +585,8 @@ impl Supervisor {
                 },
             },
         };
+        // A worker killed because the harness was interrupted is not the provider's doing.
+        let outcome = groups::interrupted().map_or(outcome, interrupted_call);
         self.last_output = process.stderr_since(offset);
         tracing::debug!(
             outcome = outcome.outcome().as_str(),
@@ -585,6 +594,20 @@ impl Supervisor {
         );
         self.process = None;
         Err(outcome)
+    }
+}
+
+/// The environment variable that tells a worker its supervisor's process id.
+pub(super) const PARENT_PID_ENV: &str = "SYMPHONY_HARNESS_WORKER_PARENT";
+
+/// A call cut short because the harness was interrupted by `signal`: the harness's doing,
+/// so a `harness` failure, which ends a run.
+fn interrupted_call(signal: i32) -> CallError {
+    CallError::Harness {
+        detail: format!(
+            "interrupted by {}: the worker was killed",
+            groups::signal_name(signal)
+        ),
     }
 }
 

@@ -1,4 +1,6 @@
-use crate::support::{harness, lib, path_str, Lib};
+use std::time::Duration;
+
+use crate::support::{harness, harness_within, lib, path_str, Lib};
 use symphony_harness::load::LibraryFile;
 
 fn sha(which: Lib) -> String {
@@ -479,5 +481,102 @@ fn every_command_gives_a_failure_the_same_exit_code() {
             continue; // a worker that cannot start is tested in the worker tests
         }
         assert!(rows.iter().any(|(_, _, c)| c == &code), "{failure}");
+    }
+}
+
+/// How long a command given a FIFO or a hanging library may take before the test fails.
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn load_of_a_constructor_that_never_returns_times_out_at_the_load_or_call_deadline() {
+    let looping = lib(Lib::LoopInit);
+    for (name, flags, within) in [
+        (
+            "--load-timeout",
+            vec!["--load-timeout", "400ms"],
+            "within 400 ms",
+        ),
+        (
+            "call timeout by default",
+            vec!["--call-timeout", "600ms"],
+            "within 600 ms",
+        ),
+        (
+            "--load-timeout over --call-timeout",
+            vec!["--call-timeout", "30s", "--load-timeout", "500ms"],
+            "within 500 ms",
+        ),
+    ] {
+        let mut args = vec!["load", path_str(&looping)];
+        args.extend(flags);
+        let run = harness_within(&args, b"", LIMIT);
+        assert_eq!(run.code, Some(5), "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(within), "{name}: {}", run.stderr);
+    }
+}
+
+/// A FIFO named `lib.so` in a fresh directory.
+fn fifo(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("lib.so");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        0,
+    )
+    .expect("mkfifo");
+    path
+}
+
+#[test]
+fn a_fifo_as_the_library_is_refused_at_once_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = fifo(dir.path());
+    let said = format!("`{}` is a FIFO, not a library file", fifo.display());
+    for command in ["inspect", "load", "hash", "binding"] {
+        let mut args = vec![command, path_str(&fifo)];
+        if command == "binding" {
+            args.extend(["--role", "w"]);
+        }
+        let run = harness_within(&args, b"", LIMIT);
+        assert_eq!(run.code, Some(1), "{command}: {}", run.stderr);
+        assert!(run.stderr.contains(&said), "{command}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_fifo_as_a_targets_lib_file_is_refused_at_once_by_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = fifo(dir.path());
+    let target = serde_json::json!({
+        "metadata": {"name": "edge-fifo"},
+        "spec": {"components": [{"name": "web", "type": "w", "properties": {}}],
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                     "config": {"name": "sim", "libFile": "/extensions/lib.so", "libHash": "any"}}]}]}
+    });
+    let target_path = dir.path().join("edge-fifo.json");
+    std::fs::write(&target_path, target.to_string()).unwrap();
+    for isolation in ["worker", "--in-process"] {
+        let mut args = vec![
+            "reconcile",
+            "--target",
+            path_str(&target_path),
+            "--extensions",
+            path_str(dir.path()),
+        ];
+        if isolation != "worker" {
+            args.push(isolation);
+        }
+        let run = harness_within(&args, b"", LIMIT);
+        assert_eq!(run.code, Some(1), "{isolation}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "`{}` is a FIFO, not a library file",
+                fifo.display()
+            )),
+            "{isolation}: {}",
+            run.stderr
+        );
     }
 }

@@ -1,6 +1,8 @@
 use std::process::Command;
 
-use crate::support::{harness, lib, path_str, Lib};
+use std::time::Duration;
+
+use crate::support::{harness, harness_within, lib, path_str, Lib};
 
 #[test]
 fn hash_output_equals_sha256sum_byte_for_byte() {
@@ -66,5 +68,49 @@ fn names_with_a_newline_backslash_or_return_match_sha256sum_byte_for_byte() {
     assert_eq!(
         String::from_utf8_lossy(&ours.stdout),
         String::from_utf8_lossy(&theirs.stdout)
+    );
+}
+
+#[test]
+fn dash_hashes_standard_input_and_names_it_dash_like_sha256sum() {
+    let run = harness_within(&["hash", "-"], b"abc", Duration::from_secs(60));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -\n"
+    );
+}
+
+#[test]
+fn a_fifo_is_refused_and_the_other_files_still_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.so");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        0,
+    )
+    .expect("mkfifo");
+    let sim = lib(Lib::Sim);
+    let run = harness_within(
+        &["hash", path_str(&fifo), path_str(&sim)],
+        b"",
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "`{}` is a FIFO, not a library file",
+            fifo.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.ends_with(&format!("  {}\n", sim.display())),
+        "{}",
+        run.stdout
     );
 }

@@ -14,6 +14,8 @@ mod load;
 mod cli;
 // Supervised workers: crashes, hangs and aborts classified; the next call succeeds.
 mod worker;
+// Signals to the harness: every worker killed, 130/143/129; SIGKILL takes the worker along.
+mod signals;
 // `symphony-harness reconcile`: Symphony's loop end to end on the tutorial targets, real sim `.so`.
 mod reconcile;
 // `symphony-harness plan`: the engine's planning decisions as JSON.

@@ -608,10 +608,17 @@ fn apply_killed_at_its_deadline_is_indeterminate_and_stops_the_run_as_symphony_w
         json!([{"name": "web", "type": "w", "properties": {"image": "nginx"}}]),
         json!({"sim.device": "slow", "sim.store": path_str(&store), "sim.bugs": "hang-on-apply"}),
     );
-    let run = reconcile(
-        &target,
-        &["--rounds", "2", "--call-timeout", "1500ms", "--remove"],
-    );
+    // Loading a debug build on a busy machine may take longer than the short call deadline.
+    let args = [
+        "--rounds",
+        "2",
+        "--call-timeout",
+        "1500ms",
+        "--load-timeout",
+        "60s",
+        "--remove",
+    ];
+    let run = reconcile(&target, &args);
     assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
     let rounds: Vec<&str> = run.stdout.split("\nround ").collect();
     assert_eq!(rounds.len(), 2, "one round, no removal: {}", run.stdout);

@@ -23,6 +23,8 @@ pub enum Lib {
     EchoConfig,
     /// Built against symphony 0.1.4.
     Symphony014,
+    /// Its constructor never returns: `dlopen` hangs.
+    LoopInit,
 }
 
 impl Lib {
@@ -34,6 +36,7 @@ impl Lib {
             Lib::OldAbi => "libfixture_old_abi.so",
             Lib::EchoConfig => "libfixture_echo_config.so",
             Lib::Symphony014 => "libfixture_symphony_014.so",
+            Lib::LoopInit => "libfixture_loop_init.so",
         }
     }
 }
@@ -85,6 +88,8 @@ fn build_all() -> PathBuf {
         "fixture-old-abi",
         "-p",
         "fixture-echo-config",
+        "-p",
+        "fixture-loop-init",
     ]);
     // Its own workspace and lock file: Cargo allows one symphony 0.1.x per lock.
     let manifest = workspace_root().join("harness/tests/fixtures/symphony-014/Cargo.toml");
@@ -166,5 +171,64 @@ pub fn harness_with_closed_stdout(args: &[&str]) -> Run {
         code: output.status.code(),
         stdout: String::new(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs the `symphony-harness` binary with `stdin` on its standard input, but fails the test
+/// instead of hanging if it has not exited within `limit`: it is killed then.
+pub fn harness_within(args: &[&str], stdin: &[u8], limit: std::time::Duration) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .env_remove("COLUMNS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("symphony-harness runs");
+    if let Some(mut input) = child.stdin.take() {
+        // A harness that never reads its input is fine: a full or closed pipe ends the write.
+        let _ = input.write_all(stdin);
+    }
+    let status = wait_within(&mut child, limit);
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "`symphony-harness {}` did not exit within {limit:?}",
+            args.join(" ")
+        );
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut out, &mut stdout);
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
+    }
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    }
+}
+
+/// Waits for `child` to exit, polling, for at most `limit`; `None` if it is still running.
+pub fn wait_within(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }

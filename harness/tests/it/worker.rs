@@ -357,6 +357,26 @@ fn preload_reports_a_hash_mismatch_as_a_load_failure() {
 }
 
 #[test]
+fn a_constructor_that_never_returns_is_a_timeout_at_the_load_deadline_and_the_next_load_retries() {
+    let mut config = SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+    config.call_timeout = Duration::from_secs(30);
+    config.load_timeout = Duration::from_millis(300);
+    let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
+    let binding = BindingConfig::new(path_str(&lib(Lib::LoopInit)), "any", "loop");
+    for attempt in 1..=2 {
+        let err = factory.preload(&binding).unwrap_err();
+        let PreloadError::Call(call) = err else {
+            panic!("attempt {attempt}: not a call outcome: {err:?}");
+        };
+        assert_eq!(call.outcome(), "timeout", "attempt {attempt}: {call:?}");
+        assert!(
+            call.to_string().contains("within 300 ms"),
+            "attempt {attempt}: the load deadline, not the call's: {call}"
+        );
+    }
+}
+
+#[test]
 fn missing_worker_program_is_a_harness_outcome_not_a_crash_nor_a_dead_provider() {
     let config = SupervisorConfig::new(PathBuf::from("/nonexistent/symphony-harness"));
     let mut factory = WorkerFactory::new(config, Box::new(|f: &str| PathBuf::from(f)));
@@ -479,4 +499,96 @@ mod cli {
         assert_eq!(run.code, Some(1));
         assert!(run.stderr.contains("one library's hash"), "{}", run.stderr);
     }
+}
+
+/// A worker whose supervisor is gone (its request pipe closed) while a provider call hangs
+/// does not keep running the provider: it kills itself.
+#[test]
+fn a_worker_whose_request_pipe_closes_during_a_hanging_call_kills_itself() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    use symphony_harness::worker::protocol::{
+        read_frame, write_frame, Request, Response, WireDeployment,
+    };
+
+    let limit = Duration::from_secs(60);
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .arg("__worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the worker starts");
+    let mut requests = worker.stdin.take().expect("stdin piped");
+    let mut responses = worker.stdout.take().expect("stdout piped");
+    let stderr = worker.stderr.take().expect("stderr piped");
+    let (lines, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    fn exchange(
+        requests: &mut impl std::io::Write,
+        responses: &mut impl std::io::Read,
+        request: &Request,
+    ) -> Response {
+        write_frame(requests, request).expect("request sent");
+        read_frame(responses).expect("a frame").expect("a response")
+    }
+    let loaded = exchange(
+        &mut requests,
+        &mut responses,
+        &Request::Load {
+            path: lib(Lib::Sim),
+            lib_hash: "any".into(),
+            force: false,
+            host: HostMode::Harness,
+            spin_us: 0,
+        },
+    );
+    assert!(matches!(loaded, Response::Loaded { .. }), "{loaded:?}");
+    let created = exchange(
+        &mut requests,
+        &mut responses,
+        &Request::Create {
+            config: sim_config("w-eof", "hang-on-apply"),
+        },
+    );
+    let Response::Created { instance } = created else {
+        panic!("not created: {created:?}");
+    };
+    let document = serde_json::to_string(&wire("deployment.json")).unwrap();
+    let apply = Request::Apply {
+        instance,
+        deployment: WireDeployment {
+            round: 1,
+            shared: Some(serde_json::value::RawValue::from_string(document).unwrap()),
+            own: None,
+        },
+        step: step(),
+        dry_run: false,
+    };
+    write_frame(&mut requests, &apply).expect("apply sent");
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match said.recv_timeout(left) {
+            Ok(line) if line.contains("apply on device `w-eof` never returns") => break,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = worker.kill();
+                panic!("the apply never started hanging");
+            }
+        }
+    }
+    drop(requests);
+    let Some(status) = crate::support::wait_within(&mut worker, limit) else {
+        let _ = worker.kill();
+        panic!("the worker kept running the provider after its request pipe closed");
+    };
+    assert_eq!(status.signal(), Some(9), "{status:?}");
 }

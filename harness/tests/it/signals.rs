@@ -1,0 +1,246 @@
+//! Nothing left behind: a signal to the harness while a provider call runs kills the worker's
+//! whole process group, and the harness exits with the signal's code after printing what it
+//! has; a harness killed with SIGKILL takes its worker with it (PR_SET_PDEATHSIG).
+//!
+//! Real processes throughout: the harness binary runs `reconcile` on the sim with
+//! `hang-on-apply`; the test waits (bounded) until the sim says the apply hangs, sends the
+//! signal, and then reads `/proc` (bounded polls, never a sleep "to wait for" something).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
+use serde_json::json;
+
+use crate::support::{lib, path_str, wait_within, Lib};
+
+/// How long any one wait in these tests may take before the test fails.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A harness running `reconcile` whose apply hangs in its worker.
+struct Hanging {
+    harness: Child,
+    worker: i32,
+    /// Everything the harness wrote to stderr, line by line, as it comes.
+    stderr: mpsc::Receiver<String>,
+    stdout: std::thread::JoinHandle<String>,
+    _dir: tempfile::TempDir,
+}
+
+/// `(pid, state, ppid, pgrp)` of every process in `/proc`.
+fn processes() -> Vec<(i32, char, i32, i32)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // The process may be gone by now: then it is simply not listed.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+        let Some(rest) = stat.rfind(')').map(|end| &stat[end + 1..]) else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if let (Some(state), Some(ppid), Some(pgrp)) = (
+            fields.first().and_then(|s| s.chars().next()),
+            fields.get(1).and_then(|s| s.parse().ok()),
+            fields.get(2).and_then(|s| s.parse().ok()),
+        ) {
+            found.push((pid, state, ppid, pgrp));
+        }
+    }
+    found
+}
+
+/// The live (not zombie) processes of process group `pgrp`.
+fn live_in_group(pgrp: i32) -> Vec<i32> {
+    processes()
+        .into_iter()
+        .filter(|&(_, state, _, group)| group == pgrp && state != 'Z' && state != 'X')
+        .map(|(pid, ..)| pid)
+        .collect()
+}
+
+/// Polls `/proc` until no live process of group `pgrp` remains; fails the test after
+/// [`LIMIT`].
+fn assert_group_gone(pgrp: i32) {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let live = live_in_group(pgrp);
+        if live.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "processes of the worker's group {pgrp} still run: {live:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn extensions() -> PathBuf {
+    lib(Lib::Sim)
+        .parent()
+        .expect("library has a directory")
+        .to_path_buf()
+}
+
+fn hanging_target(dir: &Path) -> PathBuf {
+    let store = dir.join("store");
+    std::fs::create_dir(&store).unwrap();
+    let target = json!({
+        "metadata": {"name": "edge-hang"},
+        "spec": {"components": [{"name": "web", "type": "w", "properties": {"image": "nginx"}}],
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                     "config": {"name": "sim", "libFile": "/extensions/libsymphony_sim_provider.so",
+                                "libHash": "any", "sim.device": "hang", "sim.store": path_str(&store),
+                                "sim.bugs": "hang-on-apply"}}]}]}
+    });
+    let path = dir.join("edge-hang.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&target).unwrap()).unwrap();
+    path
+}
+
+/// Starts `reconcile` on a hanging apply and returns once the sim says the apply hangs,
+/// with the pid of the worker running it.
+fn start_hanging_apply() -> Hanging {
+    let dir = tempfile::tempdir().unwrap();
+    let target = hanging_target(dir.path());
+    let ext = extensions();
+    let mut harness = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args(["reconcile", "--target", path_str(&target)])
+        .args(["--extensions", path_str(&ext)])
+        // The supervisor logs what the provider writes to stderr (target `provider`).
+        .env("RUST_LOG", "provider=debug")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("symphony-harness runs");
+    let mut out = harness.stdout.take().expect("stdout piped");
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    let (lines, stderr) = mpsc::channel();
+    let err = harness.stderr.take().expect("stderr piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + LIMIT;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match stderr.recv_timeout(left) {
+            Ok(line) if line.contains("bug `hang-on-apply`: apply on device `hang`") => break,
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = harness.kill();
+                panic!(
+                    "the apply never started hanging; stderr so far:\n{}",
+                    seen.join("\n")
+                );
+            }
+        }
+    }
+    let harness_pid = i32::try_from(harness.id()).expect("pid fits");
+    let workers: Vec<i32> = processes()
+        .into_iter()
+        .filter(|&(_, state, ppid, _)| ppid == harness_pid && state != 'Z')
+        .map(|(pid, ..)| pid)
+        .collect();
+    assert_eq!(workers.len(), 1, "one worker: {workers:?}");
+    let worker = workers[0];
+    assert_eq!(
+        live_in_group(worker),
+        vec![worker],
+        "the worker leads a process group of its own"
+    );
+    Hanging {
+        harness,
+        worker,
+        stderr,
+        stdout,
+        _dir: dir,
+    }
+}
+
+/// Sends `signal` to the harness while the apply hangs; returns its exit code, stdout and
+/// stderr once it exited, after checking that the worker's process group is gone.
+fn interrupt_hanging_apply(signal: Signal) -> (Option<i32>, String, String) {
+    let mut hanging = start_hanging_apply();
+    let pid = Pid::from_child(&hanging.harness);
+    rustix::process::kill_process(pid, signal).expect("signal sent");
+    let Some(status) = wait_within(&mut hanging.harness, LIMIT) else {
+        let _ = hanging.harness.kill();
+        panic!("the harness did not exit after {signal:?}");
+    };
+    assert_group_gone(hanging.worker);
+    let stdout = hanging.stdout.join().expect("stdout read");
+    let stderr: Vec<String> = hanging.stderr.try_iter().collect();
+    (status.code(), stdout, stderr.join("\n"))
+}
+
+fn assert_interrupted(signal: Signal, code: i32, name: &str) {
+    let (exit, stdout, stderr) = interrupt_hanging_apply(signal);
+    assert_eq!(exit, Some(code), "{stdout}\n{stderr}");
+    // The interrupted call, in the round it belongs to.
+    assert!(stdout.contains("round 1"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "apply failed (harness): the harness failed: interrupted by {name}: the worker was killed"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verdict:"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("interrupted by {name}; every worker was killed")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sigint_during_a_hanging_apply_kills_the_worker_group_prints_the_round_and_exits_130() {
+    assert_interrupted(Signal::INT, 130, "SIGINT");
+}
+
+#[test]
+fn sigterm_during_a_hanging_apply_kills_the_worker_group_and_exits_143() {
+    assert_interrupted(Signal::TERM, 143, "SIGTERM");
+}
+
+#[test]
+fn sighup_during_a_hanging_apply_kills_the_worker_group_and_exits_129() {
+    assert_interrupted(Signal::HUP, 129, "SIGHUP");
+}
+
+#[test]
+fn sigkill_of_the_harness_kills_its_worker_too() {
+    let mut hanging = start_hanging_apply();
+    hanging.harness.kill().expect("SIGKILL sent");
+    let status = wait_within(&mut hanging.harness, LIMIT).expect("the harness died");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    // Nobody killed the worker's group but the kernel, on its parent's death.
+    assert_group_gone(hanging.worker);
+}
