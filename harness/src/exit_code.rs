@@ -88,7 +88,7 @@ pub const ALL: [ExitCode; 12] = [
     ExitCode {
         code: NOT_CONVERGED,
         name: "not-converged",
-        meaning: "`reconcile`: every round still applied something, up to `--rounds`",
+        meaning: "`reconcile`: every round still applied something, up to `--rounds`, or `get` still reports what the removal deleted",
     },
     ExitCode {
         code: CHANGED,

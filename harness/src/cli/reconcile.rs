@@ -231,6 +231,8 @@ fn run_exit_code(report: &RunReport) -> i32 {
         RunEnd::Failed { .. } | RunEnd::Aborted { .. } => exit_code::CALL_FAILED,
         _ if removal_failed => exit_code::CALL_FAILED,
         RunEnd::NotConverged { .. } => exit_code::NOT_CONVERGED,
+        // The device did not reach the desired state (nothing): as good as not converged.
+        _ if !report.left_after_removal.is_empty() => exit_code::NOT_CONVERGED,
         RunEnd::Converged { .. } | RunEnd::DryRun { .. } => exit_code::SUCCESS,
     }
 }

@@ -21,6 +21,9 @@ pub enum Phase {
     Get,
     /// Carrying out the plan: skip check and `apply`.
     Apply,
+    /// The harness's own look after a removal (not Symphony's): one `get` per deleted step, to
+    /// see whether the provider really removed what it reported as deleted.
+    Check,
 }
 
 /// A provider call.

@@ -27,8 +27,8 @@ use super::planning::{self, current_state, plan_for_deployment};
 pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
 pub use super::report::{
-    Against, ApplyReason, FailedBy, Failure, RoundReport, RunEnd, RunReport, Stage, StateOutcome,
-    StepDecision, StepRecord, Summary,
+    Against, ApplyReason, FailedBy, Failure, LeftComponent, RoundReport, RunEnd, RunReport, Stage,
+    StateOutcome, StepDecision, StepRecord, Summary,
 };
 use super::state::{key, DeploymentState};
 use super::{CallError, EngineError, InSymphony, Outcome, Provider, ProviderFactory};
@@ -527,6 +527,69 @@ impl Reconciler {
         }
     }
 
+    /// After a successful removal `removal` of `deployment`: calls `get` once per target and
+    /// role that had deletes, with the deleted components as references, and returns those
+    /// still reported. Not a Symphony call: Symphony trusts `apply`'s `Ok` and forgets them.
+    pub fn check_removed(
+        &mut self,
+        deployment: &DeploymentSpec,
+        removal: &RoundReport,
+        factory: &mut dyn ProviderFactory,
+        sink: &mut dyn EventSink,
+    ) -> Result<Vec<LeftComponent>, EngineError> {
+        let prepared = self.prepare(deployment)?;
+        let instance_scope = prepared.instance_spec()?.scope.clone();
+        let mut left = Vec::new();
+        for (index, step) in removal.plan.iter().enumerate() {
+            let deleted: Vec<ComponentStep> = step
+                .components
+                .iter()
+                .filter(|c| c.action == ComponentAction::Delete)
+                .map(|c| ComponentStep {
+                    action: ComponentAction::Update,
+                    component: c.component.clone(),
+                })
+                .collect();
+            if deleted.is_empty() {
+                continue;
+            }
+            let site = site(removal.round, Phase::Check, index, step);
+            let target = prepared.evaluated.targets.get(&step.target).or_else(|| {
+                self.previous
+                    .as_ref()
+                    .and_then(|p| p.spec.targets.get(&step.target))
+            });
+            let Ok(mut provider) = provider_for(factory, target, &site, sink) else {
+                continue;
+            };
+            let target_scope = target
+                .and_then(|t| t.spec.as_ref())
+                .map_or("", |s| s.solution_scope.as_str());
+            let scope = application_scope(&instance_scope, target_scope);
+            let dep = self.for_call(&prepared, &step.target, &scope, None)?;
+            emit(sink, || Event::CallStarted {
+                site: site.clone(),
+                call: CallKind::Get,
+                components: listed(&deleted),
+            });
+            let got = provider.get(&dep, &deleted);
+            emit(sink, || Event::CallFinished {
+                site: site.clone(),
+                call: CallKind::Get,
+                outcome: got.clone().map(CallReturn::Components),
+            });
+            for component in got.unwrap_or_default() {
+                if deleted.iter().any(|d| d.component.name == component.name) {
+                    left.push(LeftComponent {
+                        target: step.target.clone(),
+                        component: component.name,
+                    });
+                }
+            }
+        }
+        Ok(left)
+    }
+
     /// The phases of a round that does something (`Reconcile` after its early return).
     fn reconcile_prepared(
         &mut self,
@@ -890,6 +953,7 @@ pub fn run(
                 verdict,
                 removal: None,
                 waited_seconds: reconciler.clock() - start,
+                left_after_removal: Vec::new(),
                 stopped,
             });
         }
@@ -928,11 +992,18 @@ pub fn run(
     } else {
         None
     };
+    let left_after_removal = match &removal {
+        Some(removal) if removal.failure.is_none() && !deployment.is_dry_run => {
+            reconciler.check_removed(deployment, removal, factory, sink)?
+        }
+        _ => Vec::new(),
+    };
     Ok(RunReport {
         rounds,
         verdict,
         removal,
         waited_seconds: reconciler.clock() - start,
+        left_after_removal,
         stopped,
     })
 }

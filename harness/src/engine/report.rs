@@ -415,10 +415,23 @@ pub struct RunReport {
     pub removal: Option<RoundReport>,
     /// Total seconds Symphony would have waited (logical clock).
     pub waited_seconds: u64,
+    /// Components a successful removal reported as deleted that `get` still reports
+    /// afterwards: Symphony considers them removed while they run on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_after_removal: Vec<LeftComponent>,
     /// Why the run stopped before `--rounds`: its last round failed in a way no later round
     /// can change (Symphony would retry on every poll and fail the same way).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+}
+
+/// A component still on a target after its removal.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct LeftComponent {
+    /// The target.
+    pub target: String,
+    /// The component.
+    pub component: String,
 }
 
 impl RunReport {

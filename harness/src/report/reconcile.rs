@@ -13,7 +13,7 @@ use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
 use crate::engine::findings::Finding;
 use crate::engine::reconcile::{
-    FailedBy, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
+    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
 };
 use crate::model::{ComponentAction, DeploymentSpec, Symphony};
 
@@ -153,8 +153,19 @@ impl<W: Write> ReconcilePrinter<W> {
                 (Some(_), _) => self.line(format_args!(
                     "{ERROR}removal failed{ERROR:#}; Symphony does not retry a failed delete job (standalone)"
                 )),
+                (None, _) if !report.left_after_removal.is_empty() => {
+                    for left in &report.left_after_removal {
+                        self.line(format_args!(
+                            "{ERROR}removal incomplete{ERROR:#}: apply reported success, but `get` \
+                             still reports `{}` on `{}`: Symphony will consider it removed while it \
+                             runs",
+                            left.component, left.target
+                        ));
+                    }
+                }
                 (None, StateOutcome::Dropped) => self.line(format_args!(
-                    "{GOOD}removal done{GOOD:#}: every component deleted, state dropped"
+                    "{GOOD}removal done{GOOD:#}: every component deleted, state dropped; `get` \
+                     confirms none is left"
                 )),
                 (None, _) => self.line(format_args!(
                     "removal done; state kept (components left on other targets)"
@@ -204,6 +215,7 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
                 let phase = match site.phase {
                     Phase::Get => "get-phase",
                     Phase::Apply => "apply-phase",
+                    Phase::Check => "check",
                 };
                 let signs = matches!(call, CallKind::Apply { .. });
                 let listed = if components.is_empty() {
@@ -294,6 +306,9 @@ pub struct ReconcileDocument<'a> {
     pub removal: Option<&'a RoundReport>,
     /// Seconds Symphony would have waited.
     pub waited_seconds: u64,
+    /// What a successful removal left on the device, as `get` reports it.
+    #[serde(skip_serializing_if = "<[LeftComponent]>::is_empty")]
+    pub left_after_removal: &'a [LeftComponent],
     /// Why the run stopped before `--rounds` ([`RunReport::stopped`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<&'a str>,
@@ -316,6 +331,7 @@ impl<'a> ReconcileDocument<'a> {
             rounds: &report.rounds,
             removal: report.removal.as_ref(),
             waited_seconds: report.waited_seconds,
+            left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
         }
     }

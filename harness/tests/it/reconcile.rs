@@ -287,6 +287,43 @@ fn a_library_missing_under_extensions_is_reported_once_with_where_it_was_looked_
 }
 
 #[test]
+fn a_removal_the_provider_ignores_is_caught_by_a_get_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "web", "type": "w"}]),
+        json!({"sim.bugs": "ignore-delete"}),
+    );
+    let run = reconcile(&target, &["--remove"]);
+    assert_eq!(run.code, Some(7), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "removal incomplete: apply reported success, but `get` still reports `web` on `t`"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("removal done"), "{}", run.stdout);
+    let json = reconcile(&target, &["--remove", "--format", "json"]).json();
+    assert_eq!(json["leftAfterRemoval"][0]["component"], "web");
+    // A provider that deletes: the check confirms it.
+    let clean = sim_target(
+        dir.path(),
+        "c",
+        json!([{"name": "web", "type": "w"}]),
+        json!({}),
+    );
+    let run = reconcile(&clean, &["--remove"]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("`get` confirms none is left"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_dry_run_whose_calls_fail_is_not_a_success() {
     let dir = tempfile::tempdir().unwrap();
     let target = sim_target(
