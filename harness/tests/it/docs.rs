@@ -1,7 +1,8 @@
 //! The repository stands alone: every relative link in `README.md` and `docs/**/*.md`, and
 //! every `docs/…` path the code names (comments and `--help` texts), is a file or directory of
-//! this repository.
+//! this repository; a link's `#heading` into Markdown names a heading that exists.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::support::workspace_root;
@@ -73,8 +74,9 @@ fn reference_definition(line: &str) -> Option<String> {
 }
 
 /// Checks every relative link of `markdown`, a file in directory `dir`, against the file
-/// system: its target (without `#fragment`) must exist and stay inside `root`. Links with a
-/// scheme (`https:`, `http:`, `mailto:`) and pure `#anchors` are not checked.
+/// system: its target (without `#fragment`) must exist and stay inside `root`, and a
+/// fragment into a Markdown file (`other.md#heading`, or `#heading` in this text) must name
+/// one of its headings. Links with a scheme (`https:`, `http:`, `mailto:`) are not checked.
 fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut broken = Vec::new();
@@ -82,19 +84,28 @@ fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
         if ["http://", "https://", "mailto:"]
             .iter()
             .any(|scheme| target.starts_with(scheme))
-            || target.starts_with('#')
         {
             continue;
         }
-        let path = target.split('#').next().unwrap_or("");
-        let reason = if path.is_empty() {
+        let (path, fragment) = target.split_once('#').unwrap_or((target.as_str(), ""));
+        let reason = if path.is_empty() && fragment.is_empty() {
             Some("empty link")
+        } else if path.is_empty() {
+            (!heading_anchors(markdown).iter().any(|a| a == fragment)).then_some("no such heading")
         } else if path.starts_with('/') {
             Some("absolute path: not inside the repository in a clone")
         } else {
             match dir.join(path).canonicalize() {
                 Err(_) => Some("no such file or directory"),
                 Ok(resolved) if !resolved.starts_with(&root) => Some("outside the repository"),
+                Ok(resolved)
+                    if !fragment.is_empty()
+                        && resolved.extension().is_some_and(|ext| ext == "md") =>
+                {
+                    let text = std::fs::read_to_string(&resolved).unwrap_or_default();
+                    (!heading_anchors(&text).iter().any(|a| a == fragment))
+                        .then_some("no such heading")
+                }
                 Ok(_) => None,
             }
         };
@@ -107,6 +118,49 @@ fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
         }
     }
     broken
+}
+
+/// The anchors GitHub gives a Markdown text's headings (outside code fences): the heading
+/// lowercased, every character but letters, digits, `-`, `_` and spaces dropped, spaces
+/// turned into `-`; a repeated anchor gets `-1`, `-2`, ….
+fn heading_anchors(markdown: &str) -> Vec<String> {
+    let mut anchors = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut in_fence = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        let Some(heading) = trimmed.strip_prefix('#') else {
+            continue;
+        };
+        let heading = heading.trim_start_matches('#');
+        if in_fence || !(heading.is_empty() || heading.starts_with(' ')) {
+            continue;
+        }
+        let slug: String = heading
+            .trim()
+            .trim_end_matches('#')
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect();
+        let repeats = seen.entry(slug.clone()).or_insert(0);
+        anchors.push(if *repeats == 0 {
+            slug
+        } else {
+            format!("{slug}-{repeats}")
+        });
+        *repeats += 1;
+    }
+    anchors
 }
 
 /// `README.md` and every `.md` file under `docs/`, sorted.
@@ -178,9 +232,10 @@ fn a_broken_link_is_reported_with_its_line_and_reason_and_good_ones_are_not() {
     let root = workspace_root();
     let text = "\
 # Made up
-See [the docs](docs/README.md#top), [loading](docs/loading.md \"title\") and
-[upstream](https://github.com/eclipse-symphony/symphony), [here](#made-up).
+See [the docs](docs/README.md), [loading](docs/loading.md \"title\") and
+[upstream](https://github.com/eclipse-symphony/symphony), [here](#made-up), [dry](docs/reconcile.md#dry-run).
 A [typo](docs/reconcil.md#skip) and [escape](../../etc/passwd) and [abs](/etc/hosts).
+[No heading](docs/reconcile.md#dry-runs), [nor here](#made-down).
 `[not a link](nowhere.md)` in code.
 
 ```text
@@ -209,7 +264,17 @@ A [typo](docs/reconcil.md#skip) and [escape](../../etc/passwd) and [abs](/etc/ho
                 reason: "absolute path: not inside the repository in a clone",
             },
             BrokenLink {
-                line: 11,
+                line: 5,
+                target: "docs/reconcile.md#dry-runs".into(),
+                reason: "no such heading",
+            },
+            BrokenLink {
+                line: 5,
+                target: "#made-down".into(),
+                reason: "no such heading",
+            },
+            BrokenLink {
+                line: 12,
                 target: "docs/missing.md".into(),
                 reason: "no such file or directory",
             },
@@ -289,6 +354,33 @@ fn docs_paths_are_found_in_comments_and_strings_but_not_inside_other_paths() {
         vec![
             (1, "docs/abi.md".to_string()),
             (2, "docs/schemas/".to_string())
+        ]
+    );
+}
+
+#[test]
+fn heading_anchors_follow_githubs_rule_and_skip_code_blocks() {
+    let text = "\
+# symphony-harness
+### `inspect`: is it safe to load?
+## Skip rules: `canSkipStep`
+## The `.so` boundary
+## Notes
+## Notes
+#hashtag, not a heading
+```sh
+# a comment in code
+```
+";
+    assert_eq!(
+        heading_anchors(text),
+        [
+            "symphony-harness",
+            "inspect-is-it-safe-to-load",
+            "skip-rules-canskipstep",
+            "the-so-boundary",
+            "notes",
+            "notes-1",
         ]
     );
 }
