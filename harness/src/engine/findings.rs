@@ -2,7 +2,7 @@
 //! call, so they are reported as findings instead of crashes.
 //!
 //! The host (`symphony` 0.1.4/0.1.5) `unwrap`s its parse of Go's JSON into the Rust models
-//! (`shared/symphony/semantics.md` §5.1, §6). Go sends a route filter as
+//! (`docs/outcomes.md`, `host-abort`). Go sends a route filter as
 //! `{"direction","type","parameters"}`, but the Rust `FilterSpec` requires `filterType`: any
 //! route with a filter anywhere in the deployment aborts every `get` and `apply`.
 

@@ -15,7 +15,8 @@
 //! from Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's
 //! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`events`]
 //! (what a sink receives), [`reconcile`] (the rounds). The specification is
-//! `shared/symphony/semantics.md`; Symphony's Go source decides where it is silent.
+//! `docs/reconcile.md` and `docs/change-detection.md`; Symphony's Go source decides where they
+//! are silent.
 
 pub mod binding;
 pub mod change;

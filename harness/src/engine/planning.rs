@@ -5,7 +5,7 @@
 //! Owns the order of those steps, once: the [`Reconciler`](super::reconcile::Reconciler)
 //! runs them around its provider calls, and [`plan_deployment`] runs them all on given
 //! inputs (the `plan` command). The pieces themselves live in [`super::evaluate`],
-//! [`super::state`] and [`super::plan`]. See `shared/symphony/semantics.md` §1.4 steps 2–9.
+//! [`super::state`] and [`super::plan`]. See `docs/reconcile.md`.
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Symphony's reconcile (`SolutionVersionManager.Reconcile` and `.Get`), one round at a time,
 //! and rounds on a logical clock until nothing is applied.
 //!
-//! A round, in Symphony's order (`shared/symphony/semantics.md` §1.4, §8): evaluate the
+//! A round, in Symphony's order (`docs/reconcile.md`): evaluate the
 //! deployment; plan from the desired state alone and call `get` once per step, each on a
 //! fresh provider (one failing `get` fails the round); merge the previous stored state, the
 //! desired state and what `get` reported (get-only components are deleted); plan; for each

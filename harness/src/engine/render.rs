@@ -3,7 +3,7 @@
 //! Go decodes a provider's JSON into `interface{}` (numbers become float64, objects
 //! `map[string]interface{}`, arrays `[]interface{}`) and `IsComponentChanged` compares
 //! `fmt.Sprintf("%v", value)` texts. The JSON type is therefore lost: `1` equals `"1"`,
-//! `{"a":1}` equals `"map[a:1]"` (`shared/symphony/semantics.md` §2.2, §9.1).
+//! `{"a":1}` equals `"map[a:1]"` (`docs/change-detection.md`).
 
 use serde_json::Value;
 

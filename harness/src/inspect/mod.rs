@@ -9,7 +9,7 @@
 //!
 //! Why this matters: a Rust provider crosses the `.so` boundary with Rust trait objects and
 //! structs, which work only when host and provider agree on rustc, `symphony` layouts and the
-//! allocator (`shared/symphony/abi.md`).
+//! allocator (`docs/abi.md`).
 
 mod fingerprint;
 mod verdict;

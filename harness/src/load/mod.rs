@@ -22,7 +22,7 @@
 //!
 //! Why not as Symphony does: Symphony hashes a path and then opens the path again, so a file
 //! swapped in between runs unhashed; and `dlopen` of an already loaded path returns the old
-//! image (`shared/symphony/abi.md`).
+//! image (`docs/loading.md`).
 //!
 //! [`DeviceChannel`] reads and changes the simulated provider's device behind its back, through
 //! the simulator's extra exports: the harness's ground truth.

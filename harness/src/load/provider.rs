@@ -24,7 +24,7 @@ use crate::model::{
 ///
 /// Both wire generations are accepted: a deployment in Symphony 0.48's names (`solutionName`,
 /// `solution`) is what a 0.1.4 host parses, and 0.1.4 and 0.1.5 differ only in those field
-/// names, not in the layouts the provider sees (`shared/symphony/semantics.md` §7). So such a
+/// names, not in the layouts the provider sees (`docs/abi.md`). So such a
 /// deployment is translated to the 0.49 names ([`wire::to_049`]) and parsed with the 0.1.5
 /// models, which gives the provider exactly the values a 0.1.4 host would.
 pub struct InProcessProvider {

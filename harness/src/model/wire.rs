@@ -4,8 +4,9 @@
 //! `targets.*.spec.solutionScope`; Symphony ≥ 0.49.1 renamed them to `solutionversionName`,
 //! `solutionversion`, `instance.spec.solutionversion` and `solutionversionScope`
 //! (commit `8d2f4b1e`). Nothing else differs, and the provider-side layouts are identical
-//! (`shared/symphony/semantics.md` §7). The types in this module tree write the 0.49 names;
-//! [`to_generation`] rewrites a deployment for 0.48, [`to_049`] reads either back.
+//! (`docs/abi.md`, "Crate versions and ABI generations"). The types in this module tree
+//! write the 0.49 names; [`to_generation`] rewrites a deployment for 0.48, [`to_049`] reads
+//! either back.
 
 use std::fmt;
 

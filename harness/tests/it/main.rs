@@ -24,5 +24,7 @@ mod plan;
 mod compare;
 // Every command's JSON against its schema file in docs/schemas/.
 mod schemas;
+// The repository stands alone: links in README.md and docs/, docs/ paths named in the code.
+mod docs;
 // The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
 mod sim;

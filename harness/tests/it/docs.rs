@@ -1,0 +1,386 @@
+//! The repository stands alone: every relative link in `README.md` and `docs/**/*.md`, and
+//! every `docs/…` path the code names (comments and `--help` texts), is a file or directory of
+//! this repository; a link's `#heading` into Markdown names a heading that exists.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::support::workspace_root;
+
+/// A link that does not resolve.
+#[derive(Debug, PartialEq, Eq)]
+struct BrokenLink {
+    /// 1-based line of the Markdown text.
+    line: usize,
+    /// The link target as written.
+    target: String,
+    /// Why it does not resolve.
+    reason: &'static str,
+}
+
+/// The link targets of a Markdown text with their 1-based lines: inline links `[text](target)`
+/// (an optional `"title"` and `<…>` dropped) and reference definitions `[label]: target`.
+/// Fenced code blocks and inline code spans are not Markdown links and are skipped.
+fn link_targets(markdown: &str) -> Vec<(usize, String)> {
+    let mut targets = Vec::new();
+    let mut in_fence = false;
+    for (index, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let line_number = index + 1;
+        let text = without_code_spans(line);
+        if let Some(target) = reference_definition(&text) {
+            targets.push((line_number, target));
+        }
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find(')') else { break };
+            let raw = after[..end].trim();
+            let target = raw.split_whitespace().next().unwrap_or("");
+            let target = target.trim_start_matches('<').trim_end_matches('>');
+            targets.push((line_number, target.to_string()));
+            rest = &after[end + 1..];
+        }
+    }
+    targets
+}
+
+/// `line` with every `` `code span` `` removed (a link's text may hold one; its target never).
+fn without_code_spans(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for (i, part) in line.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The target of a reference definition line, `[label]: target`.
+fn reference_definition(line: &str) -> Option<String> {
+    let rest = line.trim_start().strip_prefix('[')?;
+    let (label, after) = rest.split_once("]:")?;
+    if label.is_empty() || label.contains(['[', ']']) {
+        return None;
+    }
+    after.split_whitespace().next().map(str::to_string)
+}
+
+/// Checks every relative link of `markdown`, a file in directory `dir`, against the file
+/// system: its target (without `#fragment`) must exist and stay inside `root`, and a
+/// fragment into a Markdown file (`other.md#heading`, or `#heading` in this text) must name
+/// one of its headings. Links with a scheme (`https:`, `http:`, `mailto:`) are not checked.
+fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut broken = Vec::new();
+    for (line, target) in link_targets(markdown) {
+        if ["http://", "https://", "mailto:"]
+            .iter()
+            .any(|scheme| target.starts_with(scheme))
+        {
+            continue;
+        }
+        let (path, fragment) = target.split_once('#').unwrap_or((target.as_str(), ""));
+        let reason = if path.is_empty() && fragment.is_empty() {
+            Some("empty link")
+        } else if path.is_empty() {
+            (!heading_anchors(markdown).iter().any(|a| a == fragment)).then_some("no such heading")
+        } else if path.starts_with('/') {
+            Some("absolute path: not inside the repository in a clone")
+        } else {
+            match dir.join(path).canonicalize() {
+                Err(_) => Some("no such file or directory"),
+                Ok(resolved) if !resolved.starts_with(&root) => Some("outside the repository"),
+                Ok(resolved)
+                    if !fragment.is_empty()
+                        && resolved.extension().is_some_and(|ext| ext == "md") =>
+                {
+                    let text = std::fs::read_to_string(&resolved).unwrap_or_default();
+                    (!heading_anchors(&text).iter().any(|a| a == fragment))
+                        .then_some("no such heading")
+                }
+                Ok(_) => None,
+            }
+        };
+        if let Some(reason) = reason {
+            broken.push(BrokenLink {
+                line,
+                target,
+                reason,
+            });
+        }
+    }
+    broken
+}
+
+/// The anchors GitHub gives a Markdown text's headings (outside code fences): the heading
+/// lowercased, every character but letters, digits, `-`, `_` and spaces dropped, spaces
+/// turned into `-`; a repeated anchor gets `-1`, `-2`, ….
+fn heading_anchors(markdown: &str) -> Vec<String> {
+    let mut anchors = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut in_fence = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        let Some(heading) = trimmed.strip_prefix('#') else {
+            continue;
+        };
+        let heading = heading.trim_start_matches('#');
+        if in_fence || !(heading.is_empty() || heading.starts_with(' ')) {
+            continue;
+        }
+        let slug: String = heading
+            .trim()
+            .trim_end_matches('#')
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect();
+        let repeats = seen.entry(slug.clone()).or_insert(0);
+        anchors.push(if *repeats == 0 {
+            slug
+        } else {
+            format!("{slug}-{repeats}")
+        });
+        *repeats += 1;
+    }
+    anchors
+}
+
+/// `README.md` and every `.md` file under `docs/`, sorted.
+fn markdown_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = vec![root.join("README.md")];
+    let mut dirs = vec![root.join("docs")];
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .unwrap_or_else(|err| panic!("cannot list `{}`: {err}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_relative_link_in_the_readme_and_docs_resolves_inside_the_repository() {
+    let root = workspace_root();
+    let files = markdown_files(&root);
+    for required in [
+        "loading",
+        "reconcile",
+        "change-detection",
+        "abi",
+        "outcomes",
+    ] {
+        assert!(
+            files.contains(&root.join("docs").join(format!("{required}.md"))),
+            "docs/{required}.md is missing"
+        );
+    }
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .unwrap_or_else(|err| panic!("cannot read `{}`: {err}", file.display()));
+        checked += link_targets(&text).len();
+        let dir = file.parent().expect("a file has a directory");
+        for link in broken_links(&text, dir, &root) {
+            problems.push(format!(
+                "{}:{}: `{}`: {}",
+                file.strip_prefix(&root).unwrap_or(file).display(),
+                link.line,
+                link.target,
+                link.reason
+            ));
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} links found: is the parser broken?"
+    );
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn a_broken_link_is_reported_with_its_line_and_reason_and_good_ones_are_not() {
+    let root = workspace_root();
+    let text = "\
+# Made up
+See [the docs](docs/README.md), [loading](docs/loading.md \"title\") and
+[upstream](https://github.com/eclipse-symphony/symphony), [here](#made-up), [dry](docs/reconcile.md#dry-run).
+A [typo](docs/reconcil.md#skip) and [escape](../../etc/passwd) and [abs](/etc/hosts).
+[No heading](docs/reconcile.md#dry-runs), [nor here](#made-down).
+`[not a link](nowhere.md)` in code.
+
+```text
+[also not a link](nowhere.md)
+```
+
+[ref]: docs/missing.md
+";
+    let broken = broken_links(text, &root, &root);
+    assert_eq!(
+        broken,
+        vec![
+            BrokenLink {
+                line: 4,
+                target: "docs/reconcil.md#skip".into(),
+                reason: "no such file or directory",
+            },
+            BrokenLink {
+                line: 4,
+                target: "../../etc/passwd".into(),
+                reason: "outside the repository",
+            },
+            BrokenLink {
+                line: 4,
+                target: "/etc/hosts".into(),
+                reason: "absolute path: not inside the repository in a clone",
+            },
+            BrokenLink {
+                line: 5,
+                target: "docs/reconcile.md#dry-runs".into(),
+                reason: "no such heading",
+            },
+            BrokenLink {
+                line: 5,
+                target: "#made-down".into(),
+                reason: "no such heading",
+            },
+            BrokenLink {
+                line: 12,
+                target: "docs/missing.md".into(),
+                reason: "no such file or directory",
+            },
+        ]
+    );
+}
+
+#[test]
+fn every_docs_path_the_code_names_exists() {
+    let root = workspace_root();
+    let mut problems = Vec::new();
+    let mut named = 0;
+    let mut dirs = vec![root.join("harness/src"), root.join("sim-provider/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a source directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|ext| ext != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a readable source file");
+            for (line, docs_path) in docs_paths(&text) {
+                named += 1;
+                if !root.join(&docs_path).exists() {
+                    problems.push(format!(
+                        "{}:{line}: `{docs_path}` does not exist",
+                        path.strip_prefix(&root).unwrap_or(&path).display()
+                    ));
+                }
+            }
+            assert!(
+                !text.contains("shared/symphony"),
+                "{} still cites `shared/symphony/`, which is not in the repository",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        named > 5,
+        "only {named} docs paths found: is the scan broken?"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every `docs/…` path in a text, with its 1-based line (trailing `.` and `,` dropped).
+fn docs_paths(text: &str) -> Vec<(usize, String)> {
+    let mut paths = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("docs/") {
+            let preceded_by_word = rest[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/');
+            let tail = &rest[start..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "_./-".contains(c)))
+                .unwrap_or(tail.len());
+            let path = tail[..end].trim_end_matches(['.', ',']);
+            if !preceded_by_word {
+                paths.push((index + 1, path.to_string()));
+            }
+            rest = &tail[end..];
+        }
+    }
+    paths
+}
+
+#[test]
+fn docs_paths_are_found_in_comments_and_strings_but_not_inside_other_paths() {
+    let text = "//! See `docs/abi.md`.\nlet s = \"docs/schemas/, then\";\n// x/docs/no.md\n";
+    assert_eq!(
+        docs_paths(text),
+        vec![
+            (1, "docs/abi.md".to_string()),
+            (2, "docs/schemas/".to_string())
+        ]
+    );
+}
+
+#[test]
+fn heading_anchors_follow_githubs_rule_and_skip_code_blocks() {
+    let text = "\
+# symphony-harness
+### `inspect`: is it safe to load?
+## Skip rules: `canSkipStep`
+## The `.so` boundary
+## Notes
+## Notes
+#hashtag, not a heading
+```sh
+# a comment in code
+```
+";
+    assert_eq!(
+        heading_anchors(text),
+        [
+            "symphony-harness",
+            "inspect-is-it-safe-to-load",
+            "skip-rules-canskipstep",
+            "the-so-boundary",
+            "notes",
+            "notes-1",
+        ]
+    );
+}
