@@ -31,6 +31,17 @@ pub const GO_GET_FAILED: &str = "failed to marshal reference";
 /// What Go reports when `apply` returns NULL (sic: the typo is Symphony's).
 pub const GO_APPLY_FAILED: &str = "failed to apply deployment ste";
 
+/// The error of a call that returned NULL through Symphony's host: the provider returned
+/// `Err`, and all Symphony says is its own Go text (the provider's message is lost there).
+fn as_symphony_reports(go_text: &str) -> CallError {
+    CallError::Error {
+        message: format!(
+            "Symphony reports only its own text `{go_text}` (the provider's message is lost in \
+             Symphony's host; what the provider printed is shown with the call)"
+        ),
+    }
+}
+
 /// One provider created by the `symphony` host's `create_provider_instance`. Never destroyed.
 #[derive(Debug)]
 pub struct SymphonyHost {
@@ -167,9 +178,7 @@ impl Provider for SymphonyHost {
     ) -> Result<Vec<ComponentSpec>, CallError> {
         match self.get_json(&deployment_json(deployment)?, &to_json(references)?)? {
             Some(text) => decode(&text),
-            None => Err(CallError::Error {
-                message: GO_GET_FAILED.to_string(),
-            }),
+            None => Err(as_symphony_reports(GO_GET_FAILED)),
         }
     }
 
@@ -181,9 +190,7 @@ impl Provider for SymphonyHost {
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
         match self.apply_json(&deployment_json(deployment)?, &to_json(step)?, dry_run)? {
             Some(text) => decode(&text),
-            None => Err(CallError::Error {
-                message: GO_APPLY_FAILED.to_string(),
-            }),
+            None => Err(as_symphony_reports(GO_APPLY_FAILED)),
         }
     }
 }

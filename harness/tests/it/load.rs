@@ -636,11 +636,12 @@ mod symphony_host {
                 false,
             )
             .unwrap_err();
-        assert_eq!(
-            err,
-            CallError::Error {
-                message: GO_APPLY_FAILED.to_string()
-            }
+        let CallError::Error { message } = &err else {
+            panic!("an error: {err:?}");
+        };
+        assert!(
+            message.contains(&format!("`{GO_APPLY_FAILED}`")) && message.contains("is lost"),
+            "labelled as Symphony's: {message}"
         );
     }
 }
