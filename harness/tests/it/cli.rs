@@ -267,15 +267,8 @@ fn a_reader_that_stops_early_is_not_an_error() {
 
 /// A Target binding role `w` to `/extensions/<file>` with `hash`, in `dir`.
 fn target_for(dir: &std::path::Path, file: &str, hash: &str) -> std::path::PathBuf {
-    let target = dir.join(format!("{file}.{}.target.json", &hash[..hash.len().min(8)]));
-    let body = serde_json::json!({
-        "metadata": {"name": "t"},
-        "spec": {"components": [{"name": "a", "type": "w"}],
-                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
-                    "config": {"name": "p", "libFile": format!("/extensions/{file}"), "libHash": hash}}]}]}
-    });
-    std::fs::write(&target, body.to_string()).unwrap();
-    target
+    let stem = format!("{file}.{}", &hash[..hash.len().min(8)]);
+    crate::support::bound_target(dir, &stem, file, hash, serde_json::json!({}))
 }
 
 #[test]

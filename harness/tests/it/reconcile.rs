@@ -2,7 +2,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::support::{harness, lib, path_str, workspace_root, Lib, Run};
+use crate::support::{
+    bound_target, harness, lib, path_str, workspace_root, write_target, Lib, Run,
+};
 
 /// The directory `--extensions` maps `/extensions/` to: where the built sim library is.
 fn extensions() -> PathBuf {
@@ -31,18 +33,15 @@ fn reconcile(target: &Path, extra: &[&str]) -> Run {
 
 /// A Target file in `dir` binding role `w` to the sim, with extra binding config.
 fn sim_target(dir: &Path, name: &str, components: Value, config: Value) -> PathBuf {
-    let mut binding_config = json!({"name": "sim", "libFile": "/extensions/libsymphony_sim_provider.so", "libHash": "any"});
-    for (k, v) in config.as_object().expect("object") {
-        binding_config[k] = v.clone();
-    }
-    let target = json!({
-        "metadata": {"name": name},
-        "spec": {"components": components,
-                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust", "config": binding_config}]}]}
-    });
-    let path = dir.join(format!("{name}.json"));
-    std::fs::write(&path, serde_json::to_string_pretty(&target).unwrap()).unwrap();
-    path
+    write_target(
+        dir,
+        name,
+        name,
+        components,
+        "libsymphony_sim_provider.so",
+        "any",
+        config,
+    )
 }
 
 #[test]
@@ -344,14 +343,13 @@ fn a_dry_run_whose_calls_fail_is_not_a_success() {
 #[test]
 fn a_null_provider_fails_once_stops_the_run_and_exits_as_load_does() {
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("t.json");
-    let body = json!({
-        "metadata": {"name": "t"},
-        "spec": {"components": [{"name": "a", "type": "w"}],
-                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
-                    "config": {"name": "p", "libFile": "/extensions/libfixture_null_provider.so", "libHash": "any"}}]}]}
-    });
-    std::fs::write(&target, body.to_string()).unwrap();
+    let target = bound_target(
+        dir.path(),
+        "t",
+        "libfixture_null_provider.so",
+        "any",
+        json!({}),
+    );
     let ext = lib(Lib::NullProvider).parent().unwrap().to_path_buf();
     let run = harness(&[
         "reconcile",
@@ -404,14 +402,7 @@ fn load_failures_give_the_same_exit_codes_as_load() {
         ),
     ];
     for (case, file, hash, which, code) in cases {
-        let target = dir.path().join(format!("{file}.json"));
-        let body = json!({
-            "metadata": {"name": "t"},
-            "spec": {"components": [{"name": "a", "type": "w"}],
-                     "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
-                        "config": {"name": "p", "libFile": format!("/extensions/{file}"), "libHash": hash}}]}]}
-        });
-        std::fs::write(&target, body.to_string()).unwrap();
+        let target = bound_target(dir.path(), file, file, &hash, json!({}));
         let ext = lib(which).parent().unwrap().to_path_buf();
         let run = harness(&[
             "reconcile",
@@ -601,14 +592,7 @@ fn symphony_host_with_048_names_is_refused_with_the_flags_to_use() {
 #[test]
 fn symphony_host_refuses_an_old_abi_library_as_the_harness_host_does() {
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("t.json");
-    let body = json!({
-        "metadata": {"name": "t"},
-        "spec": {"components": [{"name": "a", "type": "w"}],
-                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
-                    "config": {"name": "p", "libFile": "/extensions/libfixture_old_abi.so", "libHash": "any"}}]}]}
-    });
-    std::fs::write(&target, body.to_string()).unwrap();
+    let target = bound_target(dir.path(), "t", "libfixture_old_abi.so", "any", json!({}));
     let ext = lib(Lib::OldAbi).parent().unwrap().to_path_buf();
     for extra in [
         &["--host", "symphony"][..],

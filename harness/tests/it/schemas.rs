@@ -87,11 +87,13 @@ fn reconcile_documents_match_their_schema_converged_failed_and_removed() {
     );
     assert_valid(&doc, "reconcile converged");
     let dir = tempfile::tempdir().unwrap();
-    let failing = dir.path().join("t.json");
-    let body = json!({"metadata": {"name": "t"}, "spec": {"components": [{"name": "a", "type": "w"}],
-        "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
-            "config": {"name": "s", "libFile": "/extensions/libsymphony_sim_provider.so", "libHash": "any", "sim.bugs": "empty-error"}}]}]}});
-    std::fs::write(&failing, body.to_string()).unwrap();
+    let failing = crate::support::bound_target(
+        dir.path(),
+        "t",
+        "libsymphony_sim_provider.so",
+        "any",
+        json!({"sim.bugs": "empty-error"}),
+    );
     let doc = json_of(
         &[
             "reconcile",

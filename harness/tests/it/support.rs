@@ -232,3 +232,52 @@ pub fn wait_within(
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// Writes the Target file `<file_stem>.json` into `dir`: target `t` with one component `a` of
+/// type `w`, bound (role `w`) to `/extensions/<lib_file>` with `lib_hash`, plus the `extra`
+/// binding config keys.
+pub fn bound_target(
+    dir: &Path,
+    file_stem: &str,
+    lib_file: &str,
+    lib_hash: &str,
+    extra: serde_json::Value,
+) -> PathBuf {
+    write_target(
+        dir,
+        file_stem,
+        "t",
+        serde_json::json!([{"name": "a", "type": "w"}]),
+        lib_file,
+        lib_hash,
+        extra,
+    )
+}
+
+/// Writes the Target file `<file_stem>.json` into `dir`: target `name` with `components`,
+/// bound (role `w`) to `/extensions/<lib_file>` with `lib_hash`, plus the `extra` binding
+/// config keys.
+pub fn write_target(
+    dir: &Path,
+    file_stem: &str,
+    name: &str,
+    components: serde_json::Value,
+    lib_file: &str,
+    lib_hash: &str,
+    extra: serde_json::Value,
+) -> PathBuf {
+    let mut config = serde_json::json!({
+        "name": "p", "libFile": format!("/extensions/{lib_file}"), "libHash": lib_hash
+    });
+    for (key, value) in extra.as_object().expect("extra config is an object") {
+        config[key] = value.clone();
+    }
+    let target = serde_json::json!({
+        "metadata": {"name": name},
+        "spec": {"components": components,
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust", "config": config}]}]}
+    });
+    let path = dir.join(format!("{file_stem}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&target).expect("JSON")).expect("written");
+    path
+}
