@@ -253,6 +253,33 @@ mod tests {
     use crate::model::SidecarSpec;
     use serde_json::json;
 
+    #[test]
+    fn a_change_reason_reads_as_one_line_with_absent_sides_and_optional_entry_and_key() {
+        let reason = ChangeReason {
+            part: "properties".into(),
+            entry: Some("image".into()),
+            key: Some("image".into()),
+            old: Some("a:1".into()),
+            new: None,
+            why: "key missing on the new side".into(),
+        };
+        let line = "properties entry `image` key `image`: `a:1` vs (absent) (key missing on the \
+                    new side)";
+        assert_eq!(reason.describe(), line);
+        assert_eq!(reason.to_string(), line);
+        let bare = ChangeReason {
+            entry: None,
+            key: None,
+            old: None,
+            new: Some("x".into()),
+            ..reason
+        };
+        assert_eq!(
+            bare.describe(),
+            "properties : (absent) vs `x` (key missing on the new side)"
+        );
+    }
+
     fn entry(
         name: &str,
         ignore_case: bool,

@@ -242,7 +242,9 @@ mod tests {
             assert_eq!(outcome.to_string(), name);
             assert_eq!(serde_json::to_value(outcome).unwrap(), name);
             assert_eq!(outcome, name);
+            assert!(outcome == *name, "{name}");
         }
+        assert!(Outcome::Panic != "error" && Outcome::Panic != *"error");
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Outcome::ALL.len());

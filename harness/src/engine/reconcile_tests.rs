@@ -1056,3 +1056,146 @@ fn name_to_outcome(name: &str) -> crate::engine::Outcome {
         .find(|o| o.as_str() == name)
         .unwrap()
 }
+
+#[test]
+fn rounds_are_numbered_and_the_next_after_a_success_comes_30_seconds_later() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let first = w.run(&d, 5);
+    let numbers: Vec<u32> = first.rounds.iter().map(|r| r.round).collect();
+    assert_eq!(numbers, [1, 2]);
+    assert_eq!(first.rounds[1].at_seconds, 30);
+    assert_eq!(first.waited_seconds, 30);
+    // A second run on the same reconciler counts only its own waits.
+    let second = w.run(&d, 5);
+    assert_eq!(second.rounds[0].round, 3);
+    assert_eq!(second.verdict, RunEnd::Converged { rounds: 1 });
+    assert_eq!(second.waited_seconds, 0);
+}
+
+#[test]
+fn the_summary_counts_planned_and_succeeded_steps_and_whether_any_ran() {
+    let mut w = World::new();
+    let d = deployment(
+        vec![
+            component("a", "w", json!({})),
+            component("b", "v", json!({})),
+        ],
+        &["w", "v"],
+    );
+    let applied = w.round(&d, false).summary;
+    assert_eq!(
+        applied,
+        Summary {
+            success_count: 1,
+            planned_count: 2,
+            plan_success_count: 2,
+            all_assigned_deployed: true,
+            skipped: false,
+        }
+    );
+    let skipped = w.round(&d, false).summary;
+    assert_eq!((skipped.plan_success_count, skipped.skipped), (2, true));
+    assert!(skipped.all_assigned_deployed);
+
+    let mut w = World::new();
+    w.fake.borrow_mut().fail_apply_for = Some("a".into());
+    let failed = w.round(&d, false).summary;
+    assert_eq!(
+        (failed.planned_count, failed.plan_success_count),
+        (1, 0),
+        "the failing first step ends the round"
+    );
+    assert!(!failed.all_assigned_deployed);
+}
+
+#[test]
+fn a_binding_to_another_provider_fails_the_providers_creation() {
+    let mut w = World::new();
+    let mut d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    let spec = d.targets.get_mut("t").unwrap().spec.as_mut().unwrap();
+    spec.topologies[0].bindings[0].provider = "providers.target.docker".into();
+    let failure = w.round(&d, false).failure.unwrap();
+    assert_eq!(failure.stage, Stage::CreateProvider);
+    assert_eq!(failure.outcome, FailedBy::Symphony);
+    assert!(
+        failure.message.contains("`providers.target.docker`"),
+        "{}",
+        failure.message
+    );
+    assert!(w.log().is_empty(), "no provider was created");
+}
+
+#[test]
+fn call_events_list_the_components_sent_with_their_actions() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    w.round(&deployment(vec![], &["w"]), false);
+    let sent: Vec<(CallKind, Vec<(String, ComponentAction)>)> = w
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::CallStarted {
+                call, components, ..
+            } if *call != CallKind::Create => Some((call.clone(), components.clone())),
+            _ => None,
+        })
+        .collect();
+    let a = |action| vec![("a".to_string(), action)];
+    assert_eq!(
+        sent,
+        [
+            (CallKind::Get, a(ComponentAction::Update)),
+            (
+                CallKind::Apply { dry_run: false },
+                a(ComponentAction::Update)
+            ),
+            (
+                CallKind::Apply { dry_run: false },
+                a(ComponentAction::Delete)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn apply_on_a_target_running_a_symphony_agent_names_it_in_the_instance_metadata() {
+    let mut d = two_target_instance_deployment();
+    let t1 = d.targets.get_mut("t1").unwrap().spec.as_mut().unwrap();
+    t1.components = vec![component(
+        "agent-x",
+        "",
+        json!({"container.image": "ghcr.io/eclipse-symphony/symphony-agent:0.48"}),
+    )];
+    let mut w = World::new();
+    w.round(&d, false);
+    let sent = w.fake.borrow().deployments.clone();
+    let agent = |i: usize| {
+        (
+            sent[i]["activeTarget"].clone(),
+            sent[i]["instance"]["spec"]["metadata"]["SYMPHONY_AGENT_ADDRESS"].clone(),
+        )
+    };
+    // get t1, get t2, apply t1, apply t2.
+    assert_eq!(agent(0), (json!("t1"), Value::Null), "get: never");
+    assert_eq!(agent(2), (json!("t1"), json!("agent-x")));
+    assert_eq!(
+        agent(3),
+        (json!("t2"), Value::Null),
+        "only on the agent's target"
+    );
+}
+
+#[test]
+fn a_reconciler_started_from_a_stored_state_skips_what_it_already_deployed() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    let stored = w.reconciler.previous().unwrap().clone();
+    // A new reconciler (as after a restart with a persistent store), on the same device.
+    w.reconciler = Reconciler::new(Symphony::V049).with_previous(stored);
+    let r = w.round(&d, false);
+    assert_eq!((r.skipped, r.applied), (1, 0));
+    assert!(!w.log().iter().any(|l| l.starts_with("apply")));
+}

@@ -87,10 +87,15 @@ impl HostArguments {
                     "deployment's instance",
                     &instance_as_049(&own.instance, round.generation()),
                 )?;
-                if self.instances.len() >= INSTANCES_KEPT {
-                    self.instances.remove(0);
+                // Kept only if someone else holds the part too (the reconciler does, for
+                // later calls); a part only this call holds (a worker's, fresh off the pipe)
+                // can never be asked for again.
+                if Arc::strong_count(own) > 1 {
+                    if self.instances.len() >= INSTANCES_KEPT {
+                        self.instances.remove(0);
+                    }
+                    self.instances.push((Arc::clone(own), parsed.clone()));
                 }
-                self.instances.push((Arc::clone(own), parsed.clone()));
                 parsed
             }
         };
@@ -433,15 +438,25 @@ mod tests {
             // differ only in the instance's scope, two only in the active target.
             let mut other = call_instance();
             other["spec"]["scope"] = json!("s2");
-            let calls = [
-                round.for_call("t1", call_instance()),
-                round.for_call("t1", other),
-                round.for_call("t2", call_instance()),
+            // The parts are held here too, as the reconciler holds its parts.
+            let parts = [
+                Arc::new(CallPart::new("t1", call_instance())),
+                Arc::new(CallPart::new("t1", other)),
+                Arc::new(CallPart::new("t2", call_instance())),
             ];
+            let calls = parts
+                .each_ref()
+                .map(|part| round.with_part(Arc::clone(part)));
             for call in calls.iter().chain(calls.iter()) {
                 let got = arguments.host_deployment(call).unwrap();
                 assert_eq!(as_json(&got), parse_whole(call));
             }
+            assert_eq!(arguments.instances.len(), 3, "one parse per held part");
+            // A part only its call holds (as a worker's) is parsed but never kept.
+            let once = round.for_call("t3", call_instance());
+            let got = arguments.host_deployment(&once).unwrap();
+            assert_eq!(as_json(&got), parse_whole(&once));
+            assert_eq!(arguments.instances.len(), 3);
         }
     }
 }
