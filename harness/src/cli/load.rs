@@ -181,7 +181,7 @@ fn probe_error(err: ProbeError) -> anyhow::Error {
     match err {
         ProbeError::Load(err) => err.into(),
         ProbeError::Failure(failure) => failure.into(),
-        ProbeError::Create(call) => call.into(),
+        created @ ProbeError::Create(_) => created.into(),
         died @ ProbeError::LoadDied { .. } => died.into(),
     }
 }

@@ -136,9 +136,11 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
     if let Some(failure) = err.downcast_ref::<LoadFailure>() {
         return load_failure_code(failure.class);
     }
-    if let Some(ProbeError::LoadDied { .. }) = err.downcast_ref::<ProbeError>() {
-        // Symphony would fail to create the provider: its process died doing it.
-        return exit_code::LOAD_FAILED;
+    match err.downcast_ref::<ProbeError>() {
+        Some(ProbeError::Create(CallError::Harness { .. })) => return exit_code::ERROR,
+        // Symphony would get no provider: NULL, or its process died loading or creating it.
+        Some(ProbeError::Create(_) | ProbeError::LoadDied { .. }) => return exit_code::LOAD_FAILED,
+        _ => {}
     }
     if let Some(call) = err.downcast_ref::<CallError>() {
         return match call {

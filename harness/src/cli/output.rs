@@ -12,6 +12,7 @@ use symphony_harness::engine::objects::ObjectError;
 use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::input::InputError;
 use symphony_harness::inspect::{InspectError, VerdictLevel};
+use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{LoadError, LoadFailure};
 use symphony_harness::worker::BackendError;
 
@@ -134,6 +135,7 @@ fn hint_for(err: &anyhow::Error) -> Option<String> {
                 .and_then(EngineError::hint)
         })
         .or_else(|| err.downcast_ref::<InputError>().and_then(InputError::hint))
+        .or_else(|| err.downcast_ref::<ProbeError>().and_then(ProbeError::hint))
         .or_else(|| {
             err.downcast_ref::<ObjectError>()
                 .and_then(ObjectError::hint)

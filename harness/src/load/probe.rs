@@ -83,9 +83,23 @@ pub enum ProbeError {
         #[source]
         source: CallError,
     },
-    /// `create_provider` failed.
-    #[error(transparent)]
+    /// `create_provider` failed (returned NULL, or its process died): Symphony gets no
+    /// provider.
+    #[error("`create_provider` failed ({outcome}): {0}", outcome = .0.outcome())]
     Create(CallError),
+}
+
+impl ProbeError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ProbeError::Create(call) | ProbeError::LoadDied { source: call, .. } => {
+                Some(call.outcome().hint().to_string())
+            }
+            ProbeError::Load(err) => err.hint(),
+            ProbeError::Failure(failure) => failure.hint.clone(),
+        }
+    }
 }
 
 /// What a probe needs besides the library: the binding it is created with.
