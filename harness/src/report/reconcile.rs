@@ -321,12 +321,17 @@ pub struct Progress<S> {
     bar: Option<ProgressBar>,
     started: Instant,
     shown: bool,
+    /// Clear the bar around the inner sink's writes (they go to the same terminal).
+    suspend: bool,
 }
 
 impl<S: EventSink> Progress<S> {
     /// A bar in front of `inner`, when stderr is a terminal; otherwise `inner` alone.
     pub fn on_terminal(inner: S) -> Progress<S> {
-        Progress::new(inner, io::stderr().is_terminal())
+        let mut progress = Progress::new(inner, io::stderr().is_terminal());
+        // Output sent elsewhere cannot mix with the bar: no redraw after every event.
+        progress.suspend = io::stdout().is_terminal();
+        progress
     }
 
     /// A bar in front of `inner` when `enabled`.
@@ -343,6 +348,7 @@ impl<S: EventSink> Progress<S> {
             bar,
             started: Instant::now(),
             shown: false,
+            suspend: true,
         }
     }
 
@@ -388,9 +394,14 @@ impl<S: EventSink> EventSink for Progress<S> {
             bar.set_draw_target(ProgressDrawTarget::stderr());
             self.shown = true;
         }
-        if self.inner.is_listening() {
+        if !self.inner.is_listening() {
+            return;
+        }
+        if self.shown && self.suspend {
             let inner = &mut self.inner;
             bar.suspend(|| inner.event(event));
+        } else {
+            self.inner.event(event);
         }
     }
 }
