@@ -41,3 +41,28 @@ pub fn wire(name: &str) -> Value {
         .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).expect("wire sample")).expect("json")
 }
+
+/// A Target with `n` components of type `w` (two properties each), bound to the simulated
+/// provider on its own in-memory device `device`.
+#[allow(dead_code)]
+pub fn scale_target(n: usize, device: &str) -> symphony_harness::model::TargetState {
+    let components: Vec<Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "name": format!("comp-{i:06}"),
+                "type": "w",
+                "properties": {"image": format!("registry/app-{i}:1.0"), "replicas": 2}
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "metadata": {"name": format!("scale-{n}")},
+        "spec": {
+            "components": components,
+            "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                "config": {"name": "sim", "libFile": "/extensions/libsymphony_sim_provider.so",
+                           "libHash": "any", "sim.device": device}}]}]
+        }
+    }))
+    .expect("target")
+}

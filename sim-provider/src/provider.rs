@@ -7,7 +7,7 @@
 //! second does the work. A slow call does its work first and then takes `sim.slowMs` more, as a
 //! device that applied the change but answered too late.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -353,9 +353,12 @@ impl SimProvider {
             }
         }
         if self.has(Bug::ExtraComponents) {
+            let referenced: HashSet<&str> = references
+                .iter()
+                .map(|r| r.component.name.as_str())
+                .collect();
             for (name, stored) in components.iter() {
-                let referenced = references.iter().any(|r| r.component.name == *name);
-                if !referenced && stored.hidden_for_gets == 0 {
+                if !referenced.contains(name.as_str()) && stored.hidden_for_gets == 0 {
                     found.push(stored.spec.clone());
                 }
             }

@@ -17,7 +17,7 @@ use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
 use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
 use symphony_harness::report::json::{self, Document};
-use symphony_harness::report::reconcile::{ReconcileDocument, ReconcilePrinter};
+use symphony_harness::report::reconcile::{Progress, ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
@@ -181,25 +181,29 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
                     finding.message, finding.id, finding.symphony_sees
                 ));
             }
+            let mut sink = Progress::on_terminal(printer);
             let report = run_rounds(
                 &mut reconciler,
                 &deployment,
                 options,
                 &mut factory,
-                &mut printer,
+                &mut sink,
             )?;
+            let mut printer = sink.into_inner();
             printer.verdict(&report);
             output::reader_gone_is_ok(printer.finish())?;
             report
         }
         Format::Json => {
+            let mut sink = Progress::on_terminal(NoSink);
             let report = run_rounds(
                 &mut reconciler,
                 &deployment,
                 options,
                 &mut factory,
-                &mut NoSink,
+                &mut sink,
             )?;
+            sink.into_inner();
             output::json(&Document::new(
                 json::RECONCILE,
                 &ReconcileDocument::new(&deployment, symphony, &findings, &report),

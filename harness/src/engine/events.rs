@@ -26,6 +26,17 @@ pub enum Phase {
     Check,
 }
 
+impl Phase {
+    /// How the phase is named in human output: `get-phase`, `apply-phase`, `check`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Get => "get-phase",
+            Phase::Apply => "apply-phase",
+            Phase::Check => "check",
+        }
+    }
+}
+
 /// A provider call.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]

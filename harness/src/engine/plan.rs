@@ -8,28 +8,67 @@
 //! (`isFirst` when no step for that target and type existed). Then all updates come first, and
 //! deletions after them in reverse step order, mixed steps split.
 
+use std::collections::HashMap;
+
 use super::state::{key, role_of, DeploymentState};
 use crate::model::{ComponentAction, ComponentStep, DeploymentStep};
 
-fn find_last_target_role(steps: &[DeploymentStep], target: &str, role: &str) -> Option<usize> {
-    steps
-        .iter()
-        .rposition(|s| s.role == role && s.target == target)
+/// The steps planned so far, with what Go searches them for kept in indexes: the last step of
+/// each target and role (`findLastTargetRole`), and the first step updating each component
+/// name (`canAppendToStep`). Steps are only appended, or appended to, until the plan is done.
+#[derive(Default)]
+struct Steps<'s> {
+    steps: Vec<DeploymentStep>,
+    last_of: HashMap<&'s str, HashMap<String, usize>>,
+    first_update: HashMap<&'s str, usize>,
 }
 
-fn can_append_to_step(steps: &[DeploymentStep], index: usize, dependencies: &[String]) -> bool {
-    dependencies.iter().all(|dependency| {
-        steps[..=index].iter().any(|step| {
-            step.components
-                .iter()
-                .any(|c| &c.component.name == dependency && c.action == ComponentAction::Update)
+impl<'s> Steps<'s> {
+    /// `findLastTargetRole`: the last step for `target` whose role is `role`.
+    fn find_last_target_role(&self, target: &'s str, role: &str) -> Option<usize> {
+        self.last_of.get(target)?.get(role).copied()
+    }
+
+    /// `canAppendToStep`: every dependency is an update in steps `0..=index`.
+    fn can_append_to_step(&self, index: usize, dependencies: &[String]) -> bool {
+        dependencies.iter().all(|dependency| {
+            self.first_update
+                .get(dependency.as_str())
+                .is_some_and(|&first| first <= index)
         })
-    })
+    }
+
+    /// Adds `entry` (of the component `name`) to step `index`.
+    fn append(&mut self, index: usize, name: &'s str, entry: ComponentStep) {
+        self.note(index, name, entry.action);
+        self.steps[index].components.push(entry);
+    }
+
+    /// Starts a new step with `entry` (of the component `name`).
+    fn start(&mut self, name: &'s str, target: &'s str, step: DeploymentStep) {
+        let index = self.steps.len();
+        let action = step.components.first().map(|c| c.action);
+        self.last_of
+            .entry(target)
+            .or_default()
+            .insert(step.role.clone(), index);
+        self.steps.push(step);
+        if let Some(action) = action {
+            self.note(index, name, action);
+        }
+    }
+
+    fn note(&mut self, index: usize, name: &'s str, action: ComponentAction) {
+        if action == ComponentAction::Update {
+            let first = self.first_update.entry(name).or_insert(index);
+            *first = (*first).min(index);
+        }
+    }
 }
 
 /// Go's `PlanForDeployment`, deletion reordering included.
 pub fn plan(state: &DeploymentState) -> Vec<DeploymentStep> {
-    let mut steps: Vec<DeploymentStep> = Vec::new();
+    let mut steps = Steps::default();
     for component in &state.components {
         for target in &state.targets {
             let Some(value) = state
@@ -48,20 +87,24 @@ pub fn plan(state: &DeploymentState) -> Vec<DeploymentStep> {
                 component: component.clone(),
             };
             // The quirk: the lookup uses the type, the new step gets the role.
-            match find_last_target_role(&steps, &target.name, &component.component_type) {
-                Some(index) if can_append_to_step(&steps, index, &component.dependencies) => {
-                    steps[index].components.push(entry);
+            match steps.find_last_target_role(&target.name, &component.component_type) {
+                Some(index) if steps.can_append_to_step(index, &component.dependencies) => {
+                    steps.append(index, &component.name, entry);
                 }
-                found => steps.push(DeploymentStep {
-                    target: target.name.clone(),
-                    components: vec![entry],
-                    role: role_of(component),
-                    is_first: found.is_none(),
-                }),
+                found => steps.start(
+                    &component.name,
+                    &target.name,
+                    DeploymentStep {
+                        target: target.name.clone(),
+                        components: vec![entry],
+                        role: role_of(component),
+                        is_first: found.is_none(),
+                    },
+                ),
             }
         }
     }
-    revised_for_deletion(steps)
+    revised_for_deletion(steps.steps)
 }
 
 /// Go's `RevisedForDeletion`: update-only steps stay in place; delete-only steps, and the

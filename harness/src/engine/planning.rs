@@ -7,7 +7,7 @@
 //! inputs (the `plan` command). The pieces themselves live in [`super::evaluate`],
 //! [`super::state`] and [`super::plan`]. See `docs/reconcile.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
@@ -52,24 +52,60 @@ pub fn current_state(desired: &DeploymentState) -> DeploymentState {
 /// Adds what `get` reported on `target` to `current`, as `SolutionVersionManager.Get` does:
 /// key role = type or `container`; components de-duplicated by name across targets (first
 /// wins); numbers as Go's float64.
+///
+/// Reads `current`'s names first; to add the results of many calls, use [`Reported`].
 pub fn add_reported(current: &mut DeploymentState, target: &str, components: Vec<ComponentSpec>) {
-    for mut component in components {
-        component.properties = component
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), as_float64(v)))
-            .collect();
-        let role = if component.component_type.is_empty() {
-            "container".to_string()
-        } else {
-            component.component_type.clone()
-        };
-        current
-            .target_component
-            .insert(key(&component.name, target), role);
-        if !current.components.iter().any(|c| c.name == component.name) {
-            current.components.push(component);
+    let mut reported = Reported::from_state(std::mem::take(current));
+    reported.add(target, components);
+    *current = reported.into_state();
+}
+
+/// The state `get` results are added to, call after call, with an index of the names it
+/// holds, so that each addition costs what it adds and not what is already there.
+#[derive(Debug, Clone, Default)]
+pub struct Reported {
+    state: DeploymentState,
+    names: HashSet<String>,
+}
+
+impl Reported {
+    /// No components yet, the desired state's targets ([`current_state`]).
+    pub fn new(desired: &DeploymentState) -> Reported {
+        Reported::from_state(current_state(desired))
+    }
+
+    /// Goes on from `state`.
+    pub fn from_state(state: DeploymentState) -> Reported {
+        let names = state.components.iter().map(|c| c.name.clone()).collect();
+        Reported { state, names }
+    }
+
+    /// Adds what `get` reported on `target`: see [`add_reported`].
+    pub fn add(&mut self, target: &str, components: Vec<ComponentSpec>) {
+        for mut component in components {
+            component.properties = component
+                .properties
+                .iter()
+                .map(|(k, v)| (k.clone(), as_float64(v)))
+                .collect();
+            let role = if component.component_type.is_empty() {
+                "container".to_string()
+            } else {
+                component.component_type.clone()
+            };
+            self.state
+                .target_component
+                .insert(key(&component.name, target), role);
+            if !self.names.contains(&component.name) {
+                self.names.insert(component.name.clone());
+                self.state.components.push(component);
+            }
         }
+    }
+
+    /// The state with everything added.
+    pub fn into_state(self) -> DeploymentState {
+        self.state
     }
 }
 
@@ -129,10 +165,11 @@ pub fn plan_deployment(
     remove: bool,
 ) -> Result<PlanOutput, EngineError> {
     let desired = desired(deployment)?;
-    let mut current = current_state(&desired.state);
+    let mut current = Reported::new(&desired.state);
     for (target, components) in reported {
-        add_reported(&mut current, &target, components);
+        current.add(&target, components);
     }
+    let current = current.into_state();
     let remove = remove || deployment.is_in_active;
     let (merged_state, plan) = plan_for_deployment(&desired.state, previous, &current, remove);
     Ok(PlanOutput {

@@ -15,7 +15,7 @@
 //! calls receive), reused while the deployment is unchanged; [`run`] drives rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -23,14 +23,14 @@ use serde::Serialize;
 use super::binding::find_binding;
 use super::change::compare;
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
-use super::planning::{self, current_state, plan_for_deployment};
+use super::planning::{self, plan_for_deployment, Reported};
 pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
 pub use super::report::{
     Against, ApplyReason, FailedBy, Failure, LeftComponent, RoundReport, RunEnd, RunReport, Stage,
     StateOutcome, StepDecision, StepRecord, Summary,
 };
-use super::state::{key, DeploymentState};
+use super::state::{key, DeploymentState, TargetDesc};
 use super::{CallError, EngineError, InSymphony, Outcome, Provider, ProviderFactory};
 use crate::model::{
     wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
@@ -278,9 +278,9 @@ fn create(
     created
 }
 
-/// The agent component on a target (`findAgentFromDeploymentState`).
-fn find_agent(state: &DeploymentState, target: &str) -> Option<String> {
-    let desc = state.targets.iter().find(|t| t.name == target)?;
+/// The agent component among a target's own components, if it has one
+/// (`findAgentFromDeploymentState`).
+fn agent_of(desc: &TargetDesc) -> Option<String> {
     desc.spec.as_ref()?.components.iter().find_map(|c| {
         c.properties
             .get("container.image")
@@ -289,29 +289,74 @@ fn find_agent(state: &DeploymentState, target: &str) -> Option<String> {
     })
 }
 
+/// The agent of every target of `state` ([`agent_of`]), found once per round rather than once
+/// per step (a target's own components may be many, and so may its steps).
+fn agents(state: &DeploymentState) -> HashMap<&str, Option<String>> {
+    let mut agents = HashMap::new();
+    for desc in &state.targets {
+        // The first target of a name, as Go's search finds it.
+        agents
+            .entry(desc.name.as_str())
+            .or_insert_with(|| agent_of(desc));
+    }
+    agents
+}
+
+/// Where the first component of each name is in `components`: Go's searches in `canSkipStep`
+/// stop at the first match. Built once per round, so a step's check costs its own components.
+fn first_by_name(components: &[ComponentSpec]) -> HashMap<String, usize> {
+    let mut index = HashMap::with_capacity(components.len());
+    for (at, component) in components.iter().enumerate() {
+        index.entry(component.name.clone()).or_insert(at);
+    }
+    index
+}
+
+/// What [`can_skip_step`] compares a step with: the previous stored components, and the
+/// state `get` reported merged with the previous state, each with its [`first_by_name`] index.
+struct SkipBasis<'a> {
+    previous: &'a [ComponentSpec],
+    previous_index: &'a HashMap<String, usize>,
+    test: &'a DeploymentState,
+    test_index: &'a HashMap<String, usize>,
+    /// What the previous reconcile wanted deployed (not what `get` added to its state).
+    desired_before: &'a HashSet<&'a str>,
+}
+
+impl SkipBasis<'_> {
+    fn previous(&self, name: &str) -> Option<&ComponentSpec> {
+        self.previous_index.get(name).map(|&at| &self.previous[at])
+    }
+
+    fn current(&self, name: &str) -> Option<&ComponentSpec> {
+        self.test_index
+            .get(name)
+            .map(|&at| &self.test.components[at])
+    }
+}
+
 /// `canSkipStep`: skip only when every component passes.
 fn can_skip_step(
     step: &DeploymentStep,
     provider: &mut dyn Provider,
-    previous: &[ComponentSpec],
-    desired_before: &HashSet<&str>,
-    test: &DeploymentState,
+    basis: &SkipBasis<'_>,
     site: &CallSite,
     sink: &mut dyn EventSink,
 ) -> StepDecision {
+    let test = basis.test;
     for entry in &step.components {
         let name = &entry.component.name;
         let value = test
             .target_component
             .get(&key(name, &step.target))
             .map_or("", String::as_str);
-        let was_desired = previous.iter().find(|c| &c.name == name);
+        let was_desired = basis.previous(name);
         if entry.action == ComponentAction::Delete {
             if was_desired.is_some() && !value.is_empty() {
                 // In the stored state; either once desired, or only ever reported by `get`.
                 let component = name.clone();
                 return StepDecision::Apply {
-                    reason: if desired_before.contains(name.as_str()) {
+                    reason: if basis.desired_before.contains(name.as_str()) {
                         ApplyReason::DeleteOfPreviouslyDesired { component }
                     } else {
                         ApplyReason::DeleteOfReportedOnly { component }
@@ -347,7 +392,7 @@ fn can_skip_step(
         });
         // Go silently uses the zero rule when the call fails.
         let rule = rule.unwrap_or_else(|_| ValidationRule::zero());
-        if let Some(current) = test.components.iter().find(|c| &c.name == name) {
+        if let Some(current) = basis.current(name) {
             for (against, side) in [(Against::PreviousDesired, old), (Against::Current, current)] {
                 let report = compare(&rule, side, &entry.component);
                 if report.changed {
@@ -632,7 +677,7 @@ impl Reconciler {
         sink: &mut dyn EventSink,
     ) -> Result<DeploymentState, Stop> {
         let evaluated = &prepared.evaluated;
-        let mut current = current_state(&prepared.desired);
+        let mut current = Reported::new(&prepared.desired);
         for (index, step) in prepared.get_plan.iter().enumerate() {
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
@@ -656,9 +701,9 @@ impl Reconciler {
             });
             let components =
                 got.map_err(|err| call_failure(Stage::Get, &site, &err).of_step(step))?;
-            add_reported(&mut current, &step.target, components);
+            current.add(&step.target, components);
         }
-        Ok(current)
+        Ok(current.into_state())
     }
 
     /// The apply loop of `Reconcile` (step 11): for each planned step a new provider, the
@@ -686,6 +731,16 @@ impl Reconciler {
             .flat_map(|spec| spec.components())
             .map(|c| c.name.as_str())
             .collect();
+        let previous_index = self
+            .previous
+            .as_ref()
+            .map(|previous| first_by_name(&previous.state.components))
+            .unwrap_or_default();
+        let test_index = test_state
+            .as_ref()
+            .map(|test| first_by_name(&test.components))
+            .unwrap_or_default();
+        let agents = agents(merged);
         let instance_spec = prepared.instance_spec()?;
         let mut metadata = evaluated
             .solution
@@ -706,7 +761,7 @@ impl Reconciler {
             let step = &report.plan[index];
             let site = site(round, Phase::Apply, index, step);
             report.summary.planned_count += 1;
-            match find_agent(merged, &step.target) {
+            match agents.get(step.target.as_str()).cloned().flatten() {
                 Some(agent) => metadata.insert(AGENT_KEY.to_string(), agent),
                 None => metadata.remove(AGENT_KEY),
             };
@@ -721,9 +776,13 @@ impl Reconciler {
                 (Some(previous), Some(test)) => can_skip_step(
                     step,
                     provider.as_mut(),
-                    &previous.state.components,
-                    &desired_before,
-                    test,
+                    &SkipBasis {
+                        previous: &previous.state.components,
+                        previous_index: &previous_index,
+                        test,
+                        test_index: &test_index,
+                        desired_before: &desired_before,
+                    },
                     &site,
                     sink,
                 ),

@@ -7,43 +7,58 @@
 //! reaches zero. Whatever is not emitted (a cycle, an unknown name, a name listed twice) fails
 //! the reconcile.
 
+use std::collections::{HashMap, HashSet, VecDeque};
+
 use crate::model::ComponentSpec;
 
 use super::EngineError;
 
 /// Sorts `components` by their dependencies, exactly in Symphony's order.
+///
+/// Go scans every component after each emission; here an index from a name to the components
+/// naming it (in declaration order) visits the same components in the same order, so the sort
+/// costs the number of components plus the number of dependencies, not their product.
 pub fn sort_by_dependencies(
     components: &[ComponentSpec],
 ) -> Result<Vec<ComponentSpec>, EngineError> {
+    let mut dependents: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, component) in components.iter().enumerate() {
+        for dependency in &component.dependencies {
+            let named_by = dependents.entry(dependency.as_str()).or_default();
+            // Each component once per name, however often it lists it.
+            if named_by.last() != Some(&i) {
+                named_by.push(i);
+            }
+        }
+    }
     let mut in_degrees: Vec<usize> = components.iter().map(|c| c.dependencies.len()).collect();
-    let mut queue: std::collections::VecDeque<usize> = (0..components.len())
+    let mut queue: VecDeque<usize> = (0..components.len())
         .filter(|&i| in_degrees[i] == 0)
         .collect();
     let mut sorted: Vec<ComponentSpec> = Vec::with_capacity(components.len());
     while let Some(index) = queue.pop_front() {
-        let emitted = &components[index].name;
+        let emitted = components[index].name.as_str();
         sorted.push(components[index].clone());
-        for (i, component) in components.iter().enumerate() {
-            if component.dependencies.iter().any(|d| d == emitted) {
-                // Go decrements an int; a component depending on a duplicated name can go
-                // below zero and is then never queued again.
+        for &i in dependents.get(emitted).map_or(&[][..], Vec::as_slice) {
+            // Go decrements an int; a component depending on a duplicated name can go
+            // below zero and is then never queued again.
+            if in_degrees[i] == 0 {
+                in_degrees[i] = usize::MAX;
+                continue;
+            }
+            if in_degrees[i] != usize::MAX {
+                in_degrees[i] -= 1;
                 if in_degrees[i] == 0 {
-                    in_degrees[i] = usize::MAX;
-                    continue;
-                }
-                if in_degrees[i] != usize::MAX {
-                    in_degrees[i] -= 1;
-                    if in_degrees[i] == 0 {
-                        queue.push_back(i);
-                    }
+                    queue.push_back(i);
                 }
             }
         }
     }
     if sorted.len() != components.len() {
+        let emitted: HashSet<&str> = sorted.iter().map(|s| s.name.as_str()).collect();
         let unsorted: Vec<String> = components
             .iter()
-            .filter(|c| !sorted.iter().any(|s| s.name == c.name))
+            .filter(|c| !emitted.contains(c.name.as_str()))
             .map(|c| c.name.clone())
             .collect();
         return Err(EngineError::Dependencies { unsorted });

@@ -5,7 +5,7 @@
 //! name, then any added by merging) and the `TargetComponent` map from `"<component>::<target>"`
 //! to a role; a role prefixed with `-` means "delete".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -58,30 +58,73 @@ pub fn role_of(component: &ComponentSpec) -> String {
     }
 }
 
+/// One target's assignment string (`{a}{b}…`), read once to answer "does it hold `{name}`?"
+/// as Go's `strings.Contains` does, for every component in constant time.
+///
+/// A `{name}` without braces inside occurs exactly where a `{` is followed by text without
+/// braces and then `}`: those texts form the set. Names with braces are searched in the text.
+struct Assigned<'a> {
+    text: &'a str,
+    names: HashSet<&'a str>,
+}
+
+impl<'a> Assigned<'a> {
+    fn new(text: &'a str) -> Assigned<'a> {
+        let mut names = HashSet::new();
+        let mut open = None;
+        for (at, byte) in text.bytes().enumerate() {
+            match byte {
+                b'{' => open = Some(at),
+                b'}' => {
+                    if let Some(start) = open.take() {
+                        names.insert(&text[start + 1..at]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Assigned { text, names }
+    }
+
+    /// Whether the text holds `{name}` (Go: `strings.Contains(assigned, "{"+name+"}")`).
+    fn holds(&self, name: &str) -> bool {
+        if name.contains(['{', '}']) {
+            self.text.contains(&format!("{{{name}}}"))
+        } else {
+            self.names.contains(name)
+        }
+    }
+}
+
 impl DeploymentState {
     /// Go's `NewDeploymentState`: components sorted by dependencies; each assigned to every
     /// target whose assignment string holds `{name}` (targets missing from the deployment are
     /// ignored); targets sorted by name.
     pub fn new(deployment: &DeploymentSpec) -> Result<DeploymentState, EngineError> {
         let mut state = DeploymentState::default();
+        // Each assignment string read once, not once per component.
+        let assignments: Vec<(&String, Assigned<'_>)> = deployment
+            .assignments
+            .iter()
+            .map(|(target, assigned)| (target, Assigned::new(assigned)))
+            .collect();
         for component in sort_by_dependencies(deployment.components())? {
-            let needle = format!("{{{}}}", component.name);
-            for (target, assigned) in &deployment.assignments {
-                if assigned.is_empty() || !assigned.contains(&needle) {
+            for (target, assigned) in &assignments {
+                if !assigned.holds(&component.name) {
                     continue;
                 }
-                let Some(target_state) = deployment.targets.get(target) else {
+                let Some(target_state) = deployment.targets.get(*target) else {
                     continue;
                 };
                 let Some(spec) = &target_state.spec else {
                     return Err(EngineError::TargetWithoutSpec {
-                        target: target.clone(),
+                        target: target.to_string(),
                         component: component.name.clone(),
                     });
                 };
-                if !state.targets.iter().any(|t| &t.name == target) {
+                if !state.targets.iter().any(|t| &t.name == *target) {
                     state.targets.push(TargetDesc {
-                        name: target.clone(),
+                        name: target.to_string(),
                         spec: Some(Arc::new(spec.clone())),
                     });
                 }
@@ -98,13 +141,15 @@ impl DeploymentState {
     /// Go's `MergeDeploymentStates(previous, self)`: adds the components and targets of
     /// `previous` missing here (by name), and marks every key only in `previous` as `-`.
     pub fn merged_with_previous(mut self, previous: &DeploymentState) -> DeploymentState {
+        let mut names: HashSet<String> = self.components.iter().map(|c| c.name.clone()).collect();
         for component in &previous.components {
-            if !self.components.iter().any(|c| c.name == component.name) {
+            if names.insert(component.name.clone()) {
                 self.components.push(component.clone());
             }
         }
+        let mut targets: HashSet<String> = self.targets.iter().map(|t| t.name.clone()).collect();
         for target in &previous.targets {
-            if !self.targets.iter().any(|t| t.name == target.name) {
+            if targets.insert(target.name.clone()) {
                 self.targets.push(target.clone());
             }
         }
@@ -217,6 +262,33 @@ mod tests {
         );
         let names: Vec<&str> = merged.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a", "gone"]);
+    }
+
+    #[test]
+    fn assignment_lookup_agrees_with_substring_search_on_odd_names() {
+        let texts = [
+            "",
+            "{a}{b}",
+            "{a{b}",
+            "{a}}",
+            "}{a}",
+            "x{a}y",
+            "{}",
+            "{a}{b}{a}",
+            "{{a}}",
+            "{a}{",
+        ];
+        let names = ["a", "b", "", "a}{b", "{a", "a}", "x", "{a}"];
+        for text in texts {
+            let assigned = Assigned::new(text);
+            for name in names {
+                assert_eq!(
+                    assigned.holds(name),
+                    text.contains(&format!("{{{name}}}")),
+                    "`{name}` in `{text}`"
+                );
+            }
+        }
     }
 
     #[test]

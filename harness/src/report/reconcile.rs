@@ -3,14 +3,19 @@
 //!
 //! [`ReconcilePrinter`] is an [`EventSink`]: hand it to [`crate::engine::reconcile::run`] and it
 //! writes each event as it comes, so a long run shows its progress. [`ReconcilePrinter::verdict`]
-//! writes the ending; [`ReconcileDocument`] is the `--format json` document.
+//! writes the ending; [`ReconcileDocument`] is the `--format json` document. A line names at
+//! most [`LISTED_COMPONENTS`] components ("… and 4,990 more"). [`Progress`] puts a progress
+//! bar on a terminal's stderr in front of any sink, for runs that take more than a second.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde::Serialize;
 
 use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
-use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
+use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::findings::Finding;
 use crate::engine::reconcile::{
     FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
@@ -175,19 +180,50 @@ impl<W: Write> ReconcilePrinter<W> {
     }
 }
 
-/// Component names, with the action's sign (`+`/`-`) when `signs`.
-fn names(components: &[(String, ComponentAction)], signs: bool) -> String {
-    components
-        .iter()
-        .map(|(name, action)| {
-            if signs {
-                format!("{}{name}", action.sign())
-            } else {
-                name.clone()
-            }
-        })
+/// How many components a line of the human report names before "… and N more" (the JSON
+/// document always lists them all).
+pub const LISTED_COMPONENTS: usize = 10;
+
+/// `items` joined by `separator`, at most [`LISTED_COMPONENTS`] of them, then "… and N more".
+fn capped(items: impl ExactSizeIterator<Item = String>, separator: &str) -> String {
+    let total = items.len();
+    let mut text = items
+        .take(LISTED_COMPONENTS)
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(separator);
+    if total > LISTED_COMPONENTS {
+        text.push_str(&format!(
+            "{separator}… and {} more",
+            thousands(total - LISTED_COMPONENTS)
+        ));
+    }
+    text
+}
+
+/// `n` with a comma between groups of three digits: `4,990`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Component names, with the action's sign (`+`/`-`) when `signs`; the first
+/// [`LISTED_COMPONENTS`] of them.
+fn names(components: &[(String, ComponentAction)], signs: bool) -> String {
+    let named = components.iter().map(|(name, action)| {
+        if signs {
+            format!("{}{name}", action.sign())
+        } else {
+            name.clone()
+        }
+    });
+    capped(named, " ")
 }
 
 impl<W: Write> EventSink for ReconcilePrinter<W> {
@@ -212,11 +248,7 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
                 call,
                 components,
             } if !matches!(call, CallKind::Create) => {
-                let phase = match site.phase {
-                    Phase::Get => "get-phase",
-                    Phase::Apply => "apply-phase",
-                    Phase::Check => "check",
-                };
+                let phase = site.phase.label();
                 let signs = matches!(call, CallKind::Apply { .. });
                 let listed = if components.is_empty() {
                     String::new()
@@ -239,26 +271,22 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
                     err.outcome()
                 )),
                 (_, Ok(CallReturn::Components(components))) => {
-                    let listed: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
-                    self.line(format_args!(
-                        "    {GOOD}ok{GOOD:#}: reported [{}]",
-                        listed.join(" ")
-                    ));
+                    let listed = capped(components.iter().map(|c| c.name.clone()), " ");
+                    self.line(format_args!("    {GOOD}ok{GOOD:#}: reported [{listed}]"));
                 }
                 (_, Ok(CallReturn::Results(results))) => {
-                    let listed: Vec<String> = results
-                        .iter()
-                        .map(|(name, r)| {
+                    let listed = capped(
+                        results.iter().map(|(name, r)| {
                             if r.message.is_empty() {
                                 format!("{name}: {}", r.status)
                             } else {
                                 format!("{name}: {} {}", r.status, r.message)
                             }
-                        })
-                        .collect();
+                        }),
+                        ", ",
+                    );
                     self.line(format_args!(
-                        "    {GOOD}ok{GOOD:#}: results {{{}}} (the map never decides success)",
-                        listed.join(", ")
+                        "    {GOOD}ok{GOOD:#}: results {{{listed}}} (the map never decides success)"
                     ));
                 }
                 (_, Ok(CallReturn::Rule(_))) => self.line(format_args!("    {GOOD}ok{GOOD:#}")),
@@ -282,6 +310,103 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
             )),
             Event::RoundFinished { report } => self.round_end(report),
             Event::CallStarted { .. } => {}
+        }
+    }
+}
+
+/// How long a run goes before [`Progress`] shows its bar.
+pub const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
+/// An [`EventSink`] that counts a run's provider calls on a progress bar drawn on stderr, and
+/// hands every event on to `inner` (the printer).
+///
+/// The bar appears once the run has taken [`PROGRESS_AFTER`], and only when stderr is a
+/// terminal: tests, pipes and CI logs never see it. The printer's lines are written with the
+/// bar cleared, so the two do not mix.
+#[derive(Debug)]
+pub struct Progress<S> {
+    inner: S,
+    bar: Option<ProgressBar>,
+    started: Instant,
+    shown: bool,
+    /// Clear the bar around the inner sink's writes (they go to the same terminal).
+    suspend: bool,
+}
+
+impl<S: EventSink> Progress<S> {
+    /// A bar in front of `inner`, when stderr is a terminal; otherwise `inner` alone.
+    pub fn on_terminal(inner: S) -> Progress<S> {
+        let mut progress = Progress::new(inner, io::stderr().is_terminal());
+        // Output sent elsewhere cannot mix with the bar: no redraw after every event.
+        progress.suspend = io::stdout().is_terminal();
+        progress
+    }
+
+    /// A bar in front of `inner` when `enabled`.
+    pub fn new(inner: S, enabled: bool) -> Progress<S> {
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+            let style = ProgressStyle::with_template("{spinner} {elapsed} {pos} calls: {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar
+        });
+        Progress {
+            inner,
+            bar,
+            started: Instant::now(),
+            shown: false,
+            suspend: true,
+        }
+    }
+
+    /// The sink behind the bar; the bar is cleared.
+    pub fn into_inner(self) -> S {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        self.inner
+    }
+
+    /// Whether the bar is drawn (stderr is a terminal and the run took long enough).
+    pub fn is_shown(&self) -> bool {
+        self.shown
+    }
+}
+
+impl<S: EventSink> EventSink for Progress<S> {
+    fn is_listening(&self) -> bool {
+        self.bar.is_some() || self.inner.is_listening()
+    }
+
+    fn event(&mut self, event: &Event) {
+        let Some(bar) = &self.bar else {
+            self.inner.event(event);
+            return;
+        };
+        if let Event::CallStarted { site, call, .. } = event {
+            bar.inc(1);
+            bar.set_message(format!(
+                "round {} {} step {} `{}`: {}",
+                site.round,
+                site.phase.label(),
+                site.step,
+                site.target,
+                call.name()
+            ));
+        }
+        if !self.shown && self.started.elapsed() >= PROGRESS_AFTER {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        if !self.inner.is_listening() {
+            return;
+        }
+        if self.shown && self.suspend {
+            let inner = &mut self.inner;
+            bar.suspend(|| inner.event(event));
+        } else {
+            self.inner.event(event);
         }
     }
 }
@@ -340,6 +465,7 @@ impl<'a> ReconcileDocument<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::events::{CallSite, Phase};
 
     /// A writer that fails every write as a closed pipe does.
     struct ClosedPipe {
@@ -386,5 +512,143 @@ mod tests {
         assert!(text.contains("round 2"), "{text}");
         assert!(text.contains("(t=30s, removal)"), "{text}");
         printer.finish().unwrap();
+    }
+
+    fn site() -> CallSite {
+        CallSite {
+            round: 1,
+            phase: Phase::Apply,
+            step: 0,
+            target: "t".to_string(),
+            role: "w".to_string(),
+        }
+    }
+
+    fn printed(events: &[Event]) -> String {
+        let mut printer = ReconcilePrinter::new(Vec::new());
+        for event in events {
+            printer.event(event);
+        }
+        String::from_utf8(printer.out).unwrap()
+    }
+
+    fn named(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("c{i}")).collect()
+    }
+
+    #[test]
+    fn a_huge_step_lists_its_first_components_and_counts_the_rest() {
+        let components: Vec<(String, ComponentAction)> = named(5_000)
+            .into_iter()
+            .map(|name| (name, ComponentAction::Update))
+            .collect();
+        let text = printed(&[Event::CallStarted {
+            site: site(),
+            call: CallKind::Apply { dry_run: false },
+            components,
+        }]);
+        assert!(text.contains("[+c0 +c1 "), "{text}");
+        assert!(text.contains(" +c9 … and 4,990 more]"), "{text}");
+        assert!(!text.contains("+c10"), "{text}");
+    }
+
+    #[test]
+    fn reported_components_and_results_are_capped_too() {
+        let reported = named(12)
+            .into_iter()
+            .map(|name| crate::model::ComponentSpec {
+                name,
+                ..Default::default()
+            })
+            .collect();
+        let results = named(1_234)
+            .into_iter()
+            .map(|name| {
+                let result = crate::model::ComponentResult {
+                    status: 8004,
+                    message: String::new(),
+                };
+                (name, result)
+            })
+            .collect();
+        let text = printed(&[
+            Event::CallFinished {
+                site: site(),
+                call: CallKind::Get,
+                outcome: Ok(CallReturn::Components(reported)),
+            },
+            Event::CallFinished {
+                site: site(),
+                call: CallKind::Apply { dry_run: false },
+                outcome: Ok(CallReturn::Results(results)),
+            },
+        ]);
+        assert!(text.contains("c9 … and 2 more]"), "{text}");
+        // Results come in name order: c0, c1, c10, c100, …
+        assert!(text.contains(": 8004, … and 1,224 more}"), "{text}");
+        assert_eq!(text.matches(": 8004").count(), 10, "{text}");
+    }
+
+    #[test]
+    fn ten_components_are_listed_whole() {
+        let components = named(10)
+            .into_iter()
+            .map(|name| (name, ComponentAction::Delete))
+            .collect();
+        let text = printed(&[Event::CallStarted {
+            site: site(),
+            call: CallKind::Get,
+            components,
+        }]);
+        assert!(text.contains("[c0 c1 c2 c3 c4 c5 c6 c7 c8 c9]"), "{text}");
+        assert!(!text.contains("more"), "{text}");
+    }
+
+    #[test]
+    fn thousands_are_grouped_by_three() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (4_990, "4,990"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text, "{n}");
+        }
+    }
+
+    #[test]
+    fn progress_hands_every_event_on_with_or_without_a_bar() {
+        let events = [
+            Event::CallStarted {
+                site: site(),
+                call: CallKind::Get,
+                components: Vec::new(),
+            },
+            Event::RoundStarted {
+                round: 2,
+                at_seconds: 30,
+                remove: false,
+                has_previous: true,
+            },
+        ];
+        for enabled in [false, true] {
+            let mut progress = Progress::new(Vec::new(), enabled);
+            for event in &events {
+                progress.event(event);
+            }
+            assert_eq!(progress.into_inner(), events, "enabled: {enabled}");
+        }
+    }
+
+    #[test]
+    fn progress_without_a_bar_listens_only_when_its_sink_does() {
+        use crate::engine::events::NoSink;
+        assert!(!Progress::new(NoSink, false).is_listening());
+        assert!(
+            Progress::new(NoSink, true).is_listening(),
+            "the bar counts calls"
+        );
+        assert!(Progress::new(Vec::new(), false).is_listening());
     }
 }
