@@ -15,6 +15,7 @@
 //! calls receive), reused while the deployment is unchanged; [`run`] drives rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -319,11 +320,27 @@ struct SkipBasis<'a> {
     previous_index: &'a HashMap<String, usize>,
     test: &'a DeploymentState,
     test_index: &'a HashMap<String, usize>,
-    /// What the previous reconcile wanted deployed (not what `get` added to its state).
-    desired_before: &'a HashSet<&'a str>,
+    /// The deployment the previous reconcile stored.
+    previous_spec: Option<&'a DeploymentSpec>,
+    /// The names of its components (what it wanted deployed, not what `get` added to its
+    /// state), made the first time a delete asks.
+    desired_before: OnceCell<HashSet<&'a str>>,
 }
 
 impl SkipBasis<'_> {
+    /// Did the previous reconcile want `name` deployed?
+    fn desired_before(&self, name: &str) -> bool {
+        self.desired_before
+            .get_or_init(|| {
+                self.previous_spec
+                    .iter()
+                    .flat_map(|spec| spec.components())
+                    .map(|c| c.name.as_str())
+                    .collect()
+            })
+            .contains(name)
+    }
+
     fn previous(&self, name: &str) -> Option<&ComponentSpec> {
         self.previous_index.get(name).map(|&at| &self.previous[at])
     }
@@ -356,7 +373,7 @@ fn can_skip_step(
                 // In the stored state; either once desired, or only ever reported by `get`.
                 let component = name.clone();
                 return StepDecision::Apply {
-                    reason: if basis.desired_before.contains(name.as_str()) {
+                    reason: if basis.desired_before(name) {
                         ApplyReason::DeleteOfPreviouslyDesired { component }
                     } else {
                         ApplyReason::DeleteOfReportedOnly { component }
@@ -724,13 +741,7 @@ impl Reconciler {
             .previous
             .as_ref()
             .map(|previous| current.merged_with_previous(&previous.state));
-        // What the previous reconcile wanted deployed (not what `get` added to its state).
         let previous_spec = self.previous.as_ref().map(|p| Arc::clone(&p.spec));
-        let desired_before: HashSet<&str> = previous_spec
-            .iter()
-            .flat_map(|spec| spec.components())
-            .map(|c| c.name.as_str())
-            .collect();
         let previous_index = self
             .previous
             .as_ref()
@@ -781,7 +792,8 @@ impl Reconciler {
                         previous_index: &previous_index,
                         test,
                         test_index: &test_index,
-                        desired_before: &desired_before,
+                        previous_spec: previous_spec.as_deref(),
+                        desired_before: OnceCell::new(),
                     },
                     &site,
                     sink,
