@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use symphony_harness::engine::events::NoSink;
+use symphony_harness::engine::events::{EventSink, NoSink};
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
     run as run_rounds, FailedBy, Reconciler, RunEnd, RunOptions, RunReport, Stage,
@@ -171,6 +171,9 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         rounds: args.rounds,
         remove: args.remove,
     };
+    let mut run = |sink: &mut dyn EventSink| {
+        run_rounds(&mut reconciler, &deployment, options, &mut factory, sink)
+    };
     let report = match args.format {
         Format::Human => {
             let mut printer = ReconcilePrinter::new(anstream::stdout());
@@ -182,13 +185,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
                 ));
             }
             let mut sink = Progress::on_terminal(printer);
-            let report = run_rounds(
-                &mut reconciler,
-                &deployment,
-                options,
-                &mut factory,
-                &mut sink,
-            )?;
+            let report = run(&mut sink)?;
             let mut printer = sink.into_inner();
             printer.verdict(&report);
             output::reader_gone_is_ok(printer.finish())?;
@@ -196,13 +193,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         }
         Format::Json => {
             let mut sink = Progress::on_terminal(NoSink);
-            let report = run_rounds(
-                &mut reconciler,
-                &deployment,
-                options,
-                &mut factory,
-                &mut sink,
-            )?;
+            let report = run(&mut sink)?;
             sink.into_inner();
             output::json(&Document::new(
                 json::RECONCILE,
