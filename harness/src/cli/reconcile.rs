@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use symphony_harness::engine::events::NoSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
     run as run_rounds, FailedBy, Reconciler, RunEnd, RunOptions, RunReport, Stage,
@@ -17,7 +16,7 @@ use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
 use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
 use symphony_harness::report::json::{self, Document};
-use symphony_harness::report::reconcile::{ReconcileDocument, ReconcilePrinter};
+use symphony_harness::report::reconcile::{CallLog, ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
@@ -193,16 +192,17 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             report
         }
         Format::Json => {
+            let mut calls = CallLog::default();
             let report = run_rounds(
                 &mut reconciler,
                 &deployment,
                 options,
                 &mut factory,
-                &mut NoSink,
+                &mut calls,
             )?;
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(&deployment, symphony, &findings, &report),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &calls),
             ))?;
             report
         }
