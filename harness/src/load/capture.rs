@@ -107,21 +107,46 @@ pub fn around<T>(call: impl FnOnce() -> T) -> (T, CallOutput) {
     };
     // What the harness wrote before belongs to the harness's stdout.
     let _ = io::stdout().flush();
-    let redirected = match Redirected::to(files) {
+    // Declared before `redirected`, so dropped after it, with the descriptors back.
+    let mut unwinding = DumpOnUnwind { files, armed: true };
+    let redirected = match Redirected::to(unwinding.files) {
         Ok(redirected) => redirected,
         Err(err) => {
+            unwinding.armed = false;
             tracing::debug!("provider output not captured: {err}");
             return (call(), CallOutput::default());
         }
     };
     let value = call();
     drop(redirected);
+    unwinding.armed = false;
+    let files = &mut *unwinding.files;
     let output = CallOutput {
         stdout: take(&mut files.stdout),
         stderr: take(&mut files.stderr),
         host: String::new(),
     };
     (value, output)
+}
+
+/// If the call unwinds (a provider's panic, on its way to abort the process), writes what
+/// was captured to the harness's own stderr, so the panic message is not lost with it.
+struct DumpOnUnwind<'f> {
+    files: &'f mut Files,
+    armed: bool,
+}
+
+impl Drop for DumpOnUnwind<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let stdout = take(&mut self.files.stdout);
+        let stderr = take(&mut self.files.stderr);
+        let mut err = io::stderr();
+        let _ = err.write_all(stdout.as_bytes());
+        let _ = err.write_all(stderr.as_bytes());
+    }
 }
 
 /// The text written to `file` (up to [`KEEP_BYTES`], then a note of how much more), which is

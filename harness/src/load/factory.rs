@@ -211,7 +211,9 @@ impl ProviderFactory for InProcessFactory {
         self.marshalled = Some(marshalled);
         let provider = provider.map_err(no_provider)?;
         Ok(Box::new(
-            provider.share_arguments(Arc::clone(&self.arguments)),
+            provider
+                .share_arguments(Arc::clone(&self.arguments))
+                .capture_output(true),
         ))
     }
 

@@ -32,6 +32,8 @@ pub struct InProcessProvider {
     inner: Box<dyn ITargetProvider>,
     library: Arc<LoadedLibrary>,
     arguments: Option<Arc<Mutex<HostArguments>>>,
+    /// Capture what it prints ([`InProcessProvider::capture_output`]).
+    capture: bool,
     /// What the provider printed during its last call (see [`capture`]).
     output: CallOutput,
 }
@@ -135,14 +137,27 @@ impl InProcessProvider {
             inner,
             library,
             arguments: None,
+            capture: false,
             output: CallOutput::default(),
         }
+    }
+
+    /// Capture what the provider prints during each call (for [`Provider::take_output`]):
+    /// descriptors 1 and 2 of this process point at memory files for the call's span (see
+    /// [`capture`]), and calls from several threads take turns. Off by default, so a provider
+    /// used directly runs with the process's own streams and calls from threads at once.
+    pub fn capture_output(mut self, capture: bool) -> Self {
+        self.capture = capture;
+        self
     }
 
     /// Runs one call into the provider with its output captured (kept for
     /// [`Provider::take_output`]).
     fn captured<T>(&mut self, call: impl FnOnce(&dyn ITargetProvider) -> T) -> T {
         let inner = &*self.inner;
+        if !self.capture {
+            return call(inner);
+        }
         let (value, output) = capture::around(|| call(inner));
         self.output = output;
         value

@@ -35,6 +35,8 @@ pub const GO_APPLY_FAILED: &str = "failed to apply deployment ste";
 #[derive(Debug)]
 pub struct SymphonyHost {
     handle: *mut ProviderHandle,
+    /// Capture what calls print (made by [`SymphonyHost::create_captured`]).
+    capture: bool,
     /// What the last call printed, the host shim's lines apart.
     output: CallOutput,
 }
@@ -144,15 +146,28 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CallError> {
 impl SymphonyHost {
     /// `create_provider_instance(lib_file, lib_hash, config_json)`: hash check (`any` skips
     /// it), `dlopen` of the path, `create_provider`. NULL for any failure, as in Symphony.
+    /// Its calls run with the process's own streams.
     pub fn create(lib_file: &str, lib_hash: &str, config_json: &str) -> Result<Self, CallError> {
-        Self::create_captured(lib_file, lib_hash, config_json).0
+        Self::open(lib_file, lib_hash, config_json, false).0
     }
 
-    /// [`SymphonyHost::create`], and what the host and the library printed meanwhile.
+    /// [`SymphonyHost::create`], and what the host and the library printed meanwhile; the
+    /// host's calls capture what they print too (see [`capture`]), for
+    /// [`Provider::take_output`].
     pub fn create_captured(
         lib_file: &str,
         lib_hash: &str,
         config_json: &str,
+    ) -> (Result<Self, CallError>, CallOutput) {
+        Self::open(lib_file, lib_hash, config_json, true)
+    }
+
+    /// `create_provider_instance`, capturing what is printed when `capture`.
+    fn open(
+        lib_file: &str,
+        lib_hash: &str,
+        config_json: &str,
+        capture: bool,
     ) -> (Result<Self, CallError>, CallOutput) {
         let strings = (|| {
             Ok::<_, CallError>((
@@ -165,15 +180,20 @@ impl SymphonyHost {
             Ok(strings) => strings,
             Err(err) => return (Err(err), CallOutput::default()),
         };
-        let (handle, output) = capture::around(|| {
+        let create = || {
             // SAFETY: the three pointers are valid NUL-terminated strings that outlive the
             // call; the host copies what it keeps. Loading runs the library's code, which is
             // what the caller asked for.
             unsafe {
                 symphony::create_provider_instance(path.as_ptr(), hash.as_ptr(), config.as_ptr())
             }
-        });
-        let output = split_host_lines(output);
+        };
+        let (handle, output) = if capture {
+            let (handle, output) = capture::around(create);
+            (handle, split_host_lines(output))
+        } else {
+            (create(), CallOutput::default())
+        };
         if handle.is_null() {
             let err = CallError::NullProvider {
                 reason: "create_provider_instance returned NULL (Symphony: InitFailed; the \
@@ -185,6 +205,7 @@ impl SymphonyHost {
         }
         let host = SymphonyHost {
             handle,
+            capture,
             output: CallOutput::default(),
         };
         (Ok(host), output)
@@ -193,6 +214,9 @@ impl SymphonyHost {
     /// Runs one host function with the output captured (kept for [`Provider::take_output`]).
     fn captured<T>(&mut self, call: impl FnOnce(*mut ProviderHandle) -> T) -> T {
         let handle = self.handle;
+        if !self.capture {
+            return call(handle);
+        }
         let (value, output) = capture::around(|| call(handle));
         self.output = split_host_lines(output);
         value

@@ -961,3 +961,31 @@ fn the_tutorial_like_fixture_that_prints_on_every_call_keeps_json_valid_in_proce
         "{doc:#}"
     );
 }
+
+#[test]
+fn an_in_process_panic_keeps_its_message_on_stderr_though_output_is_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "panics",
+        json!([{"name": "web", "type": "w"}]),
+        json!({"sim.bugs": "panic-on-get", "sim.print": "1"}),
+    );
+    let run = reconcile(&target, &["--in-process", "--format", "json"]);
+    assert_eq!(
+        run.code, None,
+        "the panic aborts the harness: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sim bug panic-on-get"),
+        "what the call printed goes to stderr as the process dies: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sim stdout: get line 1/1"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("sim stdout"), "{}", run.stdout);
+}
