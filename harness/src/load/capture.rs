@@ -33,9 +33,13 @@ static ENABLED: AtomicBool = AtomicBool::new(true);
 /// from redirecting the descriptors at once.
 static FILES: Mutex<Option<Files>> = Mutex::new(None);
 
+/// The memory files, and descriptors 1 and 2 as they were when the first capture began
+/// (duplicated once: a capture then costs four `dup2`s and two `lseek`s, not eight calls
+/// more; the harness never re-points its own streams).
 struct Files {
     stdout: File,
     stderr: File,
+    saved: Saved,
 }
 
 impl Files {
@@ -47,8 +51,18 @@ impl Files {
         Ok(Files {
             stdout: make("symphony-harness-provider-stdout")?,
             stderr: make("symphony-harness-provider-stderr")?,
+            saved: Saved {
+                stdout: io::stdout().as_fd().try_clone_to_owned()?,
+                stderr: io::stderr().as_fd().try_clone_to_owned()?,
+            },
         })
     }
+}
+
+/// Duplicates of descriptors 1 and 2 as the harness uses them.
+struct Saved {
+    stdout: OwnedFd,
+    stderr: OwnedFd,
 }
 
 /// Turns capturing off for this process (a worker captures for itself).
@@ -56,33 +70,30 @@ pub fn disable() {
     ENABLED.store(false, Ordering::SeqCst);
 }
 
-/// Descriptors 1 and 2 as they were; put back on drop, even if the call unwinds.
-struct Redirected {
-    stdout: OwnedFd,
-    stderr: OwnedFd,
+/// Descriptors 1 and 2 pointed at the memory files; put back on drop, even if the call
+/// unwinds.
+struct Redirected<'s> {
+    saved: &'s Saved,
 }
 
-impl Redirected {
-    fn to(files: &Files) -> io::Result<Redirected> {
-        let saved = Redirected {
-            stdout: io::stdout().as_fd().try_clone_to_owned()?,
-            stderr: io::stderr().as_fd().try_clone_to_owned()?,
-        };
-        rustix::stdio::dup2_stdout(&files.stdout)?;
-        // If this fails, dropping `saved` puts stdout back.
-        rustix::stdio::dup2_stderr(&files.stderr)?;
-        Ok(saved)
+impl<'s> Redirected<'s> {
+    fn to(stdout: &File, stderr: &File, saved: &'s Saved) -> io::Result<Redirected<'s>> {
+        rustix::stdio::dup2_stdout(stdout)?;
+        let redirected = Redirected { saved };
+        // If this fails, dropping `redirected` puts stdout back.
+        rustix::stdio::dup2_stderr(stderr)?;
+        Ok(redirected)
     }
 }
 
-impl Drop for Redirected {
+impl Drop for Redirected<'_> {
     fn drop(&mut self) {
         // Whatever the harness itself buffered meanwhile belongs to the capture.
         let _ = io::stdout().flush();
-        if let Err(err) = rustix::stdio::dup2_stdout(&self.stdout) {
+        if let Err(err) = rustix::stdio::dup2_stdout(&self.saved.stdout) {
             tracing::error!("cannot restore stdout after a provider call: {err}");
         }
-        if let Err(err) = rustix::stdio::dup2_stderr(&self.stderr) {
+        if let Err(err) = rustix::stdio::dup2_stderr(&self.saved.stderr) {
             tracing::error!("cannot restore stderr after a provider call: {err}");
         }
     }
@@ -109,7 +120,8 @@ pub fn around<T>(call: impl FnOnce() -> T) -> (T, CallOutput) {
     let _ = io::stdout().flush();
     // Declared before `redirected`, so dropped after it, with the descriptors back.
     let mut unwinding = DumpOnUnwind { files, armed: true };
-    let redirected = match Redirected::to(unwinding.files) {
+    let files = &*unwinding.files;
+    let redirected = match Redirected::to(&files.stdout, &files.stderr, &files.saved) {
         Ok(redirected) => redirected,
         Err(err) => {
             unwinding.armed = false;
