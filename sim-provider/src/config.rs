@@ -73,6 +73,8 @@ pub struct SimConfig {
     pub change_detection: Option<Vec<Detect>>,
     /// `sim.bugs`: provider bugs to enact (see [`Bug`]).
     pub bugs: BTreeSet<Bug>,
+    /// `sim.print`: lines printed to stdout and to stderr by every call.
+    pub print_lines: u64,
 }
 
 impl Default for SimConfig {
@@ -94,12 +96,13 @@ impl Default for SimConfig {
             component_type: String::new(),
             change_detection: None,
             bugs: BTreeSet::new(),
+            print_lines: 0,
         }
     }
 }
 
 /// Every key the simulated provider understands: name, help, default.
-pub const KEYS: [(&str, &str, &str); 16] = [
+pub const KEYS: [(&str, &str, &str); 17] = [
     (
         "sim.device",
         "device id (letters, digits, `.`, `_`, `-`); providers with the same id and store share one device",
@@ -175,6 +178,11 @@ pub const KEYS: [(&str, &str, &str); 16] = [
         "sim.bugs",
         "comma-separated provider bugs to enact (see the bug catalog)",
         "none",
+    ),
+    (
+        "sim.print",
+        "lines every call (create_provider too) prints with `println!` and with `eprintln!`, as chatty providers do",
+        "0",
     ),
 ];
 
@@ -397,6 +405,7 @@ impl SimConfig {
                         config.bugs.insert(bug);
                     }
                 }
+                "sim.print" => config.print_lines = parse_u64(key, value)?,
                 other if other.starts_with("sim.") => {
                     return Err(ConfigError::UnknownKey(other.to_string()))
                 }
@@ -404,6 +413,23 @@ impl SimConfig {
             }
         }
         Ok(config)
+    }
+
+    /// Prints `sim.print` lines about `call` to stdout and as many to stderr.
+    pub fn print(&self, call: &str) {
+        let lines = self.print_lines;
+        for line in 1..=lines {
+            println!(
+                "sim stdout: {call} line {line}/{lines} on device {}",
+                self.device
+            );
+        }
+        for line in 1..=lines {
+            eprintln!(
+                "sim stderr: {call} line {line}/{lines} on device {}",
+                self.device
+            );
+        }
     }
 
     /// Whether `bug` is enabled.
@@ -454,6 +480,13 @@ mod tests {
         for (key, _, _) in KEYS {
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn print_is_a_line_count() {
+        assert_eq!(parse(r#"{"sim.print":"3"}"#).print_lines, 3);
+        assert_eq!(parse("{}").print_lines, 0);
+        assert!(refused(r#"{"sim.print":"yes"}"#).contains("sim.print"));
     }
 
     #[test]

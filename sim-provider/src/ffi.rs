@@ -58,6 +58,7 @@ pub unsafe extern "C" fn create_provider(config_json: *const c_char) -> *mut Pro
             std::ptr::null_mut()
         }
         Ok(config) => {
+            config.print("create_provider");
             let wrapper = ProviderWrapper {
                 inner: Box::new(SimProvider::new(config)),
             };

@@ -402,6 +402,7 @@ impl SimProvider {
 impl ITargetProvider for SimProvider {
     fn get_validation_rule(&self) -> Result<ValidationRule, String> {
         let config = &self.config;
+        config.print("get_validation_rule");
         let mut rule = ValidationRule {
             required_component_type: config.component_type.clone(),
             ..ValidationRule::default()
@@ -429,6 +430,7 @@ impl ITargetProvider for SimProvider {
         _deployment: DeploymentSpec,
         references: Vec<ComponentStep>,
     ) -> Result<Vec<ComponentSpec>, String> {
+        self.config.print("get");
         if self.has(Bug::PanicOnGet) {
             #[allow(clippy::panic, reason = "the `panic-on-get` bug, on purpose")]
             {
@@ -456,6 +458,7 @@ impl ITargetProvider for SimProvider {
         step: DeploymentStep,
         is_dry_run: bool,
     ) -> Result<HashMap<String, ComponentResultSpec>, String> {
+        self.config.print("apply");
         if self.has(Bug::PanicOnApply) {
             #[allow(clippy::panic, reason = "the `panic-on-apply` bug, on purpose")]
             {

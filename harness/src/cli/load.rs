@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
-use symphony_harness::engine::InSymphony;
+use symphony_harness::engine::{CallOutput, InSymphony};
 use symphony_harness::exit_code;
 use symphony_harness::load::probe::{probe, LoadReport, ProbeError, ProbeRequest};
 use symphony_harness::load::{resolve, ExpectedHash};
 use symphony_harness::model::BindingConfig;
 use symphony_harness::report::json::{self, Document};
+use symphony_harness::report::reconcile::OutputLimit;
 use symphony_harness::worker::{default_jobs, provider_factory, run_parallel};
 
 use super::args::{self, ConfigArgs, Format};
@@ -203,6 +204,31 @@ fn request(path: &Path, args: &LoadArgs) -> anyhow::Result<ProbeRequest> {
     })
 }
 
+/// What the library printed during `call`, one labelled block per stream, cut as
+/// `reconcile` cuts it.
+fn print_call_output(printed: &mut Printed, call: &str, output: &CallOutput) {
+    let limit = OutputLimit::default();
+    for (label, text) in [
+        ("provider stdout", &output.stdout),
+        ("provider stderr", &output.stderr),
+        ("symphony host log", &output.host),
+    ] {
+        if text.trim().is_empty() {
+            continue;
+        }
+        printed.line(format!(
+            "             {LABEL}{label} during `{call}`:{LABEL:#}"
+        ));
+        let (shown, more) = limit.cut(text);
+        for line in shown {
+            printed.line(format!("               | {line}"));
+        }
+        if more > 0 {
+            printed.line(format!("               … {more} more lines"));
+        }
+    }
+}
+
 /// Renders `report` for people; returns the exit code.
 fn render(report: &LoadReport, hash_given: bool, printed: &mut Printed) -> i32 {
     let inspection = &report.inspection;
@@ -229,9 +255,15 @@ fn render(report: &LoadReport, hash_given: bool, printed: &mut Printed) -> i32 {
     print_verdict(printed, &inspection.verdict);
     printed.line("");
     printed.field("calls", "create_provider: ok");
+    print_call_output(printed, "create_provider", &report.output.create_provider);
     match (&report.validation_rule, &report.rule_error) {
         (Some(rule), _) => {
             printed.line("           get_validation_rule: ok");
+            print_call_output(
+                printed,
+                "get_validation_rule",
+                &report.output.get_validation_rule,
+            );
             printed.line("");
             printed.line(format!("{LABEL}validation rule:{LABEL:#}"));
             printed.line(serde_json::to_string_pretty(rule).unwrap_or_default());
@@ -245,6 +277,11 @@ fn render(report: &LoadReport, hash_given: bool, printed: &mut Printed) -> i32 {
         (None, err) => {
             let outcome = report.calls.get_validation_rule;
             printed.line(format!("           get_validation_rule: {outcome}"));
+            print_call_output(
+                printed,
+                "get_validation_rule",
+                &report.output.get_validation_rule,
+            );
             let message = err.as_ref().map(ToString::to_string).unwrap_or_default();
             let hint = match outcome.in_symphony() {
                 // The call returned an error: Symphony goes on with the zero rule.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use symphony_harness::engine::events::{EventSink, NoSink};
+use symphony_harness::engine::events::EventSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
     run as run_rounds, FailedBy, Reconciler, RunEnd, RunOptions, RunReport, Stage,
@@ -17,7 +17,7 @@ use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
 use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
 use symphony_harness::report::json::{self, Document};
-use symphony_harness::report::reconcile::{Progress, ReconcileDocument, ReconcilePrinter};
+use symphony_harness::report::reconcile::{CallLog, Progress, ReconcileDocument, ReconcilePrinter};
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
@@ -192,12 +192,12 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             report
         }
         Format::Json => {
-            let mut sink = Progress::on_terminal(NoSink);
+            let mut sink = Progress::on_terminal(CallLog::default());
             let report = run(&mut sink)?;
-            sink.into_inner();
+            let calls = sink.into_inner();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(&deployment, symphony, &findings, &report),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &calls),
             ))?;
             report
         }

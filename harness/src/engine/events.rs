@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::provider::CallError;
+use super::provider::{CallError, CallOutput};
 use super::report::{RoundReport, StepDecision};
 use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
 
@@ -126,6 +126,8 @@ pub enum Event {
         call: CallKind,
         /// What it returned, or how it failed.
         outcome: Result<CallReturn, CallError>,
+        /// What the provider printed during the call (empty when nothing).
+        output: CallOutput,
     },
     /// The engine decided whether to apply a step.
     StepDecided {

@@ -38,7 +38,7 @@ pub mod state;
 pub mod wildcard;
 
 pub use outcome::{InSymphony, Outcome};
-pub use provider::{CallError, Provider, ProviderFactory};
+pub use provider::{CallError, CallOutput, Provider, ProviderFactory};
 
 /// Input Symphony cannot reconcile at all (every round would fail the same way), or that the
 /// harness cannot reproduce faithfully.

@@ -152,6 +152,30 @@ impl CallError {
     }
 }
 
+/// What a provider printed during one call: its stdout and stderr kept apart, and, under
+/// `--host symphony`, the lines Symphony's own Rust host shim logged (its `tracing` lines,
+/// such as "Validation of shared library's hash value has been disabled!"), which are the
+/// host's, not the provider's. Empty when nothing was printed or nothing could be captured.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOutput {
+    /// What the provider wrote to its stdout.
+    #[serde(default)]
+    pub stdout: String,
+    /// What the provider wrote to its stderr.
+    #[serde(default)]
+    pub stderr: String,
+    /// What Symphony's host shim logged around the call (only with `--host symphony`).
+    #[serde(default)]
+    pub host: String,
+}
+
+impl CallOutput {
+    /// True when nothing was printed.
+    pub fn is_empty(&self) -> bool {
+        self.stdout.is_empty() && self.stderr.is_empty() && self.host.is_empty()
+    }
+}
+
 /// One provider instance: what `create_provider` returned.
 pub trait Provider {
     /// `get_validation_rule`.
@@ -172,6 +196,12 @@ pub trait Provider {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError>;
+
+    /// What the provider printed during its last call (and takes it: a second take is
+    /// empty). A provider that cannot capture output returns nothing.
+    fn take_output(&mut self) -> CallOutput {
+        CallOutput::default()
+    }
 }
 
 /// Creates provider instances from a binding config, as `create_provider_instance` does.
@@ -185,6 +215,12 @@ pub trait ProviderFactory {
     /// Creates one instance. A library that fails to load, or a NULL from `create_provider`,
     /// is [`CallError::NullProvider`].
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError>;
+
+    /// What the library printed during the last [`ProviderFactory::create`]
+    /// (`create_provider`), taken. A factory that cannot capture output returns nothing.
+    fn take_output(&mut self) -> CallOutput {
+        CallOutput::default()
+    }
 }
 
 /// A boxed factory is a factory (so a `Box<dyn PreloadFactory>` drives the engine directly).
@@ -195,6 +231,10 @@ impl<F: ProviderFactory + ?Sized> ProviderFactory for Box<F> {
 
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
         (**self).create(config)
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        (**self).take_output()
     }
 }
 

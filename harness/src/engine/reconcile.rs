@@ -275,6 +275,7 @@ fn create(
             .as_ref()
             .map(|_| CallReturn::Created)
             .map_err(Clone::clone),
+        output: factory.take_output(),
     });
     created
 }
@@ -406,6 +407,7 @@ fn can_skip_step(
             site: site.clone(),
             call: CallKind::GetValidationRule,
             outcome: rule.clone().map(|r| CallReturn::Rule(Box::new(r))),
+            output: provider.take_output(),
         });
         // Go silently uses the zero rule when the call fails.
         let rule = rule.unwrap_or_else(|_| ValidationRule::zero());
@@ -635,10 +637,12 @@ impl Reconciler {
                 components: listed(&deleted),
             });
             let got = provider.get(&dep, &deleted);
+            let output = provider.take_output();
             emit(sink, || Event::CallFinished {
                 site: site.clone(),
                 call: CallKind::Get,
                 outcome: got.clone().map(CallReturn::Components),
+                output,
             });
             for component in got.unwrap_or_default() {
                 if deleted.iter().any(|d| d.component.name == component.name) {
@@ -715,6 +719,7 @@ impl Reconciler {
                 site: site.clone(),
                 call: CallKind::Get,
                 outcome: got.clone().map(CallReturn::Components),
+                output: provider.take_output(),
             });
             let components =
                 got.map_err(|err| call_failure(Stage::Get, &site, &err).of_step(step))?;
@@ -855,6 +860,7 @@ impl Reconciler {
                 site: site.clone(),
                 call,
                 outcome: result.clone().map(CallReturn::Results),
+                output: provider.take_output(),
             });
             match result {
                 Ok(results) => {

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{
-    ExpectedHash, HostArguments, LoadError, LoadFailure, LoadInfo, LoadOptions, LoadedLibrary,
-    MarshalledConfig, Placement, PreloadError, PreloadFactory,
+    capture, ExpectedHash, HostArguments, LoadError, LoadFailure, LoadInfo, LoadOptions,
+    LoadedLibrary, MarshalledConfig, Placement, PreloadError, PreloadFactory,
 };
-use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
 use crate::model::BindingConfig;
 
 /// Identifies a file's content on disk: a rebuilt library gets a new key.
@@ -47,6 +47,8 @@ pub struct InProcessFactory {
     marshalled: Option<MarshalledConfig>,
     /// Shared by the providers this factory creates.
     arguments: Arc<Mutex<HostArguments>>,
+    /// What the library printed during the last `create_provider`.
+    created_output: CallOutput,
 }
 
 /// The default [`InProcessFactory::recheck_after`].
@@ -85,6 +87,7 @@ impl InProcessFactory {
             rechecked_at: None,
             marshalled: None,
             arguments: Arc::default(),
+            created_output: CallOutput::default(),
         }
     }
 
@@ -197,17 +200,25 @@ impl ProviderFactory for InProcessFactory {
     }
 
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        self.created_output = CallOutput::default();
         let (library, _) = self.checked_library(config).map_err(no_provider)?;
         let marshalled = match self.marshalled.take() {
             Some(known) if known.is_of(config) => known,
             _ => MarshalledConfig::new(config).map_err(no_provider)?,
         };
-        let provider = library.create_provider_from(&marshalled);
+        let (provider, output) = capture::around(|| library.create_provider_from(&marshalled));
+        self.created_output = output;
         self.marshalled = Some(marshalled);
         let provider = provider.map_err(no_provider)?;
         Ok(Box::new(
-            provider.share_arguments(Arc::clone(&self.arguments)),
+            provider
+                .share_arguments(Arc::clone(&self.arguments))
+                .capture_output(true),
         ))
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        std::mem::take(&mut self.created_output)
     }
 }
 

@@ -30,6 +30,7 @@
 //! A loaded library is never unloaded (Symphony never unloads one either): it outlives every
 //! provider made from it.
 
+pub mod capture;
 mod device;
 mod error;
 mod factory;
@@ -49,4 +50,6 @@ pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
-pub use symphony_host::{SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED};
+pub use symphony_host::{
+    split_host_lines, SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED,
+};

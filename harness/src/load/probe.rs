@@ -10,7 +10,7 @@ use super::{
     ExpectedHash, LibraryFile, LoadError, LoadFailure, LoadInfo, LoadOptions, Placement,
     PreloadError, PreloadFactory,
 };
-use crate::engine::{rule, CallError, Outcome};
+use crate::engine::{rule, CallError, CallOutput, Outcome};
 use crate::inspect::{HostToolchain, Inspection, VerdictLevel};
 use crate::model::{BindingConfig, ValidationRule};
 
@@ -35,6 +35,15 @@ pub struct ProbeCalls {
     pub get_validation_rule: Outcome,
 }
 
+/// What the library printed during each call the probe made, by call name.
+#[derive(Serialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProbeOutput {
+    /// During `create_provider`.
+    pub create_provider: CallOutput,
+    /// During `get_validation_rule`.
+    pub get_validation_rule: CallOutput,
+}
+
 /// Everything a probe learnt about one library.
 #[derive(Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -51,6 +60,8 @@ pub struct LoadReport {
     pub config_json: String,
     /// How each call ended.
     pub calls: ProbeCalls,
+    /// What the library printed during each call.
+    pub output: ProbeOutput,
     /// The rule `get_validation_rule` returned.
     pub validation_rule: Option<ValidationRule>,
     /// What Symphony makes of that rule, line by line.
@@ -180,7 +191,12 @@ pub fn probe(
         warnings.push("loading an incompatible library because of `--force`".to_string());
     }
     let mut provider = factory.create(&config).map_err(ProbeError::Create)?;
+    let created_output = factory.take_output();
     let rule = provider.get_validation_rule();
+    let output = ProbeOutput {
+        create_provider: created_output,
+        get_validation_rule: provider.take_output(),
+    };
     let hash_check = if info.hash_checked {
         HashCheckDone::Matched
     } else if expected_hash == ExpectedHash::Any {
@@ -199,6 +215,7 @@ pub fn probe(
                 .as_ref()
                 .map_or_else(CallError::outcome, |_| Outcome::Ok),
         },
+        output,
         symphony_reads: rule.as_ref().ok().map(rule::explain),
         error: rule.as_ref().err().map(ToString::to_string),
         validation_rule: rule.as_ref().ok().cloned(),

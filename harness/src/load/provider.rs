@@ -10,8 +10,8 @@ use serde_json::Value;
 use symphony::models as host;
 use symphony::ITargetProvider;
 
-use super::LoadedLibrary;
-use crate::engine::{CallError, Provider};
+use super::{capture, LoadedLibrary};
+use crate::engine::{CallError, CallOutput, Provider};
 use crate::model::{
     wire, CallDeployment, CallPart, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
     RoundHandle, Symphony, ValidationRule,
@@ -32,6 +32,10 @@ pub struct InProcessProvider {
     inner: Box<dyn ITargetProvider>,
     library: Arc<LoadedLibrary>,
     arguments: Option<Arc<Mutex<HostArguments>>>,
+    /// Capture what it prints ([`InProcessProvider::capture_output`]).
+    capture: bool,
+    /// What the provider printed during its last call (see [`capture`]).
+    output: CallOutput,
 }
 
 /// The host models' parse of recent `get` references and `apply` steps, and of the round's
@@ -138,7 +142,30 @@ impl InProcessProvider {
             inner,
             library,
             arguments: None,
+            capture: false,
+            output: CallOutput::default(),
         }
+    }
+
+    /// Capture what the provider prints during each call (for [`Provider::take_output`]):
+    /// descriptors 1 and 2 of this process point at memory files for the call's span (see
+    /// [`capture`]), and calls from several threads take turns. Off by default, so a provider
+    /// used directly runs with the process's own streams and calls from threads at once.
+    pub fn capture_output(mut self, capture: bool) -> Self {
+        self.capture = capture;
+        self
+    }
+
+    /// Runs one call into the provider with its output captured (kept for
+    /// [`Provider::take_output`]).
+    fn captured<T>(&mut self, call: impl FnOnce(&dyn ITargetProvider) -> T) -> T {
+        let inner = &*self.inner;
+        if !self.capture {
+            return call(inner);
+        }
+        let (value, output) = capture::around(|| call(inner));
+        self.output = output;
+        value
     }
 
     /// Shares `arguments` with the other providers of a factory.
@@ -263,9 +290,9 @@ fn decode_result<T: Serialize, U: DeserializeOwned>(result: &T) -> Result<U, Cal
 
 impl Provider for InProcessProvider {
     fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
+        self.output = CallOutput::default();
         let rule = self
-            .inner
-            .get_validation_rule()
+            .captured(|inner| inner.get_validation_rule())
             .map_err(CallError::from_provider_message)?;
         decode_result(&rule)
     }
@@ -275,6 +302,7 @@ impl Provider for InProcessProvider {
         deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
+        self.output = CallOutput::default();
         let deployment = self.host_deployment(deployment)?;
         let references = self.shared_argument(
             |shared| &mut shared.references,
@@ -283,8 +311,7 @@ impl Provider for InProcessProvider {
             || host_argument("references", &references),
         )?;
         let components = self
-            .inner
-            .get(deployment, references)
+            .captured(|inner| inner.get(deployment, references))
             .map_err(CallError::from_provider_message)?;
         decode_result(&components)
     }
@@ -295,6 +322,7 @@ impl Provider for InProcessProvider {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+        self.output = CallOutput::default();
         let deployment = self.host_deployment(deployment)?;
         let step = self.shared_argument(
             |shared| &mut shared.steps,
@@ -303,10 +331,13 @@ impl Provider for InProcessProvider {
             || host_argument("step", step),
         )?;
         let results = self
-            .inner
-            .apply(deployment, step, dry_run)
+            .captured(|inner| inner.apply(deployment, step, dry_run))
             .map_err(CallError::from_provider_message)?;
         decode_result(&results)
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        std::mem::take(&mut self.output)
     }
 }
 

@@ -15,10 +15,10 @@ use serde::Serialize;
 use symphony::ProviderHandle;
 
 use super::{
-    LibFileResolver, LibraryFile, LoadError, LoadFailure, LoadInfo, Placement, PreloadError,
-    PreloadFactory,
+    capture, LibFileResolver, LibraryFile, LoadError, LoadFailure, LoadInfo, Placement,
+    PreloadError, PreloadFactory,
 };
-use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
 use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain};
 use crate::model::{
     go_json, BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep,
@@ -46,6 +46,78 @@ fn as_symphony_reports(go_text: &str) -> CallError {
 #[derive(Debug)]
 pub struct SymphonyHost {
     handle: *mut ProviderHandle,
+    /// Capture what calls print (made by [`SymphonyHost::create_captured`]).
+    capture: bool,
+    /// What the last call printed, the host shim's lines apart.
+    output: CallOutput,
+}
+
+/// What Symphony's Rust host shim (`symphony` 0.1.5 `src/lib.rs`) logs through `tracing`:
+/// a line holding one of these and a level word is the host's, not the provider's.
+const HOST_MESSAGES: &[&str] = &[
+    "expected hash value: ",
+    "Validation of shared library's hash value has been disabled!",
+    "Path to shared library is not valid UTF-8",
+    "Hash value is not valid UTF-8",
+    "Hash validation failed: ",
+    "Failed to load provider library [",
+    "does not contain required symbol: create_provider",
+    "Error: create_provider returned null pointer",
+    "Error getting components: ",
+    "Error applying changes: ",
+];
+
+/// `tracing`'s level words, as its `fmt` layer writes them.
+const LEVELS: &[&str] = &["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
+
+/// `text` without ANSI colour sequences (`ESC [ … m`).
+fn without_colours(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+/// True for a line Symphony's host shim logged (best effort: by its text).
+fn is_host_line(line: &str) -> bool {
+    let plain = without_colours(line);
+    HOST_MESSAGES.iter().any(|message| plain.contains(message))
+        && LEVELS.iter().any(|level| plain.contains(level))
+}
+
+/// Moves the lines Symphony's host shim logged (to stdout, where its own `tracing` subscriber
+/// writes, or to stderr, where the harness's does) from the provider's streams into
+/// [`CallOutput::host`], so they are not taken for what the provider said.
+pub fn split_host_lines(output: CallOutput) -> CallOutput {
+    let mut host = output.host;
+    let mut keep = |text: String| -> String {
+        let mut own = String::new();
+        for line in text.split_inclusive('\n') {
+            if is_host_line(line) {
+                host.push_str(line);
+            } else {
+                own.push_str(line);
+            }
+        }
+        own
+    };
+    let stdout = keep(output.stdout);
+    let stderr = keep(output.stderr);
+    CallOutput {
+        stdout,
+        stderr,
+        host,
+    }
 }
 
 fn c_string(what: &str, text: &str) -> Result<CString, CallError> {
@@ -85,31 +157,89 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CallError> {
 impl SymphonyHost {
     /// `create_provider_instance(lib_file, lib_hash, config_json)`: hash check (`any` skips
     /// it), `dlopen` of the path, `create_provider`. NULL for any failure, as in Symphony.
+    /// Its calls run with the process's own streams.
     pub fn create(lib_file: &str, lib_hash: &str, config_json: &str) -> Result<Self, CallError> {
-        let path = c_string("libFile", lib_file)?;
-        let hash = c_string("libHash", lib_hash)?;
-        let config = c_string("config", config_json)?;
-        // SAFETY: the three pointers are valid NUL-terminated strings that outlive the call;
-        // the host copies what it keeps. Loading runs the library's code, which is what the
-        // caller asked for.
-        let handle = unsafe {
-            symphony::create_provider_instance(path.as_ptr(), hash.as_ptr(), config.as_ptr())
+        Self::open(lib_file, lib_hash, config_json, false).0
+    }
+
+    /// [`SymphonyHost::create`], and what the host and the library printed meanwhile; the
+    /// host's calls capture what they print too (see [`capture`]), for
+    /// [`Provider::take_output`].
+    pub fn create_captured(
+        lib_file: &str,
+        lib_hash: &str,
+        config_json: &str,
+    ) -> (Result<Self, CallError>, CallOutput) {
+        Self::open(lib_file, lib_hash, config_json, true)
+    }
+
+    /// `create_provider_instance`, capturing what is printed when `capture`.
+    fn open(
+        lib_file: &str,
+        lib_hash: &str,
+        config_json: &str,
+        capture: bool,
+    ) -> (Result<Self, CallError>, CallOutput) {
+        let strings = (|| {
+            Ok::<_, CallError>((
+                c_string("libFile", lib_file)?,
+                c_string("libHash", lib_hash)?,
+                c_string("config", config_json)?,
+            ))
+        })();
+        let (path, hash, config) = match strings {
+            Ok(strings) => strings,
+            Err(err) => return (Err(err), CallOutput::default()),
+        };
+        let create = || {
+            // SAFETY: the three pointers are valid NUL-terminated strings that outlive the
+            // call; the host copies what it keeps. Loading runs the library's code, which is
+            // what the caller asked for.
+            unsafe {
+                symphony::create_provider_instance(path.as_ptr(), hash.as_ptr(), config.as_ptr())
+            }
+        };
+        let (handle, output) = if capture {
+            let (handle, output) = capture::around(create);
+            (handle, split_host_lines(output))
+        } else {
+            (create(), CallOutput::default())
         };
         if handle.is_null() {
-            return Err(CallError::NullProvider {
+            let err = CallError::NullProvider {
                 reason: "create_provider_instance returned NULL (Symphony: InitFailed; the \
                          reason is only in the host's log: hash mismatch, dlopen failure, no \
                          `create_provider`, or NULL from it)"
                     .to_string(),
-            });
+            };
+            return (Err(err), output);
         }
-        Ok(SymphonyHost { handle })
+        let host = SymphonyHost {
+            handle,
+            capture,
+            output: CallOutput::default(),
+        };
+        (Ok(host), output)
+    }
+
+    /// Runs one host function with the output captured (kept for [`Provider::take_output`]).
+    fn captured<T>(&mut self, call: impl FnOnce(*mut ProviderHandle) -> T) -> T {
+        let handle = self.handle;
+        if !self.capture {
+            return call(handle);
+        }
+        let (value, output) = capture::around(|| call(handle));
+        self.output = split_host_lines(output);
+        value
     }
 
     /// `get_validation_rule(handle)`: the rule's JSON, or `None` for NULL.
     pub fn get_validation_rule_json(&mut self) -> Option<String> {
-        // SAFETY: `handle` is a live handle from `create_provider_instance`, never destroyed.
-        unsafe { take_result(symphony::get_validation_rule(self.handle)) }
+        self.captured(|handle| {
+            // SAFETY: `handle` is a live handle from `create_provider_instance`, never
+            // destroyed.
+            unsafe { take_result(symphony::get_validation_rule(handle)) }
+        })
     }
 
     /// `get(handle, deployment, references)`: the components' JSON, or `None` for NULL.
@@ -121,14 +251,17 @@ impl SymphonyHost {
     ) -> Result<Option<String>, CallError> {
         let deployment = c_string("deployment", deployment)?;
         let references = c_string("references", references)?;
-        // SAFETY: a live handle and two valid NUL-terminated strings that outlive the call.
-        Ok(unsafe {
-            take_result(symphony::get(
-                self.handle,
-                deployment.as_ptr(),
-                references.as_ptr(),
-            ))
-        })
+        Ok(self.captured(|handle| {
+            // SAFETY: a live handle and two valid NUL-terminated strings that outlive the
+            // call.
+            unsafe {
+                take_result(symphony::get(
+                    handle,
+                    deployment.as_ptr(),
+                    references.as_ptr(),
+                ))
+            }
+        }))
     }
 
     /// `apply(handle, deployment, step, is_dry_run)`: the result map's JSON, or `None`.
@@ -140,15 +273,18 @@ impl SymphonyHost {
     ) -> Result<Option<String>, CallError> {
         let deployment = c_string("deployment", deployment)?;
         let step = c_string("step", step)?;
-        // SAFETY: a live handle and two valid NUL-terminated strings that outlive the call.
-        Ok(unsafe {
-            take_result(symphony::apply(
-                self.handle,
-                deployment.as_ptr(),
-                step.as_ptr(),
-                i32::from(dry_run),
-            ))
-        })
+        Ok(self.captured(|handle| {
+            // SAFETY: a live handle and two valid NUL-terminated strings that outlive the
+            // call.
+            unsafe {
+                take_result(symphony::apply(
+                    handle,
+                    deployment.as_ptr(),
+                    step.as_ptr(),
+                    i32::from(dry_run),
+                ))
+            }
+        }))
     }
 }
 
@@ -164,6 +300,7 @@ fn deployment_json(deployment: &CallDeployment<'_>) -> Result<String, CallError>
 
 impl Provider for SymphonyHost {
     fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
+        self.output = CallOutput::default();
         // Go decodes "" on NULL, fails, and silently keeps the zero rule.
         match self.get_validation_rule_json() {
             Some(text) => decode(&text),
@@ -176,6 +313,7 @@ impl Provider for SymphonyHost {
         deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
+        self.output = CallOutput::default();
         match self.get_json(&deployment_json(deployment)?, &to_json(references)?)? {
             Some(text) => decode(&text),
             None => Err(as_symphony_reports(GO_GET_FAILED)),
@@ -188,10 +326,15 @@ impl Provider for SymphonyHost {
         step: &DeploymentStep,
         dry_run: bool,
     ) -> Result<BTreeMap<String, ComponentResult>, CallError> {
+        self.output = CallOutput::default();
         match self.apply_json(&deployment_json(deployment)?, &to_json(step)?, dry_run)? {
             Some(text) => decode(&text),
             None => Err(as_symphony_reports(GO_APPLY_FAILED)),
         }
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        std::mem::take(&mut self.output)
     }
 }
 
@@ -204,6 +347,8 @@ impl Provider for SymphonyHost {
 pub struct SymphonyHostFactory {
     resolve: LibFileResolver,
     force: bool,
+    /// What the last `create_provider_instance` printed.
+    created_output: CallOutput,
 }
 
 impl std::fmt::Debug for SymphonyHostFactory {
@@ -220,6 +365,7 @@ impl SymphonyHostFactory {
         SymphonyHostFactory {
             resolve,
             force: false,
+            created_output: CallOutput::default(),
         }
     }
 
@@ -256,6 +402,7 @@ impl SymphonyHostFactory {
 
 impl ProviderFactory for SymphonyHostFactory {
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        self.created_output = CallOutput::default();
         // Since Symphony #812 a missing libFile/libHash is not a Go error: the host's hash
         // check fails on the empty string instead.
         let lib_file: PathBuf = (self.resolve)(config.get("libFile").unwrap_or(""));
@@ -264,8 +411,14 @@ impl ProviderFactory for SymphonyHostFactory {
                 reason: err.to_string(),
             })?;
         let lib_hash = config.get("libHash").unwrap_or("");
-        let host = SymphonyHost::create(&lib_file.to_string_lossy(), lib_hash, &config.to_json())?;
-        Ok(Box::new(host))
+        let (host, output) =
+            SymphonyHost::create_captured(&lib_file.to_string_lossy(), lib_hash, &config.to_json());
+        self.created_output = output;
+        Ok(Box::new(host?))
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        std::mem::take(&mut self.created_output)
     }
 }
 
@@ -279,5 +432,40 @@ impl PreloadFactory for SymphonyHostFactory {
             sha256: String::new(),
             hash_checked: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_shims_tracing_lines_are_the_hosts_and_the_rest_the_providers() {
+        let output = CallOutput {
+            // As the shim's own subscriber writes them in a worker (to stdout, coloured).
+            stdout: "\u{1b}[2m2026-01-01T00:00:00Z\u{1b}[0m \u{1b}[33m WARN\u{1b}[0m \
+                     \u{1b}[2msymphony\u{1b}[0m\u{1b}[2m:\u{1b}[0m Validation of shared \
+                     library's hash value has been disabled! Make sure that the shared \
+                     library is what you expect it to be!\n\
+                     mock: get called\n"
+                .into(),
+            // As the harness's subscriber writes them in-process (stderr, no target).
+            stderr: "2026-01-01T00:00:00Z DEBUG Error getting components: boom\n\
+                     provider: Validation of shared library's hash value has been disabled!\n"
+                .into(),
+            host: String::new(),
+        };
+        let split = split_host_lines(output);
+        assert_eq!(split.stdout, "mock: get called\n");
+        assert_eq!(
+            split.stderr,
+            "provider: Validation of shared library's hash value has been disabled!\n",
+            "a line without a level word is the provider's own"
+        );
+        assert!(split.host.contains("WARN"), "{:?}", split.host);
+        assert!(split
+            .host
+            .contains("DEBUG Error getting components: boom\n"));
+        assert_eq!(split.host.lines().count(), 2);
     }
 }

@@ -2,11 +2,14 @@
 //! verdict at the end, and the JSON document of the whole run.
 //!
 //! [`ReconcilePrinter`] is an [`EventSink`]: hand it to [`crate::engine::reconcile::run`] and it
-//! writes each event as it comes, so a long run shows its progress. [`ReconcilePrinter::verdict`]
-//! writes the ending; [`ReconcileDocument`] is the `--format json` document. A line names at
-//! most [`LISTED_COMPONENTS`] components ("… and 4,990 more"). [`Progress`] puts a progress
-//! bar on a terminal's stderr in front of any sink, for runs that take more than a second.
+//! writes each event as it comes, so a long run shows its progress; what the provider printed
+//! during a call is shown under it ([`OutputLimit`]). [`ReconcilePrinter::verdict`] writes the
+//! ending; [`ReconcileDocument`] is the `--format json` document, with the calls [`CallLog`]
+//! collected (their output whole). A line names at most [`LISTED_COMPONENTS`] components
+//! ("… and 4,990 more"). [`Progress`] puts a progress bar on a terminal's stderr in front of
+//! any sink, for runs that take more than a second.
 
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -15,12 +18,59 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
-use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
+use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
 use crate::engine::findings::Finding;
 use crate::engine::reconcile::{
     FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
 };
+use crate::engine::CallOutput;
 use crate::model::{ComponentAction, DeploymentSpec, Symphony};
+
+/// How much of each stream a call printed the human output shows; the rest is counted
+/// ("… N more lines"). The JSON document always holds all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// Lines shown per stream.
+    pub lines: usize,
+    /// Bytes shown per stream.
+    pub bytes: usize,
+}
+
+impl Default for OutputLimit {
+    /// 20 lines or 4 KiB per stream, whichever comes first.
+    fn default() -> Self {
+        OutputLimit {
+            lines: 20,
+            bytes: 4 * 1024,
+        }
+    }
+}
+
+impl OutputLimit {
+    /// The lines of `text` to show, and how many more there are.
+    pub fn cut<'t>(&self, text: &'t str) -> (Vec<&'t str>, usize) {
+        let all: Vec<&str> = text.lines().collect();
+        let mut shown = Vec::new();
+        let mut bytes = 0;
+        for line in &all {
+            if shown.len() == self.lines || bytes + line.len() > self.bytes {
+                break;
+            }
+            bytes += line.len() + 1;
+            shown.push(*line);
+        }
+        if shown.is_empty() && !all.is_empty() {
+            // One line longer than the limit: its start.
+            let mut end = self.bytes.min(all[0].len());
+            while !all[0].is_char_boundary(end) {
+                end -= 1;
+            }
+            shown.push(&all[0][..end]);
+        }
+        let more = all.len() - shown.len();
+        (shown, more)
+    }
+}
 
 /// Writes a reconcile run for people, event by event.
 ///
@@ -29,12 +79,46 @@ use crate::model::{ComponentAction, DeploymentSpec, Symphony};
 pub struct ReconcilePrinter<W: Write> {
     out: W,
     failed: Option<io::Error>,
+    limit: OutputLimit,
 }
 
 impl<W: Write> ReconcilePrinter<W> {
     /// A printer writing to `out`.
     pub fn new(out: W) -> ReconcilePrinter<W> {
-        ReconcilePrinter { out, failed: None }
+        ReconcilePrinter {
+            out,
+            failed: None,
+            limit: OutputLimit::default(),
+        }
+    }
+
+    /// Shows at most `limit` of what a call printed.
+    pub fn output_limit(mut self, limit: OutputLimit) -> ReconcilePrinter<W> {
+        self.limit = limit;
+        self
+    }
+
+    /// What the provider printed during a call, under the call's line, one labelled block
+    /// per stream; `call` names a call that has no line of its own (`create_provider`).
+    fn call_output(&mut self, output: &CallOutput, call: Option<&str>) {
+        let of = call.map_or(String::new(), |call| format!(" during `{call}`"));
+        for (label, text) in [
+            ("provider stdout", &output.stdout),
+            ("provider stderr", &output.stderr),
+            ("symphony host log", &output.host),
+        ] {
+            if text.trim().is_empty() {
+                continue;
+            }
+            self.line(format_args!("    {LABEL}{label}{of}:{LABEL:#}"));
+            let (shown, more) = self.limit.cut(text);
+            for line in shown {
+                self.line(format_args!("      | {line}"));
+            }
+            if more > 0 {
+                self.line(format_args!("      … {more} more lines"));
+            }
+        }
     }
 
     /// The first write error, if any write failed.
@@ -311,6 +395,96 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
             Event::RoundFinished { report } => self.round_end(report),
             Event::CallStarted { .. } => {}
         }
+        if let Event::CallFinished { call, output, .. } = event {
+            let unlisted = matches!(call, CallKind::Create).then(|| call.name());
+            self.call_output(output, unlisted);
+        }
+    }
+}
+
+/// One provider call of a run, as the JSON document lists it.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    /// The phase it belongs to.
+    pub phase: Phase,
+    /// The step's index in the phase's plan, from 0.
+    pub step: usize,
+    /// The step's target.
+    pub target: String,
+    /// The step's role.
+    pub role: String,
+    /// Which call, as Symphony's host exports it (`create_provider`, `get`,
+    /// `get_validation_rule`, `apply`).
+    pub call: &'static str,
+    /// `apply`'s `is_dry_run`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    /// How it ended (`ok`, or the outcome's short name).
+    pub outcome: &'static str,
+    /// What the provider printed during it, whole.
+    pub output: CallOutput,
+}
+
+/// Collects every provider call of a run, by round, for [`ReconcileDocument`].
+#[derive(Debug, Default)]
+pub struct CallLog {
+    rounds: BTreeMap<u32, Vec<CallRecord>>,
+}
+
+impl CallLog {
+    /// The calls of round `round`, in order.
+    pub fn of_round(&self, round: u32) -> &[CallRecord] {
+        self.rounds.get(&round).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl EventSink for CallLog {
+    fn event(&mut self, event: &Event) {
+        if let Event::CallFinished {
+            site,
+            call,
+            outcome,
+            output,
+        } = event
+        {
+            let record = CallRecord {
+                phase: site.phase,
+                step: site.step,
+                target: site.target.clone(),
+                role: site.role.clone(),
+                call: call.name(),
+                dry_run: match call {
+                    CallKind::Apply { dry_run } => Some(*dry_run),
+                    _ => None,
+                },
+                outcome: match outcome {
+                    Ok(_) => "ok",
+                    Err(err) => err.outcome().as_str(),
+                },
+                output: output.clone(),
+            };
+            self.rounds.entry(site.round).or_default().push(record);
+        }
+    }
+}
+
+/// A round in the JSON document: the engine's report and the calls made in it.
+#[derive(Serialize, Debug)]
+pub struct RoundDocument<'a> {
+    /// The round's report.
+    #[serde(flatten)]
+    pub report: &'a RoundReport,
+    /// Every provider call of the round, in order, with what it printed.
+    pub calls: &'a [CallRecord],
+}
+
+impl<'a> RoundDocument<'a> {
+    fn new(report: &'a RoundReport, calls: &'a CallLog) -> RoundDocument<'a> {
+        RoundDocument {
+            report,
+            calls: calls.of_round(report.round),
+        }
     }
 }
 
@@ -426,9 +600,9 @@ pub struct ReconcileDocument<'a> {
     /// Why the run ended as it did ([`RunReport::why`]).
     pub why: Vec<String>,
     /// Every round.
-    pub rounds: &'a [RoundReport],
+    pub rounds: Vec<RoundDocument<'a>>,
     /// The removal round, if asked for.
-    pub removal: Option<&'a RoundReport>,
+    pub removal: Option<RoundDocument<'a>>,
     /// Seconds Symphony would have waited.
     pub waited_seconds: u64,
     /// What a successful removal left on the device, as `get` reports it.
@@ -440,12 +614,13 @@ pub struct ReconcileDocument<'a> {
 }
 
 impl<'a> ReconcileDocument<'a> {
-    /// The document of `report`, a run of `deployment`.
+    /// The document of `report`, a run of `deployment` whose calls `calls` collected.
     pub fn new(
         deployment: &'a DeploymentSpec,
         symphony: Symphony,
         findings: &'a [Finding],
         report: &'a RunReport,
+        calls: &'a CallLog,
     ) -> ReconcileDocument<'a> {
         ReconcileDocument {
             deployment: &deployment.solution_name,
@@ -453,8 +628,15 @@ impl<'a> ReconcileDocument<'a> {
             findings,
             verdict: &report.verdict,
             why: report.why(),
-            rounds: &report.rounds,
-            removal: report.removal.as_ref(),
+            rounds: report
+                .rounds
+                .iter()
+                .map(|round| RoundDocument::new(round, calls))
+                .collect(),
+            removal: report
+                .removal
+                .as_ref()
+                .map(|round| RoundDocument::new(round, calls)),
             waited_seconds: report.waited_seconds,
             left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
@@ -497,6 +679,46 @@ mod tests {
         assert_eq!(printer.out.writes, 1, "no write after the first failure");
         let err = printer.finish().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn output_is_cut_at_the_line_or_byte_limit_with_the_rest_counted() {
+        let limit = OutputLimit { lines: 2, bytes: 8 };
+        assert_eq!(limit.cut("a\nb\nc\nd\n"), (vec!["a", "b"], 2));
+        assert_eq!(
+            limit.cut("abcd\nefgh\nij\n"),
+            (vec!["abcd"], 2),
+            "bytes first"
+        );
+        assert_eq!(limit.cut("é".repeat(8).as_str()), (vec!["éééé"], 0));
+        assert_eq!(limit.cut(""), (Vec::<&str>::new(), 0));
+    }
+
+    #[test]
+    fn a_calls_output_is_written_under_it_labelled_per_stream() {
+        use crate::engine::events::CallSite;
+        let mut printer = ReconcilePrinter::new(Vec::new());
+        printer.event(&Event::CallFinished {
+            site: CallSite {
+                round: 1,
+                phase: Phase::Get,
+                step: 0,
+                target: "t".into(),
+                role: "r".into(),
+            },
+            call: CallKind::GetValidationRule,
+            outcome: Ok(CallReturn::Rule(Box::default())),
+            output: CallOutput {
+                stdout: String::new(),
+                stderr: "oops\n".into(),
+                host: "WARN hash check disabled\n".into(),
+            },
+        });
+        let text = String::from_utf8(printer.out.clone()).unwrap();
+        assert_eq!(
+            anstream::adapter::strip_str(&text).to_string(),
+            "    ok\n    provider stderr:\n      | oops\n    symphony host log:\n      | WARN hash check disabled\n"
+        );
     }
 
     #[test]
@@ -576,11 +798,13 @@ mod tests {
                 site: site(),
                 call: CallKind::Get,
                 outcome: Ok(CallReturn::Components(reported)),
+                output: CallOutput::default(),
             },
             Event::CallFinished {
                 site: site(),
                 call: CallKind::Apply { dry_run: false },
                 outcome: Ok(CallReturn::Results(results)),
+                output: CallOutput::default(),
             },
         ]);
         assert!(text.contains("c9 … and 2 more]"), "{text}");

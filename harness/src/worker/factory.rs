@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::protocol::{InstanceId, Request, Response, WireDeployment};
 use super::{LibrarySpec, Supervisor, SupervisorConfig};
-use crate::engine::{CallError, Provider, ProviderFactory};
+use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
 use crate::load::{LibFileResolver, LoadInfo, PreloadError, PreloadFactory};
 use crate::model::{
     BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
@@ -31,6 +31,8 @@ pub struct WorkerFactory {
     lifetime: InstanceLifetime,
     workers: HashMap<LibrarySpec, Rc<RefCell<Supervisor>>>,
     reused: HashMap<String, Rc<RefCell<Instance>>>,
+    /// What the library printed during the last `create_provider`.
+    created_output: CallOutput,
 }
 
 impl std::fmt::Debug for WorkerFactory {
@@ -52,6 +54,7 @@ impl WorkerFactory {
             lifetime: InstanceLifetime::Symphony,
             workers: HashMap::new(),
             reused: HashMap::new(),
+            created_output: CallOutput::default(),
         }
     }
 
@@ -97,18 +100,24 @@ impl PreloadFactory for WorkerFactory {
 
 impl ProviderFactory for WorkerFactory {
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
+        self.created_output = CallOutput::default();
         let supervisor = self.supervisor(config);
         if self.lifetime == InstanceLifetime::Reuse {
             if let Some(instance) = self.reused.get(&config.to_json()) {
                 return Ok(Box::new(WorkerProvider(Rc::clone(instance))));
             }
         }
-        let instance = Instance::create(supervisor, config.clone())?;
-        let instance = Rc::new(RefCell::new(instance));
+        let instance = Instance::create(Rc::clone(&supervisor), config.clone());
+        self.created_output = supervisor.borrow_mut().take_output();
+        let instance = Rc::new(RefCell::new(instance?));
         if self.lifetime == InstanceLifetime::Reuse {
             self.reused.insert(config.to_json(), Rc::clone(&instance));
         }
         Ok(Box::new(WorkerProvider(instance)))
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        std::mem::take(&mut self.created_output)
     }
 }
 
@@ -231,5 +240,9 @@ impl Provider for WorkerProvider {
             Response::Results(results) => Ok(results),
             other => Err(unexpected(other)),
         }
+    }
+
+    fn take_output(&mut self) -> CallOutput {
+        self.0.borrow().supervisor.borrow_mut().take_output()
     }
 }

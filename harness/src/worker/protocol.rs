@@ -1,8 +1,9 @@
 //! The framed protocol between supervisor and worker.
 //!
 //! Each frame is a 4-byte little-endian length followed by that many bytes of JSON. Requests
-//! go down the worker's stdin, responses come up its stdout; the worker moves its own stdout
-//! onto stderr before loading anything, so a provider's `println!` can never corrupt a frame.
+//! go down the worker's stdin, replies come up its stdout; the worker points its own stdout
+//! at a memory file before loading anything, so a provider's `println!` can never corrupt a
+//! frame: what it printed travels in the [`Reply`] of the call it printed in.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -139,6 +140,18 @@ pub enum Response {
     Failed(CallError),
 }
 
+/// A [`Response`], and what the provider wrote to its stdout while the worker handled the
+/// request. (Its stderr is the worker's, read by the supervisor from the pipe: a dying
+/// provider's panic message must arrive even when no reply does.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The answer.
+    pub response: Response,
+    /// The provider's stdout during the request (empty when nothing).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stdout: String,
+}
+
 /// Writes one frame.
 pub fn write_frame<T: Serialize>(out: &mut impl Write, message: &T) -> Result<(), WorkerError> {
     let body = serde_json::to_vec(message).map_err(|err| WorkerError::Frame(err.to_string()))?;
@@ -257,6 +270,24 @@ mod tests {
             let back: Response = read_frame(&mut buffer.as_slice()).unwrap().unwrap();
             assert_eq!(back, response);
         }
+    }
+
+    #[test]
+    fn a_reply_carries_the_providers_stdout_and_omits_it_when_empty() {
+        let said = Reply {
+            response: Response::Dropped,
+            stdout: "hello\n".into(),
+        };
+        let mut buffer = Vec::new();
+        write_frame(&mut buffer, &said).unwrap();
+        let back: Reply = read_frame(&mut buffer.as_slice()).unwrap().unwrap();
+        assert_eq!(back, said);
+        let quiet = Reply {
+            response: Response::Dropped,
+            stdout: String::new(),
+        };
+        let text = serde_json::to_string(&quiet).unwrap();
+        assert!(!text.contains("stdout"), "{text}");
     }
 
     #[test]

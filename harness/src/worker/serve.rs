@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 
-use super::protocol::{read_frame, write_frame, InstanceId, Request, Response, WireDeployment};
+use super::protocol::{
+    read_frame, write_frame, InstanceId, Reply, Request, Response, WireDeployment,
+};
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
-use crate::load::LoadFailure;
+use crate::load::{capture, LoadFailure};
 use crate::load::{
     ExpectedHash, HashCheck, HostArguments, LibraryFile, LoadOptions, LoadedLibrary, Placement,
     SymphonyHost,
@@ -46,13 +48,21 @@ struct Worker {
 /// the request pipe closes during a call, the call is not finished: the worker kills itself.
 ///
 /// Then moves the protocol off the standard streams: the original stdin and stdout are kept
-/// on new descriptors for frames, stdout is pointed at stderr (so a provider's `println!`
-/// lands in the captured stderr and can never corrupt a frame) and stdin at `/dev/null`.
+/// on new descriptors for frames, stdout is pointed at a memory file (so a provider's
+/// `println!` can never corrupt a frame: what it printed during a request goes back with the
+/// reply, apart from its stderr, which stays the pipe the supervisor reads) and stdin at
+/// `/dev/null`.
 pub fn serve() -> Result<(), WorkerError> {
     die_with_parent()?;
+    // This process captures for itself; the loader must not redirect again.
+    capture::disable();
     let requests = std::io::stdin().as_fd().try_clone_to_owned()?;
     let responses = std::io::stdout().as_fd().try_clone_to_owned()?;
-    rustix::stdio::dup2_stdout(std::io::stderr()).map_err(std::io::Error::from)?;
+    let mut printed = File::from(
+        rustix::fs::memfd_create("provider-stdout", rustix::fs::MemfdFlags::CLOEXEC)
+            .map_err(std::io::Error::from)?,
+    );
+    rustix::stdio::dup2_stdout(&printed).map_err(std::io::Error::from)?;
     let null = File::open("/dev/null")?;
     rustix::stdio::dup2_stdin(&null).map_err(std::io::Error::from)?;
 
@@ -77,7 +87,13 @@ pub fn serve() -> Result<(), WorkerError> {
         // response is: the supervisor drains stderr once the response has arrived.
         let response = worker.handle(request);
         IN_CALL.store(false, Ordering::SeqCst);
-        write_frame(&mut output, &response)?;
+        // The host shim's own `tracing` lines go through this binary's buffered stdout.
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let reply = Reply {
+            response,
+            stdout: capture::take(&mut printed),
+        };
+        write_frame(&mut output, &reply)?;
         await_request(&input, worker.spin);
     }
     Ok(())

@@ -13,11 +13,11 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use super::groups::{self, SpawnRefused};
 use super::outcome::classify_death;
 use super::protocol::{
-    read_frame, write_frame, InstanceId, Request, Response, WireDeployment, MAX_FRAME,
+    read_frame, write_frame, InstanceId, Reply, Request, Response, WireDeployment, MAX_FRAME,
 };
 use super::{HostMode, WorkerError};
-use crate::engine::CallError;
-use crate::load::{LoadInfo, PreloadError};
+use crate::engine::{CallError, CallOutput};
+use crate::load::{split_host_lines, LoadInfo, PreloadError};
 use crate::model::{BindingConfig, CallDeployment, RoundHandle};
 
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
@@ -137,7 +137,7 @@ impl Tail {
 
 /// What waiting on a worker came to.
 enum Waited {
-    Response(Response),
+    Response(Reply),
     TimedOut,
     /// Its stdout closed: it died (or broke the protocol).
     Closed,
@@ -178,7 +178,7 @@ impl Process {
     }
 
     /// Takes one whole frame off the inbox, if there is one.
-    fn take_frame(&mut self) -> Result<Option<Response>, WorkerError> {
+    fn take_frame(&mut self) -> Result<Option<Reply>, WorkerError> {
         let Some(head) = self.inbox.get(..4) else {
             return Ok(None);
         };
@@ -301,8 +301,8 @@ pub struct Supervisor {
     process: Option<Process>,
     starts: u64,
     load_info: Option<LoadInfo>,
-    /// What the provider wrote to stdout/stderr during the last call.
-    last_output: String,
+    /// What the provider wrote to stdout and stderr during the last call.
+    last_output: CallOutput,
     /// How many provider instances were created, over all worker processes.
     instances_created: u64,
     /// How many round documents were sent, over all worker processes: the next one's id.
@@ -328,7 +328,7 @@ impl Supervisor {
             process: None,
             starts: 0,
             load_info: None,
-            last_output: String::new(),
+            last_output: CallOutput::default(),
             instances_created: 0,
             rounds_sent: 0,
         }
@@ -349,9 +349,14 @@ impl Supervisor {
         &self.library
     }
 
-    /// What the provider printed (stdout and stderr) during the last call.
-    pub fn last_output(&self) -> &str {
+    /// What the provider printed (stdout and stderr apart) during the last call.
+    pub fn last_output(&self) -> &CallOutput {
         &self.last_output
+    }
+
+    /// What the provider printed during the last call, taken (a second take is empty).
+    pub fn take_output(&mut self) -> CallOutput {
+        std::mem::take(&mut self.last_output)
     }
 
     /// Starts the worker if needed and loads the library in it. A load failure is the
@@ -423,7 +428,8 @@ impl Supervisor {
             }
             Ok(other) => Err(self.protocol_error(&other)),
             Err(CallError::NullProvider { reason }) => {
-                let said = self.last_output.clone();
+                let output = &self.last_output;
+                let said = format!("{}{}", output.stdout, output.stderr);
                 if said.trim().is_empty() {
                     return Err(CallError::NullProvider { reason });
                 }
@@ -556,15 +562,17 @@ impl Supervisor {
             });
         };
         let offset = process.errors.end();
+        self.last_output = CallOutput::default();
         let waited = match write_frame(&mut process.requests, &request) {
             Ok(()) => process.wait_response(Instant::now() + timeout, self.config.spin),
             // The worker is gone (broken pipe): read how it ended.
             Err(_) => Waited::Closed,
         };
         let outcome = match waited {
-            Waited::Response(response) => {
-                self.last_output = process.stderr_since(offset);
-                return Ok(response);
+            Waited::Response(reply) => {
+                self.last_output =
+                    call_output(self.config.host, reply.stdout, process.stderr_since(offset));
+                return Ok(reply.response);
             }
             Waited::Broken(err) => {
                 process.kill();
@@ -587,13 +595,31 @@ impl Supervisor {
         };
         // A worker killed because the harness was interrupted is not the provider's doing.
         let outcome = groups::interrupted().map_or(outcome, interrupted_call);
-        self.last_output = process.stderr_since(offset);
+        // What it printed to stdout during the call died with it (it travels in the reply).
+        self.last_output = call_output(
+            self.config.host,
+            String::new(),
+            process.stderr_since(offset),
+        );
         tracing::debug!(
             outcome = outcome.outcome().as_str(),
             "worker died; the next call starts a new one"
         );
         self.process = None;
         Err(outcome)
+    }
+}
+
+/// A call's output; under `--host symphony`, with the host shim's lines apart.
+fn call_output(host: HostMode, stdout: String, stderr: String) -> CallOutput {
+    let output = CallOutput {
+        stdout,
+        stderr,
+        host: String::new(),
+    };
+    match host {
+        HostMode::Symphony => split_host_lines(output),
+        HostMode::Harness => output,
     }
 }
 

@@ -769,3 +769,244 @@ fn route_filter_is_a_finding_and_a_host_abort_not_a_crash() {
         run.stdout
     );
 }
+
+/// The calls of a JSON document's first round named `call`.
+fn calls_named<'d>(doc: &'d Value, call: &str) -> Vec<&'d Value> {
+    doc["rounds"][0]["calls"]
+        .as_array()
+        .expect("a calls list")
+        .iter()
+        .filter(|c| c["call"] == call)
+        .collect()
+}
+
+/// A target binding the sim with `sim.print` lines per call, in a fresh directory.
+fn chatty_target(dir: &Path, lines: u32) -> PathBuf {
+    sim_target(
+        dir,
+        "chatty",
+        json!([{"name": "web", "type": "w", "properties": {"image": "nginx"}}]),
+        json!({"sim.device": format!("chatty-{lines}"), "sim.print": lines.to_string()}),
+    )
+}
+
+#[test]
+fn json_stays_valid_and_carries_each_calls_output_in_process_and_in_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = chatty_target(dir.path(), 2);
+    for backend in [&["--in-process"][..], &[][..]] {
+        let mut args = vec!["--format", "json", "--rounds", "1"];
+        args.extend_from_slice(backend);
+        let run = reconcile(&target, &args);
+        assert_eq!(
+            run.code,
+            Some(7),
+            "{backend:?}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+        // `json` panics unless stdout is one JSON document: nothing printed into it.
+        let doc = run.json();
+        let get = calls_named(&doc, "get");
+        assert_eq!(get.len(), 1, "{backend:?}: {doc:#}");
+        assert_eq!(get[0]["outcome"], "ok");
+        assert_eq!(
+            get[0]["output"]["stdout"],
+            "sim stdout: get line 1/2 on device chatty-2\nsim stdout: get line 2/2 on device chatty-2\n",
+            "{backend:?}"
+        );
+        assert_eq!(
+            get[0]["output"]["stderr"],
+            "sim stderr: get line 1/2 on device chatty-2\nsim stderr: get line 2/2 on device chatty-2\n",
+            "{backend:?}: stderr apart from stdout"
+        );
+        let apply = calls_named(&doc, "apply");
+        assert_eq!(apply.len(), 1, "{backend:?}: {doc:#}");
+        assert!(
+            apply[0]["output"]["stdout"]
+                .as_str()
+                .unwrap()
+                .starts_with("sim stdout: apply line 1/2"),
+            "{backend:?}: {doc:#}"
+        );
+        let created = calls_named(&doc, "create_provider");
+        assert!(
+            created[0]["output"]["stdout"]
+                .as_str()
+                .unwrap()
+                .starts_with("sim stdout: create_provider line 1/2"),
+            "{backend:?}: {doc:#}"
+        );
+        assert!(
+            !run.stderr.contains("sim stderr"),
+            "{backend:?}: the provider's stderr is not the harness's: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn human_output_shows_what_the_provider_printed_under_its_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = chatty_target(dir.path(), 1);
+    let run = reconcile(&target, &["--in-process", "--rounds", "1"]);
+    assert_eq!(run.code, Some(7), "{}{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let get = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("get ") && l.contains("get-phase step 0"))
+        .unwrap_or_else(|| panic!("no get line in:\n{}", run.stdout));
+    assert_eq!(
+        &lines[get + 1..get + 6],
+        &[
+            "    ok: reported []",
+            "    provider stdout:",
+            "      | sim stdout: get line 1/1 on device chatty-1",
+            "    provider stderr:",
+            "      | sim stderr: get line 1/1 on device chatty-1",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("    provider stdout during `create_provider`:\n      | sim stdout: create_provider line 1/1"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_long_output_is_cut_with_a_count_in_human_output_and_whole_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = chatty_target(dir.path(), 30);
+    let human = reconcile(&target, &["--rounds", "1"]);
+    assert_eq!(human.code, Some(7), "{}{}", human.stdout, human.stderr);
+    assert!(
+        human.stdout.contains(
+            "      | sim stdout: get line 20/30 on device chatty-30\n      … 10 more lines\n"
+        ),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("get line 21/30"), "{}", human.stdout);
+    let json = reconcile(&target, &["--rounds", "1", "--format", "json"]);
+    let doc = json.json();
+    let stdout = calls_named(&doc, "get")[0]["output"]["stdout"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(stdout.lines().count(), 30, "{stdout}");
+    assert!(stdout.ends_with("get line 30/30 on device chatty-30\n"));
+}
+
+/// The `create_provider` call's output of a `--host symphony` run of `target`.
+fn symphony_host_create_output(target: &Path, backend: &[&str]) -> Value {
+    let mut args = vec!["--host", "symphony", "--format", "json", "--rounds", "1"];
+    args.extend_from_slice(backend);
+    let doc = reconcile(target, &args).json();
+    calls_named(&doc, "create_provider")[0]["output"].clone()
+}
+
+#[test]
+fn the_symphony_hosts_own_log_is_labelled_as_the_hosts_not_the_providers() {
+    let dir = tempfile::tempdir().unwrap();
+    // In this process the host's `tracing` goes through the harness's subscriber (warnings
+    // shown), so its warning about `libHash: any` is there.
+    let output = symphony_host_create_output(&chatty_target(dir.path(), 1), &["--in-process"]);
+    let host = output["host"].as_str().unwrap();
+    assert!(
+        host.contains("Validation of shared library's hash value has been disabled!"),
+        "{output:#}"
+    );
+    for stream in ["stdout", "stderr"] {
+        let text = output[stream].as_str().unwrap();
+        assert!(!text.contains("Validation of"), "{stream}: {text}");
+        assert!(
+            text.contains("create_provider line 1/1"),
+            "{stream}: {text}"
+        );
+    }
+    // In a worker the host sets up its own subscriber (errors only, to stdout): a hash
+    // mismatch is logged, and labelled the host's, in both modes.
+    let wrong = sim_target(
+        dir.path(),
+        "wrong-hash",
+        json!([{"name": "web", "type": "w"}]),
+        json!({"libHash": "00", "sim.print": "1"}),
+    );
+    for backend in [&["--in-process"][..], &[][..]] {
+        let output = symphony_host_create_output(&wrong, backend);
+        let host = output["host"].as_str().unwrap();
+        assert!(
+            host.contains("Hash validation failed: Hash mismatch!"),
+            "{backend:?}: {output:#}"
+        );
+        assert!(
+            !output["stdout"].as_str().unwrap().contains("Hash"),
+            "{backend:?}: {output:#}"
+        );
+    }
+}
+
+#[test]
+fn the_tutorial_like_fixture_that_prints_on_every_call_keeps_json_valid_in_process() {
+    let fixture = lib(Lib::EchoConfig);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("echo.json");
+    let file_name = fixture.file_name().unwrap().to_str().unwrap();
+    let body = json!({
+        "metadata": {"name": "echo"},
+        "spec": {"components": [{"name": "a", "type": "w"}],
+                 "topologies": [{"bindings": [{"role": "w", "provider": "providers.target.rust",
+                    "config": {"name": "p", "libFile": format!("/extensions/{file_name}"), "libHash": "any"}}]}]}
+    });
+    std::fs::write(&target, body.to_string()).unwrap();
+    let ext = fixture.parent().unwrap();
+    let run = harness(&[
+        "reconcile",
+        "--target",
+        path_str(&target),
+        "--extensions",
+        path_str(ext),
+        "--in-process",
+        "--rounds",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let doc = run.json();
+    let get = calls_named(&doc, "get");
+    assert_eq!(
+        get[0]["output"]["stdout"], "echo-config: get called\n",
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn an_in_process_panic_keeps_its_message_on_stderr_though_output_is_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "panics",
+        json!([{"name": "web", "type": "w"}]),
+        json!({"sim.bugs": "panic-on-get", "sim.print": "1"}),
+    );
+    let run = reconcile(&target, &["--in-process", "--format", "json"]);
+    assert_eq!(
+        run.code, None,
+        "the panic aborts the harness: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sim bug panic-on-get"),
+        "what the call printed goes to stderr as the process dies: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sim stdout: get line 1/1"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("sim stdout"), "{}", run.stdout);
+}

@@ -161,3 +161,55 @@ fn a_document_that_breaks_its_schema_is_caught() {
         "broken on purpose",
     );
 }
+
+#[test]
+fn load_of_a_chatty_provider_stays_valid_json_and_carries_what_each_call_printed() {
+    let sim = lib(Lib::Sim);
+    for backend in [&["--in-process"][..], &[][..]] {
+        let mut args = vec![
+            "load",
+            path_str(&sim),
+            "--config",
+            "sim.print=1",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(backend);
+        // `json_of` panics unless stdout is one JSON document.
+        let doc = json_of(&args, 0, "chatty load");
+        assert_valid(&doc, "chatty load");
+        let output = &doc["libraries"][0]["output"];
+        assert_eq!(
+            output["create_provider"]["stdout"],
+            "sim stdout: create_provider line 1/1 on device default\n",
+            "{backend:?}: {doc:#}"
+        );
+        assert_eq!(
+            output["get_validation_rule"]["stderr"],
+            "sim stderr: get_validation_rule line 1/1 on device default\n",
+            "{backend:?}: {doc:#}"
+        );
+    }
+    let human = harness(&[
+        "load",
+        path_str(&sim),
+        "--config",
+        "sim.print=1",
+        "--in-process",
+    ]);
+    assert_eq!(human.code, Some(0), "{}", human.stderr);
+    assert!(
+        human
+            .stdout
+            .contains("provider stdout during `get_validation_rule`:"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("| sim stdout: get_validation_rule line 1/1 on device default"),
+        "{}",
+        human.stdout
+    );
+}

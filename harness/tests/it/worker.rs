@@ -301,12 +301,47 @@ fn provider_printing_to_stdout_does_not_break_the_protocol() {
         let rule = provider.get_validation_rule().unwrap();
         assert!(rule.required_type.starts_with('{'));
     }
-    let supervisor = factory.supervisors().next().unwrap();
-    let output = supervisor.borrow().last_output().to_string();
+    let output = provider.take_output();
+    assert_eq!(output.stdout, "echo-config: get_validation_rule called\n");
+    assert_eq!(output.stderr, "", "stdout is kept apart from stderr");
+    assert!(provider.take_output().is_empty(), "taken once");
+}
+
+#[test]
+fn worker_keeps_the_providers_stdout_and_stderr_apart_per_call() {
+    let mut factory = factory();
+    let mut config = sim_config("w-print", "");
+    config.insert("sim.print", "2");
+    let mut provider = factory.create(&config).unwrap();
+    let created = factory.take_output();
+    assert_eq!(
+        created.stdout,
+        "sim stdout: create_provider line 1/2 on device w-print\n\
+         sim stdout: create_provider line 2/2 on device w-print\n"
+    );
     assert!(
-        output.contains("echo-config: get_validation_rule called"),
+        created
+            .stderr
+            .contains("sim stderr: create_provider line 2/2"),
+        "{created:?}"
+    );
+    provider.get_validation_rule().unwrap();
+    let output = provider.take_output();
+    assert!(
+        output
+            .stdout
+            .starts_with("sim stdout: get_validation_rule line 1/2"),
         "{output:?}"
     );
+    assert!(!output.stdout.contains("stderr"), "{output:?}");
+    assert!(
+        output
+            .stderr
+            .starts_with("sim stderr: get_validation_rule line 1/2"),
+        "{output:?}"
+    );
+    assert!(!output.stderr.contains("stdout"), "{output:?}");
+    assert_eq!(output.host, "", "no host shim in the harness's host");
 }
 
 #[test]
@@ -512,7 +547,7 @@ fn a_worker_whose_request_pipe_closes_during_a_hanging_call_kills_itself() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::{Command, Stdio};
     use symphony_harness::worker::protocol::{
-        read_frame, write_frame, Request, Response, WireDeployment,
+        read_frame, write_frame, Reply, Request, Response, WireDeployment,
     };
 
     let limit = Duration::from_secs(60);
@@ -540,7 +575,8 @@ fn a_worker_whose_request_pipe_closes_during_a_hanging_call_kills_itself() {
         request: &Request,
     ) -> Response {
         write_frame(requests, request).expect("request sent");
-        read_frame(responses).expect("a frame").expect("a response")
+        let reply: Reply = read_frame(responses).expect("a frame").expect("a reply");
+        reply.response
     }
     let loaded = exchange(
         &mut requests,
