@@ -212,6 +212,12 @@ pub trait ProviderFactory {
     /// does, at most every 100 ms).
     fn round_started(&mut self) {}
 
+    /// Whether anyone looks at what providers print ([`crate::engine::EventSink`]'s
+    /// `is_listening`), told when a round starts. A factory that captures output around
+    /// every call (in this process that costs a few system calls per call) may skip it when
+    /// nobody does.
+    fn output_wanted(&mut self, _wanted: bool) {}
+
     /// Creates one instance. A library that fails to load, or a NULL from `create_provider`,
     /// is [`CallError::NullProvider`].
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError>;
@@ -227,6 +233,10 @@ pub trait ProviderFactory {
 impl<F: ProviderFactory + ?Sized> ProviderFactory for Box<F> {
     fn round_started(&mut self) {
         (**self).round_started();
+    }
+
+    fn output_wanted(&mut self, wanted: bool) {
+        (**self).output_wanted(wanted);
     }
 
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {

@@ -668,6 +668,7 @@ impl Reconciler {
         let prepared = self.prepare(deployment)?;
         let instance_scope = prepared.instance_spec()?.scope.clone();
         factory.round_started();
+        factory.output_wanted(sink.is_listening());
 
         report.get_plan = prepared.get_plan.clone();
         let current = self.get(&prepared, &instance_scope, report.round, factory, sink)?;

@@ -49,6 +49,8 @@ pub struct InProcessFactory {
     arguments: Arc<Mutex<HostArguments>>,
     /// What the library printed during the last `create_provider`.
     created_output: CallOutput,
+    /// Capture what providers print ([`ProviderFactory::output_wanted`]; on unless told).
+    capture: bool,
 }
 
 /// The default [`InProcessFactory::recheck_after`].
@@ -88,6 +90,7 @@ impl InProcessFactory {
             marshalled: None,
             arguments: Arc::default(),
             created_output: CallOutput::default(),
+            capture: true,
         }
     }
 
@@ -206,15 +209,24 @@ impl ProviderFactory for InProcessFactory {
             Some(known) if known.is_of(config) => known,
             _ => MarshalledConfig::new(config).map_err(no_provider)?,
         };
-        let (provider, output) = capture::around(|| library.create_provider_from(&marshalled));
-        self.created_output = output;
+        let provider = if self.capture {
+            let (provider, output) = capture::around(|| library.create_provider_from(&marshalled));
+            self.created_output = output;
+            provider
+        } else {
+            library.create_provider_from(&marshalled)
+        };
         self.marshalled = Some(marshalled);
         let provider = provider.map_err(no_provider)?;
         Ok(Box::new(
             provider
                 .share_arguments(Arc::clone(&self.arguments))
-                .capture_output(true),
+                .capture_output(self.capture),
         ))
+    }
+
+    fn output_wanted(&mut self, wanted: bool) {
+        self.capture = wanted;
     }
 
     fn take_output(&mut self) -> CallOutput {
