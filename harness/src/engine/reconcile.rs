@@ -304,23 +304,43 @@ fn agents(state: &DeploymentState) -> HashMap<&str, Option<String>> {
     agents
 }
 
-/// Where the first component of each name is in `components`: Go's searches in `canSkipStep`
-/// stop at the first match. Built once per round, so a step's check costs its own components.
-fn first_by_name(components: &[ComponentSpec]) -> HashMap<String, usize> {
+/// Where the first component of each name is in a list: Go's searches in `canSkipStep` stop
+/// at the first match. Built once per round, so a step's check costs its own components; a
+/// list shorter than [`INDEX_FROM`] is searched in place (building the map would cost more).
+#[derive(Default)]
+struct NameIndex(Option<HashMap<String, usize>>);
+
+/// The length from which a component list gets a [`NameIndex`] map.
+const INDEX_FROM: usize = 32;
+
+fn first_by_name(components: &[ComponentSpec]) -> NameIndex {
+    if components.len() < INDEX_FROM {
+        return NameIndex(None);
+    }
     let mut index = HashMap::with_capacity(components.len());
     for (at, component) in components.iter().enumerate() {
         index.entry(component.name.clone()).or_insert(at);
     }
-    index
+    NameIndex(Some(index))
+}
+
+impl NameIndex {
+    /// The first component named `name` in `components` (the list this index was built for).
+    fn find<'c>(&self, components: &'c [ComponentSpec], name: &str) -> Option<&'c ComponentSpec> {
+        match &self.0 {
+            Some(index) => index.get(name).map(|&at| &components[at]),
+            None => components.iter().find(|c| c.name == name),
+        }
+    }
 }
 
 /// What [`can_skip_step`] compares a step with: the previous stored components, and the
 /// state `get` reported merged with the previous state, each with its [`first_by_name`] index.
 struct SkipBasis<'a> {
     previous: &'a [ComponentSpec],
-    previous_index: &'a HashMap<String, usize>,
+    previous_index: &'a NameIndex,
     test: &'a DeploymentState,
-    test_index: &'a HashMap<String, usize>,
+    test_index: &'a NameIndex,
     /// The deployment the previous reconcile stored.
     previous_spec: Option<&'a DeploymentSpec>,
     /// The names of its components (what it wanted deployed, not what `get` added to its
@@ -343,13 +363,11 @@ impl SkipBasis<'_> {
     }
 
     fn previous(&self, name: &str) -> Option<&ComponentSpec> {
-        self.previous_index.get(name).map(|&at| &self.previous[at])
+        self.previous_index.find(self.previous, name)
     }
 
     fn current(&self, name: &str) -> Option<&ComponentSpec> {
-        self.test_index
-            .get(name)
-            .map(|&at| &self.test.components[at])
+        self.test_index.find(&self.test.components, name)
     }
 }
 

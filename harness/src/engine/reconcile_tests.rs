@@ -1199,3 +1199,20 @@ fn a_reconciler_started_from_a_stored_state_skips_what_it_already_deployed() {
     assert_eq!((r.skipped, r.applied), (1, 0));
     assert!(!w.log().iter().any(|l| l.starts_with("apply")));
 }
+
+#[test]
+fn a_name_index_finds_the_first_component_of_a_name_short_list_or_long() {
+    for len in [3, super::INDEX_FROM + 5] {
+        let mut components: Vec<ComponentSpec> = (0..len)
+            .map(|i| component(&format!("c{i}"), "w", json!({"i": i})))
+            .collect();
+        // A second component named like the first: the first one wins, as in Go's search.
+        components.push(component("c0", "w", json!({"i": "second"})));
+        let index = super::first_by_name(&components);
+        assert_eq!(index.0.is_some(), len >= super::INDEX_FROM, "{len}");
+        let found = index.find(&components, "c0").unwrap();
+        assert_eq!(found.properties["i"], json!(0), "{len}: the first c0");
+        assert_eq!(index.find(&components, "c2").unwrap().name, "c2");
+        assert!(index.find(&components, "absent").is_none());
+    }
+}
