@@ -141,18 +141,27 @@ impl DeploymentState {
     /// Go's `MergeDeploymentStates(previous, self)`: adds the components and targets of
     /// `previous` missing here (by name), and marks every key only in `previous` as `-`.
     pub fn merged_with_previous(mut self, previous: &DeploymentState) -> DeploymentState {
-        let mut names: HashSet<String> = self.components.iter().map(|c| c.name.clone()).collect();
-        for component in &previous.components {
-            if names.insert(component.name.clone()) {
-                self.components.push(component.clone());
-            }
-        }
-        let mut targets: HashSet<String> = self.targets.iter().map(|t| t.name.clone()).collect();
-        for target in &previous.targets {
-            if targets.insert(target.name.clone()) {
-                self.targets.push(target.clone());
-            }
-        }
+        // The names are borrowed while the missing ones are found, then those are copied.
+        let missing: Vec<usize> = {
+            let mut names: HashSet<&str> =
+                self.components.iter().map(|c| c.name.as_str()).collect();
+            (0..previous.components.len())
+                .filter(|&at| names.insert(previous.components[at].name.as_str()))
+                .collect()
+        };
+        self.components.extend(
+            missing
+                .into_iter()
+                .map(|at| previous.components[at].clone()),
+        );
+        let missing: Vec<usize> = {
+            let mut targets: HashSet<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
+            (0..previous.targets.len())
+                .filter(|&at| targets.insert(previous.targets[at].name.as_str()))
+                .collect()
+        };
+        self.targets
+            .extend(missing.into_iter().map(|at| previous.targets[at].clone()));
         for (key, role) in &previous.target_component {
             if !self.target_component.contains_key(key) && !role.starts_with('-') {
                 self.target_component
