@@ -208,14 +208,7 @@ fn request(path: &Path, args: &LoadArgs) -> anyhow::Result<ProbeRequest> {
 /// `reconcile` cuts it.
 fn print_call_output(printed: &mut Printed, call: &str, output: &CallOutput) {
     let limit = OutputLimit::default();
-    for (label, text) in [
-        ("provider stdout", &output.stdout),
-        ("provider stderr", &output.stderr),
-        ("symphony host log", &output.host),
-    ] {
-        if text.trim().is_empty() {
-            continue;
-        }
+    for (label, text) in output.labelled() {
         printed.line(format!(
             "             {LABEL}{label} during `{call}`:{LABEL:#}"
         ));

@@ -174,6 +174,18 @@ impl CallOutput {
     pub fn is_empty(&self) -> bool {
         self.stdout.is_empty() && self.stderr.is_empty() && self.host.is_empty()
     }
+
+    /// Each stream that holds more than white space, with its label for people
+    /// (`provider stdout`, `provider stderr`, `symphony host log`).
+    pub fn labelled(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("provider stdout", self.stdout.as_str()),
+            ("provider stderr", self.stderr.as_str()),
+            ("symphony host log", self.host.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, text)| !text.trim().is_empty())
+    }
 }
 
 /// One provider instance: what `create_provider` returned.

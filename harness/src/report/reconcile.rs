@@ -102,14 +102,7 @@ impl<W: Write> ReconcilePrinter<W> {
     /// per stream; `call` names a call that has no line of its own (`create_provider`).
     fn call_output(&mut self, output: &CallOutput, call: Option<&str>) {
         let of = call.map_or(String::new(), |call| format!(" during `{call}`"));
-        for (label, text) in [
-            ("provider stdout", &output.stdout),
-            ("provider stderr", &output.stderr),
-            ("symphony host log", &output.host),
-        ] {
-            if text.trim().is_empty() {
-                continue;
-            }
+        for (label, text) in output.labelled() {
             self.line(format_args!("    {LABEL}{label}{of}:{LABEL:#}"));
             let (shown, more) = self.limit.cut(text);
             for line in shown {
