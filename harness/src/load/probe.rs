@@ -76,6 +76,11 @@ pub struct LoadReport {
     pub rule_error: Option<CallError>,
 }
 
+/// The warning for a binding that skips the hash check, as `load` and `reconcile` print it.
+const HASH_SKIPPED: &str = "hash check skipped (`libHash: any`): Symphony logs the same warning; \
+     make sure the library is what you expect; production bindings pin the hash \
+     (`symphony-harness binding`)";
+
 /// Why a probe stopped before it could report.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
@@ -181,11 +186,7 @@ pub fn probe(
     })?;
     let mut warnings = Vec::new();
     if expected_hash == ExpectedHash::Any {
-        warnings.push(
-            "hash check skipped (`libHash: any`): Symphony logs the same warning; make sure \
-             the library is what you expect"
-                .to_string(),
-        );
+        warnings.push(HASH_SKIPPED.to_string());
     }
     if inspection.verdict.level == VerdictLevel::Incompatible {
         warnings.push("loading an incompatible library because of `--force`".to_string());
@@ -309,11 +310,7 @@ pub fn preload_deployment(
 fn binding_warnings(config: &BindingConfig, path: &Path) -> Vec<String> {
     let mut warnings = Vec::new();
     if config.get("libHash") == Some("any") {
-        warnings.push(
-            "hash check skipped (`libHash: any`): Symphony logs the same warning; production \
-             bindings pin the hash (`symphony-harness binding`)"
-                .to_string(),
-        );
+        warnings.push(HASH_SKIPPED.to_string());
     }
     if let Ok(file) = LibraryFile::open(path) {
         if let Ok(inspection) = Inspection::new(file.bytes(), file.sha256().to_string()) {
