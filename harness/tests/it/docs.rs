@@ -79,6 +79,7 @@ fn reference_definition(line: &str) -> Option<String> {
 /// one of its headings. Links with a scheme (`https:`, `http:`, `mailto:`) are not checked.
 fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let mut broken = Vec::new();
     for (line, target) in link_targets(markdown) {
         if ["http://", "https://", "mailto:"]
@@ -94,6 +95,8 @@ fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
             (!heading_anchors(markdown).iter().any(|a| a == fragment)).then_some("no such heading")
         } else if path.starts_with('/') {
             Some("absolute path: not inside the repository in a clone")
+        } else if escapes(&dir.join(path), &root) {
+            Some("outside the repository")
         } else {
             match dir.join(path).canonicalize() {
                 Err(_) => Some("no such file or directory"),
@@ -118,6 +121,25 @@ fn broken_links(markdown: &str, dir: &Path, root: &Path) -> Vec<BrokenLink> {
         }
     }
     broken
+}
+
+/// Whether `path`, with its `.` and `..` parts resolved as written (no file system), leaves
+/// `root`: a link that climbs out is outside the repository wherever the clone lies, whether
+/// or not something happens to exist where it lands. Both paths are canonical directories
+/// joined with the link as written.
+fn escapes(path: &Path, root: &Path) -> bool {
+    use std::path::Component;
+    let mut resolved = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            other => resolved.push(other),
+        }
+    }
+    !resolved.starts_with(root)
 }
 
 /// The anchors GitHub gives a Markdown text's headings (outside code fences): the heading
