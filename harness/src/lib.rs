@@ -65,4 +65,6 @@ pub mod inspect;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod scenario;
+pub mod transcript;
 pub mod worker;

@@ -28,3 +28,5 @@ mod schemas;
 mod docs;
 // The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
 mod sim;
+// Scenario files under scenarios/: expectations met, transcripts equal to snapshots/.
+mod scenarios;

@@ -1,0 +1,22 @@
+//! Scenarios: a provider, Symphony's objects and a history of steps (reconcile, change the
+//! desired state, change the device, arm faults, restart), with what must hold after each
+//! step. Users write one down once to reproduce a reconciliation bug and replay it forever.
+//!
+//! - [`format`]: the resolved scenario ([`Scenario`]) and its parts.
+//! - [`parse`]: reading scenario files, with `file:line:col` errors.
+//! - [`run`]: playing a scenario against a real provider, recording a transcript.
+//! - [`expect`]: checking each step's expectations.
+//!
+//! `docs/scenarios.md` documents the file format; `docs/schemas/scenario.v1.json` is its
+//! JSON Schema.
+
+mod device;
+pub mod expect;
+pub mod format;
+pub mod parse;
+pub mod run;
+
+pub use expect::{Mismatch, StepFacts};
+pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};
+pub use parse::{parse_scenario, read_scenario, Loaded, ScenarioError};
+pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun};

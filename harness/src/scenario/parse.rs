@@ -1,0 +1,568 @@
+//! Reading scenario files: JSON with `file:line:col` errors that say what was expected there
+//! (an unknown key gets a "did you mean"), Symphony's objects inline or by path (read as
+//! Go reads them, with notes for keys Symphony would ignore), paths resolved from the
+//! scenario file's folder.
+//!
+//! The file is parsed once; each object and each step is a slice of the file's text
+//! ([`RawValue`]), parsed on its own and its errors moved back to the file's lines.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::format::{
+    Action, ComponentChange, DeviceEdit, Expect, Fault, ProviderSpec, ReconcileStep, Scenario,
+    Step, StoredStart,
+};
+use crate::engine::objects::{stored_instance, stored_solution, stored_target, Objects};
+use crate::engine::reconcile::StoredState;
+use crate::input::{parse_symphony, InputError, KeyNote};
+use crate::model::{ComponentSpec, InstanceState, SolutionState, TargetState};
+
+/// Why a scenario file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario `{}`", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario at a place in it.
+    #[error("scenario `{}:{line}:{column}`: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// The column, from 1.
+        column: usize,
+        /// What is wrong, and what was expected there.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+    /// An object the scenario names (inline or by path) cannot be used.
+    #[error("scenario `{}:{line}:{column}`: the {what} cannot be used", path.display())]
+    Object {
+        /// The scenario file.
+        path: PathBuf,
+        /// Where the object (or its path) is.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// Which object.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: Box<InputError>,
+    },
+}
+
+impl ScenarioError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ScenarioError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Some("check the path; `run` with no argument runs every `scenarios/*.json`".into())
+            }
+            ScenarioError::Read { .. } => None,
+            ScenarioError::Invalid { hint, .. } => hint.clone(),
+            ScenarioError::Object { source, .. } => source.hint(),
+        }
+    }
+}
+
+/// A scenario read from a file, with the notes about keys Symphony would read differently.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Keys in its objects that Symphony ignores or reads only because Go ignores case.
+    pub notes: Vec<KeyNote>,
+}
+
+/// Reads the scenario file at `path`.
+pub fn read_scenario(path: &Path) -> Result<Loaded, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_scenario(&text, path)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile<'a> {
+    #[serde(rename = "$schema", default)]
+    #[allow(dead_code)] // Read so that editors may name the schema; not used.
+    schema: Option<String>,
+    description: String,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    provider: ProviderSpec,
+    #[serde(borrow)]
+    objects: &'a RawValue,
+    #[serde(default, borrow)]
+    stored: Option<&'a RawValue>,
+    #[serde(borrow)]
+    steps: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectsFile<'a> {
+    #[serde(default, borrow)]
+    target: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    targets: Option<Vec<&'a RawValue>>,
+    #[serde(default, borrow)]
+    solution: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    instance: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredFile<'a> {
+    #[serde(default, borrow)]
+    spec: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    state: Option<&'a RawValue>,
+    #[serde(default)]
+    deployed: Option<Vec<String>>,
+    #[serde(default, borrow)]
+    objects: Option<&'a RawValue>,
+}
+
+/// `{}`: a step key that takes no arguments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Nothing {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct StepFile<'a> {
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    on: Option<String>,
+    #[serde(default)]
+    expect: Option<Expect>,
+    #[serde(default)]
+    reconcile: Option<ReconcileStep>,
+    #[serde(default)]
+    remove: Option<Nothing>,
+    #[serde(default, borrow)]
+    set_objects: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    add_component: Option<&'a RawValue>,
+    #[serde(default)]
+    change_component: Option<ComponentChange>,
+    #[serde(default)]
+    remove_component: Option<String>,
+    #[serde(default)]
+    device: Option<DeviceEdit>,
+    #[serde(default)]
+    fault: Option<Fault>,
+    #[serde(default)]
+    clear_faults: Option<bool>,
+    #[serde(default)]
+    restart_worker: Option<bool>,
+}
+
+/// The step keys, as written (one of them per step).
+pub const STEP_KEYS: [&str; 10] = [
+    "reconcile",
+    "remove",
+    "setObjects",
+    "addComponent",
+    "changeComponent",
+    "removeComponent",
+    "device",
+    "fault",
+    "clearFaults",
+    "restartWorker",
+];
+
+/// Reads a scenario from `text`, the contents of `path`.
+pub fn parse_scenario(text: &str, path: &Path) -> Result<Loaded, ScenarioError> {
+    let reader = Reader { text, path };
+    let file: ScenarioFile<'_> = reader.parse_at(text, "a scenario")?;
+    let mut notes = Vec::new();
+    let objects = reader.objects(file.objects, &mut notes)?;
+    let stored = file
+        .stored
+        .map(|raw| reader.stored(raw, &mut notes))
+        .transpose()?;
+    let mut steps = Vec::with_capacity(file.steps.len());
+    for raw in &file.steps {
+        steps.push(reader.step(raw, &mut notes)?);
+    }
+    let mut provider = file.provider;
+    if let Some(library) = &provider.library {
+        provider.library = Some(reader.relative(library));
+    }
+    let name = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Loaded {
+        scenario: Scenario {
+            name,
+            path: path.to_path_buf(),
+            description: file.description,
+            seed: file.seed,
+            provider,
+            objects,
+            stored,
+            steps,
+        },
+        notes,
+    })
+}
+
+/// Reads parts of one scenario file's text.
+struct Reader<'t> {
+    text: &'t str,
+    path: &'t Path,
+}
+
+impl<'t> Reader<'t> {
+    /// The 1-based line and column of `part` (a slice of the file's text) in the file.
+    fn position_of(&self, part: &str) -> (usize, usize) {
+        // Both are slices of one string: the difference of their addresses is the offset.
+        let offset = (part.as_ptr() as usize)
+            .saturating_sub(self.text.as_ptr() as usize)
+            .min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rfind('\n')
+            .map_or(offset, |newline| offset - newline - 1)
+            + 1;
+        (line, column)
+    }
+
+    /// Moves a position inside `part` to the file's lines.
+    fn absolute(&self, part: &str, line: usize, column: usize) -> (usize, usize) {
+        let (base_line, base_column) = self.position_of(part);
+        if line <= 1 {
+            (base_line, base_column + column.saturating_sub(1))
+        } else {
+            (base_line + line - 1, column)
+        }
+    }
+
+    /// A path written in the file, from the file's folder.
+    fn relative(&self, written: &Path) -> PathBuf {
+        if written.is_absolute() {
+            return written.to_path_buf();
+        }
+        self.path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(written)
+    }
+
+    /// Parses `part` (a slice of the file) as a `T` ("a scenario", "a step", …).
+    fn parse_at<T: Deserialize<'t>>(&self, part: &'t str, what: &str) -> Result<T, ScenarioError> {
+        serde_json::from_str(part).map_err(|err| {
+            let (line, column) = self.absolute(part, err.line(), err.column());
+            let text = err.to_string();
+            let suffix = format!(" at line {} column {}", err.line(), err.column());
+            let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+            let hint = did_you_mean(&message);
+            ScenarioError::Invalid {
+                path: self.path.to_path_buf(),
+                line,
+                column,
+                message: format!("not {what}: {message}"),
+                hint,
+            }
+        })
+    }
+
+    fn invalid(&self, part: &str, message: String, hint: Option<String>) -> ScenarioError {
+        let (line, column) = self.position_of(part);
+        ScenarioError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+            hint,
+        }
+    }
+
+    /// A Symphony object, inline (an object) or by path (a string), read as Go reads it.
+    fn symphony_object<T: DeserializeOwned>(
+        &self,
+        raw: &'t RawValue,
+        what: &'static str,
+        notes: &mut Vec<KeyNote>,
+    ) -> Result<T, ScenarioError> {
+        let part = raw.get();
+        let object_error = |source: InputError| {
+            let (line, column) = self.position_of(part);
+            ScenarioError::Object {
+                path: self.path.to_path_buf(),
+                line,
+                column,
+                what,
+                source: Box::new(source),
+            }
+        };
+        if part.starts_with('"') {
+            let written: String = self.parse_at(part, "a path")?;
+            let file = self.relative(Path::new(&written));
+            let checked = crate::input::read_symphony::<T>(&file, what).map_err(object_error)?;
+            notes.extend(checked.notes);
+            return Ok(checked.value);
+        }
+        match parse_symphony::<T>(part, self.path, what) {
+            Ok(checked) => {
+                notes.extend(checked.notes);
+                Ok(checked.value)
+            }
+            Err(InputError::Parse {
+                line,
+                column,
+                message,
+                ..
+            }) => {
+                let (line, column) = self.absolute(part, line, column);
+                Err(ScenarioError::Invalid {
+                    path: self.path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!("not a valid {what}: {message}"),
+                    hint: None,
+                })
+            }
+            Err(other) => Err(object_error(other)),
+        }
+    }
+
+    /// `objects`: `target` or `targets`, and optionally `solution` with `instance`.
+    fn objects(
+        &self,
+        raw: &'t RawValue,
+        notes: &mut Vec<KeyNote>,
+    ) -> Result<Objects, ScenarioError> {
+        let file: ObjectsFile<'t> = self.parse_at(raw.get(), "the objects")?;
+        let mut raws: Vec<&RawValue> = file.target.into_iter().collect();
+        raws.extend(file.targets.into_iter().flatten());
+        if raws.is_empty() {
+            return Err(self.invalid(
+                raw.get(),
+                "the objects name no target".into(),
+                Some("add `\"target\": \"targets/my-target.json\"` (or an inline Target)".into()),
+            ));
+        }
+        let stored_error = |part: &str, what: &'static str| {
+            let (line, column) = self.position_of(part);
+            move |source| ScenarioError::Object {
+                path: self.path.to_path_buf(),
+                line,
+                column,
+                what,
+                source: Box::new(InputError::Object {
+                    what,
+                    path: self.path.to_path_buf(),
+                    source: Box::new(source),
+                }),
+            }
+        };
+        let mut objects = Objects::default();
+        for raw in raws {
+            let target: TargetState = self.symphony_object(raw, "target", notes)?;
+            objects
+                .targets
+                .push(stored_target(target).map_err(stored_error(raw.get(), "target"))?);
+        }
+        match (file.solution, file.instance) {
+            (None, None) => {}
+            (Some(solution), Some(instance)) => {
+                let solution_value: SolutionState =
+                    self.symphony_object(solution, "solution", notes)?;
+                let instance_value: InstanceState =
+                    self.symphony_object(instance, "instance", notes)?;
+                objects.solution_and_instance = Some((
+                    stored_solution(solution_value)
+                        .map_err(stored_error(solution.get(), "solution"))?,
+                    stored_instance(instance_value)
+                        .map_err(stored_error(instance.get(), "instance"))?,
+                ));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(self.invalid(
+                    raw.get(),
+                    "a solution needs an instance, and an instance a solution".into(),
+                    Some("give both `solution` and `instance`, or neither".into()),
+                ))
+            }
+        }
+        Ok(objects)
+    }
+
+    /// `stored`: Symphony's `spec` and `state`, or `deployed` (and `objects`).
+    fn stored(
+        &self,
+        raw: &'t RawValue,
+        notes: &mut Vec<KeyNote>,
+    ) -> Result<StoredStart, ScenarioError> {
+        let file: StoredFile<'t> = self.parse_at(raw.get(), "a stored state")?;
+        match (file.spec, file.state) {
+            (Some(_), Some(_)) if file.deployed.is_none() && file.objects.is_none() => {
+                let state: StoredState = self.parse_at(raw.get(), "a stored state")?;
+                Ok(StoredStart::Symphony(state))
+            }
+            (None, None) => Ok(StoredStart::Deployed {
+                objects: file
+                    .objects
+                    .map(|objects| self.objects(objects, notes))
+                    .transpose()?,
+                components: file.deployed,
+            }),
+            _ => Err(self.invalid(
+                raw.get(),
+                "a stored state is either Symphony's `spec` and `state`, or `deployed` \
+                 (with optional `objects`)"
+                    .into(),
+                None,
+            )),
+        }
+    }
+
+    /// One step: exactly one of [`STEP_KEYS`], with `note`, `on` and `expect`.
+    fn step(&self, raw: &'t RawValue, notes: &mut Vec<KeyNote>) -> Result<Step, ScenarioError> {
+        let part = raw.get();
+        let file: StepFile<'t> = self.parse_at(part, "a step")?;
+        let mut actions = Vec::new();
+        if let Some(reconcile) = file.reconcile {
+            if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
+                return Err(self.invalid(
+                    part,
+                    "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
+                        .into(),
+                    None,
+                ));
+            }
+            if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
+                return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
+            }
+            actions.push(Action::Reconcile(reconcile));
+        }
+        if file.remove.is_some() {
+            actions.push(Action::Remove);
+        }
+        if let Some(objects) = file.set_objects {
+            actions.push(Action::SetObjects(Box::new(self.objects(objects, notes)?)));
+        }
+        if let Some(component) = file.add_component {
+            let component: ComponentSpec = self.symphony_object(component, "component", notes)?;
+            if component.name.is_empty() {
+                return Err(self.invalid(part, "`addComponent` needs a `name`".into(), None));
+            }
+            actions.push(Action::AddComponent(Box::new(component)));
+        }
+        if let Some(change) = file.change_component {
+            actions.push(Action::ChangeComponent(change));
+        }
+        if let Some(name) = file.remove_component {
+            actions.push(Action::RemoveComponent(name));
+        }
+        if let Some(edit) = file.device {
+            actions.push(Action::Device(edit));
+        }
+        if let Some(fault) = file.fault {
+            actions.push(Action::Faults(vec![fault]));
+        }
+        if file.clear_faults == Some(true) {
+            actions.push(Action::ClearFaults);
+        }
+        if file.restart_worker == Some(true) {
+            actions.push(Action::RestartWorker);
+        }
+        let action = match actions.len() {
+            1 => actions.remove(0),
+            0 => {
+                return Err(self.invalid(
+                    part,
+                    "a step does nothing".into(),
+                    Some(format!("give it one of {}", quoted(&STEP_KEYS))),
+                ))
+            }
+            _ => {
+                let keys: Vec<&str> = actions.iter().map(Action::key).collect();
+                return Err(self.invalid(
+                    part,
+                    format!("a step does one thing; this one has {}", quoted(&keys)),
+                    Some("split it into one step per action".into()),
+                ));
+            }
+        };
+        let (line, _) = self.position_of(part);
+        Ok(Step {
+            line,
+            note: file.note,
+            action,
+            on: file.on,
+            expect: file.expect.unwrap_or_default(),
+        })
+    }
+}
+
+fn quoted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|key| format!("`{key}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "did you mean `x`?" for serde's "unknown field `y`, expected one of `x`, …" (and unknown
+/// variants), when a known name is close.
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let known: Vec<&str> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|name| !name.is_empty())
+        .collect();
+    let lower = unknown.to_lowercase();
+    let best = known
+        .iter()
+        .map(|name| (strsim::jaro_winkler(&lower, &name.to_lowercase()), *name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(format!("did you mean `{}`?", best.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_key_gets_a_suggestion_and_others_do_not() {
+        assert_eq!(
+            did_you_mean("unknown field `reconcle`, expected one of `note`, `reconcile`, `remove`")
+                .as_deref(),
+            Some("did you mean `reconcile`?")
+        );
+        assert_eq!(
+            did_you_mean("unknown field `zzz`, expected one of `note`, `reconcile`"),
+            None
+        );
+        assert_eq!(did_you_mean("invalid type: string, expected u32"), None);
+    }
+}

@@ -1,0 +1,837 @@
+//! Playing a scenario: its steps against the engine and a real provider, recording a
+//! transcript and checking each step's expectations.
+//!
+//! The provider comes from the same [`provider_factory`] the commands use. Every binding of
+//! the scenario's objects that loads a Rust provider is pointed at the scenario's library
+//! (its `libFile` and `libHash` replaced, `provider.config` added). For the simulated
+//! provider, devices are kept in a folder of this run ([`RunSettings::scratch`]), so the
+//! harness reads and changes them through the device channel whichever process the provider
+//! runs in; its `sim.seed` is the scenario's seed.
+//!
+//! A step that Symphony would not survive (a provider panic kills `symphony-api`, a call that
+//! never returns stalls it) ends its rounds there, says so in the transcript, and the scenario
+//! goes on, as after a restart of Symphony with the device as it really is.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::expect::{check_step, Mismatch, StepFacts};
+use super::format::{
+    Action, Host, Instances, Isolation, Scenario, Step, StoredStart, SymphonyRelease,
+};
+use crate::engine::events::EventSink;
+use crate::engine::objects::{ObjectError, Objects};
+use crate::engine::planning;
+use crate::engine::reconcile::{
+    Reconciler, RoundReport, StoredState, NEXT_AFTER_SUCCESS, POLL_INTERVAL,
+};
+use crate::engine::{EngineError, InSymphony};
+use crate::load::resolve;
+use crate::load::{
+    DeviceChannel, DeviceError, ExpectedHash, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
+    Placement, PreloadFactory,
+};
+use crate::model::{BindingConfig, ComponentSpec, DeploymentSpec, Symphony, TargetState};
+use crate::transcript::{DeviceComponent, Redactions, StepTranscript, Transcript, TranscriptSink};
+use crate::worker::{provider_factory, Backend, BackendError, HostMode, InstanceLifetime};
+
+/// The provider kind of the bindings a scenario points at its library.
+pub const RUST_PROVIDER: &str = "providers.target.rust";
+
+/// Where and how scenarios run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// The backend before the scenario's own `provider` settings (deadlines, worker program).
+    pub backend: Backend,
+    /// The bundled simulated provider, for scenarios that name no library.
+    pub simulator: PathBuf,
+    /// A folder of this run: the simulated devices of each scenario are kept below it.
+    pub scratch: PathBuf,
+}
+
+/// Why a scenario could not be played to its end (its expectations are another matter).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The library cannot be read or inspected.
+    #[error("cannot use provider library `{}`", path.display())]
+    Library {
+        /// The library.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<LoadError>,
+    },
+    /// No provider factory could be made.
+    #[error("cannot run providers as the scenario asks")]
+    Backend(#[from] BackendError),
+    /// The objects (at the start, or after a step changed them) are not a deployment.
+    #[error("step {step}: the objects are not a deployment Symphony would reconcile")]
+    Objects {
+        /// The step (0: the start).
+        step: usize,
+        /// Why.
+        #[source]
+        source: Box<ObjectError>,
+    },
+    /// Symphony cannot reconcile the deployment at all.
+    #[error("step {step}: Symphony cannot reconcile the deployment")]
+    Engine {
+        /// The step (0: the start).
+        step: usize,
+        /// Why.
+        #[source]
+        source: Box<EngineError>,
+    },
+    /// A step cannot be carried out as written.
+    #[error("step {step} (line {line}): {message}")]
+    Step {
+        /// The step.
+        step: usize,
+        /// Its line in the scenario file.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The device channel failed.
+    #[error("step {step}: the device channel failed")]
+    Device {
+        /// The step.
+        step: usize,
+        /// Why.
+        #[source]
+        source: Box<DeviceError>,
+    },
+    /// The scratch folder cannot be made.
+    #[error("cannot make the scratch folder `{}`", path.display())]
+    Scratch {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What playing a scenario gave.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// The normalised transcript (redacted JSON of a [`Transcript`]).
+    pub transcript: Value,
+    /// Expectations that did not hold, in step order.
+    pub mismatches: Vec<Mismatch>,
+    /// Why the scenario stopped before its end, if it did (its last step's transcript is
+    /// kept).
+    pub error: Option<String>,
+    /// The library that ran.
+    pub library: PathBuf,
+    /// Its SHA-256.
+    pub library_sha256: String,
+}
+
+impl ScenarioRun {
+    /// True when the scenario ran to its end and every expectation held.
+    pub fn passed(&self) -> bool {
+        self.mismatches.is_empty() && self.error.is_none()
+    }
+}
+
+/// What the runner keeps between steps.
+struct Player<'s> {
+    scenario: &'s Scenario,
+    library: PathBuf,
+    hash: String,
+    simulated: bool,
+    store: PathBuf,
+    backend: Backend,
+    objects: Objects,
+    factory: Box<dyn PreloadFactory>,
+    reconciler: Reconciler,
+    sink: TranscriptSink,
+    channel: Option<DeviceChannel>,
+    /// Whether the last round of the run failed (`None`: no round yet): Symphony's next
+    /// reconcile comes after the wait that follows it.
+    last_failed: Option<bool>,
+}
+
+/// Plays `scenario`.
+pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<ScenarioRun, RunError> {
+    let library = scenario
+        .provider
+        .library
+        .clone()
+        .unwrap_or_else(|| settings.simulator.clone());
+    let file = LibraryFile::open(&library).map_err(|source| RunError::Library {
+        path: library.clone(),
+        source: Box::new(source),
+    })?;
+    let simulated = file
+        .fingerprint()
+        .map(|fingerprint| fingerprint.device_channel.is_some())
+        .unwrap_or(false);
+    let sha256 = file.sha256().to_string();
+    let store = settings.scratch.join(&scenario.name);
+    if simulated {
+        std::fs::create_dir_all(&store).map_err(|source| RunError::Scratch {
+            path: store.clone(),
+            source,
+        })?;
+    }
+    let backend = backend_for(scenario, &settings.backend);
+    let factory = provider_factory(&backend, resolve::as_given())?;
+    let generation = match scenario.provider.symphony {
+        SymphonyRelease::V048 => Symphony::V048,
+        SymphonyRelease::V049 => Symphony::V049,
+    };
+    let mut player = Player {
+        scenario,
+        hash: scenario
+            .provider
+            .hash
+            .clone()
+            .unwrap_or_else(|| "any".to_string()),
+        library: library.clone(),
+        simulated,
+        store,
+        backend,
+        objects: Objects::default(),
+        factory,
+        reconciler: Reconciler::new(generation),
+        sink: TranscriptSink::new(),
+        channel: None,
+        last_failed: None,
+    };
+    player.objects = player.bound(&scenario.objects);
+    if let Some(stored) = &scenario.stored {
+        let stored = player.stored_start(stored)?;
+        player.reconciler = Reconciler::new(generation).with_previous(stored);
+    }
+    let mut steps = Vec::with_capacity(scenario.steps.len());
+    let mut mismatches = Vec::new();
+    let mut error = None;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let number = index + 1;
+        match player.play(number, step) {
+            Ok((mut transcript, facts)) => {
+                let failed = check_step(number, step, &facts);
+                transcript.failed_expectations = failed.iter().map(Mismatch::describe).collect();
+                mismatches.extend(failed);
+                steps.push(transcript);
+            }
+            Err(err) => {
+                error = Some(error_chain(&err));
+                steps.push(StepTranscript {
+                    step: number,
+                    action: describe_action(step),
+                    note: step.note.clone(),
+                    rounds: player.sink.take_rounds(),
+                    failed_expectations: vec![format!(
+                        "the step could not run: {}",
+                        error_chain(&err)
+                    )],
+                    ..StepTranscript::default()
+                });
+                break;
+            }
+        }
+    }
+    let transcript = Transcript {
+        scenario: scenario.name.clone(),
+        description: scenario.description.clone(),
+        provider: if scenario.provider.library.is_none() {
+            "simulated provider".to_string()
+        } else {
+            library
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        },
+        symphony: generation.to_string(),
+        steps,
+    };
+    let redactions = Redactions::new()
+        .replace(player.store.to_string_lossy(), "devices")
+        .replace(settings.scratch.to_string_lossy(), "scratch")
+        .replace(library.to_string_lossy(), "library");
+    let transcript = redactions.apply(serde_json::to_value(&transcript).unwrap_or(Value::Null));
+    Ok(ScenarioRun {
+        transcript,
+        mismatches,
+        error: error.map(|text| redactions.text(&text)),
+        library,
+        library_sha256: sha256,
+    })
+}
+
+/// An error and its sources, joined with `: `.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The backend the scenario's `provider` settings ask for, on top of `base`.
+fn backend_for(scenario: &Scenario, base: &Backend) -> Backend {
+    let provider = &scenario.provider;
+    Backend {
+        in_process: provider.isolation == Isolation::InProcess,
+        host: match provider.host {
+            Host::Harness => HostMode::Harness,
+            Host::Symphony => HostMode::Symphony,
+        },
+        lifetime: match provider.instances {
+            Instances::Symphony => InstanceLifetime::Symphony,
+            Instances::Reuse => InstanceLifetime::Reuse,
+        },
+        ..base.clone()
+    }
+}
+
+/// The step's action in words, for the transcript.
+pub fn describe_action(step: &Step) -> String {
+    match &step.action {
+        Action::Reconcile(reconcile) => {
+            let dry = if reconcile.dry_run { "dry-run " } else { "" };
+            match (reconcile.rounds, reconcile.until_converged) {
+                (_, Some(max)) => format!("{dry}reconcile until converged (at most {max} rounds)"),
+                (Some(n), None) if n != 1 => format!("{dry}reconcile {n} rounds"),
+                _ => format!("{dry}reconcile one round"),
+            }
+        }
+        Action::Remove => "remove (the instance or target is deleted)".to_string(),
+        Action::SetObjects(_) => "set the desired objects".to_string(),
+        Action::AddComponent(component) => format!("add component `{}`", component.name),
+        Action::ChangeComponent(change) => format!("change component `{}`", change.name),
+        Action::RemoveComponent(name) => format!("remove component `{name}`"),
+        Action::Device(edit) => format!("on the device: {}", compact(edit)),
+        Action::Faults(faults) => {
+            let texts: Vec<String> = faults.iter().map(compact).collect();
+            format!("arm fault {}", texts.join(", "))
+        }
+        Action::ClearFaults => "clear the faults left".to_string(),
+        Action::RestartWorker => "restart the worker (a new provider process)".to_string(),
+    }
+}
+
+fn compact(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+impl Player<'_> {
+    /// `objects` with every Rust binding pointed at the scenario's library.
+    fn bound(&self, objects: &Objects) -> Objects {
+        let mut objects = objects.clone();
+        for target in &mut objects.targets {
+            self.bind(target);
+        }
+        objects
+    }
+
+    fn bind(&self, target: &mut TargetState) {
+        let Some(spec) = target.spec.as_mut() else {
+            return;
+        };
+        for topology in &mut spec.topologies {
+            for binding in &mut topology.bindings {
+                if binding.provider != RUST_PROVIDER {
+                    continue;
+                }
+                let config = &mut binding.config;
+                config.insert("libFile", &self.library.to_string_lossy());
+                config.insert("libHash", &self.hash);
+                for (key, value) in &self.scenario.provider.config {
+                    config.insert(key, value);
+                }
+                if self.simulated {
+                    if config.get("sim.store").is_none() {
+                        config.insert("sim.store", &self.store.to_string_lossy());
+                    }
+                    if config.get("sim.seed").is_none() {
+                        config.insert("sim.seed", &self.scenario.seed.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The deployment of the current objects.
+    fn deployment(&self, step: usize) -> Result<DeploymentSpec, RunError> {
+        self.objects
+            .deployment()
+            .map_err(|source| RunError::Objects {
+                step,
+                source: Box::new(source),
+            })
+    }
+
+    /// The stored state the scenario starts from.
+    fn stored_start(&self, stored: &StoredStart) -> Result<StoredState, RunError> {
+        match stored {
+            StoredStart::Symphony(state) => Ok(state.clone()),
+            StoredStart::Deployed {
+                objects,
+                components,
+            } => {
+                let objects = match objects {
+                    Some(objects) => self.bound(objects),
+                    None => self.objects.clone(),
+                };
+                let deployment = objects.deployment().map_err(|source| RunError::Objects {
+                    step: 0,
+                    source: Box::new(source),
+                })?;
+                let desired =
+                    planning::desired(&deployment).map_err(|source| RunError::Engine {
+                        step: 0,
+                        source: Box::new(source),
+                    })?;
+                let mut state = desired.state;
+                if let Some(keep) = components {
+                    let keep: BTreeSet<&str> = keep.iter().map(String::as_str).collect();
+                    state.components.retain(|c| keep.contains(c.name.as_str()));
+                    state.target_component.retain(|key, _| {
+                        key.split_once("::")
+                            .is_some_and(|(name, _)| keep.contains(name))
+                    });
+                }
+                Ok(StoredState {
+                    spec: Arc::new(desired.evaluated),
+                    state,
+                })
+            }
+        }
+    }
+
+    /// Plays one step: its transcript, and the facts its expectations are checked against.
+    fn play(
+        &mut self,
+        number: usize,
+        step: &Step,
+    ) -> Result<(StepTranscript, StepFacts), RunError> {
+        let mut transcript = StepTranscript {
+            step: number,
+            action: describe_action(step),
+            note: step.note.clone(),
+            ..StepTranscript::default()
+        };
+        let mut facts = StepFacts::default();
+        match &step.action {
+            Action::Reconcile(reconcile) => {
+                let mut deployment = self.deployment(number)?;
+                if reconcile.dry_run {
+                    deployment.is_dry_run = true;
+                }
+                let max = reconcile.max_rounds();
+                for _ in 0..max {
+                    let report = self.reconcile(number, &deployment, false)?;
+                    let converged = report.converged();
+                    let stops = stops_symphony(&report);
+                    facts.rounds.push(report);
+                    if let Some(why) = stops {
+                        transcript.symphony_stops = Some(why);
+                        break;
+                    }
+                    if reconcile.until_converged.is_some() && converged && !deployment.is_dry_run {
+                        break;
+                    }
+                }
+            }
+            Action::Remove => {
+                let deployment = self.deployment(number)?;
+                let report = self.reconcile(number, &deployment, true)?;
+                let removal_ok = report.failure.is_none() && !deployment.is_dry_run;
+                transcript.symphony_stops = stops_symphony(&report);
+                if removal_ok {
+                    let left = self
+                        .reconciler
+                        .check_removed(&deployment, &report, &mut self.factory, &mut self.sink)
+                        .map_err(|source| RunError::Engine {
+                            step: number,
+                            source: Box::new(source),
+                        })?;
+                    facts.left_after_removal = left.iter().map(|l| l.component.clone()).collect();
+                    transcript.left_after_removal = facts.left_after_removal.clone();
+                }
+                facts.rounds.push(report);
+            }
+            Action::SetObjects(objects) => {
+                self.objects = self.bound(objects);
+                self.deployment(number)?;
+            }
+            Action::AddComponent(component) => {
+                let components = self.desired_components(number, step)?;
+                if components.iter().any(|c| c.name == component.name) {
+                    return Err(self.step_error(
+                        number,
+                        step,
+                        format!("component `{}` is already desired", component.name),
+                    ));
+                }
+                components.push((**component).clone());
+            }
+            Action::ChangeComponent(change) => {
+                let names = self.desired_names();
+                let components = self.desired_components(number, step)?;
+                let Some(component) = components.iter_mut().find(|c| c.name == change.name) else {
+                    return Err(self.step_error(
+                        number,
+                        step,
+                        format!("no desired component `{}` (desired: {names})", change.name),
+                    ));
+                };
+                for (key, value) in &change.properties {
+                    if value.is_null() {
+                        component.properties.remove(key);
+                    } else {
+                        component.properties.insert(key.clone(), value.clone());
+                    }
+                }
+                if let Some(component_type) = &change.component_type {
+                    component.component_type = component_type.clone();
+                }
+                if let Some(dependencies) = &change.dependencies {
+                    component.dependencies = dependencies.clone();
+                }
+            }
+            Action::RemoveComponent(name) => {
+                let names = self.desired_names();
+                let components = self.desired_components(number, step)?;
+                let before = components.len();
+                components.retain(|c| &c.name != name);
+                if components.len() == before {
+                    return Err(self.step_error(
+                        number,
+                        step,
+                        format!("no desired component `{name}` (desired: {names})"),
+                    ));
+                }
+            }
+            Action::Device(edit) => {
+                let config = self.device_config(number, step)?;
+                let channel = self.channel(number)?;
+                super::device::edit(channel, &config, edit).map_err(|source| RunError::Device {
+                    step: number,
+                    source: Box::new(source),
+                })?;
+            }
+            Action::Faults(faults) => {
+                let config = self.device_config(number, step)?;
+                let channel = self.channel(number)?;
+                super::device::arm(channel, &config, faults).map_err(|source| {
+                    RunError::Device {
+                        step: number,
+                        source: Box::new(source),
+                    }
+                })?;
+            }
+            Action::ClearFaults => {
+                let config = self.device_config(number, step)?;
+                let channel = self.channel(number)?;
+                super::device::clear_faults(channel, &config).map_err(|source| {
+                    RunError::Device {
+                        step: number,
+                        source: Box::new(source),
+                    }
+                })?;
+            }
+            Action::RestartWorker => {
+                // Dropping the factory stops its workers; the next call starts new ones.
+                self.factory = provider_factory(&self.backend, resolve::as_given())?;
+            }
+        }
+        transcript.rounds = self.sink.take_rounds();
+        facts.stored = self.reconciler.previous().map(|stored| {
+            stored
+                .state
+                .components
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        });
+        facts.calls = transcript
+            .rounds
+            .last()
+            .map(|round| round.events.clone())
+            .unwrap_or_default();
+        if self.simulated {
+            let devices = self.devices(number)?;
+            facts.devices = devices.clone();
+            transcript.devices = devices;
+            facts.device_for_on = self.device_id(step).ok();
+        }
+        Ok((transcript, facts))
+    }
+
+    /// One round, with the stored state recorded after it.
+    fn reconcile(
+        &mut self,
+        number: usize,
+        deployment: &DeploymentSpec,
+        remove: bool,
+    ) -> Result<RoundReport, RunError> {
+        self.wait_before_round();
+        let sink: &mut dyn EventSink = &mut self.sink;
+        let report = self
+            .reconciler
+            .reconcile(deployment, remove, &mut self.factory, sink)
+            .map_err(|source| RunError::Engine {
+                step: number,
+                source: Box::new(source),
+            })?;
+        let stored = self.reconciler.previous().map(|stored| {
+            stored
+                .state
+                .components
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        });
+        if let Some(round) = self.sink.last_round_mut() {
+            round.stored = stored;
+        }
+        self.last_failed = Some(report.failure.is_some());
+        Ok(report)
+    }
+
+    /// Symphony's wait before a round after the first: the next poll after a failure, the
+    /// second poll tick after a success.
+    fn wait_before_round(&mut self) {
+        let mut sink = crate::engine::events::NoSink;
+        let Some(failed) = self.last_failed else {
+            return;
+        };
+        if failed {
+            self.reconciler
+                .wait(POLL_INTERVAL, "the next poll", &mut sink);
+        } else {
+            self.reconciler
+                .wait(NEXT_AFTER_SUCCESS, "the second poll tick", &mut sink);
+        }
+    }
+
+    fn step_error(&self, number: usize, step: &Step, message: String) -> RunError {
+        RunError::Step {
+            step: number,
+            line: step.line,
+            message,
+        }
+    }
+
+    fn desired_names(&self) -> String {
+        let components: Vec<&ComponentSpec> = match &self.objects.solution_and_instance {
+            Some((solution, _)) => solution.spec.iter().flat_map(|s| &s.components).collect(),
+            None => self
+                .objects
+                .targets
+                .iter()
+                .flat_map(|t| t.spec.iter().flat_map(|s| &s.components))
+                .collect(),
+        };
+        let names: Vec<String> = components.iter().map(|c| format!("`{}`", c.name)).collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// The desired components: the solution's, or the lone target's own.
+    fn desired_components(
+        &mut self,
+        number: usize,
+        step: &Step,
+    ) -> Result<&mut Vec<ComponentSpec>, RunError> {
+        if self.objects.solution_and_instance.is_some() {
+            let Some((solution, _)) = self.objects.solution_and_instance.as_mut() else {
+                unreachable!("checked above")
+            };
+            return Ok(&mut solution
+                .spec
+                .get_or_insert_with(Default::default)
+                .components);
+        }
+        if self.objects.targets.len() != 1 {
+            return Err(self.step_error(
+                number,
+                step,
+                "several targets without an instance: there are no desired components to change"
+                    .into(),
+            ));
+        }
+        let target = &mut self.objects.targets[0];
+        Ok(&mut target.spec.get_or_insert_with(Default::default).components)
+    }
+
+    /// The device channel of the simulated provider, opened on first use.
+    fn channel(&mut self, number: usize) -> Result<&DeviceChannel, RunError> {
+        if self.channel.is_none() {
+            let options = LoadOptions {
+                expected_hash: ExpectedHash::Any,
+                force: false,
+                placement: Placement::InProcess,
+            };
+            let library = LoadedLibrary::open_path(&self.library, &options).map_err(|source| {
+                RunError::Library {
+                    path: self.library.clone(),
+                    source: Box::new(source),
+                }
+            })?;
+            let channel = DeviceChannel::open(&library).map_err(|source| RunError::Device {
+                step: number,
+                source: Box::new(source),
+            })?;
+            self.channel = Some(channel);
+        }
+        match &self.channel {
+            Some(channel) => Ok(channel),
+            None => unreachable!("opened above"),
+        }
+    }
+
+    /// The Rust bindings of the current objects, by target, in target order.
+    fn bindings(&self) -> Vec<(String, BindingConfig)> {
+        let mut found = Vec::new();
+        for target in &self.objects.targets {
+            for topology in target.spec.iter().flat_map(|s| &s.topologies) {
+                for binding in &topology.bindings {
+                    if binding.provider == RUST_PROVIDER {
+                        found.push((target.metadata.name.clone(), binding.config.clone()));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The binding config addressing the device of the step's `on` target (or the only one).
+    fn device_config(&self, number: usize, step: &Step) -> Result<BindingConfig, RunError> {
+        if !self.simulated {
+            return Err(self.step_error(
+                number,
+                step,
+                format!(
+                    "`{}` needs the simulated provider's device channel, and `{}` has none",
+                    step.action.key(),
+                    self.library.display()
+                ),
+            ));
+        }
+        let bindings = self.bindings();
+        let chosen: Vec<&(String, BindingConfig)> = match &step.on {
+            Some(on) => bindings.iter().filter(|(target, _)| target == on).collect(),
+            None => bindings.iter().collect(),
+        };
+        let devices: BTreeSet<String> = chosen.iter().map(|(_, c)| device_of(c)).collect();
+        match (chosen.first(), devices.len()) {
+            (Some((_, config)), 1) => Ok(config.clone()),
+            (None, _) => Err(self.step_error(
+                number,
+                step,
+                match &step.on {
+                    Some(on) => format!("no target `{on}` binds the provider"),
+                    None => "no target binds the provider".to_string(),
+                },
+            )),
+            _ => Err(self.step_error(
+                number,
+                step,
+                format!(
+                    "several devices ({}): say which target with `\"on\"`",
+                    devices.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// The device id a step's expectations look at.
+    fn device_id(&self, step: &Step) -> Result<String, ()> {
+        let bindings = self.bindings();
+        let chosen: BTreeSet<String> = bindings
+            .iter()
+            .filter(|(target, _)| step.on.as_ref().is_none_or(|on| on == target))
+            .map(|(_, config)| device_of(config))
+            .collect();
+        match chosen.len() {
+            1 => chosen.into_iter().next().ok_or(()),
+            _ => Err(()),
+        }
+    }
+
+    /// The true state of every simulated device the objects bind.
+    fn devices(
+        &mut self,
+        number: usize,
+    ) -> Result<BTreeMap<String, BTreeMap<String, DeviceComponent>>, RunError> {
+        let mut configs: BTreeMap<String, BindingConfig> = BTreeMap::new();
+        for (_, config) in self.bindings() {
+            configs.entry(device_of(&config)).or_insert(config);
+        }
+        let mut devices = BTreeMap::new();
+        for (id, config) in configs {
+            let channel = self.channel(number)?;
+            let snapshot = channel
+                .snapshot(&config)
+                .map_err(|source| RunError::Device {
+                    step: number,
+                    source: Box::new(source),
+                })?;
+            let components = snapshot
+                .components
+                .into_iter()
+                .map(|(name, stored)| {
+                    (
+                        name,
+                        DeviceComponent {
+                            component_type: stored.spec.component_type,
+                            properties: stored.spec.properties,
+                        },
+                    )
+                })
+                .collect();
+            devices.insert(id, components);
+        }
+        Ok(devices)
+    }
+}
+
+/// The simulated device a binding config addresses.
+fn device_of(config: &BindingConfig) -> String {
+    config.get("sim.device").unwrap_or("default").to_string()
+}
+
+/// Why Symphony would not go on after `report`, if it would not.
+fn stops_symphony(report: &RoundReport) -> Option<String> {
+    let failure = report.failure.as_ref()?;
+    match failure.in_symphony() {
+        InSymphony::Returns => None,
+        InSymphony::WaitsForever => Some(format!(
+            "{}: Symphony sets no deadline on a provider call, so its reconcile would wait for \
+             ever",
+            failure.describe()
+        )),
+        _ => Some(format!(
+            "{}: in Symphony this takes the whole symphony-api process down",
+            failure.describe()
+        )),
+    }
+}
+
+/// The scenario files under `dir` (`*.json`, not in subfolders), sorted by name.
+pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|ext| ext == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
