@@ -35,6 +35,9 @@ pub const NOT_CONVERGED: i32 = 7;
 /// `changed`: see [`ALL`].
 pub const CHANGED: i32 = 8;
 
+/// `scenario-failed`: see [`ALL`].
+pub const SCENARIO_FAILED: i32 = 9;
+
 /// `hangup`: see [`ALL`].
 pub const HANGUP: i32 = 129;
 /// `interrupted`: see [`ALL`].
@@ -49,7 +52,7 @@ pub fn for_signal(signal: i32) -> i32 {
 }
 
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 12] = [
+pub const ALL: [ExitCode; 13] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -94,6 +97,11 @@ pub const ALL: [ExitCode; 12] = [
         code: CHANGED,
         name: "changed",
         meaning: "`compare`: Symphony would consider the component changed",
+    },
+    ExitCode {
+        code: SCENARIO_FAILED,
+        name: "scenario-failed",
+        meaning: "`run`, `replay`: a scenario's expectation did not hold, it stopped before its end, or its transcript was not deterministic",
     },
     ExitCode {
         code: HANGUP,
@@ -147,7 +155,7 @@ mod tests {
 
     #[test]
     fn codes_are_in_order_and_names_unique() {
-        for (index, entry) in ALL.iter().enumerate().take(CHANGED as usize + 1) {
+        for (index, entry) in ALL.iter().enumerate().take(SCENARIO_FAILED as usize + 1) {
             assert_eq!(entry.code, index as i32, "{entry:?}");
         }
         assert!(ALL.windows(2).all(|pair| pair[0].code < pair[1].code));

@@ -102,7 +102,7 @@ impl std::fmt::Display for CallTimeout {
     }
 }
 
-fn parse_call_timeout(text: &str) -> Result<CallTimeout, String> {
+pub fn parse_call_timeout(text: &str) -> Result<CallTimeout, String> {
     parse_duration(text).map(CallTimeout)
 }
 

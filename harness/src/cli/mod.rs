@@ -13,6 +13,7 @@ mod load;
 mod output;
 mod plan;
 mod reconcile;
+mod run;
 mod signals;
 
 use clap::{Parser, Subcommand};
@@ -70,6 +71,8 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     Plan(plan::PlanArgs),
     Compare(compare::CompareArgs),
+    Run(run::RunArgs),
+    Replay(run::ReplayArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -101,6 +104,8 @@ pub fn run() -> i32 {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Replay(args) => run::replay(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

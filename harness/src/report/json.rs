@@ -22,13 +22,17 @@ pub const PLAN: &str = "symphony-harness/plan/v1";
 /// `compare --format json`.
 pub const COMPARE: &str = "symphony-harness/compare/v1";
 
+/// `run --format json` and `replay --format json`.
+pub const RUN: &str = "symphony-harness/run/v1";
+
 /// Every schema name with its file under `docs/schemas/`.
-pub const SCHEMAS: [(&str, &str); 5] = [
+pub const SCHEMAS: [(&str, &str); 6] = [
     (INSPECT, "inspect.v1.json"),
     (LOAD, "load.v1.json"),
     (RECONCILE, "reconcile.v1.json"),
     (PLAN, "plan.v1.json"),
     (COMPARE, "compare.v1.json"),
+    (RUN, "run.v1.json"),
 ];
 
 /// A document: its schema name, then the fields of `body`.

@@ -11,9 +11,12 @@
 //! - [`reconcile`]: the engine's events as they come, the verdict of a run, and its JSON
 //!   document.
 //!
-//! Scenario, check and explore reports, JUnit and transcripts arrive with later work.
+//! - [`run`]: the scenarios of `run` and `replay`: human, JSON (with transcripts), JUnit.
+//!
+//! Check and explore reports arrive with later work.
 
 pub mod hash;
 pub mod json;
 pub mod reconcile;
+pub mod run;
 pub mod style;

@@ -30,7 +30,7 @@ pub struct StepFacts {
 }
 
 /// An expectation that did not hold.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Mismatch {
     /// Step number, from 1.
@@ -38,7 +38,7 @@ pub struct Mismatch {
     /// The step's line in the scenario file.
     pub line: usize,
     /// The round it is about, if one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round: Option<u32>,
     /// The expectation (`expect.updates`, …).
     pub what: String,
@@ -49,6 +49,24 @@ pub struct Mismatch {
 }
 
 impl Mismatch {
+    /// True when `other` is the same expectation failing the same way, wherever its step is
+    /// written (a bundle's scenario file has other line numbers than the original).
+    pub fn same_as(&self, other: &Mismatch) -> bool {
+        (
+            self.step,
+            self.round,
+            &self.what,
+            &self.expected,
+            &self.actual,
+        ) == (
+            other.step,
+            other.round,
+            &other.what,
+            &other.expected,
+            &other.actual,
+        )
+    }
+
     /// One line: where, what, expected and actual.
     pub fn describe(&self) -> String {
         let round = self

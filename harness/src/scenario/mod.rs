@@ -6,17 +6,22 @@
 //! - [`parse`]: reading scenario files, with `file:line:col` errors.
 //! - [`run`]: playing a scenario against a real provider, recording a transcript.
 //! - [`expect`]: checking each step's expectations.
+//! - [`suite`]: many scenarios: partitions, jobs, the determinism check.
+//! - [`bundle`]: reproduction bundles of failures, for `replay`.
 //!
 //! `docs/scenarios.md` documents the file format; `docs/schemas/scenario.v1.json` is its
 //! JSON Schema.
 
+pub mod bundle;
 mod device;
 pub mod expect;
 pub mod format;
 pub mod parse;
 pub mod run;
+pub mod suite;
 
 pub use expect::{Mismatch, StepFacts};
 pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};
 pub use parse::{parse_scenario, read_scenario, Loaded, ScenarioError};
 pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun};
+pub use suite::{run_suite, Partition, ScenarioResult, SuiteOptions};

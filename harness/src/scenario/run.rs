@@ -22,6 +22,7 @@ use super::expect::{check_step, Mismatch, StepFacts};
 use super::format::{
     Action, Host, Instances, Isolation, Scenario, Step, StoredStart, SymphonyRelease,
 };
+use super::suite::error_chain;
 use crate::engine::events::EventSink;
 use crate::engine::objects::{ObjectError, Objects};
 use crate::engine::planning;
@@ -263,18 +264,6 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
         library,
         library_sha256: sha256,
     })
-}
-
-/// An error and its sources, joined with `: `.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The backend the scenario's `provider` settings ask for, on top of `base`.

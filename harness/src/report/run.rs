@@ -1,0 +1,214 @@
+//! The report of `run` and `replay`: a line per scenario, each failure's detail and a
+//! summary for people; one JSON document (with every transcript); JUnit XML for CI.
+
+use std::io::{self, Write};
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json::{Document, RUN};
+use super::style;
+use crate::scenario::{Mismatch, ScenarioResult};
+
+/// The counts of a suite.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Scenarios that passed.
+    pub passed: usize,
+    /// Scenarios that failed.
+    pub failed: usize,
+}
+
+impl Counts {
+    /// The counts of `results`.
+    pub fn of(results: &[ScenarioResult]) -> Counts {
+        let passed = results.iter().filter(|r| r.passed()).count();
+        Counts {
+            passed,
+            failed: results.len() - passed,
+        }
+    }
+}
+
+/// The reasons a scenario failed, one line each.
+pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &result.run {
+        Err(error) => lines.push(format!("could not be played: {error}")),
+        Ok(run) => {
+            lines.extend(run.mismatches.iter().map(Mismatch::describe));
+            if let Some(error) = &run.error {
+                lines.push(format!("stopped before its end: {error}"));
+            }
+        }
+    }
+    if let Some(difference) = &result.nondeterministic {
+        lines.push(format!("not deterministic: {difference}"));
+    }
+    lines
+}
+
+/// One line as a scenario ends: `PASS name` or `FAIL name`, with the step count.
+pub fn result_line(result: &ScenarioResult) -> String {
+    let steps = result
+        .run
+        .as_ref()
+        .ok()
+        .and_then(|run| {
+            run.transcript
+                .get("steps")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+        })
+        .unwrap_or(0);
+    if result.passed() {
+        format!(
+            "{}PASS{} {} ({steps} steps)",
+            style::GOOD.render(),
+            style::GOOD.render_reset(),
+            result.name
+        )
+    } else {
+        format!(
+            "{}FAIL{} {}",
+            style::ERROR.render(),
+            style::ERROR.render_reset(),
+            result.name
+        )
+    }
+}
+
+/// The human report after the per-scenario lines: each failure's detail, then the summary.
+pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
+    for result in results.iter().filter(|r| !r.passed()) {
+        writeln!(
+            out,
+            "\n{}{}{} ({})",
+            style::LABEL.render(),
+            result.name,
+            style::LABEL.render_reset(),
+            result.path.display()
+        )?;
+        writeln!(out, "  pins: {}", result.description)?;
+        for line in failure_lines(result) {
+            writeln!(out, "  {line}")?;
+        }
+        if let Some(bundle) = &result.bundle {
+            writeln!(
+                out,
+                "  {}reproduce: symphony-harness replay {}{}",
+                style::HINT.render(),
+                bundle.display(),
+                style::HINT.render_reset()
+            )?;
+        }
+        if let Some(error) = &result.bundle_error {
+            writeln!(out, "  no reproduction bundle: {error}")?;
+        }
+    }
+    let counts = Counts::of(results);
+    let (look, verdict) = if counts.failed == 0 {
+        (style::GOOD, "ok")
+    } else {
+        (style::ERROR, "FAILED")
+    };
+    writeln!(
+        out,
+        "\n{}{verdict}{}: {} passed, {} failed, {} scenario(s)",
+        look.render(),
+        look.render_reset(),
+        counts.passed,
+        counts.failed,
+        results.len()
+    )
+}
+
+/// One scenario in the JSON document.
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+struct ScenarioEntry<'a> {
+    name: &'a str,
+    file: String,
+    description: &'a str,
+    passed: bool,
+    failures: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mismatches: Vec<&'a Mismatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bundle: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    library_sha256: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transcript: Option<&'a Value>,
+}
+
+/// The `run` JSON document.
+#[derive(Serialize, Debug)]
+struct RunDocument<'a> {
+    scenarios: Vec<ScenarioEntry<'a>>,
+    #[serde(flatten)]
+    counts: Counts,
+}
+
+/// Writes the JSON document of `results`.
+pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
+    let scenarios = results
+        .iter()
+        .map(|result| {
+            let run = result.run.as_ref().ok();
+            ScenarioEntry {
+                name: &result.name,
+                file: result.path.display().to_string(),
+                description: &result.description,
+                passed: result.passed(),
+                failures: failure_lines(result),
+                mismatches: run
+                    .map(|r| r.mismatches.iter().collect())
+                    .unwrap_or_default(),
+                bundle: result.bundle.as_ref().map(|b| b.display().to_string()),
+                library_sha256: run.map(|r| r.library_sha256.as_str()),
+                transcript: run.map(|r| &r.transcript),
+            }
+        })
+        .collect();
+    let document = RunDocument {
+        scenarios,
+        counts: Counts::of(results),
+    };
+    serde_json::to_writer_pretty(&mut *out, &Document::new(RUN, &document))?;
+    writeln!(out)
+}
+
+/// Writes JUnit XML: one test suite `scenarios`, one test case per scenario; a failure's
+/// message is its first reason, its text every reason (and the reproduction command).
+pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
+    let mut report = Report::new("symphony-harness run");
+    let mut suite = TestSuite::new("scenarios");
+    for result in results {
+        let status = if result.passed() {
+            TestCaseStatus::success()
+        } else {
+            let lines = failure_lines(result);
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(lines.first().cloned().unwrap_or_default());
+            let mut text = lines.join("\n");
+            if let Some(bundle) = &result.bundle {
+                text.push_str(&format!(
+                    "\nreproduce: symphony-harness replay {}",
+                    bundle.display()
+                ));
+            }
+            status.set_description(text);
+            status
+        };
+        let mut case = TestCase::new(result.name.clone(), status);
+        case.set_classname(result.path.display().to_string());
+        suite.add_test_case(case);
+    }
+    report.add_test_suite(suite);
+    report
+        .serialize(&mut *out)
+        .map_err(|err| io::Error::other(err.to_string()))?;
+    writeln!(out)
+}

@@ -1,0 +1,250 @@
+//! Running many scenarios: a stable partition for CI shards, several at a time (each with its
+//! own worker processes and devices), the determinism check, and a reproduction bundle for
+//! every failure.
+//!
+//! Main entry: [`run_suite`], which reports each scenario to a callback as it ends (for
+//! progress) and returns every [`ScenarioResult`] in the order the scenarios were given.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::bundle::write_bundle;
+use super::format::Scenario;
+use super::run::{run_scenario, RunSettings, ScenarioRun};
+
+/// A slice of the scenarios: shard `index` of `count` (from 1), as `--partition K/N` names
+/// it. Scenario `i` (0-based, in the given order) belongs to shard `i % count + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// This shard, from 1.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Partition, String> {
+        let bad = || format!("`{text}` is not a partition: write K/N with 1 <= K <= N, e.g. 2/3");
+        let (index, count) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = index.trim().parse().map_err(|_| bad())?;
+        let count: usize = count.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+impl Partition {
+    /// Whether the `position`-th scenario (0-based) is in this shard.
+    pub fn holds(&self, position: usize) -> bool {
+        position % self.count + 1 == self.index
+    }
+}
+
+/// How to run a suite.
+#[derive(Debug, Clone)]
+pub struct SuiteOptions {
+    /// Scenarios at once (at least 1).
+    pub jobs: usize,
+    /// Run each scenario twice and compare the transcripts.
+    pub check_determinism: bool,
+    /// Where failures' reproduction bundles go (`None`: none are written).
+    pub bundles: Option<PathBuf>,
+}
+
+/// One scenario's result.
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    /// The scenario's name.
+    pub name: String,
+    /// Its file.
+    pub path: PathBuf,
+    /// What it pins.
+    pub description: String,
+    /// How it ran, or why it could not be played.
+    pub run: Result<ScenarioRun, String>,
+    /// With the determinism check: where the second run's transcript first differed.
+    pub nondeterministic: Option<String>,
+    /// The reproduction bundle written for its failure.
+    pub bundle: Option<PathBuf>,
+    /// Why no bundle could be written, if one was wanted.
+    pub bundle_error: Option<String>,
+}
+
+impl ScenarioResult {
+    /// True when it ran to its end, every expectation held, and (when checked) both runs
+    /// gave the same transcript.
+    pub fn passed(&self) -> bool {
+        self.run.as_ref().is_ok_and(ScenarioRun::passed) && self.nondeterministic.is_none()
+    }
+}
+
+/// An error and its sources, joined with `: `.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The first line where two JSON texts differ, as `line N: a | b`.
+fn first_difference(a: &str, b: &str) -> String {
+    let (mut left, mut right) = (a.lines(), b.lines());
+    let mut line = 1;
+    loop {
+        match (left.next(), right.next()) {
+            (Some(x), Some(y)) if x == y => line += 1,
+            (x, y) => {
+                return format!(
+                    "transcript line {line}: first run `{}`, second run `{}`",
+                    x.unwrap_or("(end)").trim(),
+                    y.unwrap_or("(end)").trim()
+                )
+            }
+        }
+    }
+}
+
+fn play(
+    scenario: &Scenario,
+    settings: &RunSettings,
+    options: &SuiteOptions,
+    slot: usize,
+) -> ScenarioResult {
+    let scratch = |attempt: usize| RunSettings {
+        scratch: settings.scratch.join(format!("{slot}-{attempt}")),
+        ..settings.clone()
+    };
+    let run = run_scenario(scenario, &scratch(1)).map_err(|err| error_chain(&err));
+    let nondeterministic = match (&run, options.check_determinism) {
+        (Ok(first), true) => match run_scenario(scenario, &scratch(2)) {
+            Ok(second) => {
+                let a = serde_json::to_string_pretty(&first.transcript).unwrap_or_default();
+                let b = serde_json::to_string_pretty(&second.transcript).unwrap_or_default();
+                (a != b).then(|| first_difference(&a, &b))
+            }
+            Err(err) => Some(format!(
+                "the second run could not be played: {}",
+                error_chain(&err)
+            )),
+        },
+        _ => None,
+    };
+    let mut result = ScenarioResult {
+        name: scenario.name.clone(),
+        path: scenario.path.clone(),
+        description: scenario.description.clone(),
+        run,
+        nondeterministic,
+        bundle: None,
+        bundle_error: None,
+    };
+    if let (Some(dir), false, Ok(run)) = (&options.bundles, result.passed(), &result.run) {
+        match write_bundle(dir, scenario, run) {
+            Ok(path) => result.bundle = Some(path),
+            Err(err) => result.bundle_error = Some(error_chain(&err)),
+        }
+    }
+    result
+}
+
+/// Runs `scenarios` (in `options.jobs` threads), calling `finished` as each one ends;
+/// returns the results in the given order.
+pub fn run_suite(
+    scenarios: &[Scenario],
+    settings: &RunSettings,
+    options: &SuiteOptions,
+    finished: &(dyn Fn(&ScenarioResult) + Sync),
+) -> Vec<ScenarioResult> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<ScenarioResult>>> =
+        Mutex::new((0..scenarios.len()).map(|_| None).collect());
+    let jobs = options.jobs.clamp(1, scenarios.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(scenario) = scenarios.get(index) else {
+                    break;
+                };
+                let result = play(scenario, settings, options, index);
+                finished(&result);
+                if let Ok(mut slots) = results.lock() {
+                    slots[index] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The scenario files a command line names: files as given, folders as their `*.json` files
+/// (sorted by name), every path once.
+pub fn expand_paths(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(super::run::scenario_files(path)?);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(file.canonicalize().unwrap_or_else(|_| file.clone())));
+    Ok(files)
+}
+
+/// Where a scenario's bundle goes under `dir`.
+pub fn bundle_dir(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_parse_and_split_every_position_into_exactly_one_shard() {
+        assert_eq!("2/3".parse(), Ok(Partition { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3", ""] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
+        for position in 0..10 {
+            let shards = (1..=3)
+                .filter(|index| {
+                    Partition {
+                        index: *index,
+                        count: 3,
+                    }
+                    .holds(position)
+                })
+                .count();
+            assert_eq!(shards, 1, "position {position}");
+        }
+    }
+
+    #[test]
+    fn the_first_difference_names_its_line_and_both_texts() {
+        assert_eq!(
+            first_difference("a\nb\nc", "a\nx\nc"),
+            "transcript line 2: first run `b`, second run `x`"
+        );
+        assert_eq!(
+            first_difference("a", "a\nb"),
+            "transcript line 2: first run `(end)`, second run `b`"
+        );
+    }
+}
