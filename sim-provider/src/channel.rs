@@ -1,7 +1,7 @@
 //! The harness's channel to a device's true state, behind the provider's back.
 //!
 //! Safe Rust halves of the exported C functions in [`crate::ffi`] (`sim_device_snapshot`,
-//! `sim_device_write`): the device is picked by the same binding config a provider gets
+//! `sim_device_write`, `sim_device_arm`, `sim_device_clear_faults`): the device is picked by the same binding config a provider gets
 //! (`sim.device`, `sim.store`; other `sim.*` keys are validated and otherwise ignored), so
 //! the harness addresses exactly the device its providers talk to. Works for both stores: for
 //! `memory` from any code running in the process that loaded this library image, for a
@@ -9,6 +9,7 @@
 
 use symphony::models::ComponentSpec;
 
+use crate::faults;
 use crate::store::Store;
 use crate::SimConfig;
 
@@ -38,6 +39,23 @@ pub fn write_components(config_json: &str, components_json: &str) -> Result<(), 
         .map_err(|err| err.to_string())
 }
 
+/// Arms the faults of `faults_json`, a JSON array of faults ([`crate::faults`]), after those
+/// already armed. Nothing is armed if one of them is malformed; the error names it.
+pub fn arm_faults(config_json: &str, faults_json: &str) -> Result<(), String> {
+    let store = store_for(config_json)?;
+    let faults = faults::parse_list(faults_json)?;
+    store
+        .update(|state| state.faults.extend(faults))
+        .map_err(|err| err.to_string())
+}
+
+/// Removes every armed fault of the device.
+pub fn clear_faults(config_json: &str) -> Result<(), String> {
+    store_for(config_json)?
+        .update(|state| state.faults.clear())
+        .map_err(|err| err.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +73,37 @@ mod tests {
             serde_json::from_str(&snapshot_json(&config).unwrap()).unwrap();
         assert_eq!(snapshot["components"]["a"]["spec"]["properties"]["n"], 1);
         assert_eq!(snapshot["device"], "channel-unit");
+    }
+
+    #[test]
+    fn faults_are_appended_kept_in_the_state_and_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({
+            "sim.store": dir.path().to_str().unwrap(),
+            "sim.device": "channel-faults",
+        })
+        .to_string();
+        arm_faults(&config, r#"[{"call":"apply","effect":"fail"}]"#).unwrap();
+        arm_faults(
+            &config,
+            r#"[{"call":"get","effect":"omit","component":"a","times":"always"}]"#,
+        )
+        .unwrap();
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&snapshot_json(&config).unwrap()).unwrap();
+        assert_eq!(
+            snapshot["faults"],
+            serde_json::json!([
+                {"call":"apply","effect":"fail","times":1},
+                {"call":"get","effect":"omit","component":"a","times":"always"}
+            ])
+        );
+        let err = arm_faults(&config, r#"[{"call":"get","effect":"omit"}]"#).unwrap_err();
+        assert!(err.contains("needs a `component`"), "{err}");
+        clear_faults(&config).unwrap();
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&snapshot_json(&config).unwrap()).unwrap();
+        assert_eq!(snapshot.get("faults"), None, "{snapshot}");
     }
 
     #[test]

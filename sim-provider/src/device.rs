@@ -16,13 +16,17 @@
 //! `null`; missing fields read as absent). `hiddenForGets` counts the `get`s that still will
 //! not report the component (`sim.visibleAfterGets`). The journal keeps the last
 //! [`JOURNAL_LIMIT`] calls with the fault decisions taken, for checks and for "same seed, same
-//! run".
+//! run". Two fields appear only when not empty (and read as empty when missing, so older files
+//! still read): `faults`, the faults armed for the next calls ([`crate::faults`]), and an entry's
+//! `faults`, the labels of the armed faults that call consumed (e.g. `["apply fail"]`).
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use symphony::models::ComponentSpec;
+
+use crate::faults::Fault;
 
 /// The `format` value of this version of the state file.
 pub const FORMAT: &str = "symphony-sim-device/1";
@@ -59,6 +63,10 @@ pub enum Op {
     Get,
     /// `apply` (real or dry run).
     Apply,
+    /// `get_validation_rule`: journaled only when it consumed an armed fault; it is not counted,
+    /// so its entry carries the number of the last `get`/`apply` call.
+    #[serde(rename = "get_validation_rule")]
+    GetValidationRule,
 }
 
 /// A property that changed behind the provider's back before a `get`.
@@ -91,6 +99,9 @@ pub struct JournalEntry {
     pub slow: bool,
     /// The drift applied before this `get`, if any.
     pub drift: Option<Drift>,
+    /// The armed faults this call consumed ([`Fault::label`]), in arming order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
 }
 
 /// Everything the device holds.
@@ -110,6 +121,9 @@ pub struct DeviceState {
     /// The last calls, oldest first.
     #[serde(default)]
     pub journal: VecDeque<JournalEntry>,
+    /// The faults armed for the next calls, in arming order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
 }
 
 impl DeviceState {
@@ -121,6 +135,7 @@ impl DeviceState {
             calls: 0,
             components: BTreeMap::new(),
             journal: VecDeque::new(),
+            faults: Vec::new(),
         }
     }
 
@@ -156,6 +171,7 @@ mod tests {
                 failed: false,
                 slow: false,
                 drift: None,
+                faults: Vec::new(),
             });
         }
         assert_eq!(state.journal.len(), JOURNAL_LIMIT);
@@ -173,5 +189,6 @@ mod tests {
         assert_eq!(a.hidden_for_gets, 0);
         assert!(a.spec.component_type.is_none());
         assert_eq!(state.calls, 0);
+        assert!(state.faults.is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! The exported C functions: Symphony's entry point `create_provider`, and the harness's
-//! channel to the device (`sim_device_snapshot`, `sim_device_write`, `sim_string_free`, and
-//! the `SIM_DEVICE_CHANNEL` marker that names their ABI).
+//! channel to the device (`sim_device_snapshot`, `sim_device_write`, `sim_device_arm`,
+//! `sim_device_clear_faults`, `sim_string_free`, and the `SIM_DEVICE_CHANNEL` marker that
+//! names their ABI).
 //!
 //! The only `unsafe` code of the crate: each function copies its C strings at once and hands
 //! over to safe Rust ([`crate::channel`], [`SimConfig`]). None of them panics on bad input (a
@@ -13,15 +14,18 @@ use symphony::ProviderWrapper;
 use crate::bugs::Bug;
 use crate::{channel, SimConfig, SimProvider};
 
-/// The device channel's marker: names the ABI of `sim_device_snapshot`, `sim_device_write` and
-/// `sim_string_free` below. The harness reads it from the library's bytes, without running any
-/// code, before it calls them; change the version when a signature changes.
+/// The device channel's marker: names the ABI of `sim_device_snapshot`, `sim_device_write`,
+/// `sim_device_arm`, `sim_device_clear_faults` and `sim_string_free` below. The harness reads
+/// it from the library's bytes, without running any code, before it calls them; change the
+/// version when a function or a signature changes.
 ///
-/// `symphony-sim-device-channel/1`: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// `symphony-sim-device-channel/2`: `sim_device_snapshot(config_json: *const c_char) -> *mut
 /// c_char`, `sim_device_write(config_json: *const c_char, components_json: *const c_char) ->
-/// i32`, `sim_string_free(ptr: *mut c_char)`, all `extern "C"`.
+/// i32`, `sim_device_arm(config_json: *const c_char, faults_json: *const c_char) -> i32`,
+/// `sim_device_clear_faults(config_json: *const c_char) -> i32`, `sim_string_free(ptr: *mut
+/// c_char)`, all `extern "C"`. (Version 1 lacked the two fault functions.)
 #[no_mangle]
-pub static SIM_DEVICE_CHANNEL: [u8; 30] = *b"symphony-sim-device-channel/1\0";
+pub static SIM_DEVICE_CHANNEL: [u8; 30] = *b"symphony-sim-device-channel/2\0";
 
 /// Copies a C string argument; `None` for NULL.
 ///
@@ -119,6 +123,55 @@ pub unsafe extern "C" fn sim_device_write(
         Ok(()) => 0,
         Err(err) => {
             eprintln!("symphony-sim-provider: sim_device_write: {err}");
+            -1
+        }
+    }
+}
+
+/// Arms faults on the device that `config_json` names: `faults_json` is a JSON array of faults
+/// ([`crate::faults`]), appended to those already armed. Returns 0, or -1 with the reason on
+/// stderr (then nothing is armed).
+///
+/// # Safety
+///
+/// Both arguments must be NULL or point to NUL-terminated strings valid during the call.
+#[no_mangle]
+pub unsafe extern "C" fn sim_device_arm(
+    config_json: *const c_char,
+    faults_json: *const c_char,
+) -> i32 {
+    // SAFETY: forwarded contract: each is NULL or a valid NUL-terminated string for this call.
+    let (config, faults) = unsafe { (copy_arg(config_json), copy_arg(faults_json)) };
+    let (Some(config), Some(faults)) = (config, faults) else {
+        eprintln!("symphony-sim-provider: sim_device_arm: an argument is NULL");
+        return -1;
+    };
+    match channel::arm_faults(&config, &faults) {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("symphony-sim-provider: sim_device_arm: {err}");
+            -1
+        }
+    }
+}
+
+/// Removes every fault armed on the device that `config_json` names. Returns 0, or -1 with the
+/// reason on stderr.
+///
+/// # Safety
+///
+/// `config_json` must be NULL or point to a NUL-terminated string valid during the call.
+#[no_mangle]
+pub unsafe extern "C" fn sim_device_clear_faults(config_json: *const c_char) -> i32 {
+    // SAFETY: forwarded contract: NULL or a valid NUL-terminated string for this call.
+    let Some(config) = (unsafe { copy_arg(config_json) }) else {
+        eprintln!("symphony-sim-provider: sim_device_clear_faults: config_json is NULL");
+        return -1;
+    };
+    match channel::clear_faults(&config) {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("symphony-sim-provider: sim_device_clear_faults: {err}");
             -1
         }
     }

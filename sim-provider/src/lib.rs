@@ -9,6 +9,7 @@
 //! - [`config`]: the binding config (`sim.*` keys), validated strictly.
 //! - [`bugs`]: the catalog of provider bugs the simulator can enact on purpose.
 //! - [`device`]: a device's state, and its JSON format.
+//! - [`faults`]: faults armed on a device for its next calls, and which call consumes them.
 //! - [`store`]: where devices live: process memory or a directory, with locking.
 //! - [`rng`]: seeded, counter-based decisions for the environmental faults.
 //! - [`provider`]: the `ITargetProvider` implementation.
@@ -27,6 +28,7 @@ pub mod bugs;
 pub mod channel;
 pub mod config;
 pub mod device;
+pub mod faults;
 pub mod ffi;
 pub mod provider;
 pub mod rng;

@@ -2,10 +2,13 @@
 //! plus the environmental faults and provider bugs its config asks for.
 //!
 //! Each `get` and `apply` is two short transactions on the device ([`Store::update`]): the
-//! first counts the call and takes its seeded fault decisions (latency, transient failure,
-//! slowness, drift) and journals them; then the call sleeps its latency outside the lock; the
-//! second does the work. A slow call does its work first and then takes `sim.slowMs` more, as a
-//! device that applied the change but answered too late.
+//! first counts the call, takes its seeded fault decisions (latency, transient failure,
+//! slowness, drift), consumes the armed faults it matches ([`crate::faults`]) and journals all
+//! of it; then the call sleeps its latency outside the lock (and fails, panics or hangs if an
+//! armed fault says so); the second does the work. A slow call does its work first and then
+//! takes `sim.slowMs` more, as a device that applied the change but answered too late.
+//! `get_validation_rule` only reads the device (under a shared lock) to see whether a fault is
+//! armed for it, and takes the lock to consume one only then.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,6 +23,7 @@ use symphony::ITargetProvider;
 
 use crate::bugs::Bug;
 use crate::device::{DeviceState, Drift, JournalEntry, Op, StoredComponent};
+use crate::faults::{self, End, FaultCall, Triggered};
 use crate::rng;
 use crate::store::Store;
 use crate::SimConfig;
@@ -55,11 +59,55 @@ fn sleep_ms(ms: u64) {
     }
 }
 
-fn op_name(op: Op) -> &'static str {
+fn fault_call(op: Op) -> FaultCall {
     match op {
-        Op::Get => "get",
-        Op::Apply => "apply",
+        Op::Get => FaultCall::Get,
+        Op::Apply => FaultCall::Apply,
+        Op::GetValidationRule => FaultCall::GetValidationRule,
     }
+}
+
+fn op_name(op: Op) -> &'static str {
+    fault_call(op).name()
+}
+
+/// The rule Go uses when `get_validation_rule` fails: every field its zero value, so no
+/// required type and no change detection (unlike `ValidationRule::default()`, which compares
+/// `*`).
+pub fn zero_rule() -> ValidationRule {
+    let mut rule = ValidationRule::default();
+    rule.component_validation_rule
+        .change_detection_properties
+        .clear();
+    rule
+}
+
+/// The names of the components a call is about (its references or its step).
+fn names_of(steps: &[ComponentStep]) -> Vec<&str> {
+    steps.iter().map(|s| s.component.name.as_str()).collect()
+}
+
+/// The failure result of a component an armed `fail-component` fault (`Some(message)`) or
+/// `sim.failComponents` names, `None` if neither does.
+fn component_failure(
+    config: &SimConfig,
+    armed: &BTreeMap<String, Option<String>>,
+    name: &str,
+    action: &ComponentAction,
+) -> Option<ComponentResultSpec> {
+    let (status, verb) = match action {
+        ComponentAction::Update => (State::UpdateFailed, "update"),
+        ComponentAction::Delete => (State::DeleteFailed, "delete"),
+    };
+    let message = match armed.get(name) {
+        Some(Some(message)) => message.clone(),
+        Some(None) => format!("sim fault: `{name}` failed to {verb} (armed fault)"),
+        None if config.fail_components.contains(name) => {
+            format!("sim fault: `{name}` failed to {verb} (sim.failComponents)")
+        }
+        None => return None,
+    };
+    Some(result(status, message))
 }
 
 /// A new value for a drifting property: numbers count up, strings get a suffix.
@@ -119,11 +167,13 @@ impl SimProvider {
         format!("sim device `{}`: {err}", self.config.device)
     }
 
-    /// Counts the call, takes its seeded fault decisions, drifts the device if it must, and
-    /// journals all of it. Then sleeps the latency and returns the transient failure, if any.
-    fn begin(&self, op: Op) -> Result<CallPlan, String> {
+    /// Counts the call, takes its seeded fault decisions, drifts the device if it must,
+    /// consumes the armed faults that match the call on `components`, and journals all of it.
+    /// Then sleeps the latency, enacts the armed faults that end the call, and returns the
+    /// transient failure, if any.
+    fn begin(&self, op: Op, components: &[&str]) -> Result<(CallPlan, Triggered), String> {
         let config = &self.config;
-        let plan = self
+        let (plan, triggered) = self
             .store
             .update(|state| {
                 state.calls += 1;
@@ -142,6 +192,7 @@ impl SimProvider {
                 } else {
                     None
                 };
+                let triggered = faults::consume(&mut state.faults, fault_call(op), components);
                 state.record(JournalEntry {
                     call,
                     op,
@@ -149,11 +200,13 @@ impl SimProvider {
                     failed: plan.failed,
                     slow: plan.slow,
                     drift,
+                    faults: triggered.labels.clone(),
                 });
-                plan
+                (plan, triggered)
             })
             .map_err(|err| self.device_error(err))?;
         sleep_ms(plan.latency_ms);
+        self.enact(op, &triggered)?;
         if plan.failed {
             return Err(format!(
                 "sim fault: transient failure of {} call {} on device `{}` (sim.failRate {}, \
@@ -165,7 +218,72 @@ impl SimProvider {
                 config.seed
             ));
         }
-        Ok(plan)
+        Ok((plan, triggered))
+    }
+
+    /// Sleeps a consumed `latency` fault, then ends the call as a consumed `fail`, `panic` or
+    /// `hang` fault says.
+    fn enact(&self, op: Op, triggered: &Triggered) -> Result<(), String> {
+        sleep_ms(triggered.latency_ms);
+        match &triggered.end {
+            None => Ok(()),
+            Some(End::Fail(message)) => Err(message.clone()),
+            Some(End::Panic(message)) => {
+                #[allow(clippy::panic, reason = "an armed `panic` fault, on purpose")]
+                {
+                    panic!("{message}");
+                }
+            }
+            Some(End::Hang(message)) => {
+                eprintln!(
+                    "symphony-sim-provider: fault `hang`: {} on device `{}` never returns: \
+                     {message}",
+                    op_name(op),
+                    self.config.device
+                );
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+            }
+        }
+    }
+
+    /// Consumes the armed faults for `get_validation_rule` and enacts them; the device is
+    /// locked for writing only when one is armed.
+    fn rule_faults(&self) -> Result<Triggered, String> {
+        let armed = self
+            .store
+            .peek(|state| {
+                state
+                    .faults
+                    .iter()
+                    .any(|fault| fault.call == FaultCall::GetValidationRule)
+            })
+            .map_err(|err| self.device_error(err))?;
+        if !armed {
+            return Ok(Triggered::default());
+        }
+        let triggered = self
+            .store
+            .update(|state| {
+                let triggered =
+                    faults::consume(&mut state.faults, FaultCall::GetValidationRule, &[]);
+                if !triggered.labels.is_empty() {
+                    state.record(JournalEntry {
+                        call: state.calls,
+                        op: Op::GetValidationRule,
+                        latency_ms: 0,
+                        failed: false,
+                        slow: false,
+                        drift: None,
+                        faults: triggered.labels.clone(),
+                    });
+                }
+                triggered
+            })
+            .map_err(|err| self.device_error(err))?;
+        self.enact(Op::GetValidationRule, &triggered)?;
+        Ok(triggered)
     }
 
     /// Changes one property of one stored component (seeded picks), behind the provider's back.
@@ -247,23 +365,23 @@ impl SimProvider {
         }
     }
 
-    /// Carries out a step on `components`; one result per component, in step order.
+    /// Carries out a step on `components`; one result per component, in step order. The
+    /// components `failing` (armed `fail-component` faults) or `sim.failComponents` names
+    /// fail and are left as they are.
     fn apply_to(
         &self,
         components: &mut BTreeMap<String, StoredComponent>,
         step: &DeploymentStep,
+        failing: &BTreeMap<String, Option<String>>,
     ) -> Vec<(String, ComponentResultSpec)> {
         let config = &self.config;
         let mut results = Vec::new();
         for component_step in &step.components {
             let name = component_step.component.name.clone();
-            let failing = config.fail_components.contains(&name);
-            let outcome = match component_step.action {
-                ComponentAction::Update if failing => result(
-                    State::UpdateFailed,
-                    format!("sim fault: `{name}` failed to update (sim.failComponents)"),
-                ),
-                ComponentAction::Update => {
+            let action = &component_step.action;
+            let outcome = match (component_failure(config, failing, &name, action), action) {
+                (Some(failure), _) => failure,
+                (None, ComponentAction::Update) => {
                     let full = config.capacity.is_some_and(|cap| {
                         !components.contains_key(&name) && components.len() >= cap
                     });
@@ -295,11 +413,7 @@ impl SimProvider {
                         result(State::Updated, "")
                     }
                 }
-                ComponentAction::Delete if failing => result(
-                    State::DeleteFailed,
-                    format!("sim fault: `{name}` failed to delete (sim.failComponents)"),
-                ),
-                ComponentAction::Delete => {
+                (None, ComponentAction::Delete) => {
                     if !self.has(Bug::IgnoreDelete) {
                         components.remove(&name);
                     }
@@ -403,6 +517,9 @@ impl ITargetProvider for SimProvider {
     fn get_validation_rule(&self) -> Result<ValidationRule, String> {
         let config = &self.config;
         config.print("get_validation_rule");
+        if self.rule_faults()?.zero_rule {
+            return Ok(zero_rule());
+        }
         let mut rule = ValidationRule {
             required_component_type: config.component_type.clone(),
             ..ValidationRule::default()
@@ -437,8 +554,8 @@ impl ITargetProvider for SimProvider {
                 panic!("sim bug panic-on-get: device `{}`", self.config.device);
             }
         }
-        let plan = self.begin(Op::Get)?;
-        let mut components = if self.has(Bug::LyingGet) {
+        let (plan, triggered) = self.begin(Op::Get, &names_of(&references))?;
+        let mut components: Vec<ComponentSpec> = if self.has(Bug::LyingGet) {
             references.iter().map(|r| r.component.clone()).collect()
         } else if self.has(Bug::InstanceState) {
             self.read_components(&mut self.local(), &references)
@@ -447,6 +564,7 @@ impl ITargetProvider for SimProvider {
                 .update(|state| self.read_components(&mut state.components, &references))
                 .map_err(|err| self.device_error(err))?
         };
+        components.retain(|component| !triggered.omit.contains(&component.name));
         self.misreport(&mut components, plan.call);
         self.finish(plan);
         Ok(components)
@@ -477,18 +595,26 @@ impl ITargetProvider for SimProvider {
         if self.has(Bug::EmptyError) {
             return Err(String::new());
         }
-        let plan = self.begin(Op::Apply)?;
+        let (plan, triggered) = self.begin(Op::Apply, &names_of(&step.components))?;
+        let failing = &triggered.fail_components;
         self.validate(&step)?;
         let results = if is_dry_run && !self.has(Bug::DryRunMutates) {
+            // An armed `fail-component` fault shows in a dry run too (`sim.failComponents`
+            // does not: it models the device, which a dry run does not reach).
             step.components
                 .iter()
                 .map(|c| {
-                    let message = "dry run: valid; nothing changed";
-                    (c.component.name.clone(), result(State::OK, message))
+                    let name = c.component.name.clone();
+                    let outcome = failing
+                        .contains_key(&name)
+                        .then(|| component_failure(&self.config, failing, &name, &c.action))
+                        .flatten()
+                        .unwrap_or_else(|| result(State::OK, "dry run: valid; nothing changed"));
+                    (name, outcome)
                 })
                 .collect()
         } else if self.has(Bug::InstanceState) {
-            self.apply_to(&mut self.local(), &step)
+            self.apply_to(&mut self.local(), &step, failing)
         } else if self.has(Bug::Racy) {
             // Read, work on a copy outside the lock, write the whole copy back: a concurrent
             // apply's changes made in between are overwritten.
@@ -498,14 +624,14 @@ impl ITargetProvider for SimProvider {
                 .map_err(|err| self.device_error(err))?
                 .components;
             std::thread::sleep(RACE_WINDOW);
-            let results = self.apply_to(&mut components, &step);
+            let results = self.apply_to(&mut components, &step, failing);
             self.store
                 .update(|state| state.components = components)
                 .map_err(|err| self.device_error(err))?;
             results
         } else {
             self.store
-                .update(|state| self.apply_to(&mut state.components, &step))
+                .update(|state| self.apply_to(&mut state.components, &step, failing))
                 .map_err(|err| self.device_error(err))?
         };
         self.finish(plan);

@@ -112,6 +112,25 @@ impl Store {
         }
     }
 
+    /// Runs `f` on the device's state under its lock without changing it (a device not yet
+    /// created reads as empty and is not created). Cheaper than [`Store::read`]: nothing is
+    /// copied in memory, nothing written in a directory.
+    pub fn peek<T>(&self, f: impl FnOnce(&DeviceState) -> T) -> Result<T, StoreError> {
+        match &self.kind {
+            StoreKind::Memory => {
+                let devices = memory().lock().unwrap_or_else(PoisonError::into_inner);
+                Ok(match devices.get(&self.device) {
+                    Some(state) => f(state),
+                    None => f(&DeviceState::new(&self.device)),
+                })
+            }
+            StoreKind::Dir(dir) => {
+                let _lock = self.lock(dir, FlockOperation::LockShared)?;
+                Ok(f(&self.read_file(dir)?))
+            }
+        }
+    }
+
     /// A copy of the device's state, read under its lock.
     pub fn read(&self) -> Result<DeviceState, StoreError> {
         match &self.kind {
@@ -250,6 +269,21 @@ mod tests {
         let state = dir_store(dir.path(), "shared").read().unwrap();
         assert_eq!(state.components.len(), 80);
         assert_eq!(state.calls, 80);
+    }
+
+    #[test]
+    fn peek_reads_without_creating_or_writing_the_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir_store(dir.path(), "peeked");
+        assert_eq!(store.peek(|state| state.calls).unwrap(), 0);
+        assert!(!dir.path().join("peeked.json").exists());
+        let memory = Store::new(&StoreKind::Memory, "store-unit-peeked");
+        assert_eq!(
+            memory.peek(|state| state.device.clone()).unwrap(),
+            "store-unit-peeked"
+        );
+        memory.update(|state| state.calls = 7).unwrap();
+        assert_eq!(memory.peek(|state| state.calls).unwrap(), 7);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! the provider's back.
 //!
 //! Owns calling the simulator's extra exports (`sim_device_snapshot`, `sim_device_write`,
-//! `sim_string_free`) safely and reading their JSON. Scenarios and checks use it as ground
-//! truth: what is really on the device, whatever `get` says, and drift made on purpose.
+//! `sim_device_arm`, `sim_device_clear_faults`, `sim_string_free`) safely and reading their
+//! JSON. Scenarios and checks use it as ground truth: what is really on the device, whatever
+//! `get` says; drift made on purpose ([`DeviceEdit`]); and faults armed for the next calls
+//! ([`Fault`]; their types live in `device_ops.rs`).
 //! Does not know how the simulator keeps devices (memory or a directory; the README's "The
 //! device channel" documents both).
 //!
@@ -19,19 +21,24 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::device_ops::{DeviceEdit, Fault};
 use super::LoadedLibrary;
 use crate::inspect::{Fingerprint, DEVICE_CHANNEL_FUNCTIONS};
 use crate::model::{BindingConfig, ComponentSpec};
 
 /// The device channel ABI this harness calls: the text the simulator's `SIM_DEVICE_CHANNEL`
-/// marker must hold. Version 1: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// marker must hold. Version 2: `sim_device_snapshot(config_json: *const c_char) -> *mut
 /// c_char`, `sim_device_write(config_json, components_json: *const c_char) -> i32`,
-/// `sim_string_free(ptr: *mut c_char)`, all `extern "C"`; the types below.
-pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/1";
+/// `sim_device_arm(config_json, faults_json: *const c_char) -> i32`,
+/// `sim_device_clear_faults(config_json: *const c_char) -> i32`, `sim_string_free(ptr: *mut
+/// c_char)`, all `extern "C"`; the types below. (Version 1 had no fault functions.)
+pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/2";
 
 type SnapshotFn = unsafe extern "C" fn(config_json: *const c_char) -> *mut c_char;
 type WriteFn =
     unsafe extern "C" fn(config_json: *const c_char, components_json: *const c_char) -> i32;
+type ArmFn = unsafe extern "C" fn(config_json: *const c_char, faults_json: *const c_char) -> i32;
+type ClearFn = unsafe extern "C" fn(config_json: *const c_char) -> i32;
 type FreeFn = unsafe extern "C" fn(ptr: *mut c_char);
 
 /// Why the device channel failed.
@@ -85,6 +92,62 @@ pub enum DeviceError {
         /// The binding config sent.
         config_json: String,
     },
+    /// `sim_device_arm` returned non-zero.
+    #[error("`sim_device_arm` of `{}` failed for config {config_json}", path.display())]
+    ArmFailed {
+        /// The library path.
+        path: PathBuf,
+        /// The binding config sent.
+        config_json: String,
+    },
+    /// `sim_device_clear_faults` returned non-zero.
+    #[error("`sim_device_clear_faults` of `{}` failed for config {config_json}", path.display())]
+    ClearFailed {
+        /// The library path.
+        path: PathBuf,
+        /// The binding config sent.
+        config_json: String,
+    },
+    /// A fault does not fit its call and effect; nothing was armed.
+    #[error("fault {index} (`{label}`) cannot be armed: {reason}")]
+    BadFault {
+        /// Its index in the list given.
+        index: usize,
+        /// Its label (`<call> <effect> [component]`).
+        label: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An edit names a component that is not on the device.
+    #[error(
+        "the device has no component `{component}`; it holds {}",
+        names_or_none(found)
+    )]
+    MissingComponent {
+        /// The component the edit names.
+        component: String,
+        /// The components on the device.
+        found: Vec<String>,
+    },
+    /// An edit deletes a property the component does not have.
+    #[error(
+        "component `{component}` on the device has no property `{property}`; it has {}",
+        names_or_none(found)
+    )]
+    MissingProperty {
+        /// The component.
+        component: String,
+        /// The property the edit names.
+        property: String,
+        /// The component's properties.
+        found: Vec<String>,
+    },
+    /// An edit adds a component that is already on the device.
+    #[error("the device already holds a component `{component}`")]
+    ComponentExists {
+        /// The component.
+        component: String,
+    },
     /// The snapshot is not the documented JSON.
     #[error("the device snapshot is not a `symphony-sim-device/1` document")]
     BadSnapshot {
@@ -101,6 +164,15 @@ pub enum DeviceError {
     },
 }
 
+/// `` `a`, `b` `` or `none`.
+fn names_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    quoted.join(", ")
+}
+
 impl DeviceError {
     /// What the user can do about it, on a line of its own.
     pub fn hint(&self) -> Option<String> {
@@ -115,9 +187,17 @@ impl DeviceError {
                  (`cargo build -p symphony-sim-provider`)"
                     .into(),
             ),
-            DeviceError::SnapshotFailed { .. } | DeviceError::WriteFailed { .. } => Some(
+            DeviceError::SnapshotFailed { .. }
+            | DeviceError::WriteFailed { .. }
+            | DeviceError::ArmFailed { .. }
+            | DeviceError::ClearFailed { .. } => Some(
                 "the simulator printed the reason on stderr (a bad `sim.*` value, an unreadable \
-                 store, or components it cannot parse)"
+                 store, or components or faults it cannot parse)"
+                    .into(),
+            ),
+            DeviceError::MissingComponent { .. } | DeviceError::MissingProperty { .. } => Some(
+                "an edit changes what is on the device now: read it with a device snapshot \
+                 first, or add the component with `addComponent`"
                     .into(),
             ),
             _ => None,
@@ -156,7 +236,8 @@ pub struct DeviceDrift {
 pub struct DeviceCall {
     /// The device's call number, from 1.
     pub call: u64,
-    /// `get` or `apply`.
+    /// `get`, `apply`, or `get_validation_rule` (journaled only when it consumed a fault; it
+    /// is not counted, so `call` is then the number of the last `get`/`apply`).
     pub op: String,
     /// The latency it was given.
     pub latency_ms: u64,
@@ -166,6 +247,9 @@ pub struct DeviceCall {
     pub slow: bool,
     /// The drift made before it.
     pub drift: Option<DeviceDrift>,
+    /// The armed faults it consumed, by label ([`Fault::label`]), in arming order.
+    #[serde(default)]
+    pub faults: Vec<String>,
 }
 
 /// The true state of a simulated device.
@@ -183,6 +267,10 @@ pub struct DeviceSnapshot {
     /// Its last calls, oldest first.
     #[serde(default)]
     pub journal: Vec<DeviceCall>,
+    /// The faults still armed (a counted fault with what is left of its count), in arming
+    /// order; a consumed fault is gone.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
 }
 
 impl DeviceSnapshot {
@@ -202,6 +290,8 @@ pub struct DeviceChannel {
     library: Arc<LoadedLibrary>,
     snapshot: SnapshotFn,
     write: WriteFn,
+    arm: ArmFn,
+    clear: ClearFn,
     free: FreeFn,
 }
 
@@ -244,7 +334,7 @@ fn check_evidence(path: &Path, fingerprint: &Fingerprint) -> Result<(), DeviceEr
 
 impl DeviceChannel {
     /// Finds the channel's exports in `library`, once its inspection (the bytes, no code run)
-    /// showed that it carries the channel: the three functions are exported and the
+    /// showed that it carries the channel: its five functions are exported and the
     /// `SIM_DEVICE_CHANNEL` marker names [`DEVICE_CHANNEL_ABI`], the ABI this harness calls
     /// them with. Any other library is refused before a symbol is looked up.
     pub fn open(library: &Arc<LoadedLibrary>) -> Result<DeviceChannel, DeviceError> {
@@ -258,7 +348,7 @@ impl DeviceChannel {
         };
         // SAFETY: each type is the signature that the channel ABI named by the library's
         // `SIM_DEVICE_CHANNEL` marker, read from its bytes above, gives that name
-        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/1`). The library is an
+        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/2`). The library is an
         // `AcceptedLibrary` that was loaded, so these bytes are the ones mapped.
         let snapshot = unsafe { library.function::<SnapshotFn>("sim_device_snapshot") }
             .map_err(missing("sim_device_snapshot"))?;
@@ -266,12 +356,20 @@ impl DeviceChannel {
         let write = unsafe { library.function::<WriteFn>("sim_device_write") }
             .map_err(missing("sim_device_write"))?;
         // SAFETY: as above.
+        let arm = unsafe { library.function::<ArmFn>("sim_device_arm") }
+            .map_err(missing("sim_device_arm"))?;
+        // SAFETY: as above.
+        let clear = unsafe { library.function::<ClearFn>("sim_device_clear_faults") }
+            .map_err(missing("sim_device_clear_faults"))?;
+        // SAFETY: as above.
         let free = unsafe { library.function::<FreeFn>("sim_string_free") }
             .map_err(missing("sim_string_free"))?;
         Ok(DeviceChannel {
             library: Arc::clone(library),
             snapshot,
             write,
+            arm,
+            clear,
             free,
         })
     }
@@ -279,9 +377,7 @@ impl DeviceChannel {
     /// The device's state as the simulator's JSON.
     pub fn snapshot_json(&self, config: &BindingConfig) -> Result<String, DeviceError> {
         let config_json = config.to_json();
-        let c_config = CString::new(config_json.clone()).map_err(|_| DeviceError::Nul {
-            what: "binding config",
-        })?;
+        let c_config = c_config(&config_json)?;
         // SAFETY: `c_config` is a valid NUL-terminated string that outlives the call; the
         // simulator copies it at once.
         let ptr = unsafe { (self.snapshot)(c_config.as_ptr()) };
@@ -318,9 +414,7 @@ impl DeviceChannel {
         let config_json = config.to_json();
         let components_json = serde_json::to_string(components)
             .map_err(|source| DeviceError::Serialise { source })?;
-        let c_config = CString::new(config_json.clone()).map_err(|_| DeviceError::Nul {
-            what: "binding config",
-        })?;
+        let c_config = c_config(&config_json)?;
         let c_components =
             CString::new(components_json).map_err(|_| DeviceError::Nul { what: "components" })?;
         // SAFETY: two valid NUL-terminated strings that outlive the call; the simulator copies
@@ -335,6 +429,82 @@ impl DeviceChannel {
             })
         }
     }
+
+    /// Arms `faults` for the device's next calls, after those already armed. Each is checked
+    /// first ([`Fault::check`]): if one is refused, nothing is armed.
+    pub fn arm(&self, config: &BindingConfig, faults: &[Fault]) -> Result<(), DeviceError> {
+        for (index, fault) in faults.iter().enumerate() {
+            fault.check().map_err(|reason| DeviceError::BadFault {
+                index,
+                label: fault.label(),
+                reason,
+            })?;
+        }
+        let faults_json =
+            serde_json::to_string(faults).map_err(|source| DeviceError::Serialise { source })?;
+        self.arm_json(config, &faults_json)
+    }
+
+    /// Arms faults given as the simulator's JSON (an array of faults), unchecked here: the
+    /// simulator refuses a malformed list whole, saying why on stderr.
+    pub fn arm_json(&self, config: &BindingConfig, faults_json: &str) -> Result<(), DeviceError> {
+        let config_json = config.to_json();
+        let c_config = c_config(&config_json)?;
+        let c_faults =
+            CString::new(faults_json).map_err(|_| DeviceError::Nul { what: "faults" })?;
+        // SAFETY: two valid NUL-terminated strings that outlive the call; the simulator copies
+        // them at once.
+        let status = unsafe { (self.arm)(c_config.as_ptr(), c_faults.as_ptr()) };
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(DeviceError::ArmFailed {
+                path: self.library.path().to_path_buf(),
+                config_json,
+            })
+        }
+    }
+
+    /// Removes every fault armed on the device.
+    pub fn clear_faults(&self, config: &BindingConfig) -> Result<(), DeviceError> {
+        let config_json = config.to_json();
+        let c_config = c_config(&config_json)?;
+        // SAFETY: a valid NUL-terminated string that outlives the call; the simulator copies it
+        // at once.
+        let status = unsafe { (self.clear)(c_config.as_ptr()) };
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(DeviceError::ClearFailed {
+                path: self.library.path().to_path_buf(),
+                config_json,
+            })
+        }
+    }
+
+    /// Changes the device's components as `edit` says: reads them, makes the edit and writes
+    /// them all back (the harness is the only writer between calls). Like [`Self::write`], it
+    /// leaves the call counter, journal and armed faults alone and makes every component visible
+    /// at once (a pending `sim.visibleAfterGets` count is dropped). An edit of a component or
+    /// property that is not there changes nothing and names what is there.
+    pub fn edit(&self, config: &BindingConfig, edit: &DeviceEdit) -> Result<(), DeviceError> {
+        let snapshot = self.snapshot(config)?;
+        let mut components: BTreeMap<String, ComponentSpec> = snapshot
+            .components
+            .into_iter()
+            .map(|(name, stored)| (name, stored.spec))
+            .collect();
+        edit.apply_to(&mut components)?;
+        let components: Vec<ComponentSpec> = components.into_values().collect();
+        self.write(config, &components)
+    }
+}
+
+/// The binding config as a C string.
+fn c_config(config_json: &str) -> Result<CString, DeviceError> {
+    CString::new(config_json).map_err(|_| DeviceError::Nul {
+        what: "binding config",
+    })
 }
 
 #[cfg(test)]
@@ -368,8 +538,26 @@ mod tests {
         assert!(check_evidence(path, &sim_like(&all, Some(DEVICE_CHANNEL_ABI))).is_ok());
         for (name, exports, missing) in [
             ("none", &[][..], "sim_device_snapshot"),
-            ("no write", &[all[0], all[2]][..], "sim_device_write"),
-            ("no free", &[all[0], all[1]][..], "sim_string_free"),
+            (
+                "no write",
+                &[all[0], all[2], all[3], all[4]][..],
+                "sim_device_write",
+            ),
+            (
+                "no arm (channel/1)",
+                &[all[0], all[1], all[4]][..],
+                "sim_device_arm",
+            ),
+            (
+                "no clear",
+                &[all[0], all[1], all[2], all[4]][..],
+                "sim_device_clear_faults",
+            ),
+            (
+                "no free",
+                &[all[0], all[1], all[2], all[3]][..],
+                "sim_string_free",
+            ),
         ] {
             let err = check_evidence(path, &sim_like(exports, Some(DEVICE_CHANNEL_ABI)));
             assert!(
@@ -377,7 +565,11 @@ mod tests {
                 "{name}: {err:?}"
             );
         }
-        for marker in [None, Some("symphony-sim-device-channel/2")] {
+        for marker in [
+            None,
+            Some("symphony-sim-device-channel/1"),
+            Some("symphony-sim-device-channel/3"),
+        ] {
             let err = check_evidence(path, &sim_like(&all, marker));
             assert!(
                 matches!(&err, Err(DeviceError::UnknownChannel { found, .. }) if found.as_deref() == marker),

@@ -25,13 +25,15 @@
 //! image (`docs/loading.md`).
 //!
 //! [`DeviceChannel`] reads and changes the simulated provider's device behind its back, through
-//! the simulator's extra exports: the harness's ground truth.
+//! the simulator's extra exports: the harness's ground truth. It also arms [`Fault`]s for the
+//! device's next calls and makes [`DeviceEdit`]s, the device steps of a scenario.
 //!
 //! A loaded library is never unloaded (Symphony never unloads one either): it outlives every
 //! provider made from it.
 
 pub mod capture;
 mod device;
+mod device_ops;
 mod error;
 mod factory;
 mod file;
@@ -45,6 +47,7 @@ pub use device::{
     DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
     DEVICE_CHANNEL_ABI,
 };
+pub use device_ops::{DeviceEdit, Fault, FaultCall, FaultEffect, FaultTimes};
 pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};

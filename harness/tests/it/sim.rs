@@ -426,7 +426,7 @@ fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
     // harness does not know. The inspection must refuse it; nothing is looked up or called.
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = std::fs::read(lib(Lib::Sim)).unwrap();
-    let marker = b"symphony-sim-device-channel/1\0";
+    let marker = b"symphony-sim-device-channel/2\0";
     let at = bytes
         .windows(marker.len())
         .position(|window| window == marker)
@@ -448,7 +448,7 @@ fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
         panic!("expected UnknownChannel, got {err:?}");
     };
     assert_eq!(found.as_deref(), Some("symphony-sim-device-channel/9"));
-    assert_eq!(*expected, "symphony-sim-device-channel/1");
+    assert_eq!(*expected, "symphony-sim-device-channel/2");
     assert!(err.to_string().contains("unknown ABI"), "{err}");
     assert!(err.hint().unwrap().contains("symphony-sim-provider"));
 }
@@ -1267,4 +1267,555 @@ fn bug_hang_on_apply_never_returns() {
         .snapshot(&store_config(dir.path(), "hang-on-apply"))
         .unwrap();
     assert!(truth.components.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Armed faults and device edits (issue 10's device and fault steps), through the channel
+
+mod armed {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+    use symphony_harness::engine::{CallError, Provider, ProviderFactory};
+    use symphony_harness::load::{
+        capture, DeviceEdit, DeviceError, Fault, FaultCall, FaultEffect, FaultTimes,
+    };
+    use symphony_harness::model::{BindingConfig, ComponentAction, ComponentSpec};
+    use symphony_harness::worker::{SupervisorConfig, WorkerFactory};
+
+    use super::{
+        a, apply, b, c, channel, config, get, names, provider, statuses, update, DELETED,
+        DELETE_FAILED, UPDATED, UPDATE_FAILED,
+    };
+    use crate::support::{lib, path_str, Lib};
+
+    fn fault(value: serde_json::Value) -> Fault {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn arm(config: &BindingConfig, value: serde_json::Value) {
+        channel().arm(config, &[fault(value)]).unwrap();
+    }
+
+    /// The fault labels of the device's journal, one list per journaled call.
+    fn journal_faults(config: &BindingConfig) -> Vec<(String, Vec<String>)> {
+        channel()
+            .snapshot(config)
+            .unwrap()
+            .journal
+            .into_iter()
+            .map(|call| (call.op, call.faults))
+            .collect()
+    }
+
+    fn error_message(err: &CallError) -> &str {
+        match err {
+            CallError::Error { message } => message,
+            other => panic!("expected an error with a message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_armed_apply_failure_fails_one_apply_with_its_message_and_changes_nothing() {
+        let config = config("armed-apply-fail", &[]);
+        arm(
+            &config,
+            json!({"call":"apply","effect":"fail","message":"disk full"}),
+        );
+        assert!(get(&config, &[a()]).unwrap().is_empty(), "get is not apply");
+        let err = apply(&config, ComponentAction::Update, &[a()], false).unwrap_err();
+        assert_eq!(error_message(&err), "disk full");
+        assert!(channel().snapshot(&config).unwrap().components.is_empty());
+        assert_eq!(statuses(&update(&config, &[a()])), [("comp-a", UPDATED)]);
+        let snapshot = channel().snapshot(&config).unwrap();
+        assert!(
+            snapshot.faults.is_empty(),
+            "consumed: {:?}",
+            snapshot.faults
+        );
+        assert_eq!(
+            journal_faults(&config),
+            [
+                ("get".to_string(), vec![]),
+                ("apply".to_string(), vec!["apply fail".to_string()]),
+                ("apply".to_string(), vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_armed_get_failure_fails_one_get_with_the_default_message() {
+        let config = config("armed-get-fail", &[]);
+        arm(&config, json!({"call":"get","effect":"fail"}));
+        update(&config, &[a()]);
+        let err = get(&config, &[a()]).unwrap_err();
+        assert_eq!(error_message(&err), "sim fault: get failed");
+        assert_eq!(names(&get(&config, &[a()]).unwrap()), ["comp-a"]);
+    }
+
+    #[test]
+    fn an_armed_component_failure_fails_that_component_and_the_rest_of_the_step_proceeds() {
+        let config = config("armed-fail-component", &[]);
+        let armed = json!({"call":"apply","effect":"fail-component","component":"comp-a",
+                           "message":"image pull failed"});
+        arm(&config, armed.clone());
+        let results = update(&config, &[a(), b()]);
+        assert_eq!(
+            statuses(&results),
+            [("comp-a", UPDATE_FAILED), ("comp-b", UPDATED)]
+        );
+        assert_eq!(results["comp-a"].message, "image pull failed");
+        assert_eq!(channel().snapshot(&config).unwrap().names(), ["comp-b"]);
+        // A delete that fails keeps the component.
+        arm(
+            &config,
+            json!({"call":"apply","effect":"fail-component","component":"comp-b"}),
+        );
+        let results = apply(&config, ComponentAction::Delete, &[b()], false).unwrap();
+        assert_eq!(statuses(&results), [("comp-b", DELETE_FAILED)]);
+        assert_eq!(
+            results["comp-b"].message,
+            "sim fault: `comp-b` failed to delete (armed fault)"
+        );
+        assert_eq!(channel().snapshot(&config).unwrap().names(), ["comp-b"]);
+        let results = apply(&config, ComponentAction::Delete, &[b()], false).unwrap();
+        assert_eq!(statuses(&results), [("comp-b", DELETED)]);
+        let journal = journal_faults(&config);
+        assert_eq!(journal[0].1, ["apply fail-component comp-a"]);
+        assert_eq!(journal[1].1, ["apply fail-component comp-b"]);
+    }
+
+    #[test]
+    fn an_armed_latency_delays_one_call_first() {
+        let config = config("armed-latency", &[]);
+        arm(&config, json!({"call":"get","effect":"latency","ms":40}));
+        let started = Instant::now();
+        get(&config, &[a()]).unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(40));
+        get(&config, &[a()]).unwrap();
+        assert_eq!(
+            journal_faults(&config),
+            [
+                ("get".to_string(), vec!["get latency".to_string()]),
+                ("get".to_string(), vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_armed_omission_hides_one_component_from_one_get() {
+        let config = config("armed-omit", &[]);
+        update(&config, &[a(), b()]);
+        arm(
+            &config,
+            json!({"call":"get","effect":"omit","component":"comp-a"}),
+        );
+        assert_eq!(names(&get(&config, &[a(), b()]).unwrap()), ["comp-b"]);
+        assert_eq!(
+            channel().snapshot(&config).unwrap().names(),
+            ["comp-a", "comp-b"],
+            "still on the device"
+        );
+        assert_eq!(
+            names(&get(&config, &[a(), b()]).unwrap()),
+            ["comp-a", "comp-b"]
+        );
+    }
+
+    #[test]
+    fn an_armed_zero_rule_is_returned_once_and_journaled_without_counting_a_call() {
+        let config = config("armed-zero-rule", &[("sim.componentType", "rust-workload")]);
+        update(&config, &[a()]);
+        arm(
+            &config,
+            json!({"call":"get_validation_rule","effect":"zero-rule"}),
+        );
+        let zero = provider(&config).get_validation_rule().unwrap();
+        assert!(zero.component_validation_rule.change_detection.is_empty());
+        assert_eq!(zero.required_type, "");
+        let configured = provider(&config).get_validation_rule().unwrap();
+        assert_eq!(configured.required_type, "rust-workload");
+        assert_eq!(
+            configured.component_validation_rule.change_detection[0].name,
+            "*"
+        );
+        let snapshot = channel().snapshot(&config).unwrap();
+        assert_eq!(snapshot.calls, 1, "rule calls are not counted");
+        let last = snapshot.journal.last().unwrap();
+        assert_eq!(
+            (last.op.as_str(), last.call, last.faults.as_slice()),
+            (
+                "get_validation_rule",
+                1,
+                &["get_validation_rule zero-rule".to_string()][..]
+            )
+        );
+    }
+
+    #[test]
+    fn an_armed_rule_failure_is_an_error_of_get_validation_rule() {
+        let config = config("armed-rule-fail", &[]);
+        arm(
+            &config,
+            json!({"call":"get_validation_rule","effect":"fail","message":"no rule today"}),
+        );
+        let err = provider(&config).get_validation_rule().unwrap_err();
+        assert_eq!(error_message(&err), "no rule today");
+        assert!(provider(&config).get_validation_rule().is_ok());
+    }
+
+    #[test]
+    fn a_counted_fault_fires_that_many_times_and_always_until_cleared() {
+        let config = config("armed-times", &[]);
+        arm(&config, json!({"call":"apply","effect":"fail","times":2}));
+        for _ in 0..2 {
+            assert!(apply(&config, ComponentAction::Update, &[a()], false).is_err());
+        }
+        assert_eq!(statuses(&update(&config, &[a()])), [("comp-a", UPDATED)]);
+
+        arm(
+            &config,
+            json!({"call":"get","effect":"fail","times":"always"}),
+        );
+        for _ in 0..3 {
+            assert!(get(&config, &[a()]).is_err());
+        }
+        let left = channel().snapshot(&config).unwrap().faults;
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].times, Some(FaultTimes::Always));
+        channel().clear_faults(&config).unwrap();
+        assert!(channel().snapshot(&config).unwrap().faults.is_empty());
+        assert_eq!(names(&get(&config, &[a()]).unwrap()), ["comp-a"]);
+    }
+
+    #[test]
+    fn a_fault_for_one_component_does_not_fire_on_a_call_without_it() {
+        let config = config("armed-for-component", &[]);
+        arm(
+            &config,
+            json!({"call":"apply","effect":"fail","component":"comp-b"}),
+        );
+        assert_eq!(statuses(&update(&config, &[a()])), [("comp-a", UPDATED)]);
+        assert_eq!(channel().snapshot(&config).unwrap().faults.len(), 1);
+        let err = apply(&config, ComponentAction::Update, &[a(), b()], false).unwrap_err();
+        assert_eq!(error_message(&err), "sim fault: apply failed");
+        assert_eq!(journal_faults(&config)[1].1, ["apply fail comp-b"]);
+        assert_eq!(channel().snapshot(&config).unwrap().names(), ["comp-a"]);
+    }
+
+    #[test]
+    fn a_bad_fault_is_refused_by_the_harness_and_bad_json_by_the_library_without_a_panic() {
+        let config = config("armed-bad", &[]);
+        let omit_without_component = Fault::new(FaultCall::Get, FaultEffect::Omit);
+        let err = channel()
+            .arm(
+                &config,
+                &[
+                    Fault::new(FaultCall::Apply, FaultEffect::Fail),
+                    omit_without_component,
+                ],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, DeviceError::BadFault { index: 1, .. }),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "fault 1 (`get omit`) cannot be armed: effect `omit` needs a `component`"
+        );
+        for (faults_json, reason) in [
+            (r#"[{"call":"get","effect":"omit"}]"#, "needs a `component`"),
+            (
+                r#"[{"call":"apply","effect":"boom"}]"#,
+                "unknown variant `boom`",
+            ),
+            (
+                r#"{"call":"apply","effect":"fail"}"#,
+                "not a JSON array of faults",
+            ),
+        ] {
+            let (result, printed) = capture::around(|| channel().arm_json(&config, faults_json));
+            assert!(
+                matches!(result, Err(DeviceError::ArmFailed { .. })),
+                "{faults_json}: {result:?}"
+            );
+            assert!(
+                printed.stderr.contains("sim_device_arm: ") && printed.stderr.contains(reason),
+                "{faults_json}: {}",
+                printed.stderr
+            );
+        }
+        assert!(channel().snapshot(&config).unwrap().faults.is_empty());
+    }
+
+    // Edits
+
+    fn stored(config: &BindingConfig) -> BTreeMap<String, ComponentSpec> {
+        channel()
+            .snapshot(config)
+            .unwrap()
+            .components
+            .into_iter()
+            .map(|(name, stored)| (name, stored.spec))
+            .collect()
+    }
+
+    fn by_name(components: &[ComponentSpec]) -> BTreeMap<String, ComponentSpec> {
+        components
+            .iter()
+            .map(|c| (c.name.clone(), c.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn each_device_edit_changes_exactly_what_it_says() {
+        let foreign = super::component("foreign", json!({"image": "busybox"}));
+        let with_image = |image: &str| {
+            let mut a = a();
+            a.properties.insert("image".into(), json!(image));
+            a
+        };
+        let without_replicas = {
+            let mut a = a();
+            a.properties.remove("replicas");
+            a
+        };
+        let cases: Vec<(&str, DeviceEdit, Vec<ComponentSpec>)> = vec![
+            (
+                "set an existing property",
+                DeviceEdit::SetProperty {
+                    component: "comp-a".into(),
+                    property: "image".into(),
+                    value: json!("nginx:1.26"),
+                },
+                vec![with_image("nginx:1.26"), b()],
+            ),
+            (
+                "set a new property",
+                DeviceEdit::SetProperty {
+                    component: "comp-b".into(),
+                    property: "replicas".into(),
+                    value: json!(3),
+                },
+                vec![a(), {
+                    let mut b = b();
+                    b.properties.insert("replicas".into(), json!(3));
+                    b
+                }],
+            ),
+            (
+                "delete a property",
+                DeviceEdit::DeleteProperty {
+                    component: "comp-a".into(),
+                    property: "replicas".into(),
+                },
+                vec![without_replicas, b()],
+            ),
+            (
+                "delete a component",
+                DeviceEdit::DeleteComponent {
+                    component: "comp-a".into(),
+                },
+                vec![b()],
+            ),
+            (
+                "add a foreign component",
+                DeviceEdit::AddComponent {
+                    component: foreign.clone(),
+                },
+                vec![a(), b(), foreign],
+            ),
+            (
+                "replace the device",
+                DeviceEdit::Replace {
+                    components: vec![c()],
+                },
+                vec![c()],
+            ),
+        ];
+        for (index, (name, edit, expected)) in cases.into_iter().enumerate() {
+            let config = config(&format!("edit-{index}"), &[]);
+            update(&config, &[a(), b()]);
+            arm(&config, json!({"call":"apply","effect":"fail"}));
+            let before = channel().snapshot(&config).unwrap();
+            channel().edit(&config, &edit).unwrap();
+            let after = channel().snapshot(&config).unwrap();
+            assert_eq!(stored(&config), by_name(&expected), "{name}");
+            assert_eq!(
+                (after.calls, &after.journal, &after.faults),
+                (before.calls, &before.journal, &before.faults),
+                "{name}: an edit is not a call and keeps the armed faults"
+            );
+        }
+    }
+
+    #[test]
+    fn editing_a_component_or_property_that_is_not_there_names_what_is() {
+        let config = config("edit-missing", &[]);
+        update(&config, &[a(), b()]);
+        let err = channel()
+            .edit(
+                &config,
+                &DeviceEdit::DeleteComponent {
+                    component: "comp-z".into(),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the device has no component `comp-z`; it holds `comp-a`, `comp-b`"
+        );
+        assert!(err.hint().is_some());
+        let err = channel()
+            .edit(
+                &config,
+                &DeviceEdit::SetProperty {
+                    component: "comp-z".into(),
+                    property: "image".into(),
+                    value: json!("x"),
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, DeviceError::MissingComponent { component, found }
+                if component == "comp-z" && found == &["comp-a", "comp-b"]),
+            "{err:?}"
+        );
+        let err = channel()
+            .edit(
+                &config,
+                &DeviceEdit::DeleteProperty {
+                    component: "comp-b".into(),
+                    property: "replicas".into(),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "component `comp-b` on the device has no property `replicas`; it has `image`"
+        );
+        let err = channel()
+            .edit(&config, &DeviceEdit::AddComponent { component: a() })
+            .unwrap_err();
+        assert!(
+            matches!(&err, DeviceError::ComponentExists { component } if component == "comp-a"),
+            "{err:?}"
+        );
+        let empty = config_for_empty();
+        let err = channel()
+            .edit(
+                &empty,
+                &DeviceEdit::DeleteComponent {
+                    component: "comp-a".into(),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the device has no component `comp-a`; it holds none"
+        );
+        assert_eq!(stored(&config), by_name(&[a(), b()]), "nothing changed");
+    }
+
+    fn config_for_empty() -> BindingConfig {
+        config("edit-missing-empty", &[])
+    }
+
+    // In a worker process, through a directory store
+
+    fn worker_factory(call_timeout: Duration) -> WorkerFactory {
+        let mut config =
+            SupervisorConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+        config.call_timeout = call_timeout;
+        WorkerFactory::new(config, Box::new(|lib_file: &str| PathBuf::from(lib_file)))
+    }
+
+    /// A binding for the real library path (a worker loads it), on a directory store.
+    fn worker_config(device: &str, store: &std::path::Path) -> BindingConfig {
+        let mut config = BindingConfig::new(path_str(&lib(Lib::Sim)), "any", "sim");
+        config.insert("sim.device", device);
+        config.insert("sim.store", path_str(store));
+        config
+    }
+
+    fn worker_apply(
+        factory: &mut WorkerFactory,
+        config: &BindingConfig,
+        components: &[ComponentSpec],
+    ) -> Result<BTreeMap<String, symphony_harness::model::ComponentResult>, CallError> {
+        let mut provider = factory.create(config).unwrap();
+        provider.apply(
+            &super::document().whole(),
+            &super::step(ComponentAction::Update, components),
+            false,
+        )
+    }
+
+    #[test]
+    fn faults_armed_here_reach_a_worker_process_and_a_panic_fires_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = worker_config("armed-worker", dir.path());
+        let mut factory = worker_factory(Duration::from_secs(30));
+        channel()
+            .arm(
+                &config,
+                &[
+                    fault(json!({"call":"apply","effect":"fail","message":"worker saw it"})),
+                    fault(json!({"call":"apply","effect":"panic","message":"boom once"})),
+                ],
+            )
+            .unwrap();
+        let err = worker_apply(&mut factory, &config, &[a()]).unwrap_err();
+        assert_eq!(error_message(&err), "worker saw it");
+        let err = worker_apply(&mut factory, &config, &[a()]).unwrap_err();
+        let CallError::Panic { message } = &err else {
+            panic!("expected a panic, got {err:?}");
+        };
+        assert!(message.contains("boom once"), "{message}");
+        let results = worker_apply(&mut factory, &config, &[a()]).unwrap();
+        assert_eq!(statuses(&results), [("comp-a", UPDATED)]);
+        let snapshot = channel().snapshot(&config).unwrap();
+        assert!(snapshot.faults.is_empty());
+        assert_eq!(snapshot.names(), ["comp-a"]);
+        assert_eq!(
+            journal_faults(&config)
+                .into_iter()
+                .map(|(_, faults)| faults)
+                .collect::<Vec<_>>(),
+            [
+                vec!["apply fail".to_string()],
+                vec!["apply panic".into()],
+                vec![]
+            ]
+        );
+    }
+
+    #[test]
+    fn an_armed_hang_in_a_worker_times_out_once_and_the_next_get_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = worker_config("armed-hang", dir.path());
+        let mut factory = worker_factory(Duration::from_millis(1000));
+        channel()
+            .arm(&config, &[Fault::new(FaultCall::Get, FaultEffect::Hang)])
+            .unwrap();
+        let references = super::steps(ComponentAction::Update, &[a()]);
+        let document = super::document();
+        let whole = document.whole();
+        let err = factory
+            .create(&config)
+            .unwrap()
+            .get(&whole, &references)
+            .unwrap_err();
+        assert_eq!(err, CallError::Timeout { after_ms: 1000 });
+        let got = factory
+            .create(&config)
+            .unwrap()
+            .get(&whole, &references)
+            .unwrap();
+        assert!(got.is_empty());
+        assert_eq!(journal_faults(&config)[0].1, ["get hang"]);
+    }
 }
