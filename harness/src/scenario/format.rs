@@ -15,13 +15,8 @@ use serde_json::{json, Value};
 
 use crate::engine::objects::Objects;
 use crate::engine::reconcile::StoredState;
+use crate::load::{DeviceEdit, Fault};
 use crate::model::ComponentSpec;
-
-// Until the device channel's typed edits and faults land (issue 10, sim faults).
-/// A device edit (placeholder).
-pub type DeviceEdit = Value;
-/// A fault (placeholder).
-pub type Fault = Value;
 
 /// The `format` a scenario file may name in `$schema`; the schema's file name.
 pub const SCHEMA_FILE: &str = "scenario.v1.json";

@@ -13,7 +13,6 @@
 //! JSON Schema.
 
 pub mod bundle;
-mod device;
 pub mod expect;
 pub mod format;
 pub mod parse;

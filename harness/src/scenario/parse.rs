@@ -13,12 +13,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::format::{
-    Action, ComponentChange, DeviceEdit, Expect, Fault, ProviderSpec, ReconcileStep, Scenario,
-    Step, StoredStart,
+    Action, ComponentChange, Expect, ProviderSpec, ReconcileStep, Scenario, Step, StoredStart,
 };
 use crate::engine::objects::{stored_instance, stored_solution, stored_target, Objects};
 use crate::engine::reconcile::StoredState;
 use crate::input::{parse_symphony, InputError, KeyNote};
+use crate::load::{DeviceEdit, Fault};
 use crate::model::{ComponentSpec, InstanceState, SolutionState, TargetState};
 
 /// Why a scenario file cannot be used.
@@ -482,6 +482,13 @@ impl<'t> Reader<'t> {
             actions.push(Action::Device(edit));
         }
         if let Some(fault) = file.fault {
+            if let Err(problem) = fault.check() {
+                return Err(self.invalid(
+                    part,
+                    format!("the fault cannot be armed: {problem}"),
+                    None,
+                ));
+            }
             actions.push(Action::Faults(vec![fault]));
         }
         if file.clear_faults == Some(true) {

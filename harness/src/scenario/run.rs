@@ -31,6 +31,7 @@ use crate::engine::reconcile::{
 };
 use crate::engine::{EngineError, InSymphony};
 use crate::load::resolve;
+use crate::load::Fault;
 use crate::load::{
     DeviceChannel, DeviceError, ExpectedHash, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
     Placement, PreloadFactory,
@@ -301,8 +302,8 @@ pub fn describe_action(step: &Step) -> String {
         Action::RemoveComponent(name) => format!("remove component `{name}`"),
         Action::Device(edit) => format!("on the device: {}", compact(edit)),
         Action::Faults(faults) => {
-            let texts: Vec<String> = faults.iter().map(compact).collect();
-            format!("arm fault {}", texts.join(", "))
+            let texts: Vec<String> = faults.iter().map(Fault::label).collect();
+            format!("arm fault: {}", texts.join(", "))
         }
         Action::ClearFaults => "clear the faults left".to_string(),
         Action::RestartWorker => "restart the worker (a new provider process)".to_string(),
@@ -505,30 +506,32 @@ impl Player<'_> {
             Action::Device(edit) => {
                 let config = self.device_config(number, step)?;
                 let channel = self.channel(number)?;
-                super::device::edit(channel, &config, edit).map_err(|source| RunError::Device {
-                    step: number,
-                    source: Box::new(source),
-                })?;
+                channel
+                    .edit(&config, edit)
+                    .map_err(|source| RunError::Device {
+                        step: number,
+                        source: Box::new(source),
+                    })?;
             }
             Action::Faults(faults) => {
                 let config = self.device_config(number, step)?;
                 let channel = self.channel(number)?;
-                super::device::arm(channel, &config, faults).map_err(|source| {
-                    RunError::Device {
+                channel
+                    .arm(&config, faults)
+                    .map_err(|source| RunError::Device {
                         step: number,
                         source: Box::new(source),
-                    }
-                })?;
+                    })?;
             }
             Action::ClearFaults => {
                 let config = self.device_config(number, step)?;
                 let channel = self.channel(number)?;
-                super::device::clear_faults(channel, &config).map_err(|source| {
-                    RunError::Device {
+                channel
+                    .clear_faults(&config)
+                    .map_err(|source| RunError::Device {
                         step: number,
                         source: Box::new(source),
-                    }
-                })?;
+                    })?;
             }
             Action::RestartWorker => {
                 // Dropping the factory stops its workers; the next call starts new ones.
