@@ -125,7 +125,7 @@ pub enum StoredStart {
     /// saved, keeping only `components` (all when absent).
     Deployed {
         /// The objects that were reconciled.
-        objects: Option<Objects>,
+        objects: Option<Box<Objects>>,
         /// The components that were deployed.
         components: Option<Vec<String>>,
     },

@@ -73,7 +73,17 @@ impl ScenarioError {
             }
             ScenarioError::Read { .. } => None,
             ScenarioError::Invalid { hint, .. } => hint.clone(),
-            ScenarioError::Object { source, .. } => source.hint(),
+            ScenarioError::Object { source, .. } => match &**source {
+                InputError::Read { source, .. }
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    Some(
+                        "check the path; paths in a scenario start from the scenario file's folder"
+                            .into(),
+                    )
+                }
+                other => other.hint(),
+            },
         }
     }
 }
@@ -426,7 +436,7 @@ impl<'t> Reader<'t> {
             (None, None) => Ok(StoredStart::Deployed {
                 objects: file
                     .objects
-                    .map(|objects| self.objects(objects, notes))
+                    .map(|objects| self.objects(objects, notes).map(Box::new))
                     .transpose()?,
                 components: file.deployed,
             }),
