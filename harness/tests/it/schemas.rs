@@ -213,3 +213,324 @@ fn load_of_a_chatty_provider_stays_valid_json_and_carries_what_each_call_printed
         human.stdout
     );
 }
+
+/// A schema file under `docs/schemas/`, compiled once per call site.
+struct SchemaFile {
+    file: &'static str,
+    schemas: boon::Schemas,
+    index: boon::SchemaIndex,
+}
+
+impl SchemaFile {
+    fn compile(file: &'static str) -> SchemaFile {
+        let path = workspace_root().join("docs/schemas").join(file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+        let schema: Value =
+            serde_json::from_str(&text).unwrap_or_else(|err| panic!("{file} is not JSON: {err}"));
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        let location = format!("file://{}", path.display());
+        compiler.add_resource(&location, schema).unwrap();
+        let index = compiler
+            .compile(&location, &mut schemas)
+            .unwrap_or_else(|err| panic!("{file} does not compile: {err:#}"));
+        SchemaFile {
+            file,
+            schemas,
+            index,
+        }
+    }
+
+    /// Why `document` is not valid, if it is not.
+    fn errors(&self, document: &Value) -> Option<String> {
+        self.schemas
+            .validate(document, self.index)
+            .err()
+            .map(|err| format!("{err:#}"))
+    }
+
+    fn assert_valid(&self, document: &Value, case: &str) {
+        if let Some(err) = self.errors(document) {
+            panic!(
+                "{case}: not valid against {}:\n{err}\n{document:#}",
+                self.file
+            );
+        }
+    }
+}
+
+fn scenario_files() -> Vec<std::path::PathBuf> {
+    symphony_harness::scenario::scenario_files(&workspace_root().join("scenarios"))
+        .expect("scenarios/ is readable")
+}
+
+#[test]
+fn every_scenario_file_matches_the_scenario_schema() {
+    let schema = SchemaFile::compile("scenario.v1.json");
+    let files = scenario_files();
+    assert!(!files.is_empty(), "no scenario under scenarios/");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let document: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("{}: not JSON: {err}", file.display()));
+        schema.assert_valid(&document, &file.display().to_string());
+    }
+}
+
+/// Scenario texts both the schema and the parser accept: the schema is not stricter than the
+/// parser on what scenarios are made of.
+const ACCEPTED: [(&str, &str); 4] = [
+    (
+        "the smallest scenario",
+        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"}, "steps": []}"#,
+    ),
+    (
+        "a `false` flag is no action, so the step's one action is `reconcile`",
+        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
+            "steps": [{"reconcile": {}, "clearFaults": false, "restartWorker": false}]}"#,
+    ),
+    (
+        "every step key once, and every expectation",
+        r#"{
+  "$schema": "../docs/schemas/scenario.v1.json",
+  "description": "d",
+  "seed": 42,
+  "provider": {"hash": "any", "config": {"sim.latencyMs": "0"}, "symphony": "0.48",
+               "instances": "reuse", "host": "harness", "isolation": "in-process"},
+  "objects": {"targets": ["targets/mock-target.json"]},
+  "stored": {"deployed": ["mock-component"]},
+  "steps": [
+    {"reconcile": {"untilConverged": 3, "dryRun": true}, "note": "n", "on": "mock-target",
+     "expect": {"rounds": 3, "converged": true, "convergedWithin": 1,
+                "neverConverges": {"component": "c", "entry": "*", "key": "image"},
+                "updates": [], "deletes": [], "skips": ["mock-component"],
+                "reasons": {"mock-component": "skip"},
+                "calls": [{"call": "get", "target": "mock-target", "components": ["mock-component"],
+                           "outcome": "ok"},
+                          {"call": "apply", "dryRun": true}],
+                "outcome": "symphony",
+                "failure": {"stage": "apply", "messageContains": "x", "indeterminate": false},
+                "results": {"mock-component": {"status": 8004, "messageContains": ""}},
+                "device": {"mock-component": {}, "other": {"properties": {"a": 1}}},
+                "stored": {"state": "not-saved-dry-run", "components": []},
+                "leftAfterRemoval": []}},
+    {"reconcile": {"rounds": 2}},
+    {"addComponent": {"name": "web", "type": "app", "properties": {"image": "nginx"}}},
+    {"changeComponent": {"name": "web", "properties": {"image": "nginx:2", "old": null},
+                         "type": "app", "dependencies": []}},
+    {"removeComponent": "web"},
+    {"device": {"setProperty": {"component": "mock-component", "property": "p", "value": [1]}}},
+    {"device": {"deleteProperty": {"component": "mock-component", "property": "p"}}},
+    {"device": {"addComponent": {"component": {"name": "foreign"}}}},
+    {"device": {"deleteComponent": {"component": "foreign"}}},
+    {"device": {"replace": {"components": []}}},
+    {"fault": {"call": "apply", "effect": "fail-component", "component": "c", "message": "m",
+               "times": "always"}},
+    {"fault": {"call": "get", "effect": "latency", "ms": 5, "times": 2}},
+    {"fault": {"call": "get_validation_rule", "effect": "zero-rule"}},
+    {"clearFaults": true},
+    {"restartWorker": true},
+    {"setObjects": {"target": "targets/my-target.json"}},
+    {"remove": {}}
+  ]
+}"#,
+    ),
+    (
+        "Symphony's own stored state",
+        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
+            "stored": {"spec": {}, "state": {}}, "steps": []}"#,
+    ),
+];
+
+/// Scenario texts both refuse: the case, the text, and where and what the parser says.
+const REFUSED: [(&str, &str, (usize, usize), &str); 9] = [
+    (
+        "two actions in one step",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [\n  {\"reconcile\": {}, \"remove\": {}}\n ]}",
+        (3, 3),
+        "a step does one thing; this one has `reconcile`, `remove`",
+    ),
+    (
+        "a step with no action",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [{\"note\": \"n\", \"clearFaults\": false}]}",
+        (2, 12),
+        "a step does nothing",
+    ),
+    (
+        "an unknown step key",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [{\"reconcle\": {}}]}",
+        (2, 22),
+        "unknown field `reconcle`",
+    ),
+    (
+        "an unknown top-level key",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"step\": []}",
+        (2, 7),
+        "unknown field `step`",
+    ),
+    (
+        "no objects",
+        "{\"description\": \"d\",\n \"steps\": []\n}",
+        (3, 1),
+        "missing field `objects`",
+    ),
+    (
+        "objects without a target",
+        "{\"description\": \"d\",\n \"objects\": {\"targets\": []}, \"steps\": []}",
+        (2, 13),
+        "the objects name no target",
+    ),
+    (
+        "both `rounds` and `untilConverged`",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [{\"reconcile\": {\"rounds\": 2, \"untilConverged\": 3}}]}",
+        (2, 12),
+        "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both",
+    ),
+    (
+        "an `omit` fault without its component",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [{\"fault\": {\"call\": \"get\", \"effect\": \"omit\"}}]}",
+        (2, 12),
+        "effect `omit` needs a `component`",
+    ),
+    (
+        "a stored state both Symphony's and `deployed`",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"stored\": {\"spec\": {}, \"state\": {}, \"deployed\": []}, \"steps\": []}",
+        (2, 12),
+        "a stored state is either Symphony's `spec` and `state`, or `deployed`",
+    ),
+];
+
+#[test]
+fn the_scenario_schema_and_the_parser_accept_and_refuse_the_same_texts() {
+    use symphony_harness::scenario::{parse_scenario, ScenarioError};
+    let schema = SchemaFile::compile("scenario.v1.json");
+    // Paths in the texts resolve from the scenario's folder, as for a file in `scenarios/`.
+    let path = workspace_root().join("scenarios/made-up.json");
+    for (case, text) in ACCEPTED {
+        let document: Value = serde_json::from_str(text).unwrap();
+        schema.assert_valid(&document, case);
+        if let Err(err) = parse_scenario(text, &path) {
+            panic!("{case}: the parser refuses it: {err} ({:?})", err.hint());
+        }
+    }
+    for (case, text, (line, column), message) in REFUSED {
+        let document: Value = serde_json::from_str(text).unwrap();
+        assert!(
+            schema.errors(&document).is_some(),
+            "{case}: the schema accepts it"
+        );
+        match parse_scenario(text, &path) {
+            Ok(_) => panic!("{case}: the parser accepts it"),
+            Err(ScenarioError::Invalid {
+                line: found_line,
+                column: found_column,
+                message: found,
+                ..
+            }) => {
+                assert_eq!(
+                    (found_line, found_column),
+                    (line, column),
+                    "{case}: position of `{found}`"
+                );
+                assert!(found.contains(message), "{case}: message `{found}`");
+            }
+            Err(other) => panic!("{case}: not a positioned error: {other}"),
+        }
+    }
+}
+
+/// A Target bound to the simulated provider, inline in a scenario file.
+const SIM_TARGET: &str = r#"{"metadata": {"name": "edge"}, "spec": {
+  "components": [{"name": "web", "type": "app", "properties": {"image": "nginx:1.25"}}],
+  "topologies": [{"bindings": [{"role": "app", "provider": "providers.target.rust",
+    "config": {"name": "sim", "libFile": "/extensions/libsymphony_sim_provider.so",
+               "libHash": "any", "sim.device": "edge"}}]}]}}"#;
+
+#[test]
+fn run_documents_match_their_schema_for_the_corpus_and_for_each_way_a_scenario_fails() {
+    let schema = SchemaFile::compile("run.v1.json");
+    let sim = lib(Lib::Sim);
+    let corpus = workspace_root().join("scenarios");
+    let doc = json_of(
+        &[
+            "run",
+            path_str(&corpus),
+            "--no-bundles",
+            "--simulator",
+            path_str(&sim),
+            "--format",
+            "json",
+        ],
+        0,
+        "corpus",
+    );
+    assert_valid(&doc, "run corpus");
+    schema.assert_valid(&doc, "run corpus");
+    let entries = doc["scenarios"].as_array().unwrap();
+    assert_eq!(entries.len(), scenario_files().len(), "{doc:#}");
+    assert_eq!(doc["failed"], 0);
+    assert!(entries
+        .iter()
+        .all(|entry| entry["transcript"]["steps"].is_array()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, provider: &str, steps: &str| {
+        let text = format!(
+            r#"{{"description": "{name}", {provider} "objects": {{"target": {SIM_TARGET}}}, "steps": {steps}}}"#
+        );
+        std::fs::write(dir.path().join(format!("{name}.json")), text).unwrap();
+    };
+    write(
+        "a-expectation-fails",
+        "",
+        r#"[{"reconcile": {}, "expect": {"updates": ["db"], "outcome": "ok"}}]"#,
+    );
+    write(
+        "b-stops-early",
+        "",
+        r#"[{"reconcile": {}}, {"removeComponent": "db"}, {"reconcile": {}}]"#,
+    );
+    write(
+        "c-cannot-play",
+        r#""provider": {"library": "missing.so"},"#,
+        r#"[{"reconcile": {}}]"#,
+    );
+    let bundles = dir.path().join("bundles");
+    let doc = json_of(
+        &[
+            "run",
+            path_str(dir.path()),
+            "--bundles",
+            path_str(&bundles),
+            "--simulator",
+            path_str(&sim),
+            "--format",
+            "json",
+        ],
+        9,
+        "failing",
+    );
+    assert_valid(&doc, "run failing");
+    schema.assert_valid(&doc, "run failing");
+    assert_eq!(
+        (doc["passed"].clone(), doc["failed"].clone()),
+        (json!(0), json!(3))
+    );
+    let [mismatch, stopped, unplayable] = [0, 1, 2].map(|i| &doc["scenarios"][i]);
+    assert_eq!(
+        mismatch["mismatches"][0]["what"], "expect.updates",
+        "{doc:#}"
+    );
+    assert!(mismatch["bundle"].is_string(), "{doc:#}");
+    let stop = stopped["failures"][0].as_str().unwrap();
+    assert!(stop.starts_with("stopped before its end: step 2"), "{stop}");
+    assert_eq!(stopped["transcript"]["steps"].as_array().unwrap().len(), 2);
+    let cannot = unplayable["failures"][0].as_str().unwrap();
+    assert!(cannot.starts_with("could not be played:"), "{cannot}");
+    assert_eq!(unplayable.get("transcript"), None);
+    // A bundle's scenario is a scenario file too.
+    let bundled = bundles.join("a-expectation-fails/scenario.json");
+    let bundled: Value = serde_json::from_str(&std::fs::read_to_string(bundled).unwrap()).unwrap();
+    SchemaFile::compile("scenario.v1.json").assert_valid(&bundled, "a bundle's scenario.json");
+}
