@@ -241,6 +241,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         args.scenarios.clone()
     };
     let files = expand_paths(&given).context("cannot list the scenario files")?;
+    if files.is_empty() {
+        bail!(
+            "no scenario file in {}: nothing to play\nhint: scenario files end in `.json` \
+             (`docs/scenarios.md` shows the format)",
+            given
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let files: Vec<PathBuf> = files
         .into_iter()
         .enumerate()

@@ -240,6 +240,8 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
     }
     let transcript = Transcript {
         scenario: scenario.name.clone(),
+        library_sha256: sha256.clone(),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
         description: scenario.description.clone(),
         provider: if scenario.provider.library.is_none() {
             "simulated provider".to_string()

@@ -30,6 +30,10 @@ use crate::model::ComponentAction;
 pub struct Transcript {
     /// The scenario's name.
     pub scenario: String,
+    /// The SHA-256 of the provider library that ran.
+    pub library_sha256: String,
+    /// The version of the harness that made the transcript.
+    pub harness_version: String,
     /// What it pins.
     pub description: String,
     /// The provider library's file name (`simulated provider` for the bundled one).
