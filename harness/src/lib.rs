@@ -9,7 +9,7 @@
 //!
 //! # How the data flows
 //!
-//! **input → inspect → load → worker → engine → (scenario / check / explore) → (transcript) → report**
+//! **input → inspect → load → worker → engine → scenario (/ check / explore) → transcript → report**
 //!
 //! - [`input`]: reads the JSON files users give (`file:line:col` errors), Symphony's objects as
 //!   Go's decoder reads them, with a note for every key Symphony would ignore.
@@ -24,12 +24,17 @@
 //! - [`engine`]: Symphony's reconcile, re-implemented (`%v` rendering, change detection,
 //!   evaluation, planning, rounds on a logical clock); reaches providers only through its
 //!   [`engine::Provider`] and [`engine::ProviderFactory`] traits and reports through events.
-//! - [`report`]: turns results and events into output (human text, JSON documents).
+//! - [`scenario`]: scenario files (a provider, Symphony's objects, a history of steps with
+//!   expectations), played against a real provider; suites with partitions, jobs and
+//!   reproduction bundles.
+//! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
+//!   byte-identical between runs of the same scenario.
+//! - [`report`]: turns results and events into output (human text, JSON documents, JUnit).
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
 //!
-//! The modules in parentheses arrive with later work: scenario files, the conformance checks,
-//! property-based exploration and transcripts.
+//! The modules in parentheses arrive with later work: the conformance checks and
+//! property-based exploration.
 //!
 //! # Words
 //!

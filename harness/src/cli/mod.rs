@@ -36,9 +36,14 @@ this executable, built by `cargo build`).";
 /// `examples` followed by the table of exit codes, for a command's `--help`.
 pub fn with_exit_status(examples: &str) -> String {
     let mut text = format!("{examples}\n\nExit status:\n");
+    let width = exit_code::ALL
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
     for entry in exit_code::ALL {
         text.push_str(&format!(
-            "  {:>3}  {:<13} {}\n",
+            "  {:>3}  {:<width$} {}\n",
             entry.code, entry.name, entry.meaning
         ));
     }

@@ -125,7 +125,7 @@ pub enum StoredStart {
     /// saved, keeping only `components` (all when absent).
     Deployed {
         /// The objects that were reconciled.
-        objects: Option<Objects>,
+        objects: Option<Box<Objects>>,
         /// The components that were deployed.
         components: Option<Vec<String>>,
     },
@@ -163,8 +163,8 @@ pub enum Action {
     RemoveComponent(String),
     /// Change the device behind the provider's back.
     Device(DeviceEdit),
-    /// Arm faults for the next calls.
-    Faults(Vec<Fault>),
+    /// Arm a fault for the next calls.
+    Fault(Fault),
     /// Disarm every fault left.
     ClearFaults,
     /// Stop every worker process; the next call starts a new one (and a new provider
@@ -183,7 +183,7 @@ impl Action {
             Action::ChangeComponent(_) => "changeComponent",
             Action::RemoveComponent(_) => "removeComponent",
             Action::Device(_) => "device",
-            Action::Faults(_) => "fault",
+            Action::Fault(_) => "fault",
             Action::ClearFaults => "clearFaults",
             Action::RestartWorker => "restartWorker",
         }
@@ -444,7 +444,7 @@ impl Step {
             Action::ChangeComponent(change) => json!(change),
             Action::RemoveComponent(name) => json!(name),
             Action::Device(edit) => json!(edit),
-            Action::Faults(faults) => json!(faults),
+            Action::Fault(fault) => json!(fault),
             Action::ClearFaults | Action::RestartWorker => json!(true),
         };
         step.insert(self.action.key().into(), action);

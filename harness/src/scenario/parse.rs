@@ -73,7 +73,17 @@ impl ScenarioError {
             }
             ScenarioError::Read { .. } => None,
             ScenarioError::Invalid { hint, .. } => hint.clone(),
-            ScenarioError::Object { source, .. } => source.hint(),
+            ScenarioError::Object { source, .. } => match &**source {
+                InputError::Read { source, .. }
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    Some(
+                        "check the path; paths in a scenario start from the scenario file's folder"
+                            .into(),
+                    )
+                }
+                other => other.hint(),
+            },
         }
     }
 }
@@ -426,7 +436,7 @@ impl<'t> Reader<'t> {
             (None, None) => Ok(StoredStart::Deployed {
                 objects: file
                     .objects
-                    .map(|objects| self.objects(objects, notes))
+                    .map(|objects| self.objects(objects, notes).map(Box::new))
                     .transpose()?,
                 components: file.deployed,
             }),
@@ -489,7 +499,7 @@ impl<'t> Reader<'t> {
                     None,
                 ));
             }
-            actions.push(Action::Faults(vec![fault]));
+            actions.push(Action::Fault(fault));
         }
         if file.clear_faults == Some(true) {
             actions.push(Action::ClearFaults);
@@ -558,6 +568,105 @@ fn did_you_mean(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(text: &str) -> Result<Loaded, ScenarioError> {
+        parse_scenario(text, Path::new("/s/case.json"))
+    }
+
+    fn position(err: ScenarioError) -> (usize, usize, String) {
+        match err {
+            ScenarioError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            } => (line, column, message),
+            other => panic!("not Invalid: {other:?}"),
+        }
+    }
+
+    const TARGET: &str = r#"{"metadata": {"name": "t"}, "spec": {"components": [{"name": "a"}]}}"#;
+
+    #[test]
+    fn an_error_inside_an_inline_object_is_placed_on_the_files_line_and_column() {
+        let text = format!(
+            "{{\n  \"description\": \"d\",\n  \"objects\": {{\"target\": {}}},\n  \"steps\": []\n}}",
+            TARGET.replace("\"a\"}]", "\"a\", \"properties\": 7}]")
+        );
+        let (line, column, message) = position(parse(&text).unwrap_err());
+        assert_eq!(line, 3, "{message}");
+        let at = text.lines().nth(2).unwrap().find("7}").unwrap() + 1;
+        assert!(
+            column.abs_diff(at) <= 1,
+            "column {column} vs {at}: {message}"
+        );
+        assert!(message.contains("target"), "{message}");
+    }
+
+    #[test]
+    fn a_step_with_two_actions_or_none_is_refused_at_its_line() {
+        let text = format!(
+            "{{\"description\": \"d\", \"objects\": {{\"target\": {TARGET}}},\n\"steps\": [\n{{\"reconcile\": {{}}, \"remove\": {{}}}}\n]}}"
+        );
+        let (line, _, message) = position(parse(&text).unwrap_err());
+        assert_eq!(line, 3);
+        assert!(message.contains("`reconcile`, `remove`"), "{message}");
+        let none = text.replace("\"reconcile\": {}, \"remove\": {}", "\"note\": \"x\"");
+        let (_, _, message) = position(parse(&none).unwrap_err());
+        assert_eq!(message, "a step does nothing");
+    }
+
+    #[test]
+    fn paths_start_from_the_scenario_files_folder_and_stored_states_take_two_forms() {
+        let text = format!(
+            r#"{{"description": "d", "provider": {{"library": "lib/p.so"}},
+               "objects": {{"target": {TARGET}}}, "stored": {{"deployed": ["a"]}},
+               "steps": [{{"reconcile": {{"untilConverged": 2}}}}]}}"#
+        );
+        let loaded = parse(&text).unwrap();
+        let scenario = &loaded.scenario;
+        assert_eq!(scenario.name, "case");
+        assert_eq!(
+            scenario.provider.library.as_deref(),
+            Some(Path::new("/s/lib/p.so"))
+        );
+        assert!(matches!(
+            &scenario.stored,
+            Some(StoredStart::Deployed { objects: None, components: Some(c) }) if c == &["a"]
+        ));
+        let both = text.replace(
+            r#"{"deployed": ["a"]}"#,
+            r#"{"deployed": ["a"], "spec": {}}"#,
+        );
+        let (_, _, message) = position(parse(&both).unwrap_err());
+        assert!(
+            message.contains("either Symphony's `spec` and `state`"),
+            "{message}"
+        );
+        let zero = text.replace(r#""untilConverged": 2"#, r#""rounds": 0"#);
+        assert!(position(parse(&zero).unwrap_err())
+            .2
+            .contains("at least 1 round"));
+    }
+
+    #[test]
+    fn a_written_scenario_reads_back_the_same() {
+        let text = format!(
+            r#"{{"description": "d", "seed": 3, "objects": {{"target": {TARGET}}},
+               "steps": [{{"reconcile": {{"dryRun": true}}, "expect": {{"updates": ["a"]}}}},
+                         {{"changeComponent": {{"name": "a", "properties": {{"x": null}}}}}},
+                         {{"fault": {{"call": "apply", "effect": "fail"}}}},
+                         {{"remove": {{}}}}]}}"#
+        );
+        let first = parse(&text).unwrap().scenario;
+        let written = serde_json::to_string(&first.to_file_json()).unwrap();
+        let mut again = parse(&written).unwrap().scenario;
+        // Lines differ: the written file is one line.
+        for (step, original) in again.steps.iter_mut().zip(&first.steps) {
+            step.line = original.line;
+        }
+        assert_eq!(again, first);
+    }
 
     #[test]
     fn a_misspelt_key_gets_a_suggestion_and_others_do_not() {

@@ -31,7 +31,6 @@ use crate::engine::reconcile::{
 };
 use crate::engine::{EngineError, InSymphony};
 use crate::load::resolve;
-use crate::load::Fault;
 use crate::load::{
     DeviceChannel, DeviceError, ExpectedHash, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
     Placement, PreloadFactory,
@@ -301,10 +300,7 @@ pub fn describe_action(step: &Step) -> String {
         Action::ChangeComponent(change) => format!("change component `{}`", change.name),
         Action::RemoveComponent(name) => format!("remove component `{name}`"),
         Action::Device(edit) => format!("on the device: {}", compact(edit)),
-        Action::Faults(faults) => {
-            let texts: Vec<String> = faults.iter().map(Fault::label).collect();
-            format!("arm fault: {}", texts.join(", "))
-        }
+        Action::Fault(fault) => format!("arm fault: {}", fault.label()),
         Action::ClearFaults => "clear the faults left".to_string(),
         Action::RestartWorker => "restart the worker (a new provider process)".to_string(),
     }
@@ -513,11 +509,11 @@ impl Player<'_> {
                         source: Box::new(source),
                     })?;
             }
-            Action::Faults(faults) => {
+            Action::Fault(fault) => {
                 let config = self.device_config(number, step)?;
                 let channel = self.channel(number)?;
                 channel
-                    .arm(&config, faults)
+                    .arm(&config, std::slice::from_ref(fault))
                     .map_err(|source| RunError::Device {
                         step: number,
                         source: Box::new(source),

@@ -241,6 +241,8 @@ fn help_texts_are_stable() {
         vec!["reconcile", "--help"],
         vec!["plan", "--help"],
         vec!["compare", "--help"],
+        vec!["run", "--help"],
+        vec!["replay", "--help"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));

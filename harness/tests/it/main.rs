@@ -30,3 +30,5 @@ mod docs;
 mod sim;
 // Scenario files under scenarios/: expectations met, transcripts equal to snapshots/.
 mod scenarios;
+// `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
+mod run;

@@ -1,0 +1,310 @@
+//! `symphony-harness run` and `replay` from the command line: verdicts and exit codes, the
+//! failure's detail (file, step, line, round, expected, actual), reproduction bundles and their
+//! replay, partitions, JUnit, and scenario files that cannot be used.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::support::{harness, lib, lib_copy, path_str, workspace_root, Lib};
+
+/// A scenario on the tutorial's mock target (by absolute path), with `steps`.
+fn scenario(description: &str, provider: Value, steps: Value) -> Value {
+    let target = workspace_root().join("scenarios/targets/mock-target.json");
+    json!({
+        "description": description,
+        "provider": provider,
+        "objects": {"target": path_str(&target)},
+        "steps": steps,
+    })
+}
+
+fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+    path
+}
+
+fn passing() -> Value {
+    scenario(
+        "deploys and converges",
+        json!({}),
+        json!([{"reconcile": {"untilConverged": 3}, "expect": {"rounds": 2, "converged": true}}]),
+    )
+}
+
+fn failing() -> Value {
+    scenario(
+        "expects an update that does not happen",
+        json!({}),
+        json!([
+            {"reconcile": {}},
+            {"reconcile": {}, "expect": {"updates": ["mock-component"]}}
+        ]),
+    )
+}
+
+fn run_args<'a>(dir: &'a Path, sim: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--simulator", path_str(sim)];
+    args.extend_from_slice(extra);
+    args.push(path_str(dir));
+    args
+}
+
+#[test]
+fn a_passing_suite_exits_0_and_a_failing_one_9_with_file_step_line_round_expected_and_actual() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundles = dir.path().join("bundles");
+    let sim = lib(Lib::Sim);
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    write(&scenarios, "good.json", &passing());
+    let ok = harness(&run_args(
+        &scenarios,
+        &sim,
+        &["--bundles", path_str(&bundles)],
+    ));
+    assert_eq!(ok.code, Some(0), "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("PASS good (1 steps)"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("1 passed, 0 failed"), "{}", ok.stdout);
+    assert!(!bundles.exists(), "no bundle for a pass");
+
+    let bad = write(&scenarios, "bad.json", &failing());
+    let run = harness(&run_args(
+        &scenarios,
+        &sim,
+        &["--bundles", path_str(&bundles)],
+    ));
+    assert_eq!(run.code, Some(9), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("FAIL bad"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(path_str(&bad)),
+        "names the file: {}",
+        run.stdout
+    );
+    let line = std::fs::read_to_string(&bad)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("\"expect\""))
+        .unwrap();
+    // The step object starts on the line before its `"expect"` key... or on it: find the step's
+    // opening brace, the line the runner reports.
+    assert!(
+        run.stdout.contains("step 2 (line ")
+            && run
+                .stdout
+                .contains(", round 2): expect.updates: expected `mock-component`, got none"),
+        "{}",
+        run.stdout
+    );
+    let reported: usize = run
+        .stdout
+        .split("step 2 (line ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        reported <= line + 1 && reported + 6 > line + 1,
+        "line {reported} vs {}",
+        line + 1
+    );
+    assert!(run.stdout.contains("1 passed, 1 failed"), "{}", run.stdout);
+    let bundle = bundles.join("bad");
+    for file in ["scenario.json", "bundle.json", "transcript.json"] {
+        assert!(bundle.join(file).is_file(), "{file} in the bundle");
+    }
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("bundle.json")).unwrap())
+            .unwrap();
+    assert_eq!(info["format"], "symphony-harness/bundle/v1");
+    assert_eq!(info["scenario"], "bad");
+    assert_eq!(info["mismatches"][0]["what"], "expect.updates");
+    assert_eq!(info["librarySha256"].as_str().unwrap().len(), 64);
+    assert!(
+        info["fingerprint"]["device_channel"].is_string(),
+        "{info:#}"
+    );
+    assert!(
+        run.stdout.contains(&format!("replay {}", bundle.display())),
+        "says how to reproduce: {}",
+        run.stdout
+    );
+
+    let replay = harness(&["replay", "--simulator", path_str(&sim), path_str(&bundle)]);
+    assert_eq!(replay.code, Some(9), "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay
+            .stderr
+            .contains("reproduced: the same failures, and the same transcript"),
+        "{}",
+        replay.stderr
+    );
+}
+
+#[test]
+fn replay_refuses_a_library_whose_bytes_changed_naming_both_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = lib_copy(Lib::Sim, dir.path(), "libprovider.so");
+    let mut bad = failing();
+    bad["provider"] = json!({"library": path_str(&library)});
+    let scenarios = dir.path().join("s");
+    std::fs::create_dir(&scenarios).unwrap();
+    write(&scenarios, "bad.json", &bad);
+    let bundles = dir.path().join("bundles");
+    let sim = lib(Lib::Sim);
+    let run = harness(&run_args(
+        &scenarios,
+        &sim,
+        &["--bundles", path_str(&bundles)],
+    ));
+    assert_eq!(run.code, Some(9), "{}{}", run.stdout, run.stderr);
+    let recorded = symphony_harness::load::LibraryFile::open(&library)
+        .unwrap()
+        .sha256()
+        .to_string();
+    std::fs::copy(lib(Lib::EchoConfig), &library).unwrap();
+    let now = symphony_harness::load::LibraryFile::open(&library)
+        .unwrap()
+        .sha256()
+        .to_string();
+    let replay = harness(&["replay", path_str(&bundles.join("bad"))]);
+    assert_eq!(replay.code, Some(1), "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay.stderr.contains(&recorded) && replay.stderr.contains(&now),
+        "both hashes: {}",
+        replay.stderr
+    );
+    assert!(
+        !replay.stdout.contains("PASS") && !replay.stdout.contains("FAIL"),
+        "nothing played"
+    );
+}
+
+#[test]
+fn partitions_split_the_suite_into_disjoint_shards_that_cover_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    for name in ["a", "b", "c"] {
+        write(dir.path(), &format!("{name}.json"), &passing());
+    }
+    let names = |shard: &str| -> Vec<String> {
+        let run = harness(&run_args(
+            dir.path(),
+            &sim,
+            &["--partition", shard, "--format", "json", "--no-bundles"],
+        ));
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        run.json()["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("1/2"), ["a", "c"]);
+    assert_eq!(names("2/2"), ["b"]);
+    let bad = harness(&run_args(dir.path(), &sim, &["--partition", "3/2"]));
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("K/N"), "{}", bad.stderr);
+}
+
+#[test]
+fn junit_output_has_a_test_case_per_scenario_and_the_failure_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    write(dir.path(), "good.json", &passing());
+    write(dir.path(), "bad.json", &failing());
+    let report = dir.path().join("junit.xml");
+    let run = harness(&run_args(
+        dir.path(),
+        &sim,
+        &[
+            "--format",
+            "junit",
+            "--output",
+            path_str(&report),
+            "--no-bundles",
+            "--jobs",
+            "2",
+        ],
+    ));
+    assert_eq!(run.code, Some(9), "{}", run.stderr);
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<testcase name=\"good\""), "{xml}");
+    assert!(
+        xml.contains("expect.updates: expected `mock-component`, got none"),
+        "{xml}"
+    );
+    assert!(
+        run.stderr.contains("PASS good") && run.stderr.contains("FAIL bad"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_scenario_file_that_cannot_be_used_is_named_with_line_and_column_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    write(dir.path(), "good.json", &passing());
+    let text = "{\n  \"description\": \"typo\",\n  \"objects\": {\"target\": \"nowhere.json\"},\n  \"steps\": [\n    {\"reconcle\": {}}\n  ]\n}\n";
+    std::fs::write(dir.path().join("typo.json"), text).unwrap();
+    let run = harness(&run_args(dir.path(), &sim, &[]));
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "nothing played: {}", run.stdout);
+    // The missing target file is named first (objects are read before steps).
+    assert!(run.stderr.contains("typo.json:3:25"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("paths in a scenario start from the scenario file's folder"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        dir.path().join("typo.json"),
+        text.replace(
+            "nowhere.json",
+            path_str(&workspace_root().join("scenarios/targets/mock-target.json")),
+        ),
+    )
+    .unwrap();
+    let run = harness(&run_args(dir.path(), &sim, &[]));
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("typo.json:5:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `reconcile`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_corpus_is_deterministic_and_passes_from_the_command_line() {
+    let sim = lib(Lib::Sim);
+    let corpus = workspace_root().join("scenarios/first-deploy.json");
+    let run = harness(&[
+        "run",
+        "--simulator",
+        path_str(&sim),
+        "--check-determinism",
+        "--no-bundles",
+        "--format",
+        "json",
+        path_str(&corpus),
+    ]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["passed"], 1);
+    assert_eq!(
+        doc["scenarios"][0]["transcript"]["scenario"],
+        "first-deploy"
+    );
+}
