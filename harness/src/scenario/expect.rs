@@ -361,7 +361,12 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
             .calls
             .iter()
             .filter_map(|entry| match entry {
-                Entry::Call(call) if call.call == "get" || call.call == "apply" => Some(call),
+                // Symphony's own calls: the harness's check after a removal is not one.
+                Entry::Call(call)
+                    if (call.call == "get" || call.call == "apply") && call.phase != "check" =>
+                {
+                    Some(call)
+                }
                 _ => None,
             })
             .collect();

@@ -259,7 +259,8 @@ pub struct Expect {
     /// `changed`, `not-reported-by-get`, `delete-of-reported-only`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasons: Option<BTreeMap<String, String>>,
-    /// The last round's `get` and `apply` calls, in order (no other call is listed).
+    /// The last round's `get` and `apply` calls, in order: Symphony's calls only (not
+    /// `create_provider`, `get_validation_rule`, nor the harness's own `get` after a removal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<Vec<CallExpect>>,
     /// How the last round ended: `ok`, `symphony`, or the failing call's outcome (`error`,
@@ -315,7 +316,7 @@ pub struct CallExpect {
     /// The step's target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// The components sent, in order.
+    /// The components sent, in order; a delete is written `name (delete)`, as in transcripts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<String>>,
     /// The `is_dry_run` argument of an `apply`.
