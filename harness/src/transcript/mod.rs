@@ -357,8 +357,9 @@ impl Redactions {
         self
     }
 
-    /// `value` with every string (and map key) redacted, and process ids (`pid 1234`)
-    /// replaced by `pid [pid]`.
+    /// `value` with every string (and map key) redacted, process ids (`pid 1234`) replaced by
+    /// `pid [pid]`, and a Rust panic's thread id and backtrace note replaced
+    /// ([`redact_panics`]).
     pub fn apply(&self, value: Value) -> Value {
         match value {
             Value::String(text) => Value::String(self.text(&text)),
@@ -380,8 +381,56 @@ impl Redactions {
                 out = out.replace(from.as_str(), to);
             }
         }
-        redact_pids(&out)
+        redact_panics(&redact_pids(&out))
     }
+}
+
+/// What a Rust panic prints that differs from run to run or with the environment: the thread
+/// id in `thread 'main' (1234) panicked` becomes `([tid])`, and the backtrace, or the note
+/// saying how to get one (which of the two depends on `RUST_BACKTRACE`), becomes
+/// `[backtrace]`.
+fn redact_panics(text: &str) -> String {
+    if !text.contains("thread '") {
+        return text.to_string();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut in_backtrace = false;
+    for line in text.split('\n') {
+        if in_backtrace {
+            if line.starts_with(' ') {
+                continue;
+            }
+            in_backtrace = false;
+            if line.starts_with("note: Some details are omitted") {
+                continue;
+            }
+        }
+        if line == "stack backtrace:" {
+            in_backtrace = true;
+            out.push("[backtrace]".to_string());
+        } else if line.starts_with("note: run with `RUST_BACKTRACE=1`") {
+            out.push("[backtrace]".to_string());
+        } else {
+            out.push(redact_thread_id(line));
+        }
+    }
+    out.join("\n")
+}
+
+/// `thread 'name' (1234) panicked` → `thread 'name' ([tid]) panicked`.
+fn redact_thread_id(line: &str) -> String {
+    let Some(start) = line.find("thread '") else {
+        return line.to_string();
+    };
+    let after_name = line[start + 8..].find("' (").map(|at| start + 8 + at + 3);
+    let Some(open) = after_name else {
+        return line.to_string();
+    };
+    let digits = line[open..].bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || !line[open + digits..].starts_with(") panicked") {
+        return line.to_string();
+    }
+    format!("{}[tid]{}", &line[..open], &line[open + digits..])
 }
 
 /// `pid 1234` → `pid [pid]` (process ids differ from run to run).
@@ -419,5 +468,28 @@ mod tests {
             redactions.apply(value),
             json!({"a": "loaded [library] in pid [pid]", "[scratch]/x": ["pid x", 3]})
         );
+    }
+
+    #[test]
+    fn a_panics_thread_id_and_backtrace_are_redacted_whatever_rust_backtrace_says() {
+        let without = "\nthread '<unnamed>' (1894) panicked at src/p.rs:2:3:\nboom\n\
+            note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+            fatal runtime error: Rust cannot catch foreign exceptions, aborting\n";
+        let with = "\nthread '<unnamed>' (32574) panicked at src/p.rs:2:3:\nboom\n\
+            stack backtrace:\n   0: __rustc::rust_begin_unwind\n             at /rustc/x/panicking.rs:689:5\n\
+            note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.\n\
+            fatal runtime error: Rust cannot catch foreign exceptions, aborting\n";
+        let full = "\nthread '<unnamed>' (7) panicked at src/p.rs:2:3:\nboom\n\
+            stack backtrace:\n   0: __rustc::rust_begin_unwind\n\
+            fatal runtime error: Rust cannot catch foreign exceptions, aborting\n";
+        let expected =
+            "\nthread '<unnamed>' ([tid]) panicked at src/p.rs:2:3:\nboom\n[backtrace]\n\
+            fatal runtime error: Rust cannot catch foreign exceptions, aborting\n";
+        let redactions = Redactions::new();
+        for text in [without, with, full] {
+            assert_eq!(redactions.text(text), expected, "{text}");
+        }
+        let untouched = "thread 'main' (x) panicked; thread ' (12) done";
+        assert_eq!(redactions.text(untouched), untouched);
     }
 }
