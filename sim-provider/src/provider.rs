@@ -72,13 +72,16 @@ fn op_name(op: Op) -> &'static str {
 }
 
 /// The rule Go uses when `get_validation_rule` fails: every field its zero value, so no
-/// required type and no change detection (unlike `ValidationRule::default()`, which compares
-/// `*`).
+/// required type, no change detection and every flag false (unlike
+/// `ValidationRule::default()`, which compares `*` and allows sidecars).
 pub fn zero_rule() -> ValidationRule {
     let mut rule = ValidationRule::default();
     rule.component_validation_rule
         .change_detection_properties
         .clear();
+    rule.allow_sidecar = false;
+    rule.scope_isolation = false;
+    rule.instance_isolation = false;
     rule
 }
 
