@@ -38,6 +38,9 @@ pub const CHANGED: i32 = 8;
 /// `scenario-failed`: see [`ALL`].
 pub const SCENARIO_FAILED: i32 = 9;
 
+/// `check-failed`: see [`ALL`].
+pub const CHECK_FAILED: i32 = 10;
+
 /// `hangup`: see [`ALL`].
 pub const HANGUP: i32 = 129;
 /// `interrupted`: see [`ALL`].
@@ -52,7 +55,7 @@ pub fn for_signal(signal: i32) -> i32 {
 }
 
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 13] = [
+pub const ALL: [ExitCode; 14] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -102,6 +105,11 @@ pub const ALL: [ExitCode; 13] = [
         code: SCENARIO_FAILED,
         name: "scenario-failed",
         meaning: "`run`, `replay`: a scenario's expectation did not hold, it stopped before its end, or its transcript was not deterministic",
+    },
+    ExitCode {
+        code: CHECK_FAILED,
+        name: "check-failed",
+        meaning: "`check`: a check failed (or warned, with `--deny-warnings`)",
     },
     ExitCode {
         code: HANGUP,
@@ -155,7 +163,7 @@ mod tests {
 
     #[test]
     fn codes_are_in_order_and_names_unique() {
-        for (index, entry) in ALL.iter().enumerate().take(SCENARIO_FAILED as usize + 1) {
+        for (index, entry) in ALL.iter().enumerate().take(CHECK_FAILED as usize + 1) {
             assert_eq!(entry.code, index as i32, "{entry:?}");
         }
         assert!(ALL.windows(2).all(|pair| pair[0].code < pair[1].code));

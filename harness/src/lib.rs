@@ -63,6 +63,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod engine;
 pub mod exit_code;
 pub mod input;

@@ -6,6 +6,7 @@
 mod args;
 mod backend;
 mod binding;
+mod check;
 mod compare;
 mod hash;
 mod inspect;
@@ -69,6 +70,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    Check(check::CheckArgs),
     Inspect(inspect::InspectArgs),
     Load(load::LoadArgs),
     Hash(hash::HashArgs),
@@ -102,6 +104,7 @@ pub fn run() -> i32 {
         return exit_code::ERROR;
     }
     let result = match &cli.command {
+        Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Load(args) => load::run(args),
         Command::Hash(args) => hash::run(args),

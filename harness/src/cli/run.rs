@@ -106,12 +106,12 @@ pub struct Deadlines {
 pub struct ReportArgs {
     /// Report format
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
-    format: RunFormat,
+    pub format: RunFormat,
 
     /// Write the report to FILE instead of standard output (the PASS/FAIL lines still go to
     /// standard error)
     #[arg(long, value_name = "FILE", help_heading = "Output")]
-    output: Option<PathBuf>,
+    pub output: Option<PathBuf>,
 }
 
 /// `--format` of `run` and `replay`.
@@ -120,9 +120,9 @@ pub enum RunFormat {
     /// Text for people
     #[default]
     Human,
-    /// One JSON document with every transcript
+    /// One JSON document (`run`: with every transcript)
     Json,
-    /// JUnit XML, one test case per scenario
+    /// JUnit XML (`run`: a test case per scenario; `check`: per check)
     Junit,
 }
 

@@ -25,14 +25,18 @@ pub const COMPARE: &str = "symphony-harness/compare/v1";
 /// `run --format json` and `replay --format json`.
 pub const RUN: &str = "symphony-harness/run/v1";
 
+/// `check --format json`.
+pub const CHECK: &str = "symphony-harness/check/v1";
+
 /// Every schema name with its file under `docs/schemas/`.
-pub const SCHEMAS: [(&str, &str); 6] = [
+pub const SCHEMAS: [(&str, &str); 7] = [
     (INSPECT, "inspect.v1.json"),
     (LOAD, "load.v1.json"),
     (RECONCILE, "reconcile.v1.json"),
     (PLAN, "plan.v1.json"),
     (COMPARE, "compare.v1.json"),
     (RUN, "run.v1.json"),
+    (CHECK, "check.v1.json"),
 ];
 
 /// A document: its schema name, then the fields of `body`.

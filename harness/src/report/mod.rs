@@ -15,6 +15,7 @@
 //!
 //! Check and explore reports arrive with later work.
 
+pub mod check;
 pub mod hash;
 pub mod json;
 pub mod reconcile;

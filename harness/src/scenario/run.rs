@@ -35,12 +35,11 @@ use crate::load::{
     DeviceChannel, DeviceError, ExpectedHash, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
     Placement, PreloadFactory,
 };
-use crate::model::{BindingConfig, ComponentSpec, DeploymentSpec, Symphony, TargetState};
+use crate::model::{
+    BindingConfig, ComponentSpec, DeploymentSpec, Symphony, TargetState, RUST_PROVIDER,
+};
 use crate::transcript::{DeviceComponent, Redactions, StepTranscript, Transcript, TranscriptSink};
 use crate::worker::{provider_factory, Backend, BackendError, HostMode, InstanceLifetime};
-
-/// The provider kind of the bindings a scenario points at its library.
-pub const RUST_PROVIDER: &str = "providers.target.rust";
 
 /// Where and how scenarios run.
 #[derive(Debug, Clone)]

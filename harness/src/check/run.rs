@@ -1,0 +1,325 @@
+//! Running the suite on one library: read and fingerprint it, probe it as `load` does (load,
+//! `create_provider` with the binding config, `get_validation_rule`), settle the component
+//! type, then run every selected check, each isolated: its scenarios start their own worker
+//! processes (a crash fails that check, and the suite goes on) and, for the simulated
+//! provider, their own device.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::catalog::{CheckInfo, CATALOG};
+use super::checks;
+use super::subject::{generated_properties, Subject, DEFAULT_COMPONENT_TYPE};
+use super::{Area, CheckResult, Finding, Status};
+use crate::load::probe::{probe, LoadReport, ProbeRequest};
+use crate::load::{resolve, ExpectedHash, LibraryFile};
+use crate::model::BindingConfig;
+use crate::scenario::format::SymphonyRelease;
+use crate::scenario::suite::error_chain;
+use crate::scenario::{run_scenario, RunSettings, Scenario, ScenarioRun};
+use crate::worker::{provider_factory, Backend};
+
+/// What to check, and how.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The `libHash` bindings give (`None`: the file's own SHA-256, as a pinned binding has).
+    pub hash: Option<String>,
+    /// The provider's own binding config keys.
+    pub config: BTreeMap<String, String>,
+    /// The component type (`None`: the rule's `requiredType`, else `example_type`).
+    pub component_type: Option<String>,
+    /// The properties of synthesized components (`None`: a generated set).
+    pub properties: Option<BTreeMap<String, Value>>,
+    /// The Symphony release.
+    pub symphony: SymphonyRelease,
+    /// Run only these checks (ids or areas); empty: all.
+    pub only: Vec<String>,
+    /// Skip these checks (ids or areas).
+    pub skip: Vec<String>,
+    /// How providers run (deadlines, the worker program).
+    pub backend: Backend,
+    /// A folder of this run; each check keeps its devices below it.
+    pub scratch: PathBuf,
+}
+
+/// The suite's result for one library.
+#[derive(Debug, Clone)]
+pub struct SuiteReport {
+    /// What was checked (`None` when the library could not even be read).
+    pub subject: Option<Subject>,
+    /// Why it could not be read.
+    pub unreadable: Option<String>,
+    /// Every selected check's result, in catalog order.
+    pub results: Vec<CheckResult>,
+}
+
+impl SuiteReport {
+    /// The number of results with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.finding.status == status)
+            .count()
+    }
+
+    /// True when no check failed (and the library could be read); with `deny_warnings`, no
+    /// check warned either.
+    pub fn passed(&self, deny_warnings: bool) -> bool {
+        self.unreadable.is_none()
+            && self.count(Status::Fail) == 0
+            && (!deny_warnings || self.count(Status::Warn) == 0)
+    }
+}
+
+/// Whether `info` is selected by `only` and `skip` (ids or area names).
+fn selected(info: &CheckInfo, options: &CheckOptions) -> bool {
+    let names = |list: &[String]| {
+        list.iter()
+            .any(|name| name == info.id || name == info.area.as_str())
+    };
+    (options.only.is_empty() || names(&options.only)) && !names(&options.skip)
+}
+
+/// Every id and area name `--only` and `--skip` accept.
+pub fn known_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Area::ALL.iter().map(|a| a.as_str()).collect();
+    names.extend(CATALOG.iter().map(|c| c.id));
+    names
+}
+
+/// What the checks get: the subject, the probe's report (or why it failed), and a way to play
+/// scenarios in the check's own folder.
+pub struct Context<'a> {
+    /// What is checked.
+    pub subject: &'a Subject,
+    /// The probe: loaded, created, `get_validation_rule` called.
+    pub probe: &'a Result<LoadReport, String>,
+    /// The check being run.
+    pub info: &'static CheckInfo,
+    options: &'a CheckOptions,
+    simulator: &'a Path,
+}
+
+impl Context<'_> {
+    /// Plays `scenario` in this check's own folder.
+    pub fn play(&self, scenario: &Scenario) -> Result<ScenarioRun, String> {
+        let settings = RunSettings {
+            backend: self.options.backend.clone(),
+            simulator: self.simulator.to_path_buf(),
+            scratch: self.options.scratch.join(self.info.id),
+        };
+        run_scenario(scenario, &settings).map_err(|err| error_chain(&err))
+    }
+
+    /// The binding config the probe created the provider with.
+    pub fn binding_config(&self) -> BindingConfig {
+        let mut config = BindingConfig::new(
+            &self.subject.library.to_string_lossy(),
+            &self.subject.hash,
+            "check",
+        );
+        for (key, value) in &self.subject.config {
+            config.insert(key, value);
+        }
+        config
+    }
+
+    /// The backend the checks run providers with.
+    pub fn backend(&self) -> &Backend {
+        &self.options.backend
+    }
+}
+
+/// Checks `library`, calling `finished` after each check.
+pub fn run_checks(
+    library: &Path,
+    options: &CheckOptions,
+    finished: &mut dyn FnMut(&CheckResult),
+) -> SuiteReport {
+    let file = match LibraryFile::open(library) {
+        Ok(file) => file,
+        Err(err) => {
+            return SuiteReport {
+                subject: None,
+                unreadable: Some(error_chain(&err)),
+                results: Vec::new(),
+            }
+        }
+    };
+    let fingerprint = file.fingerprint().ok();
+    let sha256 = file.sha256().to_string();
+    let hash = options.hash.clone().unwrap_or_else(|| sha256.clone());
+    let probe = probe_library(library, &hash, options);
+    let rule_type = probe
+        .as_ref()
+        .ok()
+        .and_then(|report| report.validation_rule.as_ref())
+        .map(|rule| rule.required_type.clone())
+        .filter(|t| !t.is_empty());
+    let subject = Subject {
+        library: library.to_path_buf(),
+        sha256,
+        simulated: fingerprint
+            .as_ref()
+            .is_some_and(|f| f.device_channel.is_some()),
+        fingerprint,
+        hash,
+        config: options.config.clone(),
+        component_type: options
+            .component_type
+            .clone()
+            .or(rule_type)
+            .unwrap_or_else(|| DEFAULT_COMPONENT_TYPE.to_string()),
+        properties: options
+            .properties
+            .clone()
+            .unwrap_or_else(generated_properties),
+        symphony: options.symphony,
+    };
+    let simulator = library.to_path_buf();
+    let mut results = Vec::new();
+    for info in CATALOG.iter().filter(|info| selected(info, options)) {
+        let context = Context {
+            subject: &subject,
+            probe: &probe,
+            info,
+            options,
+            simulator: &simulator,
+        };
+        let finding = match (info.area, &probe) {
+            (Area::Build | Area::Load, _) | (_, Ok(_)) => checks::run(&context),
+            (_, Err(why)) => Finding::skip(format!(
+                "Symphony could not create the provider, so no call can be checked: {why}"
+            )),
+        };
+        let result = CheckResult { info, finding };
+        finished(&result);
+        results.push(result);
+    }
+    SuiteReport {
+        subject: Some(subject),
+        unreadable: None,
+        results,
+    }
+}
+
+/// Loads the library in a worker and calls `create_provider` and `get_validation_rule`.
+fn probe_library(library: &Path, hash: &str, options: &CheckOptions) -> Result<LoadReport, String> {
+    let mut factory =
+        provider_factory(&options.backend, resolve::as_given()).map_err(|err| error_chain(&err))?;
+    let mut extra = BindingConfig::default();
+    for (key, value) in &options.config {
+        extra.insert(key, value);
+    }
+    let request = ProbeRequest {
+        hash: Some(if hash == "any" {
+            ExpectedHash::Any
+        } else {
+            ExpectedHash::Sha256(hash.to_string())
+        }),
+        lib_file: library.to_string_lossy().into_owned(),
+        name: "check".to_string(),
+        extra,
+        force: false,
+    };
+    probe(library, &request, factory.as_mut()).map_err(|err| {
+        let mut text = error_chain(&err);
+        if let Some(hint) = err.hint() {
+            text.push_str(&format!(" (hint: {hint})"));
+        }
+        text
+    })
+}
+
+/// The calls of a scenario run, a line each: `step 2 round 3: apply [a, b (delete)] -> ok
+/// {a: 8004, b: 8005}`; `get` with the names it returned.
+pub fn evidence(run: &ScenarioRun) -> Vec<String> {
+    let mut lines = Vec::new();
+    let steps = run.transcript["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for step in &steps {
+        let number = step["step"].as_u64().unwrap_or(0);
+        let action = step["action"].as_str().unwrap_or("");
+        let rounds = step["rounds"].as_array().cloned().unwrap_or_default();
+        if rounds.is_empty() {
+            lines.push(format!("step {number}: {action}"));
+        }
+        for round in &rounds {
+            let r = round["round"].as_u64().unwrap_or(0);
+            for event in round["events"].as_array().into_iter().flatten() {
+                let Some(call) = event.get("call") else {
+                    continue;
+                };
+                let name = call["call"].as_str().unwrap_or("");
+                if name == "create_provider" && call["outcome"] == "ok" {
+                    continue;
+                }
+                let components: Vec<&str> = call["components"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let dry = if call["dryRun"] == true {
+                    " (dry run)"
+                } else {
+                    ""
+                };
+                let outcome = call["outcome"].as_str().unwrap_or("");
+                let detail = match (&call["returned"], call["message"].as_str()) {
+                    (_, Some(message)) => format!(": {message}"),
+                    (Value::Array(items), None) => format!(
+                        " returned [{}]",
+                        items
+                            .iter()
+                            .filter_map(|c| c["name"].as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    (Value::Object(map), None) if name == "apply" => format!(
+                        " {{{}}}",
+                        map.iter()
+                            .map(|(k, v)| format!("{k}: {}", v["status"]))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => String::new(),
+                };
+                lines.push(format!(
+                    "step {number} round {r}: {name}{dry} [{}] -> {outcome}{detail}",
+                    components.join(", ")
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// A finding from a scenario run: pass with `passed` when every expectation held, else fail
+/// with the first mismatch (and every one as evidence), or the reason it could not run.
+pub fn judge_scenario(
+    scenario: Scenario,
+    run: Result<ScenarioRun, String>,
+    passed: &str,
+    failed: impl FnOnce(&ScenarioRun) -> String,
+) -> Finding {
+    match run {
+        Err(why) => Finding::fail(format!("the check's scenario could not run: {why}"))
+            .with_scenario(scenario),
+        Ok(run) if run.passed() => Finding::pass(passed).with_evidence(evidence(&run)),
+        Ok(run) => {
+            let mut lines: Vec<String> = run.mismatches.iter().map(|m| m.describe()).collect();
+            if let Some(error) = &run.error {
+                lines.push(format!("stopped: {error}"));
+            }
+            lines.extend(evidence(&run));
+            Finding::fail(failed(&run))
+                .with_evidence(lines)
+                .with_scenario(scenario)
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! `symphony-harness check`: the conformance suite on provider libraries.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+use symphony_harness::check::run::known_names;
+use symphony_harness::check::{run_checks, CheckOptions, Status, SuiteReport, CATALOG};
+use symphony_harness::exit_code;
+use symphony_harness::report::check as report;
+use symphony_harness::scenario::format::SymphonyRelease;
+use symphony_harness::worker::Backend;
+
+use super::args::library_path;
+use super::backend::{parse_call_timeout, CallTimeout};
+use super::output;
+use super::reconcile::SymphonyArg;
+use super::run::{ReportArgs, RunFormat};
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness check                                  # the bundled simulated provider
+  symphony-harness check target/release/libmy_provider.so --config endpoint=http://localhost:8080
+  symphony-harness check target/release/*.so --format junit --output check.xml
+  symphony-harness check LIB --only apply --only delete.removes --save-failures failures/";
+
+/// Check a provider library against everything Symphony would trip over, before deploying it
+///
+/// Loads LIB as Symphony does (hash check, `create_provider` with the binding config), then
+/// runs the conformance suite: the library's ABI, models and toolchain; the hash; its
+/// validation rule; `get`, `apply`, deletes and dry runs played through Symphony's own
+/// reconcile on synthesized Targets (as the tutorial's `target.json` binds a library), edge
+/// inputs, new provider instances per call, concurrent instances, and values Go's `%v` renders
+/// differently. Each check has a stable id (`apply.converges`), says what Symphony's users would
+/// see when it fails and how to fix it, and shows its evidence (the calls made, with inputs and
+/// outputs).
+///
+/// Every check is isolated: its calls run in worker processes of its own, so a provider that
+/// crashes fails one check and the suite goes on. Without LIB, checks the bundled simulated
+/// provider. When nothing fails, prints the Target binding with the verified `libHash`.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
+pub struct CheckArgs {
+    /// Provider libraries (`.so`) [default: the bundled simulated provider]
+    #[arg(value_name = "LIB")]
+    libraries: Vec<PathBuf>,
+
+    /// A binding config key the provider needs (`KEY=VALUE`), or `@FILE.json` holding an
+    /// object of them; repeatable. Passed to `create_provider` exactly as a binding would
+    #[arg(long, value_name = "KEY=VALUE|@FILE", help_heading = "Binding")]
+    config: Vec<String>,
+
+    /// The binding's `libHash`: a SHA-256, or `any` [default: the file's own SHA-256]
+    #[arg(long, value_name = "SHA256|any", help_heading = "Binding")]
+    hash: Option<String>,
+
+    /// The component type (the binding's role) of the synthesized components [default: the
+    /// rule's `requiredType`, else `example_type`]
+    #[arg(long, value_name = "TYPE", help_heading = "Binding")]
+    component_type: Option<String>,
+
+    /// The properties of the synthesized components: `@FILE.json` holding an object
+    /// [default: a string, a number, a bool and a nested value]
+    #[arg(long, value_name = "@FILE", help_heading = "Binding")]
+    properties: Option<String>,
+
+    /// The Symphony release whose JSON the provider receives
+    #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
+    symphony: SymphonyArg,
+
+    /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable
+    #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
+    only: Vec<String>,
+
+    /// Skip these checks: an id or an area; repeatable
+    #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
+    skip: Vec<String>,
+
+    /// Warnings fail the run too (exit 10)
+    #[arg(long, help_heading = "Selection")]
+    deny_warnings: bool,
+
+    /// Write each failed check that is a scenario as a scenario file in DIR (`run` replays it)
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    save_failures: Option<PathBuf>,
+
+    /// Deadline of every provider call (e.g. `500ms`, `2s`); a call still running is killed
+    /// and reported as `timeout`
+    #[arg(long, value_name = "DURATION", default_value_t = CallTimeout(symphony_harness::worker::DEFAULT_CALL_TIMEOUT), value_parser = parse_call_timeout, help_heading = "Isolation")]
+    call_timeout: CallTimeout,
+
+    #[command(flatten)]
+    output: ReportArgs,
+}
+
+/// `--config` values, in order: `KEY=VALUE`, or `@FILE` with an object of strings.
+fn binding_config(values: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut config = BTreeMap::new();
+    for value in values {
+        if let Some(file) = value.strip_prefix('@') {
+            let object: BTreeMap<String, Value> =
+                symphony_harness::input::read_json(Path::new(file), "binding config")?;
+            for (key, value) in object {
+                let text = match value {
+                    Value::String(text) => text,
+                    other => bail!(
+                        "`{file}`: binding config values are strings (Symphony passes a map of \
+                         strings), but `{key}` is {other}"
+                    ),
+                };
+                config.insert(key, text);
+            }
+        } else {
+            let Some((key, value)) = value.split_once('=') else {
+                bail!("`--config {value}`: write KEY=VALUE, or @FILE.json");
+            };
+            config.insert(key.to_string(), value.to_string());
+        }
+    }
+    Ok(config)
+}
+
+/// `--properties @FILE.json`.
+fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Value>>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let Some(file) = value.strip_prefix('@') else {
+        bail!("`--properties {value}`: write @FILE.json (a JSON object of properties)");
+    };
+    Ok(Some(symphony_harness::input::read_json(
+        Path::new(file),
+        "properties",
+    )?))
+}
+
+fn check_names(names: &[String]) -> anyhow::Result<()> {
+    let known = known_names();
+    for name in names {
+        if !known.contains(&name.as_str()) {
+            bail!(
+                "no check or area `{name}`\nhint: areas: {}; ids: `symphony-harness check --help` \
+                 and the README list them",
+                symphony_harness::check::Area::ALL
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    check_names(&args.only)?;
+    check_names(&args.skip)?;
+    let libraries = if args.libraries.is_empty() {
+        vec![library_path(None)?]
+    } else {
+        args.libraries.clone()
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("symphony-harness-check-")
+        .tempdir()
+        .context("cannot make a scratch folder for the checks")?;
+    let options = CheckOptions {
+        hash: args.hash.clone(),
+        config: binding_config(&args.config)?,
+        component_type: args.component_type.clone(),
+        properties: properties(args.properties.as_deref())?,
+        symphony: match args.symphony {
+            SymphonyArg::V048 => SymphonyRelease::V048,
+            SymphonyArg::V049 => SymphonyRelease::V049,
+        },
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        backend: Backend {
+            call_timeout: args.call_timeout.0,
+            ..Backend::default()
+        },
+        scratch: scratch.path().to_path_buf(),
+    };
+    let human = args.output.format == RunFormat::Human && args.output.output.is_none();
+    let mut reports = Vec::new();
+    for (index, library) in libraries.iter().enumerate() {
+        let options = CheckOptions {
+            scratch: options.scratch.join(index.to_string()),
+            ..options.clone()
+        };
+        let report = check_one(library, &options);
+        if human {
+            let mut text = Vec::new();
+            report::human(&mut text, &report, args.deny_warnings)?;
+            if index > 0 {
+                output::stdout("\n")?;
+            }
+            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+        } else {
+            output::stderr(&format!(
+                "{}: {}\n",
+                library.display(),
+                report::summary_line(&report)
+            ));
+        }
+        if let Some(dir) = &args.save_failures {
+            save_failures(dir, &report)?;
+        }
+        reports.push((library.clone(), report));
+    }
+    if !human {
+        let mut buffer = Vec::new();
+        match args.output.format {
+            RunFormat::Json => report::json(&mut buffer, &reports, args.deny_warnings)?,
+            RunFormat::Junit => report::junit(&mut buffer, &reports, args.deny_warnings)?,
+            RunFormat::Human => {
+                for (_, report) in &reports {
+                    report::human(&mut buffer, report, args.deny_warnings)?;
+                }
+            }
+        }
+        match &args.output.output {
+            Some(path) => std::fs::write(path, &buffer)
+                .with_context(|| format!("cannot write the report to `{}`", path.display()))?,
+            None => output::reader_gone_is_ok(output::stdout_bytes(&buffer))?,
+        }
+    }
+    let unreadable = reports.iter().any(|(_, r)| r.unreadable.is_some());
+    Ok(if unreadable {
+        exit_code::ERROR
+    } else if reports.iter().all(|(_, r)| r.passed(args.deny_warnings)) {
+        exit_code::SUCCESS
+    } else {
+        exit_code::CHECK_FAILED
+    })
+}
+
+/// Runs the suite on `library` with a progress bar on a terminal.
+fn check_one(library: &Path, options: &CheckOptions) -> SuiteReport {
+    let total = CATALOG.len() as u64;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{elapsed} [{bar:30}] {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let report = run_checks(library, options, &mut |result| {
+        bar.set_message(result.info.id);
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    report
+}
+
+/// Writes each failed check's scenario into `dir` as `<id>.json`.
+fn save_failures(dir: &Path, report: &SuiteReport) -> anyhow::Result<()> {
+    for result in &report.results {
+        if result.finding.status != Status::Fail {
+            continue;
+        }
+        let Some(scenario) = &result.finding.scenario else {
+            continue;
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot make `{}`", dir.display()))?;
+        let path = dir.join(format!("{}.json", result.info.id));
+        let text = serde_json::to_string_pretty(&scenario.to_file_json())?;
+        std::fs::write(&path, text + "\n")
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        output::stderr(&format!(
+            "saved `{}`: `symphony-harness run {}` replays it\n",
+            result.info.id,
+            path.display()
+        ));
+    }
+    Ok(())
+}

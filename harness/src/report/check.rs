@@ -1,0 +1,257 @@
+//! The report of `check`: results grouped by area with a summary line, what Symphony's users
+//! would see and how to fix each failure, and the binding to use when nothing failed; one JSON
+//! document; JUnit XML (a test suite per library, a test case per check).
+
+use std::io::{self, Write};
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+
+use super::json::{Document, CHECK};
+use super::style;
+use crate::check::{Area, CheckResult, Status, SuiteReport};
+
+fn status_style(status: Status) -> anstyle::Style {
+    match status {
+        Status::Pass => style::GOOD,
+        Status::Warn => style::WARN,
+        Status::Fail => style::ERROR,
+        Status::Skip => style::HINT,
+    }
+}
+
+/// One line as a check ends: `PASS apply.converges: after an apply, …`.
+pub fn result_line(result: &CheckResult) -> String {
+    let status = result.finding.status;
+    let look = status_style(status);
+    format!(
+        "{}{:<4}{} {}: {}",
+        look.render(),
+        status.as_str().to_uppercase(),
+        look.render_reset(),
+        result.info.id,
+        result.finding.message
+    )
+}
+
+/// The summary line: counts by status.
+pub fn summary_line(report: &SuiteReport) -> String {
+    format!(
+        "{} passed, {} failed, {} warned, {} skipped",
+        report.count(Status::Pass),
+        report.count(Status::Fail),
+        report.count(Status::Warn),
+        report.count(Status::Skip)
+    )
+}
+
+/// The human report of one library.
+pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> io::Result<()> {
+    let Some(subject) = &report.subject else {
+        writeln!(
+            out,
+            "{}cannot check{}: {}",
+            style::ERROR.render(),
+            style::ERROR.render_reset(),
+            report.unreadable.as_deref().unwrap_or("unreadable")
+        )?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "{}{}{} (sha256 {}), component type `{}`",
+        style::LABEL.render(),
+        subject.library.display(),
+        style::LABEL.render_reset(),
+        subject.sha256,
+        subject.component_type
+    )?;
+    for area in Area::ALL {
+        let in_area: Vec<&CheckResult> = report
+            .results
+            .iter()
+            .filter(|r| r.info.area == area)
+            .collect();
+        if in_area.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "\n{}{}{}",
+            style::LABEL.render(),
+            area.as_str(),
+            style::LABEL.render_reset()
+        )?;
+        for result in in_area {
+            writeln!(out, "  {}", result_line(result))?;
+            if matches!(result.finding.status, Status::Fail | Status::Warn) {
+                writeln!(out, "       in Symphony: {}", result.info.symptom)?;
+                writeln!(
+                    out,
+                    "       {}fix: {}{}",
+                    style::HINT.render(),
+                    result.info.fix,
+                    style::HINT.render_reset()
+                )?;
+                for line in result.finding.evidence.iter().take(12) {
+                    writeln!(out, "       | {line}")?;
+                }
+                if result.finding.evidence.len() > 12 {
+                    writeln!(
+                        out,
+                        "       | … {} more line(s) in `--format json`",
+                        result.finding.evidence.len() - 12
+                    )?;
+                }
+            }
+        }
+    }
+    let passed = report.passed(deny_warnings);
+    let (look, verdict) = if passed {
+        (style::GOOD, "ok")
+    } else {
+        (style::ERROR, "FAILED")
+    };
+    writeln!(
+        out,
+        "\n{}{verdict}{}: {}",
+        look.render(),
+        look.render_reset(),
+        summary_line(report)
+    )?;
+    if passed {
+        writeln!(
+            out,
+            "\nBind it in a Target with the verified hash:\n  {{\"role\": \"{}\", \"provider\": \
+             \"providers.target.rust\", \"config\": {{\"name\": \"provider\", \"libFile\": \
+             \"/extensions/{}\", \"libHash\": \"{}\"}}}}",
+            subject.component_type,
+            subject
+                .library
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            subject.sha256
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckEntry<'a> {
+    id: &'static str,
+    area: Area,
+    title: &'static str,
+    status: Status,
+    message: &'a str,
+    symptom: &'static str,
+    fix: &'static str,
+    evidence: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LibraryEntry<'a> {
+    library: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    component_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreadable: Option<&'a str>,
+    passed: bool,
+    checks: Vec<CheckEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct CheckDocument<'a> {
+    libraries: Vec<LibraryEntry<'a>>,
+    passed: bool,
+}
+
+/// The JSON document of `reports` (one per library, paired with the path checked).
+pub fn json(
+    out: &mut dyn Write,
+    reports: &[(std::path::PathBuf, SuiteReport)],
+    deny_warnings: bool,
+) -> io::Result<()> {
+    let libraries: Vec<LibraryEntry<'_>> = reports
+        .iter()
+        .map(|(path, report)| LibraryEntry {
+            library: path.display().to_string(),
+            sha256: report.subject.as_ref().map(|s| s.sha256.as_str()),
+            component_type: report.subject.as_ref().map(|s| s.component_type.as_str()),
+            unreadable: report.unreadable.as_deref(),
+            passed: report.passed(deny_warnings),
+            checks: report
+                .results
+                .iter()
+                .map(|r| CheckEntry {
+                    id: r.info.id,
+                    area: r.info.area,
+                    title: r.info.title,
+                    status: r.finding.status,
+                    message: &r.finding.message,
+                    symptom: r.info.symptom,
+                    fix: r.info.fix,
+                    evidence: &r.finding.evidence,
+                })
+                .collect(),
+        })
+        .collect();
+    let document = CheckDocument {
+        passed: libraries.iter().all(|l| l.passed),
+        libraries,
+    };
+    serde_json::to_writer_pretty(&mut *out, &Document::new(CHECK, &document))?;
+    writeln!(out)
+}
+
+/// JUnit XML: a test suite per library, a test case per check (`skip` is skipped; `warn` is a
+/// success unless warnings are denied, then a failure).
+pub fn junit(
+    out: &mut dyn Write,
+    reports: &[(std::path::PathBuf, SuiteReport)],
+    deny_warnings: bool,
+) -> io::Result<()> {
+    let mut junit = Report::new("symphony-harness check");
+    for (path, report) in reports {
+        let mut suite = TestSuite::new(path.display().to_string());
+        if let Some(why) = &report.unreadable {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(why.clone());
+            suite.add_test_case(TestCase::new("read", status));
+        }
+        for result in &report.results {
+            let finding = &result.finding;
+            let failed =
+                finding.status == Status::Fail || (deny_warnings && finding.status == Status::Warn);
+            let status = if failed {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(finding.message.clone());
+                status.set_description(format!(
+                    "in Symphony: {}\nfix: {}\n{}",
+                    result.info.symptom,
+                    result.info.fix,
+                    finding.evidence.join("\n")
+                ));
+                status
+            } else if finding.status == Status::Skip {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(finding.message.clone());
+                status
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new(result.info.id, status);
+            case.set_classname(result.info.area.as_str());
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit
+        .serialize(&mut *out)
+        .map_err(|err| io::Error::other(err.to_string()))?;
+    writeln!(out)
+}
