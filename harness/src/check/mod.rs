@@ -12,10 +12,12 @@
 //! - [`subject`]: what is checked, and the Targets and scenarios synthesized for it.
 //! - [`run`]: running the suite: the probe first, then every check isolated (its own worker
 //!   processes and device), `--only`/`--skip`.
+//! - [`direct`]: calls made outside a reconcile, for what Symphony's loop cannot reach.
 //! - `checks`: the check functions, by area.
 
 pub mod catalog;
 mod checks;
+pub mod direct;
 pub mod run;
 pub mod subject;
 

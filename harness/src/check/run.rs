@@ -130,6 +130,25 @@ impl Context<'_> {
     pub fn backend(&self) -> &Backend {
         &self.options.backend
     }
+
+    /// A session of direct calls on this check's target holding `components`.
+    pub fn direct(
+        &self,
+        components: Vec<crate::model::ComponentSpec>,
+    ) -> Result<super::direct::Direct, String> {
+        super::direct::Direct::open(
+            self.subject,
+            self.info.id,
+            components,
+            &self.options.backend,
+            &self.options.scratch.join(self.info.id).join("direct"),
+        )
+    }
+
+    /// This check's own folder (created on demand by what uses it).
+    pub fn folder(&self) -> PathBuf {
+        self.options.scratch.join(self.info.id)
+    }
 }
 
 /// Checks `library`, calling `finished` after each check.

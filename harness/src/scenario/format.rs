@@ -170,6 +170,9 @@ pub enum Action {
     /// Stop every worker process; the next call starts a new one (and a new provider
     /// instance).
     RestartWorker,
+    /// Symphony restarts and its stored state is gone (its default state provider keeps it
+    /// in memory): the next round has no previous state and applies every step again.
+    RestartSymphony,
 }
 
 impl Action {
@@ -186,6 +189,7 @@ impl Action {
             Action::Fault(_) => "fault",
             Action::ClearFaults => "clearFaults",
             Action::RestartWorker => "restartWorker",
+            Action::RestartSymphony => "restartSymphony",
         }
     }
 }
@@ -446,7 +450,7 @@ impl Step {
             Action::RemoveComponent(name) => json!(name),
             Action::Device(edit) => json!(edit),
             Action::Fault(fault) => json!(fault),
-            Action::ClearFaults | Action::RestartWorker => json!(true),
+            Action::ClearFaults | Action::RestartWorker | Action::RestartSymphony => json!(true),
         };
         step.insert(self.action.key().into(), action);
         if let Some(on) = &self.on {

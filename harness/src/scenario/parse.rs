@@ -185,10 +185,12 @@ struct StepFile<'a> {
     clear_faults: Option<bool>,
     #[serde(default)]
     restart_worker: Option<bool>,
+    #[serde(default)]
+    restart_symphony: Option<bool>,
 }
 
 /// The step keys, as written (one of them per step).
-pub const STEP_KEYS: [&str; 10] = [
+pub const STEP_KEYS: [&str; 11] = [
     "reconcile",
     "remove",
     "setObjects",
@@ -199,6 +201,7 @@ pub const STEP_KEYS: [&str; 10] = [
     "fault",
     "clearFaults",
     "restartWorker",
+    "restartSymphony",
 ];
 
 /// Reads a scenario from `text`, the contents of `path`.
@@ -506,6 +509,9 @@ impl<'t> Reader<'t> {
         }
         if file.restart_worker == Some(true) {
             actions.push(Action::RestartWorker);
+        }
+        if file.restart_symphony == Some(true) {
+            actions.push(Action::RestartSymphony);
         }
         let action = match actions.len() {
             1 => actions.remove(0),

@@ -146,6 +146,7 @@ struct Player<'s> {
     simulated: bool,
     store: PathBuf,
     backend: Backend,
+    generation: Symphony,
     objects: Objects,
     factory: Box<dyn PreloadFactory>,
     reconciler: Reconciler,
@@ -196,6 +197,7 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
         simulated,
         store,
         backend,
+        generation,
         objects: Objects::default(),
         factory,
         reconciler: Reconciler::new(generation),
@@ -304,6 +306,9 @@ pub fn describe_action(step: &Step) -> String {
         Action::Fault(fault) => format!("arm fault: {}", fault.label()),
         Action::ClearFaults => "clear the faults left".to_string(),
         Action::RestartWorker => "restart the worker (a new provider process)".to_string(),
+        Action::RestartSymphony => {
+            "restart Symphony (its stored state, kept in memory, is gone)".to_string()
+        }
     }
 }
 
@@ -533,6 +538,10 @@ impl Player<'_> {
             Action::RestartWorker => {
                 // Dropping the factory stops its workers; the next call starts new ones.
                 self.factory = provider_factory(&self.backend, resolve::as_given())?;
+            }
+            Action::RestartSymphony => {
+                self.reconciler = Reconciler::new(self.generation);
+                self.last_failed = None;
             }
         }
         transcript.rounds = self.sink.take_rounds();
