@@ -32,3 +32,5 @@ mod sim;
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
+mod check_apply_delete;

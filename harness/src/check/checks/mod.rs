@@ -1,6 +1,9 @@
 //! The check functions, by area; [`run`] dispatches a check by its id.
 
+mod apply;
 mod build;
+mod delete;
+mod errors;
 mod scenarios;
 
 use super::run::Context;
@@ -17,9 +20,17 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "rule.returns" => build::rule_returns(context),
         "rule.required-type" => build::required_type(context),
         "get.empty-device" => scenarios::get_empty_device(context),
+        "apply.results-complete" => apply::results_complete(context),
+        "apply.statuses-truthful" => apply::statuses_truthful(context),
         "apply.converges" => scenarios::apply_converges(context),
+        "apply.idempotent" => apply::idempotent(context),
+        "apply.property-change" => apply::property_change(context),
+        "apply.dependencies" => apply::dependencies(context),
         "delete.removes" => scenarios::delete_removes(context),
+        "delete.missing" => delete::missing(context),
         "dry-run.no-change" => scenarios::dry_run_no_change(context),
+        "errors.message" => errors::message(context),
+        "errors.edge-inputs" => errors::edge_inputs(context),
         other => Finding::skip(format!("`{other}` is not built yet")),
     }
 }
