@@ -72,6 +72,12 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
     symphony: SymphonyArg,
 
+    /// Take the binding from your Target file: its first `providers.target.rust` binding's
+    /// config (but `libFile` and `libHash`), its role as the component type, its first
+    /// component's properties; `--config`, `--component-type` and `--properties` override them
+    #[arg(long, value_name = "TARGET.json", help_heading = "Binding")]
+    target: Option<PathBuf>,
+
     /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable
     #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
     only: Vec<String>,
@@ -156,9 +162,57 @@ fn check_names(names: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `--target` gives: binding config, role, properties.
+type FromTarget = (
+    BTreeMap<String, String>,
+    Option<String>,
+    Option<BTreeMap<String, Value>>,
+);
+
+/// Reads the binding of `--target`.
+fn from_target(path: &Path) -> anyhow::Result<FromTarget> {
+    let target = symphony_harness::input::read_target(path)?;
+    for note in &target.notes {
+        output::warning(&note.to_string());
+    }
+    let spec = target.value.spec.unwrap_or_default();
+    let Some(binding) = spec
+        .topologies
+        .iter()
+        .flat_map(|t| &t.bindings)
+        .find(|b| b.provider == symphony_harness::model::RUST_PROVIDER)
+    else {
+        bail!(
+            "`{}` has no `{}` binding to check\nhint: check a Target that binds your provider, \
+             or leave `--target` out to use a synthesized one",
+            path.display(),
+            symphony_harness::model::RUST_PROVIDER
+        );
+    };
+    let config = binding
+        .config
+        .iter()
+        .filter(|(key, _)| !matches!(*key, "libFile" | "libHash"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let properties = spec
+        .components
+        .first()
+        .map(|c| c.properties.clone())
+        .filter(|p| !p.is_empty());
+    Ok((config, Some(binding.role.clone()), properties))
+}
+
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    check_names(&args.only)?;
-    check_names(&args.skip)?;
+    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
+        output::error(&err);
+        return Ok(exit_code::USAGE);
+    }
+    let (mut config, role, target_properties) = match &args.target {
+        Some(path) => from_target(path)?,
+        None => (BTreeMap::new(), None, None),
+    };
+    config.extend(binding_config(&args.config)?);
     let libraries = if args.libraries.is_empty() {
         vec![library_path(None)?]
     } else {
@@ -170,9 +224,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         .context("cannot make a scratch folder for the checks")?;
     let options = CheckOptions {
         hash: args.hash.clone(),
-        config: binding_config(&args.config)?,
-        component_type: args.component_type.clone(),
-        properties: properties(args.properties.as_deref())?,
+        config,
+        component_type: args.component_type.clone().or(role),
+        properties: properties(args.properties.as_deref())?.or(target_properties),
         symphony: match args.symphony {
             SymphonyArg::V048 => SymphonyRelease::V048,
             SymphonyArg::V049 => SymphonyRelease::V049,

@@ -32,3 +32,5 @@ mod sim;
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `symphony-harness check`: the conformance suite from the command line.
+mod check;
