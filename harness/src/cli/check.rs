@@ -90,6 +90,10 @@ pub struct CheckArgs {
     #[arg(long, help_heading = "Selection")]
     deny_warnings: bool,
 
+    /// Libraries checked at once, each with its own workers [default: the CPUs]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Selection")]
+    jobs: Option<u16>,
+
     /// Write each failed check that is a scenario as a scenario file in DIR (`run` replays it)
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     save_failures: Option<PathBuf>,
@@ -240,13 +244,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         scratch: scratch.path().to_path_buf(),
     };
     let human = args.output.format == RunFormat::Human && args.output.output.is_none();
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let checked = check_all(&libraries, &options, jobs);
     let mut reports = Vec::new();
-    for (index, library) in libraries.iter().enumerate() {
-        let options = CheckOptions {
-            scratch: options.scratch.join(index.to_string()),
-            ..options.clone()
-        };
-        let report = check_one(library, &options);
+    for (index, (library, report)) in libraries.iter().zip(checked).enumerate() {
         if human {
             let mut text = Vec::new();
             report::human(&mut text, &report, args.deny_warnings)?;
@@ -254,7 +258,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 output::stdout("\n")?;
             }
             output::reader_gone_is_ok(output::stdout_bytes(&text))?;
-        } else {
+        } else if libraries.len() == 1 {
+            // (Several libraries each said so as they finished.)
             output::stderr(&format!(
                 "{}: {}\n",
                 library.display(),
@@ -291,6 +296,46 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     } else {
         exit_code::CHECK_FAILED
     })
+}
+
+/// Runs the suite on every library, `jobs` at a time, each in its own folder; the reports
+/// come back in the order of `libraries`.
+fn check_all(libraries: &[PathBuf], options: &CheckOptions, jobs: usize) -> Vec<SuiteReport> {
+    let for_library = |index: usize| CheckOptions {
+        scratch: options.scratch.join(index.to_string()),
+        ..options.clone()
+    };
+    if libraries.len() == 1 {
+        return vec![check_one(&libraries[0], &for_library(0))];
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: std::sync::Mutex<Vec<Option<SuiteReport>>> =
+        std::sync::Mutex::new(libraries.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, libraries.len()) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(library) = libraries.get(index) else {
+                    break;
+                };
+                let report = run_checks(library, &for_library(index), &mut |_| {});
+                output::stderr(&format!(
+                    "checked {}: {}\n",
+                    library.display(),
+                    report::summary_line(&report)
+                ));
+                if let Ok(mut slots) = slots.lock() {
+                    slots[index] = Some(report);
+                }
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Runs the suite on `library` with a progress bar on a terminal.
