@@ -131,3 +131,29 @@ fn any_hash_warns_and_warnings_fail_only_when_denied_and_junit_reports_each_chec
         denied.stdout
     );
 }
+
+#[test]
+fn several_libraries_are_each_reported_in_the_order_given() {
+    let sim = lib(Lib::Sim);
+    let bad = lib(Lib::NotProvider);
+    let run = harness(&[
+        "check",
+        path_str(&bad),
+        path_str(&sim),
+        "--jobs",
+        "2",
+        "--only",
+        "build",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(10), "one library fails: {}", run.stderr);
+    let doc = run.json();
+    let libraries = doc["libraries"].as_array().unwrap();
+    assert_eq!(libraries.len(), 2);
+    assert_eq!(libraries[0]["library"], path_str(&bad));
+    assert_eq!(libraries[0]["passed"], false);
+    assert_eq!(libraries[1]["library"], path_str(&sim));
+    assert_eq!(libraries[1]["passed"], true);
+    assert_eq!(doc["passed"], false);
+}
