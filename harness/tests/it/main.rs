@@ -36,3 +36,5 @@ mod run;
 mod check;
 // `symphony-harness check`: rule, get and rendering checks, each failing with its sim bug.
 mod check_rule_get;
+// The suite proves itself: the check designed for each bug of the simulator's catalog fails.
+mod check_catalog;
