@@ -29,7 +29,9 @@
 //!   reproduction bundles.
 //! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
 //!   byte-identical between runs of the same scenario.
-//! - [`report`]: turns results and events into output (human text, JSON documents, JUnit).
+//! - [`report`]: turns results and events into output (human text, JSON documents, JUnit):
+//!   the one place that renders, for every command; the command line only hands it values and
+//!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
 //!

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::Serialize;
 use symphony_harness::engine::binding::binding_role;
 use symphony_harness::exit_code;
 use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::{resolve, LibraryFile, LoadError};
-use symphony_harness::model::{BindingConfig, RUST_PROVIDER};
+use symphony_harness::model::BindingConfig;
+use symphony_harness::report::binding::{risky_warning, Binding};
 
 use super::args::{self, ConfigArgs};
 use super::output;
@@ -52,13 +52,6 @@ pub struct BindingArgs {
     force: bool,
 }
 
-#[derive(Serialize)]
-struct Binding<'a> {
-    role: &'a str,
-    provider: &'static str,
-    config: &'a BindingConfig,
-}
-
 /// `--role`: a role Symphony can look up. Symphony maps a step role of `""` or `container` to
 /// the binding role `instance` ([`binding_role`]), so a binding with either role is never used.
 fn parse_role(text: &str) -> Result<String, String> {
@@ -91,10 +84,7 @@ pub fn run(args: &BindingArgs) -> anyhow::Result<i32> {
         _ => {}
     }
     if level == VerdictLevel::Risky {
-        output::warning(&format!(
-            "the library is risky: {}",
-            inspection.verdict.reasons.join("; ")
-        ));
+        output::warning(&risky_warning(&inspection.verdict.reasons));
     }
 
     let file_name = path
@@ -111,11 +101,6 @@ pub fn run(args: &BindingArgs) -> anyhow::Result<i32> {
         .unwrap_or_else(|| args::default_binding_name(&path));
     let mut config = BindingConfig::new(&lib_file, file.sha256(), &name);
     args.config.extend(&mut config)?;
-    let binding = Binding {
-        role: &args.role,
-        provider: RUST_PROVIDER,
-        config: &config,
-    };
-    output::json(&binding)?;
+    output::json(&Binding::rust(&args.role, &config))?;
     Ok(exit_code::SUCCESS)
 }

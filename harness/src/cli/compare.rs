@@ -8,10 +8,11 @@ use symphony_harness::engine::evaluate::evaluate_component;
 use symphony_harness::exit_code;
 use symphony_harness::input::{read_symphony, Checked};
 use symphony_harness::model::{ComponentSpec, ValidationRule};
+use symphony_harness::report::compare::write_compare;
 use symphony_harness::report::json::{self, Document};
 
 use super::args::{Format, StrictArgs};
-use super::output::{self, GOOD, WARN};
+use super::output;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -71,21 +72,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     match args.format {
         Format::Json => output::json(&Document::new(json::COMPARE, &report))?,
         Format::Human => {
-            let mut text = if report.changed {
-                format!(
-                    "{WARN}changed{WARN:#}: Symphony re-applies the step holding `{}` (with every component of that step)\n",
-                    new.name
-                )
-            } else {
-                format!(
-                    "{GOOD}unchanged{GOOD:#}: Symphony skips `{}` (if `get` reports it on the target)\n",
-                    new.name
-                )
-            };
-            for reason in &report.reasons {
-                text.push_str(&format!("  - {}\n", reason.describe()));
-            }
-            output::stdout(&text)?;
+            let mut text = Vec::new();
+            write_compare(&mut text, &new.name, &report)?;
+            output::stdout_bytes(&text)?;
         }
     }
     Ok(if report.changed {

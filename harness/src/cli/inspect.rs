@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 use symphony_harness::exit_code;
-use symphony_harness::inspect::{Allocator, Inspection, Verdict, VerdictLevel};
+use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::LibraryFile;
+use symphony_harness::report::inspect::write_inspection;
 use symphony_harness::report::json::{self, Document, InspectDocument};
 
 use super::args::{self, Format};
-use super::output::{self, Printed, LABEL};
+use super::output;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -62,13 +63,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
     match args.format {
         Format::Json => {}
         Format::Human => {
-            let mut printed = Printed::default();
-            printed.field("library", path.display());
-            printed.field("sha256", &inspection.sha256);
-            print_fingerprint(&mut printed, &inspection);
-            printed.line("");
-            print_verdict(&mut printed, &inspection.verdict);
-            output::reader_gone_is_ok(printed.flush())?;
+            let mut text = Vec::new();
+            write_inspection(&mut text, &path, &inspection)?;
+            output::stdout_bytes(&text)?;
         }
     }
     Ok(verdict_exit_code(inspection.verdict.level))
@@ -80,75 +77,5 @@ pub fn verdict_exit_code(level: VerdictLevel) -> i32 {
         VerdictLevel::Compatible => exit_code::SUCCESS,
         VerdictLevel::Risky => exit_code::RISKY,
         VerdictLevel::Incompatible | VerdictLevel::NotAProvider => exit_code::INCOMPATIBLE,
-    }
-}
-
-/// Prints what the inspector read (everything but the path and the verdict).
-pub fn print_fingerprint(printed: &mut Printed, inspection: &Inspection) {
-    let fp = &inspection.fingerprint;
-    printed.field("size", format!("{} bytes", inspection.size));
-    printed.field(
-        "arch",
-        format!(
-            "{}{}",
-            fp.architecture,
-            if fp.shared_object {
-                " shared object"
-            } else {
-                " (not a shared object)"
-            }
-        ),
-    );
-    printed.field(
-        "rustc",
-        if fp.rustc.is_empty() {
-            "unknown (no `.comment`)".to_string()
-        } else {
-            fp.rustc.join(", ")
-        },
-    );
-    printed.field("symphony", fp.symphony.describe());
-    printed.field("abi", fp.abi.describe());
-    printed.field(
-        "exports",
-        format!(
-            "create_provider: {}{}",
-            if fp.create_provider { "yes" } else { "NO" },
-            if fp.shim_exports.is_empty() {
-                String::new()
-            } else {
-                format!("; symphony host shim: {}", fp.shim_exports.join(", "))
-            }
-        ),
-    );
-    printed.field(
-        "allocator",
-        match fp.allocator {
-            Allocator::Default => "default (system malloc)",
-            Allocator::Custom => "custom #[global_allocator]",
-            Allocator::Unknown => "unknown",
-        },
-    );
-    printed.field(
-        "host",
-        format!(
-            "rustc {}, symphony {}, {}",
-            inspection.host.rustc, inspection.host.symphony, inspection.host.architecture
-        ),
-    );
-}
-
-/// Renders the verdict line, its reasons and notes.
-pub fn print_verdict(printed: &mut Printed, verdict: &Verdict) {
-    let style = output::verdict_style(verdict.level);
-    printed.line(format!(
-        "{LABEL}verdict:{LABEL:#} {style}{}{style:#}",
-        verdict.level.as_str()
-    ));
-    for reason in &verdict.reasons {
-        printed.line(format!("  - {reason}"));
-    }
-    for note in &verdict.notes {
-        printed.line(format!("  note: {note}"));
     }
 }

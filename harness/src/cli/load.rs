@@ -3,20 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde::Serialize;
-use symphony_harness::engine::{CallOutput, InSymphony};
 use symphony_harness::exit_code;
-use symphony_harness::load::probe::{probe, LoadReport, ProbeError, ProbeRequest};
+use symphony_harness::load::probe::{probe, ProbeError, ProbeRequest};
 use symphony_harness::load::{resolve, ExpectedHash};
 use symphony_harness::model::BindingConfig;
 use symphony_harness::report::json::{self, Document};
-use symphony_harness::report::reconcile::OutputLimit;
+use symphony_harness::report::load::{write_load, LoadDocument, LoadEntry};
 use symphony_harness::worker::{default_jobs, provider_factory, run_parallel};
 
 use super::args::{self, ConfigArgs, Format};
 use super::backend::ProviderArgs;
-use super::inspect::{print_fingerprint, print_verdict, verdict_exit_code};
-use super::output::{self, Printed, LABEL};
+use super::inspect::verdict_exit_code;
+use super::output::{self, Printed};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -96,7 +94,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
             documents.push(result.document);
             result.printed.out.clear();
         } else if many && index > 0 {
-            result.printed.out.insert(0, '\n');
+            result.printed.out.insert(0, b'\n');
         }
         output::reader_gone_is_ok(result.printed.flush())?;
     }
@@ -109,31 +107,6 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<i32> {
         ))?;
     }
     Ok(code)
-}
-
-/// The `load --format json` document: one entry per library, in the order given.
-#[derive(Serialize)]
-struct LoadDocument {
-    libraries: Vec<LoadEntry>,
-}
-
-/// One library's entry: its report, or the error that stopped it; `path`, `error` and
-/// `exitCode` are in both.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum LoadEntry {
-    #[serde(rename_all = "camelCase")]
-    Report {
-        exit_code: i32,
-        #[serde(flatten)]
-        report: Box<LoadReport>,
-    },
-    #[serde(rename_all = "camelCase")]
-    Error {
-        path: String,
-        error: String,
-        exit_code: i32,
-    },
 }
 
 /// One library's load, rendered: what to print, its JSON document, its exit code.
@@ -151,7 +124,17 @@ fn load_one(path: &Path, args: &LoadArgs) -> LoadResult {
     });
     match result {
         Ok(report) => {
-            let code = render(&report, args.hash.is_some(), &mut printed);
+            let code = match report.validation_rule {
+                Some(_) => verdict_exit_code(report.inspection.verdict.level),
+                None => exit_code::CALL_FAILED,
+            };
+            // Writing to memory cannot fail.
+            let _ = write_load(
+                &mut printed.out,
+                &mut printed.err,
+                &report,
+                args.hash.is_some(),
+            );
             LoadResult {
                 printed,
                 document: LoadEntry::Report {
@@ -202,92 +185,4 @@ fn request(path: &Path, args: &LoadArgs) -> anyhow::Result<ProbeRequest> {
         extra,
         force: args.isolation.force,
     })
-}
-
-/// What the library printed during `call`, one labelled block per stream, cut as
-/// `reconcile` cuts it.
-fn print_call_output(printed: &mut Printed, call: &str, output: &CallOutput) {
-    let limit = OutputLimit::default();
-    for (label, text) in output.labelled() {
-        printed.line(format!(
-            "             {LABEL}{label} during `{call}`:{LABEL:#}"
-        ));
-        let (shown, more) = limit.cut(text);
-        for line in shown {
-            printed.line(format!("               | {line}"));
-        }
-        if more > 0 {
-            printed.line(format!("               … {more} more lines"));
-        }
-    }
-}
-
-/// Renders `report` for people; returns the exit code.
-fn render(report: &LoadReport, hash_given: bool, printed: &mut Printed) -> i32 {
-    let inspection = &report.inspection;
-    for warning in &report.warnings {
-        printed.warning(warning);
-    }
-    printed.field("library", report.path.display());
-    printed.field(
-        "sha256",
-        match (hash_given, report.hash_check) {
-            (false, _) => format!(
-                "{} (computed; pass --hash to check a pinned libHash)",
-                report.sha256
-            ),
-            (true, symphony_harness::load::probe::HashCheckDone::Matched) => {
-                format!("{} (matches --hash)", report.sha256)
-            }
-            (true, _) => format!("{} (not checked)", report.sha256),
-        },
-    );
-    print_fingerprint(printed, inspection);
-    printed.field("config", &report.config_json);
-    printed.line("");
-    print_verdict(printed, &inspection.verdict);
-    printed.line("");
-    printed.field("calls", "create_provider: ok");
-    print_call_output(printed, "create_provider", &report.output.create_provider);
-    match (&report.validation_rule, &report.rule_error) {
-        (Some(rule), _) => {
-            printed.line("           get_validation_rule: ok");
-            print_call_output(
-                printed,
-                "get_validation_rule",
-                &report.output.get_validation_rule,
-            );
-            printed.line("");
-            printed.line(format!("{LABEL}validation rule:{LABEL:#}"));
-            printed.line(serde_json::to_string_pretty(rule).unwrap_or_default());
-            printed.line("");
-            printed.line(format!("{LABEL}what Symphony makes of it:{LABEL:#}"));
-            for line in report.symphony_reads.iter().flatten() {
-                printed.line(format!("  - {line}"));
-            }
-            verdict_exit_code(inspection.verdict.level)
-        }
-        (None, err) => {
-            let outcome = report.calls.get_validation_rule;
-            printed.line(format!("           get_validation_rule: {outcome}"));
-            print_call_output(
-                printed,
-                "get_validation_rule",
-                &report.output.get_validation_rule,
-            );
-            let message = err.as_ref().map(ToString::to_string).unwrap_or_default();
-            let hint = match outcome.in_symphony() {
-                // The call returned an error: Symphony goes on with the zero rule.
-                InSymphony::Returns => {
-                    "Symphony silently uses the zero rule then: no change \
-                     detection, no sidecars; return Ok(ValidationRule::default()) at least"
-                }
-                _ => outcome.hint(),
-            };
-            printed.error(&anyhow::anyhow!(
-                "`get_validation_rule` failed ({outcome}): {message}\nhint: {hint}"
-            ));
-            exit_code::CALL_FAILED
-        }
-    }
 }

@@ -1,5 +1,6 @@
-//! Printing: styled text that loses its color off a terminal (via `anstream`), errors with
-//! their causes and hints, and warnings.
+//! The process's streams: stdout and stderr (styles dropped off a terminal, via `anstream`),
+//! and the errors and warnings of the command line. What the text says and how it is styled
+//! is [`symphony_harness::report`]'s; this module only writes it out.
 //!
 //! Nothing here panics on a closed stream. A closed stdout (`… | head -1`) ends the output
 //! quietly and the command keeps its exit code (the verdict); a closed stderr drops what was
@@ -7,16 +8,14 @@
 
 use std::io::{self, Write};
 
-use anstyle::Style;
 use symphony_harness::engine::objects::ObjectError;
 use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::input::InputError;
-use symphony_harness::inspect::{InspectError, VerdictLevel};
+use symphony_harness::inspect::InspectError;
 use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{LoadError, LoadFailure};
+use symphony_harness::report::{json as json_text, text};
 use symphony_harness::worker::BackendError;
-
-pub use symphony_harness::report::style::{ERROR, GOOD, HINT, LABEL, WARN};
 
 /// Writes `text` to stdout (styles dropped off a terminal). A reader that went away is not
 /// an error: it has what it wanted.
@@ -32,8 +31,13 @@ pub fn stdout_bytes(bytes: &[u8]) -> io::Result<()> {
 
 /// Writes `text` to stderr (styles dropped off a terminal); a closed stderr drops it.
 pub fn stderr(text: &str) {
+    stderr_bytes(text.as_bytes());
+}
+
+/// Writes `bytes` to stderr, as [`stderr`] does.
+pub fn stderr_bytes(bytes: &[u8]) {
     let mut err = anstream::stderr();
-    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+    let _ = err.write_all(bytes).and_then(|()| err.flush());
 }
 
 /// `Ok` for a write that failed only because the reader closed the pipe.
@@ -46,63 +50,33 @@ pub fn reader_gone_is_ok(result: io::Result<()>) -> io::Result<()> {
 
 /// Writes `value` as pretty JSON and a newline to stdout.
 pub fn json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    Ok(stdout(&text)?)
+    Ok(stdout(&json_text::pretty(value)?)?)
 }
 
-/// Text for stdout and stderr with styles embedded, printed in one go (so parallel jobs never
-/// interleave); `anstream` drops the styles when the stream is not a terminal.
+/// Text for stdout and stderr, rendered by [`symphony_harness::report`] with styles embedded
+/// and printed in one go (so parallel jobs never interleave); `anstream` drops the styles
+/// when the stream is not a terminal.
 #[derive(Debug, Default)]
 pub struct Printed {
     /// For stdout.
-    pub out: String,
+    pub out: Vec<u8>,
     /// For stderr.
-    pub err: String,
+    pub err: Vec<u8>,
 }
 
 impl Printed {
-    /// A line on stdout.
-    pub fn line(&mut self, text: impl std::fmt::Display) {
-        self.out.push_str(&format!("{text}\n"));
-    }
-
-    /// A `label: value` line on stdout, the label padded to a column.
-    pub fn field(&mut self, label: &str, value: impl std::fmt::Display) {
-        self.line(format!(
-            "{LABEL}{:<11}{LABEL:#}{value}",
-            format!("{label}:")
-        ));
-    }
-
-    /// `warning: …` on stderr.
-    pub fn warning(&mut self, text: &str) {
-        self.err
-            .push_str(&format!("{WARN}warning:{WARN:#} {text}\n"));
-    }
-
     /// `error: …`, one `caused by:` line per source, and a hint if there is one, on stderr.
     pub fn error(&mut self, err: &anyhow::Error) {
-        let message = err.to_string();
-        // A message may carry its own `hint:` line (from `bail!`); style it like the others.
-        let (message, inline_hint) = match message.split_once("\nhint: ") {
-            Some((message, hint)) => (message.to_string(), Some(hint.to_string())),
-            None => (message, None),
-        };
-        self.err
-            .push_str(&format!("{ERROR}error:{ERROR:#} {message}\n"));
-        for cause in err.chain().skip(1) {
-            self.err.push_str(&format!("  caused by: {cause}\n"));
-        }
-        if let Some(hint) = inline_hint.or_else(|| hint_for(err)) {
-            self.err.push_str(&format!("{HINT}hint:{HINT:#} {hint}\n"));
-        }
+        let causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
+        let hint = hint_for(err);
+        // Writing to memory cannot fail.
+        let _ = text::error(&mut self.err, &err.to_string(), &causes, hint.as_deref());
     }
 
     /// Prints everything and empties the buffers.
     pub fn flush(&mut self) -> io::Result<()> {
-        let written = stdout(&std::mem::take(&mut self.out));
-        stderr(&std::mem::take(&mut self.err));
+        let written = stdout_bytes(&std::mem::take(&mut self.out));
+        stderr_bytes(&std::mem::take(&mut self.err));
         written
     }
 }
@@ -150,21 +124,13 @@ fn hint_for(err: &anyhow::Error) -> Option<String> {
 pub fn error(err: &anyhow::Error) {
     let mut printed = Printed::default();
     printed.error(err);
-    stderr(&printed.err);
+    stderr_bytes(&printed.err);
 }
 
 /// Prints `warning: …` on stderr, at once.
-pub fn warning(text: &str) {
-    let mut printed = Printed::default();
-    printed.warning(text);
-    stderr(&printed.err);
-}
-
-/// The style for a verdict level.
-pub fn verdict_style(level: VerdictLevel) -> Style {
-    match level {
-        VerdictLevel::Compatible => GOOD,
-        VerdictLevel::Risky => WARN,
-        VerdictLevel::Incompatible | VerdictLevel::NotAProvider => ERROR,
-    }
+pub fn warning(warning: &str) {
+    let mut err = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = text::warning(&mut err, warning);
+    stderr_bytes(&err);
 }

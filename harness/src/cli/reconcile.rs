@@ -17,7 +17,9 @@ use symphony_harness::load::resolve::{self, EXTENSIONS_MOUNT};
 use symphony_harness::load::{LoadFailureClass, PreloadError};
 use symphony_harness::model::Symphony;
 use symphony_harness::report::json::{self, Document};
-use symphony_harness::report::reconcile::{CallLog, Progress, ReconcileDocument, ReconcilePrinter};
+use symphony_harness::report::reconcile::{
+    binding_warning, finding_warning, Progress, ReconcileDocument, ReconcilePrinter, RunRecord,
+};
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
@@ -179,10 +181,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             let mut printer = ReconcilePrinter::new(anstream::stdout());
             printer.header(&deployment, symphony);
             for finding in &findings {
-                output::warning(&format!(
-                    "{} [{}]; Symphony: {}",
-                    finding.message, finding.id, finding.symphony_sees
-                ));
+                output::warning(&finding_warning(finding));
             }
             let mut sink = Progress::on_terminal(printer);
             let report = run(&mut sink)?;
@@ -192,12 +191,19 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             report
         }
         Format::Json => {
-            let mut sink = Progress::on_terminal(CallLog::default());
+            let mut sink = Progress::on_terminal(RunRecord::new());
             let report = run(&mut sink)?;
-            let calls = sink.into_inner();
+            let (calls, transcript) = sink.into_inner().into_parts();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &calls),
+                &ReconcileDocument::new(
+                    &deployment,
+                    symphony,
+                    &findings,
+                    &report,
+                    &calls,
+                    &transcript,
+                ),
             ))?;
             report
         }
@@ -268,12 +274,7 @@ fn report_load_failure(err: BindingLoadError, args: &ReconcileArgs) -> i32 {
 fn warn_about_bindings(preloaded: &[PreloadedBinding]) {
     for binding in preloaded {
         for warning in &binding.warnings {
-            output::warning(&format!(
-                "binding for role `{}` on target `{}` (`{}`): {warning}",
-                binding.role,
-                binding.target,
-                binding.config.get("libFile").unwrap_or_default()
-            ));
+            output::warning(&binding_warning(binding, warning));
         }
     }
 }

@@ -56,6 +56,13 @@ impl<'a, T: Serialize> Document<'a, T> {
     }
 }
 
+/// `value` as a command prints it: pretty JSON and a newline.
+pub fn pretty(value: &impl Serialize) -> serde_json::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The `inspect` document: what was read and judged. A file that is not ELF at all has no
 /// fingerprint and the verdict `not-a-provider`, with the parser's reason.
 #[derive(Serialize, Debug)]

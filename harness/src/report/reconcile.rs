@@ -5,7 +5,8 @@
 //! writes each event as it comes, so a long run shows its progress; what the provider printed
 //! during a call is shown under it ([`OutputLimit`]). [`ReconcilePrinter::verdict`] writes the
 //! ending; [`ReconcileDocument`] is the `--format json` document, with the calls [`CallLog`]
-//! collected (their output whole). A line names at most [`LISTED_COMPONENTS`] components
+//! collected (their output whole) and the same rounds as a transcript ([`RunRecord`] records
+//! both). A line names at most [`LISTED_COMPONENTS`] components
 //! ("… and 4,990 more"). [`Progress`] puts a progress bar on a terminal's stderr in front of
 //! any sink, for runs that take more than a second.
 
@@ -24,7 +25,9 @@ use crate::engine::reconcile::{
     FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
 };
 use crate::engine::CallOutput;
+use crate::load::probe::PreloadedBinding;
 use crate::model::{ComponentAction, DeploymentSpec, Symphony};
+use crate::transcript::{RoundTranscript, TranscriptSink};
 
 /// How much of each stream a call printed the human output shows; the rest is counted
 /// ("… N more lines"). The JSON document always holds all of it.
@@ -395,6 +398,25 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
     }
 }
 
+/// The warning for an input Symphony's host would abort on, printed before a run.
+pub fn finding_warning(finding: &Finding) -> String {
+    format!(
+        "{} [{}]; Symphony: {}",
+        finding.message, finding.id, finding.symphony_sees
+    )
+}
+
+/// The warning, as `load` gives it, for one binding's library (a skipped hash check, a risky
+/// library), printed before a run.
+pub fn binding_warning(binding: &PreloadedBinding, warning: &str) -> String {
+    format!(
+        "binding for role `{}` on target `{}` (`{}`): {warning}",
+        binding.role,
+        binding.target,
+        binding.config.get("libFile").unwrap_or_default()
+    )
+}
+
 /// One provider call of a run, as the JSON document lists it.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -460,6 +482,44 @@ impl EventSink for CallLog {
             self.rounds.entry(site.round).or_default().push(record);
         }
     }
+}
+
+/// The sink of a `--format json` run: every event goes to a [`CallLog`] (each round's `calls`)
+/// and to a [`TranscriptSink`] (the document's `transcript`).
+#[derive(Debug, Default)]
+pub struct RunRecord {
+    calls: CallLog,
+    transcript: TranscriptSink,
+}
+
+impl RunRecord {
+    /// A record with no rounds.
+    pub fn new() -> RunRecord {
+        RunRecord::default()
+    }
+
+    /// The calls by round, and the rounds as a transcript.
+    pub fn into_parts(mut self) -> (CallLog, RunTranscript) {
+        let rounds = self.transcript.take_rounds();
+        (self.calls, RunTranscript { rounds })
+    }
+}
+
+impl EventSink for RunRecord {
+    fn event(&mut self, event: &Event) {
+        self.calls.event(event);
+        self.transcript.event(event);
+    }
+}
+
+/// A reconcile run in the transcript form of [`crate::transcript`]: every round (the removal
+/// last, marked `remove`) with its calls and skip decisions in order, what each call returned
+/// and printed, and how the round ended. Nothing is redacted, and `stored` is never given
+/// (the run reports the stored state only at its end).
+#[derive(Serialize, Debug, Clone, PartialEq, Default)]
+pub struct RunTranscript {
+    /// Every round, in order.
+    pub rounds: Vec<RoundTranscript>,
 }
 
 /// A round in the JSON document: the engine's report and the calls made in it.
@@ -604,16 +664,20 @@ pub struct ReconcileDocument<'a> {
     /// Why the run stopped before `--rounds` ([`RunReport::stopped`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<&'a str>,
+    /// The same rounds as a transcript.
+    pub transcript: &'a RunTranscript,
 }
 
 impl<'a> ReconcileDocument<'a> {
-    /// The document of `report`, a run of `deployment` whose calls `calls` collected.
+    /// The document of `report`, a run of `deployment` whose calls `calls` collected and
+    /// whose rounds `transcript` recorded ([`RunRecord::into_parts`]).
     pub fn new(
         deployment: &'a DeploymentSpec,
         symphony: Symphony,
         findings: &'a [Finding],
         report: &'a RunReport,
         calls: &'a CallLog,
+        transcript: &'a RunTranscript,
     ) -> ReconcileDocument<'a> {
         ReconcileDocument {
             deployment: &deployment.solution_name,
@@ -633,6 +697,7 @@ impl<'a> ReconcileDocument<'a> {
             waited_seconds: report.waited_seconds,
             left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
+            transcript,
         }
     }
 }

@@ -545,14 +545,7 @@ impl Player<'_> {
             }
         }
         transcript.rounds = self.sink.take_rounds();
-        facts.stored = self.reconciler.previous().map(|stored| {
-            stored
-                .state
-                .components
-                .iter()
-                .map(|c| c.name.clone())
-                .collect()
-        });
+        facts.stored = self.stored_names();
         facts.calls = transcript
             .rounds
             .last()
@@ -565,6 +558,18 @@ impl Player<'_> {
             facts.device_for_on = self.device_id(step).ok();
         }
         Ok((transcript, facts))
+    }
+
+    /// The components of the stored state (`None`: nothing is stored).
+    fn stored_names(&self) -> Option<Vec<String>> {
+        self.reconciler.previous().map(|stored| {
+            stored
+                .state
+                .components
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        })
     }
 
     /// One round, with the stored state recorded after it.
@@ -583,14 +588,7 @@ impl Player<'_> {
                 step: number,
                 source: Box::new(source),
             })?;
-        let stored = self.reconciler.previous().map(|stored| {
-            stored
-                .state
-                .components
-                .iter()
-                .map(|c| c.name.clone())
-                .collect()
-        });
+        let stored = self.stored_names();
         if let Some(round) = self.sink.last_round_mut() {
             round.stored = stored;
         }

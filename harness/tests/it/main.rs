@@ -32,5 +32,11 @@ mod sim;
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `symphony-harness check`: the conformance suite from the command line.
+mod check;
+// `symphony-harness check`: rule, get and rendering checks, each failing with its sim bug.
+mod check_rule_get;
+// The suite proves itself: the check designed for each bug of the simulator's catalog fails.
+mod check_catalog;
 // `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
 mod check_apply_delete;

@@ -534,3 +534,181 @@ fn run_documents_match_their_schema_for_the_corpus_and_for_each_way_a_scenario_f
     let bundled: Value = serde_json::from_str(&std::fs::read_to_string(bundled).unwrap()).unwrap();
     SchemaFile::compile("scenario.v1.json").assert_valid(&bundled, "a bundle's scenario.json");
 }
+
+// ---- The reconcile document's transcript (issue 10, "Transcripts and one report layer"). ----
+
+/// The calls of a transcript round, in the shape of the document's `calls`: phase, step,
+/// target, role, call, dry run, outcome, and what was printed, by stream.
+fn transcript_calls(round: &Value) -> Vec<Value> {
+    round["events"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no events in {round:#}"))
+        .iter()
+        .filter_map(|event| event.get("call"))
+        .map(|call| {
+            let phase = match call["phase"].as_str() {
+                Some("get-phase") => "get",
+                Some("apply-phase") => "apply",
+                other => other.unwrap_or_else(|| panic!("no phase in {call:#}")),
+            };
+            let printed = |label: &str| call["printed"].get(label).cloned().unwrap_or(json!(""));
+            json!({
+                "phase": phase,
+                "step": call["step"],
+                "target": call["target"],
+                "role": call["role"],
+                "call": call["call"],
+                "dryRun": call["dryRun"],
+                "outcome": call["outcome"],
+                "output": {
+                    "stdout": printed("provider stdout"),
+                    "stderr": printed("provider stderr"),
+                    "host": printed("symphony host log"),
+                },
+            })
+        })
+        .collect()
+}
+
+/// The document's own calls of `round`, with what was printed on a blank stream as the
+/// transcript keeps it (left out), and a missing `dryRun` as `null`.
+fn document_calls(round: &Value) -> Vec<Value> {
+    round["calls"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no calls in {round:#}"))
+        .iter()
+        .map(|call| {
+            let mut call = call.clone();
+            for stream in ["stdout", "stderr", "host"] {
+                let text = call["output"][stream].as_str().unwrap_or_default();
+                if text.trim().is_empty() {
+                    call["output"][stream] = json!("");
+                }
+            }
+            call["dryRun"] = call.get("dryRun").cloned().unwrap_or(Value::Null);
+            call
+        })
+        .collect()
+}
+
+/// Asserts that the transcript holds the document's rounds (then its removal), each with the
+/// same calls in the same order; returns the transcript's rounds.
+fn assert_transcript_matches_calls(doc: &Value, case: &str) -> Vec<Value> {
+    let transcript = doc["transcript"]["rounds"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{case}: no transcript in {doc:#}"))
+        .clone();
+    let rounds: Vec<&Value> = doc["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(doc["removal"].as_object().map(|_| &doc["removal"]))
+        .collect();
+    assert_eq!(transcript.len(), rounds.len(), "{case}: {doc:#}");
+    for (recorded, round) in transcript.iter().zip(rounds) {
+        assert_eq!(recorded["round"], round["round"], "{case}");
+        assert_eq!(recorded["state"], round["state"], "{case}");
+        assert_eq!(
+            recorded.get("remove").is_some(),
+            round["remove"] == true,
+            "{case}: round {}",
+            round["round"]
+        );
+        let calls = document_calls(round);
+        assert!(
+            !calls.is_empty(),
+            "{case}: round {} made no call",
+            round["round"]
+        );
+        assert_eq!(
+            transcript_calls(recorded),
+            calls,
+            "{case}: round {}",
+            round["round"]
+        );
+    }
+    transcript
+}
+
+#[test]
+fn the_reconcile_transcript_holds_the_calls_the_document_lists_for_the_tutorial_target() {
+    let sim = lib(Lib::Sim);
+    let ext = sim.parent().unwrap().to_path_buf();
+    let target = workspace_root().join("scenarios/targets/my-target.json");
+    let doc = json_of(
+        &[
+            "reconcile",
+            "--target",
+            path_str(&target),
+            "--extensions",
+            path_str(&ext),
+            "--remove",
+            "--format",
+            "json",
+        ],
+        0,
+        "tutorial",
+    );
+    assert_valid(&doc, "tutorial");
+    let transcript = assert_transcript_matches_calls(&doc, "tutorial");
+    let events: Vec<&Value> = transcript
+        .iter()
+        .flat_map(|round| round["events"].as_array().unwrap())
+        .collect();
+    assert!(
+        events.iter().any(|e| e["decision"]["decision"] == "apply"),
+        "the first round applies: {doc:#}"
+    );
+    assert!(
+        events.iter().any(|e| e["call"]["call"] == "apply"
+            && e["call"]["returned"].is_object()
+            && e["call"]["instance"].as_u64() > Some(0)),
+        "an apply with its result map and provider instance: {doc:#}"
+    );
+    assert_eq!(transcript.last().unwrap()["remove"], true, "{doc:#}");
+}
+
+#[test]
+fn the_reconcile_transcript_of_a_failing_run_has_the_failed_calls_and_stays_valid() {
+    let ext = lib(Lib::Sim).parent().unwrap().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let failing = crate::support::bound_target(
+        dir.path(),
+        "t",
+        "libsymphony_sim_provider.so",
+        "any",
+        json!({"sim.bugs": "empty-error", "sim.print": "1"}),
+    );
+    let doc = json_of(
+        &[
+            "reconcile",
+            "--target",
+            path_str(&failing),
+            "--extensions",
+            path_str(&ext),
+            "--rounds",
+            "2",
+            "--format",
+            "json",
+        ],
+        6,
+        "failed",
+    );
+    assert_valid(&doc, "failed");
+    let transcript = assert_transcript_matches_calls(&doc, "failed");
+    let last = transcript.last().unwrap();
+    assert_eq!(last["failure"], doc["rounds"][1]["failure"], "{doc:#}");
+    let failed: Vec<&Value> = last["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["call"]["outcome"] == "error-without-message")
+        .collect();
+    assert_eq!(failed.len(), 1, "{doc:#}");
+    assert!(
+        failed[0]["call"]["printed"]["provider stdout"]
+            .as_str()
+            .is_some_and(|text| text.contains("sim stdout: apply")),
+        "what the failing apply printed: {doc:#}"
+    );
+}

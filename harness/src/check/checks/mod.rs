@@ -4,6 +4,9 @@ mod apply;
 mod build;
 mod delete;
 mod errors;
+mod get;
+mod rendering;
+mod rule;
 mod scenarios;
 
 use super::run::Context;
@@ -19,7 +22,12 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "load.hash" => build::hash(context),
         "rule.returns" => build::rule_returns(context),
         "rule.required-type" => build::required_type(context),
+        "rule.compared-are-reported" => rule::compared_are_reported(context),
+        "rule.reported-are-watched" => rule::reported_are_watched(context),
         "get.empty-device" => scenarios::get_empty_device(context),
+        "get.only-referenced" => get::only_referenced(context),
+        "get.types-preserved" => get::types_preserved(context),
+        "get.stable" => get::stable(context),
         "apply.results-complete" => apply::results_complete(context),
         "apply.statuses-truthful" => apply::statuses_truthful(context),
         "apply.converges" => scenarios::apply_converges(context),
@@ -31,6 +39,7 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "dry-run.no-change" => scenarios::dry_run_no_change(context),
         "errors.message" => errors::message(context),
         "errors.edge-inputs" => errors::edge_inputs(context),
+        "rendering.numbers-and-case" => rendering::numbers_and_case(context),
         other => Finding::skip(format!("`{other}` is not built yet")),
     }
 }
