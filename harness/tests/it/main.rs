@@ -32,3 +32,5 @@ mod sim;
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `check`'s lifecycle checks: a new provider per call, concurrent instances on one device.
+mod check_lifecycle;

@@ -1,6 +1,7 @@
 //! The check functions, by area; [`run`] dispatches a check by its id.
 
 mod build;
+mod lifecycle;
 mod scenarios;
 
 use super::run::Context;
@@ -20,6 +21,8 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "apply.converges" => scenarios::apply_converges(context),
         "delete.removes" => scenarios::delete_removes(context),
         "dry-run.no-change" => scenarios::dry_run_no_change(context),
+        "lifecycle.new-instances" => lifecycle::new_instances(context),
+        "lifecycle.concurrent" => lifecycle::concurrent(context),
         other => Finding::skip(format!("`{other}` is not built yet")),
     }
 }
