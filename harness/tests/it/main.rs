@@ -34,3 +34,5 @@ mod scenarios;
 mod run;
 // `check`'s lifecycle checks: a new provider per call, concurrent instances on one device.
 mod check_lifecycle;
+// `check` on the tutorial's skeleton provider: caught by get-after-apply checks only.
+mod check_skeleton;
