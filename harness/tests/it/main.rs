@@ -36,3 +36,5 @@ mod run;
 mod check_lifecycle;
 // `check` on the tutorial's skeleton provider: caught by get-after-apply checks only.
 mod check_skeleton;
+// docs/checks.md is check::CATALOG: every check's id, title, symptom and fix.
+mod check_docs;
