@@ -72,6 +72,12 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
     symphony: SymphonyArg,
 
+    /// Take the binding from your Target file: its first `providers.target.rust` binding's
+    /// config (but `libFile` and `libHash`), its role as the component type, its first
+    /// component's properties; `--config`, `--component-type` and `--properties` override them
+    #[arg(long, value_name = "TARGET.json", help_heading = "Binding")]
+    target: Option<PathBuf>,
+
     /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable
     #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
     only: Vec<String>,
@@ -83,6 +89,10 @@ pub struct CheckArgs {
     /// Warnings fail the run too (exit 10)
     #[arg(long, help_heading = "Selection")]
     deny_warnings: bool,
+
+    /// Libraries checked at once, each with its own workers [default: the CPUs]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Selection")]
+    jobs: Option<u16>,
 
     /// Write each failed check that is a scenario as a scenario file in DIR (`run` replays it)
     #[arg(long, value_name = "DIR", help_heading = "Output")]
@@ -156,9 +166,57 @@ fn check_names(names: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `--target` gives: binding config, role, properties.
+type FromTarget = (
+    BTreeMap<String, String>,
+    Option<String>,
+    Option<BTreeMap<String, Value>>,
+);
+
+/// Reads the binding of `--target`.
+fn from_target(path: &Path) -> anyhow::Result<FromTarget> {
+    let target = symphony_harness::input::read_target(path)?;
+    for note in &target.notes {
+        output::warning(&note.to_string());
+    }
+    let spec = target.value.spec.unwrap_or_default();
+    let Some(binding) = spec
+        .topologies
+        .iter()
+        .flat_map(|t| &t.bindings)
+        .find(|b| b.provider == symphony_harness::model::RUST_PROVIDER)
+    else {
+        bail!(
+            "`{}` has no `{}` binding to check\nhint: check a Target that binds your provider, \
+             or leave `--target` out to use a synthesized one",
+            path.display(),
+            symphony_harness::model::RUST_PROVIDER
+        );
+    };
+    let config = binding
+        .config
+        .iter()
+        .filter(|(key, _)| !matches!(*key, "libFile" | "libHash"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let properties = spec
+        .components
+        .first()
+        .map(|c| c.properties.clone())
+        .filter(|p| !p.is_empty());
+    Ok((config, Some(binding.role.clone()), properties))
+}
+
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    check_names(&args.only)?;
-    check_names(&args.skip)?;
+    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
+        output::error(&err);
+        return Ok(exit_code::USAGE);
+    }
+    let (mut config, role, target_properties) = match &args.target {
+        Some(path) => from_target(path)?,
+        None => (BTreeMap::new(), None, None),
+    };
+    config.extend(binding_config(&args.config)?);
     let libraries = if args.libraries.is_empty() {
         vec![library_path(None)?]
     } else {
@@ -170,9 +228,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         .context("cannot make a scratch folder for the checks")?;
     let options = CheckOptions {
         hash: args.hash.clone(),
-        config: binding_config(&args.config)?,
-        component_type: args.component_type.clone(),
-        properties: properties(args.properties.as_deref())?,
+        config,
+        component_type: args.component_type.clone().or(role),
+        properties: properties(args.properties.as_deref())?.or(target_properties),
         symphony: match args.symphony {
             SymphonyArg::V048 => SymphonyRelease::V048,
             SymphonyArg::V049 => SymphonyRelease::V049,
@@ -186,13 +244,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         scratch: scratch.path().to_path_buf(),
     };
     let human = args.output.format == RunFormat::Human && args.output.output.is_none();
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let checked = check_all(&libraries, &options, jobs);
     let mut reports = Vec::new();
-    for (index, library) in libraries.iter().enumerate() {
-        let options = CheckOptions {
-            scratch: options.scratch.join(index.to_string()),
-            ..options.clone()
-        };
-        let report = check_one(library, &options);
+    for (index, (library, report)) in libraries.iter().zip(checked).enumerate() {
         if human {
             let mut text = Vec::new();
             report::human(&mut text, &report, args.deny_warnings)?;
@@ -200,7 +258,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 output::stdout("\n")?;
             }
             output::reader_gone_is_ok(output::stdout_bytes(&text))?;
-        } else {
+        } else if libraries.len() == 1 {
+            // (Several libraries each said so as they finished.)
             output::stderr(&format!(
                 "{}: {}\n",
                 library.display(),
@@ -237,6 +296,46 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     } else {
         exit_code::CHECK_FAILED
     })
+}
+
+/// Runs the suite on every library, `jobs` at a time, each in its own folder; the reports
+/// come back in the order of `libraries`.
+fn check_all(libraries: &[PathBuf], options: &CheckOptions, jobs: usize) -> Vec<SuiteReport> {
+    let for_library = |index: usize| CheckOptions {
+        scratch: options.scratch.join(index.to_string()),
+        ..options.clone()
+    };
+    if libraries.len() == 1 {
+        return vec![check_one(&libraries[0], &for_library(0))];
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: std::sync::Mutex<Vec<Option<SuiteReport>>> =
+        std::sync::Mutex::new(libraries.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, libraries.len()) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(library) = libraries.get(index) else {
+                    break;
+                };
+                let report = run_checks(library, &for_library(index), &mut |_| {});
+                output::stderr(&format!(
+                    "checked {}: {}\n",
+                    library.display(),
+                    report::summary_line(&report)
+                ));
+                if let Ok(mut slots) = slots.lock() {
+                    slots[index] = Some(report);
+                }
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Runs the suite on `library` with a progress bar on a terminal.

@@ -120,18 +120,27 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         summary_line(report)
     )?;
     if passed {
+        let mut config = serde_json::Map::new();
+        config.insert("name".into(), "provider".into());
+        for (key, value) in &subject.config {
+            config.insert(key.clone(), value.clone().into());
+        }
+        let file = subject
+            .library
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        config.insert("libFile".into(), format!("/extensions/{file}").into());
+        config.insert("libHash".into(), subject.sha256.clone().into());
+        let binding = serde_json::json!({
+            "role": subject.component_type,
+            "provider": crate::model::RUST_PROVIDER,
+            "config": config,
+        });
         writeln!(
             out,
-            "\nBind it in a Target with the verified hash:\n  {{\"role\": \"{}\", \"provider\": \
-             \"providers.target.rust\", \"config\": {{\"name\": \"provider\", \"libFile\": \
-             \"/extensions/{}\", \"libHash\": \"{}\"}}}}",
-            subject.component_type,
-            subject
-                .library
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            subject.sha256
+            "\nBind it in a Target with the verified hash:\n  {}",
+            serde_json::to_string(&binding).unwrap_or_default()
         )?;
     }
     Ok(())

@@ -241,6 +241,7 @@ fn help_texts_are_stable() {
         vec!["reconcile", "--help"],
         vec!["plan", "--help"],
         vec!["compare", "--help"],
+        vec!["check", "--help"],
         vec!["run", "--help"],
         vec!["replay", "--help"],
     ] {

@@ -32,6 +32,10 @@ mod sim;
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `symphony-harness check`: the conformance suite from the command line.
+mod check;
+// `symphony-harness check`: rule, get and rendering checks, each failing with its sim bug.
+mod check_rule_get;
 // `check`'s lifecycle checks: a new provider per call, concurrent instances on one device.
 mod check_lifecycle;
 // `check` on the tutorial's skeleton provider: caught by get-after-apply checks only.

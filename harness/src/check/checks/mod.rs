@@ -1,7 +1,10 @@
 //! The check functions, by area; [`run`] dispatches a check by its id.
 
 mod build;
+mod get;
 mod lifecycle;
+mod rendering;
+mod rule;
 mod scenarios;
 
 use super::run::Context;
@@ -17,12 +20,18 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "load.hash" => build::hash(context),
         "rule.returns" => build::rule_returns(context),
         "rule.required-type" => build::required_type(context),
+        "rule.compared-are-reported" => rule::compared_are_reported(context),
+        "rule.reported-are-watched" => rule::reported_are_watched(context),
         "get.empty-device" => scenarios::get_empty_device(context),
+        "get.only-referenced" => get::only_referenced(context),
+        "get.types-preserved" => get::types_preserved(context),
+        "get.stable" => get::stable(context),
         "apply.converges" => scenarios::apply_converges(context),
         "delete.removes" => scenarios::delete_removes(context),
         "dry-run.no-change" => scenarios::dry_run_no_change(context),
         "lifecycle.new-instances" => lifecycle::new_instances(context),
         "lifecycle.concurrent" => lifecycle::concurrent(context),
+        "rendering.numbers-and-case" => rendering::numbers_and_case(context),
         other => Finding::skip(format!("`{other}` is not built yet")),
     }
 }
