@@ -38,3 +38,9 @@ mod check;
 mod check_rule_get;
 // The suite proves itself: the check designed for each bug of the simulator's catalog fails.
 mod check_catalog;
+// `check`'s lifecycle checks: a new provider per call, concurrent instances on one device.
+mod check_lifecycle;
+// `check` on the tutorial's skeleton provider: caught by get-after-apply checks only.
+mod check_skeleton;
+// docs/checks.md is check::CATALOG: every check's id, title, symptom and fix.
+mod check_docs;

@@ -2,6 +2,7 @@
 
 mod build;
 mod get;
+mod lifecycle;
 mod rendering;
 mod rule;
 mod scenarios;
@@ -28,6 +29,8 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "apply.converges" => scenarios::apply_converges(context),
         "delete.removes" => scenarios::delete_removes(context),
         "dry-run.no-change" => scenarios::dry_run_no_change(context),
+        "lifecycle.new-instances" => lifecycle::new_instances(context),
+        "lifecycle.concurrent" => lifecycle::concurrent(context),
         "rendering.numbers-and-case" => rendering::numbers_and_case(context),
         other => Finding::skip(format!("`{other}` is not built yet")),
     }
