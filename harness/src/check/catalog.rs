@@ -1,5 +1,5 @@
 //! Every check: its stable id, area, title, what Symphony's users see when it fails, and how
-//! to fix it. The README's check table is this table (a test compares them).
+//! to fix it. `docs/checks.md`'s table is this table (a test compares them).
 
 use super::Area;
 

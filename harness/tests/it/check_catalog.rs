@@ -65,7 +65,7 @@ const TABLE: &[(&str, &str, &[&str], &str)] = &[
         &["sim.changeDetection=*"],
         "MIXEDCASE",
     ),
-    ("racy", "lifecycle.concurrent", &[], "lost"),
+    ("racy", "lifecycle.concurrent", &[], "overwrote"),
     ("null-create", "load.create", &[], "NULL"),
 ];
 

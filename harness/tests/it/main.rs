@@ -38,5 +38,11 @@ mod check;
 mod check_rule_get;
 // The suite proves itself: the check designed for each bug of the simulator's catalog fails.
 mod check_catalog;
+// `check`'s lifecycle checks: a new provider per call, concurrent instances on one device.
+mod check_lifecycle;
+// `check` on the tutorial's skeleton provider: caught by get-after-apply checks only.
+mod check_skeleton;
+// docs/checks.md is check::CATALOG: every check's id, title, symptom and fix.
+mod check_docs;
 // `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
 mod check_apply_delete;

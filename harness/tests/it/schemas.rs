@@ -712,3 +712,49 @@ fn the_reconcile_transcript_of_a_failing_run_has_the_failed_calls_and_stays_vali
         "what the failing apply printed: {doc:#}"
     );
 }
+
+#[test]
+fn check_documents_match_their_schema_passing_failing_and_unreadable() {
+    let sim = lib(Lib::Sim);
+    let doc = json_of(
+        &["check", path_str(&sim), "--format", "json"],
+        0,
+        "check clean sim",
+    );
+    assert_valid(&doc, "check clean sim");
+    let checks = doc["libraries"][0]["checks"].as_array().unwrap();
+    assert_eq!(
+        checks.len(),
+        symphony_harness::check::CATALOG.len(),
+        "every check has an entry: {doc:#}"
+    );
+    // A failing check, with evidence, beside a library that cannot be read: one document.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.so");
+    let doc = json_of(
+        &[
+            "check",
+            path_str(&sim),
+            path_str(&missing),
+            "--config",
+            "sim.bugs=ignore-delete",
+            "--only",
+            "delete",
+            "--format",
+            "json",
+        ],
+        1,
+        "check failing",
+    );
+    assert_valid(&doc, "check failing");
+    let failed = &doc["libraries"][0]["checks"][0];
+    assert_eq!(
+        (failed["id"].as_str(), failed["status"].as_str()),
+        (Some("delete.removes"), Some("fail")),
+        "{doc:#}"
+    );
+    assert!(!failed["evidence"].as_array().unwrap().is_empty());
+    assert_eq!(doc["libraries"][1]["passed"], false);
+    assert!(doc["libraries"][1]["unreadable"].is_string(), "{doc:#}");
+    assert_eq!(doc["passed"], false);
+}

@@ -25,6 +25,8 @@ pub enum Lib {
     Symphony014,
     /// Its constructor never returns: `dlopen` hangs.
     LoopInit,
+    /// The tutorial's skeleton: `get` returns nothing, `apply` says `Updated`, deletes ignored.
+    Skeleton,
 }
 
 impl Lib {
@@ -37,6 +39,7 @@ impl Lib {
             Lib::EchoConfig => "libfixture_echo_config.so",
             Lib::Symphony014 => "libfixture_symphony_014.so",
             Lib::LoopInit => "libfixture_loop_init.so",
+            Lib::Skeleton => "libfixture_skeleton.so",
         }
     }
 }
@@ -90,6 +93,8 @@ fn build_all() -> PathBuf {
         "fixture-echo-config",
         "-p",
         "fixture-loop-init",
+        "-p",
+        "fixture-skeleton",
     ]);
     // Its own workspace and lock file: Cargo allows one symphony 0.1.x per lock.
     let manifest = workspace_root().join("harness/tests/fixtures/symphony-014/Cargo.toml");

@@ -5,6 +5,7 @@ mod build;
 mod delete;
 mod errors;
 mod get;
+mod lifecycle;
 mod rendering;
 mod rule;
 mod scenarios;
@@ -39,6 +40,8 @@ pub(super) fn run(context: &Context<'_>) -> Finding {
         "dry-run.no-change" => scenarios::dry_run_no_change(context),
         "errors.message" => errors::message(context),
         "errors.edge-inputs" => errors::edge_inputs(context),
+        "lifecycle.new-instances" => lifecycle::new_instances(context),
+        "lifecycle.concurrent" => lifecycle::concurrent(context),
         "rendering.numbers-and-case" => rendering::numbers_and_case(context),
         other => Finding::skip(format!("`{other}` is not built yet")),
     }

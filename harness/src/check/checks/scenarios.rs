@@ -140,6 +140,20 @@ pub(super) fn delete_removes(context: &Context<'_>) -> Finding {
         ],
     );
     let run = context.play(&scenario);
+    // A removal only shows something when `get` reported the components before it: a `get`
+    // that never reports anything passes the expectations whether the delete did anything.
+    if let Ok(played) = &run {
+        let name = subject.component(id, 1).name;
+        let before = get_answers(played, 2);
+        if played.passed() && !before.first().is_some_and(|names| names.contains(&name)) {
+            return Finding::fail(format!(
+                "`get` did not report `{name}` before its removal, so nothing shows the delete \
+                 removed it (a delete that is ignored looks the same)"
+            ))
+            .with_evidence(evidence(played))
+            .with_scenario(scenario);
+        }
+    }
     judge_scenario(
         scenario,
         run,

@@ -1,0 +1,271 @@
+//! Checks of provider instances as Symphony makes them: a new provider for every call, and
+//! several of them at once on one device (concurrent reconciles of one target).
+//!
+//! Both use direct calls (`check::direct`): Symphony's loop never runs two applies of one
+//! target at once, and whether state survives a new instance is only visible by asking a new
+//! instance right after an apply.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Barrier;
+
+use crate::check::direct::Direct;
+use crate::check::run::Context;
+use crate::check::Finding;
+use crate::model::{ComponentAction, ComponentSpec};
+
+/// How many sessions apply at once in `lifecycle.concurrent`.
+const THREADS: usize = 4;
+
+/// How many times `lifecycle.concurrent` races its sessions before it trusts the provider: a
+/// lost update needs the applies to overlap, which one round may not show.
+const ROUNDS: usize = 5;
+
+fn names(components: &[ComponentSpec]) -> String {
+    components
+        .iter()
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Deletes `components` on a new provider; the device is left clean where the provider can.
+fn remove(direct: &mut Direct, components: &[ComponentSpec]) {
+    if components.is_empty() {
+        return;
+    }
+    let deletes: Vec<(ComponentSpec, ComponentAction)> = components
+        .iter()
+        .map(|c| (c.clone(), ComponentAction::Delete))
+        .collect();
+    // A failing clean-up is not this check's finding: the delete checks judge deletes.
+    let _ = direct.apply(&deletes, false);
+}
+
+/// The components of `wanted` that `found` does not name.
+fn missing<'a>(wanted: &'a [ComponentSpec], found: &[ComponentSpec]) -> Vec<&'a ComponentSpec> {
+    let found: BTreeSet<&str> = found.iter().map(|c| c.name.as_str()).collect();
+    wanted
+        .iter()
+        .filter(|c| !found.contains(c.name.as_str()))
+        .collect()
+}
+
+/// `lifecycle.new-instances`.
+pub(super) fn new_instances(context: &Context<'_>) -> Finding {
+    let id = context.info.id;
+    let components = vec![
+        context.subject.component(id, 1),
+        context.subject.component(id, 2),
+    ];
+    let mut direct = match context.direct(components.clone()) {
+        Ok(direct) => direct,
+        Err(why) => return Finding::fail(format!("the check could not start: {why}")),
+    };
+    let updates: Vec<(ComponentSpec, ComponentAction)> = components
+        .iter()
+        .map(|c| (c.clone(), ComponentAction::Update))
+        .collect();
+    if let Err(err) = direct.apply(&updates, false) {
+        let evidence = direct.evidence();
+        remove(&mut direct, &components);
+        return Finding::skip(format!(
+            "`apply` of {} failed ({err}), so there is no state to survive",
+            names(&components)
+        ))
+        .with_evidence(evidence);
+    }
+    let finding = match direct.get(&components) {
+        Err(err) => Finding::fail(format!(
+            "after `apply`, `get` on a new provider failed: {err}"
+        )),
+        Ok(found) => {
+            let lost = missing(&components, &found);
+            if lost.is_empty() {
+                Finding::pass(
+                    "a new provider's `get` reported every component the previous provider \
+                     applied",
+                )
+            } else {
+                Finding::fail(format!(
+                    "`apply` deployed {}, but `get` on a new provider does not report {}: the \
+                     state stayed in the provider that applied it",
+                    names(&components),
+                    lost.iter()
+                        .map(|c| format!("`{}`", c.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+        }
+    };
+    let finding = finding.with_evidence(direct.evidence());
+    remove(&mut direct, &components);
+    finding
+}
+
+/// What one session of a race did: its calls, and whether its apply succeeded.
+struct Racer {
+    lines: Vec<String>,
+    applied: bool,
+}
+
+/// One session: opens its own worker, loads the library (`get_validation_rule`), waits for
+/// the others at `start`, then applies `components`.
+fn race(
+    context: &Context<'_>,
+    store: &Path,
+    thread: usize,
+    components: Vec<ComponentSpec>,
+    start: &Barrier,
+) -> Racer {
+    let opened = Direct::open(
+        context.subject,
+        context.info.id,
+        components.clone(),
+        context.backend(),
+        store,
+    );
+    let mut direct = match opened {
+        Ok(direct) => direct,
+        Err(why) => {
+            // Still meet the others, or they would wait forever.
+            start.wait();
+            return Racer {
+                lines: vec![format!("thread {thread}: could not start: {why}")],
+                applied: false,
+            };
+        }
+    };
+    // Warm: the worker is running and the library loaded before the race starts.
+    let _ = direct.rule();
+    let warm = direct.evidence().len();
+    let updates: Vec<(ComponentSpec, ComponentAction)> = components
+        .iter()
+        .map(|c| (c.clone(), ComponentAction::Update))
+        .collect();
+    start.wait();
+    let applied = direct.apply(&updates, false).is_ok();
+    Racer {
+        lines: direct
+            .evidence()
+            .into_iter()
+            .skip(warm)
+            .map(|line| format!("thread {thread}: {line}"))
+            .collect(),
+        applied,
+    }
+}
+
+/// `lifecycle.concurrent`.
+pub(super) fn concurrent(context: &Context<'_>) -> Finding {
+    let id = context.info.id;
+    let subject = context.subject;
+    // Every session shares one device: the same `sim.device` (from the check id) and, for the
+    // simulated provider, the same store folder.
+    let store = context.folder().join("direct");
+    let mut applied: Vec<ComponentSpec> = Vec::new();
+    let all: Vec<ComponentSpec> = (1..=THREADS * ROUNDS)
+        .map(|n| subject.component(id, n))
+        .collect();
+    let mut checker = match context.direct(all.clone()) {
+        Ok(direct) => direct,
+        Err(why) => return Finding::fail(format!("the check could not start: {why}")),
+    };
+    let mut finding = None;
+    let mut last_round = Vec::new();
+    for round in 0..ROUNDS {
+        let batches: Vec<Vec<ComponentSpec>> = (0..THREADS)
+            .map(|t| vec![all[round * THREADS + t].clone()])
+            .collect();
+        let start = Barrier::new(THREADS);
+        let racers: Vec<Racer> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batches
+                .iter()
+                .enumerate()
+                .map(|(t, batch)| {
+                    let (start, store) = (&start, &store);
+                    scope.spawn(move || race(context, store, t + 1, batch.clone(), start))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| Racer {
+                        lines: vec!["a racing thread panicked".to_string()],
+                        applied: false,
+                    })
+                })
+                .collect()
+        });
+        let mut lines: Vec<String> = racers.iter().flat_map(|r| r.lines.clone()).collect();
+        let succeeded: Vec<ComponentSpec> = batches
+            .iter()
+            .zip(&racers)
+            .filter(|(_, racer)| racer.applied)
+            .flat_map(|(batch, _)| batch.clone())
+            .collect();
+        applied.extend(succeeded.iter().cloned());
+        if succeeded.is_empty() {
+            finding = Some(
+                Finding::skip("every concurrent `apply` failed, so no update could be lost")
+                    .with_evidence(lines),
+            );
+            break;
+        }
+        let before = checker.evidence().len();
+        let got = checker.get(&succeeded);
+        lines.extend(checker.evidence().into_iter().skip(before));
+        match got {
+            Err(err) => {
+                finding = Some(
+                    Finding::fail(format!(
+                        "after {THREADS} concurrent applies, `get` failed: {err}"
+                    ))
+                    .with_evidence(lines),
+                );
+                break;
+            }
+            Ok(found) => {
+                let lost = missing(&succeeded, &found);
+                if lost.len() == succeeded.len() {
+                    finding = Some(
+                        Finding::fail(format!(
+                            "after {} concurrent applies, `get` on a new provider reports none \
+                             of the components: the state does not survive a new provider (see \
+                             `lifecycle.new-instances`)",
+                            succeeded.len()
+                        ))
+                        .with_evidence(lines),
+                    );
+                    break;
+                }
+                if !lost.is_empty() {
+                    finding = Some(
+                        Finding::fail(format!(
+                            "{} concurrent applies each reported success, but `get` does not \
+                             report {} (round {} of {ROUNDS}): an apply overwrote another's \
+                             update",
+                            succeeded.len(),
+                            lost.iter()
+                                .map(|c| format!("`{}`", c.name))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            round + 1
+                        ))
+                        .with_evidence(lines),
+                    );
+                    break;
+                }
+                last_round = lines;
+            }
+        }
+    }
+    remove(&mut checker, &applied);
+    finding.unwrap_or_else(|| {
+        Finding::pass(format!(
+            "{ROUNDS} rounds of {THREADS} concurrent applies on one device lost no update"
+        ))
+        .with_evidence(last_round)
+    })
+}

@@ -1,0 +1,94 @@
+//! `docs/checks.md` documents every check of `check::CATALOG`: its table (id, what it
+//! verifies, what Symphony's users see, the fix) is the catalog, row for row, and
+//! `docs/README.md` links the page.
+//!
+//! When a check is added or its texts change, rewrite the table with
+//! `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`.
+
+use symphony_harness::check::CATALOG;
+
+use crate::support::workspace_root;
+
+const START: &str =
+    "<!-- catalog table: generated from check::CATALOG, see harness/tests/it/check_docs.rs -->";
+const END: &str = "<!-- end of catalog table -->";
+
+/// Text for a Markdown table cell: a `|` would end the cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// The table of every check, in catalog order.
+fn catalog_table() -> String {
+    let mut table = String::from(
+        "| id | what it verifies | what Symphony's users see when it fails | fix |\n\
+         |---|---|---|---|\n",
+    );
+    for info in CATALOG {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            info.id,
+            cell(info.title),
+            cell(info.symptom),
+            cell(info.fix)
+        ));
+    }
+    table
+}
+
+/// The text between the markers of `page`, or why there is none.
+fn table_of(page: &str) -> Result<(usize, usize), String> {
+    let start = page
+        .find(START)
+        .ok_or_else(|| format!("no `{START}` line"))?
+        + START.len()
+        + 1;
+    let end = page[start..]
+        .find(END)
+        .ok_or_else(|| format!("no `{END}` line after the start marker"))?
+        + start;
+    Ok((start, end))
+}
+
+#[test]
+fn docs_checks_md_tables_every_check_of_the_catalog_with_its_texts() {
+    let path = workspace_root().join("docs/checks.md");
+    let page = std::fs::read_to_string(&path).expect("docs/checks.md exists");
+    let (start, end) = table_of(&page).unwrap_or_else(|why| panic!("docs/checks.md: {why}"));
+    let expected = catalog_table();
+    if std::env::var_os("SYMPHONY_HARNESS_UPDATE_DOCS").is_some() {
+        let updated = format!("{}{expected}{}", &page[..start], &page[end..]);
+        std::fs::write(&path, updated).expect("docs/checks.md written");
+        return;
+    }
+    assert!(
+        page[start..end] == expected,
+        "docs/checks.md's table is not check::CATALOG; rewrite it with \
+         `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`"
+    );
+    // Whatever the table's shape, each id is there with its title.
+    for info in CATALOG {
+        assert!(
+            page.contains(&format!("| `{}` | {} |", info.id, cell(info.title))),
+            "docs/checks.md lacks `{}` with its title",
+            info.id
+        );
+    }
+}
+
+#[test]
+fn the_catalog_table_escapes_pipes_and_a_missing_marker_is_named() {
+    assert_eq!(cell("a | b"), "a \\| b");
+    assert!(catalog_table().lines().count() == CATALOG.len() + 2);
+    let err = table_of("no markers here").unwrap_err();
+    assert!(err.contains("catalog table"), "{err}");
+    let err = table_of(&format!("{START}\nrows")).unwrap_err();
+    assert!(err.contains("end of catalog table"), "{err}");
+}
+
+#[test]
+fn docs_readme_links_the_checks_page() {
+    let index = std::fs::read_to_string(workspace_root().join("docs/README.md"))
+        .expect("docs/README.md exists");
+    assert!(index.contains("(checks.md)"), "docs/README.md: {index}");
+}
