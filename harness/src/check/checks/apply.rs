@@ -396,12 +396,13 @@ pub(super) fn statuses_truthful(context: &Context<'_>) -> Finding {
             continue;
         };
         let present = |name: &str| held.contains(name);
-        let source = if subject.simulated {
-            "the device"
+        // Where the truth came from, and its verb: the device holds, `get` reports.
+        let (source, verb, not_verb) = if subject.simulated {
+            ("the device", "holds", "does not hold")
         } else if number == removal {
-            "`get` after the removal"
+            ("`get` after the removal", "reports", "does not report")
         } else {
-            "the next `get`"
+            ("the next `get`", "reports", "does not report")
         };
         for call in apply_calls(played, number) {
             if call.outcome != "ok" || call.dry_run {
@@ -414,13 +415,13 @@ pub(super) fn statuses_truthful(context: &Context<'_>) -> Finding {
                 match claim(*status, *deleted) {
                     Some(true) if !present(name) => lies.push(format!(
                         "`apply` reported `{name}` {} (step {number} round {}), but {source} \
-                         does not hold it",
+                         {not_verb} it",
                         status_text(*status),
                         call.round
                     )),
                     Some(false) if present(name) => lies.push(format!(
                         "`apply` reported `{name}` {} (step {number} round {}), but {source} \
-                         still holds it",
+                         still {verb} it",
                         status_text(*status),
                         call.round
                     )),
