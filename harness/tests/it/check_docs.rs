@@ -1,6 +1,7 @@
 //! `docs/checks.md` documents every check of `check::CATALOG`: its table (id, what it
 //! verifies, what Symphony's users see, the fix) is the catalog, row for row, and
-//! `docs/README.md` links the page.
+//! `docs/README.md` links the page. The README's shorter table (id, what it verifies, fix) is
+//! the catalog too.
 //!
 //! When a check is added or its texts change, rewrite the table with
 //! `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`.
@@ -36,6 +37,43 @@ fn catalog_table() -> String {
     table
 }
 
+/// The README's table: id, what it verifies, the fix.
+fn readme_table() -> String {
+    let mut table = String::from("| id | what it verifies | fix |\n|---|---|---|\n");
+    for info in CATALOG {
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            info.id,
+            cell(info.title),
+            cell(info.fix)
+        ));
+    }
+    table
+}
+
+/// Checks (or, with `SYMPHONY_HARNESS_UPDATE_DOCS`, rewrites) the table between the markers
+/// of the file at `relative`.
+fn holds_table(relative: &str, expected: &str) {
+    let path = workspace_root().join(relative);
+    let page = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{relative}: {err}"));
+    let (start, end) = table_of(&page).unwrap_or_else(|why| panic!("{relative}: {why}"));
+    if std::env::var_os("SYMPHONY_HARNESS_UPDATE_DOCS").is_some() {
+        let updated = format!("{}{expected}{}", &page[..start], &page[end..]);
+        std::fs::write(&path, updated).expect("written");
+        return;
+    }
+    assert!(
+        page[start..end] == *expected,
+        "{relative}'s table is not check::CATALOG; rewrite it with \
+         `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`"
+    );
+}
+
+#[test]
+fn the_readme_tables_every_check_with_its_fix() {
+    holds_table("README.md", &readme_table());
+}
+
 /// The text between the markers of `page`, or why there is none.
 fn table_of(page: &str) -> Result<(usize, usize), String> {
     let start = page
@@ -52,20 +90,9 @@ fn table_of(page: &str) -> Result<(usize, usize), String> {
 
 #[test]
 fn docs_checks_md_tables_every_check_of_the_catalog_with_its_texts() {
-    let path = workspace_root().join("docs/checks.md");
-    let page = std::fs::read_to_string(&path).expect("docs/checks.md exists");
-    let (start, end) = table_of(&page).unwrap_or_else(|why| panic!("docs/checks.md: {why}"));
-    let expected = catalog_table();
-    if std::env::var_os("SYMPHONY_HARNESS_UPDATE_DOCS").is_some() {
-        let updated = format!("{}{expected}{}", &page[..start], &page[end..]);
-        std::fs::write(&path, updated).expect("docs/checks.md written");
-        return;
-    }
-    assert!(
-        page[start..end] == expected,
-        "docs/checks.md's table is not check::CATALOG; rewrite it with \
-         `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`"
-    );
+    holds_table("docs/checks.md", &catalog_table());
+    let page = std::fs::read_to_string(workspace_root().join("docs/checks.md"))
+        .expect("docs/checks.md exists");
     // Whatever the table's shape, each id is there with its title.
     for info in CATALOG {
         assert!(
