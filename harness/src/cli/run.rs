@@ -154,6 +154,19 @@ pub struct ReplayArgs {
     output: ReportArgs,
 }
 
+/// The simulated provider for the scenarios that name no library: `given`, else the bundled
+/// one. Looked for only when some scenario needs it (a scenario naming its library runs
+/// without it, even where the bundled one was not built).
+fn simulator_for(scenarios: &[Scenario], given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let needed = scenarios.iter().any(|s| s.provider.library.is_none());
+    match (given, needed) {
+        (Some(path), _) => Ok(path.to_path_buf()),
+        (None, true) => library_path(None),
+        // Unused: every scenario names its own library.
+        (None, false) => Ok(PathBuf::new()),
+    }
+}
+
 /// A fresh folder for this run's simulated devices, removed when dropped.
 fn scratch() -> anyhow::Result<tempfile::TempDir> {
     tempfile::Builder::new()
@@ -259,7 +272,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         .map(|(_, file)| file)
         .collect();
     let scenarios = read_all(&files, &args.input)?;
-    let simulator = library_path(args.simulator.as_deref())?;
+    let simulator = simulator_for(&scenarios, args.simulator.as_deref())?;
     let scratch = scratch()?;
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
@@ -319,7 +332,10 @@ fn play_with_progress(
 pub fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
     let bundle = read_bundle(&args.bundle)
         .with_context(|| format!("cannot read the bundle `{}`", args.bundle.display()))?;
-    let simulator = library_path(args.simulator.as_deref())?;
+    let simulator = simulator_for(
+        std::slice::from_ref(&bundle.scenario.scenario),
+        args.simulator.as_deref(),
+    )?;
     bundle.checked_library(&simulator)?;
     let scratch = scratch()?;
     let options = SuiteOptions {
