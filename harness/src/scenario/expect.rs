@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::format::{Expect, Step};
+use super::format::{CallExpect, DeviceComponentExpect, Expect, Step};
 use crate::engine::reconcile::{ApplyReason, RoundReport, StepDecision};
 use crate::model::ComponentAction;
 use crate::transcript::{DeviceComponent, Entry};
@@ -128,45 +128,55 @@ fn round_components(round: &RoundReport) -> (Vec<String>, Vec<String>, Vec<Strin
     (updates, deletes, skips)
 }
 
-/// Checks `step`'s expectations (step number `number`) against `facts`.
-pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch> {
-    let expect: &Expect = &step.expect;
-    let mut out = Vec::new();
-    let last = facts.rounds.last();
-    let round = last.map(|r| r.round);
-    let mut mismatch = |what: &str, expected: String, actual: String| {
-        out.push(Mismatch {
-            step: number,
-            line: step.line,
-            round,
+/// Collects the mismatches of one step.
+struct Checker {
+    step: usize,
+    line: usize,
+    round: Option<u32>,
+    out: Vec<Mismatch>,
+}
+
+impl Checker {
+    /// Records that `expect.<what>` did not hold.
+    fn mismatch(&mut self, what: &str, expected: String, actual: String) {
+        self.out.push(Mismatch {
+            step: self.step,
+            line: self.line,
+            round: self.round,
             what: format!("expect.{what}"),
             expected,
             actual,
         });
-    };
-    if let Some(rounds) = expect.rounds {
-        if facts.rounds.len() != rounds as usize {
-            mismatch("rounds", rounds.to_string(), facts.rounds.len().to_string());
+    }
+
+    /// `rounds`, and round facts asked of a step that runs no round.
+    fn round_count(&mut self, expect: &Expect, facts: &StepFacts, action: &str) {
+        if let Some(rounds) = expect.rounds {
+            if facts.rounds.len() != rounds as usize {
+                self.mismatch("rounds", rounds.to_string(), facts.rounds.len().to_string());
+            }
+        }
+        let needs_round = expect.converged.is_some()
+            || expect.never_converges.is_some()
+            || expect.updates.is_some()
+            || expect.deletes.is_some()
+            || expect.skips.is_some()
+            || expect.reasons.is_some()
+            || expect.outcome.is_some()
+            || expect.failure.is_some()
+            || expect.results.is_some()
+            || expect.converged_within.is_some();
+        if needs_round && facts.rounds.is_empty() {
+            self.mismatch(
+                "(round facts)",
+                "a round".into(),
+                format!("a `{}` step, which runs no round", action),
+            );
         }
     }
-    let needs_round = expect.converged.is_some()
-        || expect.never_converges.is_some()
-        || expect.updates.is_some()
-        || expect.deletes.is_some()
-        || expect.skips.is_some()
-        || expect.reasons.is_some()
-        || expect.outcome.is_some()
-        || expect.failure.is_some()
-        || expect.results.is_some()
-        || expect.converged_within.is_some();
-    if needs_round && last.is_none() {
-        mismatch(
-            "(round facts)",
-            "a round".into(),
-            format!("a `{}` step, which runs no round", step.action.key()),
-        );
-    }
-    if let Some(last) = last {
+
+    /// `converged`, `convergedWithin`, `neverConverges`.
+    fn convergence(&mut self, expect: &Expect, facts: &StepFacts, last: &RoundReport) {
         if let Some(converged) = expect.converged {
             if last.converged() != converged {
                 let why = last.why_not_converged();
@@ -175,19 +185,19 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                     (None, true) => "converged".to_string(),
                     (None, false) => format!("not converged: {}", why.join("; ")),
                 };
-                mismatch("converged", converged.to_string(), actual);
+                self.mismatch("converged", converged.to_string(), actual);
             }
         }
         if let Some(within) = expect.converged_within {
             let first = facts.rounds.iter().position(RoundReport::converged);
             match first {
                 Some(at) if at < within as usize => {}
-                Some(at) => mismatch(
+                Some(at) => self.mismatch(
                     "convergedWithin",
                     format!("converged within {within} round(s)"),
                     format!("converged in round {} of the step", at + 1),
                 ),
-                None => mismatch(
+                None => self.mismatch(
                     "convergedWithin",
                     format!("converged within {within} round(s)"),
                     format!("no round of {} converged", facts.rounds.len()),
@@ -205,7 +215,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                 _ => None,
             });
             match found {
-                None => mismatch(
+                None => self.mismatch(
                     "neverConverges",
                     format!("`{}` applied again because it changed", never.component),
                     if last.why_not_converged().is_empty() {
@@ -228,7 +238,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                     if !hit {
                         let found: Vec<String> =
                             reasons.iter().map(|reason| reason.describe()).collect();
-                        mismatch(
+                        self.mismatch(
                             "neverConverges",
                             format!(
                                 "a change under entry {:?} key {:?}",
@@ -241,6 +251,10 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                 }
             }
         }
+    }
+
+    /// `updates`, `deletes`, `skips`, `reasons`.
+    fn decisions(&mut self, expect: &Expect, last: &RoundReport) {
         let (updates, deletes, skips) = round_components(last);
         for (what, expected, actual) in [
             ("updates", &expect.updates, &updates),
@@ -249,7 +263,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
         ] {
             if let Some(expected) = expected {
                 if sorted(expected) != sorted(actual) {
-                    mismatch(what, names(&sorted(expected)), names(&sorted(actual)));
+                    self.mismatch(what, names(&sorted(expected)), names(&sorted(actual)));
                 }
             }
         }
@@ -269,10 +283,14 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                     Some(StepDecision::Apply { reason }) => reason_kind(reason),
                 };
                 if &actual != kind {
-                    mismatch(&format!("reasons.{component}"), kind.clone(), actual);
+                    self.mismatch(&format!("reasons.{component}"), kind.clone(), actual);
                 }
             }
         }
+    }
+
+    /// `outcome`, `failure`, `results`.
+    fn failure_and_results(&mut self, expect: &Expect, last: &RoundReport) {
         if let Some(outcome) = &expect.outcome {
             let actual = last
                 .failure
@@ -283,21 +301,21 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                     .failure
                     .as_ref()
                     .map_or(String::new(), |f| format!(" ({})", f.describe()));
-                mismatch("outcome", outcome.clone(), format!("{actual}{detail}"));
+                self.mismatch("outcome", outcome.clone(), format!("{actual}{detail}"));
             }
         }
         if let Some(failure) = &expect.failure {
             match &last.failure {
-                None => mismatch("failure", "a failed round".into(), "no failure".into()),
+                None => self.mismatch("failure", "a failed round".into(), "no failure".into()),
                 Some(actual) => {
                     if let Some(stage) = &failure.stage {
                         if actual.stage.as_str() != stage {
-                            mismatch("failure.stage", stage.clone(), actual.stage.to_string());
+                            self.mismatch("failure.stage", stage.clone(), actual.stage.to_string());
                         }
                     }
                     if let Some(text) = &failure.message_contains {
                         if !actual.message.contains(text.as_str()) {
-                            mismatch(
+                            self.mismatch(
                                 "failure.messageContains",
                                 format!("{text:?}"),
                                 format!("{:?}", actual.message),
@@ -306,7 +324,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                     }
                     if let Some(indeterminate) = failure.indeterminate {
                         if actual.indeterminate != indeterminate {
-                            mismatch(
+                            self.mismatch(
                                 "failure.indeterminate",
                                 indeterminate.to_string(),
                                 actual.indeterminate.to_string(),
@@ -325,7 +343,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
             }
             for (component, expected) in results {
                 let Some(actual) = all.get(component) else {
-                    mismatch(
+                    self.mismatch(
                         &format!("results.{component}"),
                         "a result".into(),
                         format!(
@@ -337,7 +355,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                 };
                 if let Some(status) = expected.status {
                     if actual.status != status {
-                        mismatch(
+                        self.mismatch(
                             &format!("results.{component}.status"),
                             status.to_string(),
                             actual.status.to_string(),
@@ -346,7 +364,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                 }
                 if let Some(text) = &expected.message_contains {
                     if !actual.message.contains(text.as_str()) {
-                        mismatch(
+                        self.mismatch(
                             &format!("results.{component}.messageContains"),
                             format!("{text:?}"),
                             format!("{:?}", actual.message),
@@ -356,7 +374,9 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
             }
         }
     }
-    if let Some(calls) = &expect.calls {
+
+    /// `calls`: Symphony's `get` and `apply` calls of the last round, in order.
+    fn calls(&mut self, calls: &[CallExpect], facts: &StepFacts) {
         let actual: Vec<&crate::transcript::CallEntry> = facts
             .calls
             .iter()
@@ -420,29 +440,25 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                 })
                 .collect();
             let got: Vec<String> = actual.iter().map(|c| show(c)).collect();
-            out.push(Mismatch {
-                step: number,
-                line: step.line,
-                round,
-                what: "expect.calls".into(),
-                expected: format!("[{}]", expected.join("; ")),
-                actual: format!("[{}]", got.join("; ")),
-            });
+            self.mismatch(
+                "calls",
+                format!("[{}]", expected.join("; ")),
+                format!("[{}]", got.join("; ")),
+            );
         }
     }
-    if let Some(device) = &expect.device {
+
+    /// `device`: the true state of the step's device.
+    fn device(&mut self, device: &BTreeMap<String, DeviceComponentExpect>, facts: &StepFacts) {
         let found = facts
             .device_for_on
             .as_ref()
             .and_then(|id| facts.devices.get(id));
         match found {
-            None => out.push(Mismatch {
-                step: number,
-                line: step.line,
-                round,
-                what: "expect.device".into(),
-                expected: "one simulated device to compare with".into(),
-                actual: if facts.devices.is_empty() {
+            None => self.mismatch(
+                "device",
+                "one simulated device to compare with".into(),
+                if facts.devices.is_empty() {
                     "no device channel (not the simulated provider)".into()
                 } else {
                     format!(
@@ -450,19 +466,16 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                         names(&facts.devices.keys().cloned().collect::<Vec<_>>())
                     )
                 },
-            }),
+            ),
             Some(actual) => {
                 let want: BTreeSet<&String> = device.keys().collect();
                 let have: BTreeSet<&String> = actual.keys().collect();
                 if want != have {
-                    out.push(Mismatch {
-                        step: number,
-                        line: step.line,
-                        round,
-                        what: "expect.device".into(),
-                        expected: names(&want.into_iter().cloned().collect::<Vec<_>>()),
-                        actual: names(&have.into_iter().cloned().collect::<Vec<_>>()),
-                    });
+                    self.mismatch(
+                        "device",
+                        names(&want.into_iter().cloned().collect::<Vec<_>>()),
+                        names(&have.into_iter().cloned().collect::<Vec<_>>()),
+                    );
                 }
                 for (name, component) in device {
                     let (Some(properties), Some(on_device)) =
@@ -471,69 +484,196 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
                         continue;
                     };
                     if *properties != on_device.properties {
-                        out.push(Mismatch {
-                            step: number,
-                            line: step.line,
-                            round,
-                            what: format!("expect.device.{name}.properties"),
-                            expected: serde_json::to_string(properties).unwrap_or_default(),
-                            actual: serde_json::to_string(&on_device.properties)
-                                .unwrap_or_default(),
-                        });
+                        self.mismatch(
+                            &format!("device.{name}.properties"),
+                            serde_json::to_string(properties).unwrap_or_default(),
+                            serde_json::to_string(&on_device.properties).unwrap_or_default(),
+                        );
                     }
                 }
             }
         }
     }
-    if let Some(stored) = &expect.stored {
-        if let Some(state) = &stored.state {
-            let actual = last.map_or("no round".to_string(), |r| {
-                serde_json::to_value(r.state)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            });
-            if &actual != state {
-                out.push(Mismatch {
-                    step: number,
-                    line: step.line,
-                    round,
-                    what: "expect.stored.state".into(),
-                    expected: state.clone(),
-                    actual,
+
+    /// `stored` and `leftAfterRemoval`.
+    fn stored_and_left(&mut self, expect: &Expect, facts: &StepFacts) {
+        if let Some(stored) = &expect.stored {
+            if let Some(state) = &stored.state {
+                let actual = facts.rounds.last().map_or("no round".to_string(), |r| {
+                    serde_json::to_value(r.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
                 });
+                if &actual != state {
+                    self.mismatch("stored.state", state.clone(), actual);
+                }
+            }
+            if let Some(components) = &stored.components {
+                let actual = facts.stored.clone();
+                let matches = actual
+                    .as_ref()
+                    .is_some_and(|have| sorted(have) == sorted(components));
+                let empty_and_none = components.is_empty() && actual.is_none();
+                if !matches && !empty_and_none {
+                    self.mismatch(
+                        "stored.components",
+                        names(&sorted(components)),
+                        actual.map_or("no stored state".to_string(), |have| names(&sorted(&have))),
+                    );
+                }
             }
         }
-        if let Some(components) = &stored.components {
-            let actual = facts.stored.clone();
-            let matches = actual
-                .as_ref()
-                .is_some_and(|have| sorted(have) == sorted(components));
-            let empty_and_none = components.is_empty() && actual.is_none();
-            if !matches && !empty_and_none {
-                out.push(Mismatch {
-                    step: number,
-                    line: step.line,
-                    round,
-                    what: "expect.stored.components".into(),
-                    expected: names(&sorted(components)),
-                    actual: actual
-                        .map_or("no stored state".to_string(), |have| names(&sorted(&have))),
-                });
+        if let Some(left) = &expect.left_after_removal {
+            if sorted(left) != sorted(&facts.left_after_removal) {
+                self.mismatch(
+                    "leftAfterRemoval",
+                    names(&sorted(left)),
+                    names(&sorted(&facts.left_after_removal)),
+                );
             }
         }
     }
-    if let Some(left) = &expect.left_after_removal {
-        if sorted(left) != sorted(&facts.left_after_removal) {
-            out.push(Mismatch {
-                step: number,
-                line: step.line,
-                round,
-                what: "expect.leftAfterRemoval".into(),
-                expected: names(&sorted(left)),
-                actual: names(&sorted(&facts.left_after_removal)),
-            });
+}
+
+/// Checks `step`'s expectations (step number `number`) against `facts`.
+pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch> {
+    let expect: &Expect = &step.expect;
+    let last = facts.rounds.last();
+    let mut checker = Checker {
+        step: number,
+        line: step.line,
+        round: last.map(|r| r.round),
+        out: Vec::new(),
+    };
+    checker.round_count(expect, facts, step.action.key());
+    if let Some(last) = last {
+        checker.convergence(expect, facts, last);
+        checker.decisions(expect, last);
+        checker.failure_and_results(expect, last);
+    }
+    if let Some(calls) = &expect.calls {
+        checker.calls(calls, facts);
+    }
+    if let Some(device) = &expect.device {
+        checker.device(device, facts);
+    }
+    checker.stored_and_left(expect, facts);
+    checker.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Outcome;
+    use crate::scenario::format::{Action, StoredExpect};
+    use crate::transcript::CallEntry;
+
+    fn step(expect: Expect) -> Step {
+        Step {
+            line: 7,
+            note: None,
+            action: Action::RestartWorker,
+            on: None,
+            expect,
         }
     }
-    out
+
+    fn get_call(target: &str, components: &[&str]) -> Entry {
+        Entry::Call(CallEntry {
+            call: "get",
+            phase: "get-phase",
+            step: 0,
+            target: target.into(),
+            role: "r".into(),
+            instance: 1,
+            components: components.iter().map(|c| c.to_string()).collect(),
+            dry_run: None,
+            outcome: Outcome::Ok,
+            message: None,
+            returned: None,
+            printed: BTreeMap::new(),
+        })
+    }
+
+    fn whats(mismatches: &[Mismatch]) -> Vec<&str> {
+        mismatches.iter().map(|m| m.what.as_str()).collect()
+    }
+
+    #[test]
+    fn facts_that_hold_give_nothing_and_each_that_does_not_names_itself() {
+        let mut device = BTreeMap::new();
+        device.insert(
+            "web".to_string(),
+            DeviceComponent {
+                component_type: String::new(),
+                properties: BTreeMap::new(),
+            },
+        );
+        let facts = StepFacts {
+            stored: Some(vec!["web".into()]),
+            calls: vec![get_call("t", &["web"])],
+            devices: BTreeMap::from([("d".to_string(), device)]),
+            device_for_on: Some("d".into()),
+            ..StepFacts::default()
+        };
+        let holds = Expect {
+            stored: Some(StoredExpect {
+                state: None,
+                components: Some(vec!["web".into()]),
+            }),
+            calls: Some(vec![CallExpect {
+                call: "get".into(),
+                target: Some("t".into()),
+                components: Some(vec!["web".into()]),
+                ..CallExpect::default()
+            }]),
+            device: Some(BTreeMap::from([(
+                "web".to_string(),
+                DeviceComponentExpect::default(),
+            )])),
+            left_after_removal: Some(Vec::new()),
+            ..Expect::default()
+        };
+        assert_eq!(check_step(2, &step(holds), &facts), Vec::new());
+
+        let wrong = Expect {
+            stored: Some(StoredExpect {
+                state: None,
+                components: Some(vec!["db".into()]),
+            }),
+            calls: Some(vec![CallExpect {
+                call: "apply".into(),
+                ..CallExpect::default()
+            }]),
+            device: Some(BTreeMap::new()),
+            left_after_removal: Some(vec!["web".into()]),
+            converged: Some(true),
+            ..Expect::default()
+        };
+        let found = check_step(2, &step(wrong), &facts);
+        assert_eq!(
+            whats(&found),
+            [
+                "expect.(round facts)",
+                "expect.calls",
+                "expect.device",
+                "expect.stored.components",
+                "expect.leftAfterRemoval"
+            ]
+        );
+        assert!(found
+            .iter()
+            .all(|m| m.step == 2 && m.line == 7 && m.round.is_none()));
+        let device = &found[2];
+        assert_eq!(
+            (device.expected.as_str(), device.actual.as_str()),
+            ("none", "`web`")
+        );
+        assert_eq!(
+            found[0].describe(),
+            "step 2 (line 7): expect.(round facts): expected a round, got a `restartWorker` step, \
+             which runs no round"
+        );
+    }
 }
