@@ -53,6 +53,8 @@ pub struct SuiteReport {
     pub unreadable: Option<String>,
     /// Every selected check's result, in catalog order.
     pub results: Vec<CheckResult>,
+    /// The signal that cut the run short, by name (`SIGINT`), if one did.
+    pub interrupted: Option<String>,
 }
 
 impl SuiteReport {
@@ -64,10 +66,11 @@ impl SuiteReport {
             .count()
     }
 
-    /// True when no check failed (and the library could be read); with `deny_warnings`, no
-    /// check warned either.
+    /// True when no check failed (and the library could be read, and no signal cut the run
+    /// short); with `deny_warnings`, no check warned either.
     pub fn passed(&self, deny_warnings: bool) -> bool {
         self.unreadable.is_none()
+            && self.interrupted.is_none()
             && self.count(Status::Fail) == 0
             && (!deny_warnings || self.count(Status::Warn) == 0)
     }
@@ -164,6 +167,7 @@ pub fn run_checks(
                 subject: None,
                 unreadable: Some(error_chain(&err)),
                 results: Vec::new(),
+                interrupted: None,
             }
         }
     };
@@ -207,8 +211,23 @@ pub fn run_checks(
             options,
             simulator: &simulator,
         };
+        let interrupted = |when: &str| {
+            crate::worker::interrupted().map(|signal| {
+                Finding::skip(format!(
+                    "interrupted by {} {when}",
+                    crate::worker::signal_name(signal)
+                ))
+            })
+        };
         let finding = match (info.area, &probe) {
-            (Area::Build | Area::Load, _) | (_, Ok(_)) => checks::run(&context),
+            _ if crate::worker::interrupted().is_some() => {
+                interrupted("before it ran").unwrap_or_else(|| Finding::skip("interrupted"))
+            }
+            (Area::Build | Area::Load, _) | (_, Ok(_)) => {
+                let finding = checks::run(&context);
+                // Calls cut short by the signal prove nothing about the provider.
+                interrupted("while it ran: its calls were cut short").unwrap_or(finding)
+            }
             (_, Err(why)) => Finding::skip(format!(
                 "Symphony could not create the provider, so no call can be checked: {why}"
             )),
@@ -221,6 +240,7 @@ pub fn run_checks(
         subject: Some(subject),
         unreadable: None,
         results,
+        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
     }
 }
 

@@ -107,10 +107,10 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         }
     }
     let passed = report.passed(deny_warnings);
-    let (look, verdict) = if passed {
-        (style::GOOD, "ok")
-    } else {
-        (style::ERROR, "FAILED")
+    let (look, verdict) = match (&report.interrupted, passed) {
+        (Some(signal), _) => (style::ERROR, format!("INTERRUPTED by {signal}")),
+        (None, true) => (style::GOOD, "ok".to_string()),
+        (None, false) => (style::ERROR, "FAILED".to_string()),
     };
     writeln!(
         out,

@@ -147,7 +147,11 @@ fn play(
         bundle: None,
         bundle_error: None,
     };
-    if let (Some(dir), false, Ok(run)) = (&options.bundles, result.passed(), &result.run) {
+    // A run a signal cut short reproduces nothing: no bundle for it.
+    let interrupted = crate::worker::interrupted().is_some();
+    if let (Some(dir), false, false, Ok(run)) =
+        (&options.bundles, result.passed(), interrupted, &result.run)
+    {
         match write_bundle(dir, scenario, run) {
             Ok(path) => result.bundle = Some(path),
             Err(err) => result.bundle_error = Some(error_chain(&err)),
@@ -171,6 +175,10 @@ pub fn run_suite(
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
+                // After a signal no scenario starts; those under way stop at their next step.
+                if crate::worker::interrupted().is_some() {
+                    break;
+                }
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(scenario) = scenarios.get(index) else {
                     break;

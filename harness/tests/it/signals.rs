@@ -119,9 +119,22 @@ fn start_hanging_apply() -> Hanging {
     let dir = tempfile::tempdir().unwrap();
     let target = hanging_target(dir.path());
     let ext = extensions();
+    let args = vec![
+        "reconcile".to_string(),
+        "--target".into(),
+        path_str(&target).into(),
+        "--extensions".into(),
+        path_str(&ext).into(),
+    ];
+    start_hanging(dir, &args)
+}
+
+/// Starts the harness with `args` (in `dir`, kept as long as the run) and waits until the
+/// simulated provider's `apply` hangs.
+fn start_hanging(dir: tempfile::TempDir, args: &[String]) -> Hanging {
     let mut harness = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
-        .args(["reconcile", "--target", path_str(&target)])
-        .args(["--extensions", path_str(&ext)])
+        .args(args)
+        .current_dir(dir.path())
         // The supervisor logs what the provider writes to stderr (target `provider`).
         .env("RUST_LOG", "provider=debug")
         .env_remove("SYMPHONY_HARNESS_COLOR")
@@ -150,7 +163,7 @@ fn start_hanging_apply() -> Hanging {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match stderr.recv_timeout(left) {
-            Ok(line) if line.contains("bug `hang-on-apply`: apply on device `hang`") => break,
+            Ok(line) if line.contains("bug `hang-on-apply`: apply on device") => break,
             Ok(line) => seen.push(line),
             Err(_) => {
                 let _ = harness.kill();
@@ -243,4 +256,72 @@ fn sigkill_of_the_harness_kills_its_worker_too() {
     );
     // Nobody killed the worker's group but the kernel, on its parent's death.
     assert_group_gone(hanging.worker);
+}
+
+/// Interrupts `hanging` with SIGINT; its exit code and stdout, once the worker group is gone.
+fn interrupt(mut hanging: Hanging) -> (Option<i32>, String) {
+    let pid = Pid::from_child(&hanging.harness);
+    rustix::process::kill_process(pid, Signal::INT).expect("signal sent");
+    let Some(status) = wait_within(&mut hanging.harness, LIMIT) else {
+        let _ = hanging.harness.kill();
+        panic!("the harness did not exit after SIGINT");
+    };
+    assert_group_gone(hanging.worker);
+    (status.code(), hanging.stdout.join().expect("stdout read"))
+}
+
+#[test]
+fn sigint_during_a_scenario_fails_it_as_interrupted_and_leaves_no_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = hanging_target(dir.path());
+    let scenario = json!({
+        "description": "an apply that never returns",
+        "objects": {"target": path_str(&target)},
+        "steps": [{"reconcile": {}}]
+    });
+    let file = dir.path().join("hang.json");
+    std::fs::write(&file, scenario.to_string()).unwrap();
+    let sim = lib(Lib::Sim);
+    let args: Vec<String> = ["run", "--simulator", path_str(&sim), path_str(&file)]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let bundles = dir.path().join("target/symphony-harness/bundles");
+    let (code, stdout) = interrupt(start_hanging(dir, &args));
+    assert_eq!(code, Some(130), "{stdout}");
+    assert!(stdout.contains("FAIL hang"), "{stdout}");
+    assert!(
+        stdout.contains("interrupted by SIGINT during step 1: its calls were cut short"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("reproduce:"),
+        "no bundle is offered: {stdout}"
+    );
+    assert!(!bundles.exists(), "no bundle is written");
+}
+
+#[test]
+fn sigint_during_check_skips_the_rest_and_never_says_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    let args: Vec<String> = [
+        "check",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=hang-on-apply",
+        "--only",
+        "apply",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let (code, stdout) = interrupt(start_hanging(dir, &args));
+    assert_eq!(code, Some(130), "{stdout}");
+    assert!(stdout.contains("INTERRUPTED by SIGINT"), "{stdout}");
+    assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
+    assert!(
+        !stdout.contains("Bind it"),
+        "no binding after an interrupted run: {stdout}"
+    );
 }

@@ -212,12 +212,27 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
     let mut error = None;
     for (index, step) in scenario.steps.iter().enumerate() {
         let number = index + 1;
+        if let Some(signal) = crate::worker::interrupted() {
+            // The calls after a signal end as harness failures: the rest proves nothing.
+            error = Some(format!(
+                "interrupted by {} before step {number}",
+                crate::worker::signal_name(signal)
+            ));
+            break;
+        }
         match player.play(number, step) {
             Ok((mut transcript, facts)) => {
                 let failed = check_step(number, step, &facts);
                 transcript.failed_expectations = failed.iter().map(Mismatch::describe).collect();
                 mismatches.extend(failed);
                 steps.push(transcript);
+                if let Some(signal) = crate::worker::interrupted() {
+                    error = Some(format!(
+                        "interrupted by {} during step {number}: its calls were cut short",
+                        crate::worker::signal_name(signal)
+                    ));
+                    break;
+                }
             }
             Err(err) => {
                 error = Some(error_chain(&err));
