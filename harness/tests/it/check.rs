@@ -53,10 +53,21 @@ fn a_library_that_is_not_a_provider_fails_the_build_checks_and_skips_every_call(
         "json",
     ]);
     assert_eq!(run.code, Some(10), "{}", run.stderr);
-    let all = statuses(&run.json());
+    let doc = run.json();
+    let all = statuses(&doc);
     let status = |id: &str| all.iter().find(|(i, _)| i == id).map(|(_, s)| s.as_str());
     assert_eq!(status("build.abi"), Some("fail"));
     assert_eq!(status("load.create"), Some("fail"));
+    let create = &doc["libraries"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "load.create")
+        .unwrap()["evidence"];
+    assert!(
+        create.to_string().contains("create_provider received: {"),
+        "the config it was given, which the hint points at: {create}"
+    );
     assert_eq!(status("apply.converges"), Some("skip"));
 }
 

@@ -118,7 +118,12 @@ pub(super) fn create(context: &Context<'_>) -> Finding {
             ))
             .with_evidence(printed)
         }
-        Err(why) => Finding::fail(format!("Symphony gets no provider: {why}")),
+        Err(why) => {
+            Finding::fail(format!("Symphony gets no provider: {why}")).with_evidence(vec![format!(
+                "create_provider received: {}",
+                context.binding_config().to_json()
+            )])
+        }
     }
 }
 
