@@ -170,6 +170,26 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
         .map(|fingerprint| fingerprint.device_channel.is_some())
         .unwrap_or(false);
     let sha256 = file.sha256().to_string();
+    // The bytes already read and hashed are the ones the device channel maps.
+    let channel = if simulated {
+        match devices::open_channel(file) {
+            Ok(channel) => Some(channel),
+            Err(devices::LoadedOrChannel::Load(source)) => {
+                return Err(RunError::Library {
+                    path: library.clone(),
+                    source: Box::new(source),
+                })
+            }
+            Err(devices::LoadedOrChannel::Channel(source)) => {
+                return Err(RunError::Device {
+                    step: 0,
+                    source: Box::new(source),
+                })
+            }
+        }
+    } else {
+        None
+    };
     let store = settings.scratch.join(&scenario.name);
     if simulated {
         std::fs::create_dir_all(&store).map_err(|source| RunError::Scratch {
@@ -199,7 +219,7 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
         factory,
         reconciler: Reconciler::new(generation),
         sink: TranscriptSink::new(),
-        channel: None,
+        channel,
         last_failed: None,
     };
     player.objects = player.bound(&scenario.objects);
