@@ -168,3 +168,98 @@ fn several_libraries_are_each_reported_in_the_order_given() {
     assert_eq!(libraries[1]["passed"], true);
     assert_eq!(doc["passed"], false);
 }
+
+#[test]
+fn config_and_properties_files_and_a_target_file_reach_the_checks_and_a_bad_value_is_named() {
+    let sim = lib(Lib::Sim);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, r#"{"sim.changeDetection": "replicas"}"#).unwrap();
+    let properties = dir.path().join("props.json");
+    std::fs::write(&properties, r#"{"replicas": 3, "zone": "b"}"#).unwrap();
+    // The config reaches the provider (its rule compares only `replicas`) and the properties
+    // reach the device: `get` reports `zone`, which no entry watches.
+    let config_arg = format!("@{}", path_str(&config));
+    let properties_arg = format!("@{}", path_str(&properties));
+    let run = harness(&[
+        "check",
+        path_str(&sim),
+        "--config",
+        &config_arg,
+        "--properties",
+        &properties_arg,
+        "--only",
+        "rule.reported-are-watched",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "a warning passes: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    let check = &run.json()["libraries"][0]["checks"][0];
+    assert_eq!(check["status"], "warn", "{check:#}");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.contains("zone") && !message.contains("image"),
+        "{message}"
+    );
+
+    std::fs::write(&config, r#"{"sim.seed": 3}"#).unwrap();
+    let bad = harness(&[
+        "check",
+        path_str(&sim),
+        "--config",
+        &config_arg,
+        "--only",
+        "load",
+    ]);
+    assert_eq!(bad.code, Some(1), "{}", bad.stderr);
+    assert!(bad.stderr.contains("`sim.seed` is 3"), "{}", bad.stderr);
+
+    // A Target file gives the role (the component type) and the binding's own keys.
+    let target = crate::support::workspace_root().join("scenarios/targets/my-target.json");
+    let run = harness(&[
+        "check",
+        path_str(&sim),
+        "--target",
+        path_str(&target),
+        "--only",
+        "load",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["libraries"][0]["componentType"], "my_type");
+}
+
+#[test]
+fn a_failed_check_saved_as_a_scenario_fails_again_under_run() {
+    let sim = lib(Lib::Sim);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("failures");
+    let run = harness(&[
+        "check",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=ignore-delete",
+        "--only",
+        "delete.removes",
+        "--save-failures",
+        path_str(&saved),
+    ]);
+    assert_eq!(run.code, Some(10), "{}{}", run.stdout, run.stderr);
+    let file = saved.join("delete.removes.json");
+    assert!(file.is_file(), "{}", run.stderr);
+    let replay = harness(&["run", "--no-bundles", path_str(&file)]);
+    assert_eq!(replay.code, Some(9), "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay.stdout.contains("expect.leftAfterRemoval"),
+        "the same failure: {}",
+        replay.stdout
+    );
+}
