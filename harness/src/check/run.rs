@@ -356,9 +356,29 @@ pub fn judge_scenario(
                 lines.push(format!("stopped: {error}"));
             }
             lines.extend(evidence(&run));
-            Finding::fail(failed(&run))
+            // A round that failed is the cause, whatever the check looked for after it.
+            let message = first_failed_round(&run).unwrap_or_else(|| failed(&run));
+            Finding::fail(message)
                 .with_evidence(lines)
                 .with_scenario(scenario)
         }
     }
+}
+
+/// The first round of `run` that failed, in words: `round 1 failed: apply … ended `panic`: …`.
+fn first_failed_round(run: &ScenarioRun) -> Option<String> {
+    let steps = run.transcript["steps"].as_array()?;
+    steps
+        .iter()
+        .flat_map(|step| step["rounds"].as_array().into_iter().flatten())
+        .find_map(|round| {
+            let failure = round.get("failure")?;
+            Some(format!(
+                "round {} failed before the check could judge it: {} ended `{}`: {}",
+                round["round"],
+                failure["stage"].as_str().unwrap_or("a call"),
+                failure["outcome"].as_str().unwrap_or("?"),
+                failure["message"].as_str().unwrap_or("")
+            ))
+        })
 }

@@ -263,3 +263,42 @@ fn a_failed_check_saved_as_a_scenario_fails_again_under_run() {
         replay.stdout
     );
 }
+
+#[test]
+fn a_provider_that_panics_fails_its_checks_one_by_one_and_the_suite_goes_on() {
+    let sim = lib(Lib::Sim);
+    let run = harness(&[
+        "check",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=panic-on-apply",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(10), "{}", run.stderr);
+    let all = statuses(&run.json());
+    assert_eq!(
+        all.len(),
+        symphony_harness::check::CATALOG.len(),
+        "every check reported"
+    );
+    let status = |id: &str| all.iter().find(|(i, _)| i == id).map(|(_, s)| s.as_str());
+    assert_eq!(status("errors.edge-inputs"), Some("fail"));
+    assert_eq!(status("apply.converges"), Some("fail"));
+    // Every check ran and reported, each in workers of its own, whatever crashed before it.
+    assert_eq!(status("rule.returns"), Some("pass"));
+    assert_eq!(status("build.toolchain"), Some("pass"));
+    let doc = run.json();
+    let converges = doc["libraries"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "apply.converges")
+        .unwrap()["message"]
+        .clone();
+    // The failure names the crash, not a convergence it never reached.
+    assert!(
+        converges.as_str().unwrap().contains("ended `panic`"),
+        "{converges}"
+    );
+}
