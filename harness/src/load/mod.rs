@@ -24,6 +24,10 @@
 //! swapped in between runs unhashed; and `dlopen` of an already loaded path returns the old
 //! image (`docs/loading.md`).
 //!
+//! [`TypeFactory`] is the loader's counterpart for a provider type compiled into this process
+//! (a provider author's own tests): it calls a constructor where a library's
+//! `create_provider` would be called, and catches the provider's panics.
+//!
 //! [`DeviceChannel`] reads and changes the simulated provider's device behind its back, through
 //! the simulator's extra exports: the harness's ground truth. It also arms [`Fault`]s for the
 //! device's next calls and makes [`DeviceEdit`]s, the device steps of a scenario.
@@ -42,6 +46,7 @@ pub mod probe;
 mod provider;
 pub mod resolve;
 mod symphony_host;
+mod typed;
 
 pub use device::{
     DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
@@ -56,3 +61,4 @@ pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{
     split_host_lines, SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED,
 };
+pub use typed::{ProviderConstructor, TypeFactory};

@@ -27,10 +27,15 @@ use crate::model::{
 /// names, not in the layouts the provider sees (`docs/abi.md`). So such a
 /// deployment is translated to the 0.49 names ([`wire::to_049`]) and parsed with the 0.1.5
 /// models, which gives the provider exactly the values a 0.1.4 host would.
+///
+/// It also adapts a provider compiled into this process ([`InProcessProvider::compiled_in`],
+/// for [`super::TypeFactory`]): no library, and a panic in it is caught and reported as
+/// [`CallError::Panic`] (one `std`, so unwinding out of it is sound).
 pub struct InProcessProvider {
     // Field order matters: the provider is dropped before the library reference.
     inner: Box<dyn ITargetProvider>,
-    library: Arc<LoadedLibrary>,
+    /// The library it came from (`None`: compiled into this process).
+    library: Option<Arc<LoadedLibrary>>,
     arguments: Option<Arc<Mutex<HostArguments>>>,
     /// Capture what it prints ([`InProcessProvider::capture_output`]).
     capture: bool,
@@ -131,7 +136,7 @@ fn recall<K, Q: PartialEq<K> + ?Sized, V: Clone>(
 impl std::fmt::Debug for InProcessProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InProcessProvider")
-            .field("library", &self.library.path())
+            .field("library", &self.library.as_ref().map(|l| l.path()))
             .finish_non_exhaustive()
     }
 }
@@ -140,7 +145,19 @@ impl InProcessProvider {
     pub(super) fn new(library: Arc<LoadedLibrary>, inner: Box<dyn ITargetProvider>) -> Self {
         InProcessProvider {
             inner,
-            library,
+            library: Some(library),
+            arguments: None,
+            capture: false,
+            output: CallOutput::default(),
+        }
+    }
+
+    /// A provider compiled into this process (no library): called as Symphony's host calls a
+    /// loaded one, with a panic in a call caught and reported as [`CallError::Panic`].
+    pub fn compiled_in(inner: Box<dyn ITargetProvider>) -> Self {
+        InProcessProvider {
+            inner,
+            library: None,
             arguments: None,
             capture: false,
             output: CallOutput::default(),
@@ -157,15 +174,25 @@ impl InProcessProvider {
     }
 
     /// Runs one call into the provider with its output captured (kept for
-    /// [`Provider::take_output`]).
-    fn captured<T>(&mut self, call: impl FnOnce(&dyn ITargetProvider) -> T) -> T {
+    /// [`Provider::take_output`]). A provider compiled into this process that panics gives
+    /// [`CallError::Panic`]; a loaded library's panic is not caught (it cannot unwind into
+    /// this process's `std`).
+    fn captured<T>(
+        &mut self,
+        call: impl FnOnce(&dyn ITargetProvider) -> Result<T, String>,
+    ) -> Result<T, CallError> {
         let inner = &*self.inner;
-        if !self.capture {
-            return call(inner);
+        if self.library.is_none() {
+            return catch_panic(|| call(inner))?.map_err(CallError::from_provider_message);
         }
-        let (value, output) = capture::around(|| call(inner));
-        self.output = output;
-        value
+        let result = if self.capture {
+            let (value, output) = capture::around(|| call(inner));
+            self.output = output;
+            value
+        } else {
+            call(inner)
+        };
+        result.map_err(CallError::from_provider_message)
     }
 
     /// Shares `arguments` with the other providers of a factory.
@@ -207,10 +234,25 @@ impl InProcessProvider {
         }
     }
 
-    /// The library this provider came from.
-    pub fn library(&self) -> &Arc<LoadedLibrary> {
-        &self.library
+    /// The library this provider came from (`None`: compiled into this process).
+    pub fn library(&self) -> Option<&Arc<LoadedLibrary>> {
+        self.library.as_ref()
     }
+}
+
+/// Runs `call`, turning a panic into [`CallError::Panic`] with the panic's message.
+pub(super) fn catch_panic<T>(call: impl FnOnce() -> T) -> Result<T, CallError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|payload| {
+        let message = match (
+            payload.downcast_ref::<&str>(),
+            payload.downcast_ref::<String>(),
+        ) {
+            (Some(text), _) => (*text).to_string(),
+            (None, Some(text)) => text.clone(),
+            (None, None) => "a panic without a message".to_string(),
+        };
+        CallError::Panic { message }
+    })
 }
 
 /// Parses a value into a host model type, as the shim's `serde_json::from_str(..).unwrap()`.
@@ -291,9 +333,7 @@ fn decode_result<T: Serialize, U: DeserializeOwned>(result: &T) -> Result<U, Cal
 impl Provider for InProcessProvider {
     fn get_validation_rule(&mut self) -> Result<ValidationRule, CallError> {
         self.output = CallOutput::default();
-        let rule = self
-            .captured(|inner| inner.get_validation_rule())
-            .map_err(CallError::from_provider_message)?;
+        let rule = self.captured(|inner| inner.get_validation_rule())?;
         decode_result(&rule)
     }
 
@@ -310,9 +350,7 @@ impl Provider for InProcessProvider {
             || references.to_vec(),
             || host_argument("references", &references),
         )?;
-        let components = self
-            .captured(|inner| inner.get(deployment, references))
-            .map_err(CallError::from_provider_message)?;
+        let components = self.captured(|inner| inner.get(deployment, references))?;
         decode_result(&components)
     }
 
@@ -330,9 +368,7 @@ impl Provider for InProcessProvider {
             || step.clone(),
             || host_argument("step", step),
         )?;
-        let results = self
-            .captured(|inner| inner.apply(deployment, step, dry_run))
-            .map_err(CallError::from_provider_message)?;
+        let results = self.captured(|inner| inner.apply(deployment, step, dry_run))?;
         decode_result(&results)
     }
 
