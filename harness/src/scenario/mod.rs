@@ -22,5 +22,5 @@ pub mod suite;
 pub use expect::{Mismatch, StepFacts};
 pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};
 pub use parse::{parse_scenario, read_scenario, Loaded, ScenarioError};
-pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun};
+pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun, Session, Tally};
 pub use suite::{run_suite, Partition, ScenarioResult, SuiteOptions};

@@ -49,12 +49,12 @@ pub(super) enum LoadedOrChannel {
 impl Player<'_> {
     /// The device channel of the simulated provider (opened when the scenario started).
     pub(super) fn channel(&self, number: usize) -> Result<&DeviceChannel, RunError> {
-        self.channel.as_ref().ok_or_else(|| RunError::Step {
+        self.session.channel.as_ref().ok_or_else(|| RunError::Step {
             step: number,
             line: 0,
             message: format!(
                 "`{}` has no device channel: it is not the simulated provider",
-                self.library.display()
+                self.session.library.display()
             ),
         })
     }
@@ -80,14 +80,14 @@ impl Player<'_> {
         number: usize,
         step: &Step,
     ) -> Result<BindingConfig, RunError> {
-        if !self.simulated {
+        if !self.session.simulated {
             return Err(self.step_error(
                 number,
                 step,
                 format!(
                     "`{}` needs the simulated provider's device channel, and `{}` has none",
                     step.action.key(),
-                    self.library.display()
+                    self.session.library.display()
                 ),
             ));
         }

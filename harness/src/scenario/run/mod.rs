@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::expect::{check_step, Mismatch, StepFacts};
@@ -34,7 +35,9 @@ use crate::engine::reconcile::{
 use crate::engine::{EngineError, InSymphony};
 use crate::load::resolve;
 use crate::load::{DeviceChannel, DeviceError, LibraryFile, LoadError, PreloadFactory};
-use crate::model::{ComponentSpec, DeploymentSpec, Symphony, TargetState, RUST_PROVIDER};
+use crate::model::{
+    ComponentAction, ComponentSpec, DeploymentSpec, Symphony, TargetState, RUST_PROVIDER,
+};
 use crate::transcript::{Redactions, StepTranscript, Transcript, TranscriptSink};
 use crate::worker::{provider_factory, Backend, BackendError, HostMode, InstanceLifetime};
 
@@ -126,6 +129,8 @@ pub struct ScenarioRun {
     pub library: PathBuf,
     /// Its SHA-256.
     pub library_sha256: String,
+    /// What it exercised.
+    pub tally: Tally,
 }
 
 impl ScenarioRun {
@@ -135,170 +140,301 @@ impl ScenarioRun {
     }
 }
 
+/// A provider ready to play scenarios: its library read and hashed once, the device channel
+/// of a simulated provider open, and the factory its providers come from (with its workers).
+/// Playing many scenarios through one session reuses all of it: `explore` plays thousands.
+///
+/// Every scenario played runs on the session's library and backend, whatever its own
+/// `provider.library` and isolation say ([`run_scenario`] opens a session from them).
+pub struct Session {
+    library: PathBuf,
+    sha256: String,
+    simulated: bool,
+    channel: Option<DeviceChannel>,
+    backend: Backend,
+    factory: Box<dyn PreloadFactory>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("library", &self.library)
+            .field("sha256", &self.sha256)
+            .field("simulated", &self.simulated)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Reads and hashes `library`, opens its device channel if it is the simulated provider,
+    /// and makes the factory `backend` asks for.
+    pub fn open(library: &Path, backend: Backend) -> Result<Session, RunError> {
+        let file = LibraryFile::open(library).map_err(|source| RunError::Library {
+            path: library.to_path_buf(),
+            source: Box::new(source),
+        })?;
+        let simulated = file
+            .fingerprint()
+            .map(|fingerprint| fingerprint.device_channel.is_some())
+            .unwrap_or(false);
+        let sha256 = file.sha256().to_string();
+        // The bytes already read and hashed are the ones the device channel maps.
+        let channel = if simulated {
+            match devices::open_channel(file) {
+                Ok(channel) => Some(channel),
+                Err(devices::LoadedOrChannel::Load(source)) => {
+                    return Err(RunError::Library {
+                        path: library.to_path_buf(),
+                        source: Box::new(source),
+                    })
+                }
+                Err(devices::LoadedOrChannel::Channel(source)) => {
+                    return Err(RunError::Device {
+                        step: 0,
+                        source: Box::new(source),
+                    })
+                }
+            }
+        } else {
+            None
+        };
+        let factory = provider_factory(&backend, resolve::as_given())?;
+        Ok(Session {
+            library: library.to_path_buf(),
+            sha256,
+            simulated,
+            channel,
+            backend,
+            factory,
+        })
+    }
+
+    /// The library the session runs.
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    /// Its SHA-256, in hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Whether it is the simulated provider (its devices can be read and changed).
+    pub fn simulated(&self) -> bool {
+        self.simulated
+    }
+
+    /// Plays `scenario`; its simulated devices are kept in `scratch/<scenario name>`.
+    pub fn play(&mut self, scenario: &Scenario, scratch: &Path) -> Result<ScenarioRun, RunError> {
+        let store = scratch.join(&scenario.name);
+        if self.simulated {
+            std::fs::create_dir_all(&store).map_err(|source| RunError::Scratch {
+                path: store.clone(),
+                source,
+            })?;
+        }
+        let generation = match scenario.provider.symphony {
+            SymphonyRelease::V048 => Symphony::V048,
+            SymphonyRelease::V049 => Symphony::V049,
+        };
+        let mut player = Player {
+            scenario,
+            hash: scenario
+                .provider
+                .hash
+                .clone()
+                .unwrap_or_else(|| "any".to_string()),
+            store,
+            generation,
+            objects: Objects::default(),
+            reconciler: Reconciler::new(generation),
+            sink: TranscriptSink::new(),
+            tally: Tally::default(),
+            last_failed: None,
+            session: self,
+        };
+        player.objects = player.bound(&scenario.objects);
+        if let Some(stored) = &scenario.stored {
+            let stored = player.stored_start(stored)?;
+            player.reconciler = Reconciler::new(generation).with_previous(stored);
+        }
+        let mut steps = Vec::with_capacity(scenario.steps.len());
+        let mut mismatches = Vec::new();
+        let mut error = None;
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let number = index + 1;
+            if let Some(signal) = crate::worker::interrupted() {
+                // The calls after a signal end as harness failures: the rest proves nothing.
+                error = Some(format!(
+                    "interrupted by {} before step {number}",
+                    crate::worker::signal_name(signal)
+                ));
+                break;
+            }
+            match player.play(number, step) {
+                Ok((mut transcript, facts)) => {
+                    let failed = check_step(number, step, &facts);
+                    transcript.failed_expectations =
+                        failed.iter().map(Mismatch::describe).collect();
+                    mismatches.extend(failed);
+                    steps.push(transcript);
+                    if let Some(signal) = crate::worker::interrupted() {
+                        error = Some(format!(
+                            "interrupted by {} during step {number}: its calls were cut short",
+                            crate::worker::signal_name(signal)
+                        ));
+                        break;
+                    }
+                }
+                Err(err) => {
+                    error = Some(error_chain(&err));
+                    steps.push(StepTranscript {
+                        step: number,
+                        action: describe_action(step),
+                        note: step.note.clone(),
+                        rounds: player.sink.take_rounds(),
+                        failed_expectations: vec![format!(
+                            "the step could not run: {}",
+                            error_chain(&err)
+                        )],
+                        ..StepTranscript::default()
+                    });
+                    break;
+                }
+            }
+        }
+        let tally = player.tally;
+        let store = player.store;
+        let library = self.library.clone();
+        let transcript = Transcript {
+            scenario: scenario.name.clone(),
+            library_sha256: self.sha256.clone(),
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            description: scenario.description.clone(),
+            provider: if scenario.provider.library.is_none() {
+                "simulated provider".to_string()
+            } else {
+                library
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            },
+            symphony: generation.to_string(),
+            steps,
+        };
+        let redactions = Redactions::new()
+            .replace(store.to_string_lossy(), "devices")
+            .replace(scratch.to_string_lossy(), "scratch")
+            .replace(library.to_string_lossy(), "library");
+        let transcript = redactions.apply(serde_json::to_value(&transcript).unwrap_or(Value::Null));
+        Ok(ScenarioRun {
+            transcript,
+            mismatches,
+            error: error.map(|text| redactions.text(&text)),
+            library,
+            library_sha256: self.sha256.clone(),
+            tally,
+        })
+    }
+}
+
+/// What a scenario exercised, counted over its rounds and steps.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    /// Reconcile rounds (dry runs and removals included).
+    pub rounds: u64,
+    /// Components applied as updates.
+    pub updates: u64,
+    /// Components applied as deletes.
+    pub deletes: u64,
+    /// Steps skipped because `get` matched the desired state.
+    pub skips: u64,
+    /// Dry-run rounds.
+    pub dry_runs: u64,
+    /// Removals (the instance or target deleted).
+    pub removals: u64,
+    /// Rounds that failed (a provider error, or worse).
+    pub failed_rounds: u64,
+    /// Calls that crashed or hung (panic, abort, signal, timeout): what Symphony would not
+    /// survive.
+    pub crashes: u64,
+    /// Changes made to a device behind the provider's back.
+    pub drift: u64,
+    /// Faults armed.
+    pub faults: u64,
+    /// Provider processes restarted, and Symphony restarts.
+    pub restarts: u64,
+}
+
+impl Tally {
+    /// Adds `other` to this tally.
+    pub fn add(&mut self, other: &Tally) {
+        self.rounds += other.rounds;
+        self.updates += other.updates;
+        self.deletes += other.deletes;
+        self.skips += other.skips;
+        self.dry_runs += other.dry_runs;
+        self.removals += other.removals;
+        self.failed_rounds += other.failed_rounds;
+        self.crashes += other.crashes;
+        self.drift += other.drift;
+        self.faults += other.faults;
+        self.restarts += other.restarts;
+    }
+
+    fn count_round(&mut self, report: &RoundReport) {
+        self.rounds += 1;
+        self.dry_runs += u64::from(report.dry_run);
+        self.removals += u64::from(report.remove);
+        self.skips += report.skipped as u64;
+        for record in &report.steps {
+            if record.results.is_none() {
+                continue;
+            }
+            for entry in &record.step.components {
+                match entry.action {
+                    ComponentAction::Delete => self.deletes += 1,
+                    _ => self.updates += 1,
+                }
+            }
+        }
+        if let Some(failure) = &report.failure {
+            self.failed_rounds += 1;
+            if failure.in_symphony() != InSymphony::Returns {
+                self.crashes += 1;
+            }
+        }
+    }
+}
+
 /// What the runner keeps between steps.
 struct Player<'s> {
     scenario: &'s Scenario,
-    library: PathBuf,
+    session: &'s mut Session,
     hash: String,
-    simulated: bool,
     store: PathBuf,
-    backend: Backend,
     generation: Symphony,
     objects: Objects,
-    factory: Box<dyn PreloadFactory>,
     reconciler: Reconciler,
     sink: TranscriptSink,
-    channel: Option<DeviceChannel>,
+    tally: Tally,
     /// Whether the last round of the run failed (`None`: no round yet): Symphony's next
     /// reconcile comes after the wait that follows it.
     last_failed: Option<bool>,
 }
 
-/// Plays `scenario`.
+/// Plays `scenario` on its own library (the bundled simulator when it names none) and
+/// backend.
 pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<ScenarioRun, RunError> {
     let library = scenario
         .provider
         .library
         .clone()
         .unwrap_or_else(|| settings.simulator.clone());
-    let file = LibraryFile::open(&library).map_err(|source| RunError::Library {
-        path: library.clone(),
-        source: Box::new(source),
-    })?;
-    let simulated = file
-        .fingerprint()
-        .map(|fingerprint| fingerprint.device_channel.is_some())
-        .unwrap_or(false);
-    let sha256 = file.sha256().to_string();
-    // The bytes already read and hashed are the ones the device channel maps.
-    let channel = if simulated {
-        match devices::open_channel(file) {
-            Ok(channel) => Some(channel),
-            Err(devices::LoadedOrChannel::Load(source)) => {
-                return Err(RunError::Library {
-                    path: library.clone(),
-                    source: Box::new(source),
-                })
-            }
-            Err(devices::LoadedOrChannel::Channel(source)) => {
-                return Err(RunError::Device {
-                    step: 0,
-                    source: Box::new(source),
-                })
-            }
-        }
-    } else {
-        None
-    };
-    let store = settings.scratch.join(&scenario.name);
-    if simulated {
-        std::fs::create_dir_all(&store).map_err(|source| RunError::Scratch {
-            path: store.clone(),
-            source,
-        })?;
-    }
     let backend = backend_for(scenario, &settings.backend);
-    let factory = provider_factory(&backend, resolve::as_given())?;
-    let generation = match scenario.provider.symphony {
-        SymphonyRelease::V048 => Symphony::V048,
-        SymphonyRelease::V049 => Symphony::V049,
-    };
-    let mut player = Player {
-        scenario,
-        hash: scenario
-            .provider
-            .hash
-            .clone()
-            .unwrap_or_else(|| "any".to_string()),
-        library: library.clone(),
-        simulated,
-        store,
-        backend,
-        generation,
-        objects: Objects::default(),
-        factory,
-        reconciler: Reconciler::new(generation),
-        sink: TranscriptSink::new(),
-        channel,
-        last_failed: None,
-    };
-    player.objects = player.bound(&scenario.objects);
-    if let Some(stored) = &scenario.stored {
-        let stored = player.stored_start(stored)?;
-        player.reconciler = Reconciler::new(generation).with_previous(stored);
-    }
-    let mut steps = Vec::with_capacity(scenario.steps.len());
-    let mut mismatches = Vec::new();
-    let mut error = None;
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let number = index + 1;
-        if let Some(signal) = crate::worker::interrupted() {
-            // The calls after a signal end as harness failures: the rest proves nothing.
-            error = Some(format!(
-                "interrupted by {} before step {number}",
-                crate::worker::signal_name(signal)
-            ));
-            break;
-        }
-        match player.play(number, step) {
-            Ok((mut transcript, facts)) => {
-                let failed = check_step(number, step, &facts);
-                transcript.failed_expectations = failed.iter().map(Mismatch::describe).collect();
-                mismatches.extend(failed);
-                steps.push(transcript);
-                if let Some(signal) = crate::worker::interrupted() {
-                    error = Some(format!(
-                        "interrupted by {} during step {number}: its calls were cut short",
-                        crate::worker::signal_name(signal)
-                    ));
-                    break;
-                }
-            }
-            Err(err) => {
-                error = Some(error_chain(&err));
-                steps.push(StepTranscript {
-                    step: number,
-                    action: describe_action(step),
-                    note: step.note.clone(),
-                    rounds: player.sink.take_rounds(),
-                    failed_expectations: vec![format!(
-                        "the step could not run: {}",
-                        error_chain(&err)
-                    )],
-                    ..StepTranscript::default()
-                });
-                break;
-            }
-        }
-    }
-    let transcript = Transcript {
-        scenario: scenario.name.clone(),
-        library_sha256: sha256.clone(),
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        description: scenario.description.clone(),
-        provider: if scenario.provider.library.is_none() {
-            "simulated provider".to_string()
-        } else {
-            library
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        },
-        symphony: generation.to_string(),
-        steps,
-    };
-    let redactions = Redactions::new()
-        .replace(player.store.to_string_lossy(), "devices")
-        .replace(settings.scratch.to_string_lossy(), "scratch")
-        .replace(library.to_string_lossy(), "library");
-    let transcript = redactions.apply(serde_json::to_value(&transcript).unwrap_or(Value::Null));
-    Ok(ScenarioRun {
-        transcript,
-        mismatches,
-        error: error.map(|text| redactions.text(&text)),
-        library,
-        library_sha256: sha256,
-    })
+    Session::open(&library, backend)?.play(scenario, &settings.scratch)
 }
 
 /// The backend the scenario's `provider` settings ask for, on top of `base`.
@@ -368,12 +504,12 @@ impl Player<'_> {
                     continue;
                 }
                 let config = &mut binding.config;
-                config.insert("libFile", &self.library.to_string_lossy());
+                config.insert("libFile", &self.session.library.to_string_lossy());
                 config.insert("libHash", &self.hash);
                 for (key, value) in &self.scenario.provider.config {
                     config.insert(key, value);
                 }
-                if self.simulated {
+                if self.session.simulated {
                     if config.get("sim.store").is_none() {
                         config.insert("sim.store", &self.store.to_string_lossy());
                     }
@@ -475,7 +611,12 @@ impl Player<'_> {
                 if removal_ok {
                     let left = self
                         .reconciler
-                        .check_removed(&deployment, &report, &mut self.factory, &mut self.sink)
+                        .check_removed(
+                            &deployment,
+                            &report,
+                            &mut self.session.factory,
+                            &mut self.sink,
+                        )
                         .map_err(|source| RunError::Engine {
                             step: number,
                             source: Box::new(source),
@@ -539,6 +680,7 @@ impl Player<'_> {
             }
             Action::Device(edit) => {
                 let config = self.device_config(number, step)?;
+                self.tally.drift += 1;
                 let channel = self.channel(number)?;
                 channel
                     .edit(&config, edit)
@@ -549,6 +691,7 @@ impl Player<'_> {
             }
             Action::Fault(fault) => {
                 let config = self.device_config(number, step)?;
+                self.tally.faults += 1;
                 let channel = self.channel(number)?;
                 channel
                     .arm(&config, std::slice::from_ref(fault))
@@ -569,9 +712,12 @@ impl Player<'_> {
             }
             Action::RestartWorker => {
                 // Dropping the factory stops its workers; the next call starts new ones.
-                self.factory = provider_factory(&self.backend, resolve::as_given())?;
+                self.session.factory =
+                    provider_factory(&self.session.backend, resolve::as_given())?;
+                self.tally.restarts += 1;
             }
             Action::RestartSymphony => {
+                self.tally.restarts += 1;
                 self.reconciler = Reconciler::new(self.generation);
                 self.last_failed = None;
             }
@@ -583,7 +729,7 @@ impl Player<'_> {
             .last()
             .map(|round| round.events.clone())
             .unwrap_or_default();
-        if self.simulated {
+        if self.session.simulated {
             let devices = self.devices(number)?;
             facts.devices = devices.clone();
             transcript.devices = devices;
@@ -615,7 +761,7 @@ impl Player<'_> {
         let sink: &mut dyn EventSink = &mut self.sink;
         let report = self
             .reconciler
-            .reconcile(deployment, remove, &mut self.factory, sink)
+            .reconcile(deployment, remove, &mut self.session.factory, sink)
             .map_err(|source| RunError::Engine {
                 step: number,
                 source: Box::new(source),
@@ -625,6 +771,7 @@ impl Player<'_> {
             round.stored = stored;
         }
         self.last_failed = Some(report.failure.is_some());
+        self.tally.count_round(&report);
         Ok(report)
     }
 
