@@ -8,15 +8,15 @@
 
 use std::collections::BTreeMap;
 
+use super::run::Providers;
 use super::subject::Subject;
 use crate::engine::CallError;
-use crate::load::{resolve, PreloadFactory};
+use crate::load::PreloadFactory;
 use crate::model::{
     wire, BindingConfig, ComponentAction, ComponentResult, ComponentSpec, ComponentStep,
     DeploymentStep, RoundDeployment, Symphony, ValidationRule,
 };
 use crate::scenario::format::SymphonyRelease;
-use crate::worker::{provider_factory, Backend};
 
 /// A session of direct calls on one check's target.
 pub struct Direct {
@@ -46,12 +46,12 @@ fn names(components: &[ComponentSpec]) -> String {
 
 impl Direct {
     /// A session for check `id` of `subject`, whose target holds `components`; providers run
-    /// as `backend` says. For the simulated provider, the device is kept in `store`.
+    /// as `providers` says. For the simulated provider, the device is kept in `store`.
     pub fn open(
         subject: &Subject,
         id: &str,
         components: Vec<ComponentSpec>,
-        backend: &Backend,
+        providers: Providers<'_>,
         store: &std::path::Path,
     ) -> Result<Direct, String> {
         let objects = subject.objects(id, components);
@@ -92,8 +92,7 @@ impl Direct {
             SymphonyRelease::V049 => value,
             SymphonyRelease::V048 => wire::to_generation(value, Symphony::V048),
         };
-        let factory =
-            provider_factory(backend, resolve::as_given()).map_err(|err| err.to_string())?;
+        let factory = providers.factory()?;
         Ok(Direct {
             factory,
             config,

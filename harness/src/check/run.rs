@@ -3,6 +3,10 @@
 //! type, then run every selected check, each isolated: its scenarios start their own worker
 //! processes (a crash fails that check, and the suite goes on) and, for the simulated
 //! provider, their own device.
+//!
+//! [`run_checks_on`] also checks a provider type compiled into this process ([`Checked`]):
+//! its providers come from a [`TypeFactory`] instead of a library, so the checks that read
+//! or load a library skip, and the rest run unchanged.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,13 +17,79 @@ use super::catalog::{CheckInfo, CATALOG};
 use super::checks;
 use super::subject::{generated_properties, Subject, DEFAULT_COMPONENT_TYPE};
 use super::{Area, CheckResult, Finding, Status};
-use crate::load::probe::{probe, LoadReport, ProbeRequest};
-use crate::load::{resolve, ExpectedHash, LibraryFile};
-use crate::model::BindingConfig;
+use crate::engine::rule;
+use crate::load::probe::{probe, LoadReport, ProbeOutput, ProbeRequest};
+use crate::load::{resolve, ExpectedHash, LibraryFile, PreloadFactory, TypeFactory};
+use crate::model::{BindingConfig, ValidationRule};
 use crate::scenario::format::SymphonyRelease;
 use crate::scenario::suite::error_chain;
-use crate::scenario::{run_scenario, RunSettings, Scenario, ScenarioRun};
+use crate::scenario::{run_scenario, RunSettings, Scenario, ScenarioRun, Session};
 use crate::worker::{provider_factory, Backend};
+
+/// What the suite checks.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    /// A provider library (`.so`), loaded as Symphony loads it.
+    Library(PathBuf),
+    /// A provider type compiled into this process, its providers made by `factory`; `name`
+    /// stands for the library in reports and bindings. Without a library the `build` and
+    /// `load` checks skip.
+    Compiled {
+        /// What the report calls it.
+        name: PathBuf,
+        /// Makes its providers.
+        factory: TypeFactory,
+    },
+}
+
+/// Where a check's providers come from: each session of calls gets a factory of its own.
+#[derive(Debug, Clone, Copy)]
+pub enum Providers<'a> {
+    /// From the library, as `backend` says (a worker process by default).
+    Backend(&'a Backend),
+    /// From a provider type compiled into this process.
+    Compiled(&'a TypeFactory),
+}
+
+impl Providers<'_> {
+    /// A new factory.
+    pub fn factory(self) -> Result<Box<dyn PreloadFactory>, String> {
+        match self {
+            Providers::Backend(backend) => {
+                provider_factory(backend, resolve::as_given()).map_err(|err| error_chain(&err))
+            }
+            Providers::Compiled(factory) => Ok(Box::new(factory.clone())),
+        }
+    }
+}
+
+/// What the probe learnt that the checks read: the provider was created with this config,
+/// and what `get_validation_rule` gave.
+#[derive(Debug, Clone)]
+pub struct Probed {
+    /// The `config_json` the provider was created with.
+    pub config_json: String,
+    /// What the library printed during the probe's calls.
+    pub output: ProbeOutput,
+    /// The rule `get_validation_rule` returned.
+    pub validation_rule: Option<ValidationRule>,
+    /// What Symphony makes of that rule, line by line.
+    pub symphony_reads: Option<Vec<String>>,
+    /// How `get_validation_rule` failed, in words.
+    pub error: Option<String>,
+}
+
+impl From<LoadReport> for Probed {
+    fn from(report: LoadReport) -> Probed {
+        Probed {
+            config_json: report.config_json,
+            output: report.output,
+            validation_rule: report.validation_rule,
+            symphony_reads: report.symphony_reads,
+            error: report.error,
+        }
+    }
+}
 
 /// What to check, and how.
 #[derive(Debug, Clone)]
@@ -98,22 +168,32 @@ pub struct Context<'a> {
     /// What is checked.
     pub subject: &'a Subject,
     /// The probe: loaded, created, `get_validation_rule` called.
-    pub probe: &'a Result<LoadReport, String>,
+    pub probe: &'a Result<Probed, String>,
     /// The check being run.
     pub info: &'static CheckInfo,
     options: &'a CheckOptions,
     simulator: &'a Path,
+    /// The compiled-in provider's factory (`None`: the library's, as the backend says).
+    compiled: Option<&'a TypeFactory>,
 }
 
 impl Context<'_> {
     /// Plays `scenario` in this check's own folder.
     pub fn play(&self, scenario: &Scenario) -> Result<ScenarioRun, String> {
-        let settings = RunSettings {
-            backend: self.options.backend.clone(),
-            simulator: self.simulator.to_path_buf(),
-            scratch: self.options.scratch.join(self.info.id),
+        let scratch = self.options.scratch.join(self.info.id);
+        let run = match self.compiled {
+            Some(factory) => Session::prepared(&self.subject.library, Box::new(factory.clone()))
+                .play(scenario, &scratch),
+            None => {
+                let settings = RunSettings {
+                    backend: self.options.backend.clone(),
+                    simulator: self.simulator.to_path_buf(),
+                    scratch,
+                };
+                run_scenario(scenario, &settings)
+            }
         };
-        run_scenario(scenario, &settings).map_err(|err| error_chain(&err))
+        run.map_err(|err| error_chain(&err))
     }
 
     /// The binding config the probe created the provider with.
@@ -129,9 +209,12 @@ impl Context<'_> {
         config
     }
 
-    /// The backend the checks run providers with.
-    pub fn backend(&self) -> &Backend {
-        &self.options.backend
+    /// Where the checks' providers come from.
+    pub fn providers(&self) -> Providers<'_> {
+        match self.compiled {
+            Some(factory) => Providers::Compiled(factory),
+            None => Providers::Backend(&self.options.backend),
+        }
     }
 
     /// A session of direct calls on this check's target holding `components`.
@@ -143,7 +226,7 @@ impl Context<'_> {
             self.subject,
             self.info.id,
             components,
-            &self.options.backend,
+            self.providers(),
             &self.options.scratch.join(self.info.id).join("direct"),
         )
     }
@@ -156,6 +239,40 @@ impl Context<'_> {
 
 /// Checks `library`, calling `finished` after each check.
 pub fn run_checks(
+    library: &Path,
+    options: &CheckOptions,
+    finished: &mut dyn FnMut(&CheckResult),
+) -> SuiteReport {
+    run_checks_on(&Checked::Library(library.to_path_buf()), options, finished)
+}
+
+/// Checks a library or a compiled-in provider type, calling `finished` after each check.
+pub fn run_checks_on(
+    checked: &Checked,
+    options: &CheckOptions,
+    finished: &mut dyn FnMut(&CheckResult),
+) -> SuiteReport {
+    let (library, compiled) = match checked {
+        Checked::Library(library) => (library.as_path(), None),
+        Checked::Compiled { name, factory } => (name.as_path(), Some(factory)),
+    };
+    let Some(factory) = compiled else {
+        return check_library(library, options, finished);
+    };
+    let hash = options.hash.clone().unwrap_or_else(|| "any".to_string());
+    let probe = probe_compiled(library, &hash, factory, options);
+    let subject = subject(library, String::new(), None, hash, &probe, options, true);
+    let results = run_selected(&subject, &probe, library, Some(factory), options, finished);
+    SuiteReport {
+        subject: Some(subject),
+        unreadable: None,
+        results,
+        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
+    }
+}
+
+/// Checks the library file at `library`.
+fn check_library(
     library: &Path,
     options: &CheckOptions,
     finished: &mut dyn FnMut(&CheckResult),
@@ -174,14 +291,35 @@ pub fn run_checks(
     let fingerprint = file.fingerprint().ok();
     let sha256 = file.sha256().to_string();
     let hash = options.hash.clone().unwrap_or_else(|| sha256.clone());
-    let probe = probe_library(library, &hash, options);
+    let probe = probe_library(library, &hash, options).map(Probed::from);
+    let subject = subject(library, sha256, fingerprint, hash, &probe, options, false);
+    let results = run_selected(&subject, &probe, library, None, options, finished);
+    SuiteReport {
+        subject: Some(subject),
+        unreadable: None,
+        results,
+        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
+    }
+}
+
+/// What is checked: the library (its hash and fingerprint, when it has them) with the
+/// options, the component type settled from the probe's rule.
+fn subject(
+    library: &Path,
+    sha256: String,
+    fingerprint: Option<crate::inspect::Fingerprint>,
+    hash: String,
+    probe: &Result<Probed, String>,
+    options: &CheckOptions,
+    in_process: bool,
+) -> Subject {
     let rule_type = probe
         .as_ref()
         .ok()
         .and_then(|report| report.validation_rule.as_ref())
         .map(|rule| rule.required_type.clone())
         .filter(|t| !t.is_empty());
-    let subject = Subject {
+    Subject {
         library: library.to_path_buf(),
         sha256,
         simulated: fingerprint
@@ -200,16 +338,28 @@ pub fn run_checks(
             .clone()
             .unwrap_or_else(generated_properties),
         symphony: options.symphony,
-    };
-    let simulator = library.to_path_buf();
+        in_process,
+    }
+}
+
+/// Runs every selected check on `subject`, calling `finished` after each.
+fn run_selected(
+    subject: &Subject,
+    probe: &Result<Probed, String>,
+    simulator: &Path,
+    compiled: Option<&TypeFactory>,
+    options: &CheckOptions,
+    finished: &mut dyn FnMut(&CheckResult),
+) -> Vec<CheckResult> {
     let mut results = Vec::new();
     for info in CATALOG.iter().filter(|info| selected(info, options)) {
         let context = Context {
-            subject: &subject,
-            probe: &probe,
+            subject,
+            probe,
             info,
             options,
-            simulator: &simulator,
+            simulator,
+            compiled,
         };
         let interrupted = |when: &str| {
             crate::worker::interrupted().map(|signal| {
@@ -219,10 +369,11 @@ pub fn run_checks(
                 ))
             })
         };
-        let finding = match (info.area, &probe) {
+        let finding = match (info.area, probe) {
             _ if crate::worker::interrupted().is_some() => {
                 interrupted("before it ran").unwrap_or_else(|| Finding::skip("interrupted"))
             }
+            (Area::Build | Area::Load, _) if compiled.is_some() => Finding::skip(IN_PROCESS_SKIP),
             (Area::Build | Area::Load, _) | (_, Ok(_)) => {
                 let finding = checks::run(&context);
                 // Calls cut short by the signal prove nothing about the provider.
@@ -236,12 +387,41 @@ pub fn run_checks(
         finished(&result);
         results.push(result);
     }
-    SuiteReport {
-        subject: Some(subject),
-        unreadable: None,
-        results,
-        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
+    results
+}
+
+/// Why a `build` or `load` check skips for a compiled-in provider type.
+pub const IN_PROCESS_SKIP: &str =
+    "in-process: no library (check the built library for the build and load checks)";
+
+/// Creates a provider from the compiled-in type, as the probe of a library does (without the
+/// loading), and asks for its rule.
+fn probe_compiled(
+    name: &Path,
+    hash: &str,
+    factory: &TypeFactory,
+    options: &CheckOptions,
+) -> Result<Probed, String> {
+    let mut config = BindingConfig::new(&name.to_string_lossy(), hash, "check");
+    for (key, value) in &options.config {
+        config.insert(key, value);
     }
+    let mut factory = factory.clone();
+    let mut provider =
+        crate::engine::ProviderFactory::create(&mut factory, &config).map_err(|err| {
+            format!(
+                "the provider could not be created ({}): {err}",
+                err.outcome()
+            )
+        })?;
+    let rule = provider.get_validation_rule();
+    Ok(Probed {
+        config_json: config.to_json(),
+        output: ProbeOutput::default(),
+        symphony_reads: rule.as_ref().ok().map(rule::explain),
+        error: rule.as_ref().err().map(ToString::to_string),
+        validation_rule: rule.ok(),
+    })
 }
 
 /// Loads the library in a worker and calls `create_provider` and `get_validation_rule`.

@@ -43,6 +43,9 @@ pub struct Subject {
     pub symphony: SymphonyRelease,
     /// Whether the library has the simulated provider's device channel.
     pub simulated: bool,
+    /// A provider type compiled into the harness's process, not a library: `library` only
+    /// names it, and it has no SHA-256 or fingerprint.
+    pub in_process: bool,
 }
 
 /// The generated property set: a string, a number, a bool and a nested value.

@@ -57,13 +57,17 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         )?;
         return Ok(());
     };
+    let origin = if subject.in_process {
+        "in-process: no library".to_string()
+    } else {
+        format!("sha256 {}", subject.sha256)
+    };
     writeln!(
         out,
-        "{}{}{} (sha256 {}), component type `{}`",
+        "{}{}{} ({origin}), component type `{}`",
         style::LABEL.render(),
         subject.library.display(),
         style::LABEL.render_reset(),
-        subject.sha256,
         subject.component_type
     )?;
     for area in Area::ALL {
@@ -119,7 +123,8 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         look.render_reset(),
         summary_line(report)
     )?;
-    if passed {
+    // A binding needs a library and its hash.
+    if passed && !subject.in_process {
         let mut config = serde_json::Map::new();
         config.insert("name".into(), "provider".into());
         for (key, value) in &subject.config {

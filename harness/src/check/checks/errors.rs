@@ -115,7 +115,7 @@ pub(super) fn message(context: &Context<'_>) -> Finding {
         &subject,
         context.info.id,
         vec![component.clone()],
-        context.backend(),
+        context.providers(),
         &context.folder().join("direct"),
     ) {
         Ok(direct) => direct,

@@ -123,7 +123,7 @@ fn race(
         context.subject,
         context.info.id,
         components.clone(),
-        context.backend(),
+        context.providers(),
         store,
     );
     let mut direct = match opened {

@@ -151,7 +151,9 @@ pub struct Session {
     sha256: String,
     simulated: bool,
     channel: Option<DeviceChannel>,
-    backend: Backend,
+    /// What the factory was made from (`None`: a factory the caller prepared, with no
+    /// worker process to restart).
+    backend: Option<Backend>,
     factory: Box<dyn PreloadFactory>,
 }
 
@@ -205,9 +207,25 @@ impl Session {
             sha256,
             simulated,
             channel,
-            backend,
+            backend: Some(backend),
             factory,
         })
+    }
+
+    /// A session on the providers `factory` creates, made ready by the caller (a provider
+    /// type compiled into this process, [`crate::load::TypeFactory`]): no library to read or
+    /// hash (the SHA-256 is empty), no device channel. `name` stands for the library in the
+    /// bindings (`libFile`) and the transcript. A `restart-worker` step keeps the factory: no
+    /// worker process runs.
+    pub fn prepared(name: &Path, factory: Box<dyn PreloadFactory>) -> Session {
+        Session {
+            library: name.to_path_buf(),
+            sha256: String::new(),
+            simulated: false,
+            channel: None,
+            backend: None,
+            factory,
+        }
     }
 
     /// The library the session runs.
@@ -712,8 +730,9 @@ impl Player<'_> {
             }
             Action::RestartWorker => {
                 // Dropping the factory stops its workers; the next call starts new ones.
-                self.session.factory =
-                    provider_factory(&self.session.backend, resolve::as_given())?;
+                if let Some(backend) = &self.session.backend {
+                    self.session.factory = provider_factory(backend, resolve::as_given())?;
+                }
                 self.tally.restarts += 1;
             }
             Action::RestartSymphony => {
