@@ -34,6 +34,8 @@
 //!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
+//! - `testing` (feature `testing`): the test API, the conformance suite and scenario files in
+//!   a provider author's own `cargo test`, failing with the evidence the command line prints.
 //!
 //! The modules in parentheses arrive with later work: the conformance checks and
 //! property-based exploration.
@@ -61,6 +63,9 @@
 //!   (the stored object's ETag); a worker counts its *starts*.
 //! - *backend* ([`worker::Backend`]): how providers run (worker or in-process, host mode,
 //!   instance lifetime, deadlines).
+//! - *compiled-in provider* ([`load::TypeFactory`]): a provider type built into the harness's
+//!   own process (a provider author's test), called without any library; the *test API*
+//!   (`testing`) checks one in-process or checks the crate's built library.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![deny(missing_docs)]
@@ -74,5 +79,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod scenario;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transcript;
 pub mod worker;

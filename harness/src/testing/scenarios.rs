@@ -1,0 +1,434 @@
+//! [`Scenarios`]: the scenario files of a folder (`symphony-harness run`) from a test, each
+//! transcript held to an `insta` snapshot in the author's own folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::{cargo, plain, this_crate_manifest, TestingError};
+use crate::report::run as report;
+use crate::scenario::{
+    read_scenario, run_suite, scenario_files, RunSettings, Scenario, ScenarioResult, SuiteOptions,
+};
+use crate::transcript::Redactions;
+use crate::worker::{default_jobs, Backend};
+
+/// Which library the scenarios play against.
+#[derive(Debug, Clone)]
+enum Library {
+    /// Each scenario's own `provider.library`.
+    AsWritten,
+    /// This one, for every scenario that names none.
+    Given(PathBuf),
+    /// This crate's `cdylib`, for every scenario that names none.
+    ThisCrate,
+}
+
+/// The scenario files of a folder, played as `symphony-harness run` plays them, each
+/// transcript compared with a snapshot: [`Scenarios::assert_pass`] panics with every failed
+/// expectation and every snapshot that differs.
+///
+/// ```no_run
+/// use symphony_harness::testing::Scenarios;
+///
+/// Scenarios::in_dir("tests/scenarios")
+///     .library_of_this_crate()
+///     .config_temp_dir("root")
+///     .snapshots("tests/snapshots")
+///     .assert_pass();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Scenarios {
+    dir: PathBuf,
+    library: Library,
+    snapshots: Option<PathBuf>,
+    config: BTreeMap<String, String>,
+    temp_dirs: Vec<String>,
+    worker: Option<PathBuf>,
+}
+
+/// `path`, from the crate's folder when relative (where `cargo test` runs tests).
+fn from_crate(path: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) if path.is_relative() => PathBuf::from(dir).join(path),
+        _ => path.to_path_buf(),
+    }
+}
+
+impl Scenarios {
+    /// The `*.json` scenario files of `dir` (not its subfolders), in name order; a relative
+    /// `dir` starts from the crate's folder.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios").library_of_this_crate().assert_pass();
+    /// ```
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Scenarios {
+        Scenarios {
+            dir: from_crate(&dir.into()),
+            library: Library::AsWritten,
+            snapshots: None,
+            config: BTreeMap::new(),
+            temp_dirs: Vec::new(),
+            worker: None,
+        }
+    }
+
+    /// Plays the scenarios that name no `provider.library` against `path`.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios")
+    ///     .library("target/release/libmy_provider.so")
+    ///     .assert_pass();
+    /// ```
+    pub fn library(mut self, path: impl Into<PathBuf>) -> Scenarios {
+        self.library = Library::Given(path.into());
+        self
+    }
+
+    /// Plays the scenarios that name no `provider.library` against this crate's `cdylib`,
+    /// built as [`super::Conformance::this_crate`] builds it.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios").library_of_this_crate().assert_pass();
+    /// ```
+    pub fn library_of_this_crate(mut self) -> Scenarios {
+        self.library = Library::ThisCrate;
+        self
+    }
+
+    /// Compares each scenario's transcript with `<dir>/<scenario name>.snap` (a relative
+    /// `dir` starts from the crate's folder). A new or changed transcript is written beside
+    /// it as `.snap.new` and fails the test; `cargo insta review` accepts it. A snapshot with
+    /// no scenario fails too. Without this, transcripts are not compared.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios")
+    ///     .library_of_this_crate()
+    ///     .snapshots("tests/snapshots")
+    ///     .assert_pass();
+    /// ```
+    pub fn snapshots(mut self, dir: impl Into<PathBuf>) -> Scenarios {
+        self.snapshots = Some(from_crate(&dir.into()));
+        self
+    }
+
+    /// Adds a binding config key to every scenario's provider (as its `provider.config`
+    /// would; the scenario's own keys win).
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios")
+    ///     .library_of_this_crate()
+    ///     .config("endpoint", "http://localhost:8080")
+    ///     .assert_pass();
+    /// ```
+    pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Scenarios {
+        self.config.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets binding config `key` of every scenario to a new empty folder of its own, removed
+    /// after the run: a file-backed device starts empty in each scenario. Transcripts show
+    /// the folder as `[<key>]`.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios")
+    ///     .library_of_this_crate()
+    ///     .config_temp_dir("root")
+    ///     .assert_pass();
+    /// ```
+    pub fn config_temp_dir(mut self, key: impl Into<String>) -> Scenarios {
+        self.temp_dirs.push(key.into());
+        self
+    }
+
+    /// The `symphony-harness` binary the worker processes run (see
+    /// [`super::Conformance::worker`]).
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios")
+    ///     .library_of_this_crate()
+    ///     .worker("/usr/local/bin/symphony-harness")
+    ///     .assert_pass();
+    /// ```
+    pub fn worker(mut self, program: impl Into<PathBuf>) -> Scenarios {
+        self.worker = Some(program.into());
+        self
+    }
+
+    /// Plays every scenario (several at once, each with its own workers): every result,
+    /// whatever it says; an error when they could not be played (no scenario file, one that
+    /// cannot be read, a build that failed). Snapshots are compared by
+    /// [`Scenarios::assert_pass`] only.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// let report = Scenarios::in_dir("tests/scenarios")
+    ///     .library_of_this_crate()
+    ///     .run()
+    ///     .expect("the scenarios run");
+    /// assert!(report.passed(), "{}", report.human());
+    /// ```
+    pub fn run(&self) -> Result<ScenariosReport, TestingError> {
+        let files = scenario_files(&self.dir).map_err(|source| TestingError::Folder {
+            path: self.dir.clone(),
+            source,
+        })?;
+        if files.is_empty() {
+            return Err(TestingError::NoScenarios {
+                dir: self.dir.clone(),
+            });
+        }
+        let library = match &self.library {
+            Library::AsWritten => None,
+            Library::Given(path) => Some(path.clone()),
+            Library::ThisCrate => Some(cargo::cdylib(&this_crate_manifest()?)?),
+        };
+        let scratch = tempfile::Builder::new()
+            .prefix("symphony-harness-run-")
+            .tempdir()
+            .map_err(TestingError::Scratch)?;
+        let mut scenarios = Vec::with_capacity(files.len());
+        // Each scenario's own folders, as `[<key>]` in its transcript.
+        let mut temp_dirs = Vec::with_capacity(files.len());
+        for (index, file) in files.iter().enumerate() {
+            let mut scenario = read_scenario(file)?.scenario;
+            if scenario.provider.library.is_none() {
+                scenario.provider.library = Some(
+                    library
+                        .clone()
+                        .ok_or_else(|| TestingError::NoLibrary { path: file.clone() })?,
+                );
+            }
+            for (key, value) in &self.config {
+                scenario
+                    .provider
+                    .config
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+            let mut redactions = Redactions::new();
+            for key in &self.temp_dirs {
+                let folder = scratch.path().join("config").join(format!("{index}-{key}"));
+                std::fs::create_dir_all(&folder).map_err(TestingError::Scratch)?;
+                let folder = folder.to_string_lossy().into_owned();
+                redactions = redactions.replace(folder.clone(), key);
+                scenario.provider.config.insert(key.clone(), folder);
+            }
+            scenarios.push(scenario);
+            temp_dirs.push(redactions);
+        }
+        let manifest = this_crate_manifest().ok();
+        let worker_program = match (&self.worker, &manifest) {
+            (Some(program), _) => program.clone(),
+            (None, Some(manifest)) => cargo::worker_program(&cargo::target_dir(manifest)?)?,
+            (None, None) => return Err(TestingError::NoCrate),
+        };
+        // A failure leaves a bundle `symphony-harness replay` plays again.
+        let bundles = match &manifest {
+            Some(manifest) => Some(cargo::target_dir(manifest)?.join("symphony-harness/bundles")),
+            None => None,
+        };
+        let settings = RunSettings {
+            backend: Backend {
+                worker_program: Some(worker_program),
+                ..Backend::default()
+            },
+            // Unused: every scenario names its library now.
+            simulator: PathBuf::new(),
+            scratch: scratch.path().join("devices"),
+        };
+        let options = SuiteOptions {
+            jobs: default_jobs(),
+            check_determinism: false,
+            bundles,
+        };
+        let mut results = run_suite(&scenarios, &settings, &options, &|_| {});
+        for (result, redactions) in results.iter_mut().zip(&temp_dirs) {
+            if let Ok(run) = &mut result.run {
+                run.transcript = redactions.apply(std::mem::take(&mut run.transcript));
+            }
+        }
+        Ok(ScenariosReport { results, scenarios })
+    }
+
+    /// Plays every scenario and panics unless each met its expectations and (with
+    /// [`Scenarios::snapshots`]) matched its snapshot: with the failure lines
+    /// `symphony-harness run` prints and the snapshots that differ (insta shows each diff
+    /// above the panic).
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// Scenarios::in_dir("tests/scenarios")
+    ///     .library_of_this_crate()
+    ///     .snapshots("tests/snapshots")
+    ///     .assert_pass();
+    /// ```
+    #[track_caller]
+    pub fn assert_pass(self) {
+        let report = match self.run() {
+            Ok(report) => report,
+            Err(err) => panic!("the scenarios could not be played\n{}", err.explain()),
+        };
+        let mut snapshot_lines = Vec::new();
+        if let Some(dir) = &self.snapshots {
+            for result in &report.results {
+                snapshot_lines.extend(compare_snapshot(dir, result));
+            }
+            match orphan_snapshots(dir, &report.scenarios) {
+                Ok(orphans) => snapshot_lines.extend(orphans.into_iter().map(|file| {
+                    format!(
+                        "`{}` has no scenario: delete it, or restore its scenario",
+                        dir.join(file).display()
+                    )
+                })),
+                Err(err) => snapshot_lines.push(err.explain()),
+            }
+        }
+        if report.passed() && snapshot_lines.is_empty() {
+            return;
+        }
+        let mut text = report.human();
+        if !snapshot_lines.is_empty() {
+            text.push_str("\nsnapshots:\n");
+            for line in &snapshot_lines {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
+        panic!("scenarios failed (as `symphony-harness run` reports them):\n{text}");
+    }
+}
+
+/// Compares the transcript of `result` with its snapshot in `dir`; says how it differs.
+fn compare_snapshot(dir: &Path, result: &ScenarioResult) -> Option<String> {
+    let run = result.run.as_ref().ok()?;
+    // Where the transcript came from goes to the snapshot's header, not its body: a rebuilt
+    // library must not change every snapshot.
+    let mut transcript = run.transcript.clone();
+    let mut take = |key: &str| {
+        transcript
+            .as_object_mut()
+            .and_then(|fields| fields.remove(key))
+            .unwrap_or(Value::Null)
+    };
+    let header = json!({
+        "librarySha256": take("librarySha256"),
+        "harnessVersion": take("harnessVersion"),
+    });
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(result.description.clone());
+    settings.set_info(&header);
+    let name = result.name.clone();
+    let file = dir.join(format!("{name}.snap"));
+    let existed = file.is_file();
+    // insta panics on a difference, after printing it; every scenario is compared.
+    let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_yaml_snapshot!(name, transcript));
+    }));
+    compared.err().map(|_| {
+        if existed {
+            format!(
+                "`{}` differs from `{}` (the diff is above; `cargo insta review` accepts the \
+                 new one)",
+                result.name,
+                file.display()
+            )
+        } else {
+            format!(
+                "`{}` has no snapshot `{}` yet (`cargo insta review` accepts the new one)",
+                result.name,
+                file.display()
+            )
+        }
+    })
+}
+
+/// The `.snap` files in `dir` that belong to none of `scenarios`.
+fn orphan_snapshots(dir: &Path, scenarios: &[Scenario]) -> Result<Vec<String>, TestingError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // No snapshot yet: insta makes the folder with the first.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(TestingError::Folder {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let mut orphans = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| TestingError::Folder {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(stem) = file.strip_suffix(".snap") else {
+            continue;
+        };
+        if !scenarios.iter().any(|scenario| scenario.name == stem) {
+            orphans.push(file);
+        }
+    }
+    orphans.sort();
+    Ok(orphans)
+}
+
+/// What [`Scenarios::run`] played: each scenario's result, in file name order.
+///
+/// ```no_run
+/// # use symphony_harness::testing::Scenarios;
+/// let report = Scenarios::in_dir("tests/scenarios").library_of_this_crate().run().unwrap();
+/// for result in &report.results {
+///     println!("{}: {}", result.name, if result.passed() { "pass" } else { "FAIL" });
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ScenariosReport {
+    /// Every scenario's result, as `run` reports it.
+    pub results: Vec<ScenarioResult>,
+    /// The scenarios as played (library and config filled in).
+    pub scenarios: Vec<Scenario>,
+}
+
+impl ScenariosReport {
+    /// True when every scenario ran to its end and met every expectation.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// let report = Scenarios::in_dir("tests/scenarios").library_of_this_crate().run().unwrap();
+    /// assert!(report.passed());
+    /// ```
+    pub fn passed(&self) -> bool {
+        self.results.iter().all(ScenarioResult::passed)
+    }
+
+    /// The human report, as `symphony-harness run` prints it: a PASS/FAIL line per scenario,
+    /// each failure's detail and reproduction command, and the summary.
+    ///
+    /// ```no_run
+    /// # use symphony_harness::testing::Scenarios;
+    /// let report = Scenarios::in_dir("tests/scenarios").library_of_this_crate().run().unwrap();
+    /// println!("{}", report.human());
+    /// ```
+    pub fn human(&self) -> String {
+        let mut text = Vec::new();
+        for result in &self.results {
+            text.extend_from_slice(report::result_line(result).as_bytes());
+            text.push(b'\n');
+        }
+        // Writing into memory cannot fail.
+        let _ = report::human_summary(&mut text, &self.results);
+        plain(&text)
+    }
+}
