@@ -68,6 +68,7 @@
 pub mod check;
 pub mod engine;
 pub mod exit_code;
+pub mod explore;
 pub mod input;
 pub mod inspect;
 pub mod load;

@@ -160,46 +160,16 @@ pub fn run_checks(
     options: &CheckOptions,
     finished: &mut dyn FnMut(&CheckResult),
 ) -> SuiteReport {
-    let file = match LibraryFile::open(library) {
-        Ok(file) => file,
-        Err(err) => {
+    let (subject, probe) = match settle_subject(library, options) {
+        Ok(settled) => settled,
+        Err(unreadable) => {
             return SuiteReport {
                 subject: None,
-                unreadable: Some(error_chain(&err)),
+                unreadable: Some(unreadable),
                 results: Vec::new(),
                 interrupted: None,
             }
         }
-    };
-    let fingerprint = file.fingerprint().ok();
-    let sha256 = file.sha256().to_string();
-    let hash = options.hash.clone().unwrap_or_else(|| sha256.clone());
-    let probe = probe_library(library, &hash, options);
-    let rule_type = probe
-        .as_ref()
-        .ok()
-        .and_then(|report| report.validation_rule.as_ref())
-        .map(|rule| rule.required_type.clone())
-        .filter(|t| !t.is_empty());
-    let subject = Subject {
-        library: library.to_path_buf(),
-        sha256,
-        simulated: fingerprint
-            .as_ref()
-            .is_some_and(|f| f.device_channel.is_some()),
-        fingerprint,
-        hash,
-        config: options.config.clone(),
-        component_type: options
-            .component_type
-            .clone()
-            .or(rule_type)
-            .unwrap_or_else(|| DEFAULT_COMPONENT_TYPE.to_string()),
-        properties: options
-            .properties
-            .clone()
-            .unwrap_or_else(generated_properties),
-        symphony: options.symphony,
     };
     let simulator = library.to_path_buf();
     let mut results = Vec::new();
@@ -242,6 +212,47 @@ pub fn run_checks(
         results,
         interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
     }
+}
+
+/// What probing a library gave: its load report, or why Symphony could not create it.
+pub type Probe = Result<LoadReport, String>;
+
+/// What is known of `library` before any check: read and fingerprinted, probed as `load`
+/// does, its component type settled (the flag, else the rule's `requiredType`, else
+/// [`DEFAULT_COMPONENT_TYPE`]). `Err`: the file cannot be read.
+pub fn settle_subject(library: &Path, options: &CheckOptions) -> Result<(Subject, Probe), String> {
+    let file = LibraryFile::open(library).map_err(|err| error_chain(&err))?;
+    let fingerprint = file.fingerprint().ok();
+    let sha256 = file.sha256().to_string();
+    let hash = options.hash.clone().unwrap_or_else(|| sha256.clone());
+    let probe = probe_library(library, &hash, options);
+    let rule_type = probe
+        .as_ref()
+        .ok()
+        .and_then(|report| report.validation_rule.as_ref())
+        .map(|rule| rule.required_type.clone())
+        .filter(|t| !t.is_empty());
+    let subject = Subject {
+        library: library.to_path_buf(),
+        sha256,
+        simulated: fingerprint
+            .as_ref()
+            .is_some_and(|f| f.device_channel.is_some()),
+        fingerprint,
+        hash,
+        config: options.config.clone(),
+        component_type: options
+            .component_type
+            .clone()
+            .or(rule_type)
+            .unwrap_or_else(|| DEFAULT_COMPONENT_TYPE.to_string()),
+        properties: options
+            .properties
+            .clone()
+            .unwrap_or_else(generated_properties),
+        symphony: options.symphony,
+    };
+    Ok((subject, probe))
 }
 
 /// Loads the library in a worker and calls `create_provider` and `get_validation_rule`.

@@ -108,7 +108,7 @@ pub struct CheckArgs {
 }
 
 /// `--config` values, in order: `KEY=VALUE`, or `@FILE` with an object of strings.
-fn binding_config(values: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+pub(super) fn binding_config(values: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut config = BTreeMap::new();
     for value in values {
         if let Some(file) = value.strip_prefix('@') {

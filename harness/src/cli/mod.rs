@@ -8,6 +8,7 @@ mod backend;
 mod binding;
 mod check;
 mod compare;
+mod explore;
 mod hash;
 mod inspect;
 mod load;
@@ -80,6 +81,7 @@ enum Command {
     Compare(compare::CompareArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
+    Explore(explore::ExploreArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -114,6 +116,7 @@ pub fn run() -> i32 {
         Command::Compare(args) => compare::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
+        Command::Explore(args) => explore::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

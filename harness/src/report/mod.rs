@@ -18,14 +18,15 @@
 //!   document (with the run's transcript).
 //! - [`run`]: the scenarios of `run` and `replay`: human, JSON (with transcripts), JUnit.
 //! - [`check`]: the conformance suite, grouped by area: human, JSON, JUnit.
+//! - [`explore`]: an exploration: coverage, the shrunk failure and the files written: human,
+//!   JSON, JUnit.
 //! - [`hash`]: `sha256sum`'s line format.
 //! - [`json`]: the JSON documents, each named by its schema, and how they are printed.
-//!
-//! Explore reports arrive with later work.
 
 pub mod binding;
 pub mod check;
 pub mod compare;
+pub mod explore;
 pub mod hash;
 pub mod inspect;
 pub mod json;
