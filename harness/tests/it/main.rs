@@ -46,3 +46,5 @@ mod check_skeleton;
 mod check_docs;
 // `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
 mod check_apply_delete;
+// `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
+mod watch;
