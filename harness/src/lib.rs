@@ -34,6 +34,7 @@
 //!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
+//! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
 //!
 //! The modules in parentheses arrive with later work: the conformance checks and
 //! property-based exploration.
@@ -76,4 +77,5 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod transcript;
+pub mod watch;
 pub mod worker;

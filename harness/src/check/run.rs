@@ -76,6 +76,46 @@ impl SuiteReport {
     }
 }
 
+/// A check whose verdict differs between two runs of the suite on a library: its status
+/// changed, or it ran in only one of them. `--watch` prints these after each re-run.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckChange<'a> {
+    /// Its result in the earlier run (`None`: it did not run then).
+    pub before: Option<&'a CheckResult>,
+    /// Its result now (`None`: it did not run now).
+    pub after: Option<&'a CheckResult>,
+}
+
+impl CheckChange<'_> {
+    /// The check's id.
+    pub fn id(&self) -> &'static str {
+        self.after
+            .or(self.before)
+            .map_or("", |result| result.info.id)
+    }
+}
+
+/// The checks whose status differs from `before` to `after`, or that ran in only one of
+/// them, in catalog order. A check that kept its status is no change, even if its message
+/// or evidence differ (a verdict is its status).
+pub fn changes<'a>(before: &'a SuiteReport, after: &'a SuiteReport) -> Vec<CheckChange<'a>> {
+    let find = |report: &'a SuiteReport, id: &str| report.results.iter().find(|r| r.info.id == id);
+    CATALOG
+        .iter()
+        .filter_map(|info| {
+            let change = CheckChange {
+                before: find(before, info.id),
+                after: find(after, info.id),
+            };
+            match (change.before, change.after) {
+                (None, None) => None,
+                (Some(b), Some(a)) if b.finding.status == a.finding.status => None,
+                _ => Some(change),
+            }
+        })
+        .collect()
+}
+
 /// Whether `info` is selected by `only` and `skip` (ids or area names).
 fn selected(info: &CheckInfo, options: &CheckOptions) -> bool {
     let names = |list: &[String]| {
@@ -392,4 +432,114 @@ fn first_failed_round(run: &ScenarioRun) -> Option<String> {
                 failure["message"].as_str().unwrap_or("")
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(results: &[(&str, Status)]) -> SuiteReport {
+        SuiteReport {
+            subject: None,
+            unreadable: None,
+            results: results
+                .iter()
+                .map(|(id, status)| CheckResult {
+                    info: CATALOG
+                        .iter()
+                        .find(|info| info.id == *id)
+                        .unwrap_or_else(|| panic!("no check `{id}`")),
+                    finding: Finding::new(*status, format!("{id} is {}", status.as_str())),
+                })
+                .collect(),
+            interrupted: None,
+        }
+    }
+
+    /// `(id, before, after)` of each change.
+    fn described(
+        changes: &[CheckChange<'_>],
+    ) -> Vec<(&'static str, Option<Status>, Option<Status>)> {
+        changes
+            .iter()
+            .map(|c| {
+                (
+                    c.id(),
+                    c.before.map(|r| r.finding.status),
+                    c.after.map(|r| r.finding.status),
+                )
+            })
+            .collect()
+    }
+
+    /// A row of the table: two runs and the changes expected between them.
+    struct Case {
+        name: &'static str,
+        before: Vec<(&'static str, Status)>,
+        after: Vec<(&'static str, Status)>,
+        expected: Vec<(&'static str, Option<Status>, Option<Status>)>,
+    }
+
+    #[test]
+    fn verdict_changes_between_two_runs() {
+        use Status::{Fail, Pass, Skip, Warn};
+        let cases = [
+            Case {
+                name: "no change",
+                before: vec![("build.abi", Pass), ("apply.converges", Fail)],
+                after: vec![("build.abi", Pass), ("apply.converges", Fail)],
+                expected: vec![],
+            },
+            Case {
+                name: "pass to fail, the unchanged left out",
+                before: vec![("build.abi", Pass), ("apply.converges", Pass)],
+                after: vec![("build.abi", Pass), ("apply.converges", Fail)],
+                expected: vec![("apply.converges", Some(Pass), Some(Fail))],
+            },
+            Case {
+                name: "fail to pass and warn to skip, in catalog order",
+                before: vec![("apply.converges", Fail), ("get.stable", Warn)],
+                after: vec![("apply.converges", Pass), ("get.stable", Skip)],
+                expected: vec![
+                    ("get.stable", Some(Warn), Some(Skip)),
+                    ("apply.converges", Some(Fail), Some(Pass)),
+                ],
+            },
+            Case {
+                name: "a check added",
+                before: vec![("build.abi", Pass)],
+                after: vec![("build.abi", Pass), ("delete.removes", Fail)],
+                expected: vec![("delete.removes", None, Some(Fail))],
+            },
+            Case {
+                name: "a check removed",
+                before: vec![("build.abi", Pass), ("delete.removes", Pass)],
+                after: vec![("build.abi", Pass)],
+                expected: vec![("delete.removes", Some(Pass), None)],
+            },
+            Case {
+                name: "from an unreadable library, every check is new",
+                before: vec![],
+                after: vec![("build.abi", Fail)],
+                expected: vec![("build.abi", None, Some(Fail))],
+            },
+        ];
+        for case in cases {
+            let (before, after) = (report(&case.before), report(&case.after));
+            assert_eq!(
+                described(&changes(&before, &after)),
+                case.expected,
+                "{}",
+                case.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_message_with_the_same_status_is_no_change() {
+        let before = report(&[("apply.converges", Status::Fail)]);
+        let mut after = before.clone();
+        after.results[0].finding.message = "another reason".to_string();
+        assert!(changes(&before, &after).is_empty());
+    }
 }

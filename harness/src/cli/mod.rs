@@ -17,6 +17,7 @@ mod plan;
 mod reconcile;
 mod run;
 mod signals;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use symphony_harness::engine::{CallError, EngineError};
@@ -127,6 +128,8 @@ pub fn run() -> i32 {
         }
     };
     match worker::interrupted() {
+        // The loop said how it stopped, and its code is the last verdict's.
+        Some(signal) if signals::ends_watch(signal) => code,
         Some(signal) => {
             output::stderr(&format!(
                 "symphony-harness: interrupted by {}; every worker was killed\n",

@@ -20,6 +20,8 @@
 //! - [`check`]: the conformance suite, grouped by area: human, JSON, JUnit.
 //! - [`explore`]: an exploration: coverage, the shrunk failure and the files written: human,
 //!   JSON, JUnit.
+//! - [`watch`]: `--watch` after each re-run: what changed on disk, then only the verdicts that
+//!   changed.
 //! - [`hash`]: `sha256sum`'s line format.
 //! - [`json`]: the JSON documents, each named by its schema, and how they are printed.
 
@@ -35,3 +37,4 @@ pub mod reconcile;
 pub mod run;
 pub mod style;
 pub mod text;
+pub mod watch;

@@ -48,3 +48,5 @@ mod check_docs;
 mod check_apply_delete;
 // `explore`: property-based histories against the simulated provider.
 mod explore;
+// `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
+mod watch;
