@@ -41,6 +41,9 @@ pub const SCENARIO_FAILED: i32 = 9;
 /// `check-failed`: see [`ALL`].
 pub const CHECK_FAILED: i32 = 10;
 
+/// `invariant-broken`: see [`ALL`].
+pub const INVARIANT_BROKEN: i32 = 11;
+
 /// `hangup`: see [`ALL`].
 pub const HANGUP: i32 = 129;
 /// `interrupted`: see [`ALL`].
@@ -55,7 +58,7 @@ pub fn for_signal(signal: i32) -> i32 {
 }
 
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 14] = [
+pub const ALL: [ExitCode; 15] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -110,6 +113,11 @@ pub const ALL: [ExitCode; 14] = [
         code: CHECK_FAILED,
         name: "check-failed",
         meaning: "`check`: a check failed (or warned, with `--deny-warnings`)",
+    },
+    ExitCode {
+        code: INVARIANT_BROKEN,
+        name: "invariant-broken",
+        meaning: "`explore`: a generated history broke an invariant (or a saved failure still does); the shrunk scenario was written",
     },
     ExitCode {
         code: HANGUP,

@@ -34,6 +34,7 @@
 //!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
+//! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
 //! - `testing` (feature `testing`): the test API, the conformance suite and scenario files in
 //!   a provider author's own `cargo test`, failing with the evidence the command line prints.
 //!
@@ -73,6 +74,7 @@
 pub mod check;
 pub mod engine;
 pub mod exit_code;
+pub mod explore;
 pub mod input;
 pub mod inspect;
 pub mod load;
@@ -82,4 +84,5 @@ pub mod scenario;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transcript;
+pub mod watch;
 pub mod worker;

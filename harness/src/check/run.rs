@@ -146,6 +146,46 @@ impl SuiteReport {
     }
 }
 
+/// A check whose verdict differs between two runs of the suite on a library: its status
+/// changed, or it ran in only one of them. `--watch` prints these after each re-run.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckChange<'a> {
+    /// Its result in the earlier run (`None`: it did not run then).
+    pub before: Option<&'a CheckResult>,
+    /// Its result now (`None`: it did not run now).
+    pub after: Option<&'a CheckResult>,
+}
+
+impl CheckChange<'_> {
+    /// The check's id.
+    pub fn id(&self) -> &'static str {
+        self.after
+            .or(self.before)
+            .map_or("", |result| result.info.id)
+    }
+}
+
+/// The checks whose status differs from `before` to `after`, or that ran in only one of
+/// them, in catalog order. A check that kept its status is no change, even if its message
+/// or evidence differ (a verdict is its status).
+pub fn changes<'a>(before: &'a SuiteReport, after: &'a SuiteReport) -> Vec<CheckChange<'a>> {
+    let find = |report: &'a SuiteReport, id: &str| report.results.iter().find(|r| r.info.id == id);
+    CATALOG
+        .iter()
+        .filter_map(|info| {
+            let change = CheckChange {
+                before: find(before, info.id),
+                after: find(after, info.id),
+            };
+            match (change.before, change.after) {
+                (None, None) => None,
+                (Some(b), Some(a)) if b.finding.status == a.finding.status => None,
+                _ => Some(change),
+            }
+        })
+        .collect()
+}
+
 /// Whether `info` is selected by `only` and `skip` (ids or area names).
 fn selected(info: &CheckInfo, options: &CheckOptions) -> bool {
     let names = |list: &[String]| {
@@ -252,113 +292,34 @@ pub fn run_checks_on(
     options: &CheckOptions,
     finished: &mut dyn FnMut(&CheckResult),
 ) -> SuiteReport {
-    let (library, compiled) = match checked {
-        Checked::Library(library) => (library.as_path(), None),
-        Checked::Compiled { name, factory } => (name.as_path(), Some(factory)),
-    };
-    let Some(factory) = compiled else {
-        return check_library(library, options, finished);
-    };
-    let hash = options.hash.clone().unwrap_or_else(|| "any".to_string());
-    let probe = probe_compiled(library, &hash, factory, options);
-    let subject = subject(library, String::new(), None, hash, &probe, options, true);
-    let results = run_selected(&subject, &probe, library, Some(factory), options, finished);
-    SuiteReport {
-        subject: Some(subject),
-        unreadable: None,
-        results,
-        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
-    }
-}
-
-/// Checks the library file at `library`.
-fn check_library(
-    library: &Path,
-    options: &CheckOptions,
-    finished: &mut dyn FnMut(&CheckResult),
-) -> SuiteReport {
-    let file = match LibraryFile::open(library) {
-        Ok(file) => file,
-        Err(err) => {
-            return SuiteReport {
-                subject: None,
-                unreadable: Some(error_chain(&err)),
-                results: Vec::new(),
-                interrupted: None,
+    let (subject, probe, compiled) = match checked {
+        Checked::Library(library) => match settle_subject(library, options) {
+            Ok((subject, probe)) => (subject, probe.map(Probed::from), None),
+            Err(unreadable) => {
+                return SuiteReport {
+                    subject: None,
+                    unreadable: Some(unreadable),
+                    results: Vec::new(),
+                    interrupted: None,
+                }
             }
+        },
+        Checked::Compiled { name, factory } => {
+            let hash = options.hash.clone().unwrap_or_else(|| "any".to_string());
+            let probe = probe_compiled(name, &hash, factory, options);
+            let rule = probe.as_ref().ok().and_then(|p| p.validation_rule.as_ref());
+            let subject = subject(name, String::new(), None, hash, rule, options, true);
+            (subject, probe, Some(factory))
         }
     };
-    let fingerprint = file.fingerprint().ok();
-    let sha256 = file.sha256().to_string();
-    let hash = options.hash.clone().unwrap_or_else(|| sha256.clone());
-    let probe = probe_library(library, &hash, options).map(Probed::from);
-    let subject = subject(library, sha256, fingerprint, hash, &probe, options, false);
-    let results = run_selected(&subject, &probe, library, None, options, finished);
-    SuiteReport {
-        subject: Some(subject),
-        unreadable: None,
-        results,
-        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
-    }
-}
-
-/// What is checked: the library (its hash and fingerprint, when it has them) with the
-/// options, the component type settled from the probe's rule.
-fn subject(
-    library: &Path,
-    sha256: String,
-    fingerprint: Option<crate::inspect::Fingerprint>,
-    hash: String,
-    probe: &Result<Probed, String>,
-    options: &CheckOptions,
-    in_process: bool,
-) -> Subject {
-    let rule_type = probe
-        .as_ref()
-        .ok()
-        .and_then(|report| report.validation_rule.as_ref())
-        .map(|rule| rule.required_type.clone())
-        .filter(|t| !t.is_empty());
-    Subject {
-        library: library.to_path_buf(),
-        sha256,
-        simulated: fingerprint
-            .as_ref()
-            .is_some_and(|f| f.device_channel.is_some()),
-        fingerprint,
-        hash,
-        config: options.config.clone(),
-        component_type: options
-            .component_type
-            .clone()
-            .or(rule_type)
-            .unwrap_or_else(|| DEFAULT_COMPONENT_TYPE.to_string()),
-        properties: options
-            .properties
-            .clone()
-            .unwrap_or_else(generated_properties),
-        symphony: options.symphony,
-        in_process,
-    }
-}
-
-/// Runs every selected check on `subject`, calling `finished` after each.
-fn run_selected(
-    subject: &Subject,
-    probe: &Result<Probed, String>,
-    simulator: &Path,
-    compiled: Option<&TypeFactory>,
-    options: &CheckOptions,
-    finished: &mut dyn FnMut(&CheckResult),
-) -> Vec<CheckResult> {
     let mut results = Vec::new();
     for info in CATALOG.iter().filter(|info| selected(info, options)) {
         let context = Context {
-            subject,
-            probe,
+            subject: &subject,
+            probe: &probe,
             info,
             options,
-            simulator,
+            simulator: &subject.library,
             compiled,
         };
         let interrupted = |when: &str| {
@@ -369,7 +330,7 @@ fn run_selected(
                 ))
             })
         };
-        let finding = match (info.area, probe) {
+        let finding = match (info.area, &probe) {
             _ if crate::worker::interrupted().is_some() => {
                 interrupted("before it ran").unwrap_or_else(|| Finding::skip("interrupted"))
             }
@@ -387,7 +348,12 @@ fn run_selected(
         finished(&result);
         results.push(result);
     }
-    results
+    SuiteReport {
+        subject: Some(subject),
+        unreadable: None,
+        results,
+        interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
+    }
 }
 
 /// Why a `build` or `load` check skips for a compiled-in provider type.
@@ -422,6 +388,63 @@ fn probe_compiled(
         error: rule.as_ref().err().map(ToString::to_string),
         validation_rule: rule.ok(),
     })
+}
+
+/// What probing a library gave: its load report, or why Symphony could not create it.
+pub type Probe = Result<LoadReport, String>;
+
+/// What is known of `library` before any check: read and fingerprinted, probed as `load`
+/// does, its component type settled (the flag, else the rule's `requiredType`, else
+/// [`DEFAULT_COMPONENT_TYPE`]). `Err`: the file cannot be read.
+pub fn settle_subject(library: &Path, options: &CheckOptions) -> Result<(Subject, Probe), String> {
+    let file = LibraryFile::open(library).map_err(|err| error_chain(&err))?;
+    let fingerprint = file.fingerprint().ok();
+    let sha256 = file.sha256().to_string();
+    let hash = options.hash.clone().unwrap_or_else(|| sha256.clone());
+    let probe = probe_library(library, &hash, options);
+    let rule = probe
+        .as_ref()
+        .ok()
+        .and_then(|report| report.validation_rule.as_ref());
+    let subject = subject(library, sha256, fingerprint, hash, rule, options, false);
+    Ok((subject, probe))
+}
+
+/// The subject: the library (its hash and fingerprint, when it has them) with the options,
+/// the component type settled from `rule`.
+fn subject(
+    library: &Path,
+    sha256: String,
+    fingerprint: Option<crate::inspect::Fingerprint>,
+    hash: String,
+    rule: Option<&ValidationRule>,
+    options: &CheckOptions,
+    in_process: bool,
+) -> Subject {
+    let rule_type = rule
+        .map(|rule| rule.required_type.clone())
+        .filter(|t| !t.is_empty());
+    Subject {
+        library: library.to_path_buf(),
+        sha256,
+        simulated: fingerprint
+            .as_ref()
+            .is_some_and(|f| f.device_channel.is_some()),
+        fingerprint,
+        hash,
+        config: options.config.clone(),
+        component_type: options
+            .component_type
+            .clone()
+            .or(rule_type)
+            .unwrap_or_else(|| DEFAULT_COMPONENT_TYPE.to_string()),
+        properties: options
+            .properties
+            .clone()
+            .unwrap_or_else(generated_properties),
+        symphony: options.symphony,
+        in_process,
+    }
 }
 
 /// Loads the library in a worker and calls `create_provider` and `get_validation_rule`.
@@ -561,4 +584,114 @@ fn first_failed_round(run: &ScenarioRun) -> Option<String> {
                 failure["message"].as_str().unwrap_or("")
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(results: &[(&str, Status)]) -> SuiteReport {
+        SuiteReport {
+            subject: None,
+            unreadable: None,
+            results: results
+                .iter()
+                .map(|(id, status)| CheckResult {
+                    info: CATALOG
+                        .iter()
+                        .find(|info| info.id == *id)
+                        .unwrap_or_else(|| panic!("no check `{id}`")),
+                    finding: Finding::new(*status, format!("{id} is {}", status.as_str())),
+                })
+                .collect(),
+            interrupted: None,
+        }
+    }
+
+    /// `(id, before, after)` of each change.
+    fn described(
+        changes: &[CheckChange<'_>],
+    ) -> Vec<(&'static str, Option<Status>, Option<Status>)> {
+        changes
+            .iter()
+            .map(|c| {
+                (
+                    c.id(),
+                    c.before.map(|r| r.finding.status),
+                    c.after.map(|r| r.finding.status),
+                )
+            })
+            .collect()
+    }
+
+    /// A row of the table: two runs and the changes expected between them.
+    struct Case {
+        name: &'static str,
+        before: Vec<(&'static str, Status)>,
+        after: Vec<(&'static str, Status)>,
+        expected: Vec<(&'static str, Option<Status>, Option<Status>)>,
+    }
+
+    #[test]
+    fn verdict_changes_between_two_runs() {
+        use Status::{Fail, Pass, Skip, Warn};
+        let cases = [
+            Case {
+                name: "no change",
+                before: vec![("build.abi", Pass), ("apply.converges", Fail)],
+                after: vec![("build.abi", Pass), ("apply.converges", Fail)],
+                expected: vec![],
+            },
+            Case {
+                name: "pass to fail, the unchanged left out",
+                before: vec![("build.abi", Pass), ("apply.converges", Pass)],
+                after: vec![("build.abi", Pass), ("apply.converges", Fail)],
+                expected: vec![("apply.converges", Some(Pass), Some(Fail))],
+            },
+            Case {
+                name: "fail to pass and warn to skip, in catalog order",
+                before: vec![("apply.converges", Fail), ("get.stable", Warn)],
+                after: vec![("apply.converges", Pass), ("get.stable", Skip)],
+                expected: vec![
+                    ("get.stable", Some(Warn), Some(Skip)),
+                    ("apply.converges", Some(Fail), Some(Pass)),
+                ],
+            },
+            Case {
+                name: "a check added",
+                before: vec![("build.abi", Pass)],
+                after: vec![("build.abi", Pass), ("delete.removes", Fail)],
+                expected: vec![("delete.removes", None, Some(Fail))],
+            },
+            Case {
+                name: "a check removed",
+                before: vec![("build.abi", Pass), ("delete.removes", Pass)],
+                after: vec![("build.abi", Pass)],
+                expected: vec![("delete.removes", Some(Pass), None)],
+            },
+            Case {
+                name: "from an unreadable library, every check is new",
+                before: vec![],
+                after: vec![("build.abi", Fail)],
+                expected: vec![("build.abi", None, Some(Fail))],
+            },
+        ];
+        for case in cases {
+            let (before, after) = (report(&case.before), report(&case.after));
+            assert_eq!(
+                described(&changes(&before, &after)),
+                case.expected,
+                "{}",
+                case.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_message_with_the_same_status_is_no_change() {
+        let before = report(&[("apply.converges", Status::Fail)]);
+        let mut after = before.clone();
+        after.results[0].finding.message = "another reason".to_string();
+        assert!(changes(&before, &after).is_empty());
+    }
 }

@@ -82,13 +82,25 @@ impl Subject {
     /// scenario runner from the scenario's provider). For the simulated provider the binding
     /// names a device of the check's own.
     pub fn target(&self, id: &str, components: Vec<ComponentSpec>) -> TargetState {
+        let id = id.replace('.', "-");
+        self.target_named(&format!("check-{id}"), &id, components)
+    }
+
+    /// A Target `name` holding `components`, bound as [`Subject::target`] says; for the
+    /// simulated provider its binding names the device `device`.
+    pub fn target_named(
+        &self,
+        name: &str,
+        device: &str,
+        components: Vec<ComponentSpec>,
+    ) -> TargetState {
         let mut config = BindingConfig::new("/extensions/provider.so", "any", "check");
         if self.simulated && !self.config.contains_key("sim.device") {
-            config.insert("sim.device", &id.replace('.', "-"));
+            config.insert("sim.device", device);
         }
         let target = TargetState {
             metadata: crate::model::ObjectMeta {
-                name: format!("check-{}", id.replace('.', "-")),
+                name: name.to_string(),
                 ..Default::default()
             },
             // What Symphony's API stores for a new target (a JSON `null` would not parse).

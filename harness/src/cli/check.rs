@@ -8,25 +8,29 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use symphony_harness::check::run::known_names;
+use symphony_harness::check::run::{changes, known_names};
 use symphony_harness::check::{run_checks, CheckOptions, Status, SuiteReport, CATALOG};
 use symphony_harness::exit_code;
 use symphony_harness::report::check as report;
+use symphony_harness::report::watch as watch_report;
 use symphony_harness::scenario::format::SymphonyRelease;
-use symphony_harness::worker::Backend;
+use symphony_harness::watch::{FileChange, FileState, Role, Watch};
+use symphony_harness::worker::{self, Backend};
 
 use super::args::library_path;
 use super::backend::{parse_call_timeout, CallTimeout};
 use super::output;
 use super::reconcile::SymphonyArg;
 use super::run::{ReportArgs, RunFormat};
+use super::watch::{self, WatchSettle};
 
 const EXAMPLES: &str = "\
 Examples:
   symphony-harness check                                  # the bundled simulated provider
   symphony-harness check target/release/libmy_provider.so --config endpoint=http://localhost:8080
   symphony-harness check target/release/*.so --format junit --output check.xml
-  symphony-harness check LIB --only apply --only delete.removes --save-failures failures/";
+  symphony-harness check LIB --only apply --only delete.removes --save-failures failures/
+  symphony-harness check target/debug/libmy_provider.so --watch   # again after each cargo build";
 
 /// Check a provider library against everything Symphony would trip over, before deploying it
 ///
@@ -105,10 +109,27 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     output: ReportArgs,
+
+    /// Keep watching: check a LIB again when it is rebuilt, and print only what changed
+    ///
+    /// After the first verdict, watches the folder of each LIB for a new build of it (cargo
+    /// writes a new file and renames it into place). Once the file has stayed the same for a
+    /// moment it is checked again, and only the checks whose verdict changed are printed
+    /// (`apply.converges: pass -> FAIL`, with the evidence), or `no change: 27 passed`. A
+    /// library that is missing or half-written is reported in one line, and watching goes on.
+    /// Text for people only: not with `--format json|junit` or `--output`.
+    ///
+    /// Ctrl-C stops watching; the exit status is then the last verdict's (0 when nothing
+    /// failed, 10 when a check failed). SIGTERM and SIGHUP end it as any command (143, 129).
+    #[arg(long, help_heading = "Watch")]
+    watch: bool,
+
+    #[command(flatten)]
+    watch_settle: WatchSettle,
 }
 
 /// `--config` values, in order: `KEY=VALUE`, or `@FILE` with an object of strings.
-fn binding_config(values: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+pub(super) fn binding_config(values: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut config = BTreeMap::new();
     for value in values {
         if let Some(file) = value.strip_prefix('@') {
@@ -212,6 +233,12 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         output::error(&err);
         return Ok(exit_code::USAGE);
     }
+    if args.watch {
+        if let Some(why) = watch::refused(&args.output) {
+            output::error(&anyhow::anyhow!(why));
+            return Ok(exit_code::USAGE);
+        }
+    }
     let (mut config, role, target_properties) = match &args.target {
         Some(path) => from_target(path)?,
         None => (BTreeMap::new(), None, None),
@@ -242,6 +269,16 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             ..Backend::default()
         },
         scratch: scratch.path().to_path_buf(),
+    };
+    // Watched from before the first run, so a build that lands during it is not missed.
+    let watcher = if args.watch {
+        let mut watcher = args.watch_settle.watch()?;
+        for library in &libraries {
+            watcher.file(library).map_err(|err| watch::failed(&err))?;
+        }
+        Some(watcher)
+    } else {
+        None
     };
     let human = args.output.format == RunFormat::Human && args.output.output.is_none();
     let jobs = args.jobs.map_or_else(
@@ -288,14 +325,100 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             None => output::reader_gone_is_ok(output::stdout_bytes(&buffer))?,
         }
     }
+    match watcher {
+        // A signal during the first run ends the command as it ends any other.
+        Some(watcher) if worker::interrupted().is_none() => {
+            watch_loop(watcher, &options, reports, args)
+        }
+        _ => Ok(verdict_code(&reports, args.deny_warnings)),
+    }
+}
+
+/// The exit code of the verdicts on every library.
+fn verdict_code(reports: &[(PathBuf, SuiteReport)], deny_warnings: bool) -> i32 {
     let unreadable = reports.iter().any(|(_, r)| r.unreadable.is_some());
-    Ok(if unreadable {
+    if unreadable {
         exit_code::ERROR
-    } else if reports.iter().all(|(_, r)| r.passed(args.deny_warnings)) {
+    } else if reports.iter().all(|(_, r)| r.passed(deny_warnings)) {
         exit_code::SUCCESS
     } else {
         exit_code::CHECK_FAILED
-    })
+    }
+}
+
+/// What the last verdict on a library was made from.
+fn checked_state(report: &SuiteReport) -> FileState {
+    match (&report.subject, &report.unreadable) {
+        (Some(subject), _) => FileState::Present {
+            sha256: subject.sha256.clone(),
+        },
+        (None, why) => FileState::Unreadable(why.clone().unwrap_or_default()),
+    }
+}
+
+/// `--watch`: checks a library again each time it changes and prints what changed, until a
+/// signal; returns the exit code of the last verdicts.
+fn watch_loop(
+    mut watcher: Watch,
+    options: &CheckOptions,
+    mut reports: Vec<(PathBuf, SuiteReport)>,
+    args: &CheckArgs,
+) -> anyhow::Result<i32> {
+    let libraries: Vec<PathBuf> = reports.iter().map(|(library, _)| library.clone()).collect();
+    watch::start(&libraries);
+    let mut runs = 0usize;
+    'watching: while let Some(change) = watcher
+        .next_change(&watch::stop)
+        .map_err(|err| watch::failed(&err))?
+    {
+        for path in change.paths {
+            let Some(index) = libraries.iter().position(|library| *library == path) else {
+                continue;
+            };
+            let file = FileChange {
+                path: path.clone(),
+                role: Role::Library,
+                before: checked_state(&reports[index].1),
+                after: FileState::of_library(&path),
+            };
+            let mut text = Vec::new();
+            watch_report::header(&mut text, &watch::now(), std::slice::from_ref(&file))?;
+            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+            if !file.calls_for_run() {
+                continue;
+            }
+            runs += 1;
+            let scratch = options.scratch.join(format!("{index}-{runs}"));
+            let report = check_one(
+                &path,
+                &CheckOptions {
+                    scratch: scratch.clone(),
+                    ..options.clone()
+                },
+            );
+            // Its devices are of no further use; a folder left behind is the tempdir's.
+            let _ = std::fs::remove_dir_all(&scratch);
+            if worker::interrupted().is_some() {
+                // Cut short: it proves nothing, and the last verdict stands.
+                break 'watching;
+            }
+            let mut text = Vec::new();
+            if report.unreadable.is_some() {
+                // `cannot check: …`, one line; the last verdict stands.
+                report::human(&mut text, &report, args.deny_warnings)?;
+                output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+                continue;
+            }
+            let changes = changes(&reports[index].1, &report);
+            watch_report::check_changes(&mut text, &changes, &report, args.deny_warnings)?;
+            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+            if let Some(dir) = &args.save_failures {
+                save_failures(dir, &report)?;
+            }
+            reports[index].1 = report;
+        }
+    }
+    Ok(watch::stopped(verdict_code(&reports, args.deny_warnings)))
 }
 
 /// Runs the suite on every library, `jobs` at a time, each in its own folder; the reports

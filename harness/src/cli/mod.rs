@@ -8,6 +8,7 @@ mod backend;
 mod binding;
 mod check;
 mod compare;
+mod explore;
 mod hash;
 mod inspect;
 mod load;
@@ -16,6 +17,7 @@ mod plan;
 mod reconcile;
 mod run;
 mod signals;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use symphony_harness::engine::{CallError, EngineError};
@@ -80,6 +82,7 @@ enum Command {
     Compare(compare::CompareArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
+    Explore(explore::ExploreArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -114,6 +117,7 @@ pub fn run() -> i32 {
         Command::Compare(args) => compare::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
+        Command::Explore(args) => explore::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {
@@ -124,6 +128,8 @@ pub fn run() -> i32 {
         }
     };
     match worker::interrupted() {
+        // The loop said how it stopped, and its code is the last verdict's.
+        Some(signal) if signals::ends_watch(signal) => code,
         Some(signal) => {
             output::stderr(&format!(
                 "symphony-harness: interrupted by {}; every worker was killed\n",

@@ -1,6 +1,7 @@
 //! `symphony-harness run`: scenario files played against their provider, a verdict for each,
 //! and `symphony-harness replay`: a failure's reproduction bundle played again.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -9,23 +10,27 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use symphony_harness::exit_code;
 use symphony_harness::report::run as report;
+use symphony_harness::report::watch as watch_report;
 use symphony_harness::scenario::bundle::read_bundle;
-use symphony_harness::scenario::suite::{error_chain, expand_paths};
+use symphony_harness::scenario::suite::{changes, error_chain, expand_paths};
 use symphony_harness::scenario::{
     read_scenario, run_suite, Partition, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };
-use symphony_harness::worker::Backend;
+use symphony_harness::watch::{FileChange, FileState, Role, Watch};
+use symphony_harness::worker::{self, Backend};
 
 use super::args::{library_path, StrictArgs};
 use super::backend::{parse_call_timeout, CallTimeout};
 use super::output;
+use super::watch::{self, WatchSettle};
 
 const RUN_EXAMPLES: &str = "\
 Examples:
   symphony-harness run                                   # every scenarios/*.json
   symphony-harness run scenarios/drift-repaired.json --format json | jq .failed
   symphony-harness run --jobs 4 --partition 1/3 --format junit --output junit.xml
-  symphony-harness run --check-determinism";
+  symphony-harness run --check-determinism
+  symphony-harness run scenarios/ --watch          # again after each edit or cargo build";
 
 const REPLAY_EXAMPLES: &str = "\
 Examples:
@@ -90,6 +95,28 @@ pub struct RunArgs {
 
     #[command(flatten)]
     output: ReportArgs,
+
+    /// Keep watching: play the scenarios again when one of their files changes, and print
+    /// only what changed
+    ///
+    /// After the first verdict, watches each SCENARIO file, the `*.json` files of each
+    /// SCENARIO folder (edited, added or removed) and the library each scenario loads (its
+    /// `provider.library`, or the simulated provider; cargo writes a new build and renames it
+    /// into place, so their folders are watched). Once a changed file has stayed the same for
+    /// a moment, every scenario is read and played again, and only the scenarios whose
+    /// verdict changed are printed (`drift-repaired: pass -> FAIL`, with its failure), or
+    /// `no change: 12 passed`. A scenario file that cannot be read, or a library that is
+    /// missing or half-written, is reported, and watching goes on. Text for people only: not
+    /// with `--format json|junit` or `--output`.
+    ///
+    /// Ctrl-C stops watching; the exit status is then the last verdict's (0 when every
+    /// scenario passed, 9 when one failed). SIGTERM and SIGHUP end it as any command (143,
+    /// 129).
+    #[arg(long, help_heading = "Watch")]
+    watch: bool,
+
+    #[command(flatten)]
+    watch_settle: WatchSettle,
 }
 
 /// Deadlines of provider calls.
@@ -239,21 +266,25 @@ fn suite_exit_code(results: &[ScenarioResult]) -> i32 {
     }
 }
 
-pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
-    let given = if args.scenarios.is_empty() {
-        let default = PathBuf::from("scenarios");
-        if !default.is_dir() {
-            bail!(
-                "no SCENARIO given and there is no `scenarios` folder here\nhint: name scenario \
-                 files or folders, or run from a folder that holds `scenarios/` \
-                 (`docs/scenarios.md` shows the format)"
-            );
-        }
-        vec![default]
-    } else {
-        args.scenarios.clone()
-    };
-    let files = expand_paths(&given).context("cannot list the scenario files")?;
+/// The scenario files and folders the command line names (`scenarios` when none).
+fn given_paths(args: &RunArgs) -> anyhow::Result<Vec<PathBuf>> {
+    if !args.scenarios.is_empty() {
+        return Ok(args.scenarios.clone());
+    }
+    let default = PathBuf::from("scenarios");
+    if !default.is_dir() {
+        bail!(
+            "no SCENARIO given and there is no `scenarios` folder here\nhint: name scenario \
+             files or folders, or run from a folder that holds `scenarios/` \
+             (`docs/scenarios.md` shows the format)"
+        );
+    }
+    Ok(vec![default])
+}
+
+/// The scenario files of `given` (folders' `*.json`), those of `partition` only.
+fn listed_files(given: &[PathBuf], partition: Option<Partition>) -> anyhow::Result<Vec<PathBuf>> {
+    let files = expand_paths(given).context("cannot list the scenario files")?;
     if files.is_empty() {
         bail!(
             "no scenario file in {}: nothing to play\nhint: scenario files end in `.json` \
@@ -265,41 +296,259 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 .join(", ")
         );
     }
-    let files: Vec<PathBuf> = files
+    Ok(files
         .into_iter()
         .enumerate()
-        .filter(|(position, _)| args.partition.is_none_or(|p| p.holds(*position)))
+        .filter(|(position, _)| partition.is_none_or(|p| p.holds(*position)))
         .map(|(_, file)| file)
-        .collect();
+        .collect())
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
+    if args.watch {
+        if let Some(why) = watch::refused(&args.output) {
+            output::error(&anyhow::anyhow!(why));
+            return Ok(exit_code::USAGE);
+        }
+    }
+    let given = given_paths(args)?;
+    // Watched from before the files are read, so an edit meanwhile is not missed.
+    let mut watching = if args.watch {
+        Some(Watching::new(args.watch_settle.watch()?, &given)?)
+    } else {
+        None
+    };
+    let files = listed_files(&given, args.partition)?;
+    if let Some(watching) = &mut watching {
+        watching.scenarios_read(&files);
+    }
     let scenarios = read_all(&files, &args.input)?;
     let simulator = simulator_for(&scenarios, args.simulator.as_deref())?;
+    if let Some(watching) = &mut watching {
+        watching.libraries_used(&given, &libraries_of(&scenarios, &simulator))?;
+    }
     let scratch = scratch()?;
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, usize::from),
-        usize::from,
-    );
-    let options = SuiteOptions {
-        jobs,
-        check_determinism: args.check_determinism,
-        bundles: (!args.no_bundles).then(|| args.bundles.clone()),
-    };
+    let options = suite_options(args);
+    let human = args.output.format == RunFormat::Human && args.output.output.is_none();
     let results = play_with_progress(
         &scenarios,
         &settings(&simulator, &args.deadlines, scratch.path()),
         &options,
-        args.output.format == RunFormat::Human && args.output.output.is_none(),
+        if human { Lines::Stdout } else { Lines::Stderr },
     );
     write_report(&args.output, &results)?;
-    Ok(suite_exit_code(&results))
+    match watching {
+        // A signal during the first run ends the command as it ends any other.
+        Some(watching) if worker::interrupted().is_none() => {
+            watching.run(args, &given, results, scratch.path())
+        }
+        _ => Ok(suite_exit_code(&results)),
+    }
 }
 
-/// Plays `scenarios`, with a bar on a terminal and a PASS/FAIL line as each one ends (on
-/// stdout for the human report, else on stderr).
+fn suite_options(args: &RunArgs) -> SuiteOptions {
+    SuiteOptions {
+        jobs: args.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        ),
+        check_determinism: args.check_determinism,
+        bundles: (!args.no_bundles).then(|| args.bundles.clone()),
+    }
+}
+
+/// The library each scenario loads: its own, else the simulated provider.
+fn libraries_of(scenarios: &[Scenario], simulator: &Path) -> Vec<PathBuf> {
+    let mut libraries: Vec<PathBuf> = scenarios
+        .iter()
+        .map(|s| {
+            s.provider
+                .library
+                .clone()
+                .unwrap_or_else(|| simulator.to_path_buf())
+        })
+        .filter(|library| !library.as_os_str().is_empty())
+        .collect();
+    libraries.sort();
+    libraries.dedup();
+    libraries
+}
+
+/// `--watch`: the files watched and what each held when the last verdict was made.
+struct Watching {
+    watcher: Watch,
+    states: BTreeMap<PathBuf, (Role, FileState)>,
+    libraries: Vec<PathBuf>,
+}
+
+impl Watching {
+    /// Watches the scenario files and folders of `given`.
+    fn new(watcher: Watch, given: &[PathBuf]) -> anyhow::Result<Watching> {
+        let mut watching = Watching {
+            watcher,
+            states: BTreeMap::new(),
+            libraries: Vec::new(),
+        };
+        watching.watch(given)?;
+        Ok(watching)
+    }
+
+    /// Watches `given` and the libraries, and nothing else.
+    fn watch(&mut self, given: &[PathBuf]) -> anyhow::Result<()> {
+        self.watcher.clear();
+        for path in given {
+            let watched = if path.is_dir() {
+                self.watcher.folder(path, "json")
+            } else {
+                self.watcher.file(path)
+            };
+            watched.map_err(|err| watch::failed(&err))?;
+        }
+        for library in &self.libraries {
+            self.watcher
+                .file(library)
+                .map_err(|err| watch::failed(&err))?;
+        }
+        Ok(())
+    }
+
+    /// Remembers what the scenario `files` hold, before they are read.
+    fn scenarios_read(&mut self, files: &[PathBuf]) {
+        self.states.retain(|_, (role, _)| *role != Role::Scenario);
+        for file in files {
+            self.states
+                .insert(file.clone(), (Role::Scenario, FileState::of_file(file)));
+        }
+    }
+
+    /// Watches `libraries` (and `given`) from now on, and remembers what they hold, before
+    /// the scenarios load them.
+    fn libraries_used(&mut self, given: &[PathBuf], libraries: &[PathBuf]) -> anyhow::Result<()> {
+        self.states.retain(|_, (role, _)| *role != Role::Library);
+        for library in libraries {
+            self.states.insert(
+                library.clone(),
+                (Role::Library, FileState::of_library(library)),
+            );
+        }
+        self.libraries = libraries.to_vec();
+        self.watch(given)
+    }
+
+    /// What happened to each of `paths` since the last verdict.
+    fn file_changes(&self, paths: &[PathBuf]) -> Vec<FileChange> {
+        paths
+            .iter()
+            .map(|path| {
+                let (role, before) = self
+                    .states
+                    .get(path)
+                    .cloned()
+                    .unwrap_or((Role::Scenario, FileState::Missing));
+                let after = match role {
+                    Role::Library => FileState::of_library(path),
+                    Role::Scenario => FileState::of_file(path),
+                };
+                FileChange {
+                    path: path.clone(),
+                    role,
+                    before,
+                    after,
+                }
+            })
+            .collect()
+    }
+
+    /// Plays every scenario again each time a watched file changes, and prints what changed,
+    /// until a signal; returns the exit code of the last verdict.
+    fn run(
+        mut self,
+        args: &RunArgs,
+        given: &[PathBuf],
+        mut results: Vec<ScenarioResult>,
+        scratch: &Path,
+    ) -> anyhow::Result<i32> {
+        let mut watched = given.to_vec();
+        watched.extend(self.libraries.iter().cloned());
+        watch::start(&watched);
+        let options = suite_options(args);
+        let mut runs = 0usize;
+        while let Some(change) = self
+            .watcher
+            .next_change(&watch::stop)
+            .map_err(|err| watch::failed(&err))?
+        {
+            let files = self.file_changes(&change.paths);
+            let mut text = Vec::new();
+            watch_report::header(&mut text, &watch::now(), &files)?;
+            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+            if !files.iter().any(FileChange::calls_for_run) {
+                continue;
+            }
+            // Everything is read again: files come and go, and scenarios name libraries.
+            let (scenarios, simulator) = match self.read_again(args, given) {
+                Ok(read) => read,
+                Err(err) => {
+                    output::error(&err);
+                    output::stderr("the last verdict stands; watching on\n");
+                    continue;
+                }
+            };
+            runs += 1;
+            let folder = scratch.join(format!("watch-{runs}"));
+            let now = play_with_progress(
+                &scenarios,
+                &settings(&simulator, &args.deadlines, &folder),
+                &options,
+                Lines::Nowhere,
+            );
+            // Its devices are of no further use; a folder left behind is the tempdir's.
+            let _ = std::fs::remove_dir_all(&folder);
+            if worker::interrupted().is_some() {
+                // Cut short: it proves nothing, and the last verdict stands.
+                break;
+            }
+            let mut text = Vec::new();
+            watch_report::run_changes(&mut text, &changes(&results, &now), &now)?;
+            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+            results = now;
+        }
+        Ok(watch::stopped(suite_exit_code(&results)))
+    }
+
+    /// Lists and reads the scenarios again, and watches what they now load.
+    fn read_again(
+        &mut self,
+        args: &RunArgs,
+        given: &[PathBuf],
+    ) -> anyhow::Result<(Vec<Scenario>, PathBuf)> {
+        let files = listed_files(given, args.partition)?;
+        self.scenarios_read(&files);
+        let scenarios = read_all(&files, &args.input)?;
+        let simulator = simulator_for(&scenarios, args.simulator.as_deref())?;
+        self.libraries_used(given, &libraries_of(&scenarios, &simulator))?;
+        Ok((scenarios, simulator))
+    }
+}
+
+/// Where the PASS/FAIL line of each scenario goes as it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    /// With the human report.
+    Stdout,
+    /// Apart from a report written elsewhere.
+    Stderr,
+    /// Nowhere: `--watch` prints only what changed.
+    Nowhere,
+}
+
+/// Plays `scenarios`, with a bar on a terminal and a PASS/FAIL line as each one ends where
+/// `lines` says.
 fn play_with_progress(
     scenarios: &[Scenario],
     settings: &RunSettings,
     options: &SuiteOptions,
-    lines_on_stdout: bool,
+    lines: Lines,
 ) -> Vec<ScenarioResult> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(
@@ -315,12 +564,12 @@ fn play_with_progress(
     };
     let finished = |result: &ScenarioResult| {
         let line = report::result_line(result);
-        bar.suspend(|| {
-            if lines_on_stdout {
+        bar.suspend(|| match lines {
+            Lines::Stdout => {
                 let _ = output::reader_gone_is_ok(output::stdout(&format!("{line}\n")));
-            } else {
-                output::stderr(&format!("{line}\n"));
             }
+            Lines::Stderr => output::stderr(&format!("{line}\n")),
+            Lines::Nowhere => {}
         });
         bar.inc(1);
     };
@@ -347,7 +596,11 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
         std::slice::from_ref(&bundle.scenario.scenario),
         &settings(&simulator, &args.deadlines, scratch.path()),
         &options,
-        args.output.format == RunFormat::Human && args.output.output.is_none(),
+        if args.output.format == RunFormat::Human && args.output.output.is_none() {
+            Lines::Stdout
+        } else {
+            Lines::Stderr
+        },
     );
     let Some(result) = results.first() else {
         bail!("the bundle's scenario was not played");

@@ -7,12 +7,34 @@
 //! command prints what it has and [`super::run`] turns its code into the signal's. With no
 //! worker running there is no call to end, so the harness exits at once; so it does on a
 //! second signal, for a command that does not come back.
+//!
+//! `--watch` is the exception for SIGINT: once a watch loop has its first verdict it calls
+//! [`watching`], and from then on a SIGINT with no worker running does not end the process;
+//! the loop hears it through [`worker::interrupted`], ends, and the command exits with its
+//! last verdict's code ([`ends_watch`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use symphony_harness::{exit_code, worker};
 
 use super::output;
+
+/// Whether a `--watch` loop handles SIGINT itself.
+static WATCHING: AtomicBool = AtomicBool::new(false);
+
+/// From now on SIGINT ends the `--watch` loop (which asks [`worker::interrupted`]) instead
+/// of the process.
+pub fn watching() {
+    WATCHING.store(true, Ordering::SeqCst);
+}
+
+/// Whether `signal` ended a `--watch` loop, which then exits with its last verdict's code
+/// instead of the signal's.
+pub fn ends_watch(signal: i32) -> bool {
+    signal == SIGINT && WATCHING.load(Ordering::SeqCst)
+}
 
 /// Starts listening for SIGINT, SIGTERM and SIGHUP.
 pub fn listen() -> std::io::Result<()> {
@@ -23,7 +45,7 @@ pub fn listen() -> std::io::Result<()> {
             let mut first = true;
             for signal in signals.forever() {
                 let running = worker::interrupt(signal);
-                if running == 0 || !first {
+                if (running == 0 && !ends_watch(signal)) || !first {
                     output::stderr(&format!(
                         "symphony-harness: interrupted by {}\n",
                         worker::signal_name(signal)

@@ -170,6 +170,13 @@ pub struct ComponentResult {
     pub message: String,
 }
 
+impl ComponentResult {
+    /// Symphony's `Updated` state code.
+    pub const UPDATED: u16 = 8004;
+    /// Symphony's `Deleted` state code.
+    pub const DELETED: u16 = 8005;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,33 @@ pub fn summary_line(report: &SuiteReport) -> String {
     )
 }
 
+/// What the human report prints under a check that failed or warned: what Symphony's users
+/// would see, the fix, and the evidence (at most 12 lines). Nothing for other statuses.
+pub fn detail(out: &mut dyn Write, result: &CheckResult) -> io::Result<()> {
+    if !matches!(result.finding.status, Status::Fail | Status::Warn) {
+        return Ok(());
+    }
+    writeln!(out, "       in Symphony: {}", result.info.symptom)?;
+    writeln!(
+        out,
+        "       {}fix: {}{}",
+        style::HINT.render(),
+        result.info.fix,
+        style::HINT.render_reset()
+    )?;
+    for line in result.finding.evidence.iter().take(12) {
+        writeln!(out, "       | {line}")?;
+    }
+    if result.finding.evidence.len() > 12 {
+        writeln!(
+            out,
+            "       | … {} more line(s) in `--format json`",
+            result.finding.evidence.len() - 12
+        )?;
+    }
+    Ok(())
+}
+
 /// The human report of one library.
 pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> io::Result<()> {
     let Some(subject) = &report.subject else {
@@ -88,26 +115,7 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         )?;
         for result in in_area {
             writeln!(out, "  {}", result_line(result))?;
-            if matches!(result.finding.status, Status::Fail | Status::Warn) {
-                writeln!(out, "       in Symphony: {}", result.info.symptom)?;
-                writeln!(
-                    out,
-                    "       {}fix: {}{}",
-                    style::HINT.render(),
-                    result.info.fix,
-                    style::HINT.render_reset()
-                )?;
-                for line in result.finding.evidence.iter().take(12) {
-                    writeln!(out, "       | {line}")?;
-                }
-                if result.finding.evidence.len() > 12 {
-                    writeln!(
-                        out,
-                        "       | … {} more line(s) in `--format json`",
-                        result.finding.evidence.len() - 12
-                    )?;
-                }
-            }
+            detail(out, result)?;
         }
     }
     let passed = report.passed(deny_warnings);

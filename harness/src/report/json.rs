@@ -28,8 +28,11 @@ pub const RUN: &str = "symphony-harness/run/v1";
 /// `check --format json`.
 pub const CHECK: &str = "symphony-harness/check/v1";
 
+/// `explore --format json`.
+pub const EXPLORE: &str = "symphony-harness/explore/v1";
+
 /// Every schema name with its file under `docs/schemas/`.
-pub const SCHEMAS: [(&str, &str); 7] = [
+pub const SCHEMAS: [(&str, &str); 8] = [
     (INSPECT, "inspect.v1.json"),
     (LOAD, "load.v1.json"),
     (RECONCILE, "reconcile.v1.json"),
@@ -37,6 +40,7 @@ pub const SCHEMAS: [(&str, &str); 7] = [
     (COMPARE, "compare.v1.json"),
     (RUN, "run.v1.json"),
     (CHECK, "check.v1.json"),
+    (EXPLORE, "explore.v1.json"),
 ];
 
 /// A document: its schema name, then the fields of `body`.

@@ -18,14 +18,17 @@
 //!   document (with the run's transcript).
 //! - [`run`]: the scenarios of `run` and `replay`: human, JSON (with transcripts), JUnit.
 //! - [`check`]: the conformance suite, grouped by area: human, JSON, JUnit.
+//! - [`explore`]: an exploration: coverage, the shrunk failure and the files written: human,
+//!   JSON, JUnit.
+//! - [`watch`]: `--watch` after each re-run: what changed on disk, then only the verdicts that
+//!   changed.
 //! - [`hash`]: `sha256sum`'s line format.
 //! - [`json`]: the JSON documents, each named by its schema, and how they are printed.
-//!
-//! Explore reports arrive with later work.
 
 pub mod binding;
 pub mod check;
 pub mod compare;
+pub mod explore;
 pub mod hash;
 pub mod inspect;
 pub mod json;
@@ -34,3 +37,4 @@ pub mod reconcile;
 pub mod run;
 pub mod style;
 pub mod text;
+pub mod watch;

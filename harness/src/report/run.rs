@@ -79,6 +79,32 @@ pub fn result_line(result: &ScenarioResult) -> String {
     }
 }
 
+/// What the human report prints under a failed scenario's name, each line after `indent`:
+/// what it pins, why it failed, and the command that reproduces it.
+pub fn failure_detail(
+    out: &mut dyn Write,
+    result: &ScenarioResult,
+    indent: &str,
+) -> io::Result<()> {
+    writeln!(out, "{indent}pins: {}", result.description)?;
+    for line in failure_lines(result) {
+        writeln!(out, "{indent}{line}")?;
+    }
+    if let Some(bundle) = &result.bundle {
+        writeln!(
+            out,
+            "{indent}{}reproduce: symphony-harness replay {}{}",
+            style::HINT.render(),
+            bundle.display(),
+            style::HINT.render_reset()
+        )?;
+    }
+    if let Some(error) = &result.bundle_error {
+        writeln!(out, "{indent}no reproduction bundle: {error}")?;
+    }
+    Ok(())
+}
+
 /// The human report after the per-scenario lines: each failure's detail, then the summary.
 pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
     for result in results.iter().filter(|r| !r.passed()) {
@@ -90,22 +116,7 @@ pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Res
             style::LABEL.render_reset(),
             result.path.display()
         )?;
-        writeln!(out, "  pins: {}", result.description)?;
-        for line in failure_lines(result) {
-            writeln!(out, "  {line}")?;
-        }
-        if let Some(bundle) = &result.bundle {
-            writeln!(
-                out,
-                "  {}reproduce: symphony-harness replay {}{}",
-                style::HINT.render(),
-                bundle.display(),
-                style::HINT.render_reset()
-            )?;
-        }
-        if let Some(error) = &result.bundle_error {
-            writeln!(out, "  no reproduction bundle: {error}")?;
-        }
+        failure_detail(out, result, "  ")?;
     }
     let counts = Counts::of(results);
     let (look, verdict) = if counts.failed == 0 {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::format::{CallExpect, DeviceComponentExpect, Expect, Step};
 use crate::engine::reconcile::{ApplyReason, RoundReport, StepDecision};
-use crate::model::ComponentAction;
+use crate::model::{ComponentAction, ComponentSpec, ValidationRule};
 use crate::transcript::{DeviceComponent, Entry};
 
 /// What a step left behind, for its expectations.
@@ -27,6 +27,15 @@ pub struct StepFacts {
     pub devices: BTreeMap<String, BTreeMap<String, DeviceComponent>>,
     /// The device the step's expectations address (its `on` target's, or the only one).
     pub device_for_on: Option<String>,
+    /// Every round's calls and decisions, in order.
+    pub step_calls: Vec<Entry>,
+    /// The true state of each simulated device before the step (read only when an
+    /// expectation needs it).
+    pub devices_before: Option<BTreeMap<String, BTreeMap<String, DeviceComponent>>>,
+    /// The desired components after the step (the solution's, or the lone target's).
+    pub desired: Vec<ComponentSpec>,
+    /// The validation rule the provider returned last.
+    pub rule: Option<ValidationRule>,
 }
 
 /// An expectation that did not hold.
@@ -129,7 +138,7 @@ fn round_components(round: &RoundReport) -> (Vec<String>, Vec<String>, Vec<Strin
 }
 
 /// Collects the mismatches of one step.
-struct Checker {
+pub(super) struct Checker {
     step: usize,
     line: usize,
     round: Option<u32>,
@@ -138,7 +147,7 @@ struct Checker {
 
 impl Checker {
     /// Records that `expect.<what>` did not hold.
-    fn mismatch(&mut self, what: &str, expected: String, actual: String) {
+    pub(super) fn mismatch(&mut self, what: &str, expected: String, actual: String) {
         self.out.push(Mismatch {
             step: self.step,
             line: self.line,
@@ -559,6 +568,7 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
         checker.device(device, facts);
     }
     checker.stored_and_left(expect, facts);
+    checker.invariants(expect, facts);
     checker.out
 }
 

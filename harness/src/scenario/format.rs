@@ -287,6 +287,28 @@ pub struct Expect {
     /// The components `get` still reported after a removal that said it deleted them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_after_removal: Option<Vec<String>>,
+    /// Every provider call of the step ended `ok` or as an error that says why: no panic,
+    /// abort, signal or timeout, and no empty error message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sound_calls: Option<bool>,
+    /// Every `apply` of the step returned a result for each component of its step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_complete: Option<bool>,
+    /// What the last round's applies reported `Updated` is on the device exactly as sent
+    /// (type and properties); what they reported `Deleted` is gone from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_on_device: Option<bool>,
+    /// After the step the device holds every desired component, its properties equal to the
+    /// desired ones under the provider's validation rule as Symphony compares them (the rule
+    /// the provider last returned; none yet: only presence counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_as_desired: Option<bool>,
+    /// The device is the same after the step as before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_unchanged: Option<bool>,
+    /// Every `get` of the step reported only components it was asked about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports_only_referenced: Option<bool>,
 }
 
 impl Expect {

@@ -6,6 +6,8 @@
 //! - [`parse`]: reading scenario files, with `file:line:col` errors.
 //! - [`run`]: playing a scenario against a real provider, recording a transcript.
 //! - [`expect`]: checking each step's expectations.
+//! - [`invariants`]: the expectations that state the provider's contract (`explore` writes
+//!   them on every step it generates).
 //! - [`suite`]: many scenarios: partitions, jobs, the determinism check.
 //! - [`bundle`]: reproduction bundles of failures, for `replay`.
 //!
@@ -15,6 +17,7 @@
 pub mod bundle;
 pub mod expect;
 pub mod format;
+pub mod invariants;
 pub mod parse;
 pub mod run;
 pub mod suite;

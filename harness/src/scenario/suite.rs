@@ -83,6 +83,51 @@ impl ScenarioResult {
     }
 }
 
+/// A scenario whose verdict differs between two runs of a suite: it passed in one and not
+/// the other, or it is in only one of them (its file added or removed). `--watch` prints
+/// these after each re-run.
+#[derive(Debug, Clone, Copy)]
+pub struct ScenarioChange<'a> {
+    /// Its result in the earlier run (`None`: it was not played then).
+    pub before: Option<&'a ScenarioResult>,
+    /// Its result now (`None`: it was not played now).
+    pub after: Option<&'a ScenarioResult>,
+}
+
+impl<'a> ScenarioChange<'a> {
+    /// The scenario's name (its name now, if it was played now).
+    pub fn name(&self) -> &'a str {
+        self.after.or(self.before).map_or("", |r| r.name.as_str())
+    }
+}
+
+/// The scenarios whose verdict (passed or not) differs from `before` to `after`, matched by
+/// file: those of `after` in its order, then those only `before` had. A scenario that failed
+/// before and fails now is no change, even for another reason.
+pub fn changes<'a>(
+    before: &'a [ScenarioResult],
+    after: &'a [ScenarioResult],
+) -> Vec<ScenarioChange<'a>> {
+    let now = after.iter().filter_map(|result| {
+        let earlier = before.iter().find(|b| b.path == result.path);
+        match earlier {
+            Some(earlier) if earlier.passed() == result.passed() => None,
+            _ => Some(ScenarioChange {
+                before: earlier,
+                after: Some(result),
+            }),
+        }
+    });
+    let gone = before
+        .iter()
+        .filter(|b| !after.iter().any(|a| a.path == b.path))
+        .map(|b| ScenarioChange {
+            before: Some(b),
+            after: None,
+        });
+    now.chain(gone).collect()
+}
+
 /// An error and its sources, joined with `: `.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -242,6 +287,93 @@ mod tests {
                 .count();
             assert_eq!(shards, 1, "position {position}");
         }
+    }
+
+    fn result(file: &str, passed: bool) -> ScenarioResult {
+        let run = ScenarioRun {
+            transcript: serde_json::json!({"steps": []}),
+            mismatches: Vec::new(),
+            error: (!passed).then(|| "round 1 failed".to_string()),
+            library: PathBuf::from("libsim.so"),
+            library_sha256: "0".repeat(64),
+        };
+        ScenarioResult {
+            name: file.trim_end_matches(".json").to_string(),
+            path: PathBuf::from("scenarios").join(file),
+            description: String::new(),
+            run: Ok(run),
+            nondeterministic: None,
+            bundle: None,
+            bundle_error: None,
+        }
+    }
+
+    /// A row of the table: two runs (file, passed) and the changes expected between them
+    /// (name, passed before, passed after).
+    struct Case {
+        name: &'static str,
+        before: Vec<(&'static str, bool)>,
+        after: Vec<(&'static str, bool)>,
+        expected: Vec<(&'static str, Option<bool>, Option<bool>)>,
+    }
+
+    #[test]
+    fn verdict_changes_between_two_runs() {
+        let cases = [
+            Case {
+                name: "no change",
+                before: vec![("a.json", true), ("b.json", false)],
+                after: vec![("a.json", true), ("b.json", false)],
+                expected: vec![],
+            },
+            Case {
+                name: "pass to fail, the unchanged left out",
+                before: vec![("a.json", true), ("b.json", true)],
+                after: vec![("a.json", true), ("b.json", false)],
+                expected: vec![("b", Some(true), Some(false))],
+            },
+            Case {
+                name: "fail to pass",
+                before: vec![("a.json", false)],
+                after: vec![("a.json", true)],
+                expected: vec![("a", Some(false), Some(true))],
+            },
+            Case {
+                name: "a scenario added",
+                before: vec![("a.json", true)],
+                after: vec![("a.json", true), ("c.json", false)],
+                expected: vec![("c", None, Some(false))],
+            },
+            Case {
+                name: "a scenario removed",
+                before: vec![("a.json", true), ("b.json", true)],
+                after: vec![("b.json", true)],
+                expected: vec![("a", Some(true), None)],
+            },
+        ];
+        for case in cases {
+            let before: Vec<_> = case.before.iter().map(|(f, p)| result(f, *p)).collect();
+            let after: Vec<_> = case.after.iter().map(|(f, p)| result(f, *p)).collect();
+            let found: Vec<_> = changes(&before, &after)
+                .iter()
+                .map(|c| {
+                    (
+                        c.name(),
+                        c.before.map(ScenarioResult::passed),
+                        c.after.map(ScenarioResult::passed),
+                    )
+                })
+                .collect();
+            assert_eq!(found, case.expected, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn a_scenario_failing_for_another_reason_is_no_change() {
+        let before = vec![result("a.json", false)];
+        let mut after = before.clone();
+        after[0].run = Err("cannot be played".to_string());
+        assert!(changes(&before, &after).is_empty());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::reconcile::{Failure, StateOutcome, StepDecision};
 use crate::engine::{CallError, Outcome};
-use crate::model::ComponentAction;
+use crate::model::{ComponentAction, ValidationRule};
 
 /// The record of one scenario run.
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -184,6 +184,8 @@ pub struct TranscriptSink {
     /// The components of the call that started last (its finished event does not repeat
     /// them; calls never overlap).
     started: Vec<String>,
+    /// The validation rule a provider returned last.
+    rule: Option<ValidationRule>,
 }
 
 impl TranscriptSink {
@@ -195,6 +197,11 @@ impl TranscriptSink {
     /// The rounds recorded since the last take.
     pub fn take_rounds(&mut self) -> Vec<RoundTranscript> {
         std::mem::take(&mut self.rounds)
+    }
+
+    /// The validation rule a provider returned last, if any did.
+    pub fn last_rule(&self) -> Option<&ValidationRule> {
+        self.rule.as_ref()
     }
 
     /// The last round recorded (to add what only the caller knows, such as the stored
@@ -244,6 +251,9 @@ impl EventSink for TranscriptSink {
                     self.instances += 1;
                 }
                 let components = std::mem::take(&mut self.started);
+                if let Ok(CallReturn::Rule(rule)) = outcome {
+                    self.rule = Some((**rule).clone());
+                }
                 let (outcome_class, message, value) = match outcome {
                     Ok(value) => (Outcome::Ok, None, returned(value)),
                     Err(err) => (err.outcome(), Some(message_of(err)), None),

@@ -46,5 +46,9 @@ mod check_skeleton;
 mod check_docs;
 // `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
 mod check_apply_delete;
+// `explore`: property-based histories against the simulated provider.
+mod explore;
+// `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
+mod watch;
 // The test API (`symphony_harness::testing`): failures surface with the CLI's evidence.
 mod testing_api;

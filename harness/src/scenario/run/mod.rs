@@ -155,6 +155,7 @@ pub struct Session {
     /// worker process to restart).
     backend: Option<Backend>,
     factory: Box<dyn PreloadFactory>,
+    transcripts: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -209,6 +210,7 @@ impl Session {
             channel,
             backend: Some(backend),
             factory,
+            transcripts: true,
         })
     }
 
@@ -225,7 +227,15 @@ impl Session {
             channel: None,
             backend: None,
             factory,
+            transcripts: true,
         }
+    }
+
+    /// Whether plays record a transcript (the default). Without, [`ScenarioRun::transcript`]
+    /// is `null` and devices are read only after steps whose expectations need them: what
+    /// `explore` does for the thousands of histories nobody reads.
+    pub fn record_transcripts(&mut self, record: bool) {
+        self.transcripts = record;
     }
 
     /// The library the session runs.
@@ -600,6 +610,10 @@ impl Player<'_> {
             ..StepTranscript::default()
         };
         let mut facts = StepFacts::default();
+        let devices_before = match step.expect.device_unchanged {
+            Some(_) if self.session.simulated => Some(self.devices(number)?),
+            _ => None,
+        };
         match &step.action {
             Action::Reconcile(reconcile) => {
                 let mut deployment = self.deployment(number)?;
@@ -729,8 +743,10 @@ impl Player<'_> {
                     })?;
             }
             Action::RestartWorker => {
-                // Dropping the factory stops its workers; the next call starts new ones.
-                if let Some(backend) = &self.session.backend {
+                // Dropping the factory stops its workers; the next call starts new ones. In
+                // this process (or with a prepared factory) there is no worker, and every round
+                // makes new providers anyway.
+                if let Some(backend) = self.session.backend.as_ref().filter(|b| !b.in_process) {
                     self.session.factory = provider_factory(backend, resolve::as_given())?;
                 }
                 self.tally.restarts += 1;
@@ -748,7 +764,20 @@ impl Player<'_> {
             .last()
             .map(|round| round.events.clone())
             .unwrap_or_default();
-        if self.session.simulated {
+        facts.step_calls = transcript
+            .rounds
+            .iter()
+            .flat_map(|round| round.events.iter().cloned())
+            .collect();
+        facts.devices_before = devices_before;
+        facts.desired = self.desired_list();
+        facts.rule = self.sink.last_rule().cloned();
+        let wanted = self.session.transcripts
+            || step.expect.device.is_some()
+            || step.expect.applied_on_device.is_some()
+            || step.expect.device_as_desired.is_some()
+            || step.expect.device_unchanged.is_some();
+        if self.session.simulated && wanted {
             let devices = self.devices(number)?;
             facts.devices = devices.clone();
             transcript.devices = devices;
@@ -819,20 +848,32 @@ impl Player<'_> {
     }
 
     fn desired_names(&self) -> String {
-        let components: Vec<&ComponentSpec> = match &self.objects.solution_and_instance {
-            Some((solution, _)) => solution.spec.iter().flat_map(|s| &s.components).collect(),
-            None => self
-                .objects
-                .targets
-                .iter()
-                .flat_map(|t| t.spec.iter().flat_map(|s| &s.components))
-                .collect(),
-        };
-        let names: Vec<String> = components.iter().map(|c| format!("`{}`", c.name)).collect();
+        let names: Vec<String> = self
+            .desired_list()
+            .iter()
+            .map(|c| format!("`{}`", c.name))
+            .collect();
         if names.is_empty() {
             "none".to_string()
         } else {
             names.join(", ")
+        }
+    }
+
+    /// The desired components, read only: the solution's, or every target's own.
+    fn desired_list(&self) -> Vec<ComponentSpec> {
+        match &self.objects.solution_and_instance {
+            Some((solution, _)) => solution
+                .spec
+                .iter()
+                .flat_map(|s| s.components.iter().cloned())
+                .collect(),
+            None => self
+                .objects
+                .targets
+                .iter()
+                .flat_map(|t| t.spec.iter().flat_map(|s| s.components.iter().cloned()))
+                .collect(),
         }
     }
 

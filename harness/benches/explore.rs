@@ -1,0 +1,65 @@
+//! `explore` throughput on the release simulated provider: cases of up to 8 operations per
+//! second, in-process and isolated (every call in a supervised worker), one job. The
+//! targets on the 2-core machine are 200 cases/s in-process and 100 cases/s isolated.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use symphony_harness::explore::{explore, ExploreOptions};
+use symphony_harness::worker::Backend;
+
+const CASES: usize = 100;
+
+fn options(scratch: PathBuf, in_process: bool) -> ExploreOptions {
+    ExploreOptions {
+        seed: 7,
+        cases: CASES,
+        backend: Backend {
+            in_process,
+            worker_program: Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness"))),
+            ..Backend::default()
+        },
+        scratch,
+        ..ExploreOptions::default()
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let sim = common::release_sim();
+    let mut group = c.benchmark_group("explore");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(CASES as u64));
+    for (label, in_process) in [("in-process", true), ("isolated", false)] {
+        // What is timed must be a clean, complete run, or the number means nothing.
+        let scratch = tempfile::tempdir().expect("scratch folder");
+        let report = explore(
+            &sim,
+            &options(scratch.path().to_path_buf(), in_process),
+            &|_| {},
+        )
+        .expect("explore runs");
+        assert!(report.passed(), "the clean simulator breaks an invariant");
+        assert_eq!(report.played, CASES);
+        group.bench_function(format!("simulated provider, {CASES} cases, {label}"), |b| {
+            b.iter_batched(
+                || tempfile::tempdir().expect("scratch folder"),
+                |scratch| {
+                    explore(
+                        &sim,
+                        &options(scratch.path().to_path_buf(), in_process),
+                        &|_| {},
+                    )
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(explore_benches, benches);
+criterion_main!(explore_benches);

@@ -1,0 +1,273 @@
+//! `symphony-harness explore`: random reconciliation histories against a provider, the first
+//! that breaks an invariant shrunk and written out as a scenario file.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use symphony_harness::exit_code;
+use symphony_harness::explore::{explore, ExploreOptions, OpKind, Shape};
+use symphony_harness::report::explore as report;
+use symphony_harness::scenario::format::SymphonyRelease;
+use symphony_harness::scenario::Partition;
+use symphony_harness::worker::Backend;
+
+use super::args::library_path;
+use super::backend::{parse_call_timeout, CallTimeout};
+use super::check::binding_config;
+use super::output;
+use super::reconcile::SymphonyArg;
+use super::run::{ReportArgs, RunFormat};
+
+const EXAMPLES: &str = "\
+Examples:
+  symphony-harness explore                                  # the bundled simulated provider
+  symphony-harness explore --config sim.bugs=lying-get --seed 1
+  symphony-harness explore target/release/libmy_provider.so --config endpoint=http://localhost:8080
+  symphony-harness explore LIB --seed 42 --cases 2000 --jobs 2 --partition 1/4 --format junit
+  symphony-harness explore LIB --weight drift=0 --weight reconcile=10 --max-steps 12
+
+What is generated: the desired components (a pool of names; string, number, boolean and nested
+properties, some numbers whose Go `%v` text differs from their JSON; dependencies; sidecars) and
+operations on them: set the components, change a property, reconcile, dry run, remove, a new
+provider process, a Symphony restart, and on a provider with a device channel (the simulated
+one) drift on the device and one-round faults.
+
+What must hold after every step (docs/explore.md): every call ends ok or as an error with a
+message; result maps are complete; what apply reports Updated is on the device, what it reports
+Deleted is gone; get reports only what it was asked about; from the K-th round after a change
+every round converges and the device is as desired under the provider's own rule; a dry run
+changes nothing; a removal leaves nothing `get` reports.";
+
+/// Play random reconciliation histories against a provider and shrink the first that breaks an
+/// invariant to a scenario file
+///
+/// Draws CASES histories from SEED (each case has a seed of its own, so the same seed repeats
+/// the same run whatever --jobs is), plays each through Symphony's reconcile against LIB, and
+/// checks the provider's contract after every step. The first failing case is shrunk (proptest)
+/// to the smallest history that still fails, written under --failures as a scenario file whose
+/// only expectations are the broken invariants (`symphony-harness run FILE` replays it) with a
+/// reproduction bundle; the next run tries every saved failure first. At the end: coverage
+/// counts of what the cases exercised. Without LIB, explores the bundled simulated provider.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
+pub struct ExploreArgs {
+    /// Provider library (`.so`) [default: the bundled simulated provider]
+    #[arg(value_name = "LIB")]
+    library: Option<PathBuf>,
+
+    /// The seed of the run [default: a random one, printed]
+    #[arg(long, value_name = "SEED", help_heading = "Search")]
+    seed: Option<u64>,
+
+    /// How many histories to play (before --partition)
+    #[arg(long, value_name = "N", default_value_t = 256, help_heading = "Search")]
+    cases: usize,
+
+    /// At most this many operations per history
+    #[arg(long, value_name = "M", default_value_t = 8, help_heading = "Search")]
+    max_steps: usize,
+
+    /// At most this many desired components (1 to 8)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8), help_heading = "Search")]
+    max_components: u8,
+
+    /// The weight of a kind of operation (`KIND=N`, 0: never); repeatable. Kinds: set, change,
+    /// reconcile, dry-run, remove, new-instance, restart-symphony, drift, fault
+    #[arg(long, value_name = "KIND=N", help_heading = "Search")]
+    weight: Vec<String>,
+
+    /// Rounds within which a reconcile must converge after a change
+    #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Search")]
+    converge_within: u32,
+
+    /// The most shrinking steps spent on a failure
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1024,
+        help_heading = "Search"
+    )]
+    max_shrink_iters: u32,
+
+    /// Histories played at once, each with its own provider workers [default: 1]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Search")]
+    jobs: Option<u16>,
+
+    /// Play only this machine's share of the cases, K of N (CI shards; give them one --seed)
+    #[arg(long, value_name = "K/N", help_heading = "Search")]
+    partition: Option<Partition>,
+
+    /// Where failures are written (scenario file and bundle) and tried first by the next run
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "explore-failures",
+        help_heading = "Output"
+    )]
+    failures: PathBuf,
+
+    /// Neither write failures nor try saved ones
+    #[arg(long, help_heading = "Output")]
+    no_persist: bool,
+
+    /// A binding config key the provider needs (`KEY=VALUE`), or `@FILE.json`; repeatable
+    #[arg(long, value_name = "KEY=VALUE|@FILE", help_heading = "Binding")]
+    config: Vec<String>,
+
+    /// The binding's `libHash`: a SHA-256, or `any` [default: the file's own SHA-256]
+    #[arg(long, value_name = "SHA256|any", help_heading = "Binding")]
+    hash: Option<String>,
+
+    /// The component type of the generated components [default: the rule's `requiredType`,
+    /// else `example_type`]
+    #[arg(long, value_name = "TYPE", help_heading = "Binding")]
+    component_type: Option<String>,
+
+    /// The Symphony release whose JSON the provider receives
+    #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
+    symphony: SymphonyArg,
+
+    /// Call the provider in this process: faster, but a panic ends the harness and no panic
+    /// faults are drawn
+    #[arg(long, help_heading = "Isolation")]
+    in_process: bool,
+
+    /// Deadline of every provider call (e.g. `500ms`, `2s`)
+    #[arg(long, value_name = "DURATION", default_value_t = CallTimeout(symphony_harness::worker::DEFAULT_CALL_TIMEOUT), value_parser = parse_call_timeout, help_heading = "Isolation")]
+    call_timeout: CallTimeout,
+
+    #[command(flatten)]
+    output: ReportArgs,
+}
+
+/// `--weight KIND=N` values over the defaults.
+fn weights(values: &[String]) -> anyhow::Result<BTreeMap<OpKind, u32>> {
+    let mut weights = Shape::default().weights;
+    for value in values {
+        let Some((kind, weight)) = value.split_once('=') else {
+            bail!("`--weight {value}`: write KIND=N, e.g. drift=0");
+        };
+        let Some(kind) = OpKind::from_name(kind.trim()) else {
+            bail!(
+                "`--weight {value}`: no kind `{kind}`; kinds: {}",
+                OpKind::ALL.map(OpKind::name).join(", ")
+            );
+        };
+        let Ok(weight) = weight.trim().parse::<u32>() else {
+            bail!("`--weight {value}`: the weight is a whole number (0: never)");
+        };
+        weights.insert(kind, weight);
+    }
+    if weights.values().all(|w| *w == 0) {
+        bail!("every `--weight` is 0: nothing can be drawn");
+    }
+    Ok(weights)
+}
+
+/// A seed for a run given none.
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
+    let weights = match weights(&args.weight) {
+        Ok(weights) => weights,
+        Err(err) => {
+            output::error(&err);
+            return Ok(exit_code::USAGE);
+        }
+    };
+    if args.partition.is_some() && args.seed.is_none() {
+        output::error(&anyhow::anyhow!(
+            "`--partition` splits one run across machines: give every machine the same \
+             `--seed`"
+        ));
+        return Ok(exit_code::USAGE);
+    }
+    let library = library_path(args.library.as_deref())?;
+    let seed = args.seed.unwrap_or_else(random_seed);
+    let human = args.output.format == RunFormat::Human && args.output.output.is_none();
+    if args.seed.is_none() {
+        output::stderr(&format!(
+            "seed {seed} (repeat this run with `--seed {seed}`)\n"
+        ));
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("symphony-harness-explore-")
+        .tempdir()
+        .context("cannot make a scratch folder")?;
+    let options = ExploreOptions {
+        seed,
+        cases: args.cases,
+        shape: Shape {
+            weights,
+            max_steps: args.max_steps,
+            max_components: usize::from(args.max_components),
+            ..Shape::default()
+        },
+        converge_within: args.converge_within,
+        jobs: args.jobs.map_or(1, usize::from),
+        partition: args.partition,
+        max_shrink_iters: args.max_shrink_iters,
+        failures: (!args.no_persist).then(|| args.failures.clone()),
+        hash: args.hash.clone(),
+        config: binding_config(&args.config)?,
+        component_type: args.component_type.clone(),
+        symphony: match args.symphony {
+            SymphonyArg::V048 => SymphonyRelease::V048,
+            SymphonyArg::V049 => SymphonyRelease::V049,
+        },
+        backend: Backend {
+            in_process: args.in_process,
+            call_timeout: args.call_timeout.0,
+            ..Backend::default()
+        },
+        scratch: scratch.path().to_path_buf(),
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{elapsed} [{bar:30}] {pos}/{len} cases, {per_sec} {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = explore(&library, &options, &|progress| {
+        bar.set_length(progress.planned as u64);
+        bar.set_position(progress.done as u64);
+        if progress.failed {
+            bar.set_message("a case failed: finishing earlier cases, then shrinking");
+        }
+    });
+    bar.finish_and_clear();
+    let report = result?;
+    let mut buffer = Vec::new();
+    match args.output.format {
+        RunFormat::Human => report::human(&mut buffer, &report)?,
+        RunFormat::Json => report::json(&mut buffer, &report)?,
+        RunFormat::Junit => report::junit(&mut buffer, &report)?,
+    }
+    match &args.output.output {
+        Some(path) => std::fs::write(path, &buffer)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?,
+        None => output::reader_gone_is_ok(output::stdout_bytes(&buffer))?,
+    }
+    if !human {
+        output::stderr(&format!("{}\n", report::summary_line(&report)));
+    }
+    Ok(if report.failure.is_some() {
+        exit_code::INVARIANT_BROKEN
+    } else {
+        exit_code::SUCCESS
+    })
+}

@@ -1,0 +1,234 @@
+//! The report of `explore`: what was searched (seed, cases, coverage of what the cases
+//! exercised), saved failures tried again, and the failure found with its shrunk history, the
+//! broken invariants and the files written; one JSON document; JUnit XML (one test case for
+//! the search, one per saved failure tried).
+
+use std::io::{self, Write};
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::json::{Document, EXPLORE};
+use super::style;
+use crate::explore::{ExploreFailure, ExploreReport};
+
+/// The coverage line: what the cases exercised, so an empty search shows.
+pub fn coverage_line(report: &ExploreReport) -> String {
+    let c = &report.coverage;
+    format!(
+        "{} rounds: {} updates, {} deletes, {} skips, {} dry runs, {} removals, {} failed rounds \
+         ({} crashes), {} drifts, {} faults, {} restarts",
+        c.rounds,
+        c.updates,
+        c.deletes,
+        c.skips,
+        c.dry_runs,
+        c.removals,
+        c.failed_rounds,
+        c.crashes,
+        c.drift,
+        c.faults,
+        c.restarts
+    )
+}
+
+/// The summary line.
+pub fn summary_line(report: &ExploreReport) -> String {
+    let share = report
+        .partition
+        .as_ref()
+        .map_or(String::new(), |p| format!(" (partition {p})"));
+    match (&report.failure, &report.interrupted) {
+        (Some(failure), _) => format!(
+            "FAILED: case {} of seed {} broke an invariant; shrunk to {} operation(s){share}",
+            failure.case, report.seed, failure.operations
+        ),
+        (None, Some(signal)) => format!(
+            "INTERRUPTED by {signal} after {} of {} cases{share}",
+            report.played, report.planned
+        ),
+        (None, None) => format!(
+            "ok: {} cases of seed {}, no invariant broken{share}",
+            report.played, report.seed
+        ),
+    }
+}
+
+fn failure_lines(failure: &ExploreFailure) -> Vec<String> {
+    let mut lines: Vec<String> = failure.mismatches.iter().map(|m| m.describe()).collect();
+    if let Some(error) = &failure.error {
+        lines.push(format!(
+            "the history could not be played to its end: {error}"
+        ));
+    }
+    lines
+}
+
+/// The human report.
+pub fn human(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
+    writeln!(
+        out,
+        "explored {} ({})",
+        report.library.display(),
+        &report.library_sha256[..report.library_sha256.len().min(12)]
+    )?;
+    for retried in &report.retried {
+        let (look, word) = if retried.still_fails {
+            (style::ERROR, "STILL FAILS")
+        } else {
+            (style::GOOD, "now passes")
+        };
+        writeln!(
+            out,
+            "saved failure {}: {}{word}{}{}",
+            retried.folder.display(),
+            look.render(),
+            look.render_reset(),
+            retried
+                .broken
+                .as_ref()
+                .map_or(String::new(), |b| format!(": {b}"))
+        )?;
+    }
+    writeln!(out, "coverage: {}", coverage_line(report))?;
+    if !report.operations.is_empty() {
+        let drawn: Vec<String> = report
+            .operations
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect();
+        writeln!(out, "operations drawn: {}", drawn.join(", "))?;
+    }
+    if let Some(failure) = &report.failure {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}invariant broken{} by case {} (found by {}): {} operation(s) drawn, shrunk to {}",
+            style::ERROR.render(),
+            style::ERROR.render_reset(),
+            failure.case,
+            failure.found_by,
+            failure.drawn_operations,
+            failure.operations
+        )?;
+        writeln!(out, "history:")?;
+        for line in &failure.history {
+            writeln!(out, "  {line}")?;
+        }
+        writeln!(out, "broken:")?;
+        for line in failure_lines(failure) {
+            writeln!(out, "  {line}")?;
+        }
+        match &failure.scenario_file {
+            Some(file) => {
+                writeln!(out, "scenario: {}", file.display())?;
+                writeln!(
+                    out,
+                    "  {}",
+                    if failure.reproduced {
+                        "played again: it breaks the same invariants"
+                    } else {
+                        "played again: it did NOT break the same invariants (nondeterministic?)"
+                    }
+                )?;
+                writeln!(out, "reproduce: symphony-harness run {}", file.display())?;
+            }
+            None => writeln!(
+                out,
+                "{}hint{}: give `--failures DIR` to have the scenario file and bundle written",
+                style::HINT.render(),
+                style::HINT.render_reset()
+            )?,
+        }
+        if let Some(bundle) = &failure.bundle {
+            writeln!(out, "bundle: {}", bundle.display())?;
+        }
+        writeln!(
+            out,
+            "repeat the search: symphony-harness explore --seed {}",
+            report.seed
+        )?;
+    }
+    writeln!(out)?;
+    let look = if report.passed() {
+        style::GOOD
+    } else {
+        style::ERROR
+    };
+    writeln!(
+        out,
+        "{}{}{}",
+        look.render(),
+        summary_line(report),
+        look.render_reset()
+    )
+}
+
+/// The JSON document.
+pub fn json(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
+    let text = super::json::pretty(&Document::new(EXPLORE, report))?;
+    writeln!(out, "{text}")
+}
+
+/// JUnit XML: the search as one test case, each saved failure tried as another.
+pub fn junit(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
+    let mut junit = Report::new("symphony-harness explore");
+    let mut suite = TestSuite::new(format!("explore {}", report.library.display()));
+    for retried in &report.retried {
+        let status = if retried.still_fails {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(retried.broken.clone().unwrap_or_default());
+            status
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut case = TestCase::new(
+            format!("saved failure {}", retried.folder.display()),
+            status,
+        );
+        case.set_classname("explore.saved");
+        suite.add_test_case(case);
+    }
+    let status = match (&report.failure, &report.interrupted) {
+        (Some(failure), _) => {
+            let lines = failure_lines(failure);
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(lines.first().cloned().unwrap_or_default());
+            let mut text = format!("history:\n  {}\n", failure.history.join("\n  "));
+            text.push_str(&lines.join("\n"));
+            if let Some(file) = &failure.scenario_file {
+                text.push_str(&format!(
+                    "\nreproduce: symphony-harness run {}",
+                    file.display()
+                ));
+            }
+            status.set_description(text);
+            status
+        }
+        (None, Some(signal)) => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(format!("interrupted by {signal}"));
+            status
+        }
+        (None, None) => TestCaseStatus::success(),
+    };
+    let mut case = TestCase::new(
+        format!(
+            "seed {}: {} cases{}",
+            report.seed,
+            report.planned,
+            report
+                .partition
+                .as_ref()
+                .map_or(String::new(), |p| format!(" (partition {p})"))
+        ),
+        status,
+    );
+    case.set_classname("explore.search");
+    case.set_system_out(format!("coverage: {}", coverage_line(report)));
+    suite.add_test_case(case);
+    junit.add_test_suite(suite);
+    junit
+        .serialize(&mut *out)
+        .map_err(|err| io::Error::other(err.to_string()))?;
+    writeln!(out)
+}
