@@ -16,6 +16,7 @@ mod plan;
 mod reconcile;
 mod run;
 mod signals;
+mod sim;
 
 use clap::{Parser, Subcommand};
 use symphony_harness::engine::{CallError, EngineError};
@@ -31,8 +32,8 @@ Examples:
   symphony-harness binding target/release/libmy_provider.so --role my-role
   symphony-harness reconcile --target my-target.json --extensions target/release --remove
 
-Without LIB, commands use the bundled simulated provider (libsymphony_sim_provider.so next to
-this executable, built by `cargo build`).";
+Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to
+this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).";
 
 /// `examples` followed by the table of exit codes, for a command's `--help`.
 pub fn with_exit_status(examples: &str) -> String {
@@ -80,6 +81,7 @@ enum Command {
     Compare(compare::CompareArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
+    Sim(sim::SimArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -114,6 +116,7 @@ pub fn run() -> i32 {
         Command::Compare(args) => compare::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
+        Command::Sim(args) => sim::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {
