@@ -8,6 +8,7 @@ mod backend;
 mod binding;
 mod check;
 mod compare;
+mod completions;
 mod hash;
 mod inspect;
 mod load;
@@ -82,6 +83,7 @@ enum Command {
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Sim(sim::SimArgs),
+    Completions(completions::CompletionsArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -117,6 +119,7 @@ pub fn run() -> i32 {
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Sim(args) => sim::run(args),
+        Command::Completions(args) => completions::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

@@ -1,6 +1,6 @@
 //! An installed binary: a copy of `symphony-harness` alone in a folder, nothing next to it,
 //! finds the simulated provider embedded in it (written to the cache folder on first use),
-//! and says where it is.
+//! and prints shell completions.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -223,9 +223,114 @@ fn sim_path_embedded_skips_the_library_next_to_the_executable() {
     assert_eq!(sha256(&path), embedded_sha256());
 }
 
+/// The subcommands `--help` lists, but `help`.
+fn subcommands() -> Vec<String> {
+    let run = harness(&["--help"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let listed: Vec<String> = run
+        .stdout
+        .lines()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        // A name starts its line after two spaces; a wrapped description is indented more.
+        .filter_map(|line| line.strip_prefix("  "))
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(listed.len() >= 12, "{listed:?}");
+    assert!(
+        listed.iter().any(|name| name == "completions"),
+        "{listed:?}"
+    );
+    listed
+}
+
+fn completions(shell: &str) -> String {
+    let run = harness(&["completions", shell]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stdout.is_empty());
+    run.stdout
+}
+
+#[test]
+fn bash_completions_parse_and_name_every_subcommand_but_the_hidden_worker() {
+    let script = completions("bash");
+    let mut check = Command::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut check.stdin.take().unwrap(), script.as_bytes()).unwrap();
+    let output = check.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // bash offers the subcommands as one word list.
+    let offered = script
+        .lines()
+        .find(|line| line.trim_start().starts_with("opts=\"-v -h -V"))
+        .unwrap_or_else(|| panic!("no top-level word list:\n{script}"));
+    let words: Vec<&str> = offered.split(['"', ' ']).collect();
+    for name in subcommands() {
+        assert!(
+            words.contains(&name.as_str()),
+            "`{name}` missing: {offered}"
+        );
+    }
+    assert!(!script.contains("__worker"), "the hidden worker is offered");
+}
+
+#[test]
+fn zsh_and_fish_completions_name_every_subcommand_but_the_hidden_worker() {
+    let names = subcommands();
+    // How each script names a subcommand it offers.
+    let zsh = |name: &str| format!("'{name}:");
+    let fish = |name: &str| format!("-f -a \"{name}\"");
+    for (shell, entry) in [("zsh", &zsh as &dyn Fn(&str) -> String), ("fish", &fish)] {
+        let script = completions(shell);
+        for name in &names {
+            assert!(
+                script.contains(&entry(name)),
+                "{shell}: `{name}` missing:\n{script}"
+            );
+        }
+        assert!(
+            !script.contains("__worker"),
+            "{shell}: the hidden worker is offered"
+        );
+    }
+}
+
+#[test]
+fn completions_for_an_unknown_shell_are_refused_with_the_shells_there_are() {
+    let run = harness(&["completions", "tcsh"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("invalid value 'tcsh'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn install_help_texts_are_stable() {
-    for args in [vec!["sim", "--help"], vec!["sim", "path", "--help"]] {
+    for args in [
+        vec!["sim", "--help"],
+        vec!["sim", "path", "--help"],
+        vec!["completions", "--help"],
+    ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));
         let name = format!("help_{}", args.join("_").replace("--", ""));

@@ -46,5 +46,5 @@ mod check_skeleton;
 mod check_docs;
 // `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
 mod check_apply_delete;
-// An installed binary alone in a folder: the embedded simulator and its cache.
+// An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
 mod install;
