@@ -56,7 +56,10 @@ fn embed_simulator() {
 
     let skip = std::env::var(SKIP_VAR).is_ok_and(|value| !value.is_empty() && value != "0");
     let manifest_dir = PathBuf::from(required_var("CARGO_MANIFEST_DIR"));
-    let sim_dir = manifest_dir.join("../sim-provider");
+    let sim_dir = manifest_dir
+        .parent()
+        .unwrap_or(&manifest_dir)
+        .join("sim-provider");
     let note = if skip {
         Some(format!("it was built with {SKIP_VAR} set"))
     } else if !sim_dir.join("Cargo.toml").is_file() {
@@ -145,8 +148,14 @@ fn build_simulator(sim_dir: &Path, out_dir: &Path) -> PathBuf {
         )),
     };
     if !output.status.success() {
+        // The command without the variables it clears, which would drown it.
+        let shown: Vec<_> = std::iter::once(command.get_program())
+            .chain(command.get_args())
+            .map(|part| part.to_string_lossy())
+            .collect();
         fail(&format!(
-            "building the simulated provider failed: {command:?}\n{}",
+            "building the simulated provider failed: `{}`\n{}",
+            shown.join(" "),
             String::from_utf8_lossy(&output.stderr)
         ));
     }
