@@ -35,6 +35,8 @@
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
 //! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
+//! - [`sim`]: where commands find the bundled simulated provider, and the copy of it embedded
+//!   in the binary (written to a cache folder on first use).
 //!
 //! The modules in parentheses arrive with later work: the conformance checks and
 //! property-based exploration.
@@ -76,6 +78,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod sim;
 pub mod transcript;
 pub mod watch;
 pub mod worker;

@@ -9,6 +9,7 @@ mod binding;
 mod check;
 mod compare;
 mod explore;
+mod completions;
 mod hash;
 mod inspect;
 mod load;
@@ -18,6 +19,7 @@ mod reconcile;
 mod run;
 mod signals;
 mod watch;
+mod sim;
 
 use clap::{Parser, Subcommand};
 use symphony_harness::engine::{CallError, EngineError};
@@ -33,8 +35,8 @@ Examples:
   symphony-harness binding target/release/libmy_provider.so --role my-role
   symphony-harness reconcile --target my-target.json --extensions target/release --remove
 
-Without LIB, commands use the bundled simulated provider (libsymphony_sim_provider.so next to
-this executable, built by `cargo build`).";
+Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to
+this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).";
 
 /// `examples` followed by the table of exit codes, for a command's `--help`.
 pub fn with_exit_status(examples: &str) -> String {
@@ -83,6 +85,8 @@ enum Command {
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
+    Sim(sim::SimArgs),
+    Completions(completions::CompletionsArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -118,6 +122,8 @@ pub fn run() -> i32 {
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),
+        Command::Sim(args) => sim::run(args),
+        Command::Completions(args) => completions::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

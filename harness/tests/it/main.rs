@@ -50,3 +50,5 @@ mod check_apply_delete;
 mod explore;
 // `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
 mod watch;
+// An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
+mod install;
