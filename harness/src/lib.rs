@@ -34,6 +34,7 @@
 //!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
+//! - [`scaffold`]: the provider crate `new` writes (templates under `harness/templates/new/`).
 //!
 //! The modules in parentheses arrive with later work: the conformance checks and
 //! property-based exploration.
@@ -73,6 +74,7 @@ pub mod inspect;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod scaffold;
 pub mod scenario;
 pub mod transcript;
 pub mod worker;
