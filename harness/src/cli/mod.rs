@@ -11,6 +11,7 @@ mod compare;
 mod hash;
 mod inspect;
 mod load;
+mod new;
 mod output;
 mod plan;
 mod reconcile;
@@ -80,6 +81,7 @@ enum Command {
     Compare(compare::CompareArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
+    New(new::NewArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -114,6 +116,7 @@ pub fn run() -> i32 {
         Command::Compare(args) => compare::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
+        Command::New(args) => new::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

@@ -46,3 +46,5 @@ mod check_skeleton;
 mod check_docs;
 // `symphony-harness check`: the apply, delete.missing and errors checks, clean sim and sim bugs.
 mod check_apply_delete;
+// `symphony-harness new`: the crate it writes builds, passes every check, takes its hash.
+mod new;
