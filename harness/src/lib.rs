@@ -37,6 +37,7 @@
 //! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
 //! - [`sim`]: where commands find the bundled simulated provider, and the copy of it embedded
 //!   in the binary (written to a cache folder on first use).
+//! - [`scaffold`]: the provider crate `new` writes (templates under `harness/templates/new/`).
 //!
 //! The modules in parentheses arrive with later work: the conformance checks and
 //! property-based exploration.
@@ -77,6 +78,7 @@ pub mod inspect;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod scaffold;
 pub mod scenario;
 pub mod sim;
 pub mod transcript;

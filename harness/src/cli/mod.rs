@@ -13,6 +13,7 @@ mod completions;
 mod hash;
 mod inspect;
 mod load;
+mod new;
 mod output;
 mod plan;
 mod reconcile;
@@ -87,6 +88,7 @@ enum Command {
     Explore(explore::ExploreArgs),
     Sim(sim::SimArgs),
     Completions(completions::CompletionsArgs),
+    New(new::NewArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -124,6 +126,7 @@ pub fn run() -> i32 {
         Command::Explore(args) => explore::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::New(args) => new::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

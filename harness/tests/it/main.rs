@@ -52,3 +52,5 @@ mod explore;
 mod watch;
 // An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
 mod install;
+// `symphony-harness new`: the crate it writes builds, passes every check, takes its hash.
+mod new;
