@@ -593,7 +593,11 @@ mod tests {
         assert!(keys(&scenario.steps[1]).contains(&"deviceAsDesired".to_string()));
         // A component never depends on itself.
         let target = &scenario.objects.targets[0];
-        let components = &target.spec.as_ref().map(|s| s.components.clone()).unwrap_or_default();
+        let components = &target
+            .spec
+            .as_ref()
+            .map(|s| s.components.clone())
+            .unwrap_or_default();
         assert!(components[0].dependencies.is_empty());
     }
 
@@ -649,7 +653,14 @@ mod tests {
         let actions: Vec<&str> = scenario.steps.iter().map(|s| s.action.key()).collect();
         assert_eq!(
             actions,
-            ["fault", "reconcile", "clearFaults", "fault", "reconcile", "clearFaults"]
+            [
+                "fault",
+                "reconcile",
+                "clearFaults",
+                "fault",
+                "reconcile",
+                "clearFaults"
+            ]
         );
         assert_eq!(scenario.steps[1].expect.sound_calls, Some(true));
         assert_eq!(scenario.steps[1].expect.applied_on_device, Some(true));

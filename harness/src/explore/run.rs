@@ -574,7 +574,8 @@ fn finish(
     std::fs::create_dir_all(&bundle).map_err(|e| save(e, &bundle))?;
     let file = bundle.join("scenario.json");
     let minimal = only_broken(&full, &mismatches);
-    let text = serde_json::to_string_pretty(&minimal.to_file_json()).map_err(|e| save(e.into(), &file))?;
+    let text =
+        serde_json::to_string_pretty(&minimal.to_file_json()).map_err(|e| save(e.into(), &file))?;
     std::fs::write(&file, text + "\n").map_err(|e| save(e, &file))?;
     // Named after the failure, not the file: its devices and bundle are under that name.
     let written = read_scenario(&file).map(|loaded| Scenario {

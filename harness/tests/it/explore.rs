@@ -63,7 +63,10 @@ fn finds(bug: &str, extra: &[(&str, &str)], invariant: &str) {
         "{bug}: broke {whats:?}, not {invariant}\n{}",
         failure.history.join("\n")
     );
-    assert!(failure.reproduced, "{bug}: the written scenario did not reproduce");
+    assert!(
+        failure.reproduced,
+        "{bug}: the written scenario did not reproduce"
+    );
     let file = failure
         .scenario_file
         .as_ref()
@@ -230,12 +233,18 @@ fn the_same_seed_repeats_the_run_whatever_the_jobs_and_partitions_split_it() {
     assert_eq!(halves[0].planned + halves[1].planned, 60);
     let mut sum = halves[0].coverage;
     sum.add(&halves[1].coverage);
-    assert_eq!(sum, one.coverage, "the halves together are not the whole run");
+    assert_eq!(
+        sum, one.coverage,
+        "the halves together are not the whole run"
+    );
     let other_seed = explore_sim(&ExploreOptions {
         seed: 2,
         ..base.clone()
     });
-    assert_ne!(other_seed.coverage, one.coverage, "the seed changes nothing");
+    assert_ne!(
+        other_seed.coverage, one.coverage,
+        "the seed changes nothing"
+    );
 
     // A failure: the same case, shrunk the same way, with one job or two.
     let buggy = ExploreOptions {
@@ -267,7 +276,10 @@ fn a_saved_failure_is_tried_first_and_passes_once_the_bug_is_gone() {
     assert!(again.retried[0].still_fails);
     let failure = again.failure.expect("the saved failure still fails");
     assert_eq!(failure.found_by, "saved");
-    assert_eq!(again.played, 0, "the search ran although a saved failure fails");
+    assert_eq!(
+        again.played, 0,
+        "the search ran although a saved failure fails"
+    );
 
     let fixed = explore_sim(&ExploreOptions {
         cases: 20,
@@ -295,7 +307,12 @@ fn the_command_writes_the_scenario_reports_json_and_junit_and_exits_11() {
         path_str(&failures),
     ];
     let human = harness(&args);
-    assert_eq!(human.code, Some(exit_code::INVARIANT_BROKEN), "{}", human.stderr);
+    assert_eq!(
+        human.code,
+        Some(exit_code::INVARIANT_BROKEN),
+        "{}",
+        human.stderr
+    );
     for text in [
         "invariant broken",
         "expect.appliedOnDevice",
@@ -303,7 +320,11 @@ fn the_command_writes_the_scenario_reports_json_and_junit_and_exits_11() {
         "repeat the search: symphony-harness explore --seed 3",
         "coverage: ",
     ] {
-        assert!(human.stdout.contains(text), "no `{text}` in:\n{}", human.stdout);
+        assert!(
+            human.stdout.contains(text),
+            "no `{text}` in:\n{}",
+            human.stdout
+        );
     }
 
     let mut json_args = args.to_vec();
@@ -354,5 +375,9 @@ fn bad_flags_are_refused_with_what_to_write() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let none = harness(&args);
     assert_eq!(none.code, Some(exit_code::USAGE));
-    assert!(none.stderr.contains("nothing can be drawn"), "{}", none.stderr);
+    assert!(
+        none.stderr.contains("nothing can be drawn"),
+        "{}",
+        none.stderr
+    );
 }
