@@ -25,8 +25,13 @@
 //!   evaluation, planning, rounds on a logical clock); reaches providers only through its
 //!   [`engine::Provider`] and [`engine::ProviderFactory`] traits and reports through events.
 //! - [`scenario`]: scenario files (a provider, Symphony's objects, a history of steps with
-//!   expectations), played against a real provider; suites with partitions, jobs and
-//!   reproduction bundles.
+//!   expectations), played against a real provider through a [`scenario::Session`]; suites
+//!   with partitions, jobs and reproduction bundles; the contract expectations
+//!   ([`scenario::invariants`]).
+//! - [`check`]: the conformance suite: a catalog of checks, each a small scenario or a few
+//!   direct calls, on one library.
+//! - [`explore`]: property-based exploration: random histories (proptest), the invariants after
+//!   every step, the first failing history shrunk and written out as a scenario file.
 //! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
 //!   byte-identical between runs of the same scenario.
 //! - [`report`]: turns results and events into output (human text, JSON documents, JUnit):
@@ -38,9 +43,6 @@
 //! - [`sim`]: where commands find the bundled simulated provider, and the copy of it embedded
 //!   in the binary (written to a cache folder on first use).
 //! - [`scaffold`]: the provider crate `new` writes (templates under `harness/templates/new/`).
-//!
-//! The modules in parentheses arrive with later work: the conformance checks and
-//! property-based exploration.
 //!
 //! # Words
 //!

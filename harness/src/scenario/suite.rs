@@ -296,6 +296,7 @@ mod tests {
             error: (!passed).then(|| "round 1 failed".to_string()),
             library: PathBuf::from("libsim.so"),
             library_sha256: "0".repeat(64),
+            tally: Default::default(),
         };
         ScenarioResult {
             name: file.trim_end_matches(".json").to_string(),
