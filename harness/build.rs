@@ -1,9 +1,33 @@
-//! Records the rustc that compiled the harness, so `inspect` can compare a provider library's
-//! `.comment` with it: a provider must be built by the same rustc as the host that loads it.
+//! Build steps of the harness:
+//! - records the rustc that compiled it, so `inspect` can compare a provider library's
+//!   `.comment` with it: a provider must be built by the same rustc as the host that loads it;
+//! - builds the simulated provider (`sim-provider/`) and leaves its bytes in `OUT_DIR`, where
+//!   `src/sim.rs` embeds them, so an installed or copied binary carries its simulator.
+//!
+//! The simulator is built by a nested `cargo build --release` with a target directory of its
+//! own beside the outer one (`<target>/embedded-sim`): it never waits on the outer cargo's lock
+//! and is a no-op when fresh. `SYMPHONY_HARNESS_NO_EMBEDDED_SIM=1` skips it; the binary then
+//! says how to get a simulator when a command needs one.
 
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The simulated provider's file name, as cargo names its cdylib.
+const SIM_FILE: &str = "libsymphony_sim_provider.so";
+
+/// Set (to anything but `0` or empty) at build time: embed no simulator.
+const SKIP_VAR: &str = "SYMPHONY_HARNESS_NO_EMBEDDED_SIM";
+
+/// Why the binary has no embedded simulator (empty when it has one), for its error text.
+const NOTE_VAR: &str = "SYMPHONY_HARNESS_SIM_NOT_EMBEDDED";
+
 fn main() {
+    record_rustc();
+    embed_simulator();
+}
+
+fn record_rustc() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
     let version = Command::new(&rustc)
         .arg("-V")
@@ -21,4 +45,161 @@ fn main() {
         .to_string();
     println!("cargo:rustc-env=HARNESS_RUSTC_VERSION={version}");
     println!("cargo:rerun-if-env-changed=RUSTC");
+}
+
+/// Leaves `OUT_DIR/libsymphony_sim_provider.so`: the simulator's bytes, or an empty file when
+/// there is none to embed (and `SYMPHONY_HARNESS_SIM_NOT_EMBEDDED` says why).
+fn embed_simulator() {
+    println!("cargo:rerun-if-env-changed={SKIP_VAR}");
+    let out_dir = PathBuf::from(required_var("OUT_DIR"));
+    let embedded = out_dir.join(SIM_FILE);
+
+    let skip = std::env::var(SKIP_VAR).is_ok_and(|value| !value.is_empty() && value != "0");
+    let manifest_dir = PathBuf::from(required_var("CARGO_MANIFEST_DIR"));
+    let sim_dir = manifest_dir
+        .parent()
+        .unwrap_or(&manifest_dir)
+        .join("sim-provider");
+    let note = if skip {
+        Some(format!("it was built with {SKIP_VAR} set"))
+    } else if !sim_dir.join("Cargo.toml").is_file() {
+        // Built from a package without the workspace around it.
+        Some("it was built without `sim-provider/` beside `harness/`".to_string())
+    } else {
+        None
+    };
+    if let Some(note) = note {
+        write(&embedded, &[]);
+        println!("cargo:rustc-env={NOTE_VAR}={note}");
+        return;
+    }
+
+    println!("cargo:rerun-if-changed={}", sim_dir.join("src").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        sim_dir.join("Cargo.toml").display()
+    );
+    let built = build_simulator(&sim_dir, &out_dir);
+    if let Err(err) = std::fs::copy(&built, &embedded) {
+        fail(&format!(
+            "cannot copy the simulated provider `{}` to `{}`: {err}",
+            built.display(),
+            embedded.display()
+        ));
+    }
+    println!("cargo:rustc-env={NOTE_VAR}=");
+}
+
+/// Runs the nested `cargo build` and returns the path of the built library.
+fn build_simulator(sim_dir: &Path, out_dir: &Path) -> PathBuf {
+    let target_dir = nested_target_dir(out_dir);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut command = Command::new(cargo);
+    command
+        .args(["build", "--release", "--locked", "--manifest-path"])
+        .arg(sim_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // A cross build embeds a simulator for the binary's target, not the build machine's.
+    let target = std::env::var("TARGET").ok();
+    let cross = target
+        .as_ref()
+        .filter(|t| Some(*t) != std::env::var("HOST").ok().as_ref());
+    if let Some(target) = cross {
+        command.args(["--target", target]);
+    }
+    // Without debug info the library is a sixth of its size (about 1.8 MB, not 10); its
+    // symbols and `.comment` stay, so `inspect` reads it as it reads a user's library.
+    command
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
+    // The outer build's flags and package variables are not the simulator's; the jobserver
+    // (`CARGO_MAKEFLAGS`) is kept, so both builds share the same job slots.
+    for name in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+    ] {
+        command.env_remove(name);
+    }
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if ["CARGO_PKG_", "CARGO_CFG_", "CARGO_FEATURE_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) => fail(&format!(
+            "cannot run cargo to build the simulated provider: {err}"
+        )),
+    };
+    if !output.status.success() {
+        // The command without the variables it clears, which would drown it.
+        let shown: Vec<_> = std::iter::once(command.get_program())
+            .chain(command.get_args())
+            .map(|part| part.to_string_lossy())
+            .collect();
+        fail(&format!(
+            "building the simulated provider failed: `{}`\n{}",
+            shown.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let mut release = target_dir;
+    if let Some(target) = cross {
+        release.push(target);
+    }
+    let built = release.join("release").join(SIM_FILE);
+    if !built.is_file() {
+        fail(&format!(
+            "the simulated provider was built, but `{}` is missing",
+            built.display()
+        ));
+    }
+    built
+}
+
+/// `<target>/embedded-sim`: `OUT_DIR` is `<target>/[<triple>/]<profile>/build/<pkg>-<hash>/out`,
+/// so one folder for every profile and build of the harness, and none of the outer cargo's.
+fn nested_target_dir(out_dir: &Path) -> PathBuf {
+    out_dir
+        .ancestors()
+        .nth(4)
+        .unwrap_or(out_dir)
+        .join("embedded-sim")
+}
+
+fn required_var(name: &str) -> OsString {
+    std::env::var_os(name).unwrap_or_else(|| fail(&format!("cargo did not set `{name}`")))
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    if let Err(err) = std::fs::write(path, bytes) {
+        fail(&format!("cannot write `{}`: {err}", path.display()));
+    }
+}
+
+/// Fails the build with `message` and what to do about it.
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    eprintln!(
+        "hint: the harness embeds the simulated provider it builds from `sim-provider/`; fix \
+         the error above, or build without it: `{SKIP_VAR}=1 cargo build` (commands then need \
+         a provider library)"
+    );
+    std::process::exit(1);
 }

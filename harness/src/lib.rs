@@ -25,8 +25,13 @@
 //!   evaluation, planning, rounds on a logical clock); reaches providers only through its
 //!   [`engine::Provider`] and [`engine::ProviderFactory`] traits and reports through events.
 //! - [`scenario`]: scenario files (a provider, Symphony's objects, a history of steps with
-//!   expectations), played against a real provider; suites with partitions, jobs and
-//!   reproduction bundles.
+//!   expectations), played against a real provider through a [`scenario::Session`]; suites
+//!   with partitions, jobs and reproduction bundles; the contract expectations
+//!   ([`scenario::invariants`]).
+//! - [`check`]: the conformance suite: a catalog of checks, each a small scenario or a few
+//!   direct calls, on one library.
+//! - [`explore`]: property-based exploration: random histories (proptest), the invariants after
+//!   every step, the first failing history shrunk and written out as a scenario file.
 //! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
 //!   byte-identical between runs of the same scenario.
 //! - [`report`]: turns results and events into output (human text, JSON documents, JUnit):
@@ -35,11 +40,11 @@
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
 //! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
+//! - [`sim`]: where commands find the bundled simulated provider, and the copy of it embedded
+//!   in the binary (written to a cache folder on first use).
+//! - [`scaffold`]: the provider crate `new` writes (templates under `harness/templates/new/`).
 //! - `testing` (feature `testing`): the test API, the conformance suite and scenario files in
 //!   a provider author's own `cargo test`, failing with the evidence the command line prints.
-//!
-//! The modules in parentheses arrive with later work: the conformance checks and
-//! property-based exploration.
 //!
 //! # Words
 //!
@@ -80,7 +85,9 @@ pub mod inspect;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod scaffold;
 pub mod scenario;
+pub mod sim;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transcript;

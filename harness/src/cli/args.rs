@@ -3,13 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, ValueEnum};
 use symphony_harness::input::KeyNote;
 use symphony_harness::model::BindingConfig;
-
-/// The file name of the bundled simulated provider.
-pub const SIM_LIBRARY: &str = "libsymphony_sim_provider.so";
 
 /// Flags every command takes.
 #[derive(Args, Debug)]
@@ -83,26 +80,10 @@ pub enum Format {
     Json,
 }
 
-/// The library argument: the given path, or the bundled simulated provider.
+/// The library argument: the given path, or the bundled simulated provider (next to this
+/// executable, else the copy embedded in it; see [`symphony_harness::sim::find`]).
 pub fn library_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
-    if let Some(path) = given {
-        return Ok(path.to_path_buf());
-    }
-    let exe = std::env::current_exe().context("cannot find this executable's directory")?;
-    let dir = exe.parent().unwrap_or(Path::new("."));
-    // The binary sits in `target/<profile>/`, as does the cdylib; test binaries sit in
-    // `target/<profile>/deps/`.
-    for candidate in [dir.join(SIM_LIBRARY), dir.join("..").join(SIM_LIBRARY)] {
-        if candidate.is_file() {
-            return Ok(candidate);
-        }
-    }
-    bail!(
-        "no LIB given, and the bundled simulated provider `{SIM_LIBRARY}` is not next to `{}`\n\
-         hint: build it with `cargo build -p symphony-sim-provider` (same profile as this \
-         binary), or name a provider library",
-        dir.display()
-    )
+    Ok(symphony_harness::sim::find(given)?.path)
 }
 
 /// `--strict`: input Symphony would read differently from how it is written is an error.

@@ -105,7 +105,7 @@ pub struct ExploreArgs {
     #[arg(
         long,
         value_name = "DIR",
-        default_value = "explore-failures",
+        default_value = "target/symphony-harness/explore",
         help_heading = "Output"
     )]
     failures: PathBuf,

@@ -8,15 +8,18 @@ mod backend;
 mod binding;
 mod check;
 mod compare;
+mod completions;
 mod explore;
 mod hash;
 mod inspect;
 mod load;
+mod new;
 mod output;
 mod plan;
 mod reconcile;
 mod run;
 mod signals;
+mod sim;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -33,8 +36,8 @@ Examples:
   symphony-harness binding target/release/libmy_provider.so --role my-role
   symphony-harness reconcile --target my-target.json --extensions target/release --remove
 
-Without LIB, commands use the bundled simulated provider (libsymphony_sim_provider.so next to
-this executable, built by `cargo build`).";
+Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to
+this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).";
 
 /// `examples` followed by the table of exit codes, for a command's `--help`.
 pub fn with_exit_status(examples: &str) -> String {
@@ -83,6 +86,9 @@ enum Command {
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
+    Sim(sim::SimArgs),
+    Completions(completions::CompletionsArgs),
+    New(new::NewArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -118,6 +124,9 @@ pub fn run() -> i32 {
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),
+        Command::Sim(args) => sim::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::New(args) => new::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {

@@ -15,6 +15,7 @@ use symphony_harness::inspect::InspectError;
 use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{LoadError, LoadFailure};
 use symphony_harness::report::{json as json_text, text};
+use symphony_harness::sim::SimError;
 use symphony_harness::worker::BackendError;
 
 /// Writes `text` to stdout (styles dropped off a terminal). A reader that went away is not
@@ -118,6 +119,7 @@ fn hint_for(err: &anyhow::Error) -> Option<String> {
             err.downcast_ref::<BackendError>()
                 .and_then(BackendError::hint)
         })
+        .or_else(|| err.downcast_ref::<SimError>().and_then(SimError::hint))
 }
 
 /// Prints `error: …` with causes and hint on stderr, at once.

@@ -16,10 +16,11 @@ use symphony_harness::scenario::suite::{changes, error_chain, expand_paths};
 use symphony_harness::scenario::{
     read_scenario, run_suite, Partition, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };
+use symphony_harness::sim;
 use symphony_harness::watch::{FileChange, FileState, Role, Watch};
 use symphony_harness::worker::{self, Backend};
 
-use super::args::{library_path, StrictArgs};
+use super::args::StrictArgs;
 use super::backend::{parse_call_timeout, CallTimeout};
 use super::output;
 use super::watch::{self, WatchSettle};
@@ -83,7 +84,7 @@ pub struct RunArgs {
     no_bundles: bool,
 
     /// The simulated provider library scenarios without a `provider.library` use [default: the
-    /// bundled one, next to this executable]
+    /// bundled one: `symphony-harness sim path`]
     #[arg(long, value_name = "LIB", help_heading = "Providers")]
     simulator: Option<PathBuf>,
 
@@ -170,7 +171,7 @@ pub struct ReplayArgs {
     #[arg(value_name = "BUNDLE")]
     bundle: PathBuf,
 
-    /// The simulated provider library [default: the bundled one, next to this executable]
+    /// The simulated provider library [default: the bundled one: `symphony-harness sim path`]
     #[arg(long, value_name = "LIB", help_heading = "Providers")]
     simulator: Option<PathBuf>,
 
@@ -182,16 +183,15 @@ pub struct ReplayArgs {
 }
 
 /// The simulated provider for the scenarios that name no library: `given`, else the bundled
-/// one. Looked for only when some scenario needs it (a scenario naming its library runs
-/// without it, even where the bundled one was not built).
+/// one ([`sim::find`]). Looked for only when some scenario needs it (a scenario naming its
+/// library runs without it, even where the bundled one is not available).
 fn simulator_for(scenarios: &[Scenario], given: Option<&Path>) -> anyhow::Result<PathBuf> {
     let needed = scenarios.iter().any(|s| s.provider.library.is_none());
-    match (given, needed) {
-        (Some(path), _) => Ok(path.to_path_buf()),
-        (None, true) => library_path(None),
+    if given.is_none() && !needed {
         // Unused: every scenario names its own library.
-        (None, false) => Ok(PathBuf::new()),
+        return Ok(PathBuf::new());
     }
+    Ok(sim::find(given)?.path)
 }
 
 /// A fresh folder for this run's simulated devices, removed when dropped.

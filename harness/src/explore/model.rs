@@ -524,3 +524,174 @@ impl Model<'_> {
         self.after_disturbed_round();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::format::SymphonyRelease;
+    use serde_json::json;
+
+    fn frame(simulated: bool) -> Frame {
+        Frame {
+            subject: Subject {
+                library: "/x/libp.so".into(),
+                sha256: "0".repeat(64),
+                fingerprint: None,
+                hash: "any".into(),
+                config: BTreeMap::new(),
+                component_type: "t".into(),
+                properties: BTreeMap::new(),
+                symphony: SymphonyRelease::V049,
+                simulated,
+                in_process: false,
+            },
+            converge_within: 2,
+        }
+    }
+
+    fn web() -> Draft {
+        Draft {
+            name: 0,
+            properties: vec![(0, json!("nginx"))],
+            depends_on: vec![0],
+            sidecar: None,
+        }
+    }
+
+    fn keys(step: &Step) -> Vec<String> {
+        let value = serde_json::to_value(&step.expect).unwrap_or_default();
+        value
+            .as_object()
+            .map(|map| map.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn convergence_is_due_from_the_kth_plain_round_after_a_change() {
+        let case = Case {
+            initial: vec![web()],
+            ops: vec![
+                Op::Reconcile,
+                Op::Reconcile,
+                Op::Reconcile,
+                Op::ChangeProperty {
+                    component: 0,
+                    key: 0,
+                    value: Some(json!("httpd")),
+                },
+                Op::Reconcile,
+                Op::Reconcile,
+            ],
+        };
+        let (scenario, used) = scenario_for(&frame(true), &case, "c");
+        assert_eq!(used, 6);
+        let converged: Vec<Option<bool>> =
+            scenario.steps.iter().map(|s| s.expect.converged).collect();
+        assert_eq!(
+            converged,
+            [None, Some(true), Some(true), None, None, Some(true)]
+        );
+        assert!(keys(&scenario.steps[1]).contains(&"deviceAsDesired".to_string()));
+        // A component never depends on itself.
+        let target = &scenario.objects.targets[0];
+        let components = &target
+            .spec
+            .as_ref()
+            .map(|s| s.components.clone())
+            .unwrap_or_default();
+        assert!(components[0].dependencies.is_empty());
+    }
+
+    #[test]
+    fn without_a_device_channel_nothing_reads_or_changes_the_device() {
+        let case = Case {
+            initial: vec![web()],
+            ops: vec![
+                Op::Reconcile,
+                Op::Drift(Drift::DeleteComponent { component: 0 }),
+                Op::Fault(FaultKind::FailGet),
+                Op::DryRun,
+                Op::Reconcile,
+                Op::Reconcile,
+            ],
+        };
+        let (scenario, used) = scenario_for(&frame(false), &case, "c");
+        assert_eq!(used, 4, "drift and fault are dropped");
+        for step in &scenario.steps {
+            let keys = keys(step);
+            for device_key in ["appliedOnDevice", "deviceAsDesired", "deviceUnchanged"] {
+                assert!(!keys.contains(&device_key.to_string()), "{keys:?}");
+            }
+            assert!(!matches!(
+                step.action,
+                Action::Device(_) | Action::Fault(_) | Action::ClearFaults
+            ));
+        }
+    }
+
+    #[test]
+    fn a_drift_on_an_unsettled_device_is_preceded_by_the_rounds_that_settle_it() {
+        let case = Case {
+            initial: vec![web()],
+            ops: vec![Op::Drift(Drift::DeleteComponent { component: 0 })],
+        };
+        let (scenario, _) = scenario_for(&frame(true), &case, "c");
+        let actions: Vec<&str> = scenario.steps.iter().map(|s| s.action.key()).collect();
+        assert_eq!(actions, ["reconcile", "reconcile", "device"]);
+        assert_eq!(scenario.steps[1].expect.device_as_desired, Some(true));
+    }
+
+    #[test]
+    fn a_fault_round_keeps_its_invariants_but_convergence_and_a_panic_drops_sound_calls() {
+        let case = Case {
+            initial: vec![web()],
+            ops: vec![
+                Op::Fault(FaultKind::FailComponent { component: 5 }),
+                Op::Fault(FaultKind::PanicApply),
+            ],
+        };
+        let (scenario, _) = scenario_for(&frame(true), &case, "c");
+        let actions: Vec<&str> = scenario.steps.iter().map(|s| s.action.key()).collect();
+        assert_eq!(
+            actions,
+            [
+                "fault",
+                "reconcile",
+                "clearFaults",
+                "fault",
+                "reconcile",
+                "clearFaults"
+            ]
+        );
+        assert_eq!(scenario.steps[1].expect.sound_calls, Some(true));
+        assert_eq!(scenario.steps[1].expect.applied_on_device, Some(true));
+        assert_eq!(scenario.steps[1].expect.converged, None);
+        assert_eq!(scenario.steps[4].expect.sound_calls, None);
+        match &scenario.steps[0].action {
+            Action::Fault(fault) => assert_eq!(fault.component.as_deref(), Some("web")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn operations_that_no_longer_apply_are_dropped() {
+        let case = Case {
+            initial: Vec::new(),
+            ops: vec![
+                Op::ChangeProperty {
+                    component: 3,
+                    key: 1,
+                    value: Some(json!(1)),
+                },
+                Op::Fault(FaultKind::FailComponent { component: 0 }),
+                Op::SetComponents(Vec::new()),
+                Op::Drift(Drift::SetProperty {
+                    component: 0,
+                    key: 0,
+                }),
+            ],
+        };
+        let (scenario, used) = scenario_for(&frame(true), &case, "c");
+        assert_eq!((used, scenario.steps.len()), (0, 0));
+    }
+}

@@ -23,7 +23,9 @@ use crate::check::run::{settle_subject, CheckOptions};
 use crate::scenario::bundle::write_bundle;
 use crate::scenario::format::SymphonyRelease;
 use crate::scenario::suite::error_chain;
-use crate::scenario::{Mismatch, Partition, RunError, Scenario, ScenarioRun, Session, Tally};
+use crate::scenario::{
+    read_scenario, Mismatch, Partition, RunError, Scenario, ScenarioRun, Session, Tally,
+};
 use crate::worker::Backend;
 
 /// What to explore, and how.
@@ -558,11 +560,38 @@ fn finish(
         reproduced: false,
         shrunk: Some(found.shrunk.clone()),
     };
+    // The scenario file is written first and played as `run` would read it: what is
+    // reported is what the file does, with its line numbers.
+    let save = |source: std::io::Error, path: &Path| ExploreError::Save {
+        path: path.to_path_buf(),
+        source,
+    };
+    let folder = options
+        .failures
+        .clone()
+        .unwrap_or_else(|| options.scratch.join("written"));
+    let bundle = folder.join(&name);
+    std::fs::create_dir_all(&bundle).map_err(|e| save(e, &bundle))?;
+    let file = bundle.join("scenario.json");
     let minimal = only_broken(&full, &mismatches);
-    let replayed = session.play(&minimal, &options.scratch);
-    let _ = std::fs::remove_dir_all(options.scratch.join(&name));
+    let text =
+        serde_json::to_string_pretty(&minimal.to_file_json()).map_err(|e| save(e.into(), &file))?;
+    std::fs::write(&file, text + "\n").map_err(|e| save(e, &file))?;
+    // Named after the failure, not the file: its devices and bundle are under that name.
+    let written = read_scenario(&file).map(|loaded| Scenario {
+        name: name.clone(),
+        ..loaded.scenario
+    });
+    let replayed = match &written {
+        Ok(written) => {
+            let replayed = session.play(written, &options.scratch);
+            let _ = std::fs::remove_dir_all(options.scratch.join(&written.name));
+            Some(replayed)
+        }
+        Err(_) => None,
+    };
     failure.reproduced = match (&replayed, mismatches.is_empty()) {
-        (Ok(again), false) => {
+        (Some(Ok(again)), false) => {
             again.mismatches.len() == mismatches.len()
                 && again
                     .mismatches
@@ -570,32 +599,24 @@ fn finish(
                     .zip(&mismatches)
                     .all(|(a, b)| a.step == b.step && a.what == b.what)
         }
-        (Ok(again), true) => again.error.is_some(),
-        (Err(_), _) => failure.error.is_some(),
+        (Some(Ok(again)), true) => again.error.is_some(),
+        (Some(Err(_)), _) => failure.error.is_some(),
+        (None, _) => false,
     };
-    let Some(folder) = &options.failures else {
-        return Ok(failure);
-    };
-    let save = |source: std::io::Error, path: &Path| ExploreError::Save {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(folder).map_err(|e| save(e, folder))?;
-    if let Ok(replayed) = &replayed {
-        match write_bundle(folder, &minimal, replayed) {
-            Ok(bundle) => {
-                failure.scenario_file = Some(bundle.join("scenario.json"));
-                failure.bundle = Some(bundle);
-            }
-            Err(err) => {
-                return Err(save(std::io::Error::other(error_chain(&err)), folder));
-            }
-        }
+    if let (true, Some(Ok(again))) = (failure.reproduced, &replayed) {
+        // The same mismatches, now with the file's line numbers.
+        failure.mismatches = again.mismatches.clone();
     }
-    let bundle = failure
-        .bundle
-        .clone()
-        .unwrap_or_else(|| folder.join(&minimal.name));
+    if options.failures.is_none() {
+        let _ = std::fs::remove_dir_all(&bundle);
+        return Ok(failure);
+    }
+    if let (Ok(written), Some(Ok(replayed))) = (&written, &replayed) {
+        write_bundle(&folder, written, replayed)
+            .map_err(|err| save(std::io::Error::other(error_chain(&err)), &bundle))?;
+        failure.bundle = Some(bundle.clone());
+    }
+    failure.scenario_file = Some(file);
     persist::save(
         &bundle,
         &frame.subject.library,

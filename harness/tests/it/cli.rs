@@ -244,6 +244,7 @@ fn help_texts_are_stable() {
         vec!["check", "--help"],
         vec!["run", "--help"],
         vec!["replay", "--help"],
+        vec!["explore", "--help"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));

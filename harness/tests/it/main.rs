@@ -50,5 +50,9 @@ mod check_apply_delete;
 mod explore;
 // `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
 mod watch;
+// An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
+mod install;
+// `symphony-harness new`: the crate it writes builds, passes every check, takes its hash.
+mod new;
 // The test API (`symphony_harness::testing`): failures surface with the CLI's evidence.
 mod testing_api;

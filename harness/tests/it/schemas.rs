@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::support::{harness, lib, path_str, workspace_root, Lib};
 
 /// Validates `document` against the schema its own `schema` field names.
-fn assert_valid(document: &Value, case: &str) {
+pub fn assert_valid(document: &Value, case: &str) {
     let name = document["schema"]
         .as_str()
         .unwrap_or_else(|| panic!("{case}: no `schema` field in {document}"));
