@@ -35,7 +35,7 @@
 //! - [`Scenarios`]: every scenario file of a folder, each transcript compared with an
 //!   `insta` snapshot in the author's folder (`cargo insta review` accepts changes).
 //!
-//! Exploration (`explore` with a case budget) joins when `explore` lands.
+//! Exploration (`explore` with a case budget) is not part of the test API yet.
 //!
 //! Why a worker binary: a provider library runs in supervised worker processes (a panic in
 //! a `cdylib` aborts the process that called it), and a test binary cannot be one. The first
