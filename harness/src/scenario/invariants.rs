@@ -375,16 +375,18 @@ mod tests {
             Vec::<String>::new()
         );
         // A strict rule on every key sees both.
-        let mut strict = ValidationRule::default();
-        strict.component_validation_rule = ComponentValidationRule {
-            change_detection: vec![crate::model::PropertyDesc {
-                name: "*".into(),
-                ignore_case: false,
-                skip_if_missing: false,
-                prefix_match: false,
-                is_component_name: false,
-            }],
-            ..ComponentValidationRule::default()
+        let strict = ValidationRule {
+            component_validation_rule: ComponentValidationRule {
+                change_detection: vec![crate::model::PropertyDesc {
+                    name: "*".into(),
+                    ignore_case: false,
+                    skip_if_missing: false,
+                    prefix_match: false,
+                    is_component_name: false,
+                }],
+                ..ComponentValidationRule::default()
+            },
+            ..ValidationRule::default()
         };
         let wrong = not_as_desired(&desired, Some(&strict), &device);
         assert_eq!(wrong.len(), 1, "{wrong:?}");
