@@ -1,8 +1,7 @@
-//! `explore` throughput on the release simulated provider: cases of up to 8 operations per
-//! second, in-process and isolated (every call in a supervised worker), one job. The
-//! targets on the 2-core machine are 200 cases/s in-process and 100 cases/s isolated.
-
-mod common;
+//! `explore` throughput against the simulated provider users get (the copy embedded in the
+//! binary, written out as `explore` without LIB does): cases of up to 8 operations per second,
+//! in-process and isolated (every call in a supervised worker), one job. The targets on the
+//! 2-core machine are 200 cases/s in-process and 100 cases/s isolated.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,7 +27,11 @@ fn options(scratch: PathBuf, in_process: bool) -> ExploreOptions {
 }
 
 fn benches(c: &mut Criterion) {
-    let sim = common::release_sim();
+    let cache = tempfile::tempdir().expect("cache folder");
+    let bytes = symphony_harness::sim::embedded().expect("a harness built with the simulator");
+    let sim = symphony_harness::sim::materialize_in(cache.path(), bytes)
+        .expect("the simulator written out")
+        .path;
     let mut group = c.benchmark_group("explore");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));

@@ -53,28 +53,13 @@ pub struct CheckArgs {
     #[arg(value_name = "LIB")]
     libraries: Vec<PathBuf>,
 
-    /// A binding config key the provider needs (`KEY=VALUE`), or `@FILE.json` holding an
-    /// object of them; repeatable. Passed to `create_provider` exactly as a binding would
-    #[arg(long, value_name = "KEY=VALUE|@FILE", help_heading = "Binding")]
-    config: Vec<String>,
-
-    /// The binding's `libHash`: a SHA-256, or `any` [default: the file's own SHA-256]
-    #[arg(long, value_name = "SHA256|any", help_heading = "Binding")]
-    hash: Option<String>,
-
-    /// The component type (the binding's role) of the synthesized components [default: the
-    /// rule's `requiredType`, else `example_type`]
-    #[arg(long, value_name = "TYPE", help_heading = "Binding")]
-    component_type: Option<String>,
+    #[command(flatten)]
+    binding: BindingArgs,
 
     /// The properties of the synthesized components: `@FILE.json` holding an object
     /// [default: a string, a number, a bool and a nested value]
     #[arg(long, value_name = "@FILE", help_heading = "Binding")]
     properties: Option<String>,
-
-    /// The Symphony release whose JSON the provider receives
-    #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
-    symphony: SymphonyArg,
 
     /// Take the binding from your Target file: its first `providers.target.rust` binding's
     /// config (but `libFile` and `libHash`), its role as the component type, its first
@@ -126,6 +111,39 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     watch_settle: WatchSettle,
+}
+
+/// The binding flags of the commands that make their own Targets (`check`, `explore`): what
+/// the provider's binding would hold.
+#[derive(Args, Debug)]
+pub(super) struct BindingArgs {
+    /// A binding config key the provider needs (`KEY=VALUE`), or `@FILE.json` holding an
+    /// object of them; repeatable. Passed to `create_provider` exactly as a binding would
+    #[arg(long, value_name = "KEY=VALUE|@FILE", help_heading = "Binding")]
+    pub config: Vec<String>,
+
+    /// The binding's `libHash`: a SHA-256, or `any` [default: the file's own SHA-256]
+    #[arg(long, value_name = "SHA256|any", help_heading = "Binding")]
+    pub hash: Option<String>,
+
+    /// The component type (the binding's role) of the components the command makes
+    /// [default: the rule's `requiredType`, else `example_type`]
+    #[arg(long, value_name = "TYPE", help_heading = "Binding")]
+    pub component_type: Option<String>,
+
+    /// The Symphony release whose JSON the provider receives
+    #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
+    pub symphony: SymphonyArg,
+}
+
+impl BindingArgs {
+    /// `--symphony` as the library names it.
+    pub fn release(&self) -> SymphonyRelease {
+        match self.symphony {
+            SymphonyArg::V048 => SymphonyRelease::V048,
+            SymphonyArg::V049 => SymphonyRelease::V049,
+        }
+    }
 }
 
 /// `--config` values, in order: `KEY=VALUE`, or `@FILE` with an object of strings.
@@ -243,7 +261,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         Some(path) => from_target(path)?,
         None => (BTreeMap::new(), None, None),
     };
-    config.extend(binding_config(&args.config)?);
+    config.extend(binding_config(&args.binding.config)?);
     let libraries = if args.libraries.is_empty() {
         vec![library_path(None)?]
     } else {
@@ -254,14 +272,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         .tempdir()
         .context("cannot make a scratch folder for the checks")?;
     let options = CheckOptions {
-        hash: args.hash.clone(),
+        hash: args.binding.hash.clone(),
         config,
-        component_type: args.component_type.clone().or(role),
+        component_type: args.binding.component_type.clone().or(role),
         properties: properties(args.properties.as_deref())?.or(target_properties),
-        symphony: match args.symphony {
-            SymphonyArg::V048 => SymphonyRelease::V048,
-            SymphonyArg::V049 => SymphonyRelease::V049,
-        },
+        symphony: args.binding.release(),
         only: args.only.clone(),
         skip: args.skip.clone(),
         backend: Backend {

@@ -11,15 +11,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use symphony_harness::exit_code;
 use symphony_harness::explore::{explore, ExploreOptions, OpKind, Shape};
 use symphony_harness::report::explore as report;
-use symphony_harness::scenario::format::SymphonyRelease;
 use symphony_harness::scenario::Partition;
 use symphony_harness::worker::Backend;
 
 use super::args::library_path;
 use super::backend::{parse_call_timeout, CallTimeout};
-use super::check::binding_config;
+use super::check::{binding_config, BindingArgs};
 use super::output;
-use super::reconcile::SymphonyArg;
 use super::run::{ReportArgs, RunFormat};
 
 const EXAMPLES: &str = "\
@@ -114,22 +112,8 @@ pub struct ExploreArgs {
     #[arg(long, help_heading = "Output")]
     no_persist: bool,
 
-    /// A binding config key the provider needs (`KEY=VALUE`), or `@FILE.json`; repeatable
-    #[arg(long, value_name = "KEY=VALUE|@FILE", help_heading = "Binding")]
-    config: Vec<String>,
-
-    /// The binding's `libHash`: a SHA-256, or `any` [default: the file's own SHA-256]
-    #[arg(long, value_name = "SHA256|any", help_heading = "Binding")]
-    hash: Option<String>,
-
-    /// The component type of the generated components [default: the rule's `requiredType`,
-    /// else `example_type`]
-    #[arg(long, value_name = "TYPE", help_heading = "Binding")]
-    component_type: Option<String>,
-
-    /// The Symphony release whose JSON the provider receives
-    #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
-    symphony: SymphonyArg,
+    #[command(flatten)]
+    binding: BindingArgs,
 
     /// Call the provider in this process: faster, but a panic ends the harness and no panic
     /// faults are drawn
@@ -217,13 +201,10 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         partition: args.partition,
         max_shrink_iters: args.max_shrink_iters,
         failures: (!args.no_persist).then(|| args.failures.clone()),
-        hash: args.hash.clone(),
-        config: binding_config(&args.config)?,
-        component_type: args.component_type.clone(),
-        symphony: match args.symphony {
-            SymphonyArg::V048 => SymphonyRelease::V048,
-            SymphonyArg::V049 => SymphonyRelease::V049,
-        },
+        hash: args.binding.hash.clone(),
+        config: binding_config(&args.binding.config)?,
+        component_type: args.binding.component_type.clone(),
+        symphony: args.binding.release(),
         backend: Backend {
             in_process: args.in_process,
             call_timeout: args.call_timeout.0,

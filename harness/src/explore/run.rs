@@ -226,14 +226,14 @@ struct Player<'a> {
 
 impl Player<'_> {
     /// Plays `case` under a fresh name (so a fresh device), then removes its devices.
-    fn play(&self, case: &Case) -> (Scenario, Result<ScenarioRun, RunError>) {
+    fn play(&self, case: &Case) -> Result<ScenarioRun, RunError> {
         let n = self.plays.get();
         self.plays.set(n + 1);
         let name = format!("job{}-play{n}", self.job);
         let (scenario, _) = scenario_for(self.frame, case, &name);
         let run = self.session.borrow_mut().play(&scenario, self.scratch);
         let _ = std::fs::remove_dir_all(self.scratch.join(&name));
-        (scenario, run)
+        run
     }
 }
 
@@ -312,7 +312,7 @@ pub fn explore(
             plays: Cell::new(0),
             job: 0,
         };
-        let (_, run) = player.play(&case);
+        let run = player.play(&case);
         let why = broken(&run);
         first = player.session.into_inner();
         report.retried.push(Retried {
@@ -473,7 +473,7 @@ fn play_case(
     // The first play is the search; the ones after it are shrinking.
     let first: RefCell<Option<CaseOutcome>> = RefCell::new(None);
     let result = runner.run(strategy, |case| {
-        let (_, run) = player.play(&case);
+        let run = player.play(&case);
         if first.borrow().is_none() {
             let mut operations = std::collections::BTreeMap::new();
             for op in &case.ops {

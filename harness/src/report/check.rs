@@ -272,8 +272,5 @@ pub fn junit(
         }
         junit.add_test_suite(suite);
     }
-    junit
-        .serialize(&mut *out)
-        .map_err(|err| io::Error::other(err.to_string()))?;
-    writeln!(out)
+    super::write_junit(out, &junit)
 }

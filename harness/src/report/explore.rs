@@ -227,8 +227,5 @@ pub fn junit(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
     case.set_system_out(format!("coverage: {}", coverage_line(report)));
     suite.add_test_case(case);
     junit.add_test_suite(suite);
-    junit
-        .serialize(&mut *out)
-        .map_err(|err| io::Error::other(err.to_string()))?;
-    writeln!(out)
+    super::write_junit(out, &junit)
 }

@@ -38,3 +38,14 @@ pub mod run;
 pub mod style;
 pub mod text;
 pub mod watch;
+
+/// Writes a JUnit report and a newline.
+pub(crate) fn write_junit(
+    out: &mut dyn std::io::Write,
+    report: &quick_junit::Report,
+) -> std::io::Result<()> {
+    report
+        .serialize(&mut *out)
+        .map_err(|err| std::io::Error::other(err.to_string()))?;
+    writeln!(out)
+}

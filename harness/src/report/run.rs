@@ -218,8 +218,5 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
         suite.add_test_case(case);
     }
     report.add_test_suite(suite);
-    report
-        .serialize(&mut *out)
-        .map_err(|err| io::Error::other(err.to_string()))?;
-    writeln!(out)
+    super::write_junit(out, &report)
 }

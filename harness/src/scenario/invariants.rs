@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::expect::{Checker, StepFacts};
 use super::format::Expect;
 use crate::engine::change::compare;
-use crate::engine::{InSymphony, Outcome};
+use crate::engine::Outcome;
 use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
 use crate::transcript::{CallEntry, DeviceComponent, Entry};
 
@@ -92,28 +92,24 @@ fn call_of(entry: &Entry) -> Option<&CallEntry> {
     }
 }
 
-/// Why a call was not sound, if it was not.
+/// Why a call was not sound, if it was not: only `ok`, and an error with a message, are.
 fn unsound(call: &CallEntry) -> Option<String> {
     let label = || format!("{} [{}]", call.call, call.components.join(", "));
-    match call.outcome {
-        Outcome::Ok => None,
-        Outcome::Error
-            if call
-                .message
-                .as_deref()
-                .is_some_and(|m| !m.trim().is_empty()) =>
-        {
-            None
+    let message = call
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
+    match (call.outcome, message) {
+        (Outcome::Ok, _) | (Outcome::Error, Some(_)) => None,
+        (Outcome::Error | Outcome::ErrorWithoutMessage, None) => {
+            Some(format!("{} failed with an empty message", label()))
         }
-        Outcome::Error => Some(format!("{} failed with an empty message", label())),
-        outcome if outcome.in_symphony() == InSymphony::Returns => None,
-        outcome => Some(format!(
+        (outcome, message) => Some(format!(
             "{} ended `{}`{}",
             label(),
             outcome.as_str(),
-            call.message
-                .as_deref()
-                .map_or(String::new(), |m| format!(": {}", first_line(m)))
+            message.map_or(String::new(), |m| format!(": {}", first_line(m)))
         )),
     }
 }
@@ -289,4 +285,140 @@ fn device_changes(before: &Device, after: &Device) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ComponentValidationRule;
+    use serde_json::json;
+
+    fn call(call: &'static str, outcome: Outcome, message: Option<&str>) -> CallEntry {
+        CallEntry {
+            call,
+            phase: "apply-phase",
+            step: 0,
+            target: "t".into(),
+            role: "r".into(),
+            instance: 1,
+            components: vec!["web".into()],
+            dry_run: None,
+            outcome,
+            message: message.map(str::to_string),
+            returned: None,
+            printed: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn only_ok_and_errors_that_say_why_are_sound() {
+        assert_eq!(unsound(&call("apply", Outcome::Ok, None)), None);
+        assert_eq!(
+            unsound(&call("apply", Outcome::Error, Some("disk full"))),
+            None
+        );
+        for (outcome, message) in [
+            (Outcome::Error, Some("  ")),
+            (Outcome::ErrorWithoutMessage, None),
+            (Outcome::Panic, Some("boom\nat x.rs:1")),
+            (Outcome::Timeout, None),
+            (Outcome::NullProvider, None),
+        ] {
+            let why = unsound(&call("apply", outcome, message))
+                .unwrap_or_else(|| panic!("{outcome:?} passed as sound"));
+            assert!(why.starts_with("apply [web]"), "{why}");
+            assert!(!why.contains("at x.rs"), "only the first line: {why}");
+        }
+    }
+
+    #[test]
+    fn get_may_report_only_what_it_was_asked_about() {
+        let mut get = call("get", Outcome::Ok, None);
+        get.components = vec!["web".into(), "db (delete)".into()];
+        get.returned = Some(json!([{"name": "web"}, {"name": "db"}]));
+        assert_eq!(reported_unasked(&get), None);
+        get.returned = Some(json!([{"name": "web"}, {"name": "foreign-1"}]));
+        let why = reported_unasked(&get).unwrap_or_default();
+        assert!(
+            why.contains("`foreign-1`") && !why.contains("`web`"),
+            "{why}"
+        );
+        get.phase = "check";
+        assert_eq!(
+            reported_unasked(&get),
+            None,
+            "the harness's own get is not Symphony's"
+        );
+    }
+
+    fn held(properties: serde_json::Value) -> DeviceComponent {
+        DeviceComponent {
+            component_type: "t".into(),
+            properties: serde_json::from_value(properties).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn the_device_is_as_desired_under_the_rule_symphony_would_use() {
+        let desired = vec![ComponentSpec {
+            name: "web".into(),
+            component_type: "t".into(),
+            properties: serde_json::from_value(json!({"image": "nginx", "port": 80}))
+                .unwrap_or_default(),
+            ..ComponentSpec::default()
+        }];
+        let device = Device::from([("web".to_string(), held(json!({"image": "NGINX"})))]);
+        // The default rule ignores case and missing keys.
+        let default = ValidationRule::default();
+        assert_eq!(
+            not_as_desired(&desired, Some(&default), &device),
+            Vec::<String>::new()
+        );
+        // A strict rule on every key sees both.
+        let strict = ValidationRule {
+            component_validation_rule: ComponentValidationRule {
+                change_detection: vec![crate::model::PropertyDesc {
+                    name: "*".into(),
+                    ignore_case: false,
+                    skip_if_missing: false,
+                    prefix_match: false,
+                    is_component_name: false,
+                }],
+                ..ComponentValidationRule::default()
+            },
+            ..ValidationRule::default()
+        };
+        let wrong = not_as_desired(&desired, Some(&strict), &device);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert!(
+            wrong[0].contains("image") && wrong[0].contains("port"),
+            "{wrong:?}"
+        );
+        // Missing altogether fails under any rule, none included.
+        assert_eq!(
+            not_as_desired(&desired, None, &Device::new()),
+            ["`web` is not on the device"]
+        );
+    }
+
+    #[test]
+    fn device_changes_name_what_appeared_disappeared_and_changed() {
+        let before = Device::from([
+            ("a".to_string(), held(json!({"x": 1}))),
+            ("b".to_string(), held(json!({}))),
+        ]);
+        let after = Device::from([
+            ("a".to_string(), held(json!({"x": 2}))),
+            ("c".to_string(), held(json!({}))),
+        ]);
+        assert_eq!(
+            device_changes(&before, &after),
+            [
+                "`a` changed from {\"x\":1} to {\"x\":2}",
+                "`b` disappeared",
+                "`c` appeared"
+            ]
+        );
+        assert!(device_changes(&before, &before).is_empty());
+    }
 }

@@ -325,3 +325,28 @@ fn sigint_during_check_skips_the_rest_and_never_says_ok() {
         "no binding after an interrupted run: {stdout}"
     );
 }
+
+#[test]
+fn sigint_during_explore_reports_the_search_interrupted_and_writes_no_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    let failures = dir.path().join("failures");
+    let args: Vec<String> = [
+        "explore",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=hang-on-apply",
+        "--seed",
+        "1",
+        "--failures",
+        path_str(&failures),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let (code, stdout) = interrupt(start_hanging(dir, &args));
+    assert_eq!(code, Some(130), "{stdout}");
+    assert!(stdout.contains("INTERRUPTED by SIGINT"), "{stdout}");
+    assert!(!stdout.contains("invariant broken"), "{stdout}");
+    assert!(!failures.exists(), "a cut-short call is no failure to save");
+}
