@@ -61,6 +61,26 @@ impl std::fmt::Debug for TypeFactory {
 
 impl TypeFactory {
     /// A factory calling `construct` with the binding config JSON for every provider.
+    ///
+    /// ```
+    /// # use symphony_harness::load::TypeFactory;
+    /// # struct Mine;
+    /// # impl Mine { fn new(_: &str) -> Self { Mine } }
+    /// # impl symphony::ITargetProvider for Mine {
+    /// #     fn get_validation_rule(&self) -> Result<symphony::models::ValidationRule, String> {
+    /// #         Ok(Default::default())
+    /// #     }
+    /// #     fn get(&self, _: symphony::models::DeploymentSpec, _: Vec<symphony::models::ComponentStep>)
+    /// #         -> Result<Vec<symphony::models::ComponentSpec>, String> { Ok(vec![]) }
+    /// #     fn apply(&self, _: symphony::models::DeploymentSpec, _: symphony::models::DeploymentStep, _: bool)
+    /// #         -> Result<std::collections::HashMap<String, symphony::models::ComponentResultSpec>, String> {
+    /// #         Ok(Default::default())
+    /// #     }
+    /// # }
+    /// let factory = TypeFactory::new(|config_json: &str| -> Box<dyn symphony::ITargetProvider> {
+    ///     Box::new(Mine::new(config_json))
+    /// });
+    /// ```
     pub fn new(
         construct: impl Fn(&str) -> Box<dyn ITargetProvider> + Send + Sync + 'static,
     ) -> TypeFactory {
@@ -70,6 +90,26 @@ impl TypeFactory {
     }
 
     /// A factory sharing `construct` (cheap to clone: every session of a check gets one).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use symphony_harness::load::{ProviderConstructor, TypeFactory};
+    /// # struct Mine;
+    /// # impl symphony::ITargetProvider for Mine {
+    /// #     fn get_validation_rule(&self) -> Result<symphony::models::ValidationRule, String> {
+    /// #         Ok(Default::default())
+    /// #     }
+    /// #     fn get(&self, _: symphony::models::DeploymentSpec, _: Vec<symphony::models::ComponentStep>)
+    /// #         -> Result<Vec<symphony::models::ComponentSpec>, String> { Ok(vec![]) }
+    /// #     fn apply(&self, _: symphony::models::DeploymentSpec, _: symphony::models::DeploymentStep, _: bool)
+    /// #         -> Result<std::collections::HashMap<String, symphony::models::ComponentResultSpec>, String> {
+    /// #         Ok(Default::default())
+    /// #     }
+    /// # }
+    /// let construct: Arc<ProviderConstructor> =
+    ///     Arc::new(|_: &str| -> Box<dyn symphony::ITargetProvider> { Box::new(Mine) });
+    /// let (one, two) = (TypeFactory::shared(Arc::clone(&construct)), TypeFactory::shared(construct));
+    /// ```
     pub fn shared(construct: Arc<ProviderConstructor>) -> TypeFactory {
         TypeFactory { construct }
     }

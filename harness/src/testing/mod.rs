@@ -54,6 +54,13 @@ pub use scenarios::{Scenarios, ScenariosReport};
 
 /// Why the test API could not run what it was asked to (a verdict is another matter: a
 /// failing check or scenario is a report, not an error).
+///
+/// ```
+/// use symphony_harness::testing::{Conformance, TestingError};
+///
+/// let err = Conformance::library("libp.so").only("no-such-check").run().unwrap_err();
+/// assert!(matches!(err, TestingError::UnknownCheck { .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum TestingError {
     /// `this_crate` or `library_of_this_crate` outside `cargo test`.
@@ -135,6 +142,13 @@ pub enum TestingError {
 
 impl TestingError {
     /// What the author can do about it, on a line of its own.
+    ///
+    /// ```
+    /// use symphony_harness::testing::TestingError;
+    ///
+    /// let hint = TestingError::NoCrate.hint().unwrap();
+    /// assert!(hint.contains("cargo test"));
+    /// ```
     pub fn hint(&self) -> Option<String> {
         match self {
             TestingError::NoCrate => Some(
@@ -173,6 +187,14 @@ impl TestingError {
     }
 
     /// The error, each cause on a `caused by:` line, and the hint: what a failing test shows.
+    ///
+    /// ```
+    /// use symphony_harness::testing::TestingError;
+    ///
+    /// let text = TestingError::NoCrate.explain();
+    /// assert!(text.starts_with("error: `CARGO_MANIFEST_DIR` is not set"));
+    /// assert!(text.contains("\nhint: "));
+    /// ```
     pub fn explain(&self) -> String {
         let mut text = format!("error: {self}");
         let mut source = std::error::Error::source(self);
