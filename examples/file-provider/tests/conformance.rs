@@ -1,5 +1,6 @@
 //! The conformance suite on this provider, as `symphony-harness check` runs it: on the built
-//! `cdylib` through the real loader and worker processes, and on the type in-process.
+//! `cdylib` through the real loader and worker processes, and on the type in-process; and
+//! random histories (`explore`) on the built `cdylib`.
 
 use symphony_harness::testing::Conformance;
 
@@ -29,4 +30,13 @@ fn the_provider_type_passes_every_check_in_process() {
     })
     .config("root", root)
     .assert_passes();
+}
+
+#[test]
+fn no_random_history_breaks_an_invariant() {
+    symphony_harness::testing::Explore::this_crate()
+        .config_temp_dir("root")
+        .seed(1)
+        .cases(48)
+        .assert_passes();
 }

@@ -115,6 +115,11 @@ pub struct ExploreArgs {
     #[command(flatten)]
     binding: BindingArgs,
 
+    /// Give the binding config key KEY a fresh empty folder for every history (a provider
+    /// keeping its device in a folder starts each from a clean device); repeatable
+    #[arg(long, value_name = "KEY", help_heading = "Binding")]
+    config_temp_dir: Vec<String>,
+
     /// Call the provider in this process: faster, but a panic ends the harness and no panic
     /// faults are drawn
     #[arg(long, help_heading = "Isolation")]
@@ -205,6 +210,7 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         config: binding_config(&args.binding.config)?,
         component_type: args.binding.component_type.clone(),
         symphony: args.binding.release(),
+        config_temp_dirs: args.config_temp_dir.clone(),
         backend: Backend {
             in_process: args.in_process,
             call_timeout: args.call_timeout.0,

@@ -56,6 +56,10 @@ pub struct ExploreOptions {
     pub component_type: Option<String>,
     /// The Symphony release.
     pub symphony: SymphonyRelease,
+    /// Binding config keys that get a fresh empty folder for every history played (a
+    /// provider keeping its device in a folder starts each history from a clean device, as
+    /// the simulated provider does).
+    pub config_temp_dirs: Vec<String>,
     /// How providers run.
     pub backend: Backend,
     /// A folder of this run: devices and scenario files live below it while cases play.
@@ -77,6 +81,7 @@ impl Default for ExploreOptions {
             config: Default::default(),
             component_type: None,
             symphony: SymphonyRelease::default(),
+            config_temp_dirs: Vec::new(),
             backend: Backend::default(),
             scratch: std::env::temp_dir(),
         }
@@ -220,6 +225,7 @@ struct Player<'a> {
     session: RefCell<Session>,
     frame: &'a Frame,
     scratch: &'a Path,
+    temp_dirs: &'a [String],
     plays: Cell<u64>,
     job: usize,
 }
@@ -230,10 +236,25 @@ impl Player<'_> {
         let n = self.plays.get();
         self.plays.set(n + 1);
         let name = format!("job{}-play{n}", self.job);
-        let (scenario, _) = scenario_for(self.frame, case, &name);
+        let (mut scenario, _) = scenario_for(self.frame, case, &name);
+        fresh_dirs(&mut scenario, self.temp_dirs, self.scratch);
         let run = self.session.borrow_mut().play(&scenario, self.scratch);
         let _ = std::fs::remove_dir_all(self.scratch.join(&name));
         run
+    }
+}
+
+/// Points each of `keys` in the scenario's provider config at a fresh empty folder below
+/// `scratch/<scenario name>` (removed with the scenario's devices).
+fn fresh_dirs(scenario: &mut Scenario, keys: &[String], scratch: &Path) {
+    for key in keys {
+        let dir = scratch.join(&scenario.name).join(format!("config-{key}"));
+        // A folder that cannot be made shows as the provider's own error on its first call.
+        let _ = std::fs::create_dir_all(&dir);
+        scenario
+            .provider
+            .config
+            .insert(key.clone(), dir.to_string_lossy().into_owned());
     }
 }
 
@@ -309,6 +330,7 @@ pub fn explore(
             session: RefCell::new(first),
             frame: &frame,
             scratch: &options.scratch,
+            temp_dirs: &options.config_temp_dirs,
             plays: Cell::new(0),
             job: 0,
         };
@@ -357,6 +379,7 @@ pub fn explore(
             session: RefCell::new(session),
             frame: &frame,
             scratch: &options.scratch,
+            temp_dirs: &options.config_temp_dirs,
             plays: Cell::new(0),
             job: index + 1,
         };
@@ -521,7 +544,8 @@ fn finish(
     found: FoundCase,
 ) -> Result<ExploreFailure, ExploreError> {
     let name = format!("explore-{}-case{}", options.seed, found.number);
-    let (full, operations) = scenario_for(frame, &found.shrunk, &name);
+    let (mut full, operations) = scenario_for(frame, &found.shrunk, &name);
+    fresh_dirs(&mut full, &options.config_temp_dirs, &options.scratch);
     let run = session.play(&full, &options.scratch);
     // Each play starts from a fresh device.
     let _ = std::fs::remove_dir_all(options.scratch.join(&name));
@@ -573,7 +597,17 @@ fn finish(
     let bundle = folder.join(&name);
     std::fs::create_dir_all(&bundle).map_err(|e| save(e, &bundle))?;
     let file = bundle.join("scenario.json");
-    let minimal = only_broken(&full, &mismatches);
+    let mut minimal = only_broken(&full, &mismatches);
+    // A folder the file names must outlive this run: each fresh folder goes in the bundle.
+    for key in &options.config_temp_dirs {
+        let dir = bundle.join(format!("config-{key}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| save(e, &dir))?;
+        minimal
+            .provider
+            .config
+            .insert(key.clone(), dir.to_string_lossy().into_owned());
+    }
     let text =
         serde_json::to_string_pretty(&minimal.to_file_json()).map_err(|e| save(e.into(), &file))?;
     std::fs::write(&file, text + "\n").map_err(|e| save(e, &file))?;

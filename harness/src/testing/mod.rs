@@ -35,7 +35,9 @@
 //! - [`Scenarios`]: every scenario file of a folder, each transcript compared with an
 //!   `insta` snapshot in the author's folder (`cargo insta review` accepts changes).
 //!
-//! Exploration (`explore` with a case budget) is not part of the test API yet.
+//! - [`Explore`]: random reconciliation histories against a library with a case budget, as
+//!   `symphony-harness explore` plays them; a broken invariant fails the test with the shrunk
+//!   history.
 //!
 //! Why a worker binary: a provider library runs in supervised worker processes (a panic in
 //! a `cdylib` aborts the process that called it), and a test binary cannot be one. The first
@@ -44,12 +46,14 @@
 
 mod cargo;
 mod conformance;
+mod explore;
 mod scenarios;
 
 use std::path::PathBuf;
 
 pub use crate::scenario::format::SymphonyRelease;
 pub use conformance::{Conformance, ConformanceReport};
+pub use explore::Explore;
 pub use scenarios::{Scenarios, ScenariosReport};
 
 /// Why the test API could not run what it was asked to (a verdict is another matter: a
@@ -132,6 +136,9 @@ pub enum TestingError {
     /// A scenario file cannot be read.
     #[error(transparent)]
     Scenario(#[from] crate::scenario::ScenarioError),
+    /// Exploration could not start (the library is unreadable, or no provider was created).
+    #[error("explore could not run")]
+    Explore(#[source] crate::explore::ExploreError),
     /// A scenario names no library, and none was given.
     #[error("scenario `{}` names no library, and none was given", path.display())]
     NoLibrary {

@@ -367,3 +367,36 @@ fn a_folder_without_scenarios_and_a_scenario_without_a_library_are_errors_with_h
         .explain()
         .contains("hint: call `.library_of_this_crate()`"));
 }
+
+#[test]
+fn explore_from_a_test_passes_on_the_clean_simulator_and_panics_with_the_shrunk_history() {
+    use symphony_harness::testing::Explore;
+    let clean = Explore::library(lib(Lib::Sim))
+        .worker(worker())
+        .seed(2)
+        .cases(16)
+        .run()
+        .unwrap_or_else(|err| panic!("{}", err.explain()));
+    assert!(clean.passed(), "{:#?}", clean.failure);
+    assert_eq!(clean.played, 16);
+
+    let message = panic_message(|| {
+        Explore::library(lib(Lib::Sim))
+            .in_this_process()
+            .config("sim.bugs", "drop-property")
+            .seed(1)
+            .assert_passes()
+    });
+    assert!(
+        message.contains("a history broke an invariant"),
+        "{message}"
+    );
+    assert!(message.contains("expect.appliedOnDevice"), "{message}");
+    assert!(message.contains("history:"), "{message}");
+
+    let missing = Explore::library("/no/such/libp.so")
+        .in_this_process()
+        .run()
+        .expect_err("no library");
+    assert!(matches!(missing, TestingError::Explore(_)), "{missing:?}");
+}
