@@ -36,6 +36,11 @@ fn shown(command: &Command) -> String {
 fn output_of(mut command: Command) -> Result<String, TestingError> {
     // The outer `cargo test`'s choice of target directory is not this build's.
     command.env_remove("CARGO_TARGET_DIR");
+    stdout_of(command)
+}
+
+/// Runs `command` as it is, giving its stdout; a failure carries what it said on stderr.
+fn stdout_of(mut command: Command) -> Result<String, TestingError> {
     let line = shown(&command);
     let output = command.output().map_err(|source| TestingError::Cargo {
         command: line.clone(),
@@ -68,21 +73,9 @@ pub(super) fn target_dir(manifest: &Path) -> Result<PathBuf, TestingError> {
         .arg(manifest);
     let line = shown(&command);
     // `cargo metadata` honours `CARGO_TARGET_DIR`, which is the user's to set: keep it.
-    let output = command.output().map_err(|source| TestingError::Cargo {
-        command: line.clone(),
-        source,
-    })?;
-    if !output.status.success() {
-        return Err(TestingError::Build {
-            command: line,
-            status: output.status.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr)
-                .trim_end()
-                .to_string(),
-        });
-    }
+    let stdout = stdout_of(command)?;
     let metadata: Value =
-        serde_json::from_slice(&output.stdout).map_err(|err| TestingError::CargoOutput {
+        serde_json::from_str(&stdout).map_err(|err| TestingError::CargoOutput {
             command: line.clone(),
             detail: err.to_string(),
         })?;
