@@ -165,7 +165,8 @@ pub struct ExploreFailure {
     pub bundle: Option<PathBuf>,
     /// Whether the written scenario, played again, broke the same invariants.
     pub reproduced: bool,
-    /// The shrunk case, as generated (for `persist`).
+    /// The shrunk case, as generated (not in the JSON document: the bundle's `case.json`
+    /// holds it).
     #[serde(skip)]
     pub shrunk: Option<Case>,
 }
@@ -597,7 +598,7 @@ fn finish(
     let bundle = folder.join(&name);
     std::fs::create_dir_all(&bundle).map_err(|e| save(e, &bundle))?;
     let file = bundle.join("scenario.json");
-    let mut minimal = only_broken(&full, &mismatches);
+    let mut minimal = only_broken(&full, &mismatches, options.seed);
     // A folder the file names must outlive this run: each fresh folder goes in the bundle.
     for key in &options.config_temp_dirs {
         let dir = bundle.join(format!("config-{key}"));
@@ -662,8 +663,9 @@ fn finish(
     Ok(failure)
 }
 
-/// `scenario` with only the expectations in `mismatches` kept, on their steps.
-fn only_broken(scenario: &Scenario, mismatches: &[Mismatch]) -> Scenario {
+/// `scenario` with only the expectations in `mismatches` kept, on their steps, described as
+/// found with `seed`.
+fn only_broken(scenario: &Scenario, mismatches: &[Mismatch], seed: u64) -> Scenario {
     let mut minimal = scenario.clone();
     for (index, step) in minimal.steps.iter_mut().enumerate() {
         let keep: Vec<String> = mismatches
@@ -679,12 +681,7 @@ fn only_broken(scenario: &Scenario, mismatches: &[Mismatch]) -> Scenario {
         step.expect = serde_json::from_value(expect).unwrap_or_default();
     }
     minimal.description = format!(
-        "found by `symphony-harness explore --seed {}`: {}",
-        scenario
-            .name
-            .strip_prefix("explore-")
-            .and_then(|rest| rest.split('-').next())
-            .unwrap_or("?"),
+        "found by `symphony-harness explore --seed {seed}`: {}",
         mismatches
             .first()
             .map_or("the history could not be played".to_string(), |m| format!(
