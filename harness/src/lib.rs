@@ -39,6 +39,7 @@
 //!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
+//! - [`errors`]: an error and its causes as one line of text.
 //! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
 //! - [`sim`]: where commands find the bundled simulated provider, and the copy of it embedded
 //!   in the binary (written to a cache folder on first use).
@@ -78,6 +79,7 @@
 
 pub mod check;
 pub mod engine;
+pub mod errors;
 pub mod exit_code;
 pub mod explore;
 pub mod input;

@@ -18,11 +18,11 @@ use super::checks;
 use super::subject::{generated_properties, Subject, DEFAULT_COMPONENT_TYPE};
 use super::{Area, CheckResult, Finding, Status};
 use crate::engine::rule;
+use crate::errors::error_chain;
 use crate::load::probe::{probe, LoadReport, ProbeOutput, ProbeRequest};
 use crate::load::{resolve, ExpectedHash, LibraryFile, PreloadFactory, TypeFactory};
 use crate::model::{BindingConfig, ValidationRule};
 use crate::scenario::format::SymphonyRelease;
-use crate::scenario::suite::error_chain;
 use crate::scenario::{run_scenario, RunSettings, Scenario, ScenarioRun, Session};
 use crate::worker::{provider_factory, Backend};
 

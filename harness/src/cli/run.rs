@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
 use symphony_harness::report::run as report;
 use symphony_harness::report::watch as watch_report;
 use symphony_harness::scenario::bundle::read_bundle;
-use symphony_harness::scenario::suite::{changes, error_chain, expand_paths};
+use symphony_harness::scenario::suite::{changes, expand_paths};
 use symphony_harness::scenario::{
     read_scenario, run_suite, Partition, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use symphony_harness::errors::error_chain;
 use symphony_harness::report::watch as report;
-use symphony_harness::scenario::suite::error_chain;
 use symphony_harness::watch::{Watch, WatchError, DEFAULT_SETTLE};
 use symphony_harness::worker;
 

@@ -20,9 +20,9 @@ use super::case::{Case, Shape};
 use super::model::{scenario_for, Frame};
 use super::persist::{self, Saved};
 use crate::check::run::{settle_subject, CheckOptions};
+use crate::errors::error_chain;
 use crate::scenario::bundle::write_bundle;
 use crate::scenario::format::SymphonyRelease;
-use crate::scenario::suite::error_chain;
 use crate::scenario::{
     read_scenario, Mismatch, Partition, RunError, Scenario, ScenarioRun, Session, Tally,
 };

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use super::bundle::write_bundle;
 use super::format::Scenario;
 use super::run::{run_scenario, RunSettings, ScenarioRun};
+use crate::errors::error_chain;
 
 /// A slice of the scenarios: shard `index` of `count` (from 1), as `--partition K/N` names
 /// it. Scenario `i` (0-based, in the given order) belongs to shard `i % count + 1`.
@@ -126,18 +127,6 @@ pub fn changes<'a>(
             after: None,
         });
     now.chain(gone).collect()
-}
-
-/// An error and its sources, joined with `: `.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The first line where two JSON texts differ, as `line N: a | b`.

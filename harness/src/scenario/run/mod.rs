@@ -25,7 +25,6 @@ use super::expect::{check_step, Mismatch, StepFacts};
 use super::format::{
     Action, Host, Instances, Isolation, Scenario, Step, StoredStart, SymphonyRelease,
 };
-use super::suite::error_chain;
 use crate::engine::events::EventSink;
 use crate::engine::objects::{ObjectError, Objects};
 use crate::engine::planning;
@@ -33,6 +32,7 @@ use crate::engine::reconcile::{
     Reconciler, RoundReport, StoredState, NEXT_AFTER_SUCCESS, POLL_INTERVAL,
 };
 use crate::engine::{EngineError, InSymphony};
+use crate::errors::error_chain;
 use crate::load::resolve;
 use crate::load::{DeviceChannel, DeviceError, LibraryFile, LoadError, PreloadFactory};
 use crate::model::{
