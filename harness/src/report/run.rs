@@ -119,11 +119,7 @@ pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Res
         failure_detail(out, result, "  ")?;
     }
     let counts = Counts::of(results);
-    let (look, verdict) = if counts.failed == 0 {
-        (style::GOOD, "ok")
-    } else {
-        (style::ERROR, "FAILED")
-    };
+    let (look, verdict) = style::verdict(counts.failed == 0);
     writeln!(
         out,
         "\n{}{verdict}{}: {} passed, {} failed, {} scenario(s)",

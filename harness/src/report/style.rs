@@ -13,3 +13,12 @@ pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub const HINT: Style = AnsiColor::Cyan.on_default();
 /// Labels and headings.
 pub const LABEL: Style = Style::new().bold();
+
+/// The verdict word of a run and its style: `ok`, or `FAILED`.
+pub fn verdict(passed: bool) -> (Style, &'static str) {
+    if passed {
+        (GOOD, "ok")
+    } else {
+        (ERROR, "FAILED")
+    }
+}

@@ -121,11 +121,7 @@ pub fn check_changes(
             super::check::detail(out, result)?;
         }
     }
-    let (look, verdict) = if now.passed(deny_warnings) {
-        (style::GOOD, "ok")
-    } else {
-        (style::ERROR, "FAILED")
-    };
+    let (look, verdict) = style::verdict(now.passed(deny_warnings));
     writeln!(
         out,
         "  now {}{verdict}{}: {}",
@@ -179,11 +175,7 @@ pub fn run_changes(
             super::run::failure_detail(out, result, "    ")?;
         }
     }
-    let (look, verdict) = if counts.failed == 0 {
-        (style::GOOD, "ok")
-    } else {
-        (style::ERROR, "FAILED")
-    };
+    let (look, verdict) = style::verdict(counts.failed == 0);
     writeln!(
         out,
         "  now {}{verdict}{}: {counts_text}",
