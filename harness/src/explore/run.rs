@@ -165,10 +165,6 @@ pub struct ExploreFailure {
     pub bundle: Option<PathBuf>,
     /// Whether the written scenario, played again, broke the same invariants.
     pub reproduced: bool,
-    /// The shrunk case, as generated (not in the JSON document: the bundle's `case.json`
-    /// holds it).
-    #[serde(skip)]
-    pub shrunk: Option<Case>,
 }
 
 /// What an exploration found.
@@ -299,14 +295,12 @@ pub fn explore(
         converge_within: options.converge_within.max(1),
     };
     let open = || Session::open(library, options.backend.clone()).map_err(ExploreError::Session);
-    let mut first = open()?;
-    let library_sha256 = first.sha256().to_string();
     let planned: Vec<usize> = (0..options.cases)
         .filter(|case| options.partition.is_none_or(|p| p.holds(*case)))
         .collect();
     let mut report = ExploreReport {
         library: library.to_path_buf(),
-        library_sha256,
+        library_sha256: frame.subject.sha256.clone(),
         seed: options.seed,
         cases: options.cases,
         planned: planned.len(),
@@ -321,39 +315,43 @@ pub fn explore(
         interrupted: None,
     };
 
-    // Saved failures first: each history, against the provider as it is now.
+    // Saved failures first: each history, against the provider as it is now. This thread's
+    // session (for them, and for writing a failure out) is opened only when needed.
     let saved = match &options.failures {
         Some(folder) => persist::saved(folder, library),
         None => Vec::new(),
     };
-    for Saved { folder, case } in saved {
+    let mut own_session = None;
+    let mut saved_failure = None;
+    if !saved.is_empty() {
         let player = Player {
-            session: RefCell::new(first),
+            session: RefCell::new(open()?),
             frame: &frame,
             scratch: &options.scratch,
             temp_dirs: &options.config_temp_dirs,
             plays: Cell::new(0),
             job: 0,
         };
-        let run = player.play(&case);
-        let why = broken(&run);
-        first = player.session.into_inner();
-        report.retried.push(Retried {
-            folder: folder.clone(),
-            still_fails: why.is_some(),
-            broken: why.clone(),
-        });
-        if why.is_some() && report.failure.is_none() {
-            let found = FoundCase {
-                number: 0,
-                drawn: case.ops.len(),
-                shrunk: case,
-                found_by: "saved",
-            };
-            report.failure = Some(finish(&frame, options, &mut first, found)?);
+        for Saved { folder, case } in saved {
+            let why = broken(&player.play(&case));
+            report.retried.push(Retried {
+                folder,
+                still_fails: why.is_some(),
+                broken: why.clone(),
+            });
+            if why.is_some() && saved_failure.is_none() {
+                saved_failure = Some(FoundCase {
+                    number: 0,
+                    drawn: case.ops.len(),
+                    shrunk: case,
+                    found_by: "saved",
+                });
+            }
         }
+        own_session = Some(player.session.into_inner());
     }
-    if report.failure.is_some() {
+    if let (Some(found), Some(session)) = (saved_failure, own_session.as_mut()) {
+        report.failure = Some(finish(&frame, options, session, found)?);
         return Ok(report);
     }
 
@@ -433,7 +431,11 @@ pub fn explore(
     let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
     found.sort_by_key(|f| f.number);
     if let Some(first_found) = found.into_iter().next() {
-        report.failure = Some(finish(&frame, options, &mut first, first_found)?);
+        let mut session = match own_session {
+            Some(session) => session,
+            None => open()?,
+        };
+        report.failure = Some(finish(&frame, options, &mut session, first_found)?);
     }
     Ok(report)
 }
@@ -583,7 +585,6 @@ fn finish(
         scenario_file: None,
         bundle: None,
         reproduced: false,
-        shrunk: Some(found.shrunk.clone()),
     };
     // The scenario file is written first and played as `run` would read it: what is
     // reported is what the file does, with its line numbers.
