@@ -18,10 +18,9 @@ use symphony_harness::watch::{FileChange, FileState, Role, Watch};
 use symphony_harness::worker::{self, Backend};
 
 use super::args::library_path;
-use super::backend::{parse_call_timeout, CallTimeout};
 use super::output;
 use super::reconcile::SymphonyArg;
-use super::run::{ReportArgs, RunFormat};
+use super::run::{Deadlines, ReportArgs, RunFormat};
 use super::watch::{self, WatchSettle};
 
 const EXAMPLES: &str = "\
@@ -87,10 +86,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     save_failures: Option<PathBuf>,
 
-    /// Deadline of every provider call (e.g. `500ms`, `2s`); a call still running is killed
-    /// and reported as `timeout`
-    #[arg(long, value_name = "DURATION", default_value_t = CallTimeout(symphony_harness::worker::DEFAULT_CALL_TIMEOUT), value_parser = parse_call_timeout, help_heading = "Isolation")]
-    call_timeout: CallTimeout,
+    #[command(flatten)]
+    deadlines: Deadlines,
 
     #[command(flatten)]
     output: ReportArgs,
@@ -280,7 +277,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         only: args.only.clone(),
         skip: args.skip.clone(),
         backend: Backend {
-            call_timeout: args.call_timeout.0,
+            call_timeout: args.deadlines.call_timeout.0,
             ..Backend::default()
         },
         scratch: scratch.path().to_path_buf(),

@@ -15,10 +15,9 @@ use symphony_harness::scenario::Partition;
 use symphony_harness::worker::Backend;
 
 use super::args::library_path;
-use super::backend::{parse_call_timeout, CallTimeout};
 use super::check::{binding_config, BindingArgs};
 use super::output;
-use super::run::{ReportArgs, RunFormat};
+use super::run::{Deadlines, ReportArgs, RunFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -125,9 +124,8 @@ pub struct ExploreArgs {
     #[arg(long, help_heading = "Isolation")]
     in_process: bool,
 
-    /// Deadline of every provider call (e.g. `500ms`, `2s`)
-    #[arg(long, value_name = "DURATION", default_value_t = CallTimeout(symphony_harness::worker::DEFAULT_CALL_TIMEOUT), value_parser = parse_call_timeout, help_heading = "Isolation")]
-    call_timeout: CallTimeout,
+    #[command(flatten)]
+    deadlines: Deadlines,
 
     #[command(flatten)]
     output: ReportArgs,
@@ -213,7 +211,7 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         config_temp_dirs: args.config_temp_dir.clone(),
         backend: Backend {
             in_process: args.in_process,
-            call_timeout: args.call_timeout.0,
+            call_timeout: args.deadlines.call_timeout.0,
             ..Backend::default()
         },
         scratch: scratch.path().to_path_buf(),

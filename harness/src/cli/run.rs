@@ -121,13 +121,13 @@ pub struct RunArgs {
     watch_settle: WatchSettle,
 }
 
-/// Deadlines of provider calls.
+/// Deadlines of provider calls (`run`, `replay`, `check`, `explore`).
 #[derive(Args, Debug)]
 pub struct Deadlines {
     /// Deadline of every provider call (e.g. `500ms`, `2s`); a call still running is killed
     /// and reported as `timeout`
     #[arg(long, value_name = "DURATION", default_value_t = CallTimeout(symphony_harness::worker::DEFAULT_CALL_TIMEOUT), value_parser = parse_call_timeout, help_heading = "Isolation")]
-    call_timeout: CallTimeout,
+    pub call_timeout: CallTimeout,
 }
 
 /// Report format and destination.
