@@ -422,3 +422,54 @@ mod tests {
         assert!(device_changes(&before, &before).is_empty());
     }
 }
+
+#[cfg(test)]
+mod expectations {
+    use super::*;
+    use crate::scenario::expect::check_step;
+    use crate::scenario::format::{Action, Step};
+    use serde_json::json;
+
+    #[test]
+    fn an_invariant_expected_false_fails_when_it_holds_and_true_when_it_breaks() {
+        let mut get = CallEntry {
+            call: "get",
+            phase: "get-phase",
+            step: 0,
+            target: "t".into(),
+            role: "r".into(),
+            instance: 1,
+            components: vec!["web".into()],
+            dry_run: None,
+            outcome: Outcome::Ok,
+            message: None,
+            returned: Some(json!([{"name": "web"}])),
+            printed: BTreeMap::new(),
+        };
+        let step = |want: bool| Step {
+            line: 3,
+            note: None,
+            action: Action::RestartWorker,
+            on: None,
+            expect: Expect {
+                reports_only_referenced: Some(want),
+                ..Expect::default()
+            },
+        };
+        let facts = |get: &CallEntry| StepFacts {
+            step_calls: vec![Entry::Call(get.clone())],
+            ..StepFacts::default()
+        };
+        assert!(check_step(1, &step(true), &facts(&get)).is_empty());
+        let held = check_step(1, &step(false), &facts(&get));
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            (held[0].what.as_str(), held[0].actual.as_str()),
+            ("expect.reportsOnlyReferenced", "it held")
+        );
+        get.returned = Some(json!([{"name": "web"}, {"name": "db"}]));
+        assert!(check_step(1, &step(false), &facts(&get)).is_empty());
+        let broken = check_step(1, &step(true), &facts(&get));
+        assert!(broken[0].actual.contains("`db`"), "{broken:?}");
+    }
+}

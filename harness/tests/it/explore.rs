@@ -381,3 +381,30 @@ fn bad_flags_are_refused_with_what_to_write() {
         none.stderr
     );
 }
+
+#[test]
+fn a_kind_weighted_zero_is_never_drawn_and_the_others_still_are() {
+    use symphony_harness::explore::OpKind;
+    let scratch = tempfile::tempdir().expect("scratch");
+    let mut options = ExploreOptions {
+        cases: 40,
+        failures: None,
+        backend: Backend {
+            in_process: true,
+            ..Backend::default()
+        },
+        ..options(&[], scratch.path())
+    };
+    options.shape.weights.insert(OpKind::Drift, 0);
+    options.shape.weights.insert(OpKind::Fault, 0);
+    let report = explore_sim(&options);
+    assert!(report.passed(), "{:#?}", report.failure);
+    assert_eq!((report.coverage.drift, report.coverage.faults), (0, 0));
+    assert!(!report.operations.contains_key("drift"));
+    assert!(!report.operations.contains_key("fault"));
+    assert!(
+        report.operations["reconcile"] > 0,
+        "{:?}",
+        report.operations
+    );
+}
