@@ -12,14 +12,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::support::{harness, lib, path_str, workspace_root, Lib};
-
-fn fixtures_new_target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
-        .join("fixtures-new")
-}
+use crate::support::{cargo_in, harness, lib, own_target_dir, path_str, workspace_root, Lib};
 
 /// Runs `new` with `args`, expecting success.
 fn new(args: &[&str]) -> String {
@@ -35,20 +28,12 @@ fn read(path: &Path) -> String {
 /// Builds the library of the crate in `dir` and returns its path.
 fn build_library(dir: &Path, crate_ident: &str) -> PathBuf {
     std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let target_dir = fixtures_new_target_dir();
-    let output = Command::new(cargo)
-        .args(["build", "--lib", "--quiet", "--offline", "--target-dir"])
-        .arg(&target_dir)
-        .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "the generated crate does not build:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let target_dir = own_target_dir("fixtures-new");
+    cargo_in(
+        dir,
+        &target_dir,
+        &["build", "--lib", "--quiet", "--offline"],
+        "the generated crate does not build",
     );
     let library = target_dir.join(format!("debug/lib{crate_ident}.so"));
     assert!(library.is_file(), "{} was not built", library.display());

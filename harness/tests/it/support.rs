@@ -51,30 +51,47 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn fixtures_target_dir() -> PathBuf {
+/// A target directory of the tests' own, `target/<name>/`, so the outer `cargo test` is
+/// never blocked on its own lock.
+pub fn own_target_dir(name: &str) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"))
-        .join("fixtures")
+        .join(name)
 }
 
-fn cargo(args: &[&str]) -> Output {
+fn fixtures_target_dir() -> PathBuf {
+    own_target_dir("fixtures")
+}
+
+/// Runs `cargo ARGS --target-dir TARGET_DIR` in `dir` with the outer build's target dir and
+/// flags cleared; panics with cargo's stderr, saying `what` failed, unless it succeeds.
+pub fn cargo_in(dir: &Path, target_dir: &Path, args: &[&str], what: &str) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let output = Command::new(cargo)
         .args(args)
         .arg("--target-dir")
-        .arg(fixtures_target_dir())
-        .current_dir(workspace_root())
+        .arg(target_dir)
+        .current_dir(dir)
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
         .output()
         .expect("cargo runs");
     assert!(
         output.status.success(),
-        "building test libraries failed: cargo {args:?}\n{}",
+        "{what}: cargo {args:?}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+fn cargo(args: &[&str]) -> Output {
+    cargo_in(
+        &workspace_root(),
+        &fixtures_target_dir(),
+        args,
+        "building test libraries failed",
+    )
 }
 
 fn build_all() -> PathBuf {
