@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use fixture_skeleton::Skeleton;
 use serde_json::json;
 use symphony::models::{
-    ComponentAction, ComponentResultSpec, ComponentSpec, ComponentStep, DeploymentSpec,
-    DeploymentStep, State, ValidationRule,
+    ComponentResultSpec, ComponentSpec, ComponentStep, DeploymentSpec, DeploymentStep,
+    ValidationRule,
 };
 use symphony::ITargetProvider;
 use symphony_harness::check::run::IN_PROCESS_SKIP;
@@ -38,59 +39,20 @@ fn panic_message(run: impl FnOnce()) -> String {
     }
 }
 
-/// The tutorial's skeleton (as `tests/fixtures/skeleton`), compiled into this test: `get`
-/// returns nothing, `apply` answers `Updated` for updates and ignores deletes.
-struct Skeleton;
-
-impl ITargetProvider for Skeleton {
-    fn get_validation_rule(&self) -> Result<ValidationRule, String> {
-        Ok(ValidationRule::default())
-    }
-
-    fn get(
-        &self,
-        _deployment: DeploymentSpec,
-        _references: Vec<ComponentStep>,
-    ) -> Result<Vec<ComponentSpec>, String> {
-        Ok(vec![])
-    }
-
-    fn apply(
-        &self,
-        _deployment: DeploymentSpec,
-        step: DeploymentStep,
-        _is_dry_run: bool,
-    ) -> Result<HashMap<String, ComponentResultSpec>, String> {
-        let mut results = HashMap::new();
-        for component in step.components {
-            if component.action == ComponentAction::Update {
-                results.insert(
-                    component.component.name.clone(),
-                    ComponentResultSpec {
-                        status: State::Updated,
-                        message: "updated".into(),
-                    },
-                );
-            }
-        }
-        Ok(results)
-    }
-}
-
 /// The skeleton, but `apply` panics.
 struct PanicsInApply;
 
 impl ITargetProvider for PanicsInApply {
     fn get_validation_rule(&self) -> Result<ValidationRule, String> {
-        Ok(ValidationRule::default())
+        Skeleton.get_validation_rule()
     }
 
     fn get(
         &self,
-        _deployment: DeploymentSpec,
-        _references: Vec<ComponentStep>,
+        deployment: DeploymentSpec,
+        references: Vec<ComponentStep>,
     ) -> Result<Vec<ComponentSpec>, String> {
-        Ok(vec![])
+        Skeleton.get(deployment, references)
     }
 
     fn apply(
