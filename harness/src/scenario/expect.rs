@@ -27,14 +27,16 @@ pub struct StepFacts {
     pub devices: BTreeMap<String, BTreeMap<String, DeviceComponent>>,
     /// The device the step's expectations address (its `on` target's, or the only one).
     pub device_for_on: Option<String>,
-    /// Every round's calls and decisions, in order.
+    /// Every round's calls and decisions, in order (gathered when `soundCalls` or
+    /// `reportsOnlyReferenced` is expected).
     pub step_calls: Vec<Entry>,
     /// The true state of each simulated device before the step (read only when an
     /// expectation needs it).
     pub devices_before: Option<BTreeMap<String, BTreeMap<String, DeviceComponent>>>,
-    /// The desired components after the step (the solution's, or the lone target's).
+    /// The desired components after the step (the solution's, or the lone target's;
+    /// gathered when `deviceAsDesired` is expected).
     pub desired: Vec<ComponentSpec>,
-    /// The validation rule the provider returned last.
+    /// The validation rule the provider returned last (gathered with `desired`).
     pub rule: Option<ValidationRule>,
 }
 

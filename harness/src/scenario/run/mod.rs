@@ -764,14 +764,20 @@ impl Player<'_> {
             .last()
             .map(|round| round.events.clone())
             .unwrap_or_default();
-        facts.step_calls = transcript
-            .rounds
-            .iter()
-            .flat_map(|round| round.events.iter().cloned())
-            .collect();
+        // What only the contract expectations read is gathered when one asks for it.
+        let expect = &step.expect;
+        if expect.sound_calls.is_some() || expect.reports_only_referenced.is_some() {
+            facts.step_calls = transcript
+                .rounds
+                .iter()
+                .flat_map(|round| round.events.iter().cloned())
+                .collect();
+        }
+        if expect.device_as_desired.is_some() {
+            facts.desired = self.desired_list();
+            facts.rule = self.sink.last_rule().cloned();
+        }
         facts.devices_before = devices_before;
-        facts.desired = self.desired_list();
-        facts.rule = self.sink.last_rule().cloned();
         let wanted = self.session.transcripts
             || step.expect.device.is_some()
             || step.expect.applied_on_device.is_some()
