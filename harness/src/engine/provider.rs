@@ -230,6 +230,11 @@ pub trait ProviderFactory {
     /// nobody does.
     fn output_wanted(&mut self, _wanted: bool) {}
 
+    /// Providers made from now on come from new provider processes (a restart of the
+    /// workers; the providers made before are gone). A factory that calls providers in this
+    /// process has no process to restart, and does nothing.
+    fn restart(&mut self) {}
+
     /// Creates one instance. A library that fails to load, or a NULL from `create_provider`,
     /// is [`CallError::NullProvider`].
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError>;

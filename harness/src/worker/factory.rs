@@ -99,6 +99,13 @@ impl PreloadFactory for WorkerFactory {
 }
 
 impl ProviderFactory for WorkerFactory {
+    fn restart(&mut self) {
+        // Dropping a supervisor stops its worker; the next call starts a new one.
+        self.workers.clear();
+        self.reused.clear();
+        self.created_output = CallOutput::default();
+    }
+
     fn create(&mut self, config: &BindingConfig) -> Result<Box<dyn Provider>, CallError> {
         self.created_output = CallOutput::default();
         let supervisor = self.supervisor(config);

@@ -631,3 +631,23 @@ fn a_worker_whose_request_pipe_closes_during_a_hanging_call_kills_itself() {
     };
     assert_eq!(status.signal(), Some(9), "{status:?}");
 }
+
+#[test]
+fn a_restart_gives_new_worker_processes() {
+    use symphony_harness::engine::ProviderFactory;
+    let mut factory = factory();
+    let config = sim_config("w-restart", "");
+    apply_sample(&mut factory, &config).unwrap();
+    factory.restart();
+    assert_eq!(factory.supervisors().count(), 0, "every worker is gone");
+    // The device (`sim.store=memory`) lived in the old worker's memory: a new process has
+    // none of it.
+    let got = get_sample(&mut factory, &config).unwrap();
+    assert!(got.is_empty(), "the old worker's memory survived: {got:?}");
+    let created: Vec<(u64, u64)> = factory
+        .supervisors()
+        .map(|s| (s.borrow().starts(), s.borrow().instances_created()))
+        .collect();
+    // One new worker, which made only the `get`'s provider (without the restart: 2).
+    assert_eq!(created, [(1, 1)]);
+}

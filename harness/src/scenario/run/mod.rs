@@ -151,9 +151,6 @@ pub struct Session {
     sha256: String,
     simulated: bool,
     channel: Option<DeviceChannel>,
-    /// What the factory was made from (`None`: a factory the caller prepared, with no
-    /// worker process to restart).
-    backend: Option<Backend>,
     factory: Box<dyn PreloadFactory>,
     transcripts: bool,
 }
@@ -164,7 +161,6 @@ impl std::fmt::Debug for Session {
             .field("library", &self.library)
             .field("sha256", &self.sha256)
             .field("simulated", &self.simulated)
-            .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
 }
@@ -208,7 +204,6 @@ impl Session {
             sha256,
             simulated,
             channel,
-            backend: Some(backend),
             factory,
             transcripts: true,
         })
@@ -225,7 +220,6 @@ impl Session {
             sha256: String::new(),
             simulated: false,
             channel: None,
-            backend: None,
             factory,
             transcripts: true,
         }
@@ -743,12 +737,7 @@ impl Player<'_> {
                     })?;
             }
             Action::RestartWorker => {
-                // Dropping the factory stops its workers; the next call starts new ones. In
-                // this process (or with a prepared factory) there is no worker, and every round
-                // makes new providers anyway.
-                if let Some(backend) = self.session.backend.as_ref().filter(|b| !b.in_process) {
-                    self.session.factory = provider_factory(backend, resolve::as_given())?;
-                }
+                self.session.factory.restart();
                 self.tally.restarts += 1;
             }
             Action::RestartSymphony => {
