@@ -263,6 +263,12 @@ pub fn materialize_in(cache: &Path, bytes: &[u8]) -> Result<CachedLibrary, SimEr
     Ok(CachedLibrary { path, state })
 }
 
+impl crate::errors::Explain for SimError {
+    fn hint(&self) -> Option<String> {
+        SimError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

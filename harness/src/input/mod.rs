@@ -361,6 +361,12 @@ fn rename_key(tree: &mut Value, parent: &[Segment], key: &str, known: &str) -> b
     }
 }
 
+impl crate::errors::Explain for InputError {
+    fn hint(&self) -> Option<String> {
+        InputError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

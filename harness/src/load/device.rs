@@ -507,6 +507,12 @@ fn c_config(config_json: &str) -> Result<CString, DeviceError> {
     })
 }
 
+impl crate::errors::Explain for DeviceError {
+    fn hint(&self) -> Option<String> {
+        DeviceError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,6 +108,12 @@ pub fn provider_factory(
     ))
 }
 
+impl crate::errors::Explain for BackendError {
+    fn hint(&self) -> Option<String> {
+        BackendError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
