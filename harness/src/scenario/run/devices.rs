@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::{Player, RunError};
+use super::player::Player;
+use super::RunError;
 use crate::load::{
     DeviceChannel, ExpectedHash, LibraryFile, LoadOptions, LoadedLibrary, Placement,
 };
