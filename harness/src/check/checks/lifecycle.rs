@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Barrier;
 
+use crate::check::context::Context;
 use crate::check::direct::Direct;
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::finding::Finding;
 use crate::model::{ComponentAction, ComponentSpec};
 
 /// How many sessions apply at once in `lifecycle.concurrent`.
@@ -52,8 +52,8 @@ fn missing<'a>(wanted: &'a [ComponentSpec], found: &[ComponentSpec]) -> Vec<&'a 
 }
 
 /// `lifecycle.new-instances`.
-pub(super) fn new_instances(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn new_instances(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let components = vec![
         context.subject.component(id, 1),
         context.subject.component(id, 2),
@@ -119,13 +119,7 @@ fn race(
     components: Vec<ComponentSpec>,
     start: &Barrier,
 ) -> Racer {
-    let opened = Direct::open(
-        context.subject,
-        context.info.id,
-        components.clone(),
-        context.providers(),
-        store,
-    );
+    let opened = Direct::open(context.subject, context.id, components.clone(), store);
     let mut direct = match opened {
         Ok(direct) => direct,
         Err(why) => {
@@ -158,8 +152,8 @@ fn race(
 }
 
 /// `lifecycle.concurrent`.
-pub(super) fn concurrent(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn concurrent(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     // Every session shares one device: the same `sim.device` (from the check id) and, for the
     // simulated provider, the same store folder.
