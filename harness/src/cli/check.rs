@@ -128,8 +128,7 @@ fn check_names(names: &[String]) -> anyhow::Result<()> {
     for name in names {
         if !known.contains(&name.as_str()) {
             bail!(
-                "no check or area `{name}`\nhint: areas: {}; ids: `symphony-harness check --help` \
-                 and docs/checks.md list them",
+                "no check or area `{name}`\nhint: areas: {}; ids: docs/checks.md lists them",
                 symphony_harness::check::Area::ALL
                     .iter()
                     .map(|a| a.as_str())
