@@ -173,17 +173,10 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let mut sink = Progress::on_terminal(RunRecord::new());
             let report = run(&mut sink)?;
-            let (calls, transcript) = sink.into_inner().into_parts();
+            let transcript = sink.into_inner().into_transcript();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(
-                    &deployment,
-                    symphony,
-                    &findings,
-                    &report,
-                    &calls,
-                    &transcript,
-                ),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript),
             ))?;
             report
         }
