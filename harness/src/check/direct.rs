@@ -62,12 +62,9 @@ impl Direct {
             .unwrap_or_default();
         let mut config = subject.binding_config("check");
         if subject.simulated {
-            if config.get("sim.device").is_none() {
-                config.insert("sim.device", &id.replace('.', "-"));
-            }
-            if config.get("sim.store").is_none() {
+            config.insert_default("sim.device", &id.replace('.', "-"));
+            if config.insert_default("sim.store", &store.to_string_lossy()) {
                 std::fs::create_dir_all(store).map_err(|err| err.to_string())?;
-                config.insert("sim.store", &store.to_string_lossy());
             }
         }
         // The deployment's own copy of the binding carries the same config.

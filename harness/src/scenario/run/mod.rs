@@ -12,8 +12,10 @@
 //! never returns stalls it) ends its rounds there, says so in the transcript, and the scenario
 //! goes on, as after a restart of Symphony with the device as it really is.
 
+mod channel;
 mod describe;
 mod devices;
+mod play;
 mod player;
 mod session;
 mod tally;

@@ -103,12 +103,8 @@ impl Player<'_> {
                     config.insert(key, value);
                 }
                 if self.session.simulated {
-                    if config.get("sim.store").is_none() {
-                        config.insert("sim.store", &self.store.to_string_lossy());
-                    }
-                    if config.get("sim.seed").is_none() {
-                        config.insert("sim.seed", &self.scenario.seed.to_string());
-                    }
+                    config.insert_default("sim.store", &self.store.to_string_lossy());
+                    config.insert_default("sim.seed", &self.scenario.seed.to_string());
                 }
             }
         }
