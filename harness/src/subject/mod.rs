@@ -28,6 +28,6 @@ pub mod target;
 
 pub use config::{parse_config, ConfigError, Reserved};
 pub use settled::{Probe, Probed, Subject, SubjectError};
-pub use spec::{Source, SubjectSpec};
-pub use synth::{generated_properties, step, DEFAULT_COMPONENT_TYPE};
+pub use spec::{generated_properties, Source, SubjectSpec, DEFAULT_COMPONENT_TYPE};
+pub use synth::step;
 pub use target::{TargetBinding, TargetBindingError};

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::spec::{generated_properties, DEFAULT_COMPONENT_TYPE};
 use super::spec::{Source, SubjectSpec};
-use super::synth::{generated_properties, DEFAULT_COMPONENT_TYPE};
 use crate::engine::rule;
 use crate::errors::error_chain;
 use crate::inspect::Fingerprint;

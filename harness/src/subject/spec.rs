@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::load::TypeFactory;
 use crate::scenario::format::SymphonyRelease;
@@ -70,4 +70,21 @@ impl SubjectSpec {
             backend: Backend::default(),
         }
     }
+}
+
+/// The component type used when neither `--component-type` nor the rule's `requiredType`
+/// names one: the tutorial's.
+pub const DEFAULT_COMPONENT_TYPE: &str = "example_type";
+
+/// The generated property set: a string, a number, a bool and a nested value.
+pub fn generated_properties() -> BTreeMap<String, Value> {
+    [
+        ("image", json!("registry.example/app:1.0")),
+        ("replicas", json!(2)),
+        ("enabled", json!(true)),
+        ("env", json!({"MODE": "test"})),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }

@@ -4,10 +4,7 @@
 //! Each check gets its own component names (`<check-id>-<n>`, with `.` as `-`) and, for the
 //! simulated provider, its own device, so checks do not see each other's components.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use serde_json::{json, Value};
 
 use super::settled::Subject;
 use crate::engine::objects::{stored_target, Objects};
@@ -16,23 +13,6 @@ use crate::model::{
 };
 use crate::scenario::format::{Expect, ProviderSpec};
 use crate::scenario::{Action, Scenario, Step};
-
-/// The component type used when neither `--component-type` nor the rule's `requiredType`
-/// names one: the tutorial's.
-pub const DEFAULT_COMPONENT_TYPE: &str = "example_type";
-
-/// The generated property set: a string, a number, a bool and a nested value.
-pub fn generated_properties() -> BTreeMap<String, Value> {
-    [
-        ("image", json!("registry.example/app:1.0")),
-        ("replicas", json!(2)),
-        ("enabled", json!(true)),
-        ("env", json!({"MODE": "test"})),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
 
 impl Subject {
     /// The name of component `n` of check `id`.

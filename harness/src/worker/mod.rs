@@ -24,11 +24,13 @@ pub mod protocol;
 mod serve;
 mod supervisor;
 
-pub use backend::{provider_factory, Backend, BackendError, DEFAULT_CALL_TIMEOUT};
+pub use backend::{provider_factory, Backend, BackendError};
 pub use factory::{InstanceLifetime, WorkerFactory};
 pub use groups::{interrupt, interrupted, signal_name};
 pub use serve::serve;
-pub use supervisor::{default_spin, LibrarySpec, Supervisor, SupervisorConfig, DEFAULT_SPIN};
+pub use supervisor::{
+    default_spin, LibrarySpec, Supervisor, SupervisorConfig, DEFAULT_CALL_TIMEOUT, DEFAULT_SPIN,
+};
 
 use serde::{Deserialize, Serialize};
 
