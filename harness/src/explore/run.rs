@@ -541,7 +541,65 @@ fn finish(
             Some(format!("could not play: {}", error_chain(err))),
         ),
     };
-    let history: Vec<String> = full
+    let mut failure = ExploreFailure {
+        case: found.number,
+        seed: options.seed,
+        found_by: found.found_by,
+        drawn_operations: found.drawn,
+        operations,
+        history: history(&full),
+        mismatches: mismatches.clone(),
+        error,
+        scenario_file: None,
+        bundle: None,
+        reproduced: false,
+    };
+    let folder = options
+        .failures
+        .clone()
+        .unwrap_or_else(|| options.scratch.join("written"));
+    let bundle = folder.join(&name);
+    // The scenario file is written first and played as `run` would read it: what is
+    // reported is what the file does, with its line numbers.
+    let file = write_minimal(frame, options, &full, &mismatches, &bundle)?;
+    let (written, replayed) = replay_written(session, options, &file, &name);
+    failure.reproduced = reproduces(&replayed, &mismatches, failure.error.is_some());
+    if let (true, Some(Ok(again))) = (failure.reproduced, &replayed) {
+        // The same mismatches, now with the file's line numbers.
+        failure.mismatches = again.mismatches.clone();
+    }
+    if options.failures.is_none() {
+        let _ = std::fs::remove_dir_all(&bundle);
+        return Ok(failure);
+    }
+    if let (Ok(written), Some(Ok(replayed))) = (&written, &replayed) {
+        write_bundle(&folder, written, replayed)
+            .map_err(|err| save_error(std::io::Error::other(error_chain(&err)), &bundle))?;
+        failure.bundle = Some(bundle.clone());
+    }
+    failure.scenario_file = Some(file);
+    persist::save(
+        &bundle,
+        &frame.subject.library,
+        &found.shrunk,
+        options.seed,
+        found.number,
+    )
+    .map_err(|e| save_error(e, &bundle))?;
+    Ok(failure)
+}
+
+/// Why a failure could not be saved at `path`.
+fn save_error(source: std::io::Error, path: &Path) -> ExploreError {
+    ExploreError::Save {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The steps of `scenario`, a line each: `1. reconcile`.
+fn history(scenario: &Scenario) -> Vec<String> {
+    scenario
         .steps
         .iter()
         .enumerate()
@@ -554,96 +612,79 @@ fn finish(
                     .unwrap_or_else(|| crate::scenario::run::describe_action(step))
             )
         })
-        .collect();
-    let mut failure = ExploreFailure {
-        case: found.number,
-        seed: options.seed,
-        found_by: found.found_by,
-        drawn_operations: found.drawn,
-        operations,
-        history,
-        mismatches: mismatches.clone(),
-        error,
-        scenario_file: None,
-        bundle: None,
-        reproduced: false,
-    };
-    // The scenario file is written first and played as `run` would read it: what is
-    // reported is what the file does, with its line numbers.
-    let save = |source: std::io::Error, path: &Path| ExploreError::Save {
-        path: path.to_path_buf(),
-        source,
-    };
-    let folder = options
-        .failures
-        .clone()
-        .unwrap_or_else(|| options.scratch.join("written"));
-    let bundle = folder.join(&name);
-    std::fs::create_dir_all(&bundle).map_err(|e| save(e, &bundle))?;
+        .collect()
+}
+
+/// Writes `bundle/scenario.json`: `full` with only the broken expectations, its fresh
+/// folders kept in the bundle (a folder the file names must outlive this run).
+fn write_minimal(
+    frame: &Frame,
+    options: &ExploreOptions,
+    full: &Scenario,
+    mismatches: &[Mismatch],
+    bundle: &Path,
+) -> Result<PathBuf, ExploreError> {
+    std::fs::create_dir_all(bundle).map_err(|e| save_error(e, bundle))?;
     let file = bundle.join("scenario.json");
-    let mut minimal = only_broken(&full, &mismatches, options.seed);
-    // A folder the file names must outlive this run: each fresh folder goes in the bundle.
+    let mut minimal = only_broken(full, mismatches, options.seed);
     for key in &frame.subject.config_temp_dirs {
         let dir = bundle.join(format!("config-{key}"));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| save(e, &dir))?;
+        std::fs::create_dir_all(&dir).map_err(|e| save_error(e, &dir))?;
         minimal
             .provider
             .config
             .insert(key.clone(), dir.to_string_lossy().into_owned());
     }
-    let text =
-        serde_json::to_string_pretty(&minimal.to_file_json()).map_err(|e| save(e.into(), &file))?;
-    std::fs::write(&file, text + "\n").map_err(|e| save(e, &file))?;
-    // Named after the failure, not the file: its devices and bundle are under that name.
-    let written = read_scenario(&file).map(|loaded| Scenario {
-        name: name.clone(),
+    let text = serde_json::to_string_pretty(&minimal.to_file_json())
+        .map_err(|e| save_error(e.into(), &file))?;
+    std::fs::write(&file, text + "\n").map_err(|e| save_error(e, &file))?;
+    Ok(file)
+}
+
+/// The written scenario file read back as `run` reads it (named after the failure: its
+/// devices and bundle are under that name), and what playing it gave.
+fn replay_written(
+    session: &mut Session,
+    options: &ExploreOptions,
+    file: &Path,
+    name: &str,
+) -> (
+    Result<Scenario, crate::scenario::ScenarioError>,
+    Option<Result<ScenarioRun, RunError>>,
+) {
+    let written = read_scenario(file).map(|loaded| Scenario {
+        name: name.to_string(),
         ..loaded.scenario
     });
-    let replayed = match &written {
-        Ok(written) => {
-            let replayed = session.play(written, &options.scratch);
-            let _ = std::fs::remove_dir_all(options.scratch.join(&written.name));
-            Some(replayed)
-        }
-        Err(_) => None,
-    };
-    failure.reproduced = match (&replayed, mismatches.is_empty()) {
+    let replayed = written.as_ref().ok().map(|written| {
+        let replayed = session.play(written, &options.scratch);
+        let _ = std::fs::remove_dir_all(options.scratch.join(&written.name));
+        replayed
+    });
+    (written, replayed)
+}
+
+/// Whether the written scenario broke the same invariants (or stopped, when the history
+/// did).
+fn reproduces(
+    replayed: &Option<Result<ScenarioRun, RunError>>,
+    mismatches: &[Mismatch],
+    stopped: bool,
+) -> bool {
+    match (replayed, mismatches.is_empty()) {
         (Some(Ok(again)), false) => {
             again.mismatches.len() == mismatches.len()
                 && again
                     .mismatches
                     .iter()
-                    .zip(&mismatches)
+                    .zip(mismatches)
                     .all(|(a, b)| a.step == b.step && a.what == b.what)
         }
         (Some(Ok(again)), true) => again.error.is_some(),
-        (Some(Err(_)), _) => failure.error.is_some(),
+        (Some(Err(_)), _) => stopped,
         (None, _) => false,
-    };
-    if let (true, Some(Ok(again))) = (failure.reproduced, &replayed) {
-        // The same mismatches, now with the file's line numbers.
-        failure.mismatches = again.mismatches.clone();
     }
-    if options.failures.is_none() {
-        let _ = std::fs::remove_dir_all(&bundle);
-        return Ok(failure);
-    }
-    if let (Ok(written), Some(Ok(replayed))) = (&written, &replayed) {
-        write_bundle(&folder, written, replayed)
-            .map_err(|err| save(std::io::Error::other(error_chain(&err)), &bundle))?;
-        failure.bundle = Some(bundle.clone());
-    }
-    failure.scenario_file = Some(file);
-    persist::save(
-        &bundle,
-        &frame.subject.library,
-        &found.shrunk,
-        options.seed,
-        found.number,
-    )
-    .map_err(|e| save(e, &bundle))?;
-    Ok(failure)
 }
 
 /// `scenario` with only the expectations in `mismatches` kept, on their steps, described as

@@ -321,6 +321,60 @@ fn claim(status: u64, deleted: bool) -> Option<bool> {
     }
 }
 
+/// What the `apply` calls of step `number` claimed that the truth after the step
+/// contradicts: the device, else the next `get` (after the removal, the harness's own `get`).
+fn lies_of_step(
+    played: &ScenarioRun,
+    number: usize,
+    removal: bool,
+    simulated: bool,
+) -> Vec<String> {
+    let truth: Option<BTreeSet<String>> = match device_after(played, number) {
+        Some(device) => Some(device.into_keys().collect()),
+        None if removal => Some(left_after_removal(played, number)),
+        None => get_answers(played, number + 1)
+            .into_iter()
+            .next()
+            .map(BTreeMap::into_keys)
+            .map(Iterator::collect),
+    };
+    let Some(held) = truth else {
+        return Vec::new();
+    };
+    // Where the truth came from, and its verb: the device holds, `get` reports.
+    let (source, verb, not_verb) = if simulated {
+        ("the device", "holds", "does not hold")
+    } else if removal {
+        ("`get` after the removal", "reports", "does not report")
+    } else {
+        ("the next `get`", "reports", "does not report")
+    };
+    let mut lies = Vec::new();
+    for call in apply_calls(played, number) {
+        if call.outcome != Outcome::Ok || call.dry_run {
+            continue;
+        }
+        for (name, deleted) in &call.components {
+            let Some((status, _)) = call.results.get(name) else {
+                continue;
+            };
+            let claimed = |holds: &str| {
+                format!(
+                    "`apply` reported `{name}` {} (step {number} round {}), but {source} {holds} it",
+                    status_text(*status),
+                    call.round
+                )
+            };
+            match claim(*status, *deleted) {
+                Some(true) if !held.contains(name) => lies.push(claimed(not_verb)),
+                Some(false) if held.contains(name) => lies.push(claimed(&format!("still {verb}"))),
+                _ => {}
+            }
+        }
+    }
+    lies
+}
+
 /// `apply.statuses-truthful`.
 pub(in crate::check) fn statuses_truthful(context: &Context<'_>) -> Finding {
     let id = context.id;
@@ -360,57 +414,9 @@ pub(in crate::check) fn statuses_truthful(context: &Context<'_>) -> Finding {
         return Finding::skip(format!("{why}, so no status could be checked"))
             .with_evidence(evidence(played));
     }
-    let mut lies = Vec::new();
-    for number in deploy..=removal {
-        // The truth after the step: the device, else the next `get` (after the removal, the
-        // harness's own `get`).
-        let truth: Option<BTreeSet<String>> = match device_after(played, number) {
-            Some(device) => Some(device.into_keys().collect()),
-            None if number == removal => Some(left_after_removal(played, number)),
-            None => get_answers(played, number + 1)
-                .into_iter()
-                .next()
-                .map(BTreeMap::into_keys)
-                .map(Iterator::collect),
-        };
-        let Some(held) = truth else {
-            continue;
-        };
-        let present = |name: &str| held.contains(name);
-        // Where the truth came from, and its verb: the device holds, `get` reports.
-        let (source, verb, not_verb) = if subject.simulated {
-            ("the device", "holds", "does not hold")
-        } else if number == removal {
-            ("`get` after the removal", "reports", "does not report")
-        } else {
-            ("the next `get`", "reports", "does not report")
-        };
-        for call in apply_calls(played, number) {
-            if call.outcome != Outcome::Ok || call.dry_run {
-                continue;
-            }
-            for (name, deleted) in &call.components {
-                let Some((status, _)) = call.results.get(name) else {
-                    continue;
-                };
-                match claim(*status, *deleted) {
-                    Some(true) if !present(name) => lies.push(format!(
-                        "`apply` reported `{name}` {} (step {number} round {}), but {source} \
-                         {not_verb} it",
-                        status_text(*status),
-                        call.round
-                    )),
-                    Some(false) if present(name) => lies.push(format!(
-                        "`apply` reported `{name}` {} (step {number} round {}), but {source} \
-                         still {verb} it",
-                        status_text(*status),
-                        call.round
-                    )),
-                    _ => {}
-                }
-            }
-        }
-    }
+    let lies: Vec<String> = (deploy..=removal)
+        .flat_map(|number| lies_of_step(played, number, number == removal, subject.simulated))
+        .collect();
     if let Some(first) = lies.first() {
         let mut finding = failed(first.clone(), played, scenario);
         finding.evidence.splice(0..0, lies.iter().skip(1).cloned());
@@ -548,6 +554,40 @@ fn shows(reported: Option<&Value>, wanted: &Value) -> bool {
     }
 }
 
+/// Deploys `component`, applies `change` to it, and reconciles twice more: the change
+/// applied, then the `get` that shows it.
+fn property_change_scenario(
+    context: &Context<'_>,
+    component: ComponentSpec,
+    change: ComponentChange,
+) -> Scenario {
+    let (id, subject) = (context.id, context.subject);
+    subject.scenario(
+        id,
+        "a changed property of a deployed component reaches the device",
+        subject.objects(id, vec![component]),
+        vec![
+            step(
+                reconcile(None, Some(3)),
+                Expect {
+                    outcome: Some("ok".into()),
+                    ..Expect::default()
+                },
+            ),
+            step(Action::ChangeComponent(change), Expect::default()),
+            step(
+                reconcile(Some(1), None),
+                Expect {
+                    outcome: Some("ok".into()),
+                    ..Expect::default()
+                },
+            ),
+            step(reconcile(Some(1), None), Expect::default()),
+            step(Action::Remove, Expect::default()),
+        ],
+    )
+}
+
 /// `apply.property-change`.
 pub(in crate::check) fn property_change(context: &Context<'_>) -> Finding {
     let id = context.id;
@@ -565,37 +605,12 @@ pub(in crate::check) fn property_change(context: &Context<'_>) -> Finding {
         .properties
         .get(&key)
         .map_or_else(|| Value::String("changed".into()), changed_value);
-    let scenario = subject.scenario(
-        id,
-        "a changed property of a deployed component reaches the device",
-        subject.objects(id, vec![component]),
-        vec![
-            step(
-                reconcile(None, Some(3)),
-                Expect {
-                    outcome: Some("ok".into()),
-                    ..Expect::default()
-                },
-            ),
-            step(
-                Action::ChangeComponent(ComponentChange {
-                    name: name.clone(),
-                    properties: [(key.clone(), new.clone())].into_iter().collect(),
-                    ..ComponentChange::default()
-                }),
-                Expect::default(),
-            ),
-            step(
-                reconcile(Some(1), None),
-                Expect {
-                    outcome: Some("ok".into()),
-                    ..Expect::default()
-                },
-            ),
-            step(reconcile(Some(1), None), Expect::default()),
-            step(Action::Remove, Expect::default()),
-        ],
-    );
+    let change = ComponentChange {
+        name: name.clone(),
+        properties: [(key.clone(), new.clone())].into_iter().collect(),
+        ..ComponentChange::default()
+    };
+    let scenario = property_change_scenario(context, component, change);
     let run = match context.play(&scenario) {
         Ok(run) => run,
         Err(why) => return unplayable(scenario, &why),

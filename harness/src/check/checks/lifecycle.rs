@@ -110,6 +110,30 @@ struct Racer {
     applied: bool,
 }
 
+/// One racer per batch, each on a thread of its own, all starting their `apply` at once.
+fn race_all(context: &Context<'_>, store: &Path, batches: &[Vec<ComponentSpec>]) -> Vec<Racer> {
+    let start = Barrier::new(batches.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .iter()
+            .enumerate()
+            .map(|(t, batch)| {
+                let start = &start;
+                scope.spawn(move || race(context, store, t + 1, batch.clone(), start))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| Racer {
+                    lines: vec!["a racing thread panicked".to_string()],
+                    applied: false,
+                })
+            })
+            .collect()
+    })
+}
+
 /// One session: opens its own worker, loads the library (`get_validation_rule`), waits for
 /// the others at `start`, then applies `components`.
 fn race(
@@ -172,26 +196,7 @@ pub(in crate::check) fn concurrent(context: &Context<'_>) -> Finding {
         let batches: Vec<Vec<ComponentSpec>> = (0..THREADS)
             .map(|t| vec![all[round * THREADS + t].clone()])
             .collect();
-        let start = Barrier::new(THREADS);
-        let racers: Vec<Racer> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batches
-                .iter()
-                .enumerate()
-                .map(|(t, batch)| {
-                    let (start, store) = (&start, &store);
-                    scope.spawn(move || race(context, store, t + 1, batch.clone(), start))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| {
-                    handle.join().unwrap_or_else(|_| Racer {
-                        lines: vec!["a racing thread panicked".to_string()],
-                        applied: false,
-                    })
-                })
-                .collect()
-        });
+        let racers = race_all(context, &store, &batches);
         let mut lines: Vec<String> = racers.iter().flat_map(|r| r.lines.clone()).collect();
         let succeeded: Vec<ComponentSpec> = batches
             .iter()
