@@ -514,39 +514,44 @@ impl<'t> Reader<'t> {
         ))
     }
 
+    /// A `reconcile` step's rounds, within bounds.
+    fn reconcile(&self, part: &str, reconcile: ReconcileStep) -> Result<Action, ScenarioError> {
+        if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
+            return Err(self.invalid(
+                part,
+                "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
+                    .into(),
+                None,
+            ));
+        }
+        if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
+            return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
+        }
+        if reconcile.max_rounds() > MAX_ROUNDS {
+            return Err(self.invalid(
+                part,
+                format!(
+                    "a reconcile of {} rounds: at most {MAX_ROUNDS} (each is a poll of \
+                     Symphony's, 15 to 30 s apart)",
+                    reconcile.max_rounds()
+                ),
+                Some(
+                    "to pin a provider that never converges, `untilConverged` with a few \
+                     rounds and `expect.neverConverges` say it"
+                        .into(),
+                ),
+            ));
+        }
+        Ok(Action::Reconcile(reconcile))
+    }
+
     /// One step: exactly one of [`STEP_KEYS`], with `note`, `on` and `expect`.
     fn step(&self, raw: &'t RawValue, notes: &mut Vec<KeyNote>) -> Result<Step, ScenarioError> {
         let part = raw.get();
         let file: StepFile<'t> = self.parse_at(part, "a step")?;
         let mut actions = Vec::new();
         if let Some(reconcile) = file.reconcile {
-            if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
-                return Err(self.invalid(
-                    part,
-                    "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
-                        .into(),
-                    None,
-                ));
-            }
-            if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
-                return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
-            }
-            if reconcile.max_rounds() > MAX_ROUNDS {
-                return Err(self.invalid(
-                    part,
-                    format!(
-                        "a reconcile of {} rounds: at most {MAX_ROUNDS} (each is a poll of \
-                         Symphony's, 15 to 30 s apart)",
-                        reconcile.max_rounds()
-                    ),
-                    Some(
-                        "to pin a provider that never converges, `untilConverged` with a few \
-                          rounds and `expect.neverConverges` say it"
-                            .into(),
-                    ),
-                ));
-            }
-            actions.push(Action::Reconcile(reconcile));
+            actions.push(self.reconcile(part, reconcile)?);
         }
         if file.remove.is_some() {
             actions.push(Action::Remove);
