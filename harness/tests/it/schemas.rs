@@ -355,7 +355,7 @@ const REFUSED: [(&str, &str, (usize, usize), &str); 11] = [
     (
         "a billion rounds",
         "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [{\"reconcile\": {\"rounds\": 1000000000}}]}",
-        (2, 13),
+        (2, 12),
         "at most 10000",
     ),
     (
