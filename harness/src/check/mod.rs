@@ -10,13 +10,15 @@
 //! - [`catalog`]: the table of checks, in the order they run.
 //! - [`suite`]: running the table on a subject: every check isolated (its own worker processes
 //!   and device), `--only`/`--skip`, verdict changes between two runs.
-//! - [`finding`]: what a check found ([`Finding`], [`Status`]).
+//! - [`finding`]: what a check found ([`Finding`], [`Status`], [`finding::Advice`]).
+//! - [`cause`]: one fact that decides several checks (a panic, no provider, …), stated once.
 //! - [`context`]: what a check function gets ([`Context`]).
 //! - [`judge`]: a finding from a played scenario, and its evidence lines.
 //! - [`direct`]: calls made outside a reconcile, for what Symphony's loop cannot reach.
 //! - `checks`: the check functions, by area.
 
 pub mod catalog;
+pub mod cause;
 mod checks;
 pub mod context;
 pub mod direct;
@@ -25,5 +27,6 @@ pub mod judge;
 pub mod suite;
 
 pub use catalog::{Area, CheckId, CheckInfo, CATALOG};
-pub use finding::{Finding, Status};
+pub use cause::{Cause, CauseEntry, CauseKind};
+pub use finding::{Advice, Finding, Status};
 pub use suite::{run_checks, CheckOptions, CheckResult, SuiteReport};

@@ -7,9 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use super::catalog::{Area, CheckInfo, CATALOG};
+use super::cause::{gather, Call, Cause, CauseEntry, CauseKind, NoProvider};
 use super::context::Context;
-use super::finding::{Finding, Status};
-use crate::subject::{Subject, SubjectSpec};
+use super::finding::{Advice, Finding, Status};
+use crate::subject::{ProbeFailure, Subject, SubjectSpec};
 
 /// Which checks to run, and where.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +30,23 @@ pub struct CheckResult {
     pub info: &'static CheckInfo,
     /// What it found.
     pub finding: Finding,
+}
+
+impl CheckResult {
+    /// What Symphony's users would see and the fix, for a failure or warning of the check's
+    /// own: the row's texts, or the finding's own. `None` for a pass or a skip, and for a
+    /// finding a cause decided (the cause has the texts, stated once).
+    pub fn advice(&self) -> Option<(&str, &str)> {
+        if !matches!(self.finding.status, Status::Fail | Status::Warn)
+            || self.finding.cause.is_some()
+        {
+            return None;
+        }
+        Some(match &self.finding.advice {
+            Advice::Row => (self.info.symptom, self.info.fix),
+            Advice::Own { symptom, fix } => (symptom.as_str(), fix.as_str()),
+        })
+    }
 }
 
 /// The suite's result for one provider.
@@ -53,13 +71,30 @@ impl SuiteReport {
             .count()
     }
 
-    /// True when no check failed (and the library could be read, and no signal cut the run
-    /// short); with `deny_warnings`, no check warned either.
+    /// The facts that decided checks, each once, in the order they were met.
+    pub fn causes(&self) -> Vec<CauseEntry> {
+        gather(self.results.iter().map(|r| (r.info.id, &r.finding)))
+    }
+
+    /// How many checks a cause left unjudged.
+    pub fn not_judged(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.finding.status == Status::Skip && r.finding.cause.is_some())
+            .count()
+    }
+
+    /// True when no check failed and no cause is a failure (and the library could be read,
+    /// and no signal cut the run short); with `deny_warnings`, nothing warned either.
     pub fn passed(&self, deny_warnings: bool) -> bool {
+        let causes = self.causes();
+        let weighs = |status: Status| {
+            self.count(status) > 0 || causes.iter().any(|cause| cause.status == status)
+        };
         self.unreadable.is_none()
             && self.interrupted.is_none()
-            && self.count(Status::Fail) == 0
-            && (!deny_warnings || self.count(Status::Warn) == 0)
+            && !weighs(Status::Fail)
+            && (!deny_warnings || !weighs(Status::Warn))
     }
 
     /// Writes the scenario of each failed check that is one into `dir` as `<id>.json`
@@ -202,14 +237,40 @@ fn judge(info: &CheckInfo, context: &Context<'_>) -> Finding {
     if library_checks && context.subject.in_process() {
         return Finding::skip(IN_PROCESS_SKIP);
     }
-    if let (false, Err(why)) = (library_checks, context.probe()) {
-        return Finding::skip(format!(
-            "Symphony could not create the provider, so no call can be checked: {why}"
-        ));
+    if let (false, Err(failure)) = (library_checks, context.probe()) {
+        return Finding::not_judged(no_provider(context.subject, failure));
     }
     let finding = (info.judge)(context);
     // Calls cut short by the signal prove nothing about the provider.
     interrupted("while it ran: its calls were cut short").unwrap_or(finding)
+}
+
+/// The cause a probe's failure is: Symphony gets no provider (and why, from the library's
+/// bytes and the failure's exit code); a crash creating it is how `create_provider` ended.
+pub fn no_provider(subject: &Subject, failure: &ProbeFailure) -> Cause {
+    use crate::inspect::Abi;
+    if let Some(outcome) = failure
+        .outcome
+        .filter(|o| o.in_symphony() != crate::engine::InSymphony::Returns)
+    {
+        return Cause::call(Call::CreateProvider, outcome, failure.message.clone());
+    }
+    let abi = subject
+        .fingerprint
+        .as_ref()
+        .map(|f| (f.abi, f.create_provider));
+    let why = match (abi, failure.exit_code) {
+        (Some((Abi::Legacy, _)), _) => NoProvider::OldAbi,
+        (None | Some((Abi::None, _)) | Some((_, false)), _) => NoProvider::NotAProvider,
+        (_, crate::exit_code::INCOMPATIBLE) => NoProvider::Incompatible,
+        _ => NoProvider::Refused,
+    };
+    let cause = Cause::new(CauseKind::NoProvider(why), failure.message.clone());
+    // A load the loader refused (a hash mismatch, `dlopen`) has the loader's own advice.
+    match (&failure.hint, why, failure.outcome) {
+        (Some(hint), NoProvider::Refused, None) => cause.with_fix(hint.clone()),
+        _ => cause,
+    }
 }
 
 /// Why a `build` or `load` check skips for a compiled-in provider type.

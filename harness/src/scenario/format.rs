@@ -83,6 +83,16 @@ pub enum SymphonyRelease {
     V049,
 }
 
+impl SymphonyRelease {
+    /// The release as written in scenario files and `--symphony`: `0.48`, `0.49`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SymphonyRelease::V048 => "0.48",
+            SymphonyRelease::V049 => "0.49",
+        }
+    }
+}
+
 /// `provider.instances`.
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
