@@ -173,10 +173,13 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let mut sink = Progress::on_terminal(RunRecord::new());
             let report = run(&mut sink)?;
-            let transcript = sink.into_inner().into_transcript();
+            let record = sink.into_inner();
+            let unconfirmed = record.unconfirmed(&report);
+            let transcript = record.into_transcript();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript)
+                    .with_unconfirmed(unconfirmed),
             ))?;
             report
         }

@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde::Serialize;
 
+use super::removal::{deletes_of_round, unconfirmed, Seen, Unconfirmed};
 use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::findings::Finding;
@@ -82,6 +83,8 @@ pub struct ReconcilePrinter<W: Write> {
     out: W,
     failed: Option<io::Error>,
     limit: OutputLimit,
+    /// What Symphony's `get`s reported, to confirm a removal's deletes by.
+    seen: Seen,
 }
 
 impl<W: Write> ReconcilePrinter<W> {
@@ -91,6 +94,7 @@ impl<W: Write> ReconcilePrinter<W> {
             out,
             failed: None,
             limit: OutputLimit::default(),
+            seen: Seen::default(),
         }
     }
 
@@ -247,14 +251,33 @@ impl<W: Write> ReconcilePrinter<W> {
                         ));
                     }
                 }
-                (None, StateOutcome::Dropped) => self.line(format_args!(
-                    "{GOOD}removal done{GOOD:#}: every component deleted, state dropped; `get` \
-                     confirms none is left"
-                )),
-                (None, _) => self.line(format_args!(
-                    "removal done; state kept (components left on other targets)"
-                )),
+                (None, state) => self.removal_done(removal, state),
             }
+        }
+    }
+
+    /// A removal Symphony counts as done: said done only when every delete is confirmed (a
+    /// result from `apply`, and `get` had reported the component), else what is not known.
+    fn removal_done(&mut self, removal: &RoundReport, state: StateOutcome) {
+        let state = if state == StateOutcome::Dropped {
+            "state dropped"
+        } else {
+            "state kept (components left on other targets)"
+        };
+        let unconfirmed = unconfirmed(&deletes_of_round(removal), &self.seen);
+        if unconfirmed.is_empty() {
+            self.line(format_args!(
+                "{GOOD}removal done{GOOD:#}: `apply` gave every deleted component a result, \
+                 `get` reported each before and reports none now; {state}"
+            ));
+            return;
+        }
+        self.line(format_args!(
+            "{WARN}removal not confirmed{WARN:#}: `apply` returned `ok` and Symphony counts the \
+             removal as done ({state}), but nothing shows these were deleted:"
+        ));
+        for each in &unconfirmed {
+            self.line(format_args!("  - {}", each.describe()));
         }
     }
 }
@@ -307,6 +330,7 @@ fn names(components: &[(String, ComponentAction)], signs: bool) -> String {
 
 impl<W: Write> EventSink for ReconcilePrinter<W> {
     fn event(&mut self, event: &Event) {
+        self.seen.event(event);
         match event {
             Event::RoundStarted {
                 round,
@@ -421,12 +445,24 @@ pub fn binding_warning(binding: &PreloadedBinding, warning: &str) -> String {
 #[derive(Debug, Default)]
 pub struct RunRecord {
     transcript: TranscriptSink,
+    seen: Seen,
 }
 
 impl RunRecord {
     /// A record with no rounds.
     pub fn new() -> RunRecord {
         RunRecord::default()
+    }
+
+    /// The deletes of `report`'s removal that nothing confirms (empty without a successful
+    /// removal).
+    pub fn unconfirmed(&self, report: &RunReport) -> Vec<Unconfirmed> {
+        match &report.removal {
+            Some(removal) if removal.failure.is_none() && report.left_after_removal.is_empty() => {
+                unconfirmed(&deletes_of_round(removal), &self.seen)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The rounds as a transcript.
@@ -439,6 +475,7 @@ impl RunRecord {
 
 impl EventSink for RunRecord {
     fn event(&mut self, event: &Event) {
+        self.seen.event(event);
         self.transcript.event(event);
     }
 }
@@ -576,6 +613,10 @@ pub struct ReconcileDocument<'a> {
     /// Why the run stopped before `--rounds` ([`RunReport::stopped`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<&'a str>,
+    /// The deletes of a removal Symphony counts as done that nothing confirms: no result from
+    /// `apply`, or never reported by `get` ([`RunRecord::unconfirmed`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removal_unconfirmed: Vec<Unconfirmed>,
     /// The same rounds as a transcript: every call (with what it was sent, returned and
     /// printed) and every skip decision, in order. The document's one record of the calls.
     pub transcript: &'a RunTranscript,
@@ -602,8 +643,15 @@ impl<'a> ReconcileDocument<'a> {
             waited_seconds: report.waited_seconds,
             left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
+            removal_unconfirmed: Vec::new(),
             transcript,
         }
+    }
+
+    /// With the removal's unconfirmed deletes.
+    pub fn with_unconfirmed(mut self, unconfirmed: Vec<Unconfirmed>) -> ReconcileDocument<'a> {
+        self.removal_unconfirmed = unconfirmed;
+        self
     }
 }
 
