@@ -20,7 +20,7 @@ use symphony_harness::report::json::{self, Document};
 use symphony_harness::report::reconcile::{
     binding_warning, finding_warning, Progress, ReconcileDocument, ReconcilePrinter, RunRecord,
 };
-use symphony_harness::worker::provider_factory;
+use symphony_harness::worker::{self, provider_factory};
 
 use super::args::{Format, StrictArgs};
 use super::args::{HostArg, ProviderArgs, SymphonyArg};
@@ -166,7 +166,10 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             let mut sink = Progress::on_terminal(printer);
             let report = run(&mut sink)?;
             let mut printer = sink.into_inner();
-            printer.verdict(&report);
+            match worker::interrupted() {
+                Some(signal) => printer.interrupted(&worker::signal_name(signal), &report),
+                None => printer.verdict(&report),
+            }
             output::reader_gone_is_ok(printer.finish())?;
             report
         }
@@ -179,7 +182,8 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             output::json(&Document::new(
                 json::RECONCILE,
                 &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript)
-                    .with_unconfirmed(unconfirmed),
+                    .with_unconfirmed(unconfirmed)
+                    .interrupted_by(worker::interrupted().map(worker::signal_name)),
             ))?;
             report
         }

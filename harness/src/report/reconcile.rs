@@ -195,6 +195,28 @@ impl<W: Write> ReconcilePrinter<W> {
         }
     }
 
+    /// The ending of a run a signal (`SIGINT`) cut short: the round it was in, and that
+    /// nothing is known of the call under way (its worker was killed) nor of what would come
+    /// after it. Said instead of [`ReconcilePrinter::verdict`]: the cut call is the harness's
+    /// doing, not the provider's.
+    pub fn interrupted(&mut self, signal: &str, report: &RunReport) {
+        self.line(format_args!(""));
+        let round =
+            report
+                .removal
+                .as_ref()
+                .or(report.rounds.last())
+                .map_or(String::new(), |round| {
+                    let removal = if round.remove { " (the removal)" } else { "" };
+                    format!(" in round {}{removal}", round.round)
+                });
+        self.line(format_args!(
+            "{ERROR}verdict: interrupted by {signal}{round}{ERROR:#}: the call under way was cut \
+             short (its worker killed), so nothing is known of it, nor of what Symphony would do \
+             after it"
+        ));
+    }
+
     /// The ending of a run: converged or not (and why), failed, dry run; then the removal.
     pub fn verdict(&mut self, report: &RunReport) {
         self.line(format_args!(""));
@@ -617,6 +639,10 @@ pub struct ReconcileDocument<'a> {
     /// `apply`, or never reported by `get` ([`RunRecord::unconfirmed`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub removal_unconfirmed: Vec<Unconfirmed>,
+    /// The signal that cut the run short (`SIGINT`), if one did: the last round's failure is
+    /// then the harness's doing, and the verdict tells nothing about the provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     /// The same rounds as a transcript: every call (with what it was sent, returned and
     /// printed) and every skip decision, in order. The document's one record of the calls.
     pub transcript: &'a RunTranscript,
@@ -644,8 +670,15 @@ impl<'a> ReconcileDocument<'a> {
             left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
             removal_unconfirmed: Vec::new(),
+            interrupted: None,
             transcript,
         }
+    }
+
+    /// Cut short by `signal`, if one did.
+    pub fn interrupted_by(mut self, signal: Option<String>) -> ReconcileDocument<'a> {
+        self.interrupted = signal;
+        self
     }
 
     /// With the removal's unconfirmed deletes.
