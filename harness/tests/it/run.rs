@@ -595,3 +595,38 @@ fn a_removal_that_passes_but_nothing_confirms_is_noted() {
                 "noResult": true, "neverReported": true}])
     );
 }
+
+#[test]
+fn an_old_abi_library_is_refused_before_loading_in_every_host_and_isolation() {
+    // `symphony` 0.1.1 to 0.1.3: a 0.1.4/0.1.5 host would call it one trait slot off. No mode
+    // may load it and call its `create_provider`, Symphony's own host functions in this
+    // process included.
+    let dir = tempfile::tempdir().unwrap();
+    let old = lib(Lib::OldAbi);
+    for host in ["harness", "symphony"] {
+        for isolation in ["worker", "in-process"] {
+            let name = format!("{host}-{isolation}.json");
+            let file = write(
+                dir.path(),
+                &name,
+                &scenario(
+                    "deploys",
+                    json!({"library": path_str(&old), "host": host, "isolation": isolation}),
+                    json!([{"reconcile": {}, "expect": {"outcome": "null-provider"}}]),
+                ),
+            );
+            let run = harness(&["run", "--no-bundles", "--format", "json", path_str(&file)]);
+            let doc = run.json();
+            let failed = &doc["scenarios"][0]["failedRounds"][0];
+            assert_eq!(failed["stage"], "create-provider", "{name}: {doc:#}");
+            assert!(
+                failed["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("is incompatible with this host: old provider ABI"),
+                "{name}: {failed}"
+            );
+            assert_eq!(run.code, Some(0), "{name}: the expectation holds: {doc:#}");
+        }
+    }
+}
