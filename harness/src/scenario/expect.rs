@@ -695,4 +695,148 @@ mod tests {
              which runs no round"
         );
     }
+
+    /// A round whose steps are `steps` (applied unless skipped).
+    fn round(number: u32, steps: Vec<crate::engine::reconcile::StepRecord>) -> RoundReport {
+        use crate::engine::reconcile::{StateOutcome, Summary};
+        let applied = steps
+            .iter()
+            .filter(|r| matches!(r.decision, StepDecision::Apply { .. }))
+            .count();
+        RoundReport {
+            round: number,
+            at_seconds: 0,
+            remove: false,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            skipped: steps.len() - applied,
+            steps,
+            applied,
+            failure: None,
+            state: StateOutcome::Saved,
+            summary: Summary::default(),
+            noop: None,
+        }
+    }
+
+    /// A step of `component` decided `decision`.
+    fn record(component: &str, decision: StepDecision) -> crate::engine::reconcile::StepRecord {
+        crate::engine::reconcile::StepRecord {
+            step: crate::model::DeploymentStep {
+                target: "t".into(),
+                components: vec![crate::model::ComponentStep {
+                    action: ComponentAction::Update,
+                    component: ComponentSpec {
+                        name: component.into(),
+                        ..ComponentSpec::default()
+                    },
+                }],
+                role: "r".into(),
+                is_first: true,
+            },
+            decision,
+            results: None,
+        }
+    }
+
+    /// `component` applied because rule entry `entry` found key `key` changed.
+    fn changed(component: &str, entry: &str, key: &str) -> StepDecision {
+        StepDecision::Apply {
+            reason: ApplyReason::Changed {
+                component: component.into(),
+                against: crate::engine::reconcile::Against::Current,
+                reasons: vec![crate::engine::change::ChangeReason {
+                    part: "properties".into(),
+                    entry: Some(entry.into()),
+                    key: Some(key.into()),
+                    old: Some("1".into()),
+                    new: Some("2".into()),
+                    why: "`%v` texts differ".into(),
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn converged_within_n_fails_a_step_that_converges_in_round_n_plus_one() {
+        let facts = StepFacts {
+            rounds: vec![
+                round(1, vec![record("web", changed("web", "*", "image"))]),
+                round(2, vec![record("web", changed("web", "*", "image"))]),
+                round(3, vec![record("web", StepDecision::Skip)]),
+            ],
+            ..StepFacts::default()
+        };
+        let within = |n: u32| {
+            check_step(
+                1,
+                &step(Expect {
+                    converged_within: Some(n),
+                    ..Expect::default()
+                }),
+                &facts,
+            )
+        };
+        // Converged in the step's third round: within 3 holds, within 2 does not.
+        assert_eq!(within(3), Vec::new());
+        let late = within(2);
+        assert_eq!(whats(&late), ["expect.convergedWithin"]);
+        assert_eq!(late[0].actual, "converged in round 3 of the step");
+        assert_eq!(whats(&within(1)), ["expect.convergedWithin"]);
+    }
+
+    #[test]
+    fn never_converges_holds_only_for_its_component_entry_and_key() {
+        let facts = StepFacts {
+            rounds: vec![round(4, vec![record("web", changed("web", "*", "image"))])],
+            ..StepFacts::default()
+        };
+        let never = |component: &str, entry: Option<&str>, key: Option<&str>| {
+            let expect = Expect {
+                never_converges: Some(crate::scenario::format::NeverConverges {
+                    component: component.into(),
+                    entry: entry.map(str::to_string),
+                    key: key.map(str::to_string),
+                }),
+                ..Expect::default()
+            };
+            whats(&check_step(1, &step(expect), &facts))
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let held: Vec<String> = Vec::new();
+        assert_eq!(never("web", None, None), held);
+        assert_eq!(never("web", Some("*"), Some("image")), held);
+        assert_eq!(
+            never("web", None, Some("replicas")),
+            ["expect.neverConverges"]
+        );
+        assert_eq!(never("web", Some("image"), None), ["expect.neverConverges"]);
+        assert_eq!(never("db", None, None), ["expect.neverConverges"]);
+    }
+
+    #[test]
+    fn left_after_removal_compares_the_names_not_how_many() {
+        let facts = StepFacts {
+            left_after_removal: vec!["db".into()],
+            ..StepFacts::default()
+        };
+        let left = |names: &[&str]| {
+            let expect = Expect {
+                left_after_removal: Some(names.iter().map(|n| n.to_string()).collect()),
+                ..Expect::default()
+            };
+            check_step(1, &step(expect), &facts)
+        };
+        assert_eq!(left(&["db"]), Vec::new());
+        let wrong = left(&["web"]);
+        assert_eq!(whats(&wrong), ["expect.leftAfterRemoval"]);
+        assert_eq!(
+            (wrong[0].expected.as_str(), wrong[0].actual.as_str()),
+            ("`web`", "`db`")
+        );
+        assert_eq!(whats(&left(&[])), ["expect.leftAfterRemoval"]);
+    }
 }

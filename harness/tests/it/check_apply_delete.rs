@@ -252,3 +252,35 @@ fn a_hanging_apply_fails_edge_inputs_as_a_timeout() {
         "it stops at the first hang: {found:?}"
     );
 }
+
+#[test]
+fn a_failure_status_for_a_delete_of_a_missing_component_warns_and_an_error_fails() {
+    // `sim.failComponents` makes the simulator answer `DeleteFailed` in an `Ok` map: Symphony
+    // never reads statuses, so the removal counts as done; the instance status shows the
+    // failure. A warning, never a pass.
+    let (code, found) = check(
+        &["--config", "sim.failComponents=delete-missing-1"],
+        &["delete.missing"],
+    );
+    let missing = &found["delete.missing"];
+    assert_eq!(missing.status, "warn", "{missing:?}");
+    assert!(
+        missing.message.contains("8002 (DeleteFailed)")
+            && missing.message.contains("delete-missing-1"),
+        "{missing:?}"
+    );
+    assert_eq!(code, Some(0));
+    let (code, _) = check(
+        &[
+            "--config",
+            "sim.failComponents=delete-missing-1",
+            "--deny-warnings",
+        ],
+        &["delete.missing"],
+    );
+    assert_eq!(code, Some(10));
+    // An `Err` for it fails the removal in Symphony: a failure.
+    let (code, found) = check(&["--config", "sim.bugs=empty-error"], &["delete.missing"]);
+    assert_eq!(found["delete.missing"].status, "fail", "{found:?}");
+    assert_eq!(code, Some(10));
+}
