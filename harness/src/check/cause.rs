@@ -10,8 +10,7 @@
 
 use serde::Serialize;
 
-use super::catalog::CheckId;
-use super::finding::Status;
+use super::status::Status;
 use crate::engine::events::CallKind;
 use crate::engine::{InSymphony, Outcome};
 
@@ -341,56 +340,9 @@ impl Cause {
     }
 }
 
-/// A cause as a suite run found it: the fact, the checks that found it (their own question
-/// failed on it) and the checks it decided (not judged).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CauseEntry {
-    /// The fact, as the first check that met it saw it.
-    pub cause: Cause,
-    /// Its weight ([`CauseKind::status`]).
-    pub status: Status,
-    /// The checks whose own verdict it is.
-    pub found_by: Vec<CheckId>,
-    /// The checks it left unjudged.
-    pub explains: Vec<CheckId>,
-}
-
-/// The causes of `findings` (a check id and its finding each, in catalog order), each once,
-/// in the order they were first met.
-pub fn gather<'a>(
-    findings: impl IntoIterator<Item = (CheckId, &'a super::Finding)>,
-) -> Vec<CauseEntry> {
-    let mut entries: Vec<CauseEntry> = Vec::new();
-    for (id, finding) in findings {
-        let Some(cause) = &finding.cause else {
-            continue;
-        };
-        let index = match entries.iter().position(|e| e.cause.kind == cause.kind) {
-            Some(index) => index,
-            None => {
-                entries.push(CauseEntry {
-                    cause: cause.clone(),
-                    status: cause.kind.status(),
-                    found_by: Vec::new(),
-                    explains: Vec::new(),
-                });
-                entries.len() - 1
-            }
-        };
-        let entry = &mut entries[index];
-        if finding.status == Status::Skip {
-            entry.explains.push(id);
-        } else {
-            entry.found_by.push(id);
-        }
-    }
-    entries
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Finding;
 
     #[test]
     fn ids_name_the_call_and_the_outcome() {
@@ -437,29 +389,5 @@ mod tests {
         assert!(hang.in_symphony().contains("no deadline on `get`"));
         assert_eq!(CauseKind::GetReportsUnapplied.status(), Status::Warn);
         assert_eq!(hang.status(), Status::Fail);
-    }
-
-    #[test]
-    fn gather_states_each_cause_once_with_who_found_it_and_what_it_decided() {
-        let panic = Cause::call(Call::Apply, Outcome::Panic, "`apply` of `a` ended `panic`");
-        let findings = [
-            (CheckId::ApplyConverges, Finding::not_judged(panic.clone())),
-            (CheckId::DeleteRemoves, Finding::not_judged(panic.clone())),
-            (
-                CheckId::ErrorsEdgeInputs,
-                Finding::fail("`apply` of an empty step ended in `panic`").with_cause(panic),
-            ),
-            (CheckId::BuildAbi, Finding::pass("fine")),
-        ];
-        let entries = gather(findings.iter().map(|(id, f)| (*id, f)));
-        assert_eq!(entries.len(), 1);
-        let entry = &entries[0];
-        assert_eq!(entry.cause.seen, "`apply` of `a` ended `panic`");
-        assert_eq!(entry.status, Status::Fail);
-        assert_eq!(entry.found_by, [CheckId::ErrorsEdgeInputs]);
-        assert_eq!(
-            entry.explains,
-            [CheckId::ApplyConverges, CheckId::DeleteRemoves]
-        );
     }
 }

@@ -1,36 +1,9 @@
 //! What a check found: a [`Status`] and a [`Finding`] with its evidence, the texts its
 //! evidence calls for ([`Advice`]) and the fact that decided it, if one did ([`Cause`]).
 
-use serde::Serialize;
-
 use super::cause::Cause;
+pub use super::status::Status;
 use crate::scenario::Scenario;
-
-/// How a check ended.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Nothing wrong found.
-    Pass,
-    /// Something Symphony's users would suffer from: see the check's symptom and fix.
-    Warn,
-    /// Symphony would go wrong with this library.
-    Fail,
-    /// Not run, with the reason.
-    Skip,
-}
-
-impl Status {
-    /// `pass`, `warn`, `fail`, `skip`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-            Status::Skip => "skip",
-        }
-    }
-}
 
 /// What Symphony's users would see, and how to fix it, for a failure or warning: the texts of
 /// the check's row (written for the check's own failure), or texts the finding's evidence

@@ -12,6 +12,7 @@
 //!   and device), `--only`/`--skip`, verdict changes between two runs.
 //! - [`finding`]: what a check found ([`Finding`], [`Status`], [`finding::Advice`]).
 //! - [`cause`]: one fact that decides several checks (a panic, no provider, …), stated once.
+//! - [`status`]: how a check ended ([`Status`]).
 //! - [`context`]: what a check function gets ([`Context`]).
 //! - [`judge`]: a finding from a played scenario, and its evidence lines.
 //! - [`direct`]: calls made outside a reconcile, for what Symphony's loop cannot reach.
@@ -24,9 +25,10 @@ pub mod context;
 pub mod direct;
 pub mod finding;
 pub mod judge;
+pub mod status;
 pub mod suite;
 
 pub use catalog::{Area, CheckId, CheckInfo, CATALOG};
-pub use cause::{Cause, CauseEntry, CauseKind};
+pub use cause::{Cause, CauseKind};
 pub use finding::{Advice, Finding, Status};
-pub use suite::{run_checks, CheckOptions, CheckResult, SuiteReport};
+pub use suite::{run_checks, CauseEntry, CheckOptions, CheckResult, SuiteReport};

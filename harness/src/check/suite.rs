@@ -6,11 +6,56 @@
 
 use std::path::{Path, PathBuf};
 
+use super::catalog::CheckId;
 use super::catalog::{Area, CheckInfo, CATALOG};
-use super::cause::{gather, Call, Cause, CauseEntry, CauseKind, NoProvider};
+use super::cause::{Call, Cause, CauseKind, NoProvider};
 use super::context::Context;
 use super::finding::{Advice, Finding, Status};
 use crate::subject::{ProbeFailure, Subject, SubjectSpec};
+
+/// A cause as a suite run found it: the fact, the checks that found it (their own question
+/// failed on it) and the checks it decided (not judged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CauseEntry {
+    /// The fact, as the first check that met it saw it.
+    pub cause: Cause,
+    /// Its weight ([`CauseKind::status`]).
+    pub status: Status,
+    /// The checks whose own verdict it is.
+    pub found_by: Vec<CheckId>,
+    /// The checks it left unjudged.
+    pub explains: Vec<CheckId>,
+}
+
+/// The causes of `findings` (a check id and its finding each, in catalog order), each once,
+/// in the order they were first met.
+pub fn gather<'a>(findings: impl IntoIterator<Item = (CheckId, &'a Finding)>) -> Vec<CauseEntry> {
+    let mut entries: Vec<CauseEntry> = Vec::new();
+    for (id, finding) in findings {
+        let Some(cause) = &finding.cause else {
+            continue;
+        };
+        let index = match entries.iter().position(|e| e.cause.kind == cause.kind) {
+            Some(index) => index,
+            None => {
+                entries.push(CauseEntry {
+                    cause: cause.clone(),
+                    status: cause.kind.status(),
+                    found_by: Vec::new(),
+                    explains: Vec::new(),
+                });
+                entries.len() - 1
+            }
+        };
+        let entry = &mut entries[index];
+        if finding.status == Status::Skip {
+            entry.explains.push(id);
+        } else {
+            entry.found_by.push(id);
+        }
+    }
+    entries
+}
 
 /// Which checks to run, and where.
 #[derive(Debug, Clone, Default)]
@@ -376,6 +421,34 @@ mod tests {
                 case.name
             );
         }
+    }
+
+    #[test]
+    fn gather_states_each_cause_once_with_who_found_it_and_what_it_decided() {
+        let panic = Cause::call(
+            Call::Apply,
+            crate::engine::Outcome::Panic,
+            "`apply` of `a` ended `panic`",
+        );
+        let findings = [
+            (CheckId::ApplyConverges, Finding::not_judged(panic.clone())),
+            (CheckId::DeleteRemoves, Finding::not_judged(panic.clone())),
+            (
+                CheckId::ErrorsEdgeInputs,
+                Finding::fail("`apply` of an empty step ended in `panic`").with_cause(panic),
+            ),
+            (CheckId::BuildAbi, Finding::pass("fine")),
+        ];
+        let entries = gather(findings.iter().map(|(id, f)| (*id, f)));
+        assert_eq!(entries.len(), 1);
+        let entry = &entries[0];
+        assert_eq!(entry.cause.seen, "`apply` of `a` ended `panic`");
+        assert_eq!(entry.status, Status::Fail);
+        assert_eq!(entry.found_by, [CheckId::ErrorsEdgeInputs]);
+        assert_eq!(
+            entry.explains,
+            [CheckId::ApplyConverges, CheckId::DeleteRemoves]
+        );
     }
 
     #[test]
