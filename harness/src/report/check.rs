@@ -483,3 +483,55 @@ pub fn junit(
     }
     super::write_junit(out, &junit)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Finding, CATALOG};
+
+    fn plain(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string()
+    }
+
+    #[test]
+    fn a_message_or_evidence_of_several_lines_is_indented_under_its_check() {
+        let result = CheckResult {
+            info: &CATALOG[0],
+            finding: Finding::fail("it said:\nfirst\nsecond\n")
+                .with_evidence(vec!["provider stderr: one\ntwo".to_string()]),
+        };
+        assert_eq!(
+            anstream::adapter::strip_str(&result_line(&result)).to_string(),
+            "FAIL build.abi: it said:\n       first\n       second"
+        );
+        let detail = plain(|out| detail(out, &result));
+        assert!(
+            detail.ends_with("       | provider stderr: one\n       |   two\n"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn a_finding_a_cause_decided_prints_the_causes_texts_alone_never_its_rows() {
+        let cause = crate::check::Cause::call(
+            crate::check::cause::Call::Apply,
+            crate::engine::Outcome::Panic,
+            "`apply` of `a` ended `panic`",
+        );
+        let info = crate::check::catalog::CheckId::DryRunNoChange.info();
+        let owner = CheckResult {
+            info,
+            finding: Finding::fail("`apply` panicked").with_cause(cause),
+        };
+        let text = plain(|out| detail(out, &owner));
+        assert!(
+            text.contains("cause `apply-panic`: `apply` panics"),
+            "{text}"
+        );
+        assert!(text.contains("symphony-api process aborts"), "{text}");
+        assert!(!text.contains(info.symptom), "{text}");
+        assert_eq!(owner.advice(), None);
+    }
+}

@@ -334,3 +334,40 @@ fn a_provider_that_panics_fails_its_checks_one_by_one_and_the_suite_goes_on() {
     );
     assert!(converges.get("fix").is_none(), "{converges}");
 }
+
+#[test]
+fn junit_has_a_test_case_per_cause_and_the_checks_it_decided_are_skipped_naming_it() {
+    let sim = lib(Lib::Sim);
+    let run = harness(&[
+        "check",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=panic-on-apply",
+        "--only",
+        "apply.converges",
+        "--only",
+        "delete.removes",
+        "--format",
+        "junit",
+    ]);
+    // The cause fails the run, though no selected check failed on its own.
+    assert_eq!(run.code, Some(10), "{}", run.stderr);
+    let xml = &run.stdout;
+    let cause = xml
+        .find("<testcase name=\"cause.apply-panic\" classname=\"causes\"")
+        .unwrap_or_else(|| panic!("no test case for the cause: {xml}"));
+    let converges = xml
+        .find("<testcase name=\"apply.converges\"")
+        .unwrap_or_else(|| panic!("{xml}"));
+    assert!(cause < converges, "the cause comes first: {xml}");
+    assert!(
+        xml[cause..converges].contains("<failure")
+            && xml[cause..converges].contains("symphony-api process aborts"),
+        "{xml}"
+    );
+    assert!(
+        xml[converges..]
+            .contains("<skipped message=\"not judged: `apply` panics (cause `apply-panic`)\""),
+        "{xml}"
+    );
+}
