@@ -298,7 +298,18 @@ pub fn no_provider(subject: &Subject, failure: &ProbeFailure) -> Cause {
         .outcome
         .filter(|o| o.in_symphony() != crate::engine::InSymphony::Returns)
     {
-        return Cause::call(Call::CreateProvider, outcome, failure.message.clone());
+        let cause = Cause::call(Call::CreateProvider, outcome, failure.message.clone());
+        // Symphony's host loads the library inside `create_provider_instance`: its own
+        // initialisers run there, before `create_provider`.
+        return if failure.loading {
+            cause.with_fix(
+                "keep the library's own initialisers (static constructors run when it is \
+                 loaded) from blocking or crashing: do that work in `create_provider`, with a \
+                 timeout",
+            )
+        } else {
+            cause
+        };
     }
     let abi = subject
         .fingerprint

@@ -76,6 +76,9 @@ pub struct ProbeFailure {
     pub exit_code: i32,
     /// How the creation ended, when a call ended it (`null-provider`, `panic`, `timeout`, …).
     pub outcome: Option<crate::engine::Outcome>,
+    /// Whether it ended while the library loaded (its own initialisers ran), before
+    /// `create_provider` was called.
+    pub loading: bool,
     /// What went wrong, the causes chained (`: `).
     pub message: String,
     /// What to do about it.
@@ -102,6 +105,7 @@ impl ProbeFailure {
         ProbeFailure {
             exit_code,
             outcome,
+            loading: matches!(err, ProbeError::LoadDied { .. }),
             message: error_chain(err),
             hint: err.hint(),
         }
@@ -113,6 +117,7 @@ impl ProbeFailure {
         ProbeFailure {
             exit_code: crate::exit_code::ERROR,
             outcome: Some(crate::engine::Outcome::Harness),
+            loading: false,
             message,
             hint: None,
         }
@@ -324,6 +329,7 @@ fn probe_compiled(name: &Path, hash: &str, factory: &TypeFactory, spec: &Subject
             ProbeFailure {
                 exit_code: crate::errors::Explain::exit_code(&err),
                 outcome: Some(err.outcome()),
+                loading: false,
                 message: format!(
                     "the provider could not be created ({}): {err}",
                     err.outcome()
