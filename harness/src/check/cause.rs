@@ -390,4 +390,94 @@ mod tests {
         assert_eq!(CauseKind::GetReportsUnapplied.status(), Status::Warn);
         assert_eq!(hang.status(), Status::Fail);
     }
+
+    fn call(call: Call, outcome: Outcome) -> CauseKind {
+        CauseKind::Call { call, outcome }
+    }
+
+    #[test]
+    fn each_fact_has_a_summary_of_its_own() {
+        let rows = [
+            (call(Call::Apply, Outcome::Panic), "`apply` panics"),
+            (call(Call::Get, Outcome::Abort), "`get` aborts the process"),
+            (
+                call(Call::Apply, Outcome::Segfault),
+                "`apply` crashes the process (segfault)",
+            ),
+            (
+                call(Call::Apply, Outcome::Signal),
+                "`apply` gets its process killed",
+            ),
+            (call(Call::Get, Outcome::Timeout), "`get` does not return"),
+            (
+                call(Call::Apply, Outcome::HostAbort),
+                "Symphony's host aborts on `apply`'s input",
+            ),
+            (call(Call::Apply, Outcome::Error), "`apply` fails (`error`)"),
+            (
+                call(Call::CreateProvider, Outcome::NullProvider),
+                "Symphony gets no provider",
+            ),
+            (
+                CauseKind::NoProvider(NoProvider::NotAProvider),
+                "the library is not a provider",
+            ),
+            (
+                CauseKind::NoProvider(NoProvider::OldAbi),
+                "the library has the old provider ABI",
+            ),
+            (
+                CauseKind::NoProvider(NoProvider::Refused),
+                "Symphony gets no provider",
+            ),
+            (
+                CauseKind::GetReportsUnapplied,
+                "`get` reports components that were never applied",
+            ),
+            (
+                CauseKind::GetMissesApplied,
+                "`get` does not report what `apply` deployed",
+            ),
+        ];
+        for (kind, summary) in rows {
+            assert_eq!(kind.summary(), summary, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn what_symphony_does_follows_how_the_call_ended() {
+        let rows = [
+            (call(Call::Get, Outcome::Abort), "process dies with `get`"),
+            (
+                call(Call::Apply, Outcome::Segfault),
+                "process dies with `apply`",
+            ),
+            (
+                call(Call::Apply, Outcome::HostAbort),
+                "cannot parse the input",
+            ),
+            (call(Call::Get, Outcome::Error), "fails in the get phase"),
+            (call(Call::Apply, Outcome::Error), "fails at this step"),
+            (call(Call::GetValidationRule, Outcome::Error), "zero rule"),
+            (CauseKind::NoProvider(NoProvider::OldAbi), "one slot off"),
+            (
+                CauseKind::NoProvider(NoProvider::NotAProvider),
+                "finds no `create_provider`",
+            ),
+            (CauseKind::NoProvider(NoProvider::Refused), "InitFailed"),
+        ];
+        for (kind, says) in rows {
+            assert!(
+                kind.in_symphony().contains(says),
+                "{kind:?}: {}",
+                kind.in_symphony()
+            );
+        }
+        let empty = call(Call::Apply, Outcome::ErrorWithoutMessage).fix();
+        assert!(
+            empty.contains("an empty one leaves nobody a clue"),
+            "{empty}"
+        );
+        assert!(!empty.contains("its message says"), "{empty}");
+    }
 }

@@ -198,4 +198,206 @@ mod tests {
         );
         assert!(!seen.holds("other", "web"), "by target");
     }
+
+    fn component(name: &str) -> crate::model::ComponentSpec {
+        crate::model::ComponentSpec {
+            name: name.into(),
+            ..crate::model::ComponentSpec::default()
+        }
+    }
+
+    fn site(phase: Phase, target: &str) -> crate::engine::events::CallSite {
+        crate::engine::events::CallSite {
+            round: 1,
+            phase,
+            step: 0,
+            target: target.into(),
+            role: "r".into(),
+        }
+    }
+
+    #[test]
+    fn seen_keeps_what_symphonys_own_gets_reported_by_target() {
+        let mut seen = Seen::default();
+        let finished = |phase, target: &str, call, names: &[&str]| Event::CallFinished {
+            site: site(phase, target),
+            call,
+            outcome: Ok(CallReturn::Components(
+                names.iter().map(|n| component(n)).collect(),
+            )),
+            output: crate::engine::CallOutput::default(),
+        };
+        seen.event(&finished(Phase::Get, "edge", CallKind::Get, &["web"]));
+        // The harness's own look after a removal is not Symphony's: it confirms nothing.
+        seen.event(&finished(Phase::Check, "edge", CallKind::Get, &["db"]));
+        seen.event(&finished(
+            Phase::Get,
+            "edge",
+            CallKind::Apply { dry_run: false },
+            &["queue"],
+        ));
+        assert!(seen.holds("edge", "web"));
+        assert!(!seen.holds("other", "web"));
+        assert!(!seen.holds("edge", "db"));
+        assert!(!seen.holds("edge", "queue"));
+    }
+
+    /// A call of a transcript: `call` on `edge` in `phase`, sending `sent` (name, delete),
+    /// ending `outcome` and returning `returned`.
+    fn entry(
+        call: CallKind,
+        phase: Phase,
+        sent: &[(&str, bool)],
+        outcome: Outcome,
+        returned: Option<crate::transcript::Returned>,
+    ) -> CallEntry {
+        CallEntry {
+            call,
+            phase,
+            step: 0,
+            target: "edge".into(),
+            role: "r".into(),
+            instance: 1,
+            components: sent
+                .iter()
+                .map(|(name, delete)| crate::transcript::SentComponent {
+                    name: name.to_string(),
+                    delete: *delete,
+                })
+                .collect(),
+            outcome,
+            message: None,
+            returned,
+            printed: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_transcripts_deletes_are_those_of_applies_that_returned_with_their_results() {
+        use crate::transcript::Returned;
+        let results = |names: &[&str]| {
+            Some(Returned::Results(
+                names
+                    .iter()
+                    .map(|n| {
+                        let result = crate::model::ComponentResult {
+                            status: 8005,
+                            message: String::new(),
+                        };
+                        (n.to_string(), result)
+                    })
+                    .collect(),
+            ))
+        };
+        let apply = || CallKind::Apply { dry_run: false };
+        let calls = [
+            entry(
+                apply(),
+                Phase::Apply,
+                &[("web", true), ("db", true), ("keep", false)],
+                Outcome::Ok,
+                results(&["web"]),
+            ),
+            entry(
+                apply(),
+                Phase::Apply,
+                &[("failed", true)],
+                Outcome::Error,
+                None,
+            ),
+            entry(
+                CallKind::Apply { dry_run: true },
+                Phase::Apply,
+                &[("dry", true)],
+                Outcome::Ok,
+                results(&[]),
+            ),
+        ];
+        let deletes = deletes_of_calls(&calls);
+        assert_eq!(
+            deletes,
+            [deleted("web", true), deleted("db", false)],
+            "only a returned, real apply's deletes"
+        );
+        let mut seen = Seen::default();
+        seen.call(&entry(
+            CallKind::Get,
+            Phase::Get,
+            &[("web", false)],
+            Outcome::Ok,
+            Some(Returned::Components(vec![component("web")])),
+        ));
+        seen.call(&entry(
+            CallKind::Get,
+            Phase::Check,
+            &[("db", false)],
+            Outcome::Ok,
+            Some(Returned::Components(vec![component("db")])),
+        ));
+        assert!(seen.holds("edge", "web") && !seen.holds("edge", "db"));
+    }
+
+    #[test]
+    fn a_rounds_deletes_are_those_of_applied_steps_with_a_result_map() {
+        use crate::engine::reconcile::{ApplyReason, StepRecord};
+        use crate::model::{ComponentStep, DeploymentStep};
+        let step = |names: &[(&str, ComponentAction)]| DeploymentStep {
+            target: "edge".into(),
+            components: names
+                .iter()
+                .map(|(name, action)| ComponentStep {
+                    action: *action,
+                    component: component(name),
+                })
+                .collect(),
+            role: "r".into(),
+            is_first: true,
+        };
+        let applied = StepDecision::Apply {
+            reason: ApplyReason::NoPreviousState,
+        };
+        let result = crate::model::ComponentResult {
+            status: 8005,
+            message: String::new(),
+        };
+        let round = RoundReport {
+            round: 3,
+            at_seconds: 0,
+            remove: true,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: vec![
+                StepRecord {
+                    step: step(&[
+                        ("web", ComponentAction::Delete),
+                        ("db", ComponentAction::Delete),
+                        ("keep", ComponentAction::Update),
+                    ]),
+                    decision: applied.clone(),
+                    results: Some([("web".to_string(), result)].into_iter().collect()),
+                },
+                StepRecord {
+                    step: step(&[("skipped", ComponentAction::Delete)]),
+                    decision: StepDecision::Skip,
+                    results: None,
+                },
+                StepRecord {
+                    step: step(&[("failed", ComponentAction::Delete)]),
+                    decision: applied,
+                    results: None,
+                },
+            ],
+            applied: 2,
+            skipped: 1,
+            failure: None,
+            state: crate::engine::reconcile::StateOutcome::Dropped,
+            summary: Default::default(),
+            noop: None,
+        };
+        assert_eq!(
+            deletes_of_round(&round),
+            [deleted("web", true), deleted("db", false)]
+        );
+    }
 }
