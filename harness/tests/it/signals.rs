@@ -282,10 +282,18 @@ fn sigint_during_a_scenario_fails_it_as_interrupted_and_leaves_no_bundle() {
     let file = dir.path().join("hang.json");
     std::fs::write(&file, scenario.to_string()).unwrap();
     let sim = lib(Lib::Sim);
-    let args: Vec<String> = ["run", "--simulator", path_str(&sim), path_str(&file)]
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
+    // The target keeps its device in the test's folder, which `run` allows only when named.
+    let args: Vec<String> = [
+        "run",
+        "--simulator",
+        path_str(&sim),
+        "--sim-store-dir",
+        path_str(dir.path()),
+        path_str(&file),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
     let bundles = dir.path().join("target/symphony-harness/bundles");
     let (code, stdout) = interrupt(start_hanging(dir, &args));
     assert_eq!(code, Some(130), "{stdout}");
