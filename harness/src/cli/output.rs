@@ -15,6 +15,7 @@ use symphony_harness::inspect::InspectError;
 use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{LoadError, LoadFailure};
 use symphony_harness::report::{json as json_text, text};
+use symphony_harness::serve::ServeError;
 use symphony_harness::sim::SimError;
 use symphony_harness::worker::BackendError;
 
@@ -120,6 +121,7 @@ fn hint_for(err: &anyhow::Error) -> Option<String> {
                 .and_then(BackendError::hint)
         })
         .or_else(|| err.downcast_ref::<SimError>().and_then(SimError::hint))
+        .or_else(|| err.downcast_ref::<ServeError>().and_then(ServeError::hint))
 }
 
 /// Prints `error: …` with causes and hint on stderr, at once.
