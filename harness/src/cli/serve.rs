@@ -132,7 +132,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
     let server = Server::bind(options, console)?;
     // From here Ctrl-C ends the server (which then says so) instead of the process.
     signals::watching();
-    server.run(|| worker::interrupted().map(|signal| format!("{}", worker::signal_name(signal))));
+    server.run(|| worker::interrupted().map(worker::signal_name));
     Ok(exit_code::SUCCESS)
 }
 

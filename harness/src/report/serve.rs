@@ -15,7 +15,7 @@ use super::reconcile::ReconcilePrinter;
 use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::EventSink;
 use crate::engine::reconcile::{FailedBy, RoundReport};
-use crate::serve::events::{ObjectRef, Provisioning, ServeEvent, ServeSink};
+use crate::serve::events::{ObjectRef, Provisioning, ServeEvent, ServeSink, Trigger};
 use crate::serve::status::failure_cause;
 
 /// The output every thread writes to.
@@ -180,10 +180,12 @@ impl ServeSink for ServeConsole {
                 );
             }
             ServeEvent::RoundStarted { object, trigger } => {
-                self.lines(
-                    &object.to_string(),
-                    &format!("job ({}) starts", trigger.as_str()),
-                );
+                let job = match trigger {
+                    Trigger::Post => "job published by the POST: reconcile",
+                    Trigger::Poll => "job published by the poll: reconcile",
+                    Trigger::Delete => "job published by the DELETE: removal",
+                };
+                self.lines(&object.to_string(), job);
             }
             ServeEvent::JobFailed {
                 object,
@@ -193,7 +195,7 @@ impl ServeSink for ServeConsole {
                 &object.to_string(),
                 &format!(
                     "{ERROR}job ({}) failed{ERROR:#}: {message}\nSymphony's job fails the same \
-                     way on every poll",
+                     way on every poll until the objects change",
                     trigger.as_str()
                 ),
             ),
@@ -231,7 +233,7 @@ impl ServeSink for ServeConsole {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::events::{ObjectKind, Trigger};
+    use crate::serve::events::ObjectKind;
 
     /// A shared buffer the console writes into.
     #[derive(Clone, Default)]
@@ -285,7 +287,7 @@ mod tests {
             "{printed}"
         );
         assert!(
-            printed.contains("target t | job (post) starts"),
+            printed.contains("target t | job published by the POST: reconcile"),
             "{printed}"
         );
         for line in printed.lines() {

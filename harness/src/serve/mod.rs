@@ -216,6 +216,17 @@ impl Server {
             extensions: &settings.extensions,
             poll: settings.poll,
         });
+        if !self.address.ip().is_loopback() {
+            self.shared.sink.event(&ServeEvent::Warning {
+                object: None,
+                message: &format!(
+                    "listening on `{}`, beyond this machine: anyone who reaches it can sign in \
+                     with Symphony's public test users and make this machine load any library \
+                     a Target names",
+                    self.address.ip()
+                ),
+            });
+        }
         let done = Arc::new(AtomicBool::new(false));
         let threads: Vec<_> = (0..HTTP_THREADS)
             .filter_map(|n| {

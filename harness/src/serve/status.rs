@@ -298,9 +298,9 @@ pub fn status_json(observed: &Observed<'_>) -> Value {
 /// The provisioning word after `report`: `Succeeded` when it deployed everything assigned
 /// (`AllAssignedDeployed`), else `Failed`.
 pub fn provisioning_after(report: &RoundReport) -> Provisioning {
-    if report.failure.is_none() && report.summary.all_assigned_deployed {
-        Provisioning::Succeeded
-    } else if report.failure.is_none() && report.noop.is_some() {
+    // A round Symphony returns from at once (no instance name) is a success too.
+    let deployed = report.summary.all_assigned_deployed || report.noop.is_some();
+    if report.failure.is_none() && deployed {
         Provisioning::Succeeded
     } else {
         Provisioning::Failed
@@ -317,8 +317,9 @@ mod tests {
     fn report(failure: Option<Failure>) -> RoundReport {
         let step = DeploymentStep {
             target: "t".into(),
+            components: Vec::new(),
             role: "w".into(),
-            ..DeploymentStep::default()
+            is_first: true,
         };
         let results = failure.is_none().then(|| {
             [(

@@ -353,8 +353,8 @@ impl Store {
         let found = match collection {
             Collection::Targets => self.targets.get(key).map(|t| self.target_json(t)),
             Collection::Instances => self.instances.get(key).map(|i| self.instance_json(i)),
-            Collection::Solutions => self.solutions.get(key).map(|s| json(s)),
-            Collection::Containers => self.containers.get(key).map(|c| json(c)),
+            Collection::Solutions => self.solutions.get(key).map(json),
+            Collection::Containers => self.containers.get(key).map(json),
         };
         found.ok_or_else(|| CoaError::not_found(&key.name, &key.namespace))
     }

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal};
 use serde_json::Value;
 
-use crate::support::{harness, lib, live_in_group, path_str, processes, wait_within, workspace_root, Lib};
+use crate::support::{
+    harness, lib, live_in_group, path_str, processes, wait_within, workspace_root, Lib,
+};
 
 /// How long any one wait in these tests may take before the test fails.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -110,7 +112,13 @@ impl Serving {
     fn wait_for_line(&self, text: &str) -> String {
         let deadline = Instant::now() + LIMIT;
         loop {
-            if let Some(line) = self.console.lock().unwrap().iter().find(|l| l.contains(text)) {
+            if let Some(line) = self
+                .console
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(text))
+            {
                 return line.clone();
             }
             assert!(
@@ -160,11 +168,16 @@ impl Serving {
 
     /// Waits (bounded) until target `name`'s provisioning status is `want`; returns it.
     fn wait_for_status(&self, token: &str, name: &str, want: &str) -> Value {
+        self.wait_for(token, &format!("/v1alpha2/targets/registry/{name}"), want)
+    }
+
+    /// Waits (bounded) until the object at `path` has the provisioning status `want`.
+    fn wait_for(&self, token: &str, path: &str, want: &str) -> Value {
         let auth = format!("Authorization: Bearer {token}");
-        let path = format!("/v1alpha2/targets/registry/{name}");
+        let name = path;
         let deadline = Instant::now() + LIMIT;
         loop {
-            let (code, body) = self.curl(&path, &["-H", &auth]);
+            let (code, body) = self.curl(path, &["-H", &auth]);
             if code == 200 {
                 let target: Value = serde_json::from_str(&body).unwrap();
                 if target["status"]["provisioningStatus"]["status"] == want {
@@ -173,7 +186,7 @@ impl Serving {
             }
             assert!(
                 Instant::now() < deadline,
-                "target `{name}` never became {want}; last answer {code}: {body}\nconsole:\n{}",
+                "`{name}` never became {want}; last answer {code}: {body}\nconsole:\n{}",
                 self.console_text()
             );
             std::thread::sleep(Duration::from_millis(50));
@@ -224,7 +237,11 @@ fn the_tutorials_script_runs_unchanged_against_serve() {
     let output = script.wait_with_output().unwrap();
     let out = String::from_utf8_lossy(&output.stdout);
     let err = String::from_utf8_lossy(&output.stderr);
-    assert!(status.success(), "the script failed:\n{out}\n{err}\nconsole:\n{}", serving.console_text());
+    assert!(
+        status.success(),
+        "the script failed:\n{out}\n{err}\nconsole:\n{}",
+        serving.console_text()
+    );
     for line in [
         "posted my-target",
         "status: Succeeded",
@@ -271,14 +288,25 @@ fn every_route_but_sign_in_and_greetings_wants_a_token() {
     ] {
         let (code, body) = serving.curl(path, &["-X", method]);
         assert_eq!(code, 401, "{method} {path}: {body}");
-        let (code, _) = serving.curl(path, &["-X", method, "-H", "Authorization: Bearer forged.token.x"]);
+        let (code, _) = serving.curl(
+            path,
+            &["-X", method, "-H", "Authorization: Bearer forged.token.x"],
+        );
         assert_eq!(code, 401, "{method} {path} with a forged token");
     }
     let (code, body) = serving.curl("/v1alpha2/greetings", &[]);
-    assert_eq!((code, body.as_str()), (200, "Hello from Symphony K8s control plane (S8C)"));
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "Hello from Symphony K8s control plane (S8C)")
+    );
     let (code, body) = serving.curl(
         "/v1alpha2/users/auth",
-        &["-X", "POST", "-d", r#"{"username":"admin","password":"wrong"}"#],
+        &[
+            "-X",
+            "POST",
+            "-d",
+            r#"{"username":"admin","password":"wrong"}"#,
+        ],
     );
     assert_eq!((code, body.as_str()), (401, "login failed"));
     // A reader may look but not write, as Symphony's role policy says.
@@ -287,8 +315,14 @@ fn every_route_but_sign_in_and_greetings_wants_a_token() {
         &["-X", "POST", "-d", r#"{"username":"reader","password":""}"#],
     );
     let reader: Value = serde_json::from_str(&body).unwrap();
-    let auth = format!("Authorization: Bearer {}", reader["accessToken"].as_str().unwrap());
-    assert_eq!(serving.curl("/v1alpha2/targets/registry", &["-H", &auth]).0, 200);
+    let auth = format!(
+        "Authorization: Bearer {}",
+        reader["accessToken"].as_str().unwrap()
+    );
+    assert_eq!(
+        serving.curl("/v1alpha2/targets/registry", &["-H", &auth]).0,
+        200
+    );
     let data = format!("@{}", path_str(&setup.target));
     let (code, _) = serving.curl(
         "/v1alpha2/targets/registry/my-target",
@@ -318,7 +352,10 @@ fn a_panicking_provider_fails_its_target_and_the_server_goes_on() {
         cause.contains("in Symphony this aborts the whole symphony-api process"),
         "{cause}"
     );
-    assert_eq!(provisioning["error"]["details"][0]["code"], "Target Update Failed");
+    assert_eq!(
+        provisioning["error"]["details"][0]["code"],
+        "Target Update Failed"
+    );
     // The next request is served, and a healthy target next to it deploys (its own worker).
     let text = std::fs::read_to_string(&setup.target)
         .unwrap()
@@ -329,8 +366,14 @@ fn a_panicking_provider_fails_its_target_and_the_server_goes_on() {
     serving.post_target(&token, "healthy", &file);
     serving.wait_for_status(&token, "healthy", "Succeeded");
     let console = serving.console_text();
-    assert!(console.contains("target my-target | round 1 → Failed: apply of step 0"), "{console}");
-    assert!(console.contains("target my-target |   in Symphony:"), "{console}");
+    assert!(
+        console.contains("target my-target | round 1 → Failed: apply of step 0"),
+        "{console}"
+    );
+    assert!(
+        console.contains("target my-target |   in Symphony:"),
+        "{console}"
+    );
     // The round's transcript says the same.
     let auth = format!("Authorization: Bearer {token}");
     let (code, body) = serving.curl("/harness/v1/targets/my-target", &["-H", &auth]);
@@ -397,15 +440,28 @@ fn sigint_stops_serve_with_no_worker_left() {
         .filter(|&(_, state, ppid, _)| ppid == serving.pid() && state != 'Z')
         .map(|(pid, ..)| pid)
         .collect();
-    assert_eq!(workers.len(), 1, "the target's worker runs between rounds: {workers:?}");
+    assert_eq!(
+        workers.len(),
+        1,
+        "the target's worker runs between rounds: {workers:?}"
+    );
     let (code, console) = serving.stop(Signal::INT);
     assert_eq!(code, Some(0), "{console}");
     let deadline = Instant::now() + LIMIT;
     while !live_in_group(workers[0]).is_empty() {
-        assert!(Instant::now() < deadline, "worker {} outlived serve", workers[0]);
+        assert!(
+            Instant::now() < deadline,
+            "worker {} outlived serve",
+            workers[0]
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(console.contains("serve | stopped (SIGINT): no request is answered, no provider worker is left"), "{console}");
+    assert!(
+        console.contains(
+            "serve | stopped (SIGINT): no request is answered, no provider worker is left"
+        ),
+        "{console}"
+    );
 }
 
 #[test]
@@ -414,14 +470,35 @@ fn a_taken_port_is_a_clear_error_and_serve_listens_on_localhost_unless_told() {
     let port = taken.local_addr().unwrap().port().to_string();
     let run = harness(&["serve", "--port", &port, "--extensions", "."]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("error: cannot listen on `127.0.0.1:{port}`")), "{}", run.stderr);
-    assert!(run.stderr.contains("Address already in use"), "{}", run.stderr);
-    assert!(run.stderr.contains("hint: another program listens on port"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("error: cannot listen on `127.0.0.1:{port}`")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Address already in use"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: another program listens on port"),
+        "{}",
+        run.stderr
+    );
     let setup = Setup::new(&[]);
     let serving = Serving::start(&setup.extensions(), &[]);
-    assert!(serving.url.starts_with("http://127.0.0.1:"), "{}", serving.url);
+    assert!(
+        serving.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        serving.url
+    );
     let everywhere = Serving::start(&setup.extensions(), &["--listen", "0.0.0.0"]);
-    assert!(everywhere.url.starts_with("http://0.0.0.0:"), "{}", everywhere.url);
+    assert!(
+        everywhere.url.starts_with("http://0.0.0.0:"),
+        "{}",
+        everywhere.url
+    );
 }
 
 #[test]
@@ -432,7 +509,10 @@ fn a_session_is_written_as_a_scenario_that_run_replays() {
     serving.post_target(&token, "my-target", &setup.target);
     serving.wait_for_status(&token, "my-target", "Succeeded");
     let auth = format!("Authorization: Bearer {token}");
-    let (code, _) = serving.curl("/v1alpha2/targets/registry/my-target", &["-X", "DELETE", "-H", &auth]);
+    let (code, _) = serving.curl(
+        "/v1alpha2/targets/registry/my-target",
+        &["-X", "DELETE", "-H", &auth],
+    );
     assert_eq!(code, 200);
     serving.wait_for_line("deleted after its removal");
     let file = setup.dir.path().join("my-target.scenario.json");
@@ -448,7 +528,125 @@ fn a_session_is_written_as_a_scenario_that_run_replays() {
     assert!(steps[1].get("remove").is_some(), "{scenario:#}");
     let run = harness(&["run", path_str(&file)]);
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("PASS my-target.scenario (2 steps)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("PASS my-target.scenario (2 steps)"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `POST` of `body` to `path` with `token`; fails the test unless it answers 200.
+fn post_json(serving: &Serving, token: &str, path: &str, body: &Value) {
+    let auth = format!("Authorization: Bearer {token}");
+    let text = body.to_string();
+    let (code, answer) = serving.curl(path, &["-X", "POST", "-H", &auth, "-d", &text]);
+    assert_eq!(code, 200, "POST {path}: {answer}");
+}
+
+/// A solution container, a version of it with one component, a target without components,
+/// and an instance deploying the version to the target, on `release`'s routes; the instance
+/// deploys, and its removal deletes it.
+fn instance_deploys_on(release: &str, containers: &str, versions: &str, reference_key: &str) {
+    let setup = Setup::new(&[]);
+    let serving = Serving::start(
+        &setup.extensions(),
+        &["--poll", "off", "--symphony", release],
+    );
+    let token = serving.token();
+    let mut target: Value =
+        serde_json::from_str(&std::fs::read_to_string(&setup.target).unwrap()).unwrap();
+    target["metadata"]["name"] = "edge".into();
+    target["spec"]["components"] = serde_json::json!([]);
+    post_json(&serving, &token, "/v1alpha2/targets/registry/edge", &target);
+    post_json(
+        &serving,
+        &token,
+        &format!("/v1alpha2/{containers}/app"),
+        &serde_json::json!({}),
+    );
+    let version = serde_json::json!({
+        "metadata": {"name": "app-v-v1"},
+        "spec": {"rootResource": "app",
+                 "components": [{"name": "web", "type": "my_type", "properties": {"image": "nginx"}}]}
+    });
+    post_json(
+        &serving,
+        &token,
+        &format!("/v1alpha2/{versions}/app-v-v1"),
+        &version,
+    );
+    let instance = serde_json::json!({
+        "metadata": {"name": "app-instance"},
+        "spec": {reference_key: "app:v1", "target": {"name": "edge"}}
+    });
+    post_json(
+        &serving,
+        &token,
+        "/v1alpha2/instances/app-instance",
+        &instance,
+    );
+    let deployed = serving.wait_for(&token, "/v1alpha2/instances/app-instance", "Succeeded");
+    assert_eq!(
+        deployed["status"]["provisioningStatus"]["output"]["edge.web"],
+        "Updated"
+    );
+    assert_eq!(deployed["spec"][reference_key], "app:v1", "{deployed:#}");
+    let auth = format!("Authorization: Bearer {token}");
+    let (code, body) = serving.curl(
+        &format!("/v1alpha2/{versions}/app-v-v1"),
+        &["-X", "DELETE", "-H", &auth],
+    );
+    assert_eq!(code, 400, "a version an instance uses stays: {body}");
+    let (code, _) = serving.curl(
+        "/v1alpha2/instances/app-instance",
+        &["-X", "DELETE", "-H", &auth],
+    );
+    assert_eq!(code, 200);
+    serving.wait_for_line("instance app-instance | deleted after its removal");
+    let (code, _) = serving.curl("/v1alpha2/instances/app-instance", &["-H", &auth]);
+    assert_eq!(code, 404);
+    let console = serving.console_text();
+    assert!(console.contains("instance app-instance |   apply               apply-phase step 0 `edge`/`my_type` [+web]"), "{console}");
+}
+
+#[test]
+fn an_instance_deploys_its_solution_version_on_symphony_049_routes() {
+    instance_deploys_on("0.49", "solutions", "solutionversions", "solutionversion");
+}
+
+#[test]
+fn an_instance_deploys_its_solution_on_symphony_048_routes() {
+    instance_deploys_on("0.48", "solutioncontainers", "solutions", "solution");
+}
+
+#[test]
+fn a_hanging_provider_fails_at_its_deadline_where_symphony_would_wait_for_ever() {
+    let setup = Setup::new(&[("sim.bugs", "hang-on-apply")]);
+    let serving = Serving::start(
+        &setup.extensions(),
+        &["--poll", "off", "--call-timeout", "1s"],
+    );
+    let token = serving.token();
+    serving.post_target(&token, "my-target", &setup.target);
+    let target = serving.wait_for_status(&token, "my-target", "Failed");
+    let cause = target["status"]["provisioningStatus"]["failureCause"]
+        .as_str()
+        .unwrap();
+    assert!(
+        cause.contains("its reconcile would wait for ever"),
+        "{cause}"
+    );
+    assert_eq!(serving.curl("/v1alpha2/greetings", &[]).0, 200);
+}
+
+#[test]
+fn the_docs_show_the_script_these_tests_run() {
+    let script = std::fs::read_to_string(data("tutorial.sh")).unwrap();
+    let docs = std::fs::read_to_string(workspace_root().join("docs/serve.md")).unwrap();
+    assert!(
+        docs.contains(&format!("```bash\n{script}```")),
+        "docs/serve.md must show harness/tests/data/serve/tutorial.sh unchanged"
+    );
 }
 
 #[test]
