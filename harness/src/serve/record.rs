@@ -21,21 +21,26 @@ use crate::model::{Symphony, RUST_PROVIDER};
 use crate::scenario::format::{
     Action, Expect, ProviderSpec, ReconcileStep, Scenario, Step, SymphonyRelease,
 };
-use crate::transcript::RoundTranscript;
+use crate::transcript::{Entry as TranscriptEntry, RoundTranscript};
 
 /// The wall clock now, as RFC 3339 (seconds, UTC).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// One round of an object, as the page and `GET` show it.
+/// One round of an object, as the page and `GET` show it; polls that did the same as the one
+/// before (the same calls with the same results, the same ending) are counted on it instead of
+/// kept again, so the history of an object that converged, or that keeps failing the same
+/// way, stays short.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RoundView {
     /// Why it ran.
     pub trigger: Trigger,
-    /// When it ended.
+    /// When it ended (the last of its repeats).
     pub at: String,
+    /// How many rounds this entry stands for (1, or more for repeated polls).
+    pub repeats: u32,
     /// The status it left.
     pub status: Provisioning,
     /// Steps applied.
@@ -96,7 +101,39 @@ pub enum ExportError {
     },
 }
 
+/// A record with only its latest rounds, as the page reads it every second.
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct Recent<'a> {
+    /// The object.
+    pub object: &'a ObjectRef,
+    /// Its status now.
+    pub status: Provisioning,
+    /// Deleted after a successful removal.
+    pub deleted: bool,
+    /// Why the last job could not reconcile at all, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_error: Option<&'a str>,
+    /// Round entries left out before `rounds`.
+    pub earlier: usize,
+    /// The latest round entries.
+    pub rounds: &'a [RoundView],
+}
+
 impl Record {
+    /// This record with only its last `limit` round entries.
+    pub fn recent(&self, limit: usize) -> Recent<'_> {
+        let earlier = self.rounds.len().saturating_sub(limit);
+        Recent {
+            object: &self.object,
+            status: self.status,
+            deleted: self.deleted,
+            job_error: self.job_error.as_deref(),
+            earlier,
+            rounds: &self.rounds[earlier..],
+        }
+    }
+
     /// A record of `object` with no history.
     pub fn new(object: ObjectRef) -> Record {
         Record {
@@ -139,13 +176,30 @@ impl Record {
         self.status = status;
         self.job_error = None;
         let failure = report.failure.as_ref();
+        let outcome = failure.map_or("ok", |f| f.outcome.as_str()).to_string();
+        if let Some(last) = self.rounds.last_mut() {
+            let repeated = trigger == Trigger::Poll
+                && last.trigger == Trigger::Poll
+                && last.status == status
+                && last.applied == report.applied
+                && last.outcome == outcome
+                && last.transcript.failure == transcript.failure
+                && same_entries(&last.transcript.events, &transcript.events);
+            if repeated {
+                last.repeats += 1;
+                last.at = now();
+                last.transcript = transcript;
+                return;
+            }
+        }
         self.rounds.push(RoundView {
             trigger,
             at: now(),
+            repeats: 1,
             status,
             applied: report.applied,
             skipped: report.skipped,
-            outcome: failure.map_or("ok", |f| f.outcome.as_str()).to_string(),
+            outcome,
             symphony_stops: failure.and_then(super::status::failure_cause),
             transcript,
         });
@@ -237,11 +291,37 @@ fn round_step(round: &RoundView) -> Step {
     };
     let action = match round.trigger {
         Trigger::Delete => Action::Remove,
-        Trigger::Post | Trigger::Poll => Action::Reconcile(ReconcileStep::default()),
+        Trigger::Post | Trigger::Poll => Action::Reconcile(ReconcileStep {
+            rounds: (round.repeats > 1).then_some(round.repeats),
+            ..ReconcileStep::default()
+        }),
     };
     let mut step = step(action, Some(expect));
     step.note = Some(format!("{} at {}", round.trigger.as_str(), round.at));
     step
+}
+
+/// Whether two rounds made the same calls and decisions with the same results (the provider
+/// instances they went to aside: every round creates new ones).
+fn same_entries(a: &[TranscriptEntry], b: &[TranscriptEntry]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|pair| match pair {
+            (TranscriptEntry::Call(x), TranscriptEntry::Call(y)) => {
+                x.call == y.call
+                    && x.phase == y.phase
+                    && x.step == y.step
+                    && x.target == y.target
+                    && x.role == y.role
+                    && x.components == y.components
+                    && x.dry_run == y.dry_run
+                    && x.outcome == y.outcome
+                    && x.message == y.message
+                    && x.returned == y.returned
+                    && x.printed == y.printed
+            }
+            (TranscriptEntry::Decision(x), TranscriptEntry::Decision(y)) => x == y,
+            _ => false,
+        })
 }
 
 /// The `libFile` and `libHash` of the first binding of `objects` that loads a Rust provider.
@@ -279,4 +359,144 @@ pub(super) fn same_objects(a: &Objects, b: &Objects) -> bool {
         objects
     };
     strip(a) == strip(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::reconcile::{StateOutcome, Summary};
+    use crate::engine::Outcome;
+    use crate::model::{BindingConfig, BindingSpec, TargetSpec, TargetState, TopologySpec};
+    use crate::transcript::CallEntry;
+    use std::collections::BTreeMap;
+
+    fn object() -> ObjectRef {
+        ObjectRef {
+            kind: super::super::events::ObjectKind::Target,
+            namespace: "default".into(),
+            name: "t".into(),
+        }
+    }
+
+    fn report(round: u32, applied: usize) -> RoundReport {
+        RoundReport {
+            round,
+            at_seconds: 0,
+            remove: false,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: Vec::new(),
+            applied,
+            skipped: 1 - applied.min(1),
+            failure: None,
+            state: StateOutcome::Saved,
+            summary: Summary::default(),
+            noop: None,
+        }
+    }
+
+    fn transcript(round: u32, instance: u32, call: &'static str) -> RoundTranscript {
+        RoundTranscript {
+            round,
+            at_seconds: 0,
+            remove: false,
+            dry_run: false,
+            events: vec![TranscriptEntry::Call(CallEntry {
+                call,
+                phase: "get-phase",
+                step: 0,
+                target: "t".into(),
+                role: "w".into(),
+                instance,
+                components: vec!["c".into()],
+                dry_run: None,
+                outcome: Outcome::Ok,
+                message: None,
+                returned: None,
+                printed: BTreeMap::new(),
+            })],
+            failure: None,
+            state: StateOutcome::Saved,
+            stored: None,
+            noop: None,
+        }
+    }
+
+    fn objects() -> Objects {
+        let mut config = BindingConfig::default();
+        config.insert("libFile", "/extensions/libp.so");
+        config.insert("libHash", "abc");
+        Objects {
+            targets: vec![TargetState {
+                spec: Some(TargetSpec {
+                    topologies: vec![TopologySpec {
+                        bindings: vec![BindingSpec {
+                            role: "w".into(),
+                            provider: RUST_PROVIDER.into(),
+                            config,
+                        }],
+                        ..TopologySpec::default()
+                    }],
+                    ..TargetSpec::default()
+                }),
+                ..TargetState::default()
+            }],
+            solution_and_instance: None,
+        }
+    }
+
+    #[test]
+    fn polls_that_repeat_the_last_are_counted_not_kept_and_replay_as_rounds() {
+        let mut record = Record::new(object());
+        record.objects(&objects());
+        let ok = Provisioning::Succeeded;
+        record.round(Trigger::Post, &report(1, 1), ok, transcript(1, 1, "apply"));
+        record.round(Trigger::Poll, &report(2, 0), ok, transcript(2, 2, "get"));
+        record.round(Trigger::Poll, &report(3, 0), ok, transcript(3, 3, "get"));
+        record.round(Trigger::Poll, &report(4, 0), ok, transcript(4, 4, "get"));
+        record.round(Trigger::Poll, &report(5, 1), ok, transcript(5, 5, "apply"));
+        let repeats: Vec<u32> = record.rounds.iter().map(|r| r.repeats).collect();
+        assert_eq!(repeats, [1, 3, 1]);
+        assert_eq!(
+            record.rounds[1].transcript.round, 4,
+            "the last of the repeats is kept"
+        );
+        let mut resolve = crate::load::resolve::extensions_into(std::path::Path::new("/x"));
+        let scenario = record.to_scenario(Symphony::V049, &mut resolve).unwrap();
+        let rounds: Vec<Option<u32>> = scenario
+            .steps
+            .iter()
+            .map(|step| match &step.action {
+                Action::Reconcile(r) => r.rounds,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rounds, [None, Some(3), None]);
+        assert_eq!(scenario.provider.library, Some(PathBuf::from("/x/libp.so")));
+        assert_eq!(scenario.provider.hash.as_deref(), Some("abc"));
+        assert_eq!(record.recent(2).earlier, 1);
+    }
+
+    #[test]
+    fn a_record_without_rounds_or_rust_bindings_is_no_scenario() {
+        let mut resolve = crate::load::resolve::as_given();
+        let mut record = Record::new(object());
+        record.objects(&objects());
+        assert!(matches!(
+            record.to_scenario(Symphony::V049, &mut resolve),
+            Err(ExportError::NoRound { .. })
+        ));
+        let mut unbound = Record::new(object());
+        unbound.objects(&Objects {
+            targets: vec![TargetState::default()],
+            solution_and_instance: None,
+        });
+        let ok = Provisioning::Succeeded;
+        unbound.round(Trigger::Post, &report(1, 0), ok, transcript(1, 1, "get"));
+        assert!(matches!(
+            unbound.to_scenario(Symphony::V049, &mut resolve),
+            Err(ExportError::NoRustBinding { .. })
+        ));
+    }
 }

@@ -22,6 +22,9 @@ use super::{lock, page, Shared};
 use crate::load::resolve;
 use crate::model::Symphony;
 
+/// How many round entries per object `harness/v1/objects` (the page) shows: the latest.
+const PAGE_ROUNDS: usize = 50;
+
 /// What `GET /v1alpha2/greetings` says (`echovendor.go`).
 const GREETING: &str = "Hello from Symphony K8s control plane (S8C)";
 
@@ -152,7 +155,8 @@ pub fn handle(shared: &Shared, request: &Request) -> Answer {
         Route::Greetings if method == "POST" => Response::ok(),
         Route::HarnessRecords if method == "GET" => {
             let records = lock(&shared.records);
-            Response::json(&records.values().collect::<Vec<_>>())
+            let recent: Vec<_> = records.values().map(|r| r.recent(PAGE_ROUNDS)).collect();
+            Response::json(&recent)
         }
         Route::HarnessRecord(kind, name) if method == "GET" => {
             let object = object_ref(kind, request, name);

@@ -61,16 +61,20 @@ function printed(round) {
   return el("details", {}, el("summary", {}, "provider output and errors"), el("pre", {}, blocks.join("\n\n")));
 }
 
-function roundItem(round, index) {
+function roundItem(round) {
   const at = round.at.replace("T", " ").replace("Z", " UTC");
-  const summary = "round " + (index + 1) + " · " + round.trigger + " · " + at + " · " + round.status +
+  const last = round.transcript.round;
+  const which = round.repeats > 1
+    ? "rounds " + (last - round.repeats + 1) + "–" + last + " (the same " + round.repeats + " times)"
+    : "round " + last;
+  const summary = which + " · " + round.trigger + " · " + at + " · " + round.status +
     " · applied " + round.applied + ", skipped " + round.skipped +
     (round.outcome === "ok" ? "" : " · ended " + round.outcome);
   const calls = el("div", { class: "calls" }, ...round.transcript.events.map(callChip));
   const failure = round.transcript.failure
     ? el("div", { class: "error" }, round.transcript.failure.message) : null;
   const stops = round.symphonyStops ? el("div", { class: "error" }, "In Symphony: " + round.symphonyStops) : null;
-  return el("li", { class: "round", "data-round": String(index + 1) },
+  return el("li", { class: "round", "data-round": String(last) },
     el("div", { class: "summary" }, summary), calls, failure, stops, printed(round));
 }
 
@@ -85,6 +89,11 @@ async function downloadScenario(kind, object) {
   link.remove();
 }
 
+function rounds(record) {
+  const last = record.rounds[record.rounds.length - 1];
+  return last ? last.transcript.round : 0;
+}
+
 function objectCard(record) {
   const o = record.object;
   const name = o.namespace === "default" ? o.name : o.namespace + "/" + o.name;
@@ -94,12 +103,14 @@ function objectCard(record) {
     el("h2", {}, o.kind + " " + name),
     el("span", { class: "badge " + record.status }, record.status),
     record.deleted ? el("span", { class: "muted" }, "deleted") : null,
-    el("span", { class: "muted" }, record.rounds.length + " round(s)"),
+    el("span", { class: "muted" }, rounds(record) + " round(s)"),
     record.rounds.length ? button : null);
   const error = record.jobError ? el("div", { class: "error" }, record.jobError) : null;
-  const rounds = el("ol", { class: "rounds" }, ...record.rounds.map(roundItem).reverse());
+  const earlier = record.earlier
+    ? el("p", { class: "muted" }, record.earlier + " earlier entries are in /harness/v1/" + o.kind + "s/" + o.name) : null;
+  const timeline = el("ol", { class: "rounds" }, ...record.rounds.map(roundItem).reverse());
   return el("section", { class: "object" + (record.deleted ? " deleted" : ""), "data-object": o.kind + " " + o.namespace + "/" + o.name },
-    head, error, rounds);
+    head, error, timeline, earlier);
 }
 
 function showError(err) {
