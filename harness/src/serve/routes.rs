@@ -342,7 +342,7 @@ fn scenario(shared: &Shared, kind: ObjectKind, request: &Request, name: &str) ->
                 with_schema.extend(std::mem::take(map));
                 *map = with_schema;
             }
-            Response::json(&file).noting(format!("scenario of {object} written"))
+            Response::json(&file).noting(format!("the scenario file of {object}"))
         }
         Err(err) => CoaError::new(CoaState::Conflict, err.to_string()).into(),
     }

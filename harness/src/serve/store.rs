@@ -20,7 +20,9 @@ use super::http::{CoaError, CoaState};
 use crate::engine::deployment::reference_to_object_name;
 use crate::engine::objects::DEFAULT_NAMESPACE;
 use crate::input::{parse_symphony, KeyNote};
-use crate::model::{wire, InstanceState, ObjectMeta, SolutionState, Symphony, TargetState};
+use crate::model::{
+    wire, zero_status, InstanceState, ObjectMeta, SolutionState, Symphony, TargetState,
+};
 
 /// An object's namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -223,10 +225,9 @@ impl Store {
                 }
             }
         }
-        // The store keeps what was posted and the status it had.
-        if let Some(old) = old {
-            target.status = old.status.clone();
-        }
+        // Symphony stores `metadata` and `spec` only: a posted status is dropped; the status
+        // the jobs wrote stays until the next round writes another.
+        target.status = old.map_or_else(zero_status, |old| old.status.clone());
         self.targets.insert(key.clone(), target);
         Ok(Written {
             key: key.clone(),
@@ -274,9 +275,7 @@ impl Store {
                 return Err(invalid("spec.target.name", target, "target does not exist"));
             }
         }
-        if let Some(old) = old {
-            instance.status = old.status.clone();
-        }
+        instance.status = old.map_or_else(zero_status, |old| old.status.clone());
         self.instances.insert(key.clone(), instance);
         Ok(Written {
             key: key.clone(),
@@ -577,6 +576,11 @@ mod tests {
         let first = store.get(Collection::Targets, &key("t")).unwrap();
         assert_eq!(first["metadata"]["namespace"], "default");
         assert_eq!(first["metadata"]["etag"], "1");
+        assert_eq!(
+            first["status"],
+            zero_status(),
+            "Symphony shows no status before a job"
+        );
         store.put_target("t", None, TARGET.as_bytes()).unwrap();
         let second = store.get(Collection::Targets, &key("t")).unwrap();
         assert_eq!(second["metadata"]["etag"], "2");
