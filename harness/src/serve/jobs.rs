@@ -247,12 +247,16 @@ impl RoundContext<'_> {
         };
         deployment.object_namespace = self.object.namespace.clone();
         let remove = trigger == Trigger::Delete;
-        let working = if remove {
-            Provisioning::Deleting
-        } else {
-            Provisioning::Reconciling
-        };
-        self.set_status(working, None, None, trigger, &deployment);
+        // A poll leaves the status as it is until its round ends (no flicker every 30 s).
+        match trigger {
+            Trigger::Post => {
+                self.set_status(Provisioning::Reconciling, None, None, trigger, &deployment)
+            }
+            Trigger::Delete => {
+                self.set_status(Provisioning::Deleting, None, None, trigger, &deployment)
+            }
+            Trigger::Poll => {}
+        }
         self.shared.sink.event(&ServeEvent::RoundStarted {
             object: self.object,
             trigger,
