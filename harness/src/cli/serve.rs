@@ -12,8 +12,7 @@ use symphony_harness::report::serve::ServeConsole;
 use symphony_harness::serve::{ServeOptions, Server, Settings, DEFAULT_PORT};
 use symphony_harness::{exit_code, worker};
 
-use super::backend::{parse_duration, HostArg, ProviderArgs};
-use super::reconcile::SymphonyArg;
+use super::args::{parse_duration, HostArg, ProviderArgs, SymphonyArg};
 use super::{output, signals};
 
 const EXAMPLES: &str = "\

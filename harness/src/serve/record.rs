@@ -313,7 +313,6 @@ fn same_entries(a: &[TranscriptEntry], b: &[TranscriptEntry]) -> bool {
                     && x.target == y.target
                     && x.role == y.role
                     && x.components == y.components
-                    && x.dry_run == y.dry_run
                     && x.outcome == y.outcome
                     && x.message == y.message
                     && x.returned == y.returned
@@ -364,11 +363,14 @@ pub(super) fn same_objects(a: &Objects, b: &Objects) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::events::{CallKind, Phase};
     use crate::engine::reconcile::{StateOutcome, Summary};
     use crate::engine::Outcome;
     use crate::model::{BindingConfig, BindingSpec, TargetSpec, TargetState, TopologySpec};
-    use crate::transcript::CallEntry;
+    use crate::transcript::{CallEntry, SentComponent};
     use std::collections::BTreeMap;
+
+    const APPLY: CallKind = CallKind::Apply { dry_run: false };
 
     fn object() -> ObjectRef {
         ObjectRef {
@@ -396,7 +398,7 @@ mod tests {
         }
     }
 
-    fn transcript(round: u32, instance: u32, call: &'static str) -> RoundTranscript {
+    fn transcript(round: u32, instance: u32, call: CallKind) -> RoundTranscript {
         RoundTranscript {
             round,
             at_seconds: 0,
@@ -404,13 +406,15 @@ mod tests {
             dry_run: false,
             events: vec![TranscriptEntry::Call(CallEntry {
                 call,
-                phase: "get-phase",
+                phase: Phase::Get,
                 step: 0,
                 target: "t".into(),
                 role: "w".into(),
                 instance,
-                components: vec!["c".into()],
-                dry_run: None,
+                components: vec![SentComponent {
+                    name: "c".into(),
+                    delete: false,
+                }],
                 outcome: Outcome::Ok,
                 message: None,
                 returned: None,
@@ -451,11 +455,26 @@ mod tests {
         let mut record = Record::new(object());
         record.objects(&objects());
         let ok = Provisioning::Succeeded;
-        record.round(Trigger::Post, &report(1, 1), ok, transcript(1, 1, "apply"));
-        record.round(Trigger::Poll, &report(2, 0), ok, transcript(2, 2, "get"));
-        record.round(Trigger::Poll, &report(3, 0), ok, transcript(3, 3, "get"));
-        record.round(Trigger::Poll, &report(4, 0), ok, transcript(4, 4, "get"));
-        record.round(Trigger::Poll, &report(5, 1), ok, transcript(5, 5, "apply"));
+        record.round(Trigger::Post, &report(1, 1), ok, transcript(1, 1, APPLY));
+        record.round(
+            Trigger::Poll,
+            &report(2, 0),
+            ok,
+            transcript(2, 2, CallKind::Get),
+        );
+        record.round(
+            Trigger::Poll,
+            &report(3, 0),
+            ok,
+            transcript(3, 3, CallKind::Get),
+        );
+        record.round(
+            Trigger::Poll,
+            &report(4, 0),
+            ok,
+            transcript(4, 4, CallKind::Get),
+        );
+        record.round(Trigger::Poll, &report(5, 1), ok, transcript(5, 5, APPLY));
         let repeats: Vec<u32> = record.rounds.iter().map(|r| r.repeats).collect();
         assert_eq!(repeats, [1, 3, 1]);
         assert_eq!(
@@ -493,7 +512,12 @@ mod tests {
             solution_and_instance: None,
         });
         let ok = Provisioning::Succeeded;
-        unbound.round(Trigger::Post, &report(1, 0), ok, transcript(1, 1, "get"));
+        unbound.round(
+            Trigger::Post,
+            &report(1, 0),
+            ok,
+            transcript(1, 1, CallKind::Get),
+        );
         assert!(matches!(
             unbound.to_scenario(Symphony::V049, &mut resolve),
             Err(ExportError::NoRustBinding { .. })

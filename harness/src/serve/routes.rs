@@ -17,8 +17,9 @@ use super::auth::{self, AuthRequest};
 use super::events::{ObjectKind, ObjectRef, ServeEvent};
 use super::http::{CoaError, CoaState, Request, Response};
 use super::jobs::Command;
+use super::page;
+use super::shared::{lock, Shared};
 use super::store::{Collection, Key, Written};
-use super::{lock, page, Shared};
 use crate::load::resolve;
 use crate::model::Symphony;
 
