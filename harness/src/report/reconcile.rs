@@ -326,6 +326,7 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
                 site,
                 call,
                 components,
+                ..
             } if !matches!(call, CallKind::Create) => {
                 let phase = site.phase.label();
                 let signs = matches!(call, CallKind::Apply { .. });
@@ -731,6 +732,7 @@ mod tests {
             site: site(),
             call: CallKind::Apply { dry_run: false },
             components,
+            deployment: None,
         }]);
         assert!(text.contains("[+c0 +c1 "), "{text}");
         assert!(text.contains(" +c9 … and 4,990 more]"), "{text}");
@@ -786,6 +788,7 @@ mod tests {
             site: site(),
             call: CallKind::Get,
             components,
+            deployment: None,
         }]);
         assert!(text.contains("[c0 c1 c2 c3 c4 c5 c6 c7 c8 c9]"), "{text}");
         assert!(!text.contains("more"), "{text}");
@@ -811,6 +814,7 @@ mod tests {
                 site: site(),
                 call: CallKind::Get,
                 components: Vec::new(),
+                deployment: None,
             },
             Event::RoundStarted {
                 round: 2,
