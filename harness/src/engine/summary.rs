@@ -122,49 +122,41 @@ pub fn conclude(report: &mut RoundReport) {
     if report.noop.is_some() {
         return;
     }
+    let survives = report
+        .failure
+        .as_ref()
+        .is_none_or(|f| f.in_symphony() == InSymphony::Returns);
+    // The steps the summary holds: all of them, or, when Symphony died, those it saved:
+    // its progress is saved after each successful `apply` (skipped steps with the next).
+    let saved = if survives {
+        report.steps.len()
+    } else {
+        report
+            .steps
+            .iter()
+            .rposition(|r| r.results.is_some() && r.decision != StepDecision::Skip)
+            .map_or(0, |last| last + 1)
+    };
     let summary = &mut report.summary;
     summary.target_results.clear();
     summary.summary_message.clear();
     summary.current_deployed = 0;
     summary.planned_deployment = report.plan.iter().map(|s| s.components.len()).sum();
-    let survives = report
-        .failure
-        .as_ref()
-        .is_none_or(|f| f.in_symphony() == InSymphony::Returns);
-    // What Symphony saved last: after planning (`plannedDeployment`), then after each
-    // successful `apply` (skipped steps are saved with the next one).
-    let mut saved = Summary {
-        target_results: BTreeMap::new(),
-        current_deployed: 0,
-        success_count: 0,
-        all_assigned_deployed: false,
-        skipped: false,
-        summary_message: String::new(),
-        ..summary.clone()
-    };
-    for record in &report.steps {
-        let count = record.step.components.len();
-        match (&record.decision, &record.results) {
-            (StepDecision::Skip, _) => {
-                update_target_result(summary, &record.step.target, ok_result(BTreeMap::new()));
-                summary.current_deployed += count;
-            }
-            (StepDecision::Apply { .. }, Some(results)) => {
-                update_target_result(summary, &record.step.target, ok_result(results.clone()));
-                summary.current_deployed += count;
-                saved.target_results = summary.target_results.clone();
-                saved.current_deployed = summary.current_deployed;
-            }
+    for record in &report.steps[..saved] {
+        let results = match (&record.decision, &record.results) {
+            (StepDecision::Skip, _) => BTreeMap::new(),
+            (StepDecision::Apply { .. }, Some(results)) => results.clone(),
             // The step whose `apply` failed (or was never reached): below.
-            (StepDecision::Apply { .. }, None) => {}
-        }
+            (StepDecision::Apply { .. }, None) => continue,
+        };
+        update_target_result(summary, &record.step.target, ok_result(results));
+        summary.current_deployed += record.step.components.len();
     }
     if !survives {
-        report.summary = Summary {
-            planned_count: report.summary.planned_count,
-            plan_success_count: report.summary.plan_success_count,
-            ..saved
-        };
+        // Never concluded: the counts Reconcile sets at its end were never set.
+        summary.success_count = 0;
+        summary.all_assigned_deployed = false;
+        summary.skipped = false;
         return;
     }
     let Some(failure) = &report.failure else {
