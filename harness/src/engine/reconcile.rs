@@ -1148,9 +1148,8 @@ pub fn run(
                 )
             } else if failure.stage == Stage::Plan {
                 format!(
-                    "round {n} failed before any provider call: {}; every later round would \
-                     fail the same way (Symphony retries on every poll) until the objects change",
-                    failure.message
+                    "round {n} failed before any provider call; every later round would fail \
+                     the same way (Symphony retries on every poll) until the objects change"
                 )
             } else {
                 format!(

@@ -21,7 +21,7 @@ use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::findings::Finding;
 use crate::engine::reconcile::{
-    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
+    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, Stage, StateOutcome, StepDecision,
 };
 use crate::engine::CallOutput;
 use crate::load::probe::PreloadedBinding;
@@ -152,7 +152,12 @@ impl<W: Write> ReconcilePrinter<W> {
         if let Some(noop) = &report.noop {
             self.line(format_args!("  nothing done: {noop}"));
         }
-        if let Some(failure) = &report.failure {
+        if let Some(failure) = report.failure.as_ref().filter(|f| f.stage == Stage::Plan) {
+            self.line(format_args!(
+                "  {ERROR}round failed{ERROR:#} planning, before any call ({}): {}",
+                failure.outcome, failure.message
+            ));
+        } else if let Some(failure) = &report.failure {
             self.line(format_args!(
                 "  {ERROR}round failed{ERROR:#} at {} step {} `{}`/`{}` ({}): {}",
                 failure.stage,
@@ -720,6 +725,42 @@ mod tests {
 
     fn named(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("c{i}")).collect()
+    }
+
+    #[test]
+    fn a_round_that_fails_planning_says_so_without_a_step() {
+        let report = RoundReport {
+            round: 2,
+            at_seconds: 30,
+            remove: false,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: Vec::new(),
+            applied: 0,
+            skipped: 0,
+            failure: Some(crate::engine::reconcile::Failure {
+                stage: Stage::Plan,
+                step: 0,
+                target: String::new(),
+                role: String::new(),
+                outcome: FailedBy::Symphony,
+                message: "circular dependencies".into(),
+                indeterminate: false,
+                components: vec!["web".into()],
+            }),
+            state: StateOutcome::NotSavedFailed,
+            summary: Default::default(),
+            noop: None,
+        };
+        let text = printed(&[Event::RoundFinished {
+            report: Box::new(report),
+        }]);
+        assert!(
+            text.contains("planning, before any call (symphony): circular dependencies"),
+            "{text}"
+        );
+        assert!(!text.contains("``"), "no empty target or role: {text}");
     }
 
     #[test]
