@@ -195,6 +195,58 @@ fn binding_lib_file_and_name_can_be_set() {
 }
 
 #[test]
+fn binding_refuses_a_relative_lib_file_naming_the_absolute_one_to_give() {
+    for relative in ["libp.so", "lib/libp.so", ""] {
+        let run = harness(&[
+            "binding",
+            path_str(&lib(Lib::Sim)),
+            "--role",
+            "r",
+            "--lib-file",
+            relative,
+        ]);
+        assert_eq!(run.code, Some(2), "{relative:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(
+            run.stderr
+                .contains(&format!("`{relative}` is not an absolute path")),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = harness(&[
+        "binding",
+        path_str(&lib(Lib::Sim)),
+        "--role",
+        "r",
+        "--lib-file",
+        "lib/libp.so",
+    ]);
+    assert!(
+        run.stderr.contains("`--lib-file /extensions/libp.so`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn timeouts_shorter_than_a_millisecond_or_longer_than_a_day_are_usage_errors() {
+    for (value, said) in [
+        ("0.0001s", "shorter than 1ms"),
+        ("0.5ms", "shorter than 1ms"),
+        ("1441m", "longer than 24 hours"),
+        ("99999999999999999999", "too long"),
+        ("0s", "positive"),
+    ] {
+        for flag in ["--call-timeout", "--load-timeout"] {
+            let run = harness(&["load", flag, value]);
+            assert_eq!(run.code, Some(2), "{flag} {value}: {}", run.stderr);
+            assert!(run.stderr.contains(said), "{flag} {value}: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
 fn binding_refuses_a_library_that_is_not_a_provider() {
     let run = harness(&["binding", path_str(&lib(Lib::NotProvider)), "--role", "r"]);
     assert_eq!(run.code, Some(4), "as `load` exits: {}", run.stderr);
