@@ -153,7 +153,7 @@ fn inspect_for_loading(
     force: bool,
 ) -> Result<(ExpectedHash, Inspection), LoadError> {
     let file = LibraryFile::open(path)?;
-    let size = file.bytes().len() as u64;
+    let size = file.size();
     let expected_hash = hash
         .cloned()
         .unwrap_or_else(|| ExpectedHash::Sha256(file.sha256().to_string()));

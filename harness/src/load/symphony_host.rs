@@ -435,10 +435,10 @@ impl SymphonyHostFactory {
         if self.force {
             return Ok(());
         }
-        let Ok(bytes) = std::fs::read(path) else {
+        let Ok(file) = LibraryFile::open(path) else {
             return Ok(());
         };
-        let Ok(fingerprint) = Fingerprint::from_bytes(&bytes) else {
+        let Ok(fingerprint) = Fingerprint::from_bytes(file.bytes()) else {
             return Ok(());
         };
         let hazards = in_process_hazards(&fingerprint, &HostToolchain::current());
