@@ -14,10 +14,11 @@
 //! the process the same way, with the load verdict's code ([`end_after_overrun`]), and so
 //! does [`exit`] if a load is still stuck ([`load::stuck_load`]).
 //!
-//! `--watch` is the exception for SIGINT: once a watch loop has its first verdict it calls
-//! [`watching`], and from then on a SIGINT with no worker running does not end the process;
-//! the loop hears it through [`worker::interrupted`], ends, and the command exits with its
-//! last verdict's code ([`ends_watch`]).
+//! `--watch` and `serve` are the exceptions for SIGINT: once a watch loop has its first verdict
+//! (or the server listens) it calls [`watching`], and from then on a SIGINT with no worker
+//! running does not end the process; the loop hears it through [`worker::interrupted`], ends,
+//! and the command exits with its own code ([`ends_watch`]): the last verdict's, or 0 for a
+//! server stopped with Ctrl-C.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -70,7 +71,7 @@ pub fn listen() -> std::io::Result<()> {
 /// load verdict it is and ends the process at once with that verdict's code (`load-failed`).
 fn end_after_overrun(err: &load::LoadError) -> ! {
     let failure = load::LoadFailure::from_load_error(err);
-    let code = super::load_failure_code(failure.class);
+    let code = failure.class.exit_code();
     output::error(&anyhow::Error::new(failure));
     end_now(code)
 }

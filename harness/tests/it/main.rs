@@ -4,6 +4,9 @@
 
 mod support;
 
+// The shape of harness/src: no import circles, explore apart from check, short functions.
+mod architecture;
+
 // `symphony-harness hash`: equal to sha256sum.
 mod hash;
 // `symphony-harness inspect`: fingerprints and verdicts of real libraries.
@@ -56,3 +59,6 @@ mod install;
 mod new;
 // The test API (`symphony_harness::testing`): failures surface with the CLI's evidence.
 mod testing_api;
+// `symphony-harness serve`: Symphony's REST API; the tutorial's script unchanged, a panic contained,
+// the page in headless Chromium, no worker left after Ctrl-C.
+mod serve;
