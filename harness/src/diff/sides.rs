@@ -1,0 +1,167 @@
+//! Playing every input on one build ([`play_side`]): the checks, each given scenario bound to
+//! the build, each history; each build in its own folder, with its own workers and devices.
+
+use std::path::Path;
+
+use super::input::Input;
+use crate::check::suite::run_checks_on;
+use crate::check::{CheckOptions, SuiteReport};
+use crate::errors::error_chain;
+use crate::explore::{Case, CasePlayer, Frame, PlayedCase};
+use crate::scenario::{run_scenario, RunSettings, Scenario};
+use crate::subject::Subject;
+
+/// Which build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `OLD`.
+    Old,
+    /// `NEW`.
+    New,
+}
+
+impl Side {
+    /// `old`, `new`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Old => "old",
+            Side::New => "new",
+        }
+    }
+}
+
+/// What both builds play.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// The checks to run (`None`: none).
+    pub checks: Option<&'a CheckOptions>,
+    /// The given scenarios.
+    pub scenarios: &'a [Scenario],
+    /// The histories, drawn once for both.
+    pub cases: &'a [Case],
+    /// Rounds within which a history's reconcile must converge after a change.
+    pub converge_within: u32,
+    /// Whether both builds have a device channel: only then are histories written with the
+    /// device invariants, so both builds are held to the same ones.
+    pub device_channel: bool,
+}
+
+/// What one build gave for every input.
+#[derive(Debug, Clone)]
+pub struct SidePlay {
+    /// The checks' report (`None`: no checks were run).
+    pub checks: Option<SuiteReport>,
+    /// Each given scenario, bound to this build, and its play.
+    pub scenarios: Vec<PlayedCase>,
+    /// Each history, and its play.
+    pub histories: Vec<PlayedCase>,
+}
+
+/// Plays `plan` on `subject`, its devices below `scratch`, calling `progress` after each
+/// input. A signal stops it between inputs (what was played is kept).
+pub fn play_side(
+    subject: &Subject,
+    plan: Plan<'_>,
+    side: Side,
+    scratch: &Path,
+    progress: &(dyn Fn(Side, &Input) + Sync),
+) -> SidePlay {
+    let checks = plan.checks.map(|options| {
+        let options = CheckOptions {
+            scratch: scratch.join("checks"),
+            ..options.clone()
+        };
+        run_checks_on(subject.clone(), &options, &mut |result| {
+            progress(side, &Input::check(result.info.id.as_str()));
+        })
+    });
+    let mut scenarios = Vec::new();
+    for (index, scenario) in plan.scenarios.iter().enumerate() {
+        if crate::worker::interrupted().is_some() {
+            break;
+        }
+        let played = play_scenario(
+            subject,
+            scenario,
+            &scratch.join(format!("scenario-{index}")),
+        );
+        progress(
+            side,
+            &Input::scenario(&scenario.name, scenario.path.clone()),
+        );
+        scenarios.push(played);
+    }
+    SidePlay {
+        checks,
+        scenarios,
+        histories: play_histories(subject, plan, side, &scratch.join("histories"), progress),
+    }
+}
+
+/// `scenario` bound to `subject`: its library, its `libHash`, and its binding config over
+/// the scenario's own (the command line's config wins).
+pub fn bind(subject: &Subject, scenario: &Scenario) -> Scenario {
+    let mut bound = scenario.clone();
+    bound.provider.library = Some(subject.library.clone());
+    bound.provider.hash = Some(subject.hash.clone());
+    for (key, value) in &subject.config {
+        bound.provider.config.insert(key.clone(), value.clone());
+    }
+    bound
+}
+
+/// Plays a given scenario on `subject`, as `run` plays it (its own provider settings: host,
+/// instances, isolation), in a session of its own.
+fn play_scenario(subject: &Subject, scenario: &Scenario, scratch: &Path) -> PlayedCase {
+    let scenario = bind(subject, scenario);
+    let run = if subject.in_process() {
+        subject
+            .session()
+            .and_then(|mut session| session.play(&scenario, scratch))
+    } else {
+        let settings = RunSettings {
+            backend: subject.backend.clone(),
+            simulator: subject.library.clone(),
+            scratch: scratch.to_path_buf(),
+        };
+        run_scenario(&scenario, &settings)
+    };
+    PlayedCase {
+        scenario,
+        run: run.map_err(|err| error_chain(&err)),
+    }
+}
+
+/// Plays every history on `subject` in one session.
+fn play_histories(
+    subject: &Subject,
+    plan: Plan<'_>,
+    side: Side,
+    scratch: &Path,
+    progress: &(dyn Fn(Side, &Input) + Sync),
+) -> Vec<PlayedCase> {
+    let mut framed = subject.clone();
+    framed.simulated = plan.device_channel;
+    let frame = Frame {
+        subject: framed,
+        converge_within: plan.converge_within.max(1),
+    };
+    let mut player = CasePlayer::open(frame.clone());
+    let mut played = Vec::new();
+    for (number, case) in plan.cases.iter().enumerate() {
+        if crate::worker::interrupted().is_some() {
+            break;
+        }
+        let name = format!("history-{number}");
+        let history = match player.as_mut() {
+            Ok(player) => player.play(case, &name, scratch),
+            Err(err) => PlayedCase {
+                scenario: crate::explore::scenario_for(&frame, case, &name).0,
+                run: Err(error_chain(err)),
+            },
+        };
+        progress(side, &Input::history(number));
+        played.push(history);
+    }
+    played
+}
