@@ -24,9 +24,10 @@ use super::output;
 const EXAMPLES: &str = "\
 Examples:
   symphony-harness diff main/libmy_provider.so target/release/libmy_provider.so
-  symphony-harness diff OLD.so NEW.so --config endpoint=http://localhost:8080 --scenarios tests/scenarios/
+  symphony-harness diff OLD.so NEW.so --config endpoint=http://x:8080 --scenarios tests/scenarios/
   symphony-harness diff OLD.so NEW.so --fail-on regressed --format junit --output diff.xml
-  symphony-harness diff \"$(symphony-harness sim path)\" \"$(symphony-harness sim path)\" --new-config sim.bugs=drop-property
+  SIM=$(symphony-harness sim path)
+  symphony-harness diff $SIM $SIM --new-config sim.bugs=drop-property   # what a bug changes
 
 What is played on both builds, each in its own workers and devices: the library facts
 (`inspect`, the probe), every check, the scenario files given with --scenarios, and --cases
@@ -169,15 +170,19 @@ fn spec(
     args: &DiffArgs,
     library: &std::path::Path,
     config: &[String],
-    hash: Option<&String>,
+    own_hash: Option<&String>,
 ) -> anyhow::Result<SubjectSpec> {
     let mut spec = args.binding.spec(
         Source::Library(library.to_path_buf()),
         args.deadlines.backend(),
     )?;
     let entries: Vec<String> = args.binding.config.iter().chain(config).cloned().collect();
-    spec.config = parse_config(&entries, &[Reserved::LIB_FILE, Reserved::LIB_HASH])?;
-    if let Some(hash) = hash {
+    let hash = Reserved {
+        key: "libHash",
+        flag: "`--hash`, `--old-hash` or `--new-hash`",
+    };
+    spec.config = parse_config(&entries, &[Reserved::LIB_FILE, hash])?;
+    if let Some(hash) = own_hash {
         spec.hash = Some(hash.clone());
     }
     Ok(spec)
