@@ -46,6 +46,14 @@ pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
     if let Some(difference) = &result.nondeterministic {
         lines.push(format!("not deterministic: {difference}"));
     }
+    if result.strict {
+        lines.extend(
+            result
+                .warnings()
+                .iter()
+                .map(|warning| format!("warning, an error under --strict: {warning}")),
+        );
+    }
     lines
 }
 
@@ -99,8 +107,23 @@ pub fn failure_detail(
     Ok(())
 }
 
-/// The human report after the per-scenario lines: each failure's detail, then the summary.
+/// The human report after the per-scenario lines: each passing scenario's warnings, each
+/// failure's detail, then the summary.
 pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
+    for result in results.iter().filter(|r| r.passed()) {
+        for warning in result.warnings() {
+            writeln!(
+                out,
+                "\n{}warning{}: `{}` passes, but {warning}\n  {}hint: give it an expectation \
+                 (`expect.outcome`), or run with --strict to fail it{}",
+                style::WARN.render(),
+                style::WARN.render_reset(),
+                result.name,
+                style::HINT.render(),
+                style::HINT.render_reset()
+            )?;
+        }
+    }
     for result in results.iter().filter(|r| !r.passed()) {
         writeln!(
             out,
@@ -134,6 +157,8 @@ struct ScenarioEntry<'a> {
     description: &'a str,
     passed: bool,
     failures: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mismatches: Vec<&'a Mismatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +189,7 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
                 description: &result.description,
                 passed: result.passed(),
                 failures: failure_lines(result),
+                warnings: result.warnings(),
                 mismatches: run
                     .map(|r| r.mismatches.iter().collect())
                     .unwrap_or_default(),
