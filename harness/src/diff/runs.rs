@@ -398,6 +398,7 @@ mod tests {
             library: PathBuf::new(),
             library_sha256: String::new(),
             tally: Tally::default(),
+            warnings: Vec::new(),
         })
     }
 

@@ -119,16 +119,24 @@ fn play_scenario(subject: &Subject, scenario: &Scenario, scratch: &Path) -> Play
             .session()
             .and_then(|mut session| session.play(&scenario, scratch))
     } else {
+        // Simulated devices stay in this build's own folder: a `sim.store` elsewhere would
+        // share them with the other build.
         let settings = RunSettings {
             backend: subject.backend.clone(),
             simulator: subject.library.clone(),
             scratch: scratch.to_path_buf(),
+            store_dirs: Vec::new(),
         };
         run_scenario(&scenario, &settings)
     };
+    // Why it could not be played, without the paths that are this build's own.
+    let redact = |text: String| {
+        text.replace(&*scratch.to_string_lossy(), "[scratch]")
+            .replace(&*subject.library.to_string_lossy(), "[library]")
+    };
     PlayedCase {
         scenario,
-        run: run.map_err(|err| error_chain(&err)),
+        run: run.map_err(|err| redact(error_chain(&err))),
     }
 }
 
