@@ -83,6 +83,7 @@ pub fn check_diffs(old: &SuiteReport, new: &SuiteReport) -> Vec<InputDiff> {
                 old: old_text,
                 new: new_text,
                 changes,
+                unplayed: None,
             })
         })
         .collect()

@@ -165,6 +165,7 @@ pub fn compare(
         old: old_verdict,
         new: new_verdict,
         changes: fact_changes(&facts),
+        unplayed: None,
     }];
     if let (Some(o), Some(n)) = (&old_play.checks, &new_play.checks) {
         inputs.extend(check_diffs(o, n));
@@ -218,6 +219,10 @@ fn played_diff(
         old: verdict(&old.run).to_string(),
         new: verdict(&new.run).to_string(),
         changes: compare_runs(&old.run, &new.run, rule),
+        unplayed: match (&old.run, &new.run) {
+            (Err(why), Err(_)) => Some(why.clone()),
+            _ => None,
+        },
     }
 }
 
@@ -250,6 +255,7 @@ mod tests {
             old: "passed".into(),
             new: "failed".into(),
             changes,
+            unplayed: None,
         }
     }
 

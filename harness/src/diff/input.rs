@@ -106,6 +106,9 @@ pub struct InputDiff {
     pub new: String,
     /// What it showed differently, in the order found.
     pub changes: Vec<Change>,
+    /// Why it compares nothing: it could be played on neither build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unplayed: Option<String>,
 }
 
 impl InputDiff {

@@ -192,6 +192,17 @@ pub fn human(out: &mut dyn Write, report: &DiffReport) -> io::Result<()> {
         (false, 0) => style::WARN,
         (false, _) => style::ERROR,
     };
+    for input in &report.inputs {
+        if let Some(why) = &input.unplayed {
+            super::text::warning(
+                out,
+                &format!(
+                    "{} compares nothing: it could be played on neither build: {why}",
+                    input.input.label()
+                ),
+            )?;
+        }
+    }
     writeln!(
         out,
         "\n{}{}{}",

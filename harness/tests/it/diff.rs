@@ -453,3 +453,39 @@ fn an_unreadable_build_or_a_bad_flag_is_refused_with_its_exit_code() {
     assert_eq!(bad.code, Some(1), "{}", bad.stderr);
     assert!(bad.stderr.contains("broken.json"), "{}", bad.stderr);
 }
+
+#[test]
+fn a_scenario_neither_build_can_play_is_said_to_compare_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = replicas_scenario(dir.path());
+    let mut scenario: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    // Devices outside the build's own folder would be shared by both builds: refused.
+    scenario["provider"] = json!({"config": {"sim.store": path_str(dir.path())}});
+    std::fs::write(&file, scenario.to_string()).unwrap();
+    let sim = lib(Lib::Sim);
+    let args = [
+        "diff",
+        path_str(&sim),
+        path_str(&sim),
+        "--scenarios",
+        path_str(&file),
+        "--no-checks",
+        "--cases",
+        "0",
+    ];
+    let human = harness(&args);
+    assert_eq!(human.code, Some(0), "{}", human.stderr);
+    assert!(
+        human.stdout.contains("warning: scenario replicas compares nothing: it could be played on neither build: `sim.store`"),
+        "{}",
+        human.stdout
+    );
+    let document = harness(&[&args[..], &["--format", "json"]].concat()).json();
+    assert_valid(&document, "unplayed");
+    assert_eq!(document["inputs"][1]["old"], "not played");
+    assert!(document["inputs"][1]["unplayed"]
+        .as_str()
+        .unwrap()
+        .contains("sim.store"));
+}
