@@ -15,6 +15,7 @@ use super::runs::{compare_runs, verdict};
 use super::sides::SidePlay;
 use crate::explore::PlayedCase;
 use crate::model::ValidationRule;
+use crate::scenario::Scenario;
 use crate::subject::Subject;
 
 /// One build, as the diff names it.
@@ -145,10 +146,48 @@ impl DiffReport {
     }
 }
 
+/// The histories, compared as both builds played them: each one's diff, and each build's
+/// scenario of those that showed a change (to write out); their transcripts are not kept.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryDiffs {
+    /// Each history's diff, by number.
+    pub inputs: Vec<InputDiff>,
+    /// The old and new build's scenario of each history that showed a change, by number.
+    pub scenarios: BTreeMap<usize, (Scenario, Scenario)>,
+}
+
+/// Compares the histories `old` and `new` give, in order, as they come; stops when either
+/// ends.
+pub fn compare_histories(
+    old: impl Iterator<Item = PlayedCase>,
+    new: impl Iterator<Item = PlayedCase>,
+    rule: &ValidationRule,
+) -> HistoryDiffs {
+    let mut diffs = HistoryDiffs::default();
+    for (number, (old, new)) in old.zip(new).enumerate() {
+        let diff = played_diff(Input::history(number), (&old, &new), rule);
+        if !diff.changes.is_empty() {
+            diffs.scenarios.insert(number, (old.scenario, new.scenario));
+        }
+        diffs.inputs.push(diff);
+    }
+    diffs
+}
+
+/// The rule `get` reports are compared under: the new build's, else the old build's, else
+/// the `symphony` crate's default.
+pub fn rule_of((old, new): (&Subject, &Subject)) -> ValidationRule {
+    new.rule()
+        .or_else(|| old.rule())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Compares what both builds gave for every input.
 pub fn compare(
     (old, new): (&Subject, &Subject),
     (old_play, new_play): (&SidePlay, &SidePlay),
+    histories: &HistoryDiffs,
     seed: u64,
 ) -> DiffReport {
     let facts = facts(old, new);
@@ -170,11 +209,7 @@ pub fn compare(
     if let (Some(o), Some(n)) = (&old_play.checks, &new_play.checks) {
         inputs.extend(check_diffs(o, n));
     }
-    let rule = new
-        .rule()
-        .or_else(|| old.rule())
-        .cloned()
-        .unwrap_or_default();
+    let rule = rule_of((old, new));
     let pairs = old_play.scenarios.iter().zip(&new_play.scenarios);
     inputs.extend(pairs.map(|(o, n)| {
         played_diff(
@@ -183,19 +218,14 @@ pub fn compare(
             &rule,
         )
     }));
-    let pairs = old_play
-        .histories
-        .iter()
-        .zip(&new_play.histories)
-        .enumerate();
-    inputs.extend(pairs.map(|(number, pair)| played_diff(Input::history(number), pair, &rule)));
+    inputs.extend(histories.inputs.iter().cloned());
     let played = Played {
         checks: inputs
             .iter()
             .filter(|i| i.input.kind == super::input::InputKind::Check)
             .count(),
         scenarios: old_play.scenarios.len().min(new_play.scenarios.len()),
-        histories: old_play.histories.len().min(new_play.histories.len()),
+        histories: histories.inputs.len(),
     };
     DiffReport {
         old: Build::of(old),
@@ -257,6 +287,29 @@ mod tests {
             changes,
             unplayed: None,
         }
+    }
+
+    fn played(why: &str) -> PlayedCase {
+        let text = r#"{"description": "d", "objects": {"target": {"metadata": {"name": "t"}, "spec": {"topologies": []}}},
+                       "steps": [{"reconcile": {}}]}"#;
+        let loaded = crate::scenario::parse_scenario(text, std::path::Path::new(why)).unwrap();
+        PlayedCase {
+            scenario: loaded.scenario,
+            run: Err(why.to_string()),
+        }
+    }
+
+    #[test]
+    fn histories_compare_in_pairs_until_either_build_stops_keeping_only_changed_scenarios() {
+        let old = vec![played("a"), played("b"), played("c")];
+        let new = vec![played("a"), played("other")];
+        let diffs = compare_histories(old.into_iter(), new.into_iter(), &ValidationRule::default());
+        let names: Vec<&str> = diffs.inputs.iter().map(|d| d.input.name.as_str()).collect();
+        assert_eq!(names, ["0", "1"], "the old build's third has no pair");
+        assert!(diffs.inputs[0].changes.is_empty());
+        assert_eq!(diffs.inputs[0].unplayed.as_deref(), Some("a"));
+        assert_eq!(diffs.inputs[1].changes.len(), 1);
+        assert_eq!(diffs.scenarios.keys().collect::<Vec<_>>(), [&1]);
     }
 
     #[test]

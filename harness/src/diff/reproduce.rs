@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::change::Kind;
-use super::compared::{Build, DiffReport, Difference};
+use super::compared::{Build, DiffReport, Difference, HistoryDiffs};
 use super::input::InputKind;
 use super::sides::{Side, SidePlay};
 use crate::scenario::Scenario;
@@ -63,21 +63,29 @@ fn showing(kind: Kind) -> Side {
     }
 }
 
+/// What both builds played: their checks and given scenarios, and the histories kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Plays<'a> {
+    /// The old build's.
+    pub old: &'a SidePlay,
+    /// The new build's.
+    pub new: &'a SidePlay,
+    /// Both builds' scenarios of the histories that showed a change.
+    pub histories: &'a HistoryDiffs,
+}
+
 /// The scenario of input `difference.first_input` as `side` played it, if it is one.
-fn scenario_of<'a>(
-    difference: &Difference,
-    plays: (&'a SidePlay, &'a SidePlay),
-    side: Side,
-) -> Option<&'a Scenario> {
+fn scenario_of<'a>(difference: &Difference, plays: Plays<'a>, side: Side) -> Option<&'a Scenario> {
     let play = match side {
-        Side::Old => plays.0,
-        Side::New => plays.1,
+        Side::Old => plays.old,
+        Side::New => plays.new,
     };
     let input = &difference.first_input;
     match input.kind {
         InputKind::History => {
             let number: usize = input.name.parse().ok()?;
-            play.histories.get(number).map(|p| &p.scenario)
+            let (old, new) = plays.histories.scenarios.get(&number)?;
+            Some(if side == Side::Old { old } else { new })
         }
         InputKind::Check => play
             .checks
@@ -97,7 +105,7 @@ fn scenario_of<'a>(
 /// a history is then replayed from the seed).
 pub fn attach(
     report: &mut DiffReport,
-    plays: (&SidePlay, &SidePlay),
+    plays: Plays<'_>,
     save: Option<&Path>,
 ) -> Result<(), SaveError> {
     let mut written: BTreeMap<String, PathBuf> = BTreeMap::new();

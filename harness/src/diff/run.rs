@@ -5,9 +5,11 @@
 
 use std::path::PathBuf;
 
-use super::compared::{compare, DiffReport};
+use std::sync::mpsc::sync_channel;
+
+use super::compared::{compare, compare_histories, rule_of, DiffReport};
 use super::input::Input;
-use super::reproduce::{attach, SaveError};
+use super::reproduce::{attach, Plays, SaveError};
 use super::sides::{play_side, Plan, Side, SidePlay};
 use crate::check::CheckOptions;
 use crate::explore::{draw, Case, Shape};
@@ -16,6 +18,9 @@ use crate::subject::{Subject, SubjectError, SubjectSpec};
 
 /// Histories drawn unless told otherwise: a few seconds per build on two cores.
 pub const DEFAULT_CASES: usize = 32;
+
+/// Histories a build may play ahead of the other before it waits for the comparison.
+const HELD: usize = 2;
 
 /// What to play on both builds, and where.
 #[derive(Debug, Clone)]
@@ -116,13 +121,33 @@ pub fn diff(
     };
     let old_scratch = options.scratch.join(Side::Old.as_str());
     let new_scratch = options.scratch.join(Side::New.as_str());
-    let (old_play, new_play) = std::thread::scope(|scope| {
-        let old_side = scope.spawn(|| play_side(&old, plan, Side::Old, &old_scratch, progress));
-        let new_play = play_side(&new, plan, Side::New, &new_scratch, progress);
-        (joined(old_side.join()), new_play)
+    let rule = rule_of((&old, &new));
+    // Each build hands its histories on as it plays them; they are compared in pairs, so
+    // only a few transcripts are held at once however many cases there are.
+    let ((old_sender, old_histories), (new_sender, new_histories)) =
+        (sync_channel(HELD), sync_channel(HELD));
+    let (old_play, new_play, histories) = std::thread::scope(|scope| {
+        let old_side =
+            scope.spawn(|| play_side(&old, plan, (Side::Old, &old_scratch), progress, old_sender));
+        let new_side =
+            scope.spawn(|| play_side(&new, plan, (Side::New, &new_scratch), progress, new_sender));
+        let histories = compare_histories(old_histories.iter(), new_histories.iter(), &rule);
+        // A build that stopped early (a signal) frees the other from waiting to hand on more.
+        drop((old_histories, new_histories));
+        (joined(old_side.join()), joined(new_side.join()), histories)
     });
-    let mut report = compare((&old, &new), (&old_play, &new_play), options.seed);
-    attach(&mut report, (&old_play, &new_play), options.save.as_deref())?;
+    let mut report = compare(
+        (&old, &new),
+        (&old_play, &new_play),
+        &histories,
+        options.seed,
+    );
+    let plays = Plays {
+        old: &old_play,
+        new: &new_play,
+        histories: &histories,
+    };
+    attach(&mut report, plays, options.save.as_deref())?;
     Ok(report)
 }
 

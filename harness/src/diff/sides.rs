@@ -1,7 +1,10 @@
 //! Playing every input on one build ([`play_side`]): the checks, each given scenario bound to
 //! the build, each history; each build in its own folder, with its own workers and devices.
+//! Histories are handed on as each is played (a diff may play thousands: only the pair being
+//! compared is kept).
 
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 
 use super::input::Input;
 use crate::check::suite::run_checks_on;
@@ -46,25 +49,24 @@ pub struct Plan<'a> {
     pub device_channel: bool,
 }
 
-/// What one build gave for every input.
+/// What one build gave for its checks and given scenarios.
 #[derive(Debug, Clone)]
 pub struct SidePlay {
     /// The checks' report (`None`: no checks were run).
     pub checks: Option<SuiteReport>,
     /// Each given scenario, bound to this build, and its play.
     pub scenarios: Vec<PlayedCase>,
-    /// Each history, and its play.
-    pub histories: Vec<PlayedCase>,
 }
 
 /// Plays `plan` on `subject`, its devices below `scratch`, calling `progress` after each
-/// input. A signal stops it between inputs (what was played is kept).
+/// input and sending each history to `histories` as it is played. A signal, or a receiver
+/// gone, stops it between inputs (what was played is kept).
 pub fn play_side(
     subject: &Subject,
     plan: Plan<'_>,
-    side: Side,
-    scratch: &Path,
+    (side, scratch): (Side, &Path),
     progress: &(dyn Fn(Side, &Input) + Sync),
+    histories: SyncSender<PlayedCase>,
 ) -> SidePlay {
     let checks = plan.checks.map(|options| {
         let options = CheckOptions {
@@ -91,11 +93,14 @@ pub fn play_side(
         );
         scenarios.push(played);
     }
-    SidePlay {
-        checks,
-        scenarios,
-        histories: play_histories(subject, plan, side, &scratch.join("histories"), progress),
-    }
+    play_histories(
+        subject,
+        plan,
+        (side, &scratch.join("histories")),
+        progress,
+        histories,
+    );
+    SidePlay { checks, scenarios }
 }
 
 /// `scenario` bound to `subject`: its library, its `libHash`, and its binding config over
@@ -140,14 +145,14 @@ fn play_scenario(subject: &Subject, scenario: &Scenario, scratch: &Path) -> Play
     }
 }
 
-/// Plays every history on `subject` in one session.
+/// Plays every history on `subject` in one session, sending each on.
 fn play_histories(
     subject: &Subject,
     plan: Plan<'_>,
-    side: Side,
-    scratch: &Path,
+    (side, scratch): (Side, &Path),
     progress: &(dyn Fn(Side, &Input) + Sync),
-) -> Vec<PlayedCase> {
+    histories: SyncSender<PlayedCase>,
+) {
     let mut framed = subject.clone();
     framed.simulated = plan.device_channel;
     let frame = Frame {
@@ -155,7 +160,6 @@ fn play_histories(
         converge_within: plan.converge_within.max(1),
     };
     let mut player = CasePlayer::open(frame.clone());
-    let mut played = Vec::new();
     for (number, case) in plan.cases.iter().enumerate() {
         if crate::worker::interrupted().is_some() {
             break;
@@ -169,7 +173,9 @@ fn play_histories(
             },
         };
         progress(side, &Input::history(number));
-        played.push(history);
+        if histories.send(history).is_err() {
+            // Nobody compares it any more (the other build stopped).
+            break;
+        }
     }
-    played
 }
