@@ -15,6 +15,7 @@ use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{DeviceError, LoadError, LoadFailure};
 use symphony_harness::scenario::bundle::BundleError;
 use symphony_harness::scenario::ScenarioError;
+use symphony_harness::serve::ServeError;
 use symphony_harness::sim::SimError;
 use symphony_harness::subject::{ConfigError, SubjectError, TargetBindingError};
 use symphony_harness::watch::WatchError;
@@ -49,6 +50,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         SubjectError,
         TargetBindingError,
         ExploreError,
+        ServeError,
     );
     None
 }
