@@ -112,12 +112,13 @@ pub fn attach(
     let (old, new, seed) = (report.old.clone(), report.new.clone(), report.seed);
     for difference in &mut report.differences {
         let input = difference.first_input.clone();
-        let side = showing(difference.kind);
-        let scenario = scenario_of(difference, plays, side)
-            .or_else(|| scenario_of(difference, plays, opposite(side)));
+        let preferred = showing(difference.kind);
+        let scenario = [preferred, opposite(preferred)]
+            .into_iter()
+            .find_map(|side| Some((side, scenario_of(difference, plays, side)?)));
         let file = match (save, scenario, input.kind) {
             (_, _, InputKind::Scenario) => input.file.clone(),
-            (Some(dir), Some(scenario), kind) => {
+            (Some(dir), Some((side, scenario)), kind) => {
                 let name = format!(
                     "{}-{}.json",
                     kind.as_str(),
