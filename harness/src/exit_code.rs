@@ -146,7 +146,7 @@ pub const ALL: [ExitCode; 16] = [
 
 /// The code of each failure, the same in every command that meets it (`inspect`, `load`,
 /// `hash`, `binding`, `reconcile`): the one definition, mirrored by `docs/exit-codes.md`.
-pub const BY_FAILURE: [(&str, i32); 7] = [
+pub const BY_FAILURE: [(&str, i32); 8] = [
     (
         "the library file cannot be read (missing, a directory)",
         ERROR,
@@ -162,6 +162,10 @@ pub const BY_FAILURE: [(&str, i32); 7] = [
     ("the hash differs from `libHash`", LOAD_FAILED),
     (
         "`create_provider` returned NULL, or loading or creating it crashed",
+        LOAD_FAILED,
+    ),
+    (
+        "loading the library does not finish within `--load-timeout`, `--in-process` too",
         LOAD_FAILED,
     ),
     ("the harness could not start its worker", ERROR),

@@ -95,6 +95,11 @@ enum Command {
     Worker,
 }
 
+/// Ends the process with `code` ([`signals::exit`]: at once after a load that never finished).
+pub fn exit(code: i32) -> ! {
+    signals::exit(code)
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
