@@ -44,6 +44,9 @@ pub const CHECK_FAILED: i32 = 10;
 /// `invariant-broken`: see [`ALL`].
 pub const INVARIANT_BROKEN: i32 = 11;
 
+/// `differs`: see [`ALL`].
+pub const DIFFERS: i32 = 12;
+
 /// `hangup`: see [`ALL`].
 pub const HANGUP: i32 = 129;
 /// `interrupted`: see [`ALL`].
@@ -58,7 +61,7 @@ pub fn for_signal(signal: i32) -> i32 {
 }
 
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 15] = [
+pub const ALL: [ExitCode; 16] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -118,6 +121,11 @@ pub const ALL: [ExitCode; 15] = [
         code: INVARIANT_BROKEN,
         name: "invariant-broken",
         meaning: "`explore`: a generated history broke an invariant (or a saved failure still does); the shrunk scenario was written",
+    },
+    ExitCode {
+        code: DIFFERS,
+        name: "differs",
+        meaning: "`diff`: Symphony would observe the two builds differently (with `--fail-on regressed`: something regressed)",
     },
     ExitCode {
         code: HANGUP,

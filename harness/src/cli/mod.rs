@@ -9,6 +9,7 @@ mod binding;
 mod check;
 mod compare;
 mod completions;
+mod diff;
 mod explain;
 mod explore;
 mod hash;
@@ -81,6 +82,7 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     Plan(plan::PlanArgs),
     Compare(compare::CompareArgs),
+    Diff(diff::DiffArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
@@ -125,6 +127,7 @@ pub fn run() -> i32 {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),

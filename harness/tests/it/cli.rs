@@ -328,6 +328,7 @@ fn help_texts_are_stable() {
         vec!["run", "--help"],
         vec!["replay", "--help"],
         vec!["explore", "--help"],
+        vec!["diff", "--help"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));
