@@ -339,7 +339,12 @@ mod tests {
                     Stage::CreateProvider,
                     FailedBy::Symphony,
                     "edge",
-                    "target doesn't have a 'instance' role defined (…)",
+                    // The engine's own message for it, which Go's text is recognised by.
+                    &crate::engine::binding::BindingError::NoRole {
+                        wanted: "app".into(),
+                        available: vec!["web".into()],
+                    }
+                    .to_string(),
                 ),
                 false,
                 "failed to get current state: Bad Config: target doesn't have a 'app' role \
