@@ -19,7 +19,8 @@ use super::output;
 const EXAMPLES: &str = "\
 Examples:
   symphony-harness compare --rule rule.json got.json desired.json
-  symphony-harness compare got.json desired.json --format json | jq .reasons";
+  symphony-harness compare got.json desired.json --format json | jq .reasons
+  symphony-harness compare --raw stored.json evaluated.json";
 
 /// Tell whether Symphony would consider a component changed, and print every deciding entry
 ///
@@ -30,8 +31,9 @@ Examples:
 ///
 /// OLD is what `get` reported (or the previous desired spec), NEW the desired component as
 /// written in the solution; NEW is evaluated first, as Symphony does (JSON-looking strings
-/// re-rendered compactly, `""` becomes null). The answer to "why does Symphony keep
-/// redeploying my component?": exit status 8 when it is changed.
+/// re-rendered compactly, `""` becomes null), unless `--raw` says both are already as
+/// Symphony's comparison sees them. The answer to "why does Symphony keep redeploying my
+/// component?": exit status 8 when it is changed.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct CompareArgs {
@@ -47,6 +49,12 @@ pub struct CompareArgs {
     /// `symphony` crate's `ValidationRule::default()`]
     #[arg(long, value_name = "RULE.json", help_heading = "Rule")]
     rule: Option<PathBuf>,
+
+    /// Compare NEW as written, without evaluating it first: both values as
+    /// `IsComponentChanged` receives them (e.g. NEW copied from a deployment Symphony already
+    /// evaluated, or from its stored state)
+    #[arg(long, help_heading = "Rule")]
+    raw: bool,
 
     #[command(flatten)]
     input: StrictArgs,
@@ -91,7 +99,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
         }
         output::warning(&said);
     }
-    let new = evaluate_component(&new)?;
+    let new = if args.raw {
+        new
+    } else {
+        evaluate_component(&new)?
+    };
     let report = compare_within(&rule, &old, &new, MATCH_BUDGET).map_err(EngineError::from)?;
     match args.format {
         Format::Json => output::json(&Document::new(json::COMPARE, &report))?,

@@ -36,9 +36,9 @@ pub struct PlanArgs {
     #[arg(long, value_name = "D.json", help_heading = "Input")]
     deployment: PathBuf,
 
-    /// The previous stored state: {"components": [...], "targets": [{"name": ...}],
-    /// "targetComponent": {"<component>::<target>": "<role>"}} [default: none, a first
-    /// reconcile]
+    /// The previous stored state, as Symphony stores it: {"Components": [...], "Targets":
+    /// [{"Name": ...}], "TargetComponent": {"<component>::<target>": "<role>"}} (keys in any
+    /// case, as Go reads them; an unknown key is refused) [default: none, a first reconcile]
     #[arg(long, value_name = "STATE.json", help_heading = "Input")]
     previous: Option<PathBuf>,
 

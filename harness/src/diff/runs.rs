@@ -323,6 +323,7 @@ mod tests {
             message: (outcome != Outcome::Ok).then(|| "it failed".to_string()),
             returned,
             printed: BTreeMap::new(),
+            deployment: None,
         }
     }
 
@@ -381,7 +382,10 @@ mod tests {
             failure: None,
             state: StateOutcome::Saved,
             stored: None,
+            stored_keys: None,
             noop: None,
+            summary: Default::default(),
+            deployments: Vec::new(),
         };
         Ok(ScenarioRun {
             transcript: Transcript {

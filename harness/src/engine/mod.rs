@@ -13,8 +13,9 @@
 //! [`state`] (deployment states and merging), [`plan`] (steps and deletion order),
 //! [`planning`] (evaluate → desired → merge → plan, once), [`deployment`] (deployments built
 //! from Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's
-//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`events`]
-//! (what a sink receives), [`reconcile`] (the rounds). The specification is
+//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`summary`]
+//! (Symphony's summary of a round), [`events`] (what a sink receives), [`reconcile`] (the
+//! rounds). The specification is
 //! `docs/reconcile.md` and `docs/change-detection.md`; Symphony's Go source decides where they
 //! are silent.
 
@@ -35,6 +36,7 @@ pub mod report;
 pub mod rule;
 pub mod sort;
 pub mod state;
+pub mod summary;
 pub mod wildcard;
 
 pub use outcome::{InSymphony, Outcome};

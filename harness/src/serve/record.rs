@@ -419,11 +419,15 @@ mod tests {
                 message: None,
                 returned: None,
                 printed: BTreeMap::new(),
+                deployment: None,
             })],
             failure: None,
             state: StateOutcome::Saved,
             stored: None,
+            stored_keys: None,
             noop: None,
+            summary: Summary::default(),
+            deployments: Vec::new(),
         }
     }
 

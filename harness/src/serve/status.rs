@@ -131,6 +131,10 @@ fn target_results(report: &RoundReport) -> BTreeMap<String, TargetResult> {
 /// The summary's message for a failed round, in the reconcile's words.
 fn summary_message(failure: &Failure) -> String {
     match failure.stage {
+        Stage::Plan => format!(
+            "failed to create target manager state from deployment spec: {}",
+            crate::engine::summary::GO_DEPENDENCIES
+        ),
         Stage::CreateProvider => format!("failed to create provider:{}", failure.message),
         Stage::Get => format!("failed to get current state: {}", failure.message),
         Stage::Apply => String::new(),

@@ -156,6 +156,34 @@ fn a_misspelt_rule_key_is_named_with_a_suggestion() {
     );
 }
 
+#[test]
+fn raw_compares_new_as_written_where_the_default_evaluates_it_first() {
+    // Evaluation re-renders a JSON-looking string compactly: `"1.0"` becomes `"1"`.
+    let old = json!({"name": "web", "properties": {"replicas": "1"}});
+    let new = json!({"name": "web", "properties": {"replicas": "1.0"}});
+    let evaluated = compare(old.clone(), new.clone(), None, true);
+    assert_eq!(evaluated.code, Some(0), "{}", evaluated.stderr);
+    assert_eq!(evaluated.json()["changed"], false);
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.json", &old);
+    let new = write(dir.path(), "new.json", &new);
+    let raw = harness(&[
+        "compare",
+        "--raw",
+        path_str(&old),
+        path_str(&new),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(raw.code, Some(8), "{}", raw.stderr);
+    let reasons = &raw.json()["reasons"];
+    assert_eq!(
+        (reasons[0]["old"].as_str(), reasons[0]["new"].as_str()),
+        (Some("1"), Some("1.0"))
+    );
+}
+
 /// Issue 21: this entry name against a 40-character key took a backtracking matcher 29 s,
 /// and a 1,000-character one did not finish. The answer must be right and come at once.
 #[test]
