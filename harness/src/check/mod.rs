@@ -177,4 +177,6 @@ pub struct CheckResult {
     pub info: &'static CheckInfo,
     /// What it found.
     pub finding: Finding,
+    /// How long it ran.
+    pub duration: std::time::Duration,
 }

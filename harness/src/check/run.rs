@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
@@ -125,6 +126,10 @@ pub struct SuiteReport {
     pub results: Vec<CheckResult>,
     /// The signal that cut the run short, by name (`SIGINT`), if one did.
     pub interrupted: Option<String>,
+    /// When the suite started.
+    pub started: SystemTime,
+    /// How long it ran, reading the library included.
+    pub duration: Duration,
 }
 
 impl SuiteReport {
@@ -292,6 +297,7 @@ pub fn run_checks_on(
     options: &CheckOptions,
     finished: &mut dyn FnMut(&CheckResult),
 ) -> SuiteReport {
+    let (started, clock) = (SystemTime::now(), Instant::now());
     let (subject, probe, compiled) = match checked {
         Checked::Library(library) => match settle_subject(library, options) {
             Ok((subject, probe)) => (subject, probe.map(Probed::from), None),
@@ -301,6 +307,8 @@ pub fn run_checks_on(
                     unreadable: Some(unreadable),
                     results: Vec::new(),
                     interrupted: None,
+                    started,
+                    duration: clock.elapsed(),
                 }
             }
         },
@@ -314,6 +322,7 @@ pub fn run_checks_on(
     };
     let mut results = Vec::new();
     for info in CATALOG.iter().filter(|info| selected(info, options)) {
+        let check_clock = Instant::now();
         let context = Context {
             subject: &subject,
             probe: &probe,
@@ -344,7 +353,11 @@ pub fn run_checks_on(
                 "Symphony could not create the provider, so no call can be checked: {why}"
             )),
         };
-        let result = CheckResult { info, finding };
+        let result = CheckResult {
+            info,
+            finding,
+            duration: check_clock.elapsed(),
+        };
         finished(&result);
         results.push(result);
     }
@@ -353,6 +366,8 @@ pub fn run_checks_on(
         unreadable: None,
         results,
         interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
+        started,
+        duration: clock.elapsed(),
     }
 }
 
@@ -602,9 +617,12 @@ mod tests {
                         .find(|info| info.id == *id)
                         .unwrap_or_else(|| panic!("no check `{id}`")),
                     finding: Finding::new(*status, format!("{id} is {}", status.as_str())),
+                    duration: Duration::ZERO,
                 })
                 .collect(),
             interrupted: None,
+            started: SystemTime::UNIX_EPOCH,
+            duration: Duration::ZERO,
         }
     }
 

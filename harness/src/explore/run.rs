@@ -133,6 +133,9 @@ pub struct Retried {
     /// The first broken invariant (or why it could not be played), if it still fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
+    /// How long playing it took (JUnit's `time`; not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 /// The failure an exploration found, shrunk.
@@ -198,6 +201,12 @@ pub struct ExploreReport {
     /// The signal that cut the run short, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// When the run started (JUnit's `timestamp`; not in the JSON document).
+    #[serde(skip)]
+    pub started: std::time::SystemTime,
+    /// How long it ran, saved failures and shrinking included (not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 impl ExploreReport {
@@ -273,6 +282,7 @@ pub fn explore(
     options: &ExploreOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExploreReport, ExploreError> {
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
     let check_options = CheckOptions {
         hash: options.hash.clone(),
         config: options.config.clone(),
@@ -313,6 +323,8 @@ pub fn explore(
         retried: Vec::new(),
         failure: None,
         interrupted: None,
+        started,
+        duration: std::time::Duration::ZERO,
     };
 
     // Saved failures first: each history, against the provider as it is now. This thread's
@@ -333,11 +345,13 @@ pub fn explore(
             job: 0,
         };
         for Saved { folder, case } in saved {
+            let retry_clock = std::time::Instant::now();
             let why = broken(&player.play(&case));
             report.retried.push(Retried {
                 folder,
                 still_fails: why.is_some(),
                 broken: why.clone(),
+                duration: retry_clock.elapsed(),
             });
             if why.is_some() && saved_failure.is_none() {
                 saved_failure = Some(FoundCase {
@@ -352,6 +366,7 @@ pub fn explore(
     }
     if let (Some(found), Some(session)) = (saved_failure, own_session.as_mut()) {
         report.failure = Some(finish(&frame, options, session, found)?);
+        report.duration = clock.elapsed();
         return Ok(report);
     }
 
@@ -437,6 +452,7 @@ pub fn explore(
         };
         report.failure = Some(finish(&frame, options, &mut session, first_found)?);
     }
+    report.duration = clock.elapsed();
     Ok(report)
 }
 

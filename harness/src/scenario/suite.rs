@@ -74,6 +74,10 @@ pub struct ScenarioResult {
     pub bundle: Option<PathBuf>,
     /// Why no bundle could be written, if one was wanted.
     pub bundle_error: Option<String>,
+    /// When it started.
+    pub started: std::time::SystemTime,
+    /// How long it ran (both runs, with the determinism check).
+    pub duration: std::time::Duration,
 }
 
 impl ScenarioResult {
@@ -153,6 +157,7 @@ fn play(
     options: &SuiteOptions,
     slot: usize,
 ) -> ScenarioResult {
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
     let scratch = |attempt: usize| RunSettings {
         scratch: settings.scratch.join(format!("{slot}-{attempt}")),
         ..settings.clone()
@@ -180,6 +185,8 @@ fn play(
         nondeterministic,
         bundle: None,
         bundle_error: None,
+        started,
+        duration: clock.elapsed(),
     };
     // A run a signal cut short reproduces nothing: no bundle for it.
     let interrupted = crate::worker::interrupted().is_some();
@@ -295,6 +302,8 @@ mod tests {
             nondeterministic: None,
             bundle: None,
             bundle_error: None,
+            started: std::time::SystemTime::UNIX_EPOCH,
+            duration: std::time::Duration::ZERO,
         }
     }
 
