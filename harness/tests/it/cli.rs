@@ -631,5 +631,8 @@ fn debug_log_lines_are_colored_on_a_terminal_unless_no_color_is_set() {
     let colored = debug_line(&stderr_on_a_terminal(&args, &[]));
     assert!(colored.contains('\x1b'), "not colored: {colored:?}");
     let plain = debug_line(&stderr_on_a_terminal(&args, &[("NO_COLOR", "1")]));
-    assert!(!plain.contains('\x1b'), "colored despite NO_COLOR: {plain:?}");
+    assert!(
+        !plain.contains('\x1b'),
+        "colored despite NO_COLOR: {plain:?}"
+    );
 }
