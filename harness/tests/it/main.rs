@@ -52,6 +52,8 @@ mod explore;
 mod watch;
 // An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
 mod install;
+// The published package carries the simulator's sources, manifest and lock.
+mod package;
 // JUnit of check, run and explore: times, timestamps, failure types, stable names.
 mod junit;
 // Shell completions in a real bash: a subcommand's flags complete.
