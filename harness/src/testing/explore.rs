@@ -225,10 +225,7 @@ impl Explore {
         let worker_program = match (&self.worker, self.in_this_process) {
             (_, true) => None,
             (Some(program), false) => Some(program.clone()),
-            (None, false) => {
-                let target = cargo::target_dir(&this_crate_manifest()?)?;
-                Some(cargo::worker_program(&target)?)
-            }
+            (None, false) => Some(cargo::worker_program(&this_crate_manifest()?)?),
         };
         let scratch = tempfile::Builder::new()
             .prefix("symphony-harness-explore-")

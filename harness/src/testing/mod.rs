@@ -41,8 +41,8 @@
 //!
 //! Why a worker binary: a provider library runs in supervised worker processes (a panic in
 //! a `cdylib` aborts the process that called it), and a test binary cannot be one. The first
-//! test of a crate builds the harness's binary from this library's own source into
-//! `<target dir>/symphony-harness` (`docs/testing.md`).
+//! test of a crate builds the harness's binary, linked against this very library, with the
+//! crate's own target folder and profile: nothing else is built again (`docs/testing.md`).
 
 mod cargo;
 mod conformance;
