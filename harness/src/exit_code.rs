@@ -1,5 +1,5 @@
 //! Every exit code of `symphony-harness`, in one place: [`ALL`] names and explains each one;
-//! `--help` and the README's table are made from it (a test holds the README to it).
+//! `--help` and the table of `docs/exit-codes.md` are made from it (a test holds the page to it).
 //!
 //! Verdicts take the low codes, so CI can branch on them; the harness's own failure is always
 //! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line. A signal that stops the harness
@@ -137,7 +137,7 @@ pub const ALL: [ExitCode; 15] = [
 ];
 
 /// The code of each failure, the same in every command that meets it (`inspect`, `load`,
-/// `hash`, `binding`, `reconcile`): the one definition, mirrored by the README.
+/// `hash`, `binding`, `reconcile`): the one definition, mirrored by `docs/exit-codes.md`.
 pub const BY_FAILURE: [(&str, i32); 7] = [
     (
         "the library file cannot be read (missing, a directory)",
@@ -184,12 +184,12 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_lists_the_code_of_every_failure() {
-        let readme = include_str!("../../README.md");
+    fn the_exit_codes_page_lists_the_code_of_every_failure() {
+        let page = include_str!("../../docs/exit-codes.md");
         for (failure, code) in BY_FAILURE {
             let name = describe(code).map_or("?", |e| e.name);
             let row = format!("| {failure} | {code} ({name}) |");
-            assert!(readme.contains(&row), "README lacks `{row}`");
+            assert!(page.contains(&row), "docs/exit-codes.md lacks `{row}`");
         }
     }
 
@@ -206,12 +206,12 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_table_is_this_table() {
-        let readme = include_str!("../../README.md");
-        let section = readme
-            .split("### Exit codes")
+    fn the_exit_codes_page_table_is_this_table() {
+        let page = include_str!("../../docs/exit-codes.md");
+        let section = page
+            .split("# Exit codes")
             .nth(1)
-            .expect("README has an `Exit codes` section");
+            .expect("docs/exit-codes.md has an `Exit codes` heading");
         let rows: Vec<String> = section
             .lines()
             .skip_while(|line| !line.starts_with("|---"))
@@ -225,7 +225,7 @@ mod tests {
             .collect();
         assert_eq!(
             rows, expected,
-            "README `Exit codes` table differs from exit_code::ALL"
+            "the table of docs/exit-codes.md differs from exit_code::ALL"
         );
     }
 }

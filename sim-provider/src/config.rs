@@ -4,7 +4,7 @@
 //! not start with `sim.` belong to Symphony (`libFile`, `libHash`, `name`) or to the user and
 //! are left alone; every `sim.*` key must be known and well-formed, so that a typo is an
 //! error, not a silently ignored setting. [`KEYS`] is the one list of keys, with help and
-//! default; the README's table repeats it (a test checks that every key is there).
+//! default; the table of `docs/simulator.md` repeats it (a test checks that every key is there).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -576,13 +576,15 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_documents_every_key_and_every_bug() {
-        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+    fn the_simulator_page_documents_every_key_and_every_bug() {
+        let page = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/simulator.md"));
         for (key, _, _) in KEYS {
-            assert!(readme.contains(&format!("`{key}`")), "README misses {key}");
+            let row = format!("| `{key}` |");
+            assert!(page.contains(&row), "docs/simulator.md misses {key}");
         }
         for bug in Bug::names() {
-            assert!(readme.contains(&format!("`{bug}`")), "README misses {bug}");
+            let row = format!("| `{bug}` |");
+            assert!(page.contains(&row), "docs/simulator.md misses {bug}");
         }
     }
 }

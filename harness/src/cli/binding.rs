@@ -8,10 +8,11 @@ use anyhow::Context;
 use clap::Args;
 use symphony_harness::engine::binding::binding_role;
 use symphony_harness::exit_code;
+use symphony_harness::input::target_edit::{update_target, TargetEdit};
 use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::{resolve, LibraryFile, LoadError};
 use symphony_harness::model::BindingConfig;
-use symphony_harness::report::binding::{risky_warning, update_target, Binding, TargetEdit};
+use symphony_harness::report::binding::{risky_warning, Binding};
 
 use super::args::{self, ConfigArgs};
 use super::output;

@@ -9,8 +9,8 @@ use symphony_harness::scaffold::{
     check_component_type, check_crate_name, symphony_crate_version, HarnessSource, NewCrate,
 };
 
+use super::args::SymphonyArg;
 use super::output;
-use super::reconcile::SymphonyArg;
 
 const EXAMPLES: &str = "\
 Examples:

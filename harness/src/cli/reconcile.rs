@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use symphony_harness::engine::events::EventSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
@@ -23,7 +23,7 @@ use symphony_harness::report::reconcile::{
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
-use super::backend::{HostArg, ProviderArgs};
+use super::args::{HostArg, ProviderArgs, SymphonyArg};
 use super::output;
 
 const EXAMPLES: &str = "\
@@ -117,26 +117,6 @@ pub struct ReconcileArgs {
     format: Format,
 }
 
-/// `--symphony` values.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymphonyArg {
-    /// Symphony 0.48 and earlier: `solutionName`, `solution`
-    #[value(name = "0.48")]
-    V048,
-    /// Symphony 0.49.1 and later: `solutionversionName`, `solutionversion`
-    #[value(name = "0.49")]
-    V049,
-}
-
-impl From<SymphonyArg> for Symphony {
-    fn from(arg: SymphonyArg) -> Symphony {
-        match arg {
-            SymphonyArg::V048 => Symphony::V048,
-            SymphonyArg::V049 => Symphony::V049,
-        }
-    }
-}
-
 pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     if args.symphony == SymphonyArg::V048 && args.provider.host == HostArg::Symphony {
         output::error(&anyhow::anyhow!(
@@ -193,17 +173,10 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let mut sink = Progress::on_terminal(RunRecord::new());
             let report = run(&mut sink)?;
-            let (calls, transcript) = sink.into_inner().into_parts();
+            let transcript = sink.into_inner().into_transcript();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(
-                    &deployment,
-                    symphony,
-                    &findings,
-                    &report,
-                    &calls,
-                    &transcript,
-                ),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript),
             ))?;
             report
         }
@@ -253,10 +226,7 @@ fn report_load_failure(err: BindingLoadError, args: &ReconcileArgs) -> i32 {
                 args.extensions.display()
             )),
         ),
-        PreloadError::Load(failure) => (
-            super::load_failure_code(failure.class),
-            failure.hint.clone(),
-        ),
+        PreloadError::Load(failure) => (failure.class.exit_code(), failure.hint.clone()),
         PreloadError::Call(_) => (exit_code::LOAD_FAILED, None),
     };
     let mut message = format!(

@@ -127,3 +127,30 @@ impl EngineError {
         }
     }
 }
+
+impl crate::errors::Explain for EngineError {
+    fn hint(&self) -> Option<String> {
+        EngineError::hint(self)
+    }
+}
+
+impl crate::errors::Explain for CallError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            // Symphony would get no provider.
+            CallError::NullProvider { .. } => crate::exit_code::LOAD_FAILED,
+            CallError::Harness { .. } => crate::exit_code::ERROR,
+            _ => crate::exit_code::CALL_FAILED,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        self.process_died().then(|| {
+            format!(
+                "in Symphony this `{}` would take the whole symphony-api process down; run \
+                 with `-vv` to see everything the provider printed",
+                self.outcome()
+            )
+        })
+    }
+}

@@ -160,6 +160,12 @@ impl Objects {
     }
 }
 
+impl crate::errors::Explain for ObjectError {
+    fn hint(&self) -> Option<String> {
+        ObjectError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,11 @@
 //! and says what kind of document was expected. Symphony's own documents are read as Go's
 //! decoder reads them ([`keys`]): keys in another case are taken, and keys nothing reads are
 //! reported as [`KeyNote`]s instead of vanishing. Does not apply Symphony's defaults to the
-//! objects it reads ([`crate::engine::objects`] does).
+//! objects it reads ([`crate::engine::objects`] does). [`target_edit`] edits a Target file in
+//! place, keeping every byte it does not change.
 
 pub mod keys;
+pub mod target_edit;
 
 use std::path::{Path, PathBuf};
 
@@ -358,6 +360,12 @@ fn rename_key(tree: &mut Value, parent: &[Segment], key: &str, known: &str) -> b
             true
         }
         None => false,
+    }
+}
+
+impl crate::errors::Explain for InputError {
+    fn hint(&self) -> Option<String> {
+        InputError::hint(self)
     }
 }
 

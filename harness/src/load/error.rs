@@ -248,3 +248,34 @@ pub trait PreloadFactory: crate::engine::ProviderFactory {
     /// Loads (and hash-checks) the library `config` names.
     fn preload(&mut self, config: &crate::model::BindingConfig) -> Result<LoadInfo, PreloadError>;
 }
+
+impl LoadFailureClass {
+    /// The exit code of a load failure of this class, the same in every command.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            LoadFailureClass::Unreadable => crate::exit_code::ERROR,
+            LoadFailureClass::NotLoadable => crate::exit_code::INCOMPATIBLE,
+            LoadFailureClass::LoadFailed => crate::exit_code::LOAD_FAILED,
+        }
+    }
+}
+
+impl crate::errors::Explain for LoadError {
+    fn exit_code(&self) -> i32 {
+        LoadFailure::from_load_error(self).class.exit_code()
+    }
+
+    fn hint(&self) -> Option<String> {
+        LoadError::hint(self)
+    }
+}
+
+impl crate::errors::Explain for LoadFailure {
+    fn exit_code(&self) -> i32 {
+        self.class.exit_code()
+    }
+
+    fn hint(&self) -> Option<String> {
+        self.hint.clone()
+    }
+}

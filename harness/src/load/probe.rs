@@ -324,3 +324,18 @@ fn binding_warnings(config: &BindingConfig, path: &Path) -> Vec<String> {
     }
     warnings
 }
+
+impl crate::errors::Explain for ProbeError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            ProbeError::Create(call) => crate::errors::Explain::exit_code(call),
+            // Symphony would get no provider: its process died loading or creating it.
+            ProbeError::LoadDied { .. } => crate::exit_code::LOAD_FAILED,
+            _ => crate::exit_code::ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        ProbeError::hint(self)
+    }
+}

@@ -84,7 +84,7 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         )?;
         return Ok(());
     };
-    let origin = if subject.in_process {
+    let origin = if subject.in_process() {
         "in-process: no library".to_string()
     } else {
         format!("sha256 {}", subject.sha256)
@@ -132,7 +132,7 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         summary_line(report)
     )?;
     // A binding needs a library and its hash.
-    if passed && !subject.in_process {
+    if passed && !subject.in_process() {
         let mut config = serde_json::Map::new();
         config.insert("name".into(), "provider".into());
         for (key, value) in &subject.config {
@@ -210,7 +210,7 @@ pub fn json(
                 .results
                 .iter()
                 .map(|r| CheckEntry {
-                    id: r.info.id,
+                    id: r.info.id.as_str(),
                     area: r.info.area,
                     title: r.info.title,
                     status: r.finding.status,
@@ -278,7 +278,7 @@ pub fn junit(
             } else {
                 TestCaseStatus::success()
             };
-            let mut case = TestCase::new(result.info.id, status);
+            let mut case = TestCase::new(result.info.id.as_str(), status);
             case.set_classname(result.info.area.as_str())
                 .set_time(result.duration);
             suite.add_test_case(case);

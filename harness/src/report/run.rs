@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::json::{Document, RUN};
 use super::style;
-use crate::scenario::{Mismatch, ScenarioResult};
+use crate::scenario::{Mismatch, ScenarioResult, ScenarioRun};
 
 /// The counts of a suite.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,13 +55,7 @@ pub fn result_line(result: &ScenarioResult) -> String {
         .run
         .as_ref()
         .ok()
-        .and_then(|run| {
-            run.transcript
-                .get("steps")
-                .and_then(Value::as_array)
-                .map(Vec::len)
-        })
-        .unwrap_or(0);
+        .map_or(0, |run| run.transcript.steps.len());
     if result.passed() {
         format!(
             "{}PASS{} {} ({steps} steps)",
@@ -147,7 +141,7 @@ struct ScenarioEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     library_sha256: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    transcript: Option<&'a Value>,
+    transcript: Option<Value>,
 }
 
 /// The `run` JSON document.
@@ -175,7 +169,7 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
                     .unwrap_or_default(),
                 bundle: result.bundle.as_ref().map(|b| b.display().to_string()),
                 library_sha256: run.map(|r| r.library_sha256.as_str()),
-                transcript: run.map(|r| &r.transcript),
+                transcript: run.map(ScenarioRun::transcript_json),
             }
         })
         .collect();

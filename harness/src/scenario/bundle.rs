@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::expect::Mismatch;
 use super::format::Scenario;
 use super::parse::{read_scenario, Loaded, ScenarioError};
+use super::result::ScenarioResult;
 use super::run::ScenarioRun;
 use crate::load::LibraryFile;
 
@@ -113,7 +114,7 @@ pub fn write_bundle(
     scenario: &Scenario,
     run: &ScenarioRun,
 ) -> Result<PathBuf, BundleError> {
-    let folder = super::suite::bundle_dir(dir, &scenario.name);
+    let folder = bundle_dir(dir, &scenario.name);
     std::fs::create_dir_all(&folder).map_err(|source| BundleError::Io {
         path: folder.clone(),
         source,
@@ -131,7 +132,7 @@ pub fn write_bundle(
         file["provider"]["library"] = Value::String(library.to_string_lossy().into_owned());
     }
     write(&folder.join("scenario.json"), &file)?;
-    write(&folder.join("transcript.json"), &run.transcript)?;
+    write(&folder.join("transcript.json"), &run.transcript_json())?;
     let info = BundleInfo {
         format: BUNDLE_FORMAT.to_string(),
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -218,4 +219,104 @@ impl Bundle {
         }
         Ok(library)
     }
+}
+
+/// What replaying a bundle showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayVerdict {
+    /// The scenario passes now.
+    NotReproduced,
+    /// The same failures; `same_transcript` when the transcript is the bundle's too (but for
+    /// the line numbers the failed expectations name).
+    Reproduced {
+        /// Whether the transcript is the one the bundle recorded.
+        same_transcript: bool,
+    },
+    /// It fails, but not as the bundle recorded: what the bundle recorded, a line each.
+    Differently {
+        /// The bundle's failures.
+        recorded: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for ReplayVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayVerdict::NotReproduced => {
+                f.write_str("did not reproduce: the scenario passes now")
+            }
+            ReplayVerdict::Reproduced {
+                same_transcript: true,
+            } => f.write_str("reproduced: the same failures, and the same transcript"),
+            ReplayVerdict::Reproduced {
+                same_transcript: false,
+            } => f.write_str(
+                "reproduced: the same failures (the transcript differs from the bundle's)",
+            ),
+            ReplayVerdict::Differently { recorded } => write!(
+                f,
+                "reproduced differently: the bundle recorded\n  {}",
+                recorded.join("\n  ")
+            ),
+        }
+    }
+}
+
+impl Bundle {
+    /// How a replay's `result` compares with what the bundle recorded.
+    pub fn verdict(&self, result: &ScenarioResult) -> ReplayVerdict {
+        if result.passed() {
+            return ReplayVerdict::NotReproduced;
+        }
+        let recorded = &self.info.mismatches;
+        let run = result.run.as_ref().ok();
+        let same_failures = run.is_some_and(|run| {
+            run.error == self.info.error
+                && run.mismatches.len() == recorded.len()
+                && run
+                    .mismatches
+                    .iter()
+                    .zip(recorded)
+                    .all(|(a, b)| a.same_as(b))
+        });
+        if same_failures {
+            // The failed expectations name lines of the file, which differ in the bundle's copy.
+            let same_transcript = run.is_some_and(|run| {
+                self.transcript.as_ref().is_some_and(|recorded| {
+                    without_lines(run.transcript_json()) == without_lines(recorded.clone())
+                })
+            });
+            return ReplayVerdict::Reproduced { same_transcript };
+        }
+        ReplayVerdict::Differently {
+            recorded: recorded
+                .iter()
+                .map(Mismatch::describe)
+                .chain(
+                    self.info
+                        .error
+                        .iter()
+                        .map(|e| format!("stopped before its end: {e}")),
+                )
+                .collect(),
+        }
+    }
+}
+
+/// A transcript without its steps' `failedExpectations` (they name lines of the scenario
+/// file).
+fn without_lines(mut transcript: Value) -> Value {
+    if let Some(steps) = transcript.get_mut("steps").and_then(|s| s.as_array_mut()) {
+        for step in steps {
+            if let Some(step) = step.as_object_mut() {
+                step.remove("failedExpectations");
+            }
+        }
+    }
+    transcript
+}
+
+/// Where a scenario's bundle goes under `dir`.
+pub fn bundle_dir(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
 }

@@ -571,6 +571,12 @@ fn did_you_mean(message: &str) -> Option<String> {
     Some(format!("did you mean `{}`?", best.1))
 }
 
+impl crate::errors::Explain for ScenarioError {
+    fn hint(&self) -> Option<String> {
+        ScenarioError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,11 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::supervisor::DEFAULT_CALL_TIMEOUT;
 use super::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
 use crate::load::{InProcessFactory, LibFileResolver, PreloadFactory, SymphonyHostFactory};
-
-/// The deadline of a provider call unless told otherwise.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How providers run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +104,12 @@ pub fn provider_factory(
             .force(backend.force)
             .lifetime(backend.lifetime),
     ))
+}
+
+impl crate::errors::Explain for BackendError {
+    fn hint(&self) -> Option<String> {
+        BackendError::hint(self)
+    }
 }
 
 #[cfg(test)]

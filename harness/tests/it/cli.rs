@@ -120,9 +120,40 @@ fn load_config_flags_reach_the_provider_sorted_and_complete() {
 }
 
 #[test]
+fn every_command_refuses_a_malformed_or_reserved_config_entry_alike_with_exit_2() {
+    let sim = lib(Lib::Sim);
+    for command in ["load", "check", "explore"] {
+        for (entry, says) in [
+            ("libHash=abc", "hint: set `libHash` with `--hash`"),
+            ("libFile=/x.so", "hint: set `libFile` with LIB"),
+            ("=x", "`--config =x` is not `KEY=VALUE` or `@FILE.json`"),
+            ("novalue", "`--config novalue` is not `KEY=VALUE`"),
+        ] {
+            let run = harness(&[command, path_str(&sim), "--config", entry]);
+            assert_eq!(
+                run.code,
+                Some(2),
+                "{command} --config {entry}: {}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains(says),
+                "{command} --config {entry}: {}",
+                run.stderr
+            );
+            assert!(
+                !run.stdout.contains("passed"),
+                "{command} ran: {}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
 fn load_refuses_config_keys_owned_by_other_flags() {
     let run = harness(&["load", path_str(&lib(Lib::Sim)), "--config", "libHash=x"]);
-    assert_eq!(run.code, Some(1));
+    assert_eq!(run.code, Some(2));
     assert!(
         run.stderr.contains("hint: set `libHash` with `--hash`"),
         "{}",

@@ -4,6 +4,9 @@
 
 mod support;
 
+// The shape of harness/src: no import circles, explore apart from check, short functions.
+mod architecture;
+
 // `symphony-harness hash`: equal to sha256sum.
 mod hash;
 // `symphony-harness inspect`: fingerprints and verdicts of real libraries.

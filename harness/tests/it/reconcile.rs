@@ -770,12 +770,24 @@ fn route_filter_is_a_finding_and_a_host_abort_not_a_crash() {
     );
 }
 
-/// The calls of a JSON document's first round named `call`.
+/// What a transcript call printed on `stream` (`stdout`, `stderr`, or the Symphony `host`'s
+/// log), `""` when nothing.
+fn printed(call: &Value, stream: &str) -> Value {
+    let label = match stream {
+        "stdout" => "provider stdout",
+        "stderr" => "provider stderr",
+        _ => "symphony host log",
+    };
+    call["printed"].get(label).cloned().unwrap_or(json!(""))
+}
+
+/// The calls of a JSON document's first round named `call`, as its transcript records them.
 fn calls_named<'d>(doc: &'d Value, call: &str) -> Vec<&'d Value> {
-    doc["rounds"][0]["calls"]
+    doc["transcript"]["rounds"][0]["events"]
         .as_array()
-        .expect("a calls list")
+        .expect("an events list")
         .iter()
+        .filter_map(|event| event.get("call"))
         .filter(|c| c["call"] == call)
         .collect()
 }
@@ -811,19 +823,19 @@ fn json_stays_valid_and_carries_each_calls_output_in_process_and_in_workers() {
         assert_eq!(get.len(), 1, "{backend:?}: {doc:#}");
         assert_eq!(get[0]["outcome"], "ok");
         assert_eq!(
-            get[0]["output"]["stdout"],
+            printed(get[0], "stdout"),
             "sim stdout: get line 1/2 on device chatty-2\nsim stdout: get line 2/2 on device chatty-2\n",
             "{backend:?}"
         );
         assert_eq!(
-            get[0]["output"]["stderr"],
+            printed(get[0], "stderr"),
             "sim stderr: get line 1/2 on device chatty-2\nsim stderr: get line 2/2 on device chatty-2\n",
             "{backend:?}: stderr apart from stdout"
         );
         let apply = calls_named(&doc, "apply");
         assert_eq!(apply.len(), 1, "{backend:?}: {doc:#}");
         assert!(
-            apply[0]["output"]["stdout"]
+            printed(apply[0], "stdout")
                 .as_str()
                 .unwrap()
                 .starts_with("sim stdout: apply line 1/2"),
@@ -831,7 +843,7 @@ fn json_stays_valid_and_carries_each_calls_output_in_process_and_in_workers() {
         );
         let created = calls_named(&doc, "create_provider");
         assert!(
-            created[0]["output"]["stdout"]
+            printed(created[0], "stdout")
                 .as_str()
                 .unwrap()
                 .starts_with("sim stdout: create_provider line 1/2"),
@@ -892,7 +904,7 @@ fn a_long_output_is_cut_with_a_count_in_human_output_and_whole_in_json() {
     assert!(!human.stdout.contains("get line 21/30"), "{}", human.stdout);
     let json = reconcile(&target, &["--rounds", "1", "--format", "json"]);
     let doc = json.json();
-    let stdout = calls_named(&doc, "get")[0]["output"]["stdout"]
+    let stdout = printed(calls_named(&doc, "get")[0], "stdout")
         .as_str()
         .unwrap()
         .to_string();
@@ -905,7 +917,12 @@ fn symphony_host_create_output(target: &Path, backend: &[&str]) -> Value {
     let mut args = vec!["--host", "symphony", "--format", "json", "--rounds", "1"];
     args.extend_from_slice(backend);
     let doc = reconcile(target, &args).json();
-    calls_named(&doc, "create_provider")[0]["output"].clone()
+    let created = calls_named(&doc, "create_provider")[0];
+    json!({
+        "stdout": printed(created, "stdout"),
+        "stderr": printed(created, "stderr"),
+        "host": printed(created, "host"),
+    })
 }
 
 #[test]
@@ -978,7 +995,7 @@ fn the_tutorial_like_fixture_that_prints_on_every_call_keeps_json_valid_in_proce
     let doc = run.json();
     let get = calls_named(&doc, "get");
     assert_eq!(
-        get[0]["output"]["stdout"], "echo-config: get called\n",
+        printed(get[0], "stdout"), "echo-config: get called\n",
         "{doc:#}"
     );
 }

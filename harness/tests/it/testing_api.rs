@@ -14,7 +14,7 @@ use symphony::models::{
     ValidationRule,
 };
 use symphony::ITargetProvider;
-use symphony_harness::check::run::IN_PROCESS_SKIP;
+use symphony_harness::check::suite::IN_PROCESS_SKIP;
 use symphony_harness::check::Status;
 use symphony_harness::testing::{Conformance, Scenarios, TestingError};
 
@@ -104,7 +104,7 @@ fn the_skeleton_type_in_process_fails_the_checks_its_library_fails_and_skips_the
             .suite
             .results
             .iter()
-            .map(|r| (r.info.id, r.finding.status))
+            .map(|r| (r.info.id.as_str(), r.finding.status))
             .collect()
     };
     let (library, in_process_statuses) = (by_id(&library), by_id(&in_process));
@@ -427,5 +427,5 @@ fn explore_from_a_test_passes_on_the_clean_simulator_and_panics_with_the_shrunk_
         .in_this_process()
         .run()
         .expect_err("no library");
-    assert!(matches!(missing, TestingError::Explore(_)), "{missing:?}");
+    assert!(matches!(missing, TestingError::Subject(_)), "{missing:?}");
 }

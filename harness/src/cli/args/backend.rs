@@ -53,7 +53,7 @@ pub struct ProviderArgs {
     #[arg(long, help_heading = "Isolation")]
     pub force: bool,
 
-    /// Tuning (README, "Performance"): how long supervisor and worker poll for each other
+    /// Tuning (`docs/isolation.md`, `docs/performance.md`): how long supervisor and worker poll for each other
     /// before sleeping (e.g. `100us`; `0` always sleeps). Default: 100us, or 0 on one CPU.
     #[arg(
         long,
