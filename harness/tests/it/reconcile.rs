@@ -995,7 +995,8 @@ fn the_tutorial_like_fixture_that_prints_on_every_call_keeps_json_valid_in_proce
     let doc = run.json();
     let get = calls_named(&doc, "get");
     assert_eq!(
-        printed(get[0], "stdout"), "echo-config: get called\n",
+        printed(get[0], "stdout"),
+        "echo-config: get called\n",
         "{doc:#}"
     );
 }
