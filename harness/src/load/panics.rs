@@ -105,7 +105,7 @@ mod tests {
             .join("\n");
         let cut = trimmed(&long);
         assert_eq!(cut.lines().count(), MAX_LINES);
-        assert!(cut.ends_with(&format!("shown)")), "{cut}");
+        assert!(cut.ends_with("shown)"), "{cut}");
         let wide = "x".repeat(5_000);
         assert!(trimmed(&wide).contains(&format!("{MAX_CHARS} characters of 5000 shown")));
         assert_eq!(trimmed("  short\n"), "short");
