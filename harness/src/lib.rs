@@ -37,6 +37,9 @@
 //!   every step, the first failing history shrunk and written out as a scenario file.
 //! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
 //!   byte-identical between runs of the same scenario.
+//! - [`serve`]: Symphony's REST API on this machine (`serve`): the tutorial's scripts run
+//!   unchanged; every `POST`ed Target or Instance is reconciled through the engine and
+//!   supervised workers, on Symphony's schedule; its status, rounds and a page to watch them.
 //! - [`report`]: turns results and events into output (human text, JSON documents, JUnit):
 //!   the one place that renders, for every command; the command line only hands it values and
 //!   its stdout.
@@ -94,6 +97,7 @@ pub mod model;
 pub mod report;
 pub mod scaffold;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod subject;
 #[cfg(feature = "testing")]

@@ -12,7 +12,9 @@ use symphony_harness::input::InputError;
 use symphony_harness::inspect::InspectError;
 use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{DeviceError, LoadError, LoadFailure};
+use symphony_harness::scenario::bundle::BundleError;
 use symphony_harness::scenario::ScenarioError;
+use symphony_harness::serve::ServeError;
 use symphony_harness::sim::SimError;
 use symphony_harness::subject::{ConfigError, SubjectError, TargetBindingError};
 use symphony_harness::watch::WatchError;
@@ -38,6 +40,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         InputError,
         ConfigError,
         ScenarioError,
+        BundleError,
         BackendError,
         DeviceError,
         SimError,
@@ -45,6 +48,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         SubjectError,
         TargetBindingError,
         ExploreError,
+        ServeError,
     );
     None
 }

@@ -59,13 +59,13 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "SEED", help_heading = "Search")]
     seed: Option<u64>,
 
-    /// How many histories to play (before --partition)
-    #[arg(long, value_name = "N", default_value_t = 256, help_heading = "Search")]
-    cases: usize,
+    /// How many histories to play (before --partition; at least 1)
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Search")]
+    cases: u32,
 
-    /// At most this many operations per history
-    #[arg(long, value_name = "M", default_value_t = 8, help_heading = "Search")]
-    max_steps: usize,
+    /// At most this many operations per history (at least 1)
+    #[arg(long, value_name = "M", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Search")]
+    max_steps: u32,
 
     /// At most this many desired components (1 to 8)
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8), help_heading = "Search")]
@@ -191,10 +191,10 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         .context("cannot make a scratch folder")?;
     let options = ExploreOptions {
         seed,
-        cases: args.cases,
+        cases: args.cases as usize,
         shape: Shape {
             weights,
-            max_steps: args.max_steps,
+            max_steps: args.max_steps as usize,
             max_components: usize::from(args.max_components),
             ..Shape::default()
         },

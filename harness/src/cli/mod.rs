@@ -19,6 +19,7 @@ mod output;
 mod plan;
 mod reconcile;
 mod run;
+mod serve;
 mod signals;
 mod sim;
 mod watch;
@@ -83,6 +84,7 @@ enum Command {
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
+    Serve(serve::ServeArgs),
     Sim(sim::SimArgs),
     Completions(completions::CompletionsArgs),
     New(new::NewArgs),
@@ -121,6 +123,7 @@ pub fn run() -> i32 {
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::run(args),
         Command::New(args) => new::run(args),

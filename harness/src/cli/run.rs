@@ -84,13 +84,8 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Running")]
     no_bundles: bool,
 
-    /// The simulated provider library scenarios without a `provider.library` use [default: the
-    /// bundled one: `symphony-harness sim path`]
-    #[arg(long, value_name = "LIB", help_heading = "Providers")]
-    simulator: Option<PathBuf>,
-
     #[command(flatten)]
-    deadlines: Deadlines,
+    providers: Providers,
 
     #[command(flatten)]
     input: StrictArgs,
@@ -138,12 +133,8 @@ pub struct ReplayArgs {
     #[arg(value_name = "BUNDLE")]
     bundle: PathBuf,
 
-    /// The simulated provider library [default: the bundled one: `symphony-harness sim path`]
-    #[arg(long, value_name = "LIB", help_heading = "Providers")]
-    simulator: Option<PathBuf>,
-
     #[command(flatten)]
-    deadlines: Deadlines,
+    providers: Providers,
 
     #[command(flatten)]
     output: ReportArgs,
@@ -169,12 +160,30 @@ fn scratch() -> anyhow::Result<tempfile::TempDir> {
         .context("cannot make a scratch folder for the simulated devices")
 }
 
-fn settings(simulator: &Path, deadlines: &Deadlines, scratch: &Path) -> RunSettings {
+fn settings(simulator: &Path, flags: &Providers, scratch: &Path) -> RunSettings {
     RunSettings {
-        backend: deadlines.backend(),
+        backend: flags.deadlines.backend(),
         simulator: simulator.to_path_buf(),
         scratch: scratch.to_path_buf(),
+        store_dirs: flags.sim_store_dir.clone(),
     }
+}
+
+/// How `run` and `replay` run the scenarios' providers.
+#[derive(Args, Debug)]
+pub struct Providers {
+    /// The simulated provider library scenarios without a `provider.library` use [default: the
+    /// bundled one: `symphony-harness sim path`]
+    #[arg(long, value_name = "LIB", help_heading = "Providers")]
+    simulator: Option<PathBuf>,
+
+    /// Let scenarios keep the simulated provider's devices (`sim.store`) under DIR; without
+    /// it a `sim.store` outside the run's own scratch folder is refused; repeatable
+    #[arg(long, value_name = "DIR", help_heading = "Providers")]
+    sim_store_dir: Vec<PathBuf>,
+
+    #[command(flatten)]
+    deadlines: Deadlines,
 }
 
 /// Reads every scenario; any that cannot be read is reported and none is played.
@@ -289,7 +298,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         watched.scenarios_read(&files);
     }
     let scenarios = read_all(&files, &args.input)?;
-    let simulator = simulator_for(&scenarios, args.simulator.as_deref())?;
+    let simulator = simulator_for(&scenarios, args.providers.simulator.as_deref())?;
     if let Some((watcher, watched)) = &mut watching {
         watched.libraries_used(&libraries_of(&scenarios, &simulator));
         watch_given(watcher, &given, &watched.libraries)?;
@@ -298,7 +307,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let options = suite_options(args);
     let results = play_with_progress(
         &scenarios,
-        &settings(&simulator, &args.deadlines, scratch.path()),
+        &settings(&simulator, &args.providers, scratch.path()),
         &options,
         if args.output.human_on_stdout() {
             Lines::Stdout
@@ -333,6 +342,7 @@ fn suite_options(args: &RunArgs) -> SuiteOptions {
         jobs: args.jobs.map_or_else(default_jobs, usize::from),
         check_determinism: args.check_determinism,
         bundles: (!args.no_bundles).then(|| args.bundles.clone()),
+        strict: args.input.strict,
     }
 }
 
@@ -421,7 +431,7 @@ impl RunRerun<'_> {
         let files = listed_files(self.given, self.args.partition)?;
         self.watched.scenarios_read(&files);
         let scenarios = read_all(&files, &self.args.input)?;
-        let simulator = simulator_for(&scenarios, self.args.simulator.as_deref())?;
+        let simulator = simulator_for(&scenarios, self.args.providers.simulator.as_deref())?;
         self.watched
             .libraries_used(&libraries_of(&scenarios, &simulator));
         watch_given(watcher, self.given, &self.watched.libraries)?;
@@ -460,7 +470,7 @@ impl Rerun for RunRerun<'_> {
         let folder = self.scratch.join(format!("watch-{}", self.runs));
         let now = play_with_progress(
             &scenarios,
-            &settings(&simulator, &self.args.deadlines, &folder),
+            &settings(&simulator, &self.args.providers, &folder),
             &suite_options(self.args),
             Lines::Nowhere,
         );
@@ -530,18 +540,22 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot read the bundle `{}`", args.bundle.display()))?;
     let simulator = simulator_for(
         std::slice::from_ref(&bundle.scenario.scenario),
-        args.simulator.as_deref(),
+        args.providers.simulator.as_deref(),
     )?;
     bundle.checked_library(&simulator)?;
+    if let Some(note) = bundle.version_note() {
+        output::warning(&note);
+    }
     let scratch = scratch()?;
     let options = SuiteOptions {
         jobs: 1,
         check_determinism: false,
         bundles: None,
+        strict: false,
     };
     let results = play_with_progress(
         std::slice::from_ref(&bundle.scenario.scenario),
-        &settings(&simulator, &args.deadlines, scratch.path()),
+        &settings(&simulator, &args.providers, scratch.path()),
         &options,
         if args.output.human_on_stdout() {
             Lines::Stdout

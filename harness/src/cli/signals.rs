@@ -8,10 +8,11 @@
 //! worker running there is no call to end, so the harness exits at once; so it does on a
 //! second signal, for a command that does not come back.
 //!
-//! `--watch` is the exception for SIGINT: once a watch loop has its first verdict it calls
-//! [`watching`], and from then on a SIGINT with no worker running does not end the process;
-//! the loop hears it through [`worker::interrupted`], ends, and the command exits with its
-//! last verdict's code ([`ends_watch`]).
+//! `--watch` and `serve` are the exceptions for SIGINT: once a watch loop has its first verdict
+//! (or the server listens) it calls [`watching`], and from then on a SIGINT with no worker
+//! running does not end the process; the loop hears it through [`worker::interrupted`], ends,
+//! and the command exits with its own code ([`ends_watch`]): the last verdict's, or 0 for a
+//! server stopped with Ctrl-C.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

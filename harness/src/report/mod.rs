@@ -22,6 +22,8 @@
 //!   JSON, JUnit.
 //! - [`watch`]: `--watch` after each re-run: what changed on disk, then only the verdicts that
 //!   changed.
+//! - [`serve`]: the console of `serve`: each request, each round's calls with the provider's
+//!   output, each round's verdict, every line labelled with whom it is about.
 //! - [`hash`]: `sha256sum`'s line format.
 //! - [`json`]: the JSON documents, each named by its schema, and how they are printed.
 
@@ -35,6 +37,7 @@ pub mod json;
 pub mod load;
 pub mod reconcile;
 pub mod run;
+pub mod serve;
 pub mod style;
 pub mod text;
 pub mod watch;

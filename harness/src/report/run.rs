@@ -46,6 +46,14 @@ pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
     if let Some(difference) = &result.nondeterministic {
         lines.push(format!("not deterministic: {difference}"));
     }
+    if result.strict {
+        lines.extend(
+            result
+                .warnings()
+                .iter()
+                .map(|warning| format!("warning, an error under --strict: {warning}")),
+        );
+    }
     lines
 }
 
@@ -99,8 +107,23 @@ pub fn failure_detail(
     Ok(())
 }
 
-/// The human report after the per-scenario lines: each failure's detail, then the summary.
+/// The human report after the per-scenario lines: each passing scenario's warnings, each
+/// failure's detail, then the summary.
 pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
+    for result in results.iter().filter(|r| r.passed()) {
+        for warning in result.warnings() {
+            writeln!(
+                out,
+                "\n{}warning{}: `{}` passes, but {warning}\n  {}hint: give it an expectation \
+                 (`expect.outcome`), or run with --strict to fail it{}",
+                style::WARN.render(),
+                style::WARN.render_reset(),
+                result.name,
+                style::HINT.render(),
+                style::HINT.render_reset()
+            )?;
+        }
+    }
     for result in results.iter().filter(|r| !r.passed()) {
         writeln!(
             out,
@@ -134,6 +157,8 @@ struct ScenarioEntry<'a> {
     description: &'a str,
     passed: bool,
     failures: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mismatches: Vec<&'a Mismatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +189,7 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
                 description: &result.description,
                 passed: result.passed(),
                 failures: failure_lines(result),
+                warnings: result.warnings(),
                 mismatches: run
                     .map(|r| r.mismatches.iter().collect())
                     .unwrap_or_default(),
@@ -183,8 +209,9 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
 
 /// Writes JUnit XML: one test suite `scenarios`, one test case per scenario; a failure's
 /// message is its first reason, its text every reason (and the reproduction command).
-/// Failure types: `unplayable` (the scenario could not be played), `nondeterministic` (two
-/// runs differed), `scenario-failed` (an expectation or a call failed).
+/// Failure types: `unplayable` (the scenario could not be played), `scenario-failed` (an
+/// expectation or a call failed), `nondeterministic` (two runs differed), `warning-denied` (a
+/// warning under `--strict`).
 pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
     let mut report = Report::new("symphony-harness run");
     let mut suite = TestSuite::new("scenarios");
@@ -202,8 +229,10 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
             }
             let failure_type = match &result.run {
                 Err(_) => "unplayable",
-                Ok(run) if run.passed() => "nondeterministic",
-                Ok(_) => "scenario-failed",
+                Ok(run) if !run.passed() => "scenario-failed",
+                Ok(_) if result.nondeterministic.is_some() => "nondeterministic",
+                // It ran and held, so a warning failed it (`--strict`).
+                Ok(_) => "warning-denied",
             };
             super::junit_failure(
                 NonSuccessKind::Failure,

@@ -2,8 +2,9 @@
 //!
 //! A bundle holds `scenario.json` (the scenario, self-contained: objects inline),
 //! `bundle.json` ([`BundleInfo`]: the seed, the library's path, SHA-256 and inspection
-//! fingerprint, the harness version, what failed) and `transcript.json`. `replay` plays
-//! `scenario.json` again with the same library, refusing a library whose SHA-256 changed.
+//! fingerprint, the harness version, what failed, and the SHA-256 of the other two files) and
+//! `transcript.json`. `replay` plays `scenario.json` again with the same library, refusing a
+//! library whose SHA-256 changed, and a bundle whose files were edited or damaged since.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ use super::run::ScenarioRun;
 use crate::load::LibraryFile;
 
 /// The `format` of `bundle.json`.
-pub const BUNDLE_FORMAT: &str = "symphony-harness/bundle/v1";
+pub const BUNDLE_FORMAT: &str = "symphony-harness/bundle/v2";
 
 /// `bundle.json`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -46,6 +47,10 @@ pub struct BundleInfo {
     /// Why the scenario stopped before its end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The SHA-256 of `scenario.json` as written.
+    pub scenario_sha256: String,
+    /// The SHA-256 of `transcript.json` as written.
+    pub transcript_sha256: String,
 }
 
 /// Why a bundle cannot be written or read.
@@ -94,16 +99,74 @@ pub enum BundleError {
     /// `scenario.json` cannot be read.
     #[error(transparent)]
     Scenario(#[from] Box<ScenarioError>),
+    /// A file of the bundle is not what was written: edited, damaged or missing.
+    #[error(
+        "`{}` is not the file the bundle was written with ({why}); a replay of an edited \
+         bundle proves nothing",
+        path.display()
+    )]
+    Edited {
+        /// The file.
+        path: PathBuf,
+        /// What differs: its SHA-256, its absence, a value.
+        why: String,
+    },
 }
 
-fn write(path: &Path, value: &impl Serialize) -> Result<(), BundleError> {
+impl crate::errors::Explain for BundleError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            BundleError::Edited { path, .. } => Some(format!(
+                "to play an edited scenario, `symphony-harness run {}`; to replay, restore the \
+                 bundle as `run` wrote it",
+                path.with_file_name("scenario.json").display()
+            )),
+            BundleError::Info { .. } => Some(
+                "bundles of an older harness cannot be replayed: `symphony-harness run` their \
+                 `scenario.json`"
+                    .into(),
+            ),
+            BundleError::Scenario(err) => err.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `value` as pretty JSON to `path`; the SHA-256 of the bytes written.
+fn write(path: &Path, value: &impl Serialize) -> Result<String, BundleError> {
     let text = serde_json::to_string_pretty(value).map_err(|err| BundleError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::other(err),
-    })?;
-    std::fs::write(path, text + "\n").map_err(|source| BundleError::Io {
+    })? + "\n";
+    std::fs::write(path, &text).map_err(|source| BundleError::Io {
         path: path.to_path_buf(),
         source,
+    })?;
+    Ok(sha256_of(text.as_bytes()))
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    // Reading from memory cannot fail.
+    crate::load::sha256_hex(bytes).unwrap_or_default()
+}
+
+/// Whether the file at `path` holds the bytes whose SHA-256 is `recorded`.
+fn unchanged(path: &Path, recorded: &str) -> Result<(), BundleError> {
+    let found = match std::fs::read(path) {
+        Ok(bytes) => sha256_of(&bytes),
+        Err(err) => {
+            return Err(BundleError::Edited {
+                path: path.to_path_buf(),
+                why: format!("it cannot be read: {err}"),
+            })
+        }
+    };
+    if found == recorded {
+        return Ok(());
+    }
+    Err(BundleError::Edited {
+        path: path.to_path_buf(),
+        why: format!("its SHA-256 was {recorded} when written, it is {found} now"),
     })
 }
 
@@ -131,8 +194,8 @@ pub fn write_bundle(
     if scenario.provider.library.is_some() {
         file["provider"]["library"] = Value::String(library.to_string_lossy().into_owned());
     }
-    write(&folder.join("scenario.json"), &file)?;
-    write(&folder.join("transcript.json"), &run.transcript_json())?;
+    let scenario_sha256 = write(&folder.join("scenario.json"), &file)?;
+    let transcript_sha256 = write(&folder.join("transcript.json"), &run.transcript_json())?;
     let info = BundleInfo {
         format: BUNDLE_FORMAT.to_string(),
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -144,6 +207,8 @@ pub fn write_bundle(
         fingerprint,
         mismatches: run.mismatches.clone(),
         error: run.error.clone(),
+        scenario_sha256,
+        transcript_sha256,
     };
     write(&folder.join("bundle.json"), &info)?;
     Ok(folder)
@@ -169,24 +234,52 @@ pub fn read_bundle(folder: &Path) -> Result<Bundle, BundleError> {
         path: info_path.clone(),
         source,
     })?;
-    let info: BundleInfo = serde_json::from_str(&text).map_err(|err| BundleError::Info {
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
+    }
+    let format: Format = serde_json::from_str(&text).map_err(|err| BundleError::Info {
         path: info_path.clone(),
         message: err.to_string(),
     })?;
-    if info.format != BUNDLE_FORMAT {
+    if format.format != BUNDLE_FORMAT {
         return Err(BundleError::Info {
             path: info_path,
             message: format!(
                 "its format is `{}`, this harness reads `{BUNDLE_FORMAT}`",
-                info.format
+                format.format
             ),
         });
     }
-    let mut scenario = read_scenario(&folder.join("scenario.json")).map_err(Box::new)?;
+    let info: BundleInfo = serde_json::from_str(&text).map_err(|err| BundleError::Info {
+        path: info_path.clone(),
+        message: err.to_string(),
+    })?;
+    let scenario_file = folder.join("scenario.json");
+    let transcript_file = folder.join("transcript.json");
+    unchanged(&scenario_file, &info.scenario_sha256)?;
+    unchanged(&transcript_file, &info.transcript_sha256)?;
+    let mut scenario = read_scenario(&scenario_file).map_err(Box::new)?;
+    if scenario.scenario.seed != info.seed {
+        return Err(BundleError::Edited {
+            path: info_path,
+            why: format!(
+                "its seed is {}, the scenario's is {}",
+                info.seed, scenario.scenario.seed
+            ),
+        });
+    }
     scenario.scenario.name = info.scenario.clone();
-    let transcript = std::fs::read_to_string(folder.join("transcript.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok());
+    let text = std::fs::read_to_string(&transcript_file).map_err(|source| BundleError::Io {
+        path: transcript_file.clone(),
+        source,
+    })?;
+    let transcript = Some(
+        serde_json::from_str(&text).map_err(|err| BundleError::Edited {
+            path: transcript_file.clone(),
+            why: format!("it is not JSON: {err}"),
+        })?,
+    );
     Ok(Bundle {
         folder: folder.to_path_buf(),
         info,
@@ -196,6 +289,19 @@ pub fn read_bundle(folder: &Path) -> Result<Bundle, BundleError> {
 }
 
 impl Bundle {
+    /// A note when another version of the harness wrote the bundle: its transcript may differ
+    /// for that reason alone.
+    pub fn version_note(&self) -> Option<String> {
+        let this = env!("CARGO_PKG_VERSION");
+        (self.info.harness_version != this).then(|| {
+            format!(
+                "the bundle was written by symphony-harness {}, this is {this}: a transcript \
+                 that differs may differ for that reason alone",
+                self.info.harness_version
+            )
+        })
+    }
+
     /// The library a replay runs: the scenario's own, else `simulator`; refused when its
     /// bytes are not the ones the bundle recorded.
     pub fn checked_library(&self, simulator: &Path) -> Result<PathBuf, BundleError> {

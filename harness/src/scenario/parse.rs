@@ -214,9 +214,21 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Loaded, ScenarioError> 
         .stored
         .map(|raw| reader.stored(raw, &mut notes))
         .transpose()?;
+    if file.steps.is_empty() {
+        return Err(reader.invalid(
+            steps_part(text),
+            "the scenario has no steps: it plays nothing, so it would pass whatever the provider \
+             does"
+                .into(),
+            Some("add a step, e.g. `{\"reconcile\": {\"untilConverged\": 3}}`".into()),
+        ));
+    }
     let mut steps = Vec::with_capacity(file.steps.len());
     for raw in &file.steps {
         steps.push(reader.step(raw, &mut notes)?);
+    }
+    if let (Some(raw), Some(stored)) = (file.stored, &stored) {
+        reader.deployed_are_desired(raw, stored, &objects)?;
     }
     let mut provider = file.provider;
     if let Some(library) = &provider.library {
@@ -240,6 +252,15 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Loaded, ScenarioError> 
         notes,
     })
 }
+
+/// The text from the scenario's `"steps"` key on (where an empty list is reported), or the
+/// whole text.
+fn steps_part(text: &str) -> &str {
+    text.find("\"steps\"").map_or(text, |at| &text[at..])
+}
+
+/// The most rounds one reconcile step may ask for: about three days of Symphony's polls.
+pub const MAX_ROUNDS: u32 = 10_000;
 
 /// Reads parts of one scenario file's text.
 struct Reader<'t> {
@@ -453,24 +474,84 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// Every component `stored.deployed` names is one its objects (the scenario's own, or the
+    /// stored state's `objects`) desire.
+    fn deployed_are_desired(
+        &self,
+        raw: &'t RawValue,
+        stored: &StoredStart,
+        scenario_objects: &Objects,
+    ) -> Result<(), ScenarioError> {
+        let StoredStart::Deployed {
+            objects,
+            components: Some(deployed),
+        } = stored
+        else {
+            return Ok(());
+        };
+        let objects = objects.as_deref().unwrap_or(scenario_objects);
+        let desired = objects.desired_names();
+        let unknown: Vec<&String> = deployed.iter().filter(|n| !desired.contains(n)).collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        Err(self.invalid(
+            raw.get(),
+            format!(
+                "`stored.deployed` names {} that the objects do not have (they have {})",
+                quoted(&unknown.iter().map(|n| n.as_str()).collect::<Vec<_>>()),
+                if desired.is_empty() {
+                    "none".to_string()
+                } else {
+                    quoted(&desired.iter().map(String::as_str).collect::<Vec<_>>())
+                }
+            ),
+            Some(
+                "a stored state can only hold what a reconcile of the objects deployed; name \
+                 those components, or give `stored.objects`"
+                    .into(),
+            ),
+        ))
+    }
+
+    /// A `reconcile` step's rounds, within bounds.
+    fn reconcile(&self, part: &str, reconcile: ReconcileStep) -> Result<Action, ScenarioError> {
+        if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
+            return Err(self.invalid(
+                part,
+                "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
+                    .into(),
+                None,
+            ));
+        }
+        if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
+            return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
+        }
+        if reconcile.max_rounds() > MAX_ROUNDS {
+            return Err(self.invalid(
+                part,
+                format!(
+                    "a reconcile of {} rounds: at most {MAX_ROUNDS} (each is a poll of \
+                     Symphony's, 15 to 30 s apart)",
+                    reconcile.max_rounds()
+                ),
+                Some(
+                    "to pin a provider that never converges, `untilConverged` with a few \
+                     rounds and `expect.neverConverges` say it"
+                        .into(),
+                ),
+            ));
+        }
+        Ok(Action::Reconcile(reconcile))
+    }
+
     /// One step: exactly one of [`STEP_KEYS`], with `note`, `on` and `expect`.
     fn step(&self, raw: &'t RawValue, notes: &mut Vec<KeyNote>) -> Result<Step, ScenarioError> {
         let part = raw.get();
         let file: StepFile<'t> = self.parse_at(part, "a step")?;
         let mut actions = Vec::new();
         if let Some(reconcile) = file.reconcile {
-            if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
-                return Err(self.invalid(
-                    part,
-                    "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
-                        .into(),
-                    None,
-                ));
-            }
-            if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
-                return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
-            }
-            actions.push(Action::Reconcile(reconcile));
+            actions.push(self.reconcile(part, reconcile)?);
         }
         if file.remove.is_some() {
             actions.push(Action::Remove);
@@ -659,6 +740,13 @@ mod tests {
         assert!(position(parse(&zero).unwrap_err())
             .2
             .contains("at least 1 round"));
+        let unknown = text.replace(r#"{"deployed": ["a"]}"#, r#"{"deployed": ["a", "zz"]}"#);
+        let (line, _, message) = position(parse(&unknown).unwrap_err());
+        assert_eq!(line, 2, "{message}");
+        assert!(
+            message.contains("names `zz` that the objects do not have (they have `a`)"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct ScenarioResult {
     pub bundle: Option<PathBuf>,
     /// Why no bundle could be written, if one was wanted.
     pub bundle_error: Option<String>,
+    /// Whether its warnings fail it (`--strict`).
+    pub strict: bool,
     /// When it started.
     pub started: std::time::SystemTime,
     /// How long it ran (both runs, with the determinism check).
@@ -29,10 +31,17 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    /// True when it ran to its end, every expectation held, and (when checked) both runs
-    /// gave the same transcript.
+    /// True when it ran to its end, every expectation held, (when checked) both runs gave
+    /// the same transcript, and (under `--strict`) nothing needed a warning.
     pub fn passed(&self) -> bool {
-        self.run.as_ref().is_ok_and(ScenarioRun::passed) && self.nondeterministic.is_none()
+        self.run.as_ref().is_ok_and(ScenarioRun::passed)
+            && self.nondeterministic.is_none()
+            && (!self.strict || self.warnings().is_empty())
+    }
+
+    /// What its run warned about.
+    pub fn warnings(&self) -> &[String] {
+        self.run.as_ref().map_or(&[], |run| run.warnings.as_slice())
     }
 }
 
@@ -87,6 +96,7 @@ mod tests {
 
     fn result(file: &str, passed: bool) -> ScenarioResult {
         let run = ScenarioRun {
+            warnings: Vec::new(),
             transcript: crate::transcript::Transcript::default(),
             redactions: crate::transcript::Redactions::new(),
             mismatches: Vec::new(),
@@ -103,6 +113,7 @@ mod tests {
             nondeterministic: None,
             bundle: None,
             bundle_error: None,
+            strict: false,
             started: std::time::SystemTime::UNIX_EPOCH,
             duration: std::time::Duration::ZERO,
         }

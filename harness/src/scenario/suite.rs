@@ -24,6 +24,8 @@ pub struct SuiteOptions {
     pub check_determinism: bool,
     /// Where failures' reproduction bundles go (`None`: none are written).
     pub bundles: Option<PathBuf>,
+    /// A scenario's warnings fail it (`--strict`).
+    pub strict: bool,
 }
 
 /// The first line where two JSON texts differ, as `line N: a | b`.
@@ -76,6 +78,7 @@ fn play(
         description: scenario.description.clone(),
         run,
         nondeterministic,
+        strict: options.strict,
         bundle: None,
         bundle_error: None,
         started,

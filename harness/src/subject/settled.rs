@@ -142,12 +142,18 @@ impl Subject {
         }
     }
 
-    /// A session that plays scenarios on this subject, with providers of its own.
+    /// A session that plays scenarios on this subject, with providers of its own. A
+    /// `sim.store` folder the subject's own binding config names (the user's `--config`) is
+    /// one the simulator may use.
     pub fn session(&self) -> Result<Session, RunError> {
-        match &self.compiled {
-            Some(factory) => Ok(Session::prepared(&self.library, Box::new(factory.clone()))),
-            None => Session::open(&self.library, self.backend.clone()),
+        let mut session = match &self.compiled {
+            Some(factory) => Session::prepared(&self.library, Box::new(factory.clone())),
+            None => Session::open(&self.library, self.backend.clone())?,
+        };
+        if let Some(store) = self.config.get("sim.store").filter(|s| *s != "memory") {
+            session.allow_store_dir(store);
         }
+        Ok(session)
     }
 }
 

@@ -236,11 +236,13 @@ impl Scenarios {
             // Unused: every scenario names its library now.
             simulator: PathBuf::new(),
             scratch: scratch.path().join("devices"),
+            store_dirs: Vec::new(),
         };
         let options = SuiteOptions {
             jobs: default_jobs(),
             check_determinism: false,
             bundles,
+            strict: false,
         };
         let mut results = run_suite(&scenarios, &settings, &options, &|_| {});
         for (result, redactions) in results.iter_mut().zip(&temp_dirs) {

@@ -180,39 +180,42 @@ fn is_char_literal(rest: &[u8]) -> bool {
     }
 }
 
-/// `code` without its `#[cfg(test)]` items (the `mod tests { … }` block, test-only `use`).
+/// `code` without its `#[cfg(test)]` items (the `mod tests { … }` block, test-only `use`) and
+/// its `#[cfg(doc)]` ones (an import only a doc link needs is no dependency).
 fn without_tests(code: &str) -> String {
     let mut out = code.to_string();
-    while let Some(at) = out.find("#[cfg(test)]") {
-        let after = at + "#[cfg(test)]".len();
-        // The item ends at its first `;` at depth 0, or at the `}` closing its first `{`.
-        let bytes = out.as_bytes();
-        let mut depth = 0usize;
-        let mut end = bytes.len();
-        for (offset, &b) in bytes[after..].iter().enumerate() {
-            match b {
-                b'{' => depth += 1,
-                b'}' => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        end = after + offset + 1;
-                        break;
-                    }
-                }
-                b';' if depth == 0 => {
-                    end = after + offset + 1;
-                    break;
-                }
-                _ => {}
-            }
+    for attribute in ["#[cfg(test)]", "#[cfg(doc)]"] {
+        while let Some(at) = out.find(attribute) {
+            let end = item_end(&out, at + attribute.len());
+            let blanked: String = out[at..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' })
+                .collect();
+            out.replace_range(at..end, &blanked);
         }
-        let blanked: String = out[at..end]
-            .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
-            .collect();
-        out.replace_range(at..end, &blanked);
     }
     out
+}
+
+/// Where the item starting after `after` ends: at its first `;` at depth 0, or at the `}`
+/// closing its first `{`.
+fn item_end(code: &str, after: usize) -> usize {
+    let bytes = code.as_bytes();
+    let mut depth = 0usize;
+    for (offset, &b) in bytes[after..].iter().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return after + offset + 1;
+                }
+            }
+            b';' if depth == 0 => return after + offset + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
 }
 
 /// The paths a `use` tree names: `a::{b, c::{d, e}}` → `a::b`, `a::c::d`, `a::c::e`.
@@ -605,6 +608,8 @@ fn the_measurements_see_what_they_measure() {
     assert_eq!(paths, ["crate::c"]);
     let tested = without_tests("fn a() {}\n#[cfg(test)]\nmod tests {\n fn b() {}\n}\nfn c() {}");
     assert!(tested.contains("fn a") && tested.contains("fn c") && !tested.contains("fn b"));
+    let documented = without_tests("#[cfg(doc)]\nuse super::X;\nuse super::Y;");
+    assert!(!documented.contains("X") && documented.contains("super::Y"));
     let edges: BTreeMap<ModPath, BTreeSet<ModPath>> = [
         (vec!["a".to_string()], [vec!["b".to_string()]].into()),
         (vec!["b".to_string()], [vec!["a".to_string()]].into()),

@@ -410,6 +410,17 @@ fn bad_flags_are_refused_with_what_to_write() {
         "{}",
         none.stderr
     );
+    // Nothing to play is refused, not reported as a clean run.
+    for flag in ["--cases", "--max-steps"] {
+        let zero = harness(&["explore", flag, "0", "--seed", "1"]);
+        assert_eq!(
+            zero.code,
+            Some(exit_code::USAGE),
+            "{flag} 0: {}",
+            zero.stderr
+        );
+        assert!(!zero.stdout.contains("ok"), "{flag} 0: {}", zero.stdout);
+    }
 }
 
 #[test]

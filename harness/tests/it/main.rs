@@ -65,3 +65,6 @@ mod completions;
 mod new;
 // The test API (`symphony_harness::testing`): failures surface with the CLI's evidence.
 mod testing_api;
+// `symphony-harness serve`: Symphony's REST API; the tutorial's script unchanged, a panic contained,
+// the page in headless Chromium, no worker left after Ctrl-C.
+mod serve;

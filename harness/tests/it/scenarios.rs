@@ -19,6 +19,7 @@ pub fn settings(scratch: &Path) -> RunSettings {
         },
         simulator: lib(Lib::Sim),
         scratch: scratch.to_path_buf(),
+        store_dirs: Vec::new(),
     }
 }
 

@@ -283,7 +283,8 @@ fn every_scenario_file_matches_the_scenario_schema() {
 const ACCEPTED: [(&str, &str); 4] = [
     (
         "the smallest scenario",
-        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"}, "steps": []}"#,
+        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
+            "steps": [{"reconcile": {}}]}"#,
     ),
     (
         "a `false` flag is no action, so the step's one action is `reconcile`",
@@ -339,12 +340,24 @@ const ACCEPTED: [(&str, &str); 4] = [
     (
         "Symphony's own stored state",
         r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
-            "stored": {"spec": {}, "state": {}}, "steps": []}"#,
+            "stored": {"spec": {}, "state": {}}, "steps": [{"remove": {}}]}"#,
     ),
 ];
 
 /// Scenario texts both refuse: the case, the text, and where and what the parser says.
-const REFUSED: [(&str, &str, (usize, usize), &str); 9] = [
+const REFUSED: [(&str, &str, (usize, usize), &str); 11] = [
+    (
+        "no steps",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": []}",
+        (2, 2),
+        "the scenario has no steps",
+    ),
+    (
+        "a billion rounds",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [{\"reconcile\": {\"rounds\": 1000000000}}]}",
+        (2, 12),
+        "at most 10000",
+    ),
     (
         "two actions in one step",
         "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": [\n  {\"reconcile\": {}, \"remove\": {}}\n ]}",

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal};
 use serde_json::json;
 
-use crate::support::{lib, path_str, wait_within, Lib};
+use crate::support::{lib, live_in_group, path_str, processes, wait_within, Lib};
 
 /// How long any one wait in these tests may take before the test fails.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -28,49 +28,6 @@ struct Hanging {
     stderr: mpsc::Receiver<String>,
     stdout: std::thread::JoinHandle<String>,
     _dir: tempfile::TempDir,
-}
-
-/// `(pid, state, ppid, pgrp)` of every process in `/proc`.
-fn processes() -> Vec<(i32, char, i32, i32)> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        // The process may be gone by now: then it is simply not listed.
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
-        let Some(rest) = stat.rfind(')').map(|end| &stat[end + 1..]) else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if let (Some(state), Some(ppid), Some(pgrp)) = (
-            fields.first().and_then(|s| s.chars().next()),
-            fields.get(1).and_then(|s| s.parse().ok()),
-            fields.get(2).and_then(|s| s.parse().ok()),
-        ) {
-            found.push((pid, state, ppid, pgrp));
-        }
-    }
-    found
-}
-
-/// The live (not zombie) processes of process group `pgrp`.
-fn live_in_group(pgrp: i32) -> Vec<i32> {
-    processes()
-        .into_iter()
-        .filter(|&(_, state, _, group)| group == pgrp && state != 'Z' && state != 'X')
-        .map(|(pid, ..)| pid)
-        .collect()
 }
 
 /// Polls `/proc` until no live process of group `pgrp` remains; fails the test after
@@ -282,10 +239,18 @@ fn sigint_during_a_scenario_fails_it_as_interrupted_and_leaves_no_bundle() {
     let file = dir.path().join("hang.json");
     std::fs::write(&file, scenario.to_string()).unwrap();
     let sim = lib(Lib::Sim);
-    let args: Vec<String> = ["run", "--simulator", path_str(&sim), path_str(&file)]
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
+    // The target keeps its device in the test's folder, which `run` allows only when named.
+    let args: Vec<String> = [
+        "run",
+        "--simulator",
+        path_str(&sim),
+        "--sim-store-dir",
+        path_str(dir.path()),
+        path_str(&file),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
     let bundles = dir.path().join("target/symphony-harness/bundles");
     let (code, stdout) = interrupt(start_hanging(dir, &args));
     assert_eq!(code, Some(130), "{stdout}");

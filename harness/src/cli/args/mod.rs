@@ -15,7 +15,7 @@ use symphony_harness::input::KeyNote;
 use symphony_harness::model::BindingConfig;
 use symphony_harness::subject::{parse_config, Reserved};
 
-pub use backend::{HostArg, ProviderArgs};
+pub use backend::{parse_duration, HostArg, ProviderArgs};
 pub use report::{Deadlines, ReportArgs, RunFormat, WatchSettle};
 pub use subject::{SubjectArgs, SymphonyArg};
 

@@ -45,6 +45,8 @@ pub struct RunSettings {
     pub simulator: PathBuf,
     /// A folder of this run: the simulated devices of each scenario are kept below it.
     pub scratch: PathBuf,
+    /// Folders besides `scratch` where a scenario may keep simulated devices (`sim.store`).
+    pub store_dirs: Vec<PathBuf>,
 }
 
 /// Why a scenario could not be played to its end (its expectations are another matter).
@@ -99,6 +101,16 @@ pub enum RunError {
         #[source]
         source: Box<DeviceError>,
     },
+    /// A scenario's `sim.store` names a folder outside the run's own.
+    #[error(
+        "`sim.store` is `{store}`: the simulated provider would keep its devices outside this \
+         run's scratch folder; leave `sim.store` out (or set it to `memory`), or let scenarios \
+         use that folder with `run --sim-store-dir DIR`"
+    )]
+    StoreOutside {
+        /// The value.
+        store: String,
+    },
     /// The scratch folder cannot be made.
     #[error("cannot make the scratch folder `{}`", path.display())]
     Scratch {
@@ -125,6 +137,9 @@ pub struct ScenarioRun {
     /// Why the scenario stopped before its end, if it did (its last step's transcript is
     /// kept).
     pub error: Option<String>,
+    /// What its passing hides: it expects nothing, and every round failed. An error under
+    /// `--strict`.
+    pub warnings: Vec<String>,
     /// The library that ran.
     pub library: PathBuf,
     /// Its SHA-256.
@@ -162,7 +177,11 @@ pub fn run_scenario(scenario: &Scenario, settings: &RunSettings) -> Result<Scena
         .clone()
         .unwrap_or_else(|| settings.simulator.clone());
     let backend = backend_for(scenario, &settings.backend);
-    Session::open(&library, backend)?.play(scenario, &settings.scratch)
+    let mut session = Session::open(&library, backend)?;
+    for dir in &settings.store_dirs {
+        session.allow_store_dir(dir);
+    }
+    session.play(scenario, &settings.scratch)
 }
 
 /// The backend the scenario's `provider` settings ask for, on top of `base`.

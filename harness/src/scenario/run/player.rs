@@ -3,7 +3,7 @@
 //! and the facts its expectations are checked against.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use super::describe::describe_action;
@@ -68,7 +68,7 @@ impl<'s> Player<'s> {
             last_failed: None,
             session,
         };
-        player.objects = player.bound(&scenario.objects);
+        player.objects = player.bound(&scenario.objects)?;
         if let Some(stored) = &scenario.stored {
             let stored = player.stored_start(stored)?;
             player.reconciler = Reconciler::new(generation).with_previous(stored);
@@ -79,17 +79,17 @@ impl<'s> Player<'s> {
 
 impl Player<'_> {
     /// `objects` with every Rust binding pointed at the scenario's library.
-    pub(super) fn bound(&self, objects: &Objects) -> Objects {
+    pub(super) fn bound(&self, objects: &Objects) -> Result<Objects, RunError> {
         let mut objects = objects.clone();
         for target in &mut objects.targets {
-            self.bind(target);
+            self.bind(target)?;
         }
-        objects
+        Ok(objects)
     }
 
-    pub(super) fn bind(&self, target: &mut TargetState) {
+    pub(super) fn bind(&self, target: &mut TargetState) -> Result<(), RunError> {
         let Some(spec) = target.spec.as_mut() else {
-            return;
+            return Ok(());
         };
         for topology in &mut spec.topologies {
             for binding in &mut topology.bindings {
@@ -105,9 +105,32 @@ impl Player<'_> {
                 if self.session.simulated {
                     config.insert_default("sim.store", &self.store.to_string_lossy());
                     config.insert_default("sim.seed", &self.scenario.seed.to_string());
+                    self.confined(config.get("sim.store").unwrap_or_default())?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `Ok` when the simulator's `sim.store` is `memory`, or a folder inside this run's
+    /// scratch folder or one the session allows (`run --sim-store-dir`): a scenario file
+    /// cannot make the harness write anywhere else.
+    pub(super) fn confined(&self, store: &str) -> Result<(), RunError> {
+        if store == "memory" {
+            return Ok(());
+        }
+        let path = normalized(Path::new(store));
+        let scratch = self.store.parent().map(normalized);
+        let allowed = scratch
+            .iter()
+            .chain(self.session.store_dirs.iter())
+            .any(|root| path.is_absolute() && path.starts_with(normalized(root)));
+        if allowed {
+            return Ok(());
+        }
+        Err(RunError::StoreOutside {
+            store: store.to_string(),
+        })
     }
 
     /// The deployment of the current objects.
@@ -129,7 +152,7 @@ impl Player<'_> {
                 components,
             } => {
                 let objects = match objects {
-                    Some(objects) => self.bound(objects),
+                    Some(objects) => self.bound(objects)?,
                     None => self.objects.clone(),
                 };
                 let deployment = objects.deployment().map_err(|source| RunError::Objects {
@@ -195,7 +218,7 @@ impl Player<'_> {
             }
             Action::Remove => self.remove(number, transcript, facts),
             Action::SetObjects(objects) => {
-                self.objects = self.bound(objects);
+                self.objects = self.bound(objects)?;
                 self.deployment(number)?;
                 Ok(())
             }
@@ -494,19 +517,7 @@ impl Player<'_> {
 
     /// The desired components, read only: the solution's, or every target's own.
     pub(super) fn desired_list(&self) -> Vec<ComponentSpec> {
-        match &self.objects.solution_and_instance {
-            Some((solution, _)) => solution
-                .spec
-                .iter()
-                .flat_map(|s| s.components.iter().cloned())
-                .collect(),
-            None => self
-                .objects
-                .targets
-                .iter()
-                .flat_map(|t| t.spec.iter().flat_map(|s| s.components.iter().cloned()))
-                .collect(),
-        }
+        self.objects.desired().into_iter().cloned().collect()
     }
 
     /// The desired components: the solution's, or the lone target's own.
@@ -552,4 +563,19 @@ fn stops_symphony(report: &RoundReport) -> Option<String> {
             failure.describe()
         )),
     }
+}
+
+/// `path` with `.` and `..` resolved by their names (the folder may not exist yet).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -21,6 +21,8 @@ pub struct Session {
     pub(super) channel: Option<DeviceChannel>,
     pub(super) factory: Box<dyn PreloadFactory>,
     pub(super) transcripts: bool,
+    /// Folders besides a run's scratch folder where the simulator may keep its devices.
+    pub(super) store_dirs: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Session {
@@ -74,6 +76,7 @@ impl Session {
             channel,
             factory,
             transcripts: true,
+            store_dirs: Vec::new(),
         })
     }
 
@@ -90,6 +93,7 @@ impl Session {
             channel: None,
             factory,
             transcripts: true,
+            store_dirs: Vec::new(),
         }
     }
 
@@ -98,6 +102,12 @@ impl Session {
     /// `explore` does for the thousands of histories nobody reads.
     pub fn record_transcripts(&mut self, record: bool) {
         self.transcripts = record;
+    }
+
+    /// Lets the simulator keep its devices under `dir` (`sim.store`), besides each run's own
+    /// scratch folder.
+    pub fn allow_store_dir(&mut self, dir: impl Into<PathBuf>) {
+        self.store_dirs.push(dir.into());
     }
 
     /// The library the session runs.
