@@ -9,8 +9,8 @@
 //! fresh, the `cdylib` is there already, and the harness's binary links against the very
 //! `symphony-harness` library the test uses. Nothing is built a second time. (The outer
 //! `cargo test` holds no lock on its target folder while tests run.) Called from a test that is
-//! not an integration test, the harness's binary is built on its own instead, into
-//! `<target>/symphony-harness`.
+//! not an integration test, or in the harness's own workspace, the harness's binary is built on
+//! its own instead, into `<target>/symphony-harness`.
 //!
 //! Cargo's progress is passed through to stderr as it comes, straight to the file descriptor
 //! (libtest's capture would hold it back until a failure, before the report); the file built is
@@ -78,12 +78,14 @@ fn build_streaming(command: Command) -> Result<String, TestingError> {
 /// [`build_streaming`], passing cargo's stderr to `progress`.
 fn build_streaming_to(
     mut command: Command,
-    progress: impl Write + Send + 'static,
+    mut progress: impl Write + Send + 'static,
 ) -> Result<String, TestingError> {
     if std::io::stderr().is_terminal() {
         command.arg("--color=always");
     }
     let line = shown(&command);
+    // Progress that cannot be shown is no reason to stop the build.
+    let _ = writeln!(progress, "symphony-harness: {line}");
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -148,7 +150,16 @@ struct TestBuild {
 impl TestBuild {
     /// The build of the running executable, if it sits where cargo puts test binaries.
     fn of_this_process() -> Option<TestBuild> {
-        TestBuild::of(&std::env::current_exe().ok()?)
+        let exe = std::env::current_exe().ok()?;
+        // Linux names a file replaced since the process started `… (deleted)`.
+        let exe = match exe
+            .to_str()
+            .and_then(|path| path.strip_suffix(" (deleted)"))
+        {
+            Some(path) => PathBuf::from(path),
+            None => exe,
+        };
+        TestBuild::of(&exe)
     }
 
     fn of(exe: &Path) -> Option<TestBuild> {
@@ -205,11 +216,12 @@ impl TestBuild {
 
 /// What `cargo metadata` says about the package at a manifest: its name, its target folder
 /// (a workspace member's is the workspace's; `CARGO_TARGET_DIR` and `.cargo/config.toml`
-/// count) and its integration tests' names.
+/// count), its integration tests' names, and whether the harness is a member of its workspace.
 struct Package {
     name: String,
     target_dir: PathBuf,
     tests: Vec<String>,
+    harness_is_member: bool,
 }
 
 fn package(manifest: &Path) -> Result<Package, TestingError> {
@@ -235,16 +247,20 @@ fn package(manifest: &Path) -> Result<Package, TestingError> {
         .as_str()
         .map(PathBuf::from)
         .ok_or_else(|| bad("no `target_directory`"))?;
-    let package = metadata["packages"]
+    // Without dependencies, the packages are the workspace's members.
+    let members = metadata["packages"]
         .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| {
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let at = |manifest: &Path| {
+        members.iter().find(|p| {
             p["manifest_path"]
                 .as_str()
                 .is_some_and(|path| same_file(Path::new(path), manifest))
         })
-        .ok_or_else(|| bad("no package with this manifest"))?;
+    };
+    let package = at(manifest).ok_or_else(|| bad("no package with this manifest"))?;
+    let harness_is_member = at(&harness_manifest()).is_some();
     let tests = package["targets"]
         .as_array()
         .into_iter()
@@ -260,7 +276,13 @@ fn package(manifest: &Path) -> Result<Package, TestingError> {
         name: package["name"].as_str().unwrap_or_default().to_string(),
         target_dir,
         tests,
+        harness_is_member,
     })
+}
+
+/// The manifest of the harness this library was built from.
+fn harness_manifest() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")
 }
 
 /// The target folder of the crate at `manifest`: the running test's, else what `cargo
@@ -390,11 +412,19 @@ pub(super) fn cdylib(manifest: &Path) -> Result<PathBuf, TestingError> {
 /// The `symphony-harness` binary for the worker processes, built from the very library the
 /// test uses (so worker and supervisor speak the same protocol): as a package of the crate at
 /// `manifest` (which has the harness as a dependency), in its target folder and profile.
+///
+/// In the harness's own workspace (its tests, its examples) it is built on its own instead:
+/// selecting a workspace member with `-p` brings its dev-dependencies into the feature
+/// resolution, which would rebuild the crate and its tests, test binaries that are running.
 pub(super) fn worker_program(manifest: &Path) -> Result<PathBuf, TestingError> {
-    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let harness = harness_manifest();
     once(manifest.join("bin"), || {
         let package = package(manifest)?;
-        let command = match crate_build(manifest, &package) {
+        let crate_build = match package.harness_is_member {
+            true => None,
+            false => crate_build(manifest, &package),
+        };
+        let command = match crate_build {
             Some(mut command) => {
                 command.args(["-p", HARNESS, "--bin", HARNESS]);
                 command
@@ -411,7 +441,8 @@ pub(super) fn worker_program(manifest: &Path) -> Result<PathBuf, TestingError> {
 }
 
 /// The harness's binary built from its own manifest into `<target_dir>/symphony-harness`, for
-/// a test that cannot select itself with `--test` (a unit test of a library, a doctest).
+/// a test that cannot select itself with `--test` (a unit test of a library, a doctest), or
+/// a crate of the harness's own workspace.
 fn harness_on_its_own(harness: &Path, target_dir: &Path) -> Command {
     let mut command = Command::new(cargo());
     command
@@ -534,9 +565,10 @@ mod tests {
 
     #[test]
     fn this_unit_test_is_no_integration_test_so_no_crate_build_is_made() {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let manifest = harness_manifest();
         let package = package(&manifest).unwrap();
         assert_eq!(package.name, HARNESS);
+        assert!(package.harness_is_member);
         assert!(
             package.tests.iter().any(|t| t == "it"),
             "{:?}",
