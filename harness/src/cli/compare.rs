@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::Args;
-use symphony_harness::engine::change::compare;
+use symphony_harness::engine::change::{compare_within, compares_nothing, MATCH_BUDGET};
 use symphony_harness::engine::evaluate::evaluate_component;
+use symphony_harness::engine::EngineError;
 use symphony_harness::exit_code;
 use symphony_harness::input::{read_symphony, Checked};
 use symphony_harness::model::{ComponentSpec, ValidationRule};
@@ -67,8 +69,30 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let notes: Vec<_> = [rule.notes, old.notes, new.notes].concat();
     args.input.check(&notes)?;
     let (rule, old, new) = (rule.value, old.value, new.value);
+    for (component, path) in [(&old, &args.old), (&new, &args.new)] {
+        if component.name.is_empty() {
+            bail!(
+                "component `{}` has no `name`: Symphony pairs the old and new component by \
+                 name, so a nameless one is never compared\nhint: give it the `name` of the \
+                 component in the solution, e.g. {{\"name\": \"web\", \"properties\": {{…}}}}",
+                path.display()
+            );
+        }
+    }
+    if let Some(path) = args.rule.as_deref().filter(|_| compares_nothing(&rule)) {
+        let said = format!(
+            "the rule `{}` compares nothing (no `changeDetection` or \
+             `changeDetectionMetadata` entries, `allowSidecar` false): under it Symphony \
+             counts every component as unchanged, as it does when `get_validation_rule` fails",
+            path.display()
+        );
+        if args.input.strict {
+            bail!("{said} (`--strict`)");
+        }
+        output::warning(&said);
+    }
     let new = evaluate_component(&new)?;
-    let report = compare(&rule, &old, &new);
+    let report = compare_within(&rule, &old, &new, MATCH_BUDGET).map_err(EngineError::from)?;
     match args.format {
         Format::Json => output::json(&Document::new(json::COMPARE, &report))?,
         Format::Human => {

@@ -3,6 +3,7 @@
 
 use std::error::Error;
 
+use symphony_harness::diff::DiffError;
 use symphony_harness::engine::objects::ObjectError;
 use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::errors::Explain;
@@ -30,6 +31,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         };
     }
     first_of!(
+        DiffError,
         LoadError,
         LoadFailure,
         ProbeError,

@@ -9,6 +9,7 @@ mod binding;
 mod check;
 mod compare;
 mod completions;
+mod diff;
 mod explain;
 mod explore;
 mod hash;
@@ -81,6 +82,7 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     Plan(plan::PlanArgs),
     Compare(compare::CompareArgs),
+    Diff(diff::DiffArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
@@ -91,6 +93,11 @@ enum Command {
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+/// Ends the process with `code` ([`signals::exit`]: at once after a load that never finished).
+pub fn exit(code: i32) -> ! {
+    signals::exit(code)
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -120,6 +127,7 @@ pub fn run() -> i32 {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),

@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::Args;
 use symphony_harness::engine::planning::plan_deployment;
 use symphony_harness::engine::state::DeploymentState;
 use symphony_harness::exit_code;
 
 use super::args::StrictArgs;
+use super::output;
 use symphony_harness::input::{read_deployment, read_symphony, Checked};
 use symphony_harness::model::ComponentSpec;
 use symphony_harness::report::json::{self, Document};
@@ -69,9 +71,29 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     notes.extend(reported.iter().flat_map(|r| r.notes.iter().cloned()));
     args.input.check(&notes)?;
     let deployment = deployment.value;
+    if deployment.components().is_empty() && deployment.targets.is_empty() {
+        let said = format!(
+            "deployment `{}` has no components and no targets: Symphony never sends one",
+            args.deployment.display()
+        );
+        if previous.is_none() && reported.is_none() {
+            bail!(
+                "{said}, and without `--previous` or `--current` there is nothing to plan\n\
+                 hint: pass the deployment `get` and `apply` receive, with \
+                 `solution.spec.components` and `targets`: is `{}` that file?",
+                args.deployment.display()
+            );
+        }
+        if args.input.strict {
+            bail!("{said} (`--strict`)");
+        }
+        output::warning(&format!(
+            "{said}; the plan only deletes what `--previous` and `--current` hold"
+        ));
+    }
     let previous = previous.map(|p| p.value);
     let reported = reported.map(|r| r.value).unwrap_or_default();
     let document = plan_deployment(&deployment, previous.as_ref(), reported, args.remove)?;
-    super::output::json(&Document::new(json::PLAN, &document))?;
+    output::json(&Document::new(json::PLAN, &document))?;
     Ok(exit_code::SUCCESS)
 }

@@ -98,6 +98,10 @@ pub enum EngineError {
     /// A deployment could not be encoded as JSON.
     #[error("cannot encode the deployment as JSON: {0}")]
     Encode(String),
+    /// A comparison of a component under the provider's rule would take more matching than
+    /// [`change::MATCH_BUDGET`] allows.
+    #[error(transparent)]
+    ComparisonOverBudget(#[from] Box<change::OverBudget>),
 }
 
 impl EngineError {
@@ -118,6 +122,7 @@ impl EngineError {
                 "pass the solution whose `metadata.name` is `{expected}` (Symphony would use a \
                  stand-in without components and delete everything)"
             )),
+            EngineError::ComparisonOverBudget(over) => Some(over.hint()),
             EngineError::TargetPattern { .. } => Some(
                 "`*` and `%` turn the name into a Go regular expression: escape regex \
                  characters or use only `*` and `%`"

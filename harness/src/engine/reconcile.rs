@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::binding::find_binding;
-use super::change::compare;
+use super::change::{compare_within, MATCH_BUDGET};
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
 use super::planning::{self, plan_for_deployment, Reported};
 pub use super::planning::{add_reported, merge_states};
@@ -378,7 +378,7 @@ fn can_skip_step(
     basis: &SkipBasis<'_>,
     site: &CallSite,
     sink: &mut dyn EventSink,
-) -> StepDecision {
+) -> Result<StepDecision, EngineError> {
     let test = basis.test;
     for entry in &step.components {
         let name = &entry.component.name;
@@ -391,29 +391,29 @@ fn can_skip_step(
             if was_desired.is_some() && !value.is_empty() {
                 // In the stored state; either once desired, or only ever reported by `get`.
                 let component = name.clone();
-                return StepDecision::Apply {
+                return Ok(StepDecision::Apply {
                     reason: if basis.desired_before(name) {
                         ApplyReason::DeleteOfPreviouslyDesired { component }
                     } else {
                         ApplyReason::DeleteOfReportedOnly { component }
                     },
-                };
+                });
             }
             continue;
         }
         let Some(old) = was_desired else {
-            return StepDecision::Apply {
+            return Ok(StepDecision::Apply {
                 reason: ApplyReason::NotPreviouslyDesired {
                     component: name.clone(),
                 },
-            };
+            });
         };
         if value.is_empty() || value.starts_with('-') {
-            return StepDecision::Apply {
+            return Ok(StepDecision::Apply {
                 reason: ApplyReason::NotReportedByGet {
                     component: name.clone(),
                 },
-            };
+            });
         }
         emit(sink, || Event::CallStarted {
             site: site.clone(),
@@ -431,20 +431,20 @@ fn can_skip_step(
         let rule = rule.unwrap_or_else(|_| ValidationRule::zero());
         if let Some(current) = basis.current(name) {
             for (against, side) in [(Against::PreviousDesired, old), (Against::Current, current)] {
-                let report = compare(&rule, side, &entry.component);
+                let report = compare_within(&rule, side, &entry.component, MATCH_BUDGET)?;
                 if report.changed {
-                    return StepDecision::Apply {
+                    return Ok(StepDecision::Apply {
                         reason: ApplyReason::Changed {
                             component: name.clone(),
                             against,
                             reasons: report.reasons,
                         },
-                    };
+                    });
                 }
             }
         }
     }
-    StepDecision::Skip
+    Ok(StepDecision::Skip)
 }
 
 impl Reconciler {
@@ -821,7 +821,7 @@ impl Reconciler {
                     },
                     &site,
                     sink,
-                ),
+                )?,
                 _ => StepDecision::Apply {
                     reason: ApplyReason::NoPreviousState,
                 },

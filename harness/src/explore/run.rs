@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use proptest::strategy::BoxedStrategy;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::case::{Case, Shape};
+use super::given::case_runner;
 use super::model::{scenario_for, Frame};
 use super::persist::{self, Saved};
 use crate::errors::error_chain;
@@ -189,16 +189,6 @@ impl ExploreReport {
     pub fn passed(&self) -> bool {
         self.failure.is_none() && self.interrupted.is_none()
     }
-}
-
-/// The seed of case `case` of a run seeded `seed`.
-fn case_rng(seed: u64, case: usize) -> TestRng {
-    let mut hasher = Sha256::new();
-    hasher.update(b"symphony-harness explore");
-    hasher.update(seed.to_le_bytes());
-    hasher.update((case as u64).to_le_bytes());
-    let bytes = hasher.finalize();
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
 /// What one job keeps: its session, and a counter naming each play's scenario.
@@ -485,15 +475,7 @@ fn play_case(
     options: &ExploreOptions,
     number: usize,
 ) -> CaseOutcome {
-    let config = Config {
-        cases: 1,
-        failure_persistence: None,
-        max_shrink_iters: options.max_shrink_iters,
-        max_local_rejects: 1,
-        max_global_rejects: 1,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, case_rng(options.seed, number));
+    let mut runner = case_runner(options.seed, number, options.max_shrink_iters);
     // The first play is the search; the ones after it are shrinking.
     let first: RefCell<Option<CaseOutcome>> = RefCell::new(None);
     let result = runner.run(strategy, |case| {

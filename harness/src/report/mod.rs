@@ -20,6 +20,8 @@
 //! - [`check`]: the conformance suite, grouped by area: human, JSON, JUnit.
 //! - [`explore`]: an exploration: coverage, the shrunk failure and the files written: human,
 //!   JSON, JUnit.
+//! - [`diff`]: two builds compared: differences grouped by kind with both builds' evidence:
+//!   human, JSON, JUnit.
 //! - [`watch`]: `--watch` after each re-run: what changed on disk, then only the verdicts that
 //!   changed.
 //! - [`serve`]: the console of `serve`: each request, each round's calls with the provider's
@@ -30,6 +32,7 @@
 pub mod binding;
 pub mod check;
 pub mod compare;
+pub mod diff;
 pub mod explore;
 pub mod hash;
 pub mod inspect;

@@ -51,6 +51,8 @@ mod check_docs;
 mod check_apply_delete;
 // `explore`: property-based histories against the simulated provider.
 mod explore;
+// `diff OLD NEW`: two builds played the same inputs; regressed, fixed and changed.
+mod diff;
 // `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
 mod watch;
 // An installed binary alone in a folder: the embedded simulator, its cache, shell completions.

@@ -189,3 +189,40 @@ fn a_target_given_as_the_deployment_is_refused_not_planned_empty() {
     );
     assert!(run.stderr.contains("reconcile --target"), "{}", run.stderr);
 }
+
+#[test]
+fn an_empty_deployment_is_refused_and_with_a_previous_state_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "d.json", &json!({}));
+    let run = harness(&["plan", "--deployment", path_str(&empty)]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("d.json` has no components and no targets"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+
+    // With a previous state an empty deployment still plans its deletions, loudly.
+    let previous = write(
+        dir.path(),
+        "state.json",
+        &json!({"components": [{"name": "old", "type": "w"}], "targets": [{"name": "t"}],
+                "targetComponent": {"old::t": "w"}}),
+    );
+    let args = [
+        "plan",
+        "--deployment",
+        path_str(&empty),
+        "--previous",
+        path_str(&previous),
+    ];
+    let run = harness(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("warning: deployment"), "{}", run.stderr);
+    assert_eq!(show(&run.json()["plan"]), ["t/w*: -old"]);
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    assert_eq!(harness(&strict).code, Some(1));
+}

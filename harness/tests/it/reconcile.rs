@@ -1028,3 +1028,36 @@ fn an_in_process_panic_keeps_its_message_on_stderr_though_output_is_captured() {
     );
     assert!(!run.stdout.contains("sim stdout"), "{}", run.stdout);
 }
+
+/// Issue 21: the provider's own rule decides how much matching a comparison takes. One that
+/// needs more than the engine's budget stops the run with an error naming the entry and the
+/// keys, before matching anything, instead of stalling in it.
+#[test]
+fn a_provider_rule_too_costly_to_compare_stops_the_run_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,000 keys of 40 bytes under 10,000 wildcard entries: about 10^9 steps, five budgets.
+    let properties: serde_json::Map<String, Value> =
+        (0..1_000).map(|i| (format!("{i:040}"), json!(i))).collect();
+    let entries = vec!["*a"; 10_000].join(",");
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "wide", "type": "w", "properties": properties}]),
+        json!({"sim.changeDetection": entries}),
+    );
+    let run = reconcile(&target, &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "comparing component `wide` needs more than 200000000 matching steps: properties \
+             entry `*a` (2 characters) is matched against 1000 keys"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: every wildcard (`*`) entry name"),
+        "{}",
+        run.stderr
+    );
+}

@@ -718,3 +718,35 @@ fn check_documents_match_their_schema_passing_failing_and_unreadable() {
     assert!(doc["libraries"][1]["unreadable"].is_string(), "{doc:#}");
     assert_eq!(doc["passed"], false);
 }
+
+#[test]
+fn diff_documents_match_their_schema_with_no_change_and_with_regressions() {
+    let sim = lib(Lib::Sim);
+    let skeleton = lib(Lib::Skeleton);
+    let quick = [
+        "--only",
+        "apply.converges",
+        "--cases",
+        "1",
+        "--no-save",
+        "--format",
+        "json",
+    ];
+    let same = json_of(
+        &[&["diff", path_str(&sim), path_str(&sim)][..], &quick[..]].concat(),
+        0,
+        "diff same",
+    );
+    assert_valid(&same, "diff same");
+    let regressed = json_of(
+        &[
+            &["diff", path_str(&sim), path_str(&skeleton)][..],
+            &quick[..],
+        ]
+        .concat(),
+        12,
+        "diff skeleton",
+    );
+    assert_valid(&regressed, "diff skeleton");
+    assert!(regressed["counts"]["regressed"].as_u64().unwrap() > 0);
+}

@@ -315,3 +315,71 @@ fn sigint_during_explore_reports_the_search_interrupted_and_writes_no_failure() 
     assert!(!stdout.contains("invariant broken"), "{stdout}");
     assert!(!failures.exists(), "a cut-short call is no failure to save");
 }
+
+/// Starts `load` of the looping-constructor fixture in the harness's own process (`flags`)
+/// with a deadline far away, and returns once the fixture says its constructor runs: the
+/// harness is then inside `dlopen`, holding the dynamic loader's lock for good.
+fn start_looping_load_in_process(flags: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let looping = lib(Lib::LoopInit);
+    let mut harness = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args([
+            "load",
+            path_str(&looping),
+            "--in-process",
+            "--load-timeout",
+            "10m",
+        ])
+        .args(flags)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("symphony-harness runs");
+    let (lines, stderr) = mpsc::channel();
+    let err = harness.stderr.take().expect("stderr piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    match stderr.recv_timeout(LIMIT) {
+        Ok(line) if line.contains("fixture-loop-init: constructor entered") => {}
+        other => {
+            let _ = harness.kill();
+            let _ = harness.wait();
+            panic!("the constructor never started: {other:?}");
+        }
+    }
+    (harness, stderr)
+}
+
+/// A constructor that never returns keeps a thread of the harness in `dlopen` for good; a
+/// signal still ends the harness at once with the signal's code (its `exit` handlers would
+/// wait for that thread: the harness ends without them).
+#[test]
+fn a_signal_ends_the_harness_while_an_in_process_constructor_never_returns() {
+    for (flags, signal, code, name) in [
+        (vec![], Signal::TERM, 143, "SIGTERM"),
+        (vec![], Signal::INT, 130, "SIGINT"),
+        (vec!["--host", "symphony"], Signal::TERM, 143, "SIGTERM"),
+        (vec!["--host", "symphony"], Signal::HUP, 129, "SIGHUP"),
+    ] {
+        let (mut harness, stderr) = start_looping_load_in_process(&flags);
+        rustix::process::kill_process(Pid::from_child(&harness), signal).expect("signal sent");
+        let Some(status) = wait_within(&mut harness, LIMIT) else {
+            let _ = harness.kill();
+            let _ = harness.wait();
+            panic!("{flags:?}: the harness did not exit after {name}");
+        };
+        let said: Vec<String> = stderr.try_iter().collect();
+        assert_eq!(status.code(), Some(code), "{flags:?} {name}: {said:?}");
+        assert!(
+            said.iter()
+                .any(|line| line.contains(&format!("interrupted by {name}"))),
+            "{flags:?}: {said:?}"
+        );
+    }
+}
