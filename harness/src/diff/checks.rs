@@ -103,9 +103,12 @@ mod tests {
                 .map(|(id, status)| CheckResult {
                     info: CATALOG.iter().find(|info| info.id == *id).unwrap(),
                     finding: Finding::new(*status, format!("{id} message")),
+                    duration: std::time::Duration::ZERO,
                 })
                 .collect(),
             interrupted: None,
+            started: std::time::SystemTime::UNIX_EPOCH,
+            duration: std::time::Duration::ZERO,
         }
     }
 

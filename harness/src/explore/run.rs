@@ -108,6 +108,9 @@ pub struct Retried {
     /// The first broken invariant (or why it could not be played), if it still fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
+    /// How long playing it took (JUnit's `time`; not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 /// The failure an exploration found, shrunk.
@@ -173,6 +176,12 @@ pub struct ExploreReport {
     /// The signal that cut the run short, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// When the run started (JUnit's `timestamp`; not in the JSON document).
+    #[serde(skip)]
+    pub started: std::time::SystemTime,
+    /// How long it ran, saved failures and shrinking included (not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 impl ExploreReport {
@@ -223,6 +232,7 @@ pub fn explore(
     options: &ExploreOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExploreReport, ExploreError> {
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
     if let Err(why) = &subject.probe {
         return Err(ExploreError::Probe(why.clone()));
     }
@@ -251,6 +261,8 @@ pub fn explore(
         retried: Vec::new(),
         failure: None,
         interrupted: None,
+        started,
+        duration: std::time::Duration::ZERO,
     };
     // Saved failures first: each history, against the provider as it is now. This thread's
     // session (for them, and for writing a failure out) is opened only when needed.
@@ -259,6 +271,7 @@ pub fn explore(
     let mut own_session = saved.session;
     if let (Some(found), Some(session)) = (saved.first_failure, own_session.as_mut()) {
         report.failure = Some(finish(&frame, options, session, found)?);
+        report.duration = clock.elapsed();
         return Ok(report);
     }
     let search = search(&frame, &shape, options, &planned, progress)?;
@@ -273,6 +286,7 @@ pub fn explore(
         };
         report.failure = Some(finish(&frame, options, &mut session, first_found)?);
     }
+    report.duration = clock.elapsed();
     Ok(report)
 }
 
@@ -309,11 +323,13 @@ fn retry_saved(frame: &Frame, options: &ExploreOptions) -> Result<RetriedAll, Ex
     let mut retried = Vec::new();
     let mut first = None;
     for Saved { folder, case } in saved {
+        let clock = std::time::Instant::now();
         let why = broken(&player.play(&case));
         retried.push(Retried {
             folder,
             still_fails: why.is_some(),
             broken: why.clone(),
+            duration: clock.elapsed(),
         });
         if why.is_some() && first.is_none() {
             first = Some(FoundCase {

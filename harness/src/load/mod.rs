@@ -45,6 +45,7 @@ mod error;
 mod factory;
 mod file;
 mod library;
+mod panics;
 pub mod probe;
 mod provider;
 pub mod resolve;

@@ -271,12 +271,12 @@ fn change_text(change: &Change) -> String {
 fn test_case(input: &InputDiff) -> TestCase {
     let body: String = input.changes.iter().map(change_text).collect();
     let status = match input.changes.iter().find(|c| c.kind == Kind::Regressed) {
-        Some(first) => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(format!("regressed: {}", first.what));
-            status.set_description(body.clone());
-            status
-        }
+        Some(first) => super::junit_failure(
+            NonSuccessKind::Failure,
+            "regressed",
+            format!("regressed: {}", first.what),
+            Some(body.clone()),
+        ),
         None => TestCaseStatus::success(),
     };
     let mut case = TestCase::new(input.input.label(), status);

@@ -739,3 +739,62 @@ fn a_fifo_as_a_targets_lib_file_is_refused_at_once_by_reconcile() {
         );
     }
 }
+
+/// Runs the harness with its stderr on a pseudo-terminal (so colors are on unless something
+/// turns them off), with `env` set; returns what the terminal got.
+fn stderr_on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("ptsname");
+    let terminal = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().expect("a UTF-8 terminal name"))
+        .expect("open the terminal");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_symphony-harness"));
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm-256color")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(terminal);
+    let status = command.status().expect("symphony-harness runs");
+    drop(command);
+    assert!(status.success(), "{args:?}: {status}");
+    // The child has exited and the terminal's other ends are closed: read until EIO.
+    let mut master = std::fs::File::from(master);
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n @ 1..) = master.read(&mut chunk) {
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn debug_log_lines_are_colored_on_a_terminal_unless_no_color_is_set() {
+    let sim = lib(Lib::Sim);
+    let args = ["-vv", "load", path_str(&sim), "--hash", "any"];
+    let debug_line = |text: &str| -> String {
+        text.lines()
+            .find(|line| line.contains("DEBUG"))
+            .unwrap_or_else(|| panic!("no DEBUG line:\n{text}"))
+            .to_string()
+    };
+    let colored = debug_line(&stderr_on_a_terminal(&args, &[]));
+    assert!(colored.contains('\x1b'), "not colored: {colored:?}");
+    let plain = debug_line(&stderr_on_a_terminal(&args, &[("NO_COLOR", "1")]));
+    assert!(
+        !plain.contains('\x1b'),
+        "colored despite NO_COLOR: {plain:?}"
+    );
+}

@@ -57,6 +57,12 @@ mod diff;
 mod watch;
 // An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
 mod install;
+// The published package carries the simulator's sources, manifest and lock.
+mod package;
+// JUnit of check, run and explore: times, timestamps, failure types, stable names.
+mod junit;
+// Shell completions in a real bash: a subcommand's flags complete.
+mod completions;
 // `symphony-harness new`: the crate it writes builds, passes every check, takes its hash.
 mod new;
 // The test API (`symphony_harness::testing`): failures surface with the CLI's evidence.
