@@ -44,6 +44,9 @@ pub const CHECK_FAILED: i32 = 10;
 /// `invariant-broken`: see [`ALL`].
 pub const INVARIANT_BROKEN: i32 = 11;
 
+/// `differs`: see [`ALL`].
+pub const DIFFERS: i32 = 12;
+
 /// `hangup`: see [`ALL`].
 pub const HANGUP: i32 = 129;
 /// `interrupted`: see [`ALL`].
@@ -58,7 +61,7 @@ pub fn for_signal(signal: i32) -> i32 {
 }
 
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 15] = [
+pub const ALL: [ExitCode; 16] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -120,6 +123,11 @@ pub const ALL: [ExitCode; 15] = [
         meaning: "`explore`: a generated history broke an invariant (or a saved failure still does); the shrunk scenario was written",
     },
     ExitCode {
+        code: DIFFERS,
+        name: "differs",
+        meaning: "`diff`: Symphony would observe the two builds differently (with `--fail-on regressed`: something regressed)",
+    },
+    ExitCode {
         code: HANGUP,
         name: "hangup",
         meaning: "SIGHUP: every worker killed, what was done so far printed",
@@ -138,7 +146,7 @@ pub const ALL: [ExitCode; 15] = [
 
 /// The code of each failure, the same in every command that meets it (`inspect`, `load`,
 /// `hash`, `binding`, `reconcile`): the one definition, mirrored by `docs/exit-codes.md`.
-pub const BY_FAILURE: [(&str, i32); 7] = [
+pub const BY_FAILURE: [(&str, i32); 8] = [
     (
         "the library file cannot be read (missing, a directory)",
         ERROR,
@@ -154,6 +162,10 @@ pub const BY_FAILURE: [(&str, i32); 7] = [
     ("the hash differs from `libHash`", LOAD_FAILED),
     (
         "`create_provider` returned NULL, or loading or creating it crashed",
+        LOAD_FAILED,
+    ),
+    (
+        "loading the library does not finish within `--load-timeout`, `--in-process` too",
         LOAD_FAILED,
     ),
     ("the harness could not start its worker", ERROR),

@@ -9,7 +9,7 @@
 //!
 //! # How the data flows
 //!
-//! **input → inspect → load → worker → engine → scenario → subject → check / explore → transcript → report**
+//! **input → inspect → load → worker → engine → scenario → subject → check / explore → diff → transcript → report**
 //!
 //! - [`input`]: reads the JSON files users give (`file:line:col` errors), Symphony's objects as
 //!   Go's decoder reads them, with a note for every key Symphony would ignore.
@@ -35,8 +35,13 @@
 //!   direct calls, on one subject.
 //! - [`explore`]: property-based exploration: random histories (proptest), the invariants after
 //!   every step, the first failing history shrunk and written out as a scenario file.
+//! - [`diff`]: two builds of a provider played the same inputs (checks, scenario files,
+//!   histories), and what Symphony would observe differently: regressed, fixed or changed.
 //! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
 //!   byte-identical between runs of the same scenario.
+//! - [`serve`]: Symphony's REST API on this machine (`serve`): the tutorial's scripts run
+//!   unchanged; every `POST`ed Target or Instance is reconciled through the engine and
+//!   supervised workers, on Symphony's schedule; its status, rounds and a page to watch them.
 //! - [`report`]: turns results and events into output (human text, JSON documents, JUnit):
 //!   the one place that renders, for every command; the command line only hands it values and
 //!   its stdout.
@@ -82,6 +87,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod diff;
 pub mod engine;
 pub mod errors;
 pub mod exit_code;
@@ -94,6 +100,7 @@ pub mod model;
 pub mod report;
 pub mod scaffold;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod subject;
 #[cfg(feature = "testing")]

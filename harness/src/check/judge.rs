@@ -138,7 +138,7 @@ fn stage_call(stage: Stage) -> Option<Call> {
         Stage::CreateProvider => Some(Call::CreateProvider),
         Stage::Get => Some(Call::Get),
         Stage::Apply => Some(Call::Apply),
-        Stage::SymphonyPanic => None,
+        Stage::Plan | Stage::SymphonyPanic => None,
     }
 }
 

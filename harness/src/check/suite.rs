@@ -5,6 +5,7 @@
 //! read or load a library.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::catalog::CheckId;
 use super::catalog::{Area, CheckInfo, CATALOG};
@@ -75,6 +76,8 @@ pub struct CheckResult {
     pub info: &'static CheckInfo,
     /// What it found.
     pub finding: Finding,
+    /// How long it ran.
+    pub duration: Duration,
 }
 
 impl CheckResult {
@@ -105,6 +108,10 @@ pub struct SuiteReport {
     pub results: Vec<CheckResult>,
     /// The signal that cut the run short, by name (`SIGINT`), if one did.
     pub interrupted: Option<String>,
+    /// When the suite started.
+    pub started: SystemTime,
+    /// How long it ran (with [`run_checks`], settling the subject included).
+    pub duration: Duration,
 }
 
 impl SuiteReport {
@@ -226,15 +233,21 @@ pub fn run_checks(
     options: &CheckOptions,
     finished: &mut dyn FnMut(&CheckResult),
 ) -> SuiteReport {
-    match Subject::settle(spec) {
+    let (started, clock) = (SystemTime::now(), Instant::now());
+    let mut report = match Subject::settle(spec) {
         Ok(subject) => run_checks_on(subject, options, finished),
         Err(err) => SuiteReport {
             subject: None,
             unreadable: Some(crate::errors::error_chain(&err)),
             results: Vec::new(),
             interrupted: None,
+            started,
+            duration: Duration::ZERO,
         },
-    }
+    };
+    report.started = started;
+    report.duration = clock.elapsed();
+    report
 }
 
 /// Checks a settled subject, calling `finished` after each check.
@@ -243,16 +256,20 @@ pub fn run_checks_on(
     options: &CheckOptions,
     finished: &mut dyn FnMut(&CheckResult),
 ) -> SuiteReport {
+    let (started, clock) = (SystemTime::now(), Instant::now());
     let mut results = Vec::new();
     for info in CATALOG.iter().filter(|info| selected(info, options)) {
+        let check_clock = Instant::now();
         let context = Context {
             subject: &subject,
             id: info.id.as_str(),
             scratch: &options.scratch,
         };
+        let finding = judge(info, &context);
         let result = CheckResult {
             info,
-            finding: judge(info, &context),
+            finding,
+            duration: check_clock.elapsed(),
         };
         finished(&result);
         results.push(result);
@@ -262,6 +279,8 @@ pub fn run_checks_on(
         unreadable: None,
         results,
         interrupted: crate::worker::interrupted().map(crate::worker::signal_name),
+        started,
+        duration: clock.elapsed(),
     }
 }
 
@@ -349,9 +368,12 @@ mod tests {
                         .find(|info| info.id == *id)
                         .unwrap_or_else(|| panic!("no check `{id}`")),
                     finding: Finding::new(*status, format!("{id} is {}", status.as_str())),
+                    duration: Duration::ZERO,
                 })
                 .collect(),
             interrupted: None,
+            started: SystemTime::UNIX_EPOCH,
+            duration: Duration::ZERO,
         }
     }
 

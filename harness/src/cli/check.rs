@@ -123,7 +123,8 @@ fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Val
     )?))
 }
 
-fn check_names(names: &[String]) -> anyhow::Result<()> {
+/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`).
+pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
     let known = known_names();
     for name in names {
         if !known.contains(&name.as_str()) {

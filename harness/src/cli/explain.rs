@@ -3,6 +3,7 @@
 
 use std::error::Error;
 
+use symphony_harness::diff::DiffError;
 use symphony_harness::engine::objects::ObjectError;
 use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::errors::Explain;
@@ -14,6 +15,7 @@ use symphony_harness::load::probe::ProbeError;
 use symphony_harness::load::{DeviceError, LoadError, LoadFailure};
 use symphony_harness::scenario::bundle::BundleError;
 use symphony_harness::scenario::ScenarioError;
+use symphony_harness::serve::ServeError;
 use symphony_harness::sim::SimError;
 use symphony_harness::subject::{ConfigError, SubjectError, TargetBindingError};
 use symphony_harness::watch::WatchError;
@@ -29,6 +31,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         };
     }
     first_of!(
+        DiffError,
         LoadError,
         LoadFailure,
         ProbeError,
@@ -47,6 +50,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         SubjectError,
         TargetBindingError,
         ExploreError,
+        ServeError,
     );
     None
 }

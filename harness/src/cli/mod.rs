@@ -9,6 +9,7 @@ mod binding;
 mod check;
 mod compare;
 mod completions;
+mod diff;
 mod explain;
 mod explore;
 mod hash;
@@ -19,6 +20,7 @@ mod output;
 mod plan;
 mod reconcile;
 mod run;
+mod serve;
 mod signals;
 mod sim;
 mod watch;
@@ -80,15 +82,22 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     Plan(plan::PlanArgs),
     Compare(compare::CompareArgs),
+    Diff(diff::DiffArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
+    Serve(serve::ServeArgs),
     Sim(sim::SimArgs),
     Completions(completions::CompletionsArgs),
     New(new::NewArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+/// Ends the process with `code` ([`signals::exit`]: at once after a load that never finished).
+pub fn exit(code: i32) -> ! {
+    signals::exit(code)
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -118,9 +127,11 @@ pub fn run() -> i32 {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::run(args),
         Command::New(args) => new::run(args),

@@ -106,6 +106,12 @@ pub struct ReconcileArgs {
     #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Reconcile")]
     symphony: SymphonyArg,
 
+    /// Reconcile only this target's steps, as Reconcile's `targetName` does: `get` and `apply`
+    /// are called for no other target, and the stored state is still saved whole, the other
+    /// targets' components with it [default: every target]
+    #[arg(long, value_name = "TARGET", help_heading = "Reconcile")]
+    target_name: Option<String>,
+
     #[command(flatten)]
     input: StrictArgs,
 
@@ -135,6 +141,22 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     if args.dry_run {
         deployment.is_dry_run = true;
     }
+    if let Some(name) = args.target_name.as_deref() {
+        if !deployment.targets.contains_key(name) {
+            let targets: Vec<String> = deployment
+                .targets
+                .keys()
+                .map(|target| format!("`{target}`"))
+                .collect();
+            output::error(&anyhow::anyhow!(
+                "`--target-name {name}` names no target of the deployment (its targets: {}): \
+                 Symphony would reconcile nothing and save the state as if it had\nhint: pass \
+                 one of those names, or leave `--target-name` out to reconcile every target",
+                targets.join(", ")
+            ));
+            return Ok(exit_code::USAGE);
+        }
+    }
     let symphony = Symphony::from(args.symphony);
     let findings = host_findings(&deployment);
     let mut factory = provider_factory(
@@ -149,6 +171,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     };
     warn_about_bindings(&preloaded);
     let mut reconciler = Reconciler::new(symphony);
+    reconciler.set_target_name(args.target_name.as_deref());
     let options = RunOptions {
         rounds: args.rounds,
         remove: args.remove,

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::provider::{CallError, CallOutput};
 use super::report::{RoundReport, StepDecision};
-use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
+use crate::model::{
+    ComponentAction, ComponentResult, ComponentSpec, SentDeployment, ValidationRule,
+};
 
 /// Which phase of a reconcile a call belongs to.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +119,9 @@ pub enum Event {
         call: CallKind,
         /// The components sent (references or step), with their actions.
         components: Vec<(String, ComponentAction)>,
+        /// The deployment document an `apply` is sent (shared, not copied); `None` for the
+        /// other calls.
+        deployment: Option<SentDeployment>,
     },
     /// A provider call ended.
     CallFinished {

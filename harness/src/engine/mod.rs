@@ -13,8 +13,9 @@
 //! [`state`] (deployment states and merging), [`plan`] (steps and deletion order),
 //! [`planning`] (evaluate → desired → merge → plan, once), [`deployment`] (deployments built
 //! from Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's
-//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`events`]
-//! (what a sink receives), [`reconcile`] (the rounds). The specification is
+//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`summary`]
+//! (Symphony's summary of a round), [`events`] (what a sink receives), [`reconcile`] (the
+//! rounds). The specification is
 //! `docs/reconcile.md` and `docs/change-detection.md`; Symphony's Go source decides where they
 //! are silent.
 
@@ -35,6 +36,7 @@ pub mod report;
 pub mod rule;
 pub mod sort;
 pub mod state;
+pub mod summary;
 pub mod wildcard;
 
 pub use outcome::{InSymphony, Outcome};
@@ -98,6 +100,10 @@ pub enum EngineError {
     /// A deployment could not be encoded as JSON.
     #[error("cannot encode the deployment as JSON: {0}")]
     Encode(String),
+    /// A comparison of a component under the provider's rule would take more matching than
+    /// [`change::MATCH_BUDGET`] allows.
+    #[error(transparent)]
+    ComparisonOverBudget(#[from] Box<change::OverBudget>),
 }
 
 impl EngineError {
@@ -118,6 +124,7 @@ impl EngineError {
                 "pass the solution whose `metadata.name` is `{expected}` (Symphony would use a \
                  stand-in without components and delete everything)"
             )),
+            EngineError::ComparisonOverBudget(over) => Some(over.hint()),
             EngineError::TargetPattern { .. } => Some(
                 "`*` and `%` turn the name into a Go regular expression: escape regex \
                  characters or use only `*` and `%`"

@@ -22,16 +22,17 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::binding::find_binding;
-use super::change::compare;
+use super::change::{compare_within, MATCH_BUDGET};
 use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
 use super::planning::{self, plan_for_deployment, Reported};
 pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
 pub use super::report::{
     Against, ApplyReason, FailedBy, Failure, LeftComponent, RoundReport, RunEnd, RunReport, Stage,
-    StateOutcome, StepDecision, StepRecord, Summary,
+    StateOutcome, StepDecision, StepRecord, Summary, TargetResult,
 };
 use super::state::{key, DeploymentState, TargetDesc};
+use super::summary::{self, GO_DEPENDENCIES};
 use super::{CallError, EngineError, InSymphony, Outcome, Provider, ProviderFactory};
 use crate::model::{
     wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
@@ -72,6 +73,8 @@ pub struct Reconciler {
     /// The calls' own parts made from `prepared`'s instance so far, to share with later
     /// calls that have the same; emptied when `prepared` is replaced.
     call_parts: Vec<CallKey>,
+    /// Reconcile's `targetName`: only this target's steps are reconciled.
+    target_name: Option<String>,
 }
 
 // A reconciler (and the round documents it keeps) may move to, or be shared with, another
@@ -197,6 +200,42 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
     }
 }
 
+/// How a round ends when its deployment cannot be planned. Symphony fails the round before
+/// any provider call when the dependency sort fails (`NewDeploymentState`), and crashes on a
+/// nil pointer when a component is assigned to a target without `spec`; anything else is
+/// input the harness cannot reconcile at all.
+fn planning_failure(err: EngineError) -> Stop {
+    let failure = |stage, target: String, message: String, components: Vec<String>| Failure {
+        stage,
+        step: 0,
+        target,
+        role: String::new(),
+        outcome: FailedBy::Symphony,
+        message,
+        indeterminate: false,
+        components,
+    };
+    match err {
+        EngineError::Dependencies { unsorted } => Stop::Failed(failure(
+            Stage::Plan,
+            String::new(),
+            format!(
+                "{GO_DEPENDENCIES} (`{}` cannot be sorted: each dependency must name another \
+                 component, once, without cycles)",
+                unsorted.join("`, `")
+            ),
+            unsorted,
+        )),
+        EngineError::TargetWithoutSpec { ref target, .. } => Stop::Failed(failure(
+            Stage::SymphonyPanic,
+            target.clone(),
+            err.to_string(),
+            Vec::new(),
+        )),
+        other => Stop::Input(other),
+    }
+}
+
 /// The binding config for `role` on `target` (`CreateProviderForTargetRole`): the first
 /// binding whose role matches (`""` and `container` mean `instance`): [`find_binding`].
 fn binding_for<'t>(
@@ -266,6 +305,7 @@ fn create(
         site: site.clone(),
         call: CallKind::Create,
         components: Vec::new(),
+        deployment: None,
     });
     let created = factory.create(config);
     emit(sink, || Event::CallFinished {
@@ -378,7 +418,7 @@ fn can_skip_step(
     basis: &SkipBasis<'_>,
     site: &CallSite,
     sink: &mut dyn EventSink,
-) -> StepDecision {
+) -> Result<StepDecision, EngineError> {
     let test = basis.test;
     for entry in &step.components {
         let name = &entry.component.name;
@@ -391,34 +431,35 @@ fn can_skip_step(
             if was_desired.is_some() && !value.is_empty() {
                 // In the stored state; either once desired, or only ever reported by `get`.
                 let component = name.clone();
-                return StepDecision::Apply {
+                return Ok(StepDecision::Apply {
                     reason: if basis.desired_before(name) {
                         ApplyReason::DeleteOfPreviouslyDesired { component }
                     } else {
                         ApplyReason::DeleteOfReportedOnly { component }
                     },
-                };
+                });
             }
             continue;
         }
         let Some(old) = was_desired else {
-            return StepDecision::Apply {
+            return Ok(StepDecision::Apply {
                 reason: ApplyReason::NotPreviouslyDesired {
                     component: name.clone(),
                 },
-            };
+            });
         };
         if value.is_empty() || value.starts_with('-') {
-            return StepDecision::Apply {
+            return Ok(StepDecision::Apply {
                 reason: ApplyReason::NotReportedByGet {
                     component: name.clone(),
                 },
-            };
+            });
         }
         emit(sink, || Event::CallStarted {
             site: site.clone(),
             call: CallKind::GetValidationRule,
             components: Vec::new(),
+            deployment: None,
         });
         let rule = provider.get_validation_rule();
         emit(sink, || Event::CallFinished {
@@ -431,20 +472,20 @@ fn can_skip_step(
         let rule = rule.unwrap_or_else(|_| ValidationRule::zero());
         if let Some(current) = basis.current(name) {
             for (against, side) in [(Against::PreviousDesired, old), (Against::Current, current)] {
-                let report = compare(&rule, side, &entry.component);
+                let report = compare_within(&rule, side, &entry.component, MATCH_BUDGET)?;
                 if report.changed {
-                    return StepDecision::Apply {
+                    return Ok(StepDecision::Apply {
                         reason: ApplyReason::Changed {
                             component: name.clone(),
                             against,
                             reasons: report.reasons,
                         },
-                    };
+                    });
                 }
             }
         }
     }
-    StepDecision::Skip
+    Ok(StepDecision::Skip)
 }
 
 impl Reconciler {
@@ -465,6 +506,27 @@ impl Reconciler {
     /// The stored state, if any.
     pub fn previous(&self) -> Option<&StoredState> {
         self.previous.as_ref()
+    }
+
+    /// Symphony restarted with its state kept in memory: the stored state is gone (the next
+    /// round has no previous state). The clock and the round numbers go on.
+    pub fn forget_stored_state(&mut self) {
+        self.previous = None;
+    }
+
+    /// Reconcile's `targetName` for the next rounds: `Some(target)` reconciles only that
+    /// target's steps (`get` and `apply` for the others are not called, and not counted),
+    /// `None` every target. The stored state is saved whole either way, the other targets'
+    /// components with it, as Symphony saves it.
+    pub fn set_target_name(&mut self, target_name: Option<&str>) {
+        self.target_name = target_name.map(str::to_string);
+    }
+
+    /// Whether the `targetName` filter lets `target`'s steps run.
+    fn selects(&self, target: &str) -> bool {
+        self.target_name
+            .as_deref()
+            .is_none_or(|name| name == target)
     }
 
     /// Logical time, in seconds.
@@ -590,7 +652,12 @@ impl Reconciler {
             skipped: 0,
             failure: None,
             state: StateOutcome::Untouched,
-            summary: Summary::default(),
+            summary: Summary {
+                target_count: deployment.targets.len(),
+                job_id: deployment.job_id.clone(),
+                is_removal: remove,
+                ..Summary::default()
+            },
             noop: None,
         };
         let meta = &deployment.instance.metadata;
@@ -653,6 +720,7 @@ impl Reconciler {
                 site: site.clone(),
                 call: CallKind::Get,
                 components: listed(&deleted),
+                deployment: None,
             });
             let got = provider.get(&dep, &deleted);
             let output = provider.take_output();
@@ -683,7 +751,7 @@ impl Reconciler {
         factory: &mut dyn ProviderFactory,
         sink: &mut dyn EventSink,
     ) -> Result<(), Stop> {
-        let prepared = self.prepare(deployment)?;
+        let prepared = self.prepare(deployment).map_err(planning_failure)?;
         let instance_scope = prepared.instance_spec()?.scope.clone();
         factory.round_started();
         factory.output_wanted(sink.is_listening());
@@ -719,6 +787,9 @@ impl Reconciler {
         let evaluated = &prepared.evaluated;
         let mut current = Reported::new(&prepared.desired);
         for (index, step) in prepared.get_plan.iter().enumerate() {
+            if !self.selects(&step.target) {
+                continue;
+            }
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
             let mut provider =
@@ -732,6 +803,7 @@ impl Reconciler {
                 site: site.clone(),
                 call: CallKind::Get,
                 components: listed(&step.components),
+                deployment: None,
             });
             let got = provider.get(&dep, &step.components);
             emit(sink, || Event::CallFinished {
@@ -794,6 +866,9 @@ impl Reconciler {
         };
         for index in 0..report.plan.len() {
             let step = &report.plan[index];
+            if !self.selects(&step.target) {
+                continue;
+            }
             let site = site(round, Phase::Apply, index, step);
             report.summary.planned_count += 1;
             match agents.get(step.target.as_str()).cloned().flatten() {
@@ -821,7 +896,7 @@ impl Reconciler {
                     },
                     &site,
                     sink,
-                ),
+                )?,
                 _ => StepDecision::Apply {
                     reason: ApplyReason::NoPreviousState,
                 },
@@ -873,6 +948,7 @@ impl Reconciler {
                 site: site.clone(),
                 call: call.clone(),
                 components: listed(&step.components),
+                deployment: Some(dep.sent()),
             });
             let result = provider.apply(&dep, step, evaluated.is_dry_run);
             emit(sink, || Event::CallFinished {
@@ -968,7 +1044,8 @@ impl Reconciler {
         self.finish(report, sink)
     }
 
-    fn finish(&mut self, report: RoundReport, sink: &mut dyn EventSink) -> RoundReport {
+    fn finish(&mut self, mut report: RoundReport, sink: &mut dyn EventSink) -> RoundReport {
+        summary::conclude(&mut report);
         emit(sink, || Event::RoundFinished {
             report: Box::new(report.clone()),
         });
@@ -1068,6 +1145,11 @@ pub fn run(
                 format!(
                     "round {n}: the harness itself failed ({}), so the run stops",
                     failure.message
+                )
+            } else if failure.stage == Stage::Plan {
+                format!(
+                    "round {n} failed before any provider call; every later round would fail \
+                     the same way (Symphony retries on every poll) until the objects change"
                 )
             } else {
                 format!(

@@ -175,6 +175,7 @@ fn one_round(dry_run: bool) -> Action {
         rounds: None,
         until_converged: None,
         dry_run,
+        ..ReconcileStep::default()
     })
 }
 

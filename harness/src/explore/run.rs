@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use proptest::strategy::BoxedStrategy;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::case::{Case, Shape};
+use super::given::case_runner;
 use super::model::{scenario_for, Frame};
 use super::persist::{self, Saved};
 use crate::errors::error_chain;
@@ -122,6 +122,9 @@ pub struct Retried {
     /// The first broken invariant (or why it could not be played), if it still fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
+    /// How long playing it took (JUnit's `time`; not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 /// The failure an exploration found, shrunk.
@@ -189,6 +192,12 @@ pub struct ExploreReport {
     pub interrupted: Option<String>,
     /// The command that repeats this run ([`ExploreOptions::repeat`]).
     pub repeat: String,
+    /// When the run started (JUnit's `timestamp`; not in the JSON document).
+    #[serde(skip)]
+    pub started: std::time::SystemTime,
+    /// How long it ran, saved failures and shrinking included (not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 impl ExploreReport {
@@ -196,16 +205,6 @@ impl ExploreReport {
     pub fn passed(&self) -> bool {
         self.failure.is_none() && self.interrupted.is_none()
     }
-}
-
-/// The seed of case `case` of a run seeded `seed`.
-fn case_rng(seed: u64, case: usize) -> TestRng {
-    let mut hasher = Sha256::new();
-    hasher.update(b"symphony-harness explore");
-    hasher.update(seed.to_le_bytes());
-    hasher.update((case as u64).to_le_bytes());
-    let bytes = hasher.finalize();
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
 /// What one job keeps: its session, and a counter naming each play's scenario.
@@ -249,6 +248,7 @@ pub fn explore(
     options: &ExploreOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExploreReport, ExploreError> {
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
     if let Err(why) = &subject.probe {
         return Err(ExploreError::Probe(why.clone()));
     }
@@ -278,6 +278,8 @@ pub fn explore(
         failure: None,
         interrupted: None,
         repeat: options.repeat(),
+        started,
+        duration: std::time::Duration::ZERO,
     };
     // Saved failures first: each history, against the provider as it is now. This thread's
     // session (for them, and for writing a failure out) is opened only when needed.
@@ -286,6 +288,7 @@ pub fn explore(
     let mut own_session = saved.session;
     if let (Some(found), Some(session)) = (saved.first_failure, own_session.as_mut()) {
         report.failure = Some(finish(&frame, options, session, found)?);
+        report.duration = clock.elapsed();
         return Ok(report);
     }
     let search = search(&frame, &shape, options, &planned, progress)?;
@@ -300,6 +303,7 @@ pub fn explore(
         };
         report.failure = Some(finish(&frame, options, &mut session, first_found)?);
     }
+    report.duration = clock.elapsed();
     Ok(report)
 }
 
@@ -336,11 +340,13 @@ fn retry_saved(frame: &Frame, options: &ExploreOptions) -> Result<RetriedAll, Ex
     let mut retried = Vec::new();
     let mut first = None;
     for Saved { folder, case } in saved {
+        let clock = std::time::Instant::now();
         let why = broken(&player.play(&case));
         retried.push(Retried {
             folder,
             still_fails: why.is_some(),
             broken: why.clone(),
+            duration: clock.elapsed(),
         });
         if why.is_some() && first.is_none() {
             first = Some(FoundCase {
@@ -486,15 +492,7 @@ fn play_case(
     options: &ExploreOptions,
     number: usize,
 ) -> CaseOutcome {
-    let config = Config {
-        cases: 1,
-        failure_persistence: None,
-        max_shrink_iters: options.max_shrink_iters,
-        max_local_rejects: 1,
-        max_global_rejects: 1,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, case_rng(options.seed, number));
+    let mut runner = case_runner(options.seed, number, options.max_shrink_iters);
     // The first play is the search; the ones after it are shrinking.
     let first: RefCell<Option<CaseOutcome>> = RefCell::new(None);
     let result = runner.run(strategy, |case| {

@@ -393,57 +393,62 @@ pub fn json(
     writeln!(out)
 }
 
-/// A failed JUnit test case's status with `message` and `description`.
-fn junit_failure(message: String, description: String) -> TestCaseStatus {
-    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    status.set_message(message);
-    status.set_description(description);
-    status
+/// The JUnit failure type of a result with `status`, if it fails the run: `check-failed`, or
+/// `warning-denied` (a warning under `--deny-warnings`).
+fn failure_type(status: Status, deny_warnings: bool) -> Option<&'static str> {
+    match status {
+        Status::Fail => Some("check-failed"),
+        Status::Warn if deny_warnings => Some("warning-denied"),
+        _ => None,
+    }
 }
 
 /// The JUnit test case of a cause (`cause.<id>`, class `causes`): a failure when it fails the
-/// run.
+/// run. Its time is zero: a cause is what checks found, it took no time of its own.
 fn cause_case(entry: &CauseEntry, deny_warnings: bool) -> TestCase {
-    let failed = entry.status == Status::Fail || (deny_warnings && entry.status == Status::Warn);
-    let status = if failed {
-        let ids = |list: &[crate::check::CheckId]| {
-            list.iter()
-                .map(|id| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        junit_failure(
-            format!("{}: {}", entry.cause.kind.summary(), entry.cause.seen),
-            format!(
-                "in Symphony: {}\nfix: {}\nfound by: {}\nnot judged because of it: {}",
-                entry.cause.kind.in_symphony(),
-                entry.cause.fix(),
-                ids(&entry.found_by),
-                ids(&entry.explains)
-            ),
-        )
-    } else {
-        TestCaseStatus::success()
+    let status = match failure_type(entry.status, deny_warnings) {
+        Some(failure_type) => {
+            let ids = |list: &[crate::check::CheckId]| {
+                list.iter()
+                    .map(|id| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            super::junit_failure(
+                NonSuccessKind::Failure,
+                failure_type,
+                format!("{}: {}", entry.cause.kind.summary(), entry.cause.seen),
+                Some(format!(
+                    "in Symphony: {}\nfix: {}\nfound by: {}\nnot judged because of it: {}",
+                    entry.cause.kind.in_symphony(),
+                    entry.cause.fix(),
+                    ids(&entry.found_by),
+                    ids(&entry.explains)
+                )),
+            )
+        }
+        None => TestCaseStatus::success(),
     };
     let mut case = TestCase::new(format!("cause.{}", entry.cause.id()), status);
-    case.set_classname("causes");
+    case.set_classname("causes")
+        .set_time(std::time::Duration::ZERO);
     case
 }
 
 /// The JUnit status of one check's result.
 fn check_status(result: &CheckResult, deny_warnings: bool) -> TestCaseStatus {
     let finding = &result.finding;
-    let failed =
-        finding.status == Status::Fail || (deny_warnings && finding.status == Status::Warn);
-    if failed {
+    if let Some(failure_type) = failure_type(finding.status, deny_warnings) {
         let texts = match (&finding.cause, result.advice()) {
             (Some(cause), _) => format!("cause `{}`: {}", cause.id(), cause.kind.summary()),
             (None, Some((symptom, fix))) => format!("in Symphony: {symptom}\nfix: {fix}"),
             (None, None) => String::new(),
         };
-        junit_failure(
+        super::junit_failure(
+            NonSuccessKind::Failure,
+            failure_type,
             finding.message.clone(),
-            format!("{texts}\n{}", finding.evidence.join("\n")),
+            Some(format!("{texts}\n{}", finding.evidence.join("\n"))),
         )
     } else if finding.status == Status::Skip {
         let mut status = TestCaseStatus::skipped();
@@ -456,7 +461,8 @@ fn check_status(result: &CheckResult, deny_warnings: bool) -> TestCaseStatus {
 
 /// JUnit XML: a test suite per library, a test case per cause (`cause.<id>`, first) and per
 /// check (`skip` is skipped, a check a cause decided with the cause named; `warn` is a success
-/// unless warnings are denied, then a failure).
+/// unless warnings are denied, then a failure). Failure types: `check-failed`,
+/// `warning-denied`, and `unreadable` (an error: the library could not be read).
 pub fn junit(
     out: &mut dyn Write,
     reports: &[(std::path::PathBuf, SuiteReport)],
@@ -465,10 +471,15 @@ pub fn junit(
     let mut junit = Report::new("symphony-harness check");
     for (path, report) in reports {
         let mut suite = TestSuite::new(path.display().to_string());
+        suite
+            .set_timestamp(super::junit_timestamp(report.started))
+            .set_time(report.duration);
         if let Some(why) = &report.unreadable {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(why.clone());
-            suite.add_test_case(TestCase::new("read", status));
+            let status =
+                super::junit_failure(NonSuccessKind::Error, "unreadable", why.clone(), None);
+            let mut case = TestCase::new("read", status);
+            case.set_time(report.duration);
+            suite.add_test_case(case);
         }
         for entry in report.causes() {
             suite.add_test_case(cause_case(&entry, deny_warnings));
@@ -476,7 +487,8 @@ pub fn junit(
         for result in &report.results {
             let mut case =
                 TestCase::new(result.info.id.as_str(), check_status(result, deny_warnings));
-            case.set_classname(result.info.area.as_str());
+            case.set_classname(result.info.area.as_str())
+                .set_time(result.duration);
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
@@ -501,6 +513,7 @@ mod tests {
             info: &CATALOG[0],
             finding: Finding::fail("it said:\nfirst\nsecond\n")
                 .with_evidence(vec!["provider stderr: one\ntwo".to_string()]),
+            duration: std::time::Duration::ZERO,
         };
         assert_eq!(
             anstream::adapter::strip_str(&result_line(&result)).to_string(),
@@ -524,6 +537,7 @@ mod tests {
         let owner = CheckResult {
             info,
             finding: Finding::fail("`apply` panicked").with_cause(cause),
+            duration: std::time::Duration::ZERO,
         };
         let text = plain(|out| detail(out, &owner));
         assert!(

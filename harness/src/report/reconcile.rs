@@ -22,7 +22,7 @@ use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::findings::Finding;
 use crate::engine::reconcile::{
-    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
+    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, Stage, StateOutcome, StepDecision,
 };
 use crate::engine::CallOutput;
 use crate::load::probe::PreloadedBinding;
@@ -156,7 +156,12 @@ impl<W: Write> ReconcilePrinter<W> {
         if let Some(noop) = &report.noop {
             self.line(format_args!("  nothing done: {noop}"));
         }
-        if let Some(failure) = &report.failure {
+        if let Some(failure) = report.failure.as_ref().filter(|f| f.stage == Stage::Plan) {
+            self.line(format_args!(
+                "  {ERROR}round failed{ERROR:#} planning, before any call ({}): {}",
+                failure.outcome, failure.message
+            ));
+        } else if let Some(failure) = &report.failure {
             self.line(format_args!(
                 "  {ERROR}round failed{ERROR:#} at {} step {} `{}`/`{}` ({}): {}",
                 failure.stage,
@@ -372,6 +377,7 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
                 site,
                 call,
                 components,
+                ..
             } if !matches!(call, CallKind::Create) => {
                 let phase = site.phase.label();
                 let signs = matches!(call, CallKind::Apply { .. });
@@ -803,6 +809,42 @@ mod tests {
     }
 
     #[test]
+    fn a_round_that_fails_planning_says_so_without_a_step() {
+        let report = RoundReport {
+            round: 2,
+            at_seconds: 30,
+            remove: false,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: Vec::new(),
+            applied: 0,
+            skipped: 0,
+            failure: Some(crate::engine::reconcile::Failure {
+                stage: Stage::Plan,
+                step: 0,
+                target: String::new(),
+                role: String::new(),
+                outcome: FailedBy::Symphony,
+                message: "circular dependencies".into(),
+                indeterminate: false,
+                components: vec!["web".into()],
+            }),
+            state: StateOutcome::NotSavedFailed,
+            summary: Default::default(),
+            noop: None,
+        };
+        let text = printed(&[Event::RoundFinished {
+            report: Box::new(report),
+        }]);
+        assert!(
+            text.contains("planning, before any call (symphony): circular dependencies"),
+            "{text}"
+        );
+        assert!(!text.contains("``"), "no empty target or role: {text}");
+    }
+
+    #[test]
     fn a_huge_step_lists_its_first_components_and_counts_the_rest() {
         let components: Vec<(String, ComponentAction)> = named(5_000)
             .into_iter()
@@ -812,6 +854,7 @@ mod tests {
             site: site(),
             call: CallKind::Apply { dry_run: false },
             components,
+            deployment: None,
         }]);
         assert!(text.contains("[+c0 +c1 "), "{text}");
         assert!(text.contains(" +c9 … and 4,990 more]"), "{text}");
@@ -867,6 +910,7 @@ mod tests {
             site: site(),
             call: CallKind::Get,
             components,
+            deployment: None,
         }]);
         assert!(text.contains("[c0 c1 c2 c3 c4 c5 c6 c7 c8 c9]"), "{text}");
         assert!(!text.contains("more"), "{text}");
@@ -892,6 +936,7 @@ mod tests {
                 site: site(),
                 call: CallKind::Get,
                 components: Vec::new(),
+                deployment: None,
             },
             Event::RoundStarted {
                 round: 2,

@@ -269,6 +269,7 @@ mod tests {
             message: None,
             returned,
             printed: Default::default(),
+            deployment: None,
         }
     }
 

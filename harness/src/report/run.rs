@@ -48,7 +48,7 @@ pub struct FailedRound {
     pub round: u32,
     /// How many rounds in a row failed the same way.
     pub rounds: u32,
-    /// Where: `create-provider`, `get`, `apply`, `symphony-panic`.
+    /// Where: `plan`, `create-provider`, `get`, `apply`, `symphony-panic`.
     pub stage: String,
     /// How: the call's outcome (`null-provider`, `panic`, …) or `symphony`.
     pub outcome: String,
@@ -358,6 +358,9 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
 
 /// Writes JUnit XML: one test suite `scenarios`, one test case per scenario; a failure's
 /// message is its first reason, its text every reason (and the reproduction command).
+/// Failure types: `unplayable` (the scenario could not be played), `scenario-failed` (an
+/// expectation or a call failed), `nondeterministic` (two runs differed), `warning-denied` (a
+/// warning under `--strict`).
 pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
     let mut report = Report::new("symphony-harness run");
     let mut suite = TestSuite::new("scenarios");
@@ -366,8 +369,6 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
             TestCaseStatus::success()
         } else {
             let lines = failure_lines(result);
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(lines.first().cloned().unwrap_or_default());
             let mut text = lines.join("\n");
             if let Some(bundle) = &result.bundle {
                 text.push_str(&format!(
@@ -375,12 +376,33 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
                     bundle.display()
                 ));
             }
-            status.set_description(text);
-            status
+            let failure_type = match &result.run {
+                Err(_) => "unplayable",
+                Ok(run) if !run.passed() => "scenario-failed",
+                Ok(_) if result.nondeterministic.is_some() => "nondeterministic",
+                // It ran and held, so a warning failed it (`--strict`).
+                Ok(_) => "warning-denied",
+            };
+            super::junit_failure(
+                NonSuccessKind::Failure,
+                failure_type,
+                lines.first().cloned().unwrap_or_default(),
+                Some(text),
+            )
         };
         let mut case = TestCase::new(result.name.clone(), status);
-        case.set_classname(result.path.display().to_string());
+        case.set_classname(result.path.display().to_string())
+            .set_time(result.duration);
         suite.add_test_case(case);
+    }
+    // The suite ran from its first scenario's start to its last one's end (in parallel with
+    // `--jobs`: less than the sum of their times).
+    if let Some(first) = results.iter().map(|r| r.started).min() {
+        let end = results.iter().map(|r| r.started + r.duration).max();
+        let span = end.and_then(|end| end.duration_since(first).ok());
+        suite
+            .set_timestamp(super::junit_timestamp(first))
+            .set_time(span.unwrap_or_default());
     }
     report.add_test_suite(suite);
     super::write_junit(out, &report)

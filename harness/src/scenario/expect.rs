@@ -177,6 +177,7 @@ impl Checker {
             || expect.outcome.is_some()
             || expect.failure.is_some()
             || expect.results.is_some()
+            || expect.summary.is_some()
             || expect.converged_within.is_some();
         if needs_round && facts.rounds.is_empty() {
             self.mismatch(
@@ -564,6 +565,9 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
         checker.convergence(expect, facts, last);
         checker.decisions(expect, last);
         checker.failure_and_results(expect, last);
+        if let Some(summary) = &expect.summary {
+            checker.summary(summary, &last.summary);
+        }
     }
     if let Some(calls) = &expect.calls {
         checker.calls(calls, facts);
@@ -612,6 +616,7 @@ mod tests {
             message: None,
             returned: None,
             printed: BTreeMap::new(),
+            deployment: None,
         })
     }
 

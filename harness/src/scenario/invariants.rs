@@ -329,6 +329,7 @@ mod tests {
             message: message.map(str::to_string),
             returned: None,
             printed: BTreeMap::new(),
+            deployment: None,
         }
     }
 

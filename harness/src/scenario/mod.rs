@@ -8,6 +8,7 @@
 //! - [`expect`]: checking each step's expectations.
 //! - [`invariants`]: the expectations that state the provider's contract (`explore` writes
 //!   them on every step it generates).
+//! - [`summary_expect`]: `expect.summary`, Symphony's summary of a round.
 //! - [`suite`]: many scenarios: jobs, the determinism check.
 //! - [`result`]: a scenario's result in a suite, and verdict changes between two runs.
 //! - [`bundle`]: reproduction bundles of failures, for `replay`.
@@ -23,6 +24,7 @@ pub mod parse;
 pub mod result;
 pub mod run;
 pub mod suite;
+pub mod summary_expect;
 
 pub use expect::{Mismatch, StepFacts};
 pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};

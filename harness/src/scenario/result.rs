@@ -24,6 +24,10 @@ pub struct ScenarioResult {
     pub bundle_error: Option<String>,
     /// Whether its warnings fail it (`--strict`).
     pub strict: bool,
+    /// When it started.
+    pub started: std::time::SystemTime,
+    /// How long it ran (both runs, with the determinism check).
+    pub duration: std::time::Duration,
 }
 
 impl ScenarioResult {
@@ -110,6 +114,8 @@ mod tests {
             bundle: None,
             bundle_error: None,
             strict: false,
+            started: std::time::SystemTime::UNIX_EPOCH,
+            duration: std::time::Duration::ZERO,
         }
     }
 

@@ -52,6 +52,7 @@ fn play(
     options: &SuiteOptions,
     slot: usize,
 ) -> ScenarioResult {
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
     let scratch = |attempt: usize| RunSettings {
         scratch: settings.scratch.join(format!("{slot}-{attempt}")),
         ..settings.clone()
@@ -80,6 +81,8 @@ fn play(
         strict: options.strict,
         bundle: None,
         bundle_error: None,
+        started,
+        duration: clock.elapsed(),
     };
     // A run a signal cut short reproduces nothing: no bundle for it.
     let interrupted = crate::worker::interrupted().is_some();

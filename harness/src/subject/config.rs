@@ -47,10 +47,12 @@ pub enum ConfigError {
         entry: String,
     },
     /// A key that a flag sets.
-    #[error("`--config {key}=…` is not allowed: {flag} sets `{key}`")]
+    #[error("`--config {key}=…` is not allowed: {flag} sets `{owned}`, and Symphony reads keys ignoring case")]
     Reserved {
-        /// The key.
+        /// The key, as given.
         key: String,
+        /// The key the flag sets.
+        owned: &'static str,
         /// The flag that sets it.
         flag: &'static str,
     },
@@ -86,7 +88,7 @@ impl ConfigError {
             ConfigError::Malformed { .. } => {
                 Some("write `--config key=value`, or `--config @config.json`".to_string())
             }
-            ConfigError::Reserved { key, flag } => Some(format!("set `{key}` with {flag}")),
+            ConfigError::Reserved { owned, flag, .. } => Some(format!("set `{owned}` with {flag}")),
             ConfigError::NotAString { key, value, .. } => Some(format!(
                 "quote it: \"{key}\": \"{}\"",
                 value.trim_matches('"')
@@ -105,9 +107,11 @@ pub fn parse_config(
     let mut config = BTreeMap::new();
     for entry in entries {
         for (key, value) in parse_entry(entry)? {
-            if let Some(owned) = reserved.iter().find(|r| r.key == key) {
+            // Go matches a binding's keys ignoring case: `LibHash` is `libHash` to Symphony.
+            if let Some(owned) = reserved.iter().find(|r| r.key.eq_ignore_ascii_case(&key)) {
                 return Err(ConfigError::Reserved {
                     key,
+                    owned: owned.key,
                     flag: owned.flag,
                 });
             }
@@ -193,6 +197,11 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.hint().as_deref(), Some("set `libHash` with `--hash`"));
+        // Go reads keys ignoring case, so another case of a reserved key is that key.
+        for key in ["LibHash=abc", "NAME=x", "libfile=/x.so"] {
+            let err = parse_config(&entries(&[key]), &ALL).unwrap_err();
+            assert!(matches!(err, ConfigError::Reserved { .. }), "{key}: {err}");
+        }
         // A key no flag of the command owns is the provider's.
         let config = parse_config(&entries(&["name=x"]), &[Reserved::LIB_HASH]).unwrap();
         assert_eq!(config.get("name").map(String::as_str), Some("x"));

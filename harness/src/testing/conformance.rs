@@ -58,8 +58,9 @@ impl Conformance {
     }
 
     /// The suite on this crate's `cdylib` (the crate at `CARGO_MANIFEST_DIR`, which
-    /// `cargo test` sets), built with `cargo build --lib` into `<target dir>/symphony-harness`
-    /// when it is missing or stale, through the real loader and worker.
+    /// `cargo test` sets), through the real loader and worker. The library is taken from a
+    /// `cargo build --lib` in the target folder and profile of the running test: what `cargo
+    /// test` built already, built again only when stale.
     ///
     /// ```no_run
     /// # use symphony_harness::testing::Conformance;
@@ -222,9 +223,9 @@ impl Conformance {
         self
     }
 
-    /// The `symphony-harness` binary the worker processes run [default: built from this
-    /// library's own source into `<target dir>/symphony-harness` on first use]. It must be
-    /// the same version as this library.
+    /// The `symphony-harness` binary the worker processes run [default: built on first use
+    /// against this very library, in the running test's target folder and profile]. It must
+    /// be the same version as this library.
     ///
     /// ```no_run
     /// # use symphony_harness::testing::Conformance;

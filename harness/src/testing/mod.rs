@@ -41,8 +41,8 @@
 //!
 //! Why a worker binary: a provider library runs in supervised worker processes (a panic in
 //! a `cdylib` aborts the process that called it), and a test binary cannot be one. The first
-//! test of a crate builds the harness's binary from this library's own source into
-//! `<target dir>/symphony-harness` (`docs/testing.md`).
+//! test of a crate builds the harness's binary, linked against this very library, with the
+//! crate's own target folder and profile: nothing else is built again (`docs/testing.md`).
 
 mod cargo;
 mod conformance;
@@ -234,10 +234,7 @@ fn worker_for(source: &Source, given: Option<&PathBuf>) -> Result<Option<PathBuf
     match (source, given) {
         (Source::Compiled { .. }, _) => Ok(None),
         (_, Some(program)) => Ok(Some(program.clone())),
-        (_, None) => {
-            let target = cargo::target_dir(&this_crate_manifest()?)?;
-            Ok(Some(cargo::worker_program(&target)?))
-        }
+        (_, None) => Ok(Some(cargo::worker_program(&this_crate_manifest()?)?)),
     }
 }
 

@@ -220,7 +220,7 @@ impl Scenarios {
         let manifest = this_crate_manifest().ok();
         let worker_program = match (&self.worker, &manifest) {
             (Some(program), _) => program.clone(),
-            (None, Some(manifest)) => cargo::worker_program(&cargo::target_dir(manifest)?)?,
+            (None, Some(manifest)) => cargo::worker_program(manifest)?,
             (None, None) => return Err(TestingError::NoCrate),
         };
         // A failure leaves a bundle `symphony-harness replay` plays again.

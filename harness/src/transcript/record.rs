@@ -7,9 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::events::{CallKind, CallReturn, Phase};
-use crate::engine::reconcile::{Failure, StateOutcome};
+use crate::engine::reconcile::{Failure, StateOutcome, Summary};
 use crate::engine::Outcome;
-use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
+use crate::model::{
+    ComponentAction, ComponentResult, ComponentSpec, SentDeployment, ValidationRule,
+};
 
 /// The record of one scenario run.
 #[derive(Serialize, Debug, Clone, PartialEq, Default)]
@@ -127,9 +129,19 @@ pub struct RoundTranscript {
     /// The stored state's components after the round (none: nothing stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stored: Option<Vec<String>>,
+    /// The stored state's keys after the round (`TargetComponent`: `component::target` to
+    /// role), when the recorder knows them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored_keys: Option<BTreeMap<String, String>>,
     /// Why Symphony did nothing at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub noop: Option<String>,
+    /// Symphony's summary of the round (`SummarySpec`, in Go's JSON names).
+    pub summary: Summary,
+    /// The deployment documents the round's `apply` calls were sent, each once (a call
+    /// names its own by index, in `deployment`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<SentDeployment>,
 }
 
 /// A call or a decision.
@@ -167,6 +179,8 @@ pub struct CallEntry {
     pub returned: Option<Returned>,
     /// What the provider printed, by stream.
     pub printed: BTreeMap<&'static str, String>,
+    /// The deployment document an `apply` was sent: its index in the round's `deployments`.
+    pub deployment: Option<usize>,
 }
 
 impl CallEntry {
@@ -228,6 +242,8 @@ impl Serialize for CallEntry {
             returned: Option<&'a Returned>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             printed: &'a BTreeMap<&'static str, String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            deployment: Option<usize>,
         }
         Json {
             call: self.call.name(),
@@ -242,6 +258,7 @@ impl Serialize for CallEntry {
             message: self.message.as_deref(),
             returned: self.returned.as_ref(),
             printed: &self.printed,
+            deployment: self.deployment,
         }
         .serialize(serializer)
     }

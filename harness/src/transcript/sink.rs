@@ -2,9 +2,9 @@
 
 use super::record::{CallEntry, DecisionEntry, Entry, Returned, RoundTranscript, SentComponent};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
-use crate::engine::reconcile::{StateOutcome, StepDecision};
+use crate::engine::reconcile::{StateOutcome, StepDecision, Summary};
 use crate::engine::Outcome;
-use crate::model::ValidationRule;
+use crate::model::{SentDeployment, ValidationRule};
 
 /// Records the engine's events as rounds.
 #[derive(Debug, Default)]
@@ -14,6 +14,9 @@ pub struct TranscriptSink {
     /// The components of the call that started last (its finished event does not repeat
     /// them; calls never overlap).
     started: Vec<SentComponent>,
+    /// The index, in its round's `deployments`, of the document the call that started last
+    /// was sent (`apply` only).
+    started_deployment: Option<usize>,
     /// The validation rule a provider returned last.
     rule: Option<ValidationRule>,
 }
@@ -58,9 +61,22 @@ impl EventSink for TranscriptSink {
                 failure: None,
                 state: StateOutcome::Untouched,
                 stored: None,
+                stored_keys: None,
                 noop: None,
+                summary: Summary::default(),
+                deployments: Vec::new(),
             }),
-            Event::CallStarted { components, .. } => self.started = SentComponent::list(components),
+            Event::CallStarted {
+                components,
+                deployment,
+                ..
+            } => {
+                self.started = SentComponent::list(components);
+                self.started_deployment = match (deployment, self.rounds.last_mut()) {
+                    (Some(sent), Some(round)) => Some(document_index(round, sent)),
+                    _ => None,
+                };
+            }
             Event::Waited { .. } => {}
             Event::CallFinished {
                 site,
@@ -94,6 +110,7 @@ impl EventSink for TranscriptSink {
                         .labelled()
                         .map(|(label, text)| (label, text.to_string()))
                         .collect(),
+                    deployment: self.started_deployment.take(),
                 };
                 if let Some(round) = self.rounds.last_mut() {
                     round.events.push(Entry::Call(entry));
@@ -120,8 +137,21 @@ impl EventSink for TranscriptSink {
                     round.failure = report.failure.clone();
                     round.state = report.state;
                     round.noop = report.noop.clone();
+                    round.summary = report.summary.clone();
                 }
             }
+        }
+    }
+}
+
+/// The index of `sent` in `round`'s documents, added when it is new: every `apply` of a round
+/// usually gets the same document, kept once.
+fn document_index(round: &mut RoundTranscript, sent: &SentDeployment) -> usize {
+    match round.deployments.iter().position(|known| known == sent) {
+        Some(at) => at,
+        None => {
+            round.deployments.push(sent.clone());
+            round.deployments.len() - 1
         }
     }
 }

@@ -1072,3 +1072,165 @@ fn a_removal_nothing_confirms_is_not_called_done_and_says_what_is_not_known() {
         json!([{"target": "t", "component": "a", "noResult": true, "neverReported": true}])
     );
 }
+
+/// A solution with `components` and an instance selecting every `edge-*` target, in `dir`.
+fn solution_and_instance(dir: &Path, components: Value) -> (PathBuf, PathBuf) {
+    let solution = dir.join("solution.json");
+    std::fs::write(
+        &solution,
+        json!({"metadata": {"name": "app-v-v1"}, "spec": {"components": components}}).to_string(),
+    )
+    .unwrap();
+    let instance = dir.join("instance.json");
+    std::fs::write(
+        &instance,
+        json!({
+            "metadata": {"name": "app"},
+            "spec": {"solutionversion": "app:v1", "target": {"name": "edge-*"}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    (solution, instance)
+}
+
+#[test]
+fn target_name_reconciles_one_target_and_an_unknown_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let edge_1 = sim_target(
+        dir.path(),
+        "edge-1",
+        json!([]),
+        json!({"sim.device": "edge-1"}),
+    );
+    let edge_2 = sim_target(
+        dir.path(),
+        "edge-2",
+        json!([]),
+        json!({"sim.device": "edge-2"}),
+    );
+    let (solution, instance) =
+        solution_and_instance(dir.path(), json!([{"name": "web", "type": "w"}]));
+    let ext = extensions();
+    let run_with = |name: &str| {
+        harness(&[
+            "reconcile",
+            "--target",
+            path_str(&edge_1),
+            "--target",
+            path_str(&edge_2),
+            "--solution",
+            path_str(&solution),
+            "--instance",
+            path_str(&instance),
+            "--extensions",
+            path_str(&ext),
+            "--target-name",
+            name,
+            "--rounds",
+            "1",
+            "--format",
+            "json",
+        ])
+    };
+    let run = run_with("edge-2");
+    assert_eq!(
+        run.code,
+        Some(7),
+        "one round never converges: {}",
+        run.stderr
+    );
+    let doc = run.json();
+    let targets: Vec<&str> = calls_named(&doc, "get")
+        .into_iter()
+        .chain(calls_named(&doc, "apply"))
+        .map(|call| call["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["edge-2", "edge-2"], "{doc:#}");
+    let summary = &doc["rounds"][0]["summary"];
+    assert_eq!(summary["targetCount"], 2);
+    assert_eq!(summary["successCount"], 1);
+    assert_eq!(summary["plannedDeployment"], 2, "every planned step counts");
+    assert_eq!(summary["targets"].as_object().unwrap().len(), 1);
+
+    let run = run_with("edge-3");
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`--target-name edge-3` names no target of the deployment (its targets: `edge-1`, `edge-2`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}
+
+#[test]
+fn a_dependency_symphony_cannot_sort_fails_the_round_before_any_call_and_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "web", "type": "w", "dependencies": ["db"]}]),
+        json!({"sim.device": "t"}),
+    );
+    let run = reconcile(&target, &["--rounds", "3", "--format", "json"]);
+    assert_eq!(
+        run.code,
+        Some(6),
+        "a failed round: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    let doc = run.json();
+    let rounds = doc["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 1, "every later round would fail the same way");
+    let failure = &rounds[0]["failure"];
+    assert_eq!(failure["stage"], "plan");
+    assert_eq!(failure["outcome"], "symphony");
+    assert!(calls_named(&doc, "get").is_empty() && calls_named(&doc, "create_provider").is_empty());
+    assert_eq!(
+        rounds[0]["summary"]["message"],
+        "failed to create target manager state from deployment spec: circular dependencies or \
+         unresolved dependencies detected in components"
+    );
+    assert!(
+        doc["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("before any provider call"),
+        "{doc:#}"
+    );
+}
+
+/// Issue 21: the provider's own rule decides how much matching a comparison takes. One that
+/// needs more than the engine's budget stops the run with an error naming the entry and the
+/// keys, before matching anything, instead of stalling in it.
+#[test]
+fn a_provider_rule_too_costly_to_compare_stops_the_run_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,000 keys of 40 bytes under 10,000 wildcard entries: about 10^9 steps, five budgets.
+    let properties: serde_json::Map<String, Value> =
+        (0..1_000).map(|i| (format!("{i:040}"), json!(i))).collect();
+    let entries = vec!["*a"; 10_000].join(",");
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "wide", "type": "w", "properties": properties}]),
+        json!({"sim.changeDetection": entries}),
+    );
+    let run = reconcile(&target, &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "comparing component `wide` needs more than 200000000 matching steps: properties \
+             entry `*a` (2 characters) is matched against 1000 keys"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: every wildcard (`*`) entry name"),
+        "{}",
+        run.stderr
+    );
+}

@@ -630,3 +630,106 @@ fn an_old_abi_library_is_refused_before_loading_in_every_host_and_isolation() {
         }
     }
 }
+
+#[test]
+fn a_misspelt_key_in_a_stored_state_from_symphony_is_refused_by_name_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    let mut copied = passing();
+    copied["stored"] = json!({
+        "spec": {},
+        "state": {"Components": [], "Targets": [], "TargetComponets": {}}
+    });
+    write(dir.path(), "copied.json", &copied);
+    let run = harness(&run_args(dir.path(), &sim, &[]));
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "nothing played: {}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "not a valid stored state: unknown field `TargetComponets`, expected one of \
+             `Components`, `Targets`, `TargetComponent`"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Pretty-printed: the key sits on its own line inside `state`.
+    let line = std::fs::read_to_string(dir.path().join("copied.json"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("TargetComponets"))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr.contains(&format!("copied.json:{line}:")),
+        "line {line}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `TargetComponent`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rounds_and_the_clock_count_over_restarts_and_every_round_has_symphonys_summary() {
+    let sim = lib(Lib::Sim);
+    let scenarios = workspace_root().join("scenarios");
+    let run = harness(&[
+        "run",
+        "--simulator",
+        path_str(&sim),
+        "--no-bundles",
+        "--format",
+        "json",
+        path_str(&scenarios.join("symphony-restart-redeploys.json")),
+        path_str(&scenarios.join("unresolved-dependency-fails-rounds.json")),
+    ]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let doc = run.json();
+    let rounds_of = |index: usize| -> Vec<Value> {
+        doc["scenarios"][index]["transcript"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|step| step["rounds"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let restart = rounds_of(0);
+    let numbers: Vec<u64> = restart
+        .iter()
+        .map(|r| r["round"].as_u64().unwrap())
+        .collect();
+    let clock: Vec<u64> = restart
+        .iter()
+        .map(|r| r["atSeconds"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5], "counted over the restart");
+    assert_eq!(
+        clock,
+        [0, 30, 60, 75, 105],
+        "15 s to the restarted Symphony's first poll"
+    );
+    assert!(restart.iter().all(|r| r["summary"]["targetCount"] == 1));
+
+    let dependency = rounds_of(1);
+    let failed: Vec<&Value> = dependency
+        .iter()
+        .filter(|r| r["failure"]["stage"] == "plan")
+        .collect();
+    assert_eq!(failed.len(), 2, "rounds 2 and 3");
+    for round in failed {
+        assert_eq!(round["failure"]["outcome"], "symphony");
+        assert!(round["events"].as_array().unwrap().is_empty(), "no call");
+        assert_eq!(round["stored"], json!(["db", "web"]));
+        assert_eq!(
+            round["storedKeys"],
+            json!({"db::edge": "app", "web::edge": "app"})
+        );
+        assert_eq!(round["summary"]["successCount"], 0);
+        assert!(round["summary"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed to create target manager state from deployment spec"));
+    }
+}

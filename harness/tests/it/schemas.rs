@@ -280,7 +280,7 @@ fn every_scenario_file_matches_the_scenario_schema() {
 
 /// Scenario texts both the schema and the parser accept: the schema is not stricter than the
 /// parser on what scenarios are made of.
-const ACCEPTED: [(&str, &str); 4] = [
+const ACCEPTED: [(&str, &str); 6] = [
     (
         "the smallest scenario",
         r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
@@ -298,11 +298,13 @@ const ACCEPTED: [(&str, &str); 4] = [
   "description": "d",
   "seed": 42,
   "provider": {"hash": "any", "config": {"sim.latencyMs": "0"}, "symphony": "0.48",
-               "instances": "reuse", "host": "harness", "isolation": "in-process"},
+               "instances": "reuse", "host": "harness", "isolation": "in-process",
+               "stateStore": "persistent"},
   "objects": {"targets": ["targets/mock-target.json"]},
   "stored": {"deployed": ["mock-component"]},
   "steps": [
-    {"reconcile": {"untilConverged": 3, "dryRun": true}, "note": "n", "on": "mock-target",
+    {"reconcile": {"untilConverged": 3, "dryRun": true, "targetName": "mock-target"},
+     "note": "n", "on": "mock-target",
      "expect": {"rounds": 3, "converged": true, "convergedWithin": 1,
                 "neverConverges": {"component": "c", "entry": "*", "key": "image"},
                 "updates": [], "deletes": [], "skips": ["mock-component"],
@@ -315,7 +317,12 @@ const ACCEPTED: [(&str, &str); 4] = [
                 "results": {"mock-component": {"status": 8004, "messageContains": ""}},
                 "device": {"mock-component": {}, "other": {"properties": {"a": 1}}},
                 "stored": {"state": "not-saved-dry-run", "components": []},
-                "leftAfterRemoval": []}},
+                "leftAfterRemoval": [],
+                "summary": {"targetCount": 1, "successCount": 0, "plannedDeployment": 1,
+                            "currentDeployed": 1, "allAssignedDeployed": true,
+                            "skipped": false, "isRemoval": false, "message": "",
+                            "targets": {"mock-target": {"status": "OK", "message": "",
+                                        "components": {"mock-component": {"status": 8004}}}}}}},
     {"reconcile": {"rounds": 2}},
     {"addComponent": {"name": "web", "type": "app", "properties": {"image": "nginx"}}},
     {"changeComponent": {"name": "web", "properties": {"image": "nginx:2", "old": null},
@@ -332,20 +339,56 @@ const ACCEPTED: [(&str, &str); 4] = [
     {"fault": {"call": "get_validation_rule", "effect": "zero-rule"}},
     {"clearFaults": true},
     {"restartWorker": true},
+    {"restartSymphony": true},
     {"setObjects": {"target": "targets/my-target.json"}},
     {"remove": {}}
   ]
 }"#,
     ),
     (
-        "Symphony's own stored state",
+        "Symphony's own stored state, empty in Go's names",
         r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
-            "stored": {"spec": {}, "state": {}}, "steps": [{"remove": {}}]}"#,
+            "stored": {"spec": {}, "state": {"Components": [], "Targets": [], "TargetComponent": {}}},
+            "steps": [{"remove": {}}]}"#,
+    ),
+    (
+        "Symphony's own stored state as Go stores it, capitalised keys and all",
+        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
+            "stored": {"Spec": {}, "State": {
+              "Components": [{"name": "mock-component", "type": "example_type"}],
+              "Targets": [{"Name": "mock-target", "Spec": {}}],
+              "TargetComponent": {"mock-component::mock-target": "example_type"}}},
+            "steps": [{"reconcile": {}}]}"#,
+    ),
+    (
+        "the harness's camelCase stored state",
+        r#"{"description": "d", "objects": {"target": "targets/mock-target.json"},
+            "stored": {"spec": {}, "state": {"components": [], "targets": [{"name": "t", "spec": null}],
+                                             "targetComponent": {}}},
+            "steps": [{"reconcile": {}}]}"#,
     ),
 ];
 
 /// Scenario texts both refuse: the case, the text, and where and what the parser says.
-const REFUSED: [(&str, &str, (usize, usize), &str); 11] = [
+const REFUSED: [(&str, &str, (usize, usize), &str); 14] = [
+    (
+        "a misspelt key in a stored state copied from Symphony",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"stored\": {\"spec\": {}, \"state\": {\"Components\": [], \"TargetComponnet\": {}}},\n \"steps\": [{\"reconcile\": {}}]}",
+        (2, 69),
+        "unknown field `TargetComponnet`, expected one of `Components`, `Targets`, `TargetComponent`",
+    ),
+    (
+        "a stored state with nothing in it",
+        "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"stored\": {\"spec\": {}, \"state\": {}},\n \"steps\": [{\"reconcile\": {}}]}",
+        (2, 34),
+        "`stored.state` holds nothing",
+    ),
+    (
+        "an unknown state store",
+        "{\"description\": \"d\", \"provider\": {\"stateStore\": \"redis\"},\n \"objects\": {\"target\": \"targets/mock-target.json\"}, \"steps\": [{\"reconcile\": {}}]}",
+        (1, 55),
+        "unknown variant `redis`, expected `memory` or `persistent`",
+    ),
     (
         "no steps",
         "{\"description\": \"d\", \"objects\": {\"target\": \"targets/mock-target.json\"},\n \"steps\": []}",
@@ -717,4 +760,36 @@ fn check_documents_match_their_schema_passing_failing_and_unreadable() {
     assert_eq!(doc["libraries"][1]["passed"], false);
     assert!(doc["libraries"][1]["unreadable"].is_string(), "{doc:#}");
     assert_eq!(doc["passed"], false);
+}
+
+#[test]
+fn diff_documents_match_their_schema_with_no_change_and_with_regressions() {
+    let sim = lib(Lib::Sim);
+    let skeleton = lib(Lib::Skeleton);
+    let quick = [
+        "--only",
+        "apply.converges",
+        "--cases",
+        "1",
+        "--no-save",
+        "--format",
+        "json",
+    ];
+    let same = json_of(
+        &[&["diff", path_str(&sim), path_str(&sim)][..], &quick[..]].concat(),
+        0,
+        "diff same",
+    );
+    assert_valid(&same, "diff same");
+    let regressed = json_of(
+        &[
+            &["diff", path_str(&sim), path_str(&skeleton)][..],
+            &quick[..],
+        ]
+        .concat(),
+        12,
+        "diff skeleton",
+    );
+    assert_valid(&regressed, "diff skeleton");
+    assert!(regressed["counts"]["regressed"].as_u64().unwrap() > 0);
 }

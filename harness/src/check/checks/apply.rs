@@ -29,6 +29,7 @@ pub(super) fn reconcile(rounds: Option<u32>, until_converged: Option<u32>) -> Ac
         rounds,
         until_converged,
         dry_run: false,
+        ..ReconcileStep::default()
     })
 }
 

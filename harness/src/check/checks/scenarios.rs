@@ -24,6 +24,7 @@ fn reconcile(rounds: Option<u32>, until_converged: Option<u32>, dry_run: bool) -
         rounds,
         until_converged,
         dry_run,
+        ..ReconcileStep::default()
     })
 }
 

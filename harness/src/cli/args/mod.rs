@@ -15,7 +15,7 @@ use symphony_harness::input::KeyNote;
 use symphony_harness::model::BindingConfig;
 use symphony_harness::subject::{parse_config, Reserved};
 
-pub use backend::{HostArg, ProviderArgs};
+pub use backend::{parse_duration, HostArg, ProviderArgs};
 pub use report::{Deadlines, ReportArgs, RunFormat, WatchSettle};
 pub use subject::{SubjectArgs, SymphonyArg};
 
@@ -67,11 +67,9 @@ impl GlobalArgs {
             Ok(text) if self.verbose == 0 && !text.is_empty() => text,
             _ => default_level.to_string(),
         };
-        let ansi = match self.color {
-            ColorWhen::Always => true,
-            ColorWhen::Never => false,
-            ColorWhen::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        };
+        // The choice every other line on stderr gets: `--color`, else `NO_COLOR`,
+        // `CLICOLOR_FORCE`, `CLICOLOR`, `TERM` and whether stderr is a terminal.
+        let ansi = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .with_writer(std::io::stderr)

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::describe::describe_action;
+use super::describe::{describe_action, describe_restart};
 use super::session::Session;
 use super::tally::Tally;
 use super::RunError;
@@ -20,7 +20,7 @@ use crate::engine::InSymphony;
 use crate::model::{ComponentSpec, DeploymentSpec, Symphony, TargetState, RUST_PROVIDER};
 use crate::scenario::expect::StepFacts;
 use crate::scenario::format::{
-    Action, ReconcileStep, Scenario, Step, StoredStart, SymphonyRelease,
+    Action, ReconcileStep, Scenario, StateStore, Step, StoredStart, SymphonyRelease,
 };
 use crate::transcript::{StepTranscript, TranscriptSink};
 
@@ -187,9 +187,13 @@ impl Player<'_> {
         number: usize,
         step: &Step,
     ) -> Result<(StepTranscript, StepFacts), RunError> {
+        let action = match step.action {
+            Action::RestartSymphony => describe_restart(self.scenario.provider.state_store),
+            _ => describe_action(step),
+        };
         let mut transcript = StepTranscript {
             step: number,
-            action: describe_action(step),
+            action,
             note: step.note.clone(),
             ..StepTranscript::default()
         };
@@ -214,7 +218,7 @@ impl Player<'_> {
     ) -> Result<(), RunError> {
         match &step.action {
             Action::Reconcile(reconcile) => {
-                self.reconcile_rounds(number, reconcile, transcript, facts)
+                self.reconcile_rounds(number, step, reconcile, transcript, facts)
             }
             Action::Remove => self.remove(number, transcript, facts),
             Action::SetObjects(objects) => {
@@ -235,8 +239,7 @@ impl Player<'_> {
             }
             Action::RestartSymphony => {
                 self.tally.restarts += 1;
-                self.reconciler = Reconciler::new(self.generation);
-                self.last_failed = None;
+                self.restart_symphony();
                 Ok(())
             }
         }
@@ -247,6 +250,7 @@ impl Player<'_> {
     fn reconcile_rounds(
         &mut self,
         number: usize,
+        step: &Step,
         reconcile: &ReconcileStep,
         transcript: &mut StepTranscript,
         facts: &mut StepFacts,
@@ -255,14 +259,51 @@ impl Player<'_> {
         if reconcile.dry_run {
             deployment.is_dry_run = true;
         }
+        if let Some(name) = &reconcile.target_name {
+            if !deployment.targets.contains_key(name) {
+                let targets: Vec<String> = deployment
+                    .targets
+                    .keys()
+                    .map(|t| format!("`{t}`"))
+                    .collect();
+                return Err(self.step_error(
+                    number,
+                    step,
+                    format!(
+                        "`targetName` `{name}` names no target of the deployment (its targets: \
+                         {}): Symphony would reconcile nothing",
+                        targets.join(", ")
+                    ),
+                ));
+            }
+        }
         let max = reconcile.max_rounds();
+        self.reconciler
+            .set_target_name(reconcile.target_name.as_deref());
+        let played = self.rounds_until(number, reconcile, &deployment, max, transcript, facts);
+        self.reconciler.set_target_name(None);
+        played
+    }
+
+    /// Up to `max` rounds of `deployment`, until convergence when the step asks for it, or
+    /// until Symphony would not go on (it restarts then, as its process would).
+    fn rounds_until(
+        &mut self,
+        number: usize,
+        reconcile: &ReconcileStep,
+        deployment: &DeploymentSpec,
+        max: u32,
+        transcript: &mut StepTranscript,
+        facts: &mut StepFacts,
+    ) -> Result<(), RunError> {
         for _ in 0..max {
-            let report = self.reconcile(number, &deployment, false)?;
+            let report = self.reconcile(number, deployment, false)?;
             let converged = report.converged();
             let stops = stops_symphony(&report);
             facts.rounds.push(report);
             if let Some(why) = stops {
                 transcript.symphony_stops = Some(why);
+                self.restart_symphony();
                 break;
             }
             if reconcile.until_converged.is_some() && converged && !deployment.is_dry_run {
@@ -270,6 +311,21 @@ impl Player<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Symphony starts again (a `restartSymphony` step, or after a round its process would
+    /// not survive): with its state in memory the stored state is gone, with a persistent
+    /// state provider it is kept. Rounds and the clock go on; the next round comes on the
+    /// restarted Symphony's first poll, 15 s on.
+    fn restart_symphony(&mut self) {
+        if self.scenario.provider.state_store == StateStore::Memory {
+            self.reconciler.forget_stored_state();
+        }
+        // A round the process did not survive leaves what the restarted Symphony has.
+        self.record_stored();
+        if self.last_failed.is_some() {
+            self.last_failed = Some(true);
+        }
     }
 
     /// A removal, and the harness's own look at what `get` still reports after it.
@@ -283,6 +339,9 @@ impl Player<'_> {
         let report = self.reconcile(number, &deployment, true)?;
         let removal_ok = report.failure.is_none() && !deployment.is_dry_run;
         transcript.symphony_stops = stops_symphony(&report);
+        if transcript.symphony_stops.is_some() {
+            self.restart_symphony();
+        }
         if removal_ok {
             let left = self
                 .reconciler
@@ -469,13 +528,23 @@ impl Player<'_> {
                 step: number,
                 source: Box::new(source),
             })?;
-        let stored = self.stored_names();
-        if let Some(round) = self.sink.last_round_mut() {
-            round.stored = stored;
-        }
+        self.record_stored();
         self.last_failed = Some(report.failure.is_some());
         self.tally.count_round(&report);
         Ok(report)
+    }
+
+    /// The stored state (its components and keys) into the last round recorded.
+    fn record_stored(&mut self) {
+        let stored = self.stored_names();
+        let keys = self
+            .reconciler
+            .previous()
+            .map(|stored| stored.state.target_component.clone());
+        if let Some(round) = self.sink.last_round_mut() {
+            round.stored = stored;
+            round.stored_keys = keys;
+        }
     }
 
     /// Symphony's wait before a round after the first: the next poll after a failure, the
