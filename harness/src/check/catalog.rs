@@ -246,7 +246,7 @@ catalog! {
         id: "get.round-trip",
         area: Get,
         title: "every property `apply` was given comes back from `get`",
-        symptom: "the device runs without that setting while Symphony reports success; under a rule that skips missing keys (the default) nobody ever notices, under a strict one the component is redeployed forever",
+        symptom: "either the device runs without that setting or `get` cannot see it, and Symphony cannot tell which: under a rule that skips missing keys (the default) nobody ever notices a device without it, under a strict one the component is redeployed forever",
         fix: "apply every property of the component, and report from `get` what the device holds for each",
         judge: checks::round_trip::round_trip,
     },

@@ -145,10 +145,9 @@ impl CauseKind {
     pub fn in_symphony(self) -> String {
         match self {
             CauseKind::NoProvider(NoProvider::NotAProvider) => {
-                "Symphony's host finds no `create_provider` to call: it creates no provider \
-                 (InitFailed), every `get` and `apply` of the binding's steps fails, on every \
-                 poll, and nothing is ever deployed"
-                    .to_string()
+                format!(
+                    "Symphony's host finds no `create_provider` to call, so Symphony {NO_PROVIDER}"
+                )
             }
             CauseKind::NoProvider(NoProvider::OldAbi) => {
                 "Symphony's host (`symphony` 0.1.4/0.1.5) calls the old ABI's `create_provider` \
@@ -161,9 +160,7 @@ impl CauseKind {
             | CauseKind::Call {
                 outcome: Outcome::NullProvider,
                 ..
-            } => "Symphony creates no provider for this binding (InitFailed): every `get` and \
-                  `apply` of its steps fails, on every poll, and nothing is ever deployed"
-                .to_string(),
+            } => format!("Symphony {NO_PROVIDER}"),
             CauseKind::Call { call, outcome } => call_in_symphony(call, outcome),
             CauseKind::GetReportsUnapplied => {
                 "Symphony deploys once (it has no previous state), then finds every component \
@@ -218,6 +215,15 @@ impl CauseKind {
     }
 }
 
+/// What Symphony does with a binding it can create no provider for: the solution manager's
+/// `Get` creates the provider of each step before its `get` and returns the error
+/// (`managers/solution/solution-manager.go`, `CreateProviderForTargetRole`), so the whole
+/// reconcile fails there, for every target of the deployment.
+const NO_PROVIDER: &str = "creates no provider for this binding (InitFailed), so every \
+                           reconcile of a deployment with one of its steps fails in the get \
+                           phase, before anything is applied to any of the deployment's \
+                           targets, again on every poll: nothing is ever deployed";
+
 /// What Symphony does when `call` ends with `outcome`.
 fn call_in_symphony(call: Call, outcome: Outcome) -> String {
     let name = call.name();
@@ -251,7 +257,7 @@ fn call_in_symphony(call: Call, outcome: Outcome) -> String {
             Call::GetValidationRule => {
                 "Symphony silently uses the zero rule: nothing is ever found changed".to_string()
             }
-            Call::CreateProvider => "Symphony creates no provider: every call fails".to_string(),
+            Call::CreateProvider => format!("Symphony {NO_PROVIDER}"),
         },
     }
 }

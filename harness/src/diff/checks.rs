@@ -53,7 +53,11 @@ fn evidence(result: Option<&CheckResult>) -> Vec<String> {
     };
     let finding = &result.finding;
     let mut lines = vec![format!("{}: {}", finding.status.as_str(), finding.message)];
-    if let Some(cause) = finding.cause.as_ref().filter(|_| finding.status != Status::Skip) {
+    if let Some(cause) = finding
+        .cause
+        .as_ref()
+        .filter(|_| finding.status != Status::Skip)
+    {
         lines.push(format!("cause `{}`: {}", cause.id(), cause.kind.summary()));
     }
     lines.extend(finding.evidence.iter().take(EVIDENCE_LINES).cloned());
@@ -249,7 +253,9 @@ mod tests {
         let change = &diffs[0].changes[0];
         assert_eq!(change.what, "`apply.converges`: pass -> fail");
         assert!(
-            change.new.contains(&"cause `apply-panic`: `apply` panics".to_string()),
+            change
+                .new
+                .contains(&"cause `apply-panic`: `apply` panics".to_string()),
             "{change:?}"
         );
     }

@@ -54,10 +54,20 @@ pub fn summary_line(report: &SuiteReport) -> String {
     );
     let not_judged = report.not_judged();
     if not_judged > 0 {
-        let causes = report.causes().len();
+        let causes = report.causes();
+        let weighing = |status: Status| causes.iter().filter(|c| c.status == status).count();
+        let weights: Vec<String> = [
+            (weighing(Status::Fail), "failing"),
+            (weighing(Status::Warn), "warning"),
+        ]
+        .into_iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, weight)| format!("{count} {weight}"))
+        .collect();
         line.push_str(&format!(
-            " ({not_judged} of them not judged, for {causes} cause{})",
-            if causes == 1 { "" } else { "s" }
+            " ({not_judged} of them not judged, for {} cause{})",
+            weights.join(" and "),
+            if causes.len() == 1 { "" } else { "s" }
         ));
     }
     line

@@ -172,12 +172,16 @@ fn text(value: &Value) -> &str {
 }
 
 /// Claims no report may make whatever the evidence: `build.models` is never a parse failure
-/// (Symphony's host parses, not the provider), and no hint points at text "above".
+/// (Symphony's host parses, not the provider), no hint points at text "above", a `get` that
+/// leaves a property out does not show the device runs without it, and a provider Symphony
+/// cannot create has no `get` or `apply` called.
 const NEVER: &[&str] = &[
     "fails to parse",
     "fails to read the deployment",
     "missing field",
     "printed above",
+    "the device runs without it while",
+    "every `get` and `apply` of",
 ];
 
 /// Everything in `doc` (one library's report) that is not true to its own evidence, a line
@@ -251,6 +255,15 @@ fn contradictions(what: &str, doc: &Value) -> Vec<String> {
                      before it: {evidence}"
                 ));
             }
+        }
+        // A `get` that never reports what was deployed cannot show what a dry run did.
+        if id == "dry-run.no-change"
+            && status == "pass"
+            && causes.iter().any(|c| c["id"] == "get-misses-applied")
+        {
+            wrong.push(format!(
+                "{what}: `{id}` passes on a `get` that never reports what was deployed: {message}"
+            ));
         }
         if id == "delete.removes"
             && status == "fail"
@@ -491,10 +504,19 @@ fn the_null_providers_message_is_said_at_most_twice() {
         .filter(|l| l.contains("SKIP") && !l.contains("SKIP build."))
         .collect();
     assert!(!skips.is_empty());
-    for line in skips {
+    for line in &skips {
         assert!(
             line.ends_with("not judged: Symphony gets no provider (cause `no-provider`)"),
             "{line}"
         );
     }
+    // The summary says how many were not judged, and that the cause fails the run.
+    assert!(
+        run.stdout.contains(&format!(
+            "skipped ({} of them not judged, for 1 failing cause)",
+            skips.len()
+        )),
+        "{}",
+        run.stdout
+    );
 }

@@ -122,7 +122,7 @@ pub(in crate::check) fn models(context: &Context<'_>) -> Finding {
     let ((crate_version, built_for, name_field, object_field, other), (host_crate, sent)) =
         (found, host);
     let built_for = if built_for == "0.48" {
-        "Symphony 0.48 and earlier"
+        "Symphony 0.48.42 to 0.48.48 (0.48's releases with a Rust provider of this ABI)"
     } else {
         "Symphony 0.49.1 and later"
     };
@@ -166,7 +166,8 @@ fn pin_advice(crate_version: &str) -> String {
 fn toolchain_symptom(fingerprint: &crate::inspect::Fingerprint) -> &'static str {
     if fingerprint.allocator == crate::inspect::Allocator::Custom {
         "memory the provider allocated is freed by the host with the system `malloc` (and the \
-         reverse): heap corruption or a crash of the whole symphony-api process"
+         reverse): unless the allocator hands out the system's own memory, heap corruption or \
+         a crash of the whole symphony-api process"
     } else {
         "the trait object and the structs that cross the boundary may not have the layout the \
          host expects: undefined behaviour in Symphony's process (a crash, or wrong values)"

@@ -1,7 +1,8 @@
 //! `get.round-trip`: every property `apply` was given comes back from `get`. A device that
 //! silently drops a setting reports success and an honest `get` without it; under a rule that
 //! skips missing keys (the crate's default) Symphony never notices, under a strict one it
-//! redeploys forever. Either way the device runs without the setting, so this warns.
+//! redeploys forever. A `get` that does not read a setting back looks the same from outside:
+//! either way nobody can tell the device holds it, so this warns.
 
 use serde_json::Value;
 
@@ -74,8 +75,8 @@ pub(in crate::check) fn round_trip(context: &Context<'_>) -> Finding {
                     .map(|(key, _)| format!("`{key}`: {}", what_the_rule_sees(rule, key))),
             );
             Finding::warn(format!(
-                "`get` does not report `{}`, which `apply` was given ({value}): the device runs \
-                 without it while Symphony reports success; {}",
+                "`get` does not report `{}`, which `apply` was given ({value}): the device does \
+                 not hold it or `get` does not read it back, and `apply` reported success; {}",
                 lost.iter()
                     .map(|(key, _)| key.as_str())
                     .collect::<Vec<_>>()

@@ -206,7 +206,8 @@ pub(in crate::check) fn delete_removes(context: &Context<'_>) -> Finding {
 }
 
 /// `dry-run.no-change`: a component the `get` before the dry run did not report, reported by
-/// the `get` after it, was deployed by the dry run.
+/// the `get` after it, was deployed by the dry run. Not judged when `get` cannot see what was
+/// deployed.
 pub(in crate::check) fn dry_run_no_change(context: &Context<'_>) -> Finding {
     let id = context.id;
     let subject = context.subject;
@@ -230,7 +231,10 @@ pub(in crate::check) fn dry_run_no_change(context: &Context<'_>) -> Finding {
     );
     let run = context.play(&scenario);
     if let Ok(played) = &run {
-        if let Some(cause) = run_cause(played).or_else(|| reports_unapplied(played)) {
+        // A `get` that reports what it is asked, or never what was deployed (the removal's
+        // `get` after the real deploy shows which), says nothing about what the dry run did.
+        let blind = || reports_unapplied(played).or_else(|| misses_applied(played));
+        if let Some(cause) = run_cause(played).or_else(blind) {
             return Finding::not_judged(cause).with_evidence(failure_lines(played));
         }
         let before = get_answers(played, 1);
