@@ -486,4 +486,32 @@ mod tests {
         );
         assert!(!empty.contains("its message says"), "{empty}");
     }
+
+    #[test]
+    fn a_cause_fixes_as_what_was_seen_says_and_decides_a_check_in_one_line() {
+        let seen = Cause::call(Call::Apply, Outcome::Error, "`apply` of `a` ended `error`");
+        assert_eq!(seen.fix(), seen.kind.fix());
+        let told = seen.clone().with_fix("give it `--config token=…`");
+        assert_eq!(told.fix(), "give it `--config token=…`");
+        assert_eq!(
+            told.not_judged(),
+            "not judged: `apply` fails (`error`) (cause `apply-error`)"
+        );
+    }
+
+    #[test]
+    fn no_provider_fails_every_reconcile_before_any_call() {
+        for kind in [
+            CauseKind::NoProvider(NoProvider::NotAProvider),
+            CauseKind::NoProvider(NoProvider::Incompatible),
+            CauseKind::NoProvider(NoProvider::Refused),
+        ] {
+            let text = kind.in_symphony();
+            assert!(
+                text.contains("fails in the get phase, before anything is applied")
+                    && !text.contains("every `get` and `apply`"),
+                "{kind:?}: {text}"
+            );
+        }
+    }
 }
