@@ -274,11 +274,24 @@ fn print_reports(
     Ok(())
 }
 
-/// The exit code of the verdicts on every library.
+/// The exit code of the verdicts on every library: a library that cannot be read first, then
+/// one Symphony gets no provider from (the code `load` gives it: 4 not a provider or
+/// incompatible, 5 NULL or a failed load; the first such library's, in the order given), then
+/// the checks' verdict.
 fn verdict_code(reports: &[(PathBuf, SuiteReport)], deny_warnings: bool) -> i32 {
     let unreadable = reports.iter().any(|(_, r)| r.unreadable.is_some());
+    let no_provider = reports.iter().find_map(|(_, report)| {
+        let subject = report.subject.as_ref()?;
+        subject
+            .probe
+            .as_ref()
+            .err()
+            .map(|failure| failure.exit_code)
+    });
     if unreadable {
         exit_code::ERROR
+    } else if let Some(code) = no_provider {
+        code
     } else if reports.iter().all(|(_, r)| r.passed(deny_warnings)) {
         exit_code::SUCCESS
     } else {

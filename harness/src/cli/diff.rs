@@ -151,8 +151,12 @@ enum FailOn {
     Changed,
 }
 
-/// The exit code of `report` under `fail_on`.
+/// The exit code of `report` under `fail_on`. A build Symphony gets no provider from gives
+/// the code `load` gives it (the old build's first), whatever differs.
 fn verdict_code(report: &DiffReport, fail_on: FailOn) -> i32 {
+    if let Some(code) = report.old.no_provider.or(report.new.no_provider) {
+        return code;
+    }
     let fails = match fail_on {
         FailOn::Changed => !report.no_change(),
         FailOn::Regressed => report.count(Kind::Regressed) > 0,

@@ -4,6 +4,7 @@
 use std::error::Error;
 
 use symphony_harness::diff::DiffError;
+use symphony_harness::engine::binding::UndrivenBinding;
 use symphony_harness::engine::objects::ObjectError;
 use symphony_harness::engine::{CallError, EngineError};
 use symphony_harness::errors::Explain;
@@ -51,6 +52,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         TargetBindingError,
         ExploreError,
         ServeError,
+        UndrivenBinding,
     );
     None
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use symphony_harness::engine::binding::undriven;
 use symphony_harness::engine::events::EventSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
@@ -157,6 +158,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             return Ok(exit_code::USAGE);
         }
     }
+    undriven(&deployment)?;
     let symphony = Symphony::from(args.symphony);
     let findings = host_findings(&deployment);
     let mut factory = provider_factory(

@@ -231,11 +231,14 @@ fn write_report(args: &ReportArgs, results: &[ScenarioResult]) -> anyhow::Result
     }
 }
 
+/// The exit code of a suite: the first scenario whose library kept it from being played
+/// gives the code every command gives for that (1, 4 or 5); else 9 when a scenario failed.
 fn suite_exit_code(results: &[ScenarioResult]) -> i32 {
-    if results.iter().all(ScenarioResult::passed) {
-        exit_code::SUCCESS
-    } else {
-        exit_code::SCENARIO_FAILED
+    let library_failure = results.iter().find_map(|result| result.library_failure);
+    match library_failure {
+        Some(code) => code,
+        None if results.iter().all(ScenarioResult::passed) => exit_code::SUCCESS,
+        None => exit_code::SCENARIO_FAILED,
     }
 }
 
