@@ -19,6 +19,7 @@ use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Wa
 use symphony_harness::worker;
 
 use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs, WatchSettle};
+use super::explain::Refused;
 use super::output;
 use super::watch;
 
@@ -123,19 +124,20 @@ fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Val
     )?))
 }
 
-/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`).
+/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`): a wrong
+/// flag value (`usage`).
 pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
     let known = known_names();
     for name in names {
         if !known.contains(&name.as_str()) {
-            bail!(
+            return Err(Refused::usage(format!(
                 "no check or area `{name}`\nhint: areas: {}; ids: docs/checks.md lists them",
                 symphony_harness::check::Area::ALL
                     .iter()
                     .map(|a| a.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            )));
         }
     }
     Ok(())
@@ -159,14 +161,11 @@ fn spec(args: &CheckArgs, library: &Path) -> anyhow::Result<SubjectSpec> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
-        output::error(&err);
-        return Ok(exit_code::USAGE);
-    }
+    check_names(&args.only)?;
+    check_names(&args.skip)?;
     if args.watch {
         if let Some(why) = watch::refused(&args.output) {
-            output::error(&anyhow::anyhow!(why));
-            return Ok(exit_code::USAGE);
+            return Err(Refused::usage(why));
         }
     }
     let libraries = if args.libraries.is_empty() {

@@ -25,7 +25,8 @@ mod signals;
 mod sim;
 mod watch;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use symphony_harness::report::json::{Document, ErrorDocument, ErrorText, ERROR};
 use symphony_harness::{exit_code, worker};
 
 const EXAMPLES: &str = "\
@@ -100,9 +101,85 @@ pub fn exit(code: i32) -> ! {
     signals::exit(code)
 }
 
+/// The subcommand `matches` ran, and whether its output is `--format json` (then its errors
+/// are JSON documents too).
+fn format_of(matches: &ArgMatches) -> (Option<&str>, bool) {
+    let Some((name, sub)) = matches.subcommand() else {
+        return (None, false);
+    };
+    let json = sub
+        .try_get_raw("format")
+        .ok()
+        .flatten()
+        .and_then(|mut values| values.next())
+        .is_some_and(|value| value == "json");
+    (Some(name), json)
+}
+
+/// Parses the command line. A wrong one ends the process as clap ends it (`usage`, 2), and
+/// under `--format json` also prints its error document on stdout.
+fn parse() -> (Cli, ArgMatches) {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            if err.use_stderr() && wants_json(&args) {
+                print_usage_error(&err, &args);
+            }
+            err.exit()
+        }
+    }
+}
+
+/// Whether `args` ask for `--format json`, read before clap could parse them.
+fn wants_json(args: &[String]) -> bool {
+    args.iter().any(|arg| arg == "--format=json")
+        || args
+            .windows(2)
+            .any(|pair| pair[0] == "--format" && pair[1] == "json")
+}
+
+/// The error document of a command line clap refused.
+fn print_usage_error(err: &clap::Error, args: &[String]) {
+    let command = Cli::command();
+    let name = args.iter().find(|arg| {
+        command
+            .get_subcommands()
+            .any(|sub| sub.get_name() == arg.as_str())
+    });
+    let rendered = err.render().to_string();
+    let mut lines = rendered.lines();
+    let message = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let tips: Vec<&str> = lines
+        .filter_map(|line| line.trim().strip_prefix("tip: "))
+        .collect();
+    let help = match name {
+        Some(name) => format!("`symphony-harness {name} --help` lists every flag"),
+        None => "`symphony-harness --help` lists every command".to_string(),
+    };
+    let hint = if tips.is_empty() {
+        help
+    } else {
+        tips.join("; ")
+    };
+    let document = ErrorDocument::new(
+        name.cloned(),
+        err.exit_code(),
+        ErrorText::new(&message, Vec::new(), Some(hint)),
+    );
+    let _ = output::json(&Document::new(ERROR, &document));
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let (cli, matches) = parse();
     if let Command::Worker = cli.command {
         // Logs go to stderr, which the supervisor captures; keep them quiet by default.
         return match symphony_harness::worker::serve() {
@@ -114,9 +191,11 @@ pub fn run() -> i32 {
         };
     }
     cli.global.apply();
+    if let (command, true) = format_of(&matches) {
+        output::errors_as_json(command);
+    }
     if let Err(err) = signals::listen() {
-        output::error(&anyhow::Error::new(err).context("cannot listen for signals"));
-        return exit_code::ERROR;
+        return output::failed(&anyhow::Error::new(err).context("cannot listen for signals"));
     }
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
@@ -139,10 +218,7 @@ pub fn run() -> i32 {
     };
     let code = match result {
         Ok(code) => code,
-        Err(err) => {
-            output::error(&err);
-            explain::exit_code_for(&err)
-        }
+        Err(err) => output::failed(&err),
     };
     match worker::interrupted() {
         // The loop said how it stopped, and its code is the last verdict's.

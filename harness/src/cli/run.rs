@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
 use symphony_harness::jobs::{default_jobs, Next, Partition};
 use symphony_harness::report::run as report;
@@ -23,6 +22,7 @@ use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Wa
 use symphony_harness::worker;
 
 use super::args::{Deadlines, ReportArgs, RunFormat, StrictArgs, WatchSettle};
+use super::explain::{Refused, Summed};
 use super::output;
 use super::watch;
 
@@ -186,32 +186,26 @@ pub struct Providers {
     deadlines: Deadlines,
 }
 
-/// Reads every scenario; any that cannot be read is reported and none is played.
+/// Reads every scenario; any that cannot be read is reported (each on its own, then the sum)
+/// and none is played.
 fn read_all(files: &[PathBuf], strict: &StrictArgs) -> anyhow::Result<Vec<Scenario>> {
     let mut scenarios = Vec::new();
-    let mut bad = 0;
+    let mut bad = Vec::new();
     for file in files {
         match read_scenario(file) {
-            Ok(loaded) => {
-                if let Err(err) = strict.check(&loaded.notes) {
-                    output::error(&err);
-                    bad += 1;
-                    continue;
-                }
-                scenarios.push(loaded.scenario);
-            }
-            Err(err) => {
-                let text = match err.hint() {
-                    Some(hint) => format!("{}\nhint: {hint}", error_chain(&err)),
-                    None => error_chain(&err),
-                };
-                output::error(&anyhow::anyhow!(text));
-                bad += 1;
-            }
+            Ok(loaded) => match strict.check(&loaded.notes) {
+                Ok(()) => scenarios.push(loaded.scenario),
+                Err(err) => bad.push(err),
+            },
+            Err(err) => bad.push(anyhow::Error::new(err)),
         }
     }
-    if bad > 0 {
-        bail!("{bad} scenario file(s) cannot be used; nothing was played");
+    if !bad.is_empty() {
+        let summary = format!(
+            "{} scenario file(s) cannot be used; nothing was played",
+            bad.len()
+        );
+        return Err(Summed::new(summary, bad));
     }
     Ok(scenarios)
 }
@@ -283,8 +277,7 @@ fn listed_files(given: &[PathBuf], partition: Option<Partition>) -> anyhow::Resu
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     if args.watch {
         if let Some(why) = watch::refused(&args.output) {
-            output::error(&anyhow::anyhow!(why));
-            return Ok(exit_code::USAGE);
+            return Err(Refused::usage(why));
         }
     }
     let given = given_paths(args)?;
