@@ -150,24 +150,26 @@ fn print_usage_error(err: &clap::Error, args: &[String]) {
             .get_subcommands()
             .any(|sub| sub.get_name() == arg.as_str())
     });
+    // Clap's own words, as on stderr: the error, then its tips, else where to read more.
     let rendered = err.render().to_string();
-    let mut lines = rendered.lines();
+    let mut lines = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty());
     let message = lines
         .next()
         .unwrap_or_default()
         .trim_start_matches("error: ")
         .to_string();
-    let tips: Vec<&str> = lines
-        .filter_map(|line| line.trim().strip_prefix("tip: "))
+    let rest: Vec<&str> = lines.collect();
+    let tips: Vec<&str> = rest
+        .iter()
+        .filter_map(|line| line.strip_prefix("tip: "))
         .collect();
-    let help = match name {
-        Some(name) => format!("`symphony-harness {name} --help` lists every flag"),
-        None => "`symphony-harness --help` lists every command".to_string(),
-    };
-    let hint = if tips.is_empty() {
-        help
-    } else {
-        tips.join("; ")
+    let hint = match (tips.is_empty(), rest.last()) {
+        (false, _) => tips.join("; "),
+        (true, Some(last)) => last.to_string(),
+        (true, None) => "try '--help'".to_string(),
     };
     let document = ErrorDocument::new(
         name.cloned(),
