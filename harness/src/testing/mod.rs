@@ -32,8 +32,9 @@
 //!   crate's `cdylib` ([`Conformance::this_crate`]), or on a provider type compiled into the
 //!   test ([`Conformance::in_process`]: no `.so`, fast, but no build or load checks); the
 //!   builder's methods mirror `check`'s flags.
-//! - [`Scenarios`]: every scenario file of a folder, each transcript compared with an
-//!   `insta` snapshot in the author's folder (`cargo insta review` accepts changes).
+//! - [`Scenarios`]: every scenario file of a folder, each transcript compared with a
+//!   snapshot in the author's folder, in insta's format (`cargo insta review` accepts
+//!   changes; `symphony-harness run --snapshots` reads the same files).
 //!
 //! - [`Explore`]: random reconciliation histories against a library with a case budget, as
 //!   `symphony-harness explore` plays them; a broken invariant fails the test with the shrunk

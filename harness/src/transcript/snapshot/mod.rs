@@ -104,9 +104,8 @@ impl SnapshotVerdict {
     /// The `.snap.new` file written for review, if one was.
     pub fn new_file(&self) -> Option<&Path> {
         match &self.outcome {
-            SnapshotOutcome::Differs { new_file, .. } | SnapshotOutcome::Missing { new_file, .. } => {
-                new_file.as_deref()
-            }
+            SnapshotOutcome::Differs { new_file, .. }
+            | SnapshotOutcome::Missing { new_file, .. } => new_file.as_deref(),
             _ => None,
         }
     }
@@ -144,18 +143,16 @@ pub fn hold(
         outcome,
         fails,
     };
-    let failed = |error: String| {
-        verdict(
-            SnapshotOutcome::Error { error },
-            true,
-        )
-    };
+    let failed = |error: String| verdict(SnapshotOutcome::Error { error }, true);
     let old = match file::read_body(&file) {
         Ok(old) => old,
         Err(err) => return failed(format!("cannot read it: {}", error_chain(&err))),
     };
     let text = file::render(header, &body);
-    if old.as_deref().is_some_and(|old| file::same_body(old, &body)) {
+    if old
+        .as_deref()
+        .is_some_and(|old| file::same_body(old, &body))
+    {
         if policy.rewrites_matches() {
             if let Err(err) = write_atomically(&file, &text) {
                 return failed(err);
@@ -303,7 +300,11 @@ mod tests {
 
         let always = snapshots(dir.path(), Update::Always);
         let refused = hold(&always, "a", &header(), &json!({"x": 2}), false);
-        assert_eq!(refused.name(), "differs", "a failed scenario is not accepted");
+        assert_eq!(
+            refused.name(),
+            "differs",
+            "a failed scenario is not accepted"
+        );
         let updated = hold(&always, "a", &header(), &json!({"x": 2}), true);
         assert_eq!((updated.name(), updated.fails), ("updated", false));
         assert!(!pending.exists(), "the stale .snap.new is gone");

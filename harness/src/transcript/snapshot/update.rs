@@ -179,8 +179,10 @@ mod tests {
     #[test]
     fn insta_update_values_decide_where_a_new_or_changed_transcript_goes() {
         use Write::*;
+        /// Environment variables set.
+        type Vars = &'static [(&'static str, &'static str)];
         // (environment, changed snapshot, missing snapshot)
-        let rows: [(&[(&str, &str)], Write, Write); 10] = [
+        let rows: [(Vars, Write, Write); 10] = [
             (&[], NewFile, NewFile),
             (&[("CI", "true")], Nothing, Nothing),
             (&[("CI", "false")], NewFile, NewFile),
