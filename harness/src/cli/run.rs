@@ -30,21 +30,39 @@ use super::args::{Deadlines, ReportArgs, RunFormat, StrictArgs, WatchSettle};
 use super::output;
 use super::watch;
 
-const RUN_EXAMPLES: &str = "\
+const RUN_EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness run                                   # every scenarios/*.json
+  # every scenarios/*.json
+  symphony-harness run
   symphony-harness run scenarios/drift-repaired.json --format json | jq .failed
-  symphony-harness run --jobs 4 --partition 1/3 --format junit --output junit.xml
+  symphony-harness run --jobs 4 --partition 1/3 \\
+      --format junit --output junit.xml
   symphony-harness run --check-determinism
-  symphony-harness run scenarios/ --watch          # again after each edit or cargo build";
+  # each transcript held to snapshots/<scenario>.snap; then accept the changes
+  symphony-harness run --snapshots snapshots
+  symphony-harness run --snapshots snapshots --accept
+  # again after each edit or cargo build
+  symphony-harness run scenarios/ --watch
 
-const REPLAY_EXAMPLES: &str = "\
+Reference:\n",
+    super::docs_url!("docs/commands/run.md"),
+    "\nThe scenario format:\n",
+    super::docs_url!("docs/scenarios.md")
+);
+
+const REPLAY_EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness replay target/symphony-harness/bundles/drift-repaired";
+  symphony-harness replay target/symphony-harness/bundles/drift-repaired
+
+Reference:\n",
+    super::docs_url!("docs/commands/run.md")
+);
 
 /// Play scenario files against their provider and check what each one expects
 ///
-/// A scenario file (JSON; `docs/scenarios.md`) names a provider (a library, or the bundled
+/// A scenario file (JSON; its format is at the second link below) names a provider (a library, or the bundled
 /// simulated one), Symphony's objects and a history: reconcile rounds, dry runs, removals,
 /// changes to the desired components, changes on the device behind the provider's back,
 /// faults armed for the next calls, worker restarts; each step with what must hold after it.
@@ -270,8 +288,8 @@ fn given_paths(args: &RunArgs) -> anyhow::Result<Vec<PathBuf>> {
     if !default.is_dir() {
         bail!(
             "no SCENARIO given and there is no `scenarios` folder here\nhint: name scenario \
-             files or folders, or run from a folder that holds `scenarios/` \
-             (`docs/scenarios.md` shows the format)"
+             files or folders, or run from a folder that holds `scenarios/` (the format: {})",
+            super::docs_url!("docs/scenarios.md")
         );
     }
     Ok(vec![default])
@@ -282,13 +300,14 @@ fn listed_files(given: &[PathBuf], partition: Option<Partition>) -> anyhow::Resu
     let files = expand_paths(given).context("cannot list the scenario files")?;
     if files.is_empty() {
         bail!(
-            "no scenario file in {}: nothing to play\nhint: scenario files end in `.json` \
-             (`docs/scenarios.md` shows the format)",
+            "no scenario file in {}: nothing to play\nhint: scenario files end in `.json` (the \
+             format: {})",
             given
                 .iter()
                 .map(|p| format!("`{}`", p.display()))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            super::docs_url!("docs/scenarios.md")
         );
     }
     Ok(files

@@ -178,16 +178,22 @@ impl TestingError {
                     .into(),
             ),
             TestingError::UnknownCheck { .. } => Some(format!(
-                "areas: {}; ids: `symphony-harness check --help` and docs/checks.md list them",
+                "areas: {}; every id: {}",
                 crate::check::Area::ALL
                     .iter()
                     .map(|area| area.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/checks.md")
             )),
-            TestingError::NoScenarios { .. } => {
-                Some("scenario files end in `.json` (`docs/scenarios.md` shows the format)".into())
-            }
+            TestingError::NoScenarios { .. } => Some(
+                concat!(
+                    "scenario files end in `.json` (the format: ",
+                    env!("CARGO_PKG_REPOSITORY"),
+                    "/blob/main/docs/scenarios.md)"
+                )
+                .into(),
+            ),
             TestingError::Scenario(err) => err.hint(),
             TestingError::NoLibrary { .. } => Some(
                 "call `.library_of_this_crate()` or `.library(path)`, or give the scenario a \
