@@ -339,6 +339,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         watched.scenarios_read(&files);
     }
     let scenarios = read_all(&files, &args.input)?;
+    if let (Some(_), Some(why)) = (&args.snapshots, shared_snapshot(&scenarios)) {
+        output::error(&anyhow::anyhow!(why));
+        return Ok(exit_code::USAGE);
+    }
     let simulator = simulator_for(&scenarios, args.providers.simulator.as_deref())?;
     if let Some((watcher, watched)) = &mut watching {
         watched.libraries_used(&libraries_of(&scenarios, &simulator));
@@ -401,6 +405,25 @@ fn suite_options(args: &RunArgs) -> anyhow::Result<SuiteOptions> {
         strict: args.input.strict,
         snapshots,
     })
+}
+
+/// `--snapshots`: two scenarios of one name (files of two folders) would hold their
+/// transcripts to the same snapshot; what to say then.
+fn shared_snapshot(scenarios: &[Scenario]) -> Option<String> {
+    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    for scenario in scenarios {
+        if let Some(first) = seen.insert(&scenario.name, &scenario.path) {
+            return Some(format!(
+                "`{}` and `{}` are both scenario `{}`: their transcripts would share one \
+                 snapshot\nhint: rename one of the files, or run each folder with a --snapshots \
+                 folder of its own",
+                first.display(),
+                scenario.path.display(),
+                scenario.name
+            ));
+        }
+    }
+    None
 }
 
 /// `--snapshots`: how to accept the transcripts that failed their snapshots (with the human

@@ -342,3 +342,45 @@ fn insta_reads_a_snapshot_run_writes_and_finds_it_equal_to_its_own_rendering() {
         );
     }
 }
+
+#[test]
+fn two_scenarios_of_one_name_are_refused_before_either_shares_a_snapshot() {
+    let dir = project(false);
+    let other = dir.path().join("more");
+    std::fs::create_dir_all(other.join("targets")).unwrap();
+    std::fs::copy(
+        dir.path().join("scenarios/targets/mock-target.json"),
+        other.join("targets/mock-target.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        dir.path().join("scenarios/first-deploy.json"),
+        other.join("first-deploy.json"),
+    )
+    .unwrap();
+    let run = harness_in(
+        dir.path(),
+        &[
+            "run",
+            "--snapshots",
+            "snapshots",
+            "scenarios/first-deploy.json",
+            "more/first-deploy.json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "are both scenario `first-deploy`: their transcripts would share one snapshot"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("snapshots"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
