@@ -21,6 +21,7 @@ use symphony_harness::scenario::ScenarioError;
 use symphony_harness::serve::ServeError;
 use symphony_harness::sim::SimError;
 use symphony_harness::subject::{ConfigError, SubjectError, TargetBindingError};
+use symphony_harness::transcript::snapshot::InstaEnvError;
 use symphony_harness::watch::WatchError;
 use symphony_harness::worker::BackendError;
 
@@ -143,6 +144,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         ExploreError,
         ServeError,
         UndrivenBinding,
+        InstaEnvError,
     );
     None
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::run::ScenarioRun;
+use crate::transcript::snapshot::SnapshotVerdict;
 
 /// One scenario's result.
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct ScenarioResult {
     /// for that: 1 the library cannot be read, 4 it is not a provider or is incompatible, 5
     /// Symphony never got a provider from it (NULL, a failed load, a crash creating it).
     pub library_failure: Option<i32>,
+    /// How its transcript compared with its snapshot (`run --snapshots`; `None`: not
+    /// compared).
+    pub snapshot: Option<SnapshotVerdict>,
     /// When it started.
     pub started: std::time::SystemTime,
     /// How long it ran (both runs, with the determinism check).
@@ -36,11 +40,13 @@ pub struct ScenarioResult {
 
 impl ScenarioResult {
     /// True when it ran to its end, every expectation held, (when checked) both runs gave
-    /// the same transcript, and (under `--strict`) nothing needed a warning.
+    /// the same transcript, (under `--strict`) nothing needed a warning, and (when compared)
+    /// its snapshot holds its transcript or was updated.
     pub fn passed(&self) -> bool {
         self.run.as_ref().is_ok_and(ScenarioRun::passed)
             && self.nondeterministic.is_none()
             && (!self.strict || self.warnings().is_empty())
+            && self.snapshot.as_ref().is_none_or(|verdict| !verdict.fails)
     }
 
     /// Its exit code: 0 when it passed, its [`ScenarioResult::library_failure`] when its
@@ -130,6 +136,7 @@ mod tests {
             bundle_error: None,
             strict: false,
             library_failure: None,
+            snapshot: None,
             started: std::time::SystemTime::UNIX_EPOCH,
             duration: std::time::Duration::ZERO,
         }
