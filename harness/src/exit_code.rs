@@ -1,5 +1,7 @@
 //! Every exit code of `symphony-harness`, in one place: [`ALL`] names and explains each one;
-//! `--help` and the table of `docs/exit-codes.md` are made from it (a test holds the page to it).
+//! `symphony-harness help exit-codes` and the table of `docs/exit-codes.md` are made from it (a
+//! test holds the page to it). [`BY_FAILURE`] gives each failure of the input its one code and
+//! the commands that meet it; the `exit_codes` integration tests run every pair.
 //!
 //! Verdicts take the low codes, so CI can branch on them; the harness's own failure is always
 //! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line. A signal that stops the harness

@@ -219,7 +219,7 @@ fn scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
             "{} scenario file(s) cannot be used; nothing was played",
             bad.len()
         );
-        return Err(Summed::new(summary, bad));
+        return Err(Summed::error(summary, bad));
     }
     Ok(read)
 }

@@ -81,8 +81,8 @@ pub struct Summed {
 }
 
 impl Summed {
-    /// `errors`, summed up by `summary`.
-    pub fn new(summary: impl std::fmt::Display, errors: Vec<anyhow::Error>) -> anyhow::Error {
+    /// The error of `errors`, summed up by `summary`.
+    pub fn error(summary: impl std::fmt::Display, errors: Vec<anyhow::Error>) -> anyhow::Error {
         anyhow::Error::new(Summed {
             summary: summary.to_string(),
             errors,

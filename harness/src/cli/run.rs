@@ -245,7 +245,7 @@ fn read_all(files: &[PathBuf], strict: &StrictArgs) -> anyhow::Result<Vec<Scenar
             "{} scenario file(s) cannot be used; nothing was played",
             bad.len()
         );
-        return Err(Summed::new(summary, bad));
+        return Err(Summed::error(summary, bad));
     }
     Ok(scenarios)
 }
