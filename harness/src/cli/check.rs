@@ -8,8 +8,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use symphony_harness::check::suite::{changes, known_names, CheckOptions};
-use symphony_harness::check::{run_checks, SuiteReport, CATALOG};
+use symphony_harness::check::suite::{changes, known_names, selected_count, CheckOptions};
+use symphony_harness::check::{run_checks, SuiteReport};
 use symphony_harness::exit_code;
 use symphony_harness::jobs::{default_jobs, run_parallel, Next};
 use symphony_harness::report::check as report;
@@ -19,16 +19,26 @@ use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Wa
 use symphony_harness::worker;
 
 use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs, WatchSettle};
+use super::explain::Refused;
 use super::output;
 use super::watch;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness check                                  # the bundled simulated provider
-  symphony-harness check target/release/libmy_provider.so --config endpoint=http://localhost:8080
+  # the bundled simulated provider
+  symphony-harness check
+  symphony-harness check target/release/libmy_provider.so \\
+      --config endpoint=http://localhost:8080
   symphony-harness check target/release/*.so --format junit --output check.xml
-  symphony-harness check LIB --only apply --only delete.removes --save-failures failures/
-  symphony-harness check target/debug/libmy_provider.so --watch   # again after each cargo build";
+  symphony-harness check LIB --only apply,delete.removes \\
+      --save-failures failures/
+  # again after each cargo build
+  symphony-harness check target/debug/libmy_provider.so --watch
+
+Reference:\n",
+    super::docs_url!("docs/commands/check.md")
+);
 
 /// Check a provider library against everything Symphony would trip over, before deploying it
 ///
@@ -65,12 +75,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TARGET.json", help_heading = "Binding")]
     target: Option<PathBuf>,
 
-    /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable
-    #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
+    /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable, or
+    /// comma-separated
+    #[arg(
+        long,
+        value_name = "ID|AREA",
+        value_delimiter = ',',
+        help_heading = "Selection"
+    )]
     only: Vec<String>,
 
-    /// Skip these checks: an id or an area; repeatable
-    #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
+    /// Skip these checks: an id or an area; repeatable, or comma-separated
+    #[arg(
+        long,
+        value_name = "ID|AREA",
+        value_delimiter = ',',
+        help_heading = "Selection"
+    )]
     skip: Vec<String>,
 
     /// Warnings fail the run too (exit 10)
@@ -123,19 +144,21 @@ fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Val
     )?))
 }
 
-/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`).
+/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`): a wrong
+/// flag value (`usage`).
 pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
     let known = known_names();
     for name in names {
         if !known.contains(&name.as_str()) {
-            bail!(
-                "no check or area `{name}`\nhint: areas: {}; ids: docs/checks.md lists them",
+            return Err(Refused::usage(format!(
+                "no check or area `{name}`\nhint: areas: {}; every id: {}",
                 symphony_harness::check::Area::ALL
                     .iter()
                     .map(|a| a.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            );
+                    .join(", "),
+                super::docs_url!("docs/checks.md")
+            )));
         }
     }
     Ok(())
@@ -159,14 +182,11 @@ fn spec(args: &CheckArgs, library: &Path) -> anyhow::Result<SubjectSpec> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
-        output::error(&err);
-        return Ok(exit_code::USAGE);
-    }
+    check_names(&args.only)?;
+    check_names(&args.skip)?;
     if args.watch {
         if let Some(why) = watch::refused(&args.output) {
-            output::error(&anyhow::anyhow!(why));
-            return Ok(exit_code::USAGE);
+            return Err(Refused::usage(why));
         }
     }
     let libraries = if args.libraries.is_empty() {
@@ -274,11 +294,24 @@ fn print_reports(
     Ok(())
 }
 
-/// The exit code of the verdicts on every library.
+/// The exit code of the verdicts on every library: a library that cannot be read first, then
+/// one Symphony gets no provider from (the code `load` gives it: 4 not a provider or
+/// incompatible, 5 NULL or a failed load; the first such library's, in the order given), then
+/// the checks' verdict.
 fn verdict_code(reports: &[(PathBuf, SuiteReport)], deny_warnings: bool) -> i32 {
     let unreadable = reports.iter().any(|(_, r)| r.unreadable.is_some());
+    let no_provider = reports.iter().find_map(|(_, report)| {
+        let subject = report.subject.as_ref()?;
+        subject
+            .probe
+            .as_ref()
+            .err()
+            .map(|failure| failure.exit_code)
+    });
     if unreadable {
         exit_code::ERROR
+    } else if let Some(code) = no_provider {
+        code
     } else if reports.iter().all(|(_, r)| r.passed(deny_warnings)) {
         exit_code::SUCCESS
     } else {
@@ -386,7 +419,8 @@ fn check_all(specs: &[SubjectSpec], options: &CheckOptions, jobs: usize) -> Vec<
 
 /// Runs the suite on one subject with a progress bar on a terminal.
 fn check_one(spec: &SubjectSpec, options: &CheckOptions) -> SuiteReport {
-    let total = CATALOG.len() as u64;
+    // What runs: `--only apply` counts the apply checks, not the whole catalog.
+    let total = selected_count(options) as u64;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template("{elapsed} [{bar:30}] {pos}/{len} {msg}") {

@@ -9,7 +9,6 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use symphony_harness::check::CheckOptions;
 use symphony_harness::diff::{diff, DiffOptions, DiffReport, Kind, DEFAULT_CASES};
-use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
 use symphony_harness::explore::Shape;
 use symphony_harness::report::diff as report;
@@ -19,28 +18,28 @@ use symphony_harness::subject::{parse_config, Reserved, Source, SubjectSpec};
 
 use super::args::{Deadlines, ReportArgs, RunFormat, SubjectArgs};
 use super::check::check_names;
+use super::explain::Summed;
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness diff main/libmy_provider.so target/release/libmy_provider.so
-  symphony-harness diff OLD.so NEW.so --config endpoint=http://x:8080 --scenarios tests/scenarios/
-  symphony-harness diff OLD.so NEW.so --fail-on regressed --format junit --output diff.xml
+  symphony-harness diff OLD.so NEW.so --config endpoint=http://x:8080 \\
+      --scenarios tests/scenarios/
+  symphony-harness diff OLD.so NEW.so --fail-on regressed --format junit \\
+      --output diff.xml
+  # what a bug of the simulated provider changes
   SIM=$(symphony-harness sim path)
-  symphony-harness diff $SIM $SIM --new-config sim.bugs=drop-property   # what a bug changes
+  symphony-harness diff $SIM $SIM --new-config sim.bugs=drop-property
 
-What is played on both builds, each in its own workers and devices: the library facts
-(`inspect`, the probe), every check, the scenario files given with --scenarios, and --cases
-histories drawn from --seed as `explore` draws them. What is compared, as Symphony would see
-it: check statuses; in each scenario and history, call by call, how each call ended, what `get`
-reported (under the provider's rule, as Symphony compares components), what `apply` returned,
-failed rounds, convergence, what a removal left, the devices' truth, and the expectations (a
-history's are explore's invariants).
+What is played on both builds, each in its own workers and devices: the library facts (`inspect`, the probe), every check, the scenario files given with --scenarios, and --cases histories drawn from --seed as `explore` draws them. What is compared, as Symphony would see it: check statuses; in each scenario and history, call by call, how each call ended, what `get` reported (under the provider's rule, as Symphony compares components), what `apply` returned, failed rounds, convergence, what a removal left, the devices' truth, and the expectations (a history's are explore's invariants).
 
-Each difference is regressed (a verdict got worse, a call ends worse, `get` reports less,
-`apply` reports a failure, a reconcile no longer converges), fixed (the other way round) or
-changed (observable, neither better nor worse by any verdict), shown with the first input
-that shows it, both builds' evidence, a scenario file and the command that shows it again.";
+Each difference is regressed (a verdict got worse, a call ends worse, `get` reports less, `apply` reports a failure, a reconcile no longer converges), fixed (the other way round) or changed (observable, neither better nor worse by any verdict), shown with the first input that shows it, both builds' evidence, a scenario file and the command that shows it again.
+
+Reference:\n",
+    super::docs_url!("docs/commands/diff.md")
+);
 
 /// Compare what Symphony would observe between two builds of a provider
 ///
@@ -151,8 +150,12 @@ enum FailOn {
     Changed,
 }
 
-/// The exit code of `report` under `fail_on`.
+/// The exit code of `report` under `fail_on`. A build Symphony gets no provider from gives
+/// the code `load` gives it (the old build's first), whatever differs.
 fn verdict_code(report: &DiffReport, fail_on: FailOn) -> i32 {
+    if let Some(code) = report.old.no_provider.or(report.new.no_provider) {
+        return code;
+    }
     let fails = match fail_on {
         FailOn::Changed => !report.no_change(),
         FailOn::Regressed => report.count(Kind::Regressed) > 0,
@@ -199,7 +202,7 @@ fn scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
         bail!("no scenario file (`*.json`) in the `--scenarios` given: nothing to play");
     }
     let mut read = Vec::new();
-    let mut bad = 0;
+    let mut bad = Vec::new();
     for file in files {
         match read_scenario(&file) {
             Ok(loaded) => {
@@ -208,24 +211,22 @@ fn scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
                 }
                 read.push(loaded.scenario);
             }
-            Err(err) => {
-                let hint = err.hint().map_or(String::new(), |h| format!("\nhint: {h}"));
-                output::error(&anyhow::anyhow!("{}{hint}", error_chain(&err)));
-                bad += 1;
-            }
+            Err(err) => bad.push(anyhow::Error::new(err)),
         }
     }
-    if bad > 0 {
-        bail!("{bad} scenario file(s) cannot be used; nothing was played");
+    if !bad.is_empty() {
+        let summary = format!(
+            "{} scenario file(s) cannot be used; nothing was played",
+            bad.len()
+        );
+        return Err(Summed::error(summary, bad));
     }
     Ok(read)
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
-    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
-        output::error(&err);
-        return Ok(exit_code::USAGE);
-    }
+    check_names(&args.only)?;
+    check_names(&args.skip)?;
     let old = spec(
         args,
         &args.old,

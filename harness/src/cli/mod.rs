@@ -10,6 +10,7 @@ mod check;
 mod compare;
 mod completions;
 mod diff;
+mod exit_codes;
 mod explain;
 mod explore;
 mod hash;
@@ -25,34 +26,42 @@ mod signals;
 mod sim;
 mod watch;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use symphony_harness::report::json::{Document, ErrorDocument, ErrorText, ERROR};
 use symphony_harness::{exit_code, worker};
 
-const EXAMPLES: &str = "\
+/// The URL of a page of this project's reference (`docs/…` in its repository), for `--help`
+/// texts: an installed binary has no `docs/` folder to point at.
+macro_rules! docs_url {
+    ($page:literal) => {
+        concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/", $page)
+    };
+}
+pub(crate) use docs_url;
+
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
+  symphony-harness check target/release/libmy_provider.so
   symphony-harness inspect target/release/libmy_provider.so
   symphony-harness load target/release/libmy_provider.so --config region=eu
   symphony-harness binding target/release/libmy_provider.so --role my-role
-  symphony-harness reconcile --target my-target.json --extensions target/release --remove
+  symphony-harness reconcile --target my-target.json \\
+      --extensions target/release --remove
 
-Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to
-this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).";
+Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).
 
-/// `examples` followed by the table of exit codes, for a command's `--help`.
+Reference:\n",
+    docs_url!("docs/README.md")
+);
+
+/// `examples`, then where the exit codes are explained: the last lines of every command's
+/// `--help` (the table itself is `symphony-harness help exit-codes`).
 pub fn with_exit_status(examples: &str) -> String {
-    let mut text = format!("{examples}\n\nExit status:\n");
-    let width = exit_code::ALL
-        .iter()
-        .map(|e| e.name.len())
-        .max()
-        .unwrap_or(0);
-    for entry in exit_code::ALL {
-        text.push_str(&format!(
-            "  {:>3}  {:<width$} {}\n",
-            entry.code, entry.name, entry.meaning
-        ));
-    }
-    text
+    format!(
+        "{examples}\n\nExit status: `symphony-harness help exit-codes` lists every code and \
+         what it means."
+    )
 }
 
 /// Test Eclipse Symphony Rust target providers without Symphony: load a provider library
@@ -90,6 +99,9 @@ enum Command {
     Sim(sim::SimArgs),
     Completions(completions::CompletionsArgs),
     New(new::NewArgs),
+    /// The exit codes of every command, and what each means
+    #[command(name = "exit-codes", hide = true)]
+    ExitCodes(exit_codes::ExitCodesArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -100,9 +112,87 @@ pub fn exit(code: i32) -> ! {
     signals::exit(code)
 }
 
+/// The subcommand `matches` ran, and whether its output is `--format json` (then its errors
+/// are JSON documents too).
+fn format_of(matches: &ArgMatches) -> (Option<&str>, bool) {
+    let Some((name, sub)) = matches.subcommand() else {
+        return (None, false);
+    };
+    let json = sub
+        .try_get_raw("format")
+        .ok()
+        .flatten()
+        .and_then(|mut values| values.next())
+        .is_some_and(|value| value == "json");
+    (Some(name), json)
+}
+
+/// Parses the command line. A wrong one ends the process as clap ends it (`usage`, 2), and
+/// under `--format json` also prints its error document on stdout.
+fn parse() -> (Cli, ArgMatches) {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            if err.use_stderr() && wants_json(&args) {
+                print_usage_error(&err, &args);
+            }
+            err.exit()
+        }
+    }
+}
+
+/// Whether `args` ask for `--format json`, read before clap could parse them.
+fn wants_json(args: &[String]) -> bool {
+    args.iter().any(|arg| arg == "--format=json")
+        || args
+            .windows(2)
+            .any(|pair| pair[0] == "--format" && pair[1] == "json")
+}
+
+/// The error document of a command line clap refused.
+fn print_usage_error(err: &clap::Error, args: &[String]) {
+    let command = Cli::command();
+    let name = args.iter().find(|arg| {
+        command
+            .get_subcommands()
+            .any(|sub| sub.get_name() == arg.as_str())
+    });
+    // Clap's own words, as on stderr: the error, then its tips, else where to read more.
+    let rendered = err.render().to_string();
+    let mut lines = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty());
+    let message = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let rest: Vec<&str> = lines.collect();
+    let tips: Vec<&str> = rest
+        .iter()
+        .filter_map(|line| line.strip_prefix("tip: "))
+        .collect();
+    let hint = match (tips.is_empty(), rest.last()) {
+        (false, _) => tips.join("; "),
+        (true, Some(last)) => last.to_string(),
+        (true, None) => "try '--help'".to_string(),
+    };
+    let document = ErrorDocument::new(
+        name.cloned(),
+        err.exit_code(),
+        ErrorText::new(&message, Vec::new(), Some(hint)),
+    );
+    let _ = output::json(&Document::new(ERROR, &document));
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let (cli, matches) = parse();
     if let Command::Worker = cli.command {
         // Logs go to stderr, which the supervisor captures; keep them quiet by default.
         return match symphony_harness::worker::serve() {
@@ -114,9 +204,11 @@ pub fn run() -> i32 {
         };
     }
     cli.global.apply();
+    if let (command, true) = format_of(&matches) {
+        output::errors_as_json(command);
+    }
     if let Err(err) = signals::listen() {
-        output::error(&anyhow::Error::new(err).context("cannot listen for signals"));
-        return exit_code::ERROR;
+        return output::failed(&anyhow::Error::new(err).context("cannot listen for signals"));
     }
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
@@ -135,14 +227,12 @@ pub fn run() -> i32 {
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::run(args),
         Command::New(args) => new::run(args),
+        Command::ExitCodes(args) => exit_codes::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {
         Ok(code) => code,
-        Err(err) => {
-            output::error(&err);
-            explain::exit_code_for(&err)
-        }
+        Err(err) => output::failed(&err),
     };
     match worker::interrupted() {
         // The loop said how it stopped, and its code is the last verdict's.
@@ -161,13 +251,24 @@ pub fn run() -> i32 {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn long_help_lists_every_exit_code() {
-        let text = super::with_exit_status("");
-        for entry in symphony_harness::exit_code::ALL {
-            assert!(
-                text.contains(&format!("  {}  {}", entry.code, entry.name)),
-                "{text}"
-            );
-        }
+    fn a_command_s_help_points_at_the_exit_codes_topic() {
+        let text = super::with_exit_status("Examples:");
+        assert!(
+            text.ends_with(
+                "`symphony-harness help exit-codes` lists every code and what it means."
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("scenario-failed"),
+            "the table is not repeated: {text}"
+        );
+    }
+
+    #[test]
+    fn docs_urls_are_the_repository_s_pages() {
+        let url = docs_url!("docs/scenarios.md");
+        assert!(url.starts_with("https://"), "{url}");
+        assert!(url.ends_with("/blob/main/docs/scenarios.md"), "{url}");
     }
 }

@@ -13,9 +13,11 @@ use symphony_harness::serve::{ServeOptions, Server, Settings, DEFAULT_PORT};
 use symphony_harness::{exit_code, worker};
 
 use super::args::{parse_duration, HostArg, ProviderArgs, SymphonyArg};
-use super::{output, signals};
+use super::explain::Refused;
+use super::signals;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   # the tutorial's setup: providers in ./providers, Symphony's port
   symphony-harness serve --extensions ./providers
@@ -25,7 +27,8 @@ Examples:
   curl -X POST -H \"Authorization: Bearer $TOKEN\" -d @target.json \\
     http://localhost:8082/v1alpha2/targets/registry/my-target
   curl -s -H \"Authorization: Bearer $TOKEN\" \\
-    http://localhost:8082/v1alpha2/targets/registry/my-target | jq .status.provisioningStatus
+    http://localhost:8082/v1alpha2/targets/registry/my-target \\
+    | jq .status.provisioningStatus
   curl -X DELETE -H \"Authorization: Bearer $TOKEN\" \\
     http://localhost:8082/v1alpha2/targets/registry/my-target
   # the session as a scenario file, replayed with `run`:
@@ -33,11 +36,15 @@ Examples:
     http://localhost:8082/harness/v1/targets/my-target/scenario
   symphony-harness run my-target.scenario.json
 
-  # any free port (printed on the first line), a faster poll, Symphony 0.48's routes
-  symphony-harness serve --port 0 --poll 2s --symphony 0.48 --extensions target/release
+  # any free port (printed on the first line), a faster poll, Symphony 0.48
+  symphony-harness serve --port 0 --poll 2s --symphony 0.48 \\
+      --extensions target/release
 
-The page at http://localhost:8082/ shows every target, its status and its rounds.
-Ctrl-C stops the server and every provider worker with it (exit status 0).";
+The page at http://localhost:8082/ shows every target, its status and its rounds. Ctrl-C stops the server and every provider worker with it (exit status 0).
+
+Reference:\n",
+    super::docs_url!("docs/serve.md")
+);
 
 /// Serve Symphony's REST API here: the tutorial's scripts run unchanged, without Docker
 ///
@@ -110,12 +117,11 @@ fn parse_poll(text: &str) -> Result<Poll, String> {
 pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
     let release = Symphony::from(args.symphony);
     if release == Symphony::V048 && args.provider.host == HostArg::Symphony {
-        output::error(&anyhow::anyhow!(
+        return Err(Refused::usage(
             "`--host symphony` runs the host functions of the `symphony` 0.1.5 crate, which read \
              only Symphony 0.49 names; a Symphony 0.48 (built with `symphony` 0.1.4) does not\n\
-             hint: use `--host harness` with `--symphony 0.48`, or `--symphony 0.49`"
+             hint: use `--host harness` with `--symphony 0.48`, or `--symphony 0.49`",
         ));
-        return Ok(exit_code::USAGE);
     }
     let options = ServeOptions {
         listen: args.listen,

@@ -44,6 +44,7 @@ pub mod reconcile;
 pub mod removal;
 pub mod run;
 pub mod serve;
+pub mod snapshot;
 pub mod style;
 pub mod text;
 pub mod watch;

@@ -12,6 +12,7 @@
 //! - [`suite`]: many scenarios: jobs, the determinism check.
 //! - [`result`]: a scenario's result in a suite, and verdict changes between two runs.
 //! - [`bundle`]: reproduction bundles of failures, for `replay`.
+//! - [`snapshot`]: a scenario's transcript held to its snapshot (`run --snapshots`).
 //!
 //! `docs/scenarios.md` documents the file format; `docs/schemas/scenario.v1.json` is its
 //! JSON Schema.
@@ -23,6 +24,7 @@ pub mod invariants;
 pub mod parse;
 pub mod result;
 pub mod run;
+pub mod snapshot;
 pub mod suite;
 pub mod summary_expect;
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::run::ScenarioRun;
+use crate::transcript::snapshot::SnapshotVerdict;
 
 /// One scenario's result.
 #[derive(Debug, Clone)]
@@ -24,6 +25,13 @@ pub struct ScenarioResult {
     pub bundle_error: Option<String>,
     /// Whether its warnings fail it (`--strict`).
     pub strict: bool,
+    /// When it could not be played because of its library, the exit code every command gives
+    /// for that: 1 the library cannot be read, 4 it is not a provider or is incompatible, 5
+    /// Symphony never got a provider from it (NULL, a failed load, a crash creating it).
+    pub library_failure: Option<i32>,
+    /// How its transcript compared with its snapshot (`run --snapshots`; `None`: not
+    /// compared).
+    pub snapshot: Option<SnapshotVerdict>,
     /// When it started.
     pub started: std::time::SystemTime,
     /// How long it ran (both runs, with the determinism check).
@@ -32,11 +40,23 @@ pub struct ScenarioResult {
 
 impl ScenarioResult {
     /// True when it ran to its end, every expectation held, (when checked) both runs gave
-    /// the same transcript, and (under `--strict`) nothing needed a warning.
+    /// the same transcript, (under `--strict`) nothing needed a warning, and (when compared)
+    /// its snapshot holds its transcript or was updated.
     pub fn passed(&self) -> bool {
         self.run.as_ref().is_ok_and(ScenarioRun::passed)
             && self.nondeterministic.is_none()
             && (!self.strict || self.warnings().is_empty())
+            && self.snapshot.as_ref().is_none_or(|verdict| !verdict.fails)
+    }
+
+    /// Its exit code: 0 when it passed, its [`ScenarioResult::library_failure`] when its
+    /// library kept it from being played, else 9 (`scenario-failed`).
+    pub fn exit_code(&self) -> i32 {
+        match self.library_failure {
+            _ if self.passed() => crate::exit_code::SUCCESS,
+            Some(code) => code,
+            None => crate::exit_code::SCENARIO_FAILED,
+        }
     }
 
     /// What its run warned about.
@@ -103,6 +123,7 @@ mod tests {
             error: (!passed).then(|| "round 1 failed".to_string()),
             library: PathBuf::from("libsim.so"),
             library_sha256: "0".repeat(64),
+            library_refused: None,
             tally: Default::default(),
         };
         ScenarioResult {
@@ -114,6 +135,8 @@ mod tests {
             bundle: None,
             bundle_error: None,
             strict: false,
+            library_failure: None,
+            snapshot: None,
             started: std::time::SystemTime::UNIX_EPOCH,
             duration: std::time::Duration::ZERO,
         }

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use crate::support::{harness, harness_within, lib, path_str, Lib};
+use std::path::Path;
+
+use crate::support::{harness, harness_in, harness_within, lib, path_str, Lib};
 use symphony_harness::load::LibraryFile;
 
 fn sha(which: Lib) -> String {
@@ -313,6 +315,139 @@ fn binding_without_role_is_a_usage_error() {
     assert!(run.stderr.contains("--role"), "{}", run.stderr);
 }
 
+/// Every command's `--help` at `columns` columns (as a terminal that wide gets it), by the
+/// command's words (`[]` for the top level).
+fn every_help(columns: &str) -> Vec<(Vec<String>, String)> {
+    let top = harness_in(Path::new("."), &["--help"], &[("COLUMNS", Some(columns))]);
+    let mut commands: Vec<Vec<String>> = vec![vec![]];
+    commands.extend(
+        top.stdout
+            .lines()
+            .skip_while(|line| *line != "Commands:")
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .map(|name| vec![name.to_string()]),
+    );
+    commands.push(vec!["sim".to_string(), "path".to_string()]);
+    commands.push(vec!["help".to_string(), "exit-codes".to_string()]);
+    assert!(commands.len() > 15, "{}", top.stdout);
+    commands
+        .into_iter()
+        .map(|words| {
+            let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+            if words.first().is_none_or(|w| w != "help") {
+                args.push("--help");
+            }
+            let run = harness_in(Path::new("."), &args, &[("COLUMNS", Some(columns))]);
+            assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+            (words, run.stdout)
+        })
+        .collect()
+}
+
+/// The `Examples:` block of a help text, up to its first empty line.
+fn examples(help: &str) -> Vec<&str> {
+    help.lines()
+        .skip_while(|line| *line != "Examples:")
+        .take_while(|line| !line.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_example_in_every_help_is_pasteable_on_an_80_column_terminal() {
+    let wide = every_help("200");
+    let narrow = every_help("80");
+    for ((words, wide), (_, narrow)) in wide.iter().zip(&narrow) {
+        if words.as_slice() == ["help", "exit-codes"] {
+            continue; // a table, no commands
+        }
+        let block = examples(wide);
+        assert!(block.len() > 1, "{words:?} has examples:\n{wide}");
+        for line in &block {
+            assert!(
+                line.chars().count() <= 79,
+                "{words:?}: an example line over 79 columns (continue it with `\\`): {line:?}"
+            );
+        }
+        // Nothing wraps on 80 columns: the terminal shows every example as written.
+        assert_eq!(
+            examples(narrow),
+            block,
+            "{words:?}: an example wraps at 80 columns"
+        );
+        // A command quoted in the prose is not cut across two lines either.
+        for (start, _) in narrow.match_indices("`symphony-harness") {
+            let quoted = &narrow[start + 1..];
+            let end = quoted.find('`').unwrap_or(quoted.len());
+            assert!(
+                !quoted[..end].contains('\n'),
+                "{words:?}: `{}` is cut across lines at 80 columns",
+                &quoted[..end]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_exit_code_table_is_shown_once_and_every_help_points_at_it() {
+    let helps = every_help("100");
+    for (words, help) in &helps {
+        let rows = help.matches("  143  terminated").count();
+        if words.as_slice() == ["help", "exit-codes"] {
+            for entry in symphony_harness::exit_code::ALL {
+                let row = format!("{:>3}  {}", entry.code, entry.name);
+                assert!(help.contains(&row), "{row:?} missing:\n{help}");
+            }
+        } else {
+            assert_eq!(rows, 0, "{words:?} repeats the table:\n{help}");
+            assert!(
+                help.trim_end().ends_with(
+                    "Exit status: `symphony-harness help exit-codes` lists every code and what it\nmeans."
+                ) || help.trim_end().ends_with(
+                    "Exit status: `symphony-harness help exit-codes` lists every code and what it means."
+                ),
+                "{words:?} does not point at the table:\n{help}"
+            );
+        }
+    }
+    // Run on its own, the topic prints the table for scripts and pagers.
+    let table = harness(&["exit-codes"]);
+    assert_eq!(table.code, Some(0));
+    assert!(
+        table.stdout.starts_with("Exit status:\n    0  success"),
+        "{}",
+        table.stdout
+    );
+}
+
+#[test]
+fn help_cites_pages_by_url_not_by_a_path_of_the_repository() {
+    for (words, help) in every_help("200") {
+        // Pages and sources of the repository, which an installed binary's user does not have.
+        for path in ["docs/", "harness/src/", "harness/tests/", "README.md"] {
+            for (at, _) in help.match_indices(path) {
+                let before = &help[..at];
+                // A word of its own (not `target/symphony-harness/…`).
+                if !before.ends_with([' ', '\n', '`', '(']) {
+                    continue;
+                }
+                let is_url = before
+                    .rsplit(char::is_whitespace)
+                    .next()
+                    .is_some_and(|word| word.starts_with("https://"));
+                assert!(is_url, "{words:?} names `{path}` outside a URL:\n{help}");
+            }
+        }
+        assert!(
+            help.contains(&format!("{}/blob/main/docs/", env!("CARGO_PKG_REPOSITORY"))),
+            "{words:?} links no reference page:\n{help}"
+        );
+    }
+}
+
 #[test]
 fn help_texts_are_stable() {
     for args in [
@@ -329,6 +464,7 @@ fn help_texts_are_stable() {
         vec!["replay", "--help"],
         vec!["explore", "--help"],
         vec!["diff", "--help"],
+        vec!["help", "exit-codes"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));
@@ -351,218 +487,6 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-}
-
-/// A Target binding role `w` to `/extensions/<file>` with `hash`, in `dir`.
-fn target_for(dir: &std::path::Path, file: &str, hash: &str) -> std::path::PathBuf {
-    let stem = format!("{file}.{}", &hash[..hash.len().min(8)]);
-    crate::support::bound_target(dir, &stem, file, hash, serde_json::json!({}))
-}
-
-#[test]
-fn every_command_gives_a_failure_the_same_exit_code() {
-    use symphony_harness::exit_code::{BY_FAILURE, ERROR, INCOMPATIBLE, LOAD_FAILED, USAGE};
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = lib(Lib::Sim).parent().unwrap().to_path_buf();
-    let fixtures = path_str(&fixtures).to_string();
-    let missing = dir.path().join("libmissing.so");
-    let missing = path_str(&missing).to_string();
-    let text = dir.path().join("libtext.so");
-    std::fs::write(&text, "not a library").unwrap();
-    let text = path_str(&text).to_string();
-    let wrong = "ab".repeat(32);
-    let target = |file: &str, hash: &str| {
-        let path = target_for(dir.path(), file, hash);
-        path_str(&path).to_string()
-    };
-    let not_provider = lib(Lib::NotProvider);
-    let old_abi = lib(Lib::OldAbi);
-    let null = lib(Lib::NullProvider);
-    let sim = lib(Lib::Sim);
-    let rows: Vec<(&str, Vec<String>, i32)> = vec![
-        (
-            "missing: inspect",
-            vec!["inspect".into(), missing.clone()],
-            ERROR,
-        ),
-        ("missing: load", vec!["load".into(), missing.clone()], ERROR),
-        ("missing: hash", vec!["hash".into(), missing.clone()], ERROR),
-        (
-            "missing: binding",
-            vec![
-                "binding".into(),
-                missing.clone(),
-                "--role".into(),
-                "r".into(),
-            ],
-            ERROR,
-        ),
-        (
-            "missing: reconcile",
-            vec![
-                "reconcile".into(),
-                "--target".into(),
-                target("libmissing.so", "any"),
-                "--extensions".into(),
-                fixtures.clone(),
-            ],
-            ERROR,
-        ),
-        (
-            "not ELF: inspect",
-            vec!["inspect".into(), text.clone()],
-            INCOMPATIBLE,
-        ),
-        (
-            "not ELF: load",
-            vec!["load".into(), text.clone()],
-            INCOMPATIBLE,
-        ),
-        (
-            "not ELF: binding",
-            vec!["binding".into(), text.clone(), "--role".into(), "r".into()],
-            INCOMPATIBLE,
-        ),
-        (
-            "no create_provider: inspect",
-            vec!["inspect".into(), path_str(&not_provider).into()],
-            INCOMPATIBLE,
-        ),
-        (
-            "no create_provider: load",
-            vec!["load".into(), path_str(&not_provider).into()],
-            INCOMPATIBLE,
-        ),
-        (
-            "no create_provider: binding",
-            vec![
-                "binding".into(),
-                path_str(&not_provider).into(),
-                "--role".into(),
-                "r".into(),
-            ],
-            INCOMPATIBLE,
-        ),
-        (
-            "no create_provider: reconcile",
-            vec![
-                "reconcile".into(),
-                "--target".into(),
-                target("libfixture_not_provider.so", "any"),
-                "--extensions".into(),
-                fixtures.clone(),
-            ],
-            INCOMPATIBLE,
-        ),
-        (
-            "old ABI: inspect",
-            vec!["inspect".into(), path_str(&old_abi).into()],
-            INCOMPATIBLE,
-        ),
-        (
-            "old ABI: load",
-            vec!["load".into(), path_str(&old_abi).into()],
-            INCOMPATIBLE,
-        ),
-        (
-            "old ABI: binding",
-            vec![
-                "binding".into(),
-                path_str(&old_abi).into(),
-                "--role".into(),
-                "r".into(),
-            ],
-            INCOMPATIBLE,
-        ),
-        (
-            "old ABI: reconcile",
-            vec![
-                "reconcile".into(),
-                "--target".into(),
-                target("libfixture_old_abi.so", "any"),
-                "--extensions".into(),
-                fixtures.clone(),
-            ],
-            INCOMPATIBLE,
-        ),
-        (
-            "hash: load",
-            vec![
-                "load".into(),
-                path_str(&sim).into(),
-                "--hash".into(),
-                wrong.clone(),
-            ],
-            LOAD_FAILED,
-        ),
-        (
-            "hash: reconcile",
-            vec![
-                "reconcile".into(),
-                "--target".into(),
-                target("libsymphony_sim_provider.so", &wrong),
-                "--extensions".into(),
-                fixtures.clone(),
-            ],
-            LOAD_FAILED,
-        ),
-        (
-            "NULL: load",
-            vec!["load".into(), path_str(&null).into()],
-            LOAD_FAILED,
-        ),
-        (
-            "NULL: reconcile",
-            vec![
-                "reconcile".into(),
-                "--target".into(),
-                target("libfixture_null_provider.so", "any"),
-                "--extensions".into(),
-                fixtures.clone(),
-            ],
-            LOAD_FAILED,
-        ),
-        (
-            "usage: load --jobs 0",
-            vec![
-                "load".into(),
-                path_str(&sim).into(),
-                "--jobs".into(),
-                "0".into(),
-            ],
-            USAGE,
-        ),
-        (
-            "usage: reconcile --rounds 0",
-            vec![
-                "reconcile".into(),
-                "--target".into(),
-                target("libsymphony_sim_provider.so", "any"),
-                "--rounds".into(),
-                "0".into(),
-            ],
-            USAGE,
-        ),
-    ];
-    let mut wrong_codes = Vec::new();
-    for (case, args, code) in &rows {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let run = harness(&args);
-        if run.code != Some(*code) {
-            wrong_codes.push(format!(
-                "{case}: expected {code}, got {:?}\n{}",
-                run.code, run.stderr
-            ));
-        }
-    }
-    assert!(wrong_codes.is_empty(), "{}", wrong_codes.join("\n"));
-    // Every failure of the documented table is exercised by some row with its code.
-    for (failure, code) in BY_FAILURE {
-        if failure.contains("worker") {
-            continue; // a worker that cannot start is tested in the worker tests
-        }
-        assert!(rows.iter().any(|(_, _, c)| c == &code), "{failure}");
-    }
 }
 
 /// How long a command given a FIFO or a hanging library may take before the test fails.
@@ -778,6 +702,30 @@ fn stderr_on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         seen.extend_from_slice(&chunk[..n]);
     }
     String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn check_progress_counts_the_checks_only_and_skip_leave() {
+    let sim = lib(Lib::Sim);
+    // Two checks given as `--only a,b`, then the `build` area without one of them.
+    for (selection, total) in [
+        (vec!["--only", "build.abi,build.models"], 2),
+        (vec!["--only", "build", "--skip", "build.abi"], 2),
+    ] {
+        let mut args = vec!["check", path_str(&sim)];
+        args.extend_from_slice(&selection);
+        let seen = stderr_on_a_terminal(&args, &[]);
+        let plain = anstream::adapter::strip_str(&seen).to_string();
+        assert!(
+            plain.contains(&format!("/{total} ")),
+            "{selection:?}: no `/{total}` total in the progress:\n{plain:?}"
+        );
+        let catalog = symphony_harness::check::CATALOG.len();
+        assert!(
+            !plain.contains(&format!("/{catalog} ")),
+            "{selection:?}: the whole catalog's total:\n{plain:?}"
+        );
+    }
 }
 
 #[test]

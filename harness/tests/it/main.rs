@@ -15,6 +15,8 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// One exit code per failure in every command; under `--format json` every error a document.
+mod exit_codes;
 // Supervised workers: crashes, hangs and aborts classified; the next call succeeds.
 mod worker;
 // Signals to the harness: every worker killed, 130/143/129; SIGKILL takes the worker along.
@@ -31,10 +33,12 @@ mod schemas;
 mod docs;
 // The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
 mod sim;
-// Scenario files under scenarios/: expectations met, transcripts equal to snapshots/.
+// Scenario files under scenarios/: expectations met, transcripts equal to snapshots/ (`run`).
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `run --snapshots`: transcripts held to insta-format snapshots; diff, .snap.new, --accept.
+mod run_snapshots;
 // `symphony-harness check`: the conformance suite from the command line.
 mod check;
 // `symphony-harness check`: rule, get and rendering checks, each failing with its sim bug.

@@ -233,13 +233,16 @@ pub(in crate::check) fn create(context: &Context<'_>) -> Finding {
         }
         Err(failure) => {
             let cause = crate::check::suite::no_provider(context.subject, failure);
+            // `create_provider` was called unless the library was refused or died loading.
+            let called = failure.outcome.is_some() && !failure.loading;
             Finding::fail(format!(
                 "{} (cause `{}` above says why)",
                 cause.kind.summary(),
                 cause.id()
             ))
             .with_evidence(vec![format!(
-                "create_provider would receive: {}",
+                "create_provider {}: {}",
+                if called { "received" } else { "would receive" },
                 context.binding_config().to_json()
             )])
             .with_cause(cause)
