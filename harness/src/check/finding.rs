@@ -13,13 +13,18 @@ pub enum Advice {
     /// The row's texts: the finding is the failure the check is about.
     #[default]
     Row,
-    /// Texts of the finding's own.
-    Own {
-        /// What Symphony's users would see.
-        symptom: String,
-        /// How to fix the provider.
-        fix: String,
-    },
+    /// Texts of the finding's own (boxed: a finding is the error of the checks' `Result`s,
+    /// kept small).
+    Own(Box<OwnAdvice>),
+}
+
+/// A finding's own texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnAdvice {
+    /// What Symphony's users would see.
+    pub symptom: String,
+    /// How to fix the provider.
+    pub fix: String,
 }
 
 /// What a check found.
@@ -37,7 +42,8 @@ pub struct Finding {
     pub advice: Advice,
     /// The fact that decided it: with [`Status::Skip`] the check was not judged because of
     /// it; with another status the check's own question found it. Its texts are the cause's.
-    pub cause: Option<Cause>,
+    /// (Boxed: a finding is the error of the checks' `Result`s, kept small.)
+    pub cause: Option<Box<Cause>>,
     /// Lines worth reading whatever the status (a pairing that runs, but with a catch).
     pub notes: Vec<String>,
 }
@@ -89,16 +95,16 @@ impl Finding {
 
     /// Decided by `cause` (with a status other than skip: the check's own question found it).
     pub fn with_cause(mut self, cause: Cause) -> Finding {
-        self.cause = Some(cause);
+        self.cause = Some(Box::new(cause));
         self
     }
 
     /// With what Symphony's users see and the fix, as this finding's evidence shows them.
     pub fn with_advice(mut self, symptom: impl Into<String>, fix: impl Into<String>) -> Finding {
-        self.advice = Advice::Own {
+        self.advice = Advice::Own(Box::new(OwnAdvice {
             symptom: symptom.into(),
             fix: fix.into(),
-        };
+        }));
         self
     }
 

@@ -30,5 +30,5 @@ pub mod suite;
 
 pub use catalog::{Area, CheckId, CheckInfo, CATALOG};
 pub use cause::{Cause, CauseKind};
-pub use finding::{Advice, Finding, Status};
+pub use finding::{Advice, Finding, OwnAdvice, Status};
 pub use suite::{run_checks, CauseEntry, CheckOptions, CheckResult, SuiteReport};

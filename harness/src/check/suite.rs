@@ -40,7 +40,7 @@ pub fn gather<'a>(findings: impl IntoIterator<Item = (CheckId, &'a Finding)>) ->
             Some(index) => index,
             None => {
                 entries.push(CauseEntry {
-                    cause: cause.clone(),
+                    cause: Cause::clone(cause),
                     status: cause.kind.status(),
                     found_by: Vec::new(),
                     explains: Vec::new(),
@@ -92,7 +92,7 @@ impl CheckResult {
         }
         Some(match &self.finding.advice {
             Advice::Row => (self.info.symptom, self.info.fix),
-            Advice::Own { symptom, fix } => (symptom.as_str(), fix.as_str()),
+            Advice::Own(own) => (own.symptom.as_str(), own.fix.as_str()),
         })
     }
 }

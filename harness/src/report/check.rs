@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::json::{Document, CHECK};
 use super::style;
 use crate::check::cause::Call;
-use crate::check::{Area, Cause, CauseEntry, CauseKind, CheckResult, Status, SuiteReport};
+use crate::check::{Area, CauseEntry, CauseKind, CheckResult, Status, SuiteReport};
 
 fn status_style(status: Status) -> anstyle::Style {
     match status {
@@ -306,7 +306,7 @@ impl<'a> CheckEntry<'a> {
             message: &result.finding.message,
             symptom: advice.map(|(symptom, _)| symptom),
             fix: advice.map(|(_, fix)| fix),
-            cause: result.finding.cause.as_ref().map(Cause::id),
+            cause: result.finding.cause.as_ref().map(|cause| cause.id()),
             evidence: &result.finding.evidence,
             notes: &result.finding.notes,
         }

@@ -222,10 +222,10 @@ fn contradictions(what: &str, doc: &Value) -> Vec<String> {
                     wrong.push(format!("{what}: `{id}`: {message}"));
                 }
             }
-            None if matches!(status, "fail" | "warn") => {
-                if check.get("symptom").is_none() || check.get("fix").is_none() {
-                    wrong.push(format!("{what}: `{id}` {status} without texts"));
-                }
+            None if matches!(status, "fail" | "warn")
+                && (check.get("symptom").is_none() || check.get("fix").is_none()) =>
+            {
+                wrong.push(format!("{what}: `{id}` {status} without texts"));
             }
             None => {}
         }
