@@ -45,14 +45,18 @@ pub fn arm_faults(config_json: &str, faults_json: &str) -> Result<(), String> {
     let store = store_for(config_json)?;
     let faults = faults::parse_list(faults_json)?;
     store
-        .update(|state| state.faults.extend(faults))
+        .update(|state| state.faults_mut().extend(faults))
         .map_err(|err| err.to_string())
 }
 
 /// Removes every armed fault of the device.
 pub fn clear_faults(config_json: &str) -> Result<(), String> {
     store_for(config_json)?
-        .update(|state| state.faults.clear())
+        .update(|state| {
+            if !state.faults().is_empty() {
+                state.faults_mut().clear();
+            }
+        })
         .map_err(|err| err.to_string())
 }
 

@@ -305,22 +305,40 @@ fn devices_with_different_ids_are_apart() {
 }
 
 #[test]
-fn directory_store_keeps_the_documented_state_file() {
+fn directory_store_keeps_the_documented_files() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().to_str().unwrap();
     let config = config("edge-file", &[("sim.store", store)]);
     update(&config, &[a()]);
+    // The state document: components (and armed faults).
     let text = std::fs::read_to_string(dir.path().join("edge-file.json")).unwrap();
     let state: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(state["format"], "symphony-sim-device/1");
+    assert_eq!(state["format"], "symphony-sim-device/2");
     assert_eq!(state["device"], "edge-file");
-    assert_eq!(state["calls"], 1);
     assert_eq!(
         state["components"]["comp-a"]["spec"]["properties"]["replicas"],
         2
     );
     assert_eq!(state["components"]["comp-a"]["hiddenForGets"], 0);
-    assert_eq!(state["journal"][0]["op"], "apply");
+    assert_eq!(state.get("calls"), None, "the counter is in the header");
+    // The header, the first line of the lock file: the call counter.
+    let header = std::fs::read_to_string(dir.path().join("edge-file.lock")).unwrap();
+    assert!(
+        header.starts_with("symphony-sim-store/1 calls=00000000000000000001 "),
+        "{header}"
+    );
+    // The journal: one JSON line per call (then spaces, where later lines will go).
+    let journal = std::fs::read_to_string(dir.path().join("edge-file.journal")).unwrap();
+    let lines: Vec<Value> = journal
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["op"], "apply");
+    // The channel's snapshot puts them together, as before.
+    let snapshot = channel().snapshot(&config).unwrap();
+    assert_eq!((snapshot.calls, snapshot.journal.len()), (1, 1));
     // The same device in memory is another device.
     assert!(on_device(&self::config("edge-file", &[])).is_empty());
 }
