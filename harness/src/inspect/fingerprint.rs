@@ -18,12 +18,13 @@ const SHIM_EXPORTS: [&str; 5] = [
 
 /// The exported functions of the simulated provider's device channel, in the order the loader
 /// looks them up (`sim-provider/src/ffi.rs`).
-pub const DEVICE_CHANNEL_FUNCTIONS: [&str; 5] = [
+pub const DEVICE_CHANNEL_FUNCTIONS: [&str; 6] = [
     "sim_device_snapshot",
     "sim_device_write",
     "sim_device_arm",
     "sim_device_clear_faults",
     "sim_string_free",
+    "sim_device_components",
 ];
 
 /// The exported static whose bytes name the device channel's ABI (`sim-provider/src/ffi.rs`).
@@ -136,7 +137,7 @@ pub struct Fingerprint {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_exports: Vec<String>,
     /// The device channel's ABI as the library's exported `SIM_DEVICE_CHANNEL` marker states
-    /// it (`symphony-sim-device-channel/2`), read from the bytes; `None` without the marker.
+    /// it (`symphony-sim-device-channel/3`), read from the bytes; `None` without the marker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_channel: Option<String>,
 }

@@ -1,9 +1,9 @@
 //! The simulated provider's device channel: the device's true state, read and changed behind
 //! the provider's back.
 //!
-//! Owns calling the simulator's extra exports (`sim_device_snapshot`, `sim_device_write`,
-//! `sim_device_arm`, `sim_device_clear_faults`, `sim_string_free`) safely and reading their
-//! JSON. Scenarios and checks use it as ground truth: what is really on the device, whatever
+//! Owns calling the simulator's extra exports (`sim_device_snapshot`, `sim_device_components`,
+//! `sim_device_write`, `sim_device_arm`, `sim_device_clear_faults`, `sim_string_free`) safely
+//! and reading their JSON. Scenarios and checks use it as ground truth: what is really on the device, whatever
 //! `get` says; drift made on purpose ([`DeviceEdit`]); and faults armed for the next calls
 //! ([`Fault`]; their types live in `device_ops.rs`).
 //! Does not know how the simulator keeps devices (memory or a directory; the README's "The
@@ -27,12 +27,14 @@ use crate::inspect::{Fingerprint, DEVICE_CHANNEL_FUNCTIONS};
 use crate::model::{BindingConfig, ComponentSpec};
 
 /// The device channel ABI this harness calls: the text the simulator's `SIM_DEVICE_CHANNEL`
-/// marker must hold. Version 2: `sim_device_snapshot(config_json: *const c_char) -> *mut
-/// c_char`, `sim_device_write(config_json, components_json: *const c_char) -> i32`,
+/// marker must hold. Version 3: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// c_char`, `sim_device_components(config_json: *const c_char) -> *mut c_char`,
+/// `sim_device_write(config_json, components_json: *const c_char) -> i32`,
 /// `sim_device_arm(config_json, faults_json: *const c_char) -> i32`,
 /// `sim_device_clear_faults(config_json: *const c_char) -> i32`, `sim_string_free(ptr: *mut
-/// c_char)`, all `extern "C"`; the types below. (Version 1 had no fault functions.)
-pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/2";
+/// c_char)`, all `extern "C"`; the types below. (Version 2 had no `sim_device_components`,
+/// version 1 no fault functions.)
+pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/3";
 
 type SnapshotFn = unsafe extern "C" fn(config_json: *const c_char) -> *mut c_char;
 type WriteFn =
@@ -79,6 +81,14 @@ pub enum DeviceError {
     /// `sim_device_snapshot` returned NULL.
     #[error("`sim_device_snapshot` of `{}` returned NULL for config {config_json}", path.display())]
     SnapshotFailed {
+        /// The library path.
+        path: PathBuf,
+        /// The binding config sent.
+        config_json: String,
+    },
+    /// `sim_device_components` returned NULL.
+    #[error("`sim_device_components` of `{}` returned NULL for config {config_json}", path.display())]
+    ComponentsFailed {
         /// The library path.
         path: PathBuf,
         /// The binding config sent.
@@ -148,7 +158,7 @@ pub enum DeviceError {
         /// The component.
         component: String,
     },
-    /// The snapshot is not the documented JSON.
+    /// The snapshot (or the components) is not the documented JSON.
     #[error("the device snapshot is not a `symphony-sim-device/1` document")]
     BadSnapshot {
         /// The parse error.
@@ -188,6 +198,7 @@ impl DeviceError {
                     .into(),
             ),
             DeviceError::SnapshotFailed { .. }
+            | DeviceError::ComponentsFailed { .. }
             | DeviceError::WriteFailed { .. }
             | DeviceError::ArmFailed { .. }
             | DeviceError::ClearFailed { .. } => Some(
@@ -289,6 +300,7 @@ impl DeviceSnapshot {
 pub struct DeviceChannel {
     library: Arc<LoadedLibrary>,
     snapshot: SnapshotFn,
+    components: SnapshotFn,
     write: WriteFn,
     arm: ArmFn,
     clear: ClearFn,
@@ -348,10 +360,13 @@ impl DeviceChannel {
         };
         // SAFETY: each type is the signature that the channel ABI named by the library's
         // `SIM_DEVICE_CHANNEL` marker, read from its bytes above, gives that name
-        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/2`). The library is an
+        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/3`). The library is an
         // `AcceptedLibrary` that was loaded, so these bytes are the ones mapped.
         let snapshot = unsafe { library.function::<SnapshotFn>("sim_device_snapshot") }
             .map_err(missing("sim_device_snapshot"))?;
+        // SAFETY: as above.
+        let components = unsafe { library.function::<SnapshotFn>("sim_device_components") }
+            .map_err(missing("sim_device_components"))?;
         // SAFETY: as above.
         let write = unsafe { library.function::<WriteFn>("sim_device_write") }
             .map_err(missing("sim_device_write"))?;
@@ -367,6 +382,7 @@ impl DeviceChannel {
         Ok(DeviceChannel {
             library: Arc::clone(library),
             snapshot,
+            components,
             write,
             arm,
             clear,
@@ -376,16 +392,45 @@ impl DeviceChannel {
 
     /// The device's state as the simulator's JSON.
     pub fn snapshot_json(&self, config: &BindingConfig) -> Result<String, DeviceError> {
+        self.read_json(self.snapshot, config, |path, config_json| {
+            DeviceError::SnapshotFailed { path, config_json }
+        })
+    }
+
+    /// The device's state.
+    pub fn snapshot(&self, config: &BindingConfig) -> Result<DeviceSnapshot, DeviceError> {
+        let text = self.snapshot_json(config)?;
+        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
+    }
+
+    /// The device's components alone, by name: what [`Self::snapshot`] holds under
+    /// `components`, read without the call counter and the journal (a scenario reads them
+    /// after every step; the journal would cost more than they do).
+    pub fn components(
+        &self,
+        config: &BindingConfig,
+    ) -> Result<BTreeMap<String, DeviceComponent>, DeviceError> {
+        let text = self.read_json(self.components, config, |path, config_json| {
+            DeviceError::ComponentsFailed { path, config_json }
+        })?;
+        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
+    }
+
+    /// The text one of the channel's reading functions returns for `config`; `failed` makes
+    /// the error (from the library path and the config sent) when it returns NULL.
+    fn read_json(
+        &self,
+        read: SnapshotFn,
+        config: &BindingConfig,
+        failed: impl FnOnce(PathBuf, String) -> DeviceError,
+    ) -> Result<String, DeviceError> {
         let config_json = config.to_json();
         let c_config = c_config(&config_json)?;
         // SAFETY: `c_config` is a valid NUL-terminated string that outlives the call; the
         // simulator copies it at once.
-        let ptr = unsafe { (self.snapshot)(c_config.as_ptr()) };
+        let ptr = unsafe { read(c_config.as_ptr()) };
         if ptr.is_null() {
-            return Err(DeviceError::SnapshotFailed {
-                path: self.library.path().to_path_buf(),
-                config_json,
-            });
+            return Err(failed(self.library.path().to_path_buf(), config_json));
         }
         // SAFETY: a non-NULL result is a NUL-terminated string made by the simulator's
         // `CString::into_raw`, valid until freed; it is copied here and then freed exactly once
@@ -393,15 +438,9 @@ impl DeviceChannel {
         let text = unsafe { CStr::from_ptr(ptr) }
             .to_string_lossy()
             .into_owned();
-        // SAFETY: see above: `ptr` came from `sim_device_snapshot` and is freed once.
+        // SAFETY: see above: `ptr` came from the channel's reading function and is freed once.
         unsafe { (self.free)(ptr) };
         Ok(text)
-    }
-
-    /// The device's state.
-    pub fn snapshot(&self, config: &BindingConfig) -> Result<DeviceSnapshot, DeviceError> {
-        let text = self.snapshot_json(config)?;
-        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
     }
 
     /// Replaces the device's components behind the provider's back (its call counter and
@@ -488,9 +527,8 @@ impl DeviceChannel {
     /// at once (a pending `sim.visibleAfterGets` count is dropped). An edit of a component or
     /// property that is not there changes nothing and names what is there.
     pub fn edit(&self, config: &BindingConfig, edit: &DeviceEdit) -> Result<(), DeviceError> {
-        let snapshot = self.snapshot(config)?;
-        let mut components: BTreeMap<String, ComponentSpec> = snapshot
-            .components
+        let mut components: BTreeMap<String, ComponentSpec> = self
+            .components(config)?
             .into_iter()
             .map(|(name, stored)| (name, stored.spec))
             .collect();
@@ -558,6 +596,11 @@ mod tests {
                 &[all[0], all[1], all[2], all[3]][..],
                 "sim_string_free",
             ),
+            (
+                "no components (channel/2)",
+                &[all[0], all[1], all[2], all[3], all[4]][..],
+                "sim_device_components",
+            ),
         ] {
             let err = check_evidence(path, &sim_like(exports, Some(DEVICE_CHANNEL_ABI)));
             assert!(
@@ -567,8 +610,8 @@ mod tests {
         }
         for marker in [
             None,
-            Some("symphony-sim-device-channel/1"),
-            Some("symphony-sim-device-channel/3"),
+            Some("symphony-sim-device-channel/2"),
+            Some("symphony-sim-device-channel/4"),
         ] {
             let err = check_evidence(path, &sim_like(&all, marker));
             assert!(

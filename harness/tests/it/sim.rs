@@ -435,6 +435,10 @@ fn channel_writes_behind_the_providers_back_in_both_stores() {
         let snapshot = channel().snapshot(&config).unwrap();
         assert_eq!(snapshot.calls, 2, "writes are not calls");
         assert_eq!(snapshot.journal.len(), 2);
+        // The components alone, as the snapshot holds them.
+        let components = channel().components(&config).unwrap();
+        assert_eq!(components, snapshot.components);
+        assert_eq!(components.keys().collect::<Vec<_>>(), ["comp-b"]);
     }
 }
 
@@ -444,7 +448,7 @@ fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
     // harness does not know. The inspection must refuse it; nothing is looked up or called.
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = std::fs::read(lib(Lib::Sim)).unwrap();
-    let marker = b"symphony-sim-device-channel/2\0";
+    let marker = b"symphony-sim-device-channel/3\0";
     let at = bytes
         .windows(marker.len())
         .position(|window| window == marker)
@@ -466,7 +470,7 @@ fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
         panic!("expected UnknownChannel, got {err:?}");
     };
     assert_eq!(found.as_deref(), Some("symphony-sim-device-channel/9"));
-    assert_eq!(*expected, "symphony-sim-device-channel/2");
+    assert_eq!(*expected, "symphony-sim-device-channel/3");
     assert!(err.to_string().contains("unknown ABI"), "{err}");
     assert!(err.hint().unwrap().contains("symphony-sim-provider"));
 }
@@ -496,6 +500,10 @@ fn channel_is_only_in_the_simulator_and_reports_bad_configs() {
     assert!(matches!(
         channel().snapshot(&bad),
         Err(DeviceError::SnapshotFailed { .. })
+    ));
+    assert!(matches!(
+        channel().components(&bad),
+        Err(DeviceError::ComponentsFailed { .. })
     ));
     assert!(matches!(
         channel().write(&bad, &[a()]),
