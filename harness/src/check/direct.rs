@@ -7,6 +7,7 @@
 //! as a line of evidence.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::run::Providers;
 use super::subject::Subject;
@@ -114,7 +115,7 @@ impl Direct {
             .iter()
             .map(|c| ComponentStep {
                 action: ComponentAction::Update,
-                component: c.clone(),
+                component: Arc::new(c.clone()),
             })
             .collect();
         let mut provider = self.factory.create(&self.config)?;
@@ -144,7 +145,7 @@ impl Direct {
                 .iter()
                 .map(|(component, action)| ComponentStep {
                     action: *action,
-                    component: component.clone(),
+                    component: Arc::new(component.clone()),
                 })
                 .collect(),
             is_first: true,

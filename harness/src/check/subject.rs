@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -106,7 +107,7 @@ impl Subject {
             // What Symphony's API stores for a new target (a JSON `null` would not parse).
             status: crate::model::zero_status(),
             spec: Some(TargetSpec {
-                components,
+                components: components.into_iter().map(Arc::new).collect(),
                 topologies: vec![TopologySpec {
                     bindings: vec![BindingSpec {
                         role: self.component_type.clone(),

@@ -28,9 +28,9 @@ pub struct TargetDesc {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentState {
-    /// Components, in planning order.
+    /// Components, in planning order (shared with the deployment and the other states).
     #[serde(default)]
-    pub components: Vec<ComponentSpec>,
+    pub components: Vec<Arc<ComponentSpec>>,
     /// Targets, in planning order.
     #[serde(default)]
     pub targets: Vec<TargetDesc>,
@@ -197,10 +197,12 @@ mod tests {
         d.solution.spec = Some(crate::model::SolutionSpec {
             components: components
                 .iter()
-                .map(|(name, ty)| ComponentSpec {
-                    name: name.to_string(),
-                    component_type: ty.to_string(),
-                    ..ComponentSpec::default()
+                .map(|(name, ty)| {
+                    Arc::new(ComponentSpec {
+                        name: name.to_string(),
+                        component_type: ty.to_string(),
+                        ..ComponentSpec::default()
+                    })
                 })
                 .collect(),
             ..Default::default()

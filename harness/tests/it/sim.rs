@@ -92,7 +92,7 @@ fn steps(action: ComponentAction, components: &[ComponentSpec]) -> Vec<Component
         .iter()
         .map(|component| ComponentStep {
             action,
-            component: component.clone(),
+            component: std::sync::Arc::new(component.clone()),
         })
         .collect()
 }

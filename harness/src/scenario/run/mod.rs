@@ -665,7 +665,7 @@ impl Player<'_> {
                         format!("component `{}` is already desired", component.name),
                     ));
                 }
-                components.push((**component).clone());
+                components.push(Arc::new((**component).clone()));
             }
             Action::ChangeComponent(change) => {
                 let names = self.desired_names();
@@ -677,6 +677,7 @@ impl Player<'_> {
                         format!("no desired component `{}` (desired: {names})", change.name),
                     ));
                 };
+                let component = Arc::make_mut(component);
                 for (key, value) in &change.properties {
                     if value.is_null() {
                         component.properties.remove(key);
@@ -861,13 +862,17 @@ impl Player<'_> {
             Some((solution, _)) => solution
                 .spec
                 .iter()
-                .flat_map(|s| s.components.iter().cloned())
+                .flat_map(|s| s.components.iter().map(|c| (**c).clone()))
                 .collect(),
             None => self
                 .objects
                 .targets
                 .iter()
-                .flat_map(|t| t.spec.iter().flat_map(|s| s.components.iter().cloned()))
+                .flat_map(|t| {
+                    t.spec
+                        .iter()
+                        .flat_map(|s| s.components.iter().map(|c| (**c).clone()))
+                })
                 .collect(),
         }
     }
@@ -877,7 +882,7 @@ impl Player<'_> {
         &mut self,
         number: usize,
         step: &Step,
-    ) -> Result<&mut Vec<ComponentSpec>, RunError> {
+    ) -> Result<&mut Vec<Arc<ComponentSpec>>, RunError> {
         if self.objects.solution_and_instance.is_some() {
             let Some((solution, _)) = self.objects.solution_and_instance.as_mut() else {
                 unreachable!("checked above")
