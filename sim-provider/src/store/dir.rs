@@ -345,7 +345,7 @@ impl OpenDevice {
             return Ok(None);
         };
         if header.pending > 0 {
-            let document = self.read_document(&self.paths.next, header.pending)?;
+            let document = read_from(&mut self.next, &self.paths.next, header.pending)?;
             self.copy_in(&mut header, &document)?;
         }
         Ok(Some(header))
@@ -365,9 +365,15 @@ impl OpenDevice {
         }
         let state = match (header.pending, header.state) {
             (0, 0) => DeviceState::new(&self.device),
-            (0, length) => self.read_state(&self.paths.state, length)?,
+            (0, length) => {
+                let bytes = read_from(&mut self.state, &self.paths.state, length)?;
+                self.parse_state(&self.paths.state, &bytes)?
+            }
             // Committed, not copied in yet (read under a shared lock).
-            (length, _) => self.read_state(&self.paths.next, length)?,
+            (length, _) => {
+                let bytes = read_from(&mut self.next, &self.paths.next, length)?;
+                self.parse_state(&self.paths.next, &bytes)?
+            }
         };
         Ok((Origin::Version(header.version), state))
     }
@@ -388,21 +394,6 @@ impl OpenDevice {
                 err,
             )),
         }
-    }
-
-    fn read_document(&self, path: &Path, length: u64) -> Result<Vec<u8>, StoreError> {
-        let file = File::open(path).map_err(|err| store_error("cannot open", path, err))?;
-        let length = usize::try_from(length)
-            .map_err(|_| store_error("device state is too long", path, length))?;
-        let mut bytes = vec![0; length];
-        file.read_exact_at(&mut bytes, 0)
-            .map_err(|err| store_error("cannot read device state", path, err))?;
-        Ok(bytes)
-    }
-
-    fn read_state(&self, path: &Path, length: u64) -> Result<DeviceState, StoreError> {
-        let bytes = self.read_document(path, length)?;
-        self.parse_state(path, &bytes)
     }
 
     fn parse_state(&self, path: &Path, bytes: &[u8]) -> Result<DeviceState, StoreError> {
@@ -446,7 +437,7 @@ impl OpenDevice {
             .map_err(|err| {
                 store_error("cannot serialise device state for", &self.paths.state, err)
             })?;
-            let (next_file, _) = open_rw(&mut self.next, &self.paths.next)?;
+            let next_file = open_kept(&mut self.next, &self.paths.next)?;
             next_file
                 .write_all_at(&document, 0)
                 .map_err(|err| store_error("cannot write", &self.paths.next, err))?;
@@ -464,7 +455,7 @@ impl OpenDevice {
     /// document it replaces), then the header with nothing pending.
     fn copy_in(&mut self, header: &mut Header, document: &[u8]) -> Result<(), StoreError> {
         let path = &self.paths.state;
-        let (file, size) = open_rw(&mut self.state, path)?;
+        let file = open_kept(&mut self.state, path)?;
         let length = document.len() as u64;
         let mut text = document.to_vec();
         if header.state > length {
@@ -474,9 +465,12 @@ impl OpenDevice {
         file.write_all_at(&text, 0)
             .map_err(|err| store_error("cannot write device state", path, err))?;
         // A document much shorter than the file it is in: the spaces go.
-        if size > 4 * length + (1 << 20) {
-            file.set_len(length)
-                .map_err(|err| store_error("cannot shorten device state", path, err))?;
+        if header.state > length {
+            let size = file.metadata().map_or(0, |meta| meta.len());
+            if size > 4 * length + (1 << 20) {
+                file.set_len(length)
+                    .map_err(|err| store_error("cannot shorten device state", path, err))?;
+            }
         }
         header.state = length;
         header.pending = 0;
@@ -503,9 +497,11 @@ impl OpenDevice {
             (end, count) = self.compact_journal(end)?;
             size = end;
         }
-        let (file, _) = open_rw(&mut self.journal, &self.paths.journal)?;
-        let mut text = lines.clone();
-        let wanted = end + lines.len() as u64;
+        // Open still, or opened again after the compaction replaced it.
+        let file = open_kept(&mut self.journal, &self.paths.journal)?;
+        let added = lines.len() as u64;
+        let mut text = lines;
+        let wanted = end + added;
         if wanted > size {
             // Spaces ahead of the entries, so that the next appends write over bytes the file
             // has: growing a file costs the file system more than writing in it.
@@ -517,7 +513,7 @@ impl OpenDevice {
         }
         file.write_all_at(&text, end)
             .map_err(|err| store_error("cannot write journal", &self.paths.journal, err))?;
-        header.journal = end + lines.len() as u64;
+        header.journal = wanted;
         header.entries = count + entries.len() as u64;
         Ok(())
     }
@@ -526,7 +522,7 @@ impl OpenDevice {
     fn compact_journal(&mut self, committed: u64) -> Result<(u64, u64), StoreError> {
         static SERIAL: AtomicU64 = AtomicU64::new(0);
         let path = self.paths.journal.clone();
-        let bytes = self.read_document(&path, committed)?;
+        let bytes = read_from(&mut self.journal, &path, committed)?;
         let (text, count) = journal::compacted(&bytes);
         let temp = self.dir.join(format!(
             ".{}.journal.{}.{}.tmp",
@@ -582,6 +578,33 @@ impl OpenDevice {
         }
         Ok(&self.journal_read.insert(read).entries)
     }
+}
+
+/// `slot`'s file, opened for reading and writing (created if missing) when it holds none. For
+/// the files a device never replaces (the state file and the next file).
+fn open_kept<'s>(slot: &'s mut Option<File>, path: &Path) -> Result<&'s File, StoreError> {
+    if let Some(file) = slot {
+        return Ok(file);
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|err| store_error("cannot open", path, err))?;
+    Ok(slot.insert(file))
+}
+
+/// The first `length` bytes of `slot`'s file ([`open_kept`]).
+fn read_from(slot: &mut Option<File>, path: &Path, length: u64) -> Result<Vec<u8>, StoreError> {
+    let file = open_kept(slot, path)?;
+    let length =
+        usize::try_from(length).map_err(|_| store_error("file is too long", path, length))?;
+    let mut bytes = vec![0; length];
+    file.read_exact_at(&mut bytes, 0)
+        .map_err(|err| store_error("cannot read", path, err))?;
+    Ok(bytes)
 }
 
 /// How much the journal grows at a time.
