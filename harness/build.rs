@@ -1,11 +1,19 @@
 //! Build steps of the harness:
 //! - records the rustc that compiled it, so `inspect` can compare a provider library's
 //!   `.comment` with it: a provider must be built by the same rustc as the host that loads it;
-//! - builds the simulated provider (`sim-provider/`) and leaves its bytes in `OUT_DIR`, where
-//!   `src/sim.rs` embeds them, so an installed or copied binary carries its simulator.
+//! - builds the simulated provider from its sources in this package (`sim-provider/src/`, in
+//!   the repository a link to the workspace crate's `sim-provider/src/`) and leaves its bytes
+//!   in `OUT_DIR`, where `src/sim.rs` embeds them, so an installed or copied binary carries
+//!   its simulator;
+//! - leaves the lock file the harness is tested with in `OUT_DIR` (`harness.lock`), which
+//!   `new` seeds a provider crate's `Cargo.lock` from.
 //!
-//! The simulator is built by a nested `cargo build --release` with a target directory of its
-//! own beside the outer one (`<target>/embedded-sim`): it never waits on the outer cargo's lock
+//! The simulator is built by a nested `cargo build --release --locked` of a crate of its own
+//! in `<target>/embedded-sim/crate/`: its manifest is `sim-provider/embedded.toml` pointed at
+//! the sources here, its lock `sim-provider/Cargo.lock`. The sources, manifest and lock are
+//! all in this package, so a build from the published crate (`cargo install symphony-harness`)
+//! embeds the same simulator as a build in the repository. Its target folder,
+//! `<target>/embedded-sim`, is its own: the nested build never waits on the outer cargo's lock
 //! and is a no-op when fresh. `SYMPHONY_HARNESS_NO_EMBEDDED_SIM=1` skips it; the binary then
 //! says how to get a simulator when a command needs one.
 
@@ -22,9 +30,36 @@ const SKIP_VAR: &str = "SYMPHONY_HARNESS_NO_EMBEDDED_SIM";
 /// Why the binary has no embedded simulator (empty when it has one), for its error text.
 const NOTE_VAR: &str = "SYMPHONY_HARNESS_SIM_NOT_EMBEDDED";
 
+/// The simulator's folder in this package: `src/`, `embedded.toml` and `Cargo.lock`.
+const SIM_DIR: &str = "sim-provider";
+
 fn main() {
     record_rustc();
     embed_simulator();
+    keep_lock_file();
+}
+
+/// Copies the harness's lock file to `OUT_DIR/harness.lock`: the workspace's (`../Cargo.lock`)
+/// in the repository, the package's own (`Cargo.lock`, which `cargo package` writes) in a
+/// published crate; an empty file when there is neither.
+fn keep_lock_file() {
+    let manifest_dir = PathBuf::from(required_var("CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(required_var("OUT_DIR")).join("harness.lock");
+    let found = [
+        manifest_dir.join("Cargo.lock"),
+        manifest_dir.join("../Cargo.lock"),
+    ]
+    .into_iter()
+    .find(|path| path.is_file());
+    let text = match &found {
+        Some(path) => {
+            println!("cargo:rerun-if-changed={}", path.display());
+            std::fs::read(path)
+                .unwrap_or_else(|err| fail(&format!("cannot read `{}`: {err}", path.display())))
+        }
+        None => Vec::new(),
+    };
+    write_if_changed(&out, &text);
 }
 
 fn record_rustc() {
@@ -48,38 +83,41 @@ fn record_rustc() {
 }
 
 /// Leaves `OUT_DIR/libsymphony_sim_provider.so`: the simulator's bytes, or an empty file when
-/// there is none to embed (and `SYMPHONY_HARNESS_SIM_NOT_EMBEDDED` says why).
+/// the build was asked to embed none (and `SYMPHONY_HARNESS_SIM_NOT_EMBEDDED` says so).
 fn embed_simulator() {
     println!("cargo:rerun-if-env-changed={SKIP_VAR}");
     let out_dir = PathBuf::from(required_var("OUT_DIR"));
     let embedded = out_dir.join(SIM_FILE);
-
-    let skip = std::env::var(SKIP_VAR).is_ok_and(|value| !value.is_empty() && value != "0");
-    let manifest_dir = PathBuf::from(required_var("CARGO_MANIFEST_DIR"));
-    let sim_dir = manifest_dir
-        .parent()
-        .unwrap_or(&manifest_dir)
-        .join("sim-provider");
-    let note = if skip {
-        Some(format!("it was built with {SKIP_VAR} set"))
-    } else if !sim_dir.join("Cargo.toml").is_file() {
-        // Built from a package without the workspace around it.
-        Some("it was built without `sim-provider/` beside `harness/`".to_string())
-    } else {
-        None
-    };
-    if let Some(note) = note {
+    if std::env::var(SKIP_VAR).is_ok_and(|value| !value.is_empty() && value != "0") {
         write(&embedded, &[]);
-        println!("cargo:rustc-env={NOTE_VAR}={note}");
+        println!("cargo:rustc-env={NOTE_VAR}=it was built with {SKIP_VAR} set");
         return;
     }
 
-    println!("cargo:rerun-if-changed={}", sim_dir.join("src").display());
-    println!(
-        "cargo:rerun-if-changed={}",
-        sim_dir.join("Cargo.toml").display()
+    let manifest_dir = PathBuf::from(required_var("CARGO_MANIFEST_DIR"));
+    let sim_dir = manifest_dir.join(SIM_DIR);
+    let lib = sim_dir.join("src").join("lib.rs");
+    if !lib.is_file() {
+        fail(&format!(
+            "the simulated provider's sources are missing: no `{}`",
+            lib.display()
+        ));
+    }
+    // Folders: cargo reruns this script when a file below them changes. In the repository
+    // `src` links to `sim-provider/src`, named too in case cargo does not look through links.
+    println!("cargo:rerun-if-changed={}", sim_dir.display());
+    if let Ok(sources) = sim_dir.join("src").canonicalize() {
+        println!("cargo:rerun-if-changed={}", sources.display());
+    }
+    let crate_dir = nested_target_dir(&out_dir).join("crate");
+    let manifest = read_text(&sim_dir.join("embedded.toml"))
+        .replace("@@lib@@", &toml_escape(&lib.to_string_lossy()));
+    write_if_changed(&crate_dir.join("Cargo.toml"), manifest.as_bytes());
+    write_if_changed(
+        &crate_dir.join("Cargo.lock"),
+        read_text(&sim_dir.join("Cargo.lock")).as_bytes(),
     );
-    let built = build_simulator(&sim_dir, &out_dir);
+    let built = build_simulator(&crate_dir, &sim_dir, &out_dir);
     if let Err(err) = std::fs::copy(&built, &embedded) {
         fail(&format!(
             "cannot copy the simulated provider `{}` to `{}`: {err}",
@@ -90,14 +128,19 @@ fn embed_simulator() {
     println!("cargo:rustc-env={NOTE_VAR}=");
 }
 
+/// `text` escaped for a TOML basic string (between double quotes).
+fn toml_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
 /// Runs the nested `cargo build` and returns the path of the built library.
-fn build_simulator(sim_dir: &Path, out_dir: &Path) -> PathBuf {
+fn build_simulator(crate_dir: &Path, sim_dir: &Path, out_dir: &Path) -> PathBuf {
     let target_dir = nested_target_dir(out_dir);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(cargo);
     command
         .args(["build", "--release", "--locked", "--manifest-path"])
-        .arg(sim_dir.join("Cargo.toml"))
+        .arg(crate_dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir);
     // A cross build embeds a simulator for the binary's target, not the build machine's.
@@ -113,6 +156,12 @@ fn build_simulator(sim_dir: &Path, out_dir: &Path) -> PathBuf {
     command
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
+    // Its panic locations read `sim-provider/src/…` wherever the package was unpacked, as in
+    // the workspace's own build of the simulator: no path of the building machine in the
+    // library, and the same transcripts from both.
+    let mut remap = OsString::from("--remap-path-prefix=");
+    remap.push(sim_dir);
+    remap.push("=sim-provider");
     // The outer build's flags and package variables are not the simulator's; the jobserver
     // (`CARGO_MAKEFLAGS`) is kept, so both builds share the same job slots.
     for name in [
@@ -131,6 +180,7 @@ fn build_simulator(sim_dir: &Path, out_dir: &Path) -> PathBuf {
     ] {
         command.env_remove(name);
     }
+    command.env("CARGO_ENCODED_RUSTFLAGS", remap);
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
         if ["CARGO_PKG_", "CARGO_CFG_", "CARGO_FEATURE_"]
@@ -193,13 +243,39 @@ fn write(path: &Path, bytes: &[u8]) {
     }
 }
 
+fn read_text(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|err| fail(&format!("cannot read `{}`: {err}", path.display())))
+}
+
+/// Writes `bytes` to `path` (creating its folder) unless it holds them already: an unchanged
+/// file keeps its time, so the nested build stays fresh. A new file is written under another
+/// name and renamed into place, so two builds at once never see half of it.
+fn write_if_changed(path: &Path, bytes: &[u8]) {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return;
+    }
+    if let Some(parent) = path.parent() {
+        if let Err(err) = std::fs::create_dir_all(parent) {
+            fail(&format!("cannot create `{}`: {err}", parent.display()));
+        }
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    write(&temporary, bytes);
+    if let Err(err) = std::fs::rename(&temporary, path) {
+        fail(&format!("cannot write `{}`: {err}", path.display()));
+    }
+}
+
 /// Fails the build with `message` and what to do about it.
 fn fail(message: &str) -> ! {
     eprintln!("error: {message}");
     eprintln!(
-        "hint: the harness embeds the simulated provider it builds from `sim-provider/`; fix \
-         the error above, or build without it: `{SKIP_VAR}=1 cargo build` (commands then need \
-         a provider library)"
+        "hint: the harness embeds the simulated provider it builds from `{SIM_DIR}/` in its \
+         package; fix the error above, or build without it: `{SKIP_VAR}=1 cargo build` \
+         (commands then need a provider library)"
     );
     std::process::exit(1);
 }

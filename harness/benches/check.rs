@@ -10,28 +10,19 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use symphony_harness::check::{run_checks, CheckOptions, Status};
-use symphony_harness::scenario::format::SymphonyRelease;
-use symphony_harness::worker::Backend;
+use symphony_harness::subject::SubjectSpec;
 
 fn options(scratch: PathBuf) -> CheckOptions {
     CheckOptions {
-        hash: None,
-        config: Default::default(),
-        component_type: None,
-        properties: None,
-        symphony: SymphonyRelease::V049,
         only: Vec::new(),
         skip: Vec::new(),
-        backend: Backend {
-            worker_program: Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness"))),
-            ..Backend::default()
-        },
         scratch,
     }
 }
 
 fn benches(c: &mut Criterion) {
-    let sim = common::release_sim();
+    let mut sim = SubjectSpec::library(common::release_sim());
+    sim.backend.worker_program = Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
     // What is timed must be a clean, complete run, or the number means nothing.
     let scratch = tempfile::tempdir().expect("scratch folder");
     let report = run_checks(&sim, &options(scratch.path().to_path_buf()), &mut |_| {});

@@ -7,23 +7,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use symphony_harness::explore::{explore, ExploreOptions};
-use symphony_harness::worker::Backend;
+use symphony_harness::explore::{explore, ExploreOptions, ExploreReport};
+use symphony_harness::subject::{Subject, SubjectSpec};
 
 const CASES: usize = 100;
 
-fn options(scratch: PathBuf, in_process: bool) -> ExploreOptions {
-    ExploreOptions {
+/// Settles the simulator (as the command does) and explores it: what the command times.
+fn run(sim: &std::path::Path, scratch: PathBuf, in_process: bool) -> ExploreReport {
+    let mut spec = SubjectSpec::library(sim);
+    spec.backend.in_process = in_process;
+    spec.backend.worker_program = Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+    let subject = Subject::settle(&spec).expect("the simulator settles");
+    let options = ExploreOptions {
         seed: 7,
         cases: CASES,
-        backend: Backend {
-            in_process,
-            worker_program: Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness"))),
-            ..Backend::default()
-        },
         scratch,
         ..ExploreOptions::default()
-    }
+    };
+    explore(&subject, &options, &|_| {}).expect("explore runs")
 }
 
 fn benches(c: &mut Criterion) {
@@ -39,24 +40,13 @@ fn benches(c: &mut Criterion) {
     for (label, in_process) in [("in-process", true), ("isolated", false)] {
         // What is timed must be a clean, complete run, or the number means nothing.
         let scratch = tempfile::tempdir().expect("scratch folder");
-        let report = explore(
-            &sim,
-            &options(scratch.path().to_path_buf(), in_process),
-            &|_| {},
-        )
-        .expect("explore runs");
+        let report = run(&sim, scratch.path().to_path_buf(), in_process);
         assert!(report.passed(), "the clean simulator breaks an invariant");
         assert_eq!(report.played, CASES);
         group.bench_function(format!("simulated provider, {CASES} cases, {label}"), |b| {
             b.iter_batched(
                 || tempfile::tempdir().expect("scratch folder"),
-                |scratch| {
-                    explore(
-                        &sim,
-                        &options(scratch.path().to_path_buf(), in_process),
-                        &|_| {},
-                    )
-                },
+                |scratch| run(&sim, scratch.path().to_path_buf(), in_process),
                 BatchSize::PerIteration,
             )
         });

@@ -17,3 +17,19 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// What the command line needs to know about an error of this crate: the exit code it gives
+/// (the same in every command: `docs/exit-codes.md`), and what to do about it. Each error type
+/// implements it beside its definition; the command line asks the first error of a chain that
+/// implements it.
+pub trait Explain {
+    /// The process exit code this error gives ([`crate::exit_code`]).
+    fn exit_code(&self) -> i32 {
+        crate::exit_code::ERROR
+    }
+
+    /// What to do about it, with a runnable command where there is one.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}

@@ -1,5 +1,5 @@
 //! Every exit code of `symphony-harness`, in one place: [`ALL`] names and explains each one;
-//! `--help` and the README's table are made from it (a test holds the README to it).
+//! `--help` and the table of `docs/exit-codes.md` are made from it (a test holds the page to it).
 //!
 //! Verdicts take the low codes, so CI can branch on them; the harness's own failure is always
 //! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line. A signal that stops the harness
@@ -44,6 +44,9 @@ pub const CHECK_FAILED: i32 = 10;
 /// `invariant-broken`: see [`ALL`].
 pub const INVARIANT_BROKEN: i32 = 11;
 
+/// `differs`: see [`ALL`].
+pub const DIFFERS: i32 = 12;
+
 /// `hangup`: see [`ALL`].
 pub const HANGUP: i32 = 129;
 /// `interrupted`: see [`ALL`].
@@ -58,7 +61,7 @@ pub fn for_signal(signal: i32) -> i32 {
 }
 
 /// Every code, its name and its meaning: the one definition.
-pub const ALL: [ExitCode; 15] = [
+pub const ALL: [ExitCode; 16] = [
     ExitCode {
         code: SUCCESS,
         name: "success",
@@ -120,6 +123,11 @@ pub const ALL: [ExitCode; 15] = [
         meaning: "`explore`: a generated history broke an invariant (or a saved failure still does); the shrunk scenario was written",
     },
     ExitCode {
+        code: DIFFERS,
+        name: "differs",
+        meaning: "`diff`: Symphony would observe the two builds differently (with `--fail-on regressed`: something regressed)",
+    },
+    ExitCode {
         code: HANGUP,
         name: "hangup",
         meaning: "SIGHUP: every worker killed, what was done so far printed",
@@ -137,8 +145,8 @@ pub const ALL: [ExitCode; 15] = [
 ];
 
 /// The code of each failure, the same in every command that meets it (`inspect`, `load`,
-/// `hash`, `binding`, `reconcile`): the one definition, mirrored by the README.
-pub const BY_FAILURE: [(&str, i32); 7] = [
+/// `hash`, `binding`, `reconcile`): the one definition, mirrored by `docs/exit-codes.md`.
+pub const BY_FAILURE: [(&str, i32); 8] = [
     (
         "the library file cannot be read (missing, a directory)",
         ERROR,
@@ -154,6 +162,10 @@ pub const BY_FAILURE: [(&str, i32); 7] = [
     ("the hash differs from `libHash`", LOAD_FAILED),
     (
         "`create_provider` returned NULL, or loading or creating it crashed",
+        LOAD_FAILED,
+    ),
+    (
+        "loading the library does not finish within `--load-timeout`, `--in-process` too",
         LOAD_FAILED,
     ),
     ("the harness could not start its worker", ERROR),
@@ -184,12 +196,12 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_lists_the_code_of_every_failure() {
-        let readme = include_str!("../../README.md");
+    fn the_exit_codes_page_lists_the_code_of_every_failure() {
+        let page = include_str!("../../docs/exit-codes.md");
         for (failure, code) in BY_FAILURE {
             let name = describe(code).map_or("?", |e| e.name);
             let row = format!("| {failure} | {code} ({name}) |");
-            assert!(readme.contains(&row), "README lacks `{row}`");
+            assert!(page.contains(&row), "docs/exit-codes.md lacks `{row}`");
         }
     }
 
@@ -206,12 +218,12 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_table_is_this_table() {
-        let readme = include_str!("../../README.md");
-        let section = readme
-            .split("### Exit codes")
+    fn the_exit_codes_page_table_is_this_table() {
+        let page = include_str!("../../docs/exit-codes.md");
+        let section = page
+            .split("# Exit codes")
             .nth(1)
-            .expect("README has an `Exit codes` section");
+            .expect("docs/exit-codes.md has an `Exit codes` heading");
         let rows: Vec<String> = section
             .lines()
             .skip_while(|line| !line.starts_with("|---"))
@@ -225,7 +237,7 @@ mod tests {
             .collect();
         assert_eq!(
             rows, expected,
-            "README `Exit codes` table differs from exit_code::ALL"
+            "the table of docs/exit-codes.md differs from exit_code::ALL"
         );
     }
 }

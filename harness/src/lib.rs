@@ -9,7 +9,7 @@
 //!
 //! # How the data flows
 //!
-//! **input → inspect → load → worker → engine → scenario (/ check / explore) → transcript → report**
+//! **input → inspect → load → worker → engine → scenario → subject → check / explore → diff → transcript → report**
 //!
 //! - [`input`]: reads the JSON files users give (`file:line:col` errors), Symphony's objects as
 //!   Go's decoder reads them, with a note for every key Symphony would ignore.
@@ -28,18 +28,27 @@
 //!   expectations), played against a real provider through a [`scenario::Session`]; suites
 //!   with partitions, jobs and reproduction bundles; the contract expectations
 //!   ([`scenario::invariants`]).
-//! - [`check`]: the conformance suite: a catalog of checks, each a small scenario or a few
-//!   direct calls, on one library.
+//! - [`subject`]: what is tested, settled once: a library (or the crate whose tests run, or a
+//!   compiled-in provider type) with its binding config, read, hashed and probed; it opens the
+//!   scenario sessions and provider factories `check` and `explore` play on.
+//! - [`check`]: the conformance suite: a table of checks, each a small scenario or a few
+//!   direct calls, on one subject.
 //! - [`explore`]: property-based exploration: random histories (proptest), the invariants after
 //!   every step, the first failing history shrunk and written out as a scenario file.
+//! - [`diff`]: two builds of a provider played the same inputs (checks, scenario files,
+//!   histories), and what Symphony would observe differently: regressed, fixed or changed.
 //! - [`transcript`]: the normalised record of a scenario run, made from the engine's events;
 //!   byte-identical between runs of the same scenario.
+//! - [`serve`]: Symphony's REST API on this machine (`serve`): the tutorial's scripts run
+//!   unchanged; every `POST`ed Target or Instance is reconciled through the engine and
+//!   supervised workers, on Symphony's schedule; its status, rounds and a page to watch them.
 //! - [`report`]: turns results and events into output (human text, JSON documents, JUnit):
 //!   the one place that renders, for every command; the command line only hands it values and
 //!   its stdout.
 //! - [`model`]: Symphony's JSON types in Go's shape, in both wire generations. Pure data.
 //! - [`exit_code`]: every exit code of the command-line tool, in one table.
 //! - [`errors`]: an error and its causes as one line of text.
+//! - [`jobs`]: the one job pool (`--jobs`) and CI shards (`--partition`).
 //! - [`watch`]: `--watch`: the files a command was given, and when they changed (once quiet).
 //! - [`sim`]: where commands find the bundled simulated provider, and the copy of it embedded
 //!   in the binary (written to a cache folder on first use).
@@ -78,18 +87,22 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod diff;
 pub mod engine;
 pub mod errors;
 pub mod exit_code;
 pub mod explore;
 pub mod input;
 pub mod inspect;
+pub mod jobs;
 pub mod load;
 pub mod model;
 pub mod report;
 pub mod scaffold;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
+pub mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transcript;

@@ -7,5 +7,5 @@
 mod cli;
 
 fn main() {
-    std::process::exit(cli::run());
+    cli::exit(cli::run());
 }

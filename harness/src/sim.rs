@@ -11,7 +11,7 @@
 //! `~/.cache/symphony-harness`; the library goes to `sim/<sha256>/libsymphony_sim_provider.so`.
 //! A file already there is hashed before it is trusted, and a new one is written to a
 //! temporary file and renamed into place, so concurrent first uses are safe. Why embed: an
-//! installed binary (`cargo install`) has nothing next to it (README, "Install").
+//! installed binary (`cargo install`) has nothing next to it (`docs/install.md`).
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -261,6 +261,12 @@ pub fn materialize_in(cache: &Path, bytes: &[u8]) -> Result<CachedLibrary, SimEr
     file.persist(&path)
         .map_err(|err| write_error(&path)(err.error))?;
     Ok(CachedLibrary { path, state })
+}
+
+impl crate::errors::Explain for SimError {
+    fn hint(&self) -> Option<String> {
+        SimError::hint(self)
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@
 //! [`Change`] once every file in it has kept its size, modification time and inode for a
 //! settle period, and what a watched file holds at a moment ([`FileState`]: missing,
 //! unreadable, not a complete library yet, or its SHA-256) and whether going from one state to
-//! another calls for a re-run ([`FileChange`]). Does not run anything and does not print: the
-//! command re-runs its suite, diffs the verdicts ([`crate::check::run::changes`],
-//! [`crate::scenario::suite::changes`]) and [`crate::report::watch`] renders them.
+//! another calls for a re-run ([`FileChange`]); and the one loop of every `--watch`
+//! ([`watch_loop`]), which hands each change to the command ([`Rerun`]). Does not run anything
+//! and does not print: the command re-runs its suite, diffs the verdicts
+//! ([`crate::check::suite::changes`], [`crate::scenario::result::changes`]) and
+//! [`crate::report::watch`] renders them.
 //!
 //! Main type: [`Watch`], built by [`Watch::new`] and told what to watch with [`Watch::file`]
 //! and [`Watch::folder`]; [`Watch::next_change`] blocks until something changed or its `stop`
@@ -432,6 +434,76 @@ impl FileChange {
             (Role::Scenario, FileState::Present { .. } | FileState::Missing) => true,
             (Role::Scenario, _) => false,
         }
+    }
+}
+
+impl Role {
+    /// What the file at `path` holds now, read as this role reads it.
+    pub fn state_of(self, path: &Path) -> FileState {
+        match self {
+            Role::Library => FileState::of_library(path),
+            Role::Scenario => FileState::of_file(path),
+        }
+    }
+}
+
+/// What a command that `--watch` runs again does: it knows what each watched file held when
+/// its last verdict was made, says what changed, and runs again.
+pub trait Rerun {
+    /// What stops the loop: the command's own errors (a watch error among them).
+    type Error: From<WatchError>;
+
+    /// What `path` held when the last verdict was made, and what it is to the command.
+    fn last_seen(&self, path: &Path) -> (Role, FileState);
+
+    /// The files that changed, before anything runs (to say so).
+    fn changed(&mut self, files: &[FileChange]) -> Result<(), Self::Error>;
+
+    /// Runs again for `files` (one at least calls for a run); may watch other files from now
+    /// on. [`Next::Stop`](crate::jobs::Next::Stop) ends the loop (a run cut short by a signal).
+    fn rerun(
+        &mut self,
+        files: &[FileChange],
+        watch: &mut Watch,
+    ) -> Result<crate::jobs::Next, Self::Error>;
+}
+
+/// `--watch`: waits for the watched files to change and hands each change to `command`, until
+/// `stop` says so or the command stops.
+pub fn watch_loop<C: Rerun>(
+    watch: &mut Watch,
+    command: &mut C,
+    stop: &dyn Fn() -> bool,
+) -> Result<(), C::Error> {
+    while let Some(change) = watch.next_change(stop)? {
+        let files: Vec<FileChange> = change
+            .paths
+            .into_iter()
+            .map(|path| {
+                let (role, before) = command.last_seen(&path);
+                let after = role.state_of(&path);
+                FileChange {
+                    path,
+                    role,
+                    before,
+                    after,
+                }
+            })
+            .collect();
+        command.changed(&files)?;
+        if !files.iter().any(FileChange::calls_for_run) {
+            continue;
+        }
+        if command.rerun(&files, watch)? == crate::jobs::Next::Stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl crate::errors::Explain for WatchError {
+    fn hint(&self) -> Option<String> {
+        WatchError::hint(self)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The catalog of provider bugs the simulator enacts on purpose, each enabled by name in
 //! `sim.bugs`. Each models a mistake real providers make; its doc says what Symphony's users
-//! would see. The README lists the same catalog.
+//! would see. `docs/simulator.md` lists the same catalog.
 
 /// A provider bug, by its `sim.bugs` name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -4,7 +4,7 @@
 //! not start with `sim.` belong to Symphony (`libFile`, `libHash`, `name`) or to the user and
 //! are left alone; every `sim.*` key must be known and well-formed, so that a typo is an
 //! error, not a silently ignored setting. [`KEYS`] is the one list of keys, with help and
-//! default; the README's table repeats it (a test checks that every key is there).
+//! default; the table of `docs/simulator.md` repeats it (a test checks that every key is there).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -233,11 +233,21 @@ fn bad(key: &str, value: &str, expected: &str) -> ConfigError {
     }
 }
 
-fn list(value: &str) -> impl Iterator<Item = &str> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
+/// The items of the comma-separated `value` of `key`, trimmed; a blank value has none. An
+/// empty item (`a,,b`, or a comma at either end) is refused: it is a slip, not "nothing".
+fn list<'v>(key: &str, value: &'v str) -> Result<Vec<&'v str>, ConfigError> {
+    if value.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<&str> = value.split(',').map(str::trim).collect();
+    if items.iter().any(|item| item.is_empty()) {
+        return Err(bad(
+            key,
+            value,
+            "comma-separated items, none of them empty (no `,,`, no comma at either end)",
+        ));
+    }
+    Ok(items)
 }
 
 fn parse_u64(key: &str, value: &str) -> Result<u64, ConfigError> {
@@ -289,7 +299,7 @@ fn parse_store(key: &str, value: &str) -> Result<StoreKind, ConfigError> {
 
 fn parse_detection(key: &str, value: &str) -> Result<Vec<Detect>, ConfigError> {
     let mut entries = Vec::new();
-    for entry in list(value) {
+    for entry in list(key, value)? {
         let mut parts = entry.split('/').map(str::trim);
         let name = parts.next().unwrap_or_default();
         if name.is_empty() {
@@ -366,7 +376,8 @@ impl SimConfig {
                 "sim.latencyMs" => config.latency_ms = parse_latency(key, value)?,
                 "sim.failRate" => config.fail_rate = parse_rate(key, value)?,
                 "sim.failComponents" => {
-                    config.fail_components = list(value).map(str::to_string).collect();
+                    config.fail_components =
+                        list(key, value)?.into_iter().map(str::to_string).collect();
                 }
                 "sim.slowRate" => config.slow_rate = parse_rate(key, value)?,
                 "sim.slowMs" => config.slow_ms = parse_u64(key, value)?,
@@ -391,14 +402,15 @@ impl SimConfig {
                     );
                 }
                 "sim.requiredProperties" => {
-                    config.required_properties = list(value).map(str::to_string).collect();
+                    config.required_properties =
+                        list(key, value)?.into_iter().map(str::to_string).collect();
                 }
                 "sim.componentType" => config.component_type = value.trim().to_string(),
                 "sim.changeDetection" => {
                     config.change_detection = Some(parse_detection(key, value)?);
                 }
                 "sim.bugs" => {
-                    for name in list(value) {
+                    for name in list(key, value)? {
                         let bug = Bug::from_name(name).ok_or_else(|| {
                             bad(key, name, &format!("one of: {}", Bug::names().join(", ")))
                         })?;
@@ -500,6 +512,27 @@ mod tests {
     }
 
     #[test]
+    fn a_list_with_an_empty_item_is_refused_and_a_blank_one_is_empty() {
+        for key in [
+            "sim.bugs",
+            "sim.failComponents",
+            "sim.requiredProperties",
+            "sim.changeDetection",
+        ] {
+            for value in ["lying-get,,", "image,,replicas", ",image", "image, ,tag"] {
+                let err = refused(&format!(r#"{{"{key}":"{value}"}}"#));
+                assert!(
+                    err.contains(&format!("bad value `{value}` for `{key}`"))
+                        && err.contains("none of them empty"),
+                    "{key}={value}: {err}"
+                );
+            }
+            assert!(SimConfig::from_json(&format!(r#"{{"{key}":"  "}}"#)).is_ok());
+        }
+        assert!(parse(r#"{"sim.bugs":""}"#).bugs.is_empty());
+    }
+
+    #[test]
     fn non_string_values_are_refused() {
         assert!(matches!(
             SimConfig::from_json(r#"{"sim.device":1}"#),
@@ -576,13 +609,15 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_documents_every_key_and_every_bug() {
-        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+    fn the_simulator_page_documents_every_key_and_every_bug() {
+        let page = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/simulator.md"));
         for (key, _, _) in KEYS {
-            assert!(readme.contains(&format!("`{key}`")), "README misses {key}");
+            let row = format!("| `{key}` |");
+            assert!(page.contains(&row), "docs/simulator.md misses {key}");
         }
         for bug in Bug::names() {
-            assert!(readme.contains(&format!("`{bug}`")), "README misses {bug}");
+            let row = format!("| `{bug}` |");
+            assert!(page.contains(&row), "docs/simulator.md misses {bug}");
         }
     }
 }

@@ -9,8 +9,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::run::Providers;
-use super::subject::Subject;
 use crate::engine::CallError;
 use crate::load::PreloadFactory;
 use crate::model::{
@@ -18,6 +16,7 @@ use crate::model::{
     DeploymentStep, RoundDeployment, Symphony, ValidationRule,
 };
 use crate::scenario::format::SymphonyRelease;
+use crate::subject::Subject;
 
 /// A session of direct calls on one check's target.
 pub struct Direct {
@@ -46,13 +45,13 @@ fn names(components: &[ComponentSpec]) -> String {
 }
 
 impl Direct {
-    /// A session for check `id` of `subject`, whose target holds `components`; providers run
-    /// as `providers` says. For the simulated provider, the device is kept in `store`.
+    /// A session for check `id` of `subject`, whose target holds `components`, on providers
+    /// of its own (the subject's factory). For the simulated provider, the device is kept in
+    /// `store`.
     pub fn open(
         subject: &Subject,
         id: &str,
         components: Vec<ComponentSpec>,
-        providers: Providers<'_>,
         store: &std::path::Path,
     ) -> Result<Direct, String> {
         let objects = subject.objects(id, components);
@@ -62,18 +61,11 @@ impl Direct {
             .first()
             .map(|t| t.metadata.name.clone())
             .unwrap_or_default();
-        let mut config =
-            BindingConfig::new(&subject.library.to_string_lossy(), &subject.hash, "check");
-        for (key, value) in &subject.config {
-            config.insert(key, value);
-        }
+        let mut config = subject.binding_config("check");
         if subject.simulated {
-            if config.get("sim.device").is_none() {
-                config.insert("sim.device", &id.replace('.', "-"));
-            }
-            if config.get("sim.store").is_none() {
+            config.insert_default("sim.device", &id.replace('.', "-"));
+            if config.insert_default("sim.store", &store.to_string_lossy()) {
                 std::fs::create_dir_all(store).map_err(|err| err.to_string())?;
-                config.insert("sim.store", &store.to_string_lossy());
             }
         }
         // The deployment's own copy of the binding carries the same config.
@@ -93,7 +85,7 @@ impl Direct {
             SymphonyRelease::V049 => value,
             SymphonyRelease::V048 => wire::to_generation(value, Symphony::V048),
         };
-        let factory = providers.factory()?;
+        let factory = subject.factory()?;
         Ok(Direct {
             factory,
             config,

@@ -8,10 +8,11 @@ use anyhow::Context;
 use clap::Args;
 use symphony_harness::engine::binding::binding_role;
 use symphony_harness::exit_code;
+use symphony_harness::input::target_edit::{update_target, TargetEdit};
 use symphony_harness::inspect::{Inspection, VerdictLevel};
 use symphony_harness::load::{resolve, LibraryFile, LoadError};
 use symphony_harness::model::BindingConfig;
-use symphony_harness::report::binding::{risky_warning, update_target, Binding, TargetEdit};
+use symphony_harness::report::binding::{risky_warning, Binding};
 
 use super::args::{self, ConfigArgs};
 use super::output;
@@ -41,8 +42,9 @@ pub struct BindingArgs {
     #[arg(long, value_parser = parse_role, required_unless_present = "update_target", help_heading = "Binding")]
     role: Option<String>,
 
-    /// `libFile`: where Symphony will find the library [default: /extensions/<file name>]
-    #[arg(long, value_name = "PATH", help_heading = "Binding")]
+    /// `libFile`: where Symphony will find the library, an absolute path inside its container
+    /// [default: /extensions/<file name>]
+    #[arg(long, value_name = "PATH", value_parser = parse_lib_file, help_heading = "Binding")]
     lib_file: Option<String>,
 
     /// Binding `name` [default: derived from the file name, e.g. `my-provider-lib`]
@@ -66,6 +68,25 @@ pub struct BindingArgs {
         help_heading = "Target file"
     )]
     update_target: Option<PathBuf>,
+}
+
+/// `--lib-file`: an absolute path. Symphony's host (`symphony` crate, `create_provider_instance`)
+/// takes `libFile` as one: it hashes the path from symphony-api's working directory, but
+/// `dlopen` looks a name without `/` up in the library search path, so a relative `libFile`
+/// loads another file than the one hashed, or none.
+fn parse_lib_file(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        return Ok(text.to_string());
+    }
+    let name = std::path::Path::new(text)
+        .file_name()
+        .map_or_else(|| "libmy_provider.so".into(), |n| n.to_string_lossy());
+    Err(format!(
+        "`{text}` is not an absolute path: Symphony hashes a relative `libFile` from \
+         symphony-api's working directory, but `dlopen` looks it up in the library search \
+         path, so it loads another file or none; give the path inside Symphony's container, \
+         e.g. `--lib-file /extensions/{name}`"
+    ))
 }
 
 /// `--role`: a role Symphony can look up. Symphony maps a step role of `""` or `container` to

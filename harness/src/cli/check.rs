@@ -8,20 +8,19 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use symphony_harness::check::run::{changes, known_names};
-use symphony_harness::check::{run_checks, CheckOptions, Status, SuiteReport, CATALOG};
+use symphony_harness::check::suite::{changes, known_names, CheckOptions};
+use symphony_harness::check::{run_checks, SuiteReport, CATALOG};
 use symphony_harness::exit_code;
+use symphony_harness::jobs::{default_jobs, run_parallel, Next};
 use symphony_harness::report::check as report;
 use symphony_harness::report::watch as watch_report;
-use symphony_harness::scenario::format::SymphonyRelease;
-use symphony_harness::watch::{FileChange, FileState, Role, Watch};
-use symphony_harness::worker::{self, Backend};
+use symphony_harness::subject::{Source, SubjectSpec, TargetBinding};
+use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Watch};
+use symphony_harness::worker;
 
-use super::args::library_path;
+use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs, WatchSettle};
 use super::output;
-use super::reconcile::SymphonyArg;
-use super::run::{Deadlines, ReportArgs, RunFormat};
-use super::watch::{self, WatchSettle};
+use super::watch;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -53,7 +52,7 @@ pub struct CheckArgs {
     libraries: Vec<PathBuf>,
 
     #[command(flatten)]
-    binding: BindingArgs,
+    binding: SubjectArgs,
 
     /// The properties of the synthesized components: `@FILE.json` holding an object
     /// [default: a string, a number, a bool and a nested value]
@@ -110,66 +109,6 @@ pub struct CheckArgs {
     watch_settle: WatchSettle,
 }
 
-/// The binding flags of the commands that make their own Targets (`check`, `explore`): what
-/// the provider's binding would hold.
-#[derive(Args, Debug)]
-pub(super) struct BindingArgs {
-    /// A binding config key the provider needs (`KEY=VALUE`), or `@FILE.json` holding an
-    /// object of them; repeatable. Passed to `create_provider` exactly as a binding would
-    #[arg(long, value_name = "KEY=VALUE|@FILE", help_heading = "Binding")]
-    pub config: Vec<String>,
-
-    /// The binding's `libHash`: a SHA-256, or `any` [default: the file's own SHA-256]
-    #[arg(long, value_name = "SHA256|any", help_heading = "Binding")]
-    pub hash: Option<String>,
-
-    /// The component type (the binding's role) of the components the command makes
-    /// [default: the rule's `requiredType`, else `example_type`]
-    #[arg(long, value_name = "TYPE", help_heading = "Binding")]
-    pub component_type: Option<String>,
-
-    /// The Symphony release whose JSON the provider receives
-    #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Binding")]
-    pub symphony: SymphonyArg,
-}
-
-impl BindingArgs {
-    /// `--symphony` as the library names it.
-    pub fn release(&self) -> SymphonyRelease {
-        match self.symphony {
-            SymphonyArg::V048 => SymphonyRelease::V048,
-            SymphonyArg::V049 => SymphonyRelease::V049,
-        }
-    }
-}
-
-/// `--config` values, in order: `KEY=VALUE`, or `@FILE` with an object of strings.
-pub(super) fn binding_config(values: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut config = BTreeMap::new();
-    for value in values {
-        if let Some(file) = value.strip_prefix('@') {
-            let object: BTreeMap<String, Value> =
-                symphony_harness::input::read_json(Path::new(file), "binding config")?;
-            for (key, value) in object {
-                let text = match value {
-                    Value::String(text) => text,
-                    other => bail!(
-                        "`{file}`: binding config values are strings (Symphony passes a map of \
-                         strings), but `{key}` is {other}"
-                    ),
-                };
-                config.insert(key, text);
-            }
-        } else {
-            let Some((key, value)) = value.split_once('=') else {
-                bail!("`--config {value}`: write KEY=VALUE, or @FILE.json");
-            };
-            config.insert(key.to_string(), value.to_string());
-        }
-    }
-    Ok(config)
-}
-
 /// `--properties @FILE.json`.
 fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Value>>> {
     let Some(value) = value else {
@@ -184,13 +123,13 @@ fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Val
     )?))
 }
 
-fn check_names(names: &[String]) -> anyhow::Result<()> {
+/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`).
+pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
     let known = known_names();
     for name in names {
         if !known.contains(&name.as_str()) {
             bail!(
-                "no check or area `{name}`\nhint: areas: {}; ids: `symphony-harness check --help` \
-                 and the README list them",
+                "no check or area `{name}`\nhint: areas: {}; ids: docs/checks.md lists them",
                 symphony_harness::check::Area::ALL
                     .iter()
                     .map(|a| a.as_str())
@@ -202,45 +141,21 @@ fn check_names(names: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What `--target` gives: binding config, role, properties.
-type FromTarget = (
-    BTreeMap<String, String>,
-    Option<String>,
-    Option<BTreeMap<String, Value>>,
-);
-
-/// Reads the binding of `--target`.
-fn from_target(path: &Path) -> anyhow::Result<FromTarget> {
-    let target = symphony_harness::input::read_target(path)?;
-    for note in &target.notes {
-        output::warning(&note.to_string());
+/// What the flags say to check, for `library`.
+fn spec(args: &CheckArgs, library: &Path) -> anyhow::Result<SubjectSpec> {
+    let mut spec = args.binding.spec(
+        Source::Library(library.to_path_buf()),
+        args.deadlines.backend(),
+    )?;
+    spec.properties = properties(args.properties.as_deref())?;
+    if let Some(path) = &args.target {
+        let binding = TargetBinding::read(path)?;
+        for note in &binding.notes {
+            output::warning(&note.to_string());
+        }
+        spec = binding.under(spec);
     }
-    let spec = target.value.spec.unwrap_or_default();
-    let Some(binding) = spec
-        .topologies
-        .iter()
-        .flat_map(|t| &t.bindings)
-        .find(|b| b.provider == symphony_harness::model::RUST_PROVIDER)
-    else {
-        bail!(
-            "`{}` has no `{}` binding to check\nhint: check a Target that binds your provider, \
-             or leave `--target` out to use a synthesized one",
-            path.display(),
-            symphony_harness::model::RUST_PROVIDER
-        );
-    };
-    let config = binding
-        .config
-        .iter()
-        .filter(|(key, _)| !matches!(*key, "libFile" | "libHash"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let properties = spec
-        .components
-        .first()
-        .map(|c| c.properties.clone())
-        .filter(|p| !p.is_empty());
-    Ok((config, Some(binding.role.clone()), properties))
+    Ok(spec)
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
@@ -254,55 +169,71 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             return Ok(exit_code::USAGE);
         }
     }
-    let (mut config, role, target_properties) = match &args.target {
-        Some(path) => from_target(path)?,
-        None => (BTreeMap::new(), None, None),
-    };
-    config.extend(binding_config(&args.binding.config)?);
     let libraries = if args.libraries.is_empty() {
         vec![library_path(None)?]
     } else {
         args.libraries.clone()
     };
+    let specs: Vec<SubjectSpec> = libraries
+        .iter()
+        .map(|library| spec(args, library))
+        .collect::<anyhow::Result<_>>()?;
     let scratch = tempfile::Builder::new()
         .prefix("symphony-harness-check-")
         .tempdir()
         .context("cannot make a scratch folder for the checks")?;
     let options = CheckOptions {
-        hash: args.binding.hash.clone(),
-        config,
-        component_type: args.binding.component_type.clone().or(role),
-        properties: properties(args.properties.as_deref())?.or(target_properties),
-        symphony: args.binding.release(),
         only: args.only.clone(),
         skip: args.skip.clone(),
-        backend: Backend {
-            call_timeout: args.deadlines.call_timeout.0,
-            ..Backend::default()
-        },
         scratch: scratch.path().to_path_buf(),
     };
     // Watched from before the first run, so a build that lands during it is not missed.
     let watcher = if args.watch {
         let mut watcher = args.watch_settle.watch()?;
         for library in &libraries {
-            watcher.file(library).map_err(|err| watch::failed(&err))?;
+            watcher.file(library)?;
         }
         Some(watcher)
     } else {
         None
     };
-    let human = args.output.format == RunFormat::Human && args.output.output.is_none();
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, usize::from),
-        usize::from,
-    );
-    let checked = check_all(&libraries, &options, jobs);
-    let mut reports = Vec::new();
-    for (index, (library, report)) in libraries.iter().zip(checked).enumerate() {
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+    let reports = check_all(&specs, &options, jobs);
+    print_reports(args, &libraries, &reports)?;
+    let reports: Vec<(PathBuf, SuiteReport)> = libraries.into_iter().zip(reports).collect();
+    match watcher {
+        // A signal during the first run ends the command as it ends any other.
+        Some(mut watcher) if worker::interrupted().is_none() => {
+            let libraries: Vec<PathBuf> = reports.iter().map(|(l, _)| l.clone()).collect();
+            watch::start(&libraries);
+            let mut rerun = CheckRerun {
+                args,
+                specs,
+                options,
+                reports,
+                runs: 0,
+            };
+            watch_loop(&mut watcher, &mut rerun, &watch::stop)?;
+            Ok(watch::stopped(verdict_code(
+                &rerun.reports,
+                args.deny_warnings,
+            )))
+        }
+        _ => Ok(verdict_code(&reports, args.deny_warnings)),
+    }
+}
+
+/// Prints each library's report as `--format` and `--output` say, and saves failures.
+fn print_reports(
+    args: &CheckArgs,
+    libraries: &[PathBuf],
+    reports: &[SuiteReport],
+) -> anyhow::Result<()> {
+    let human = args.output.human_on_stdout();
+    for (index, (library, report)) in libraries.iter().zip(reports).enumerate() {
         if human {
             let mut text = Vec::new();
-            report::human(&mut text, &report, args.deny_warnings)?;
+            report::human(&mut text, report, args.deny_warnings)?;
             if index > 0 {
                 output::stdout("\n")?;
             }
@@ -312,38 +243,35 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             output::stderr(&format!(
                 "{}: {}\n",
                 library.display(),
-                report::summary_line(&report)
+                report::summary_line(report)
             ));
         }
-        if let Some(dir) = &args.save_failures {
-            save_failures(dir, &report)?;
-        }
-        reports.push((library.clone(), report));
+        save_failures(args, report)?;
     }
-    if !human {
-        let mut buffer = Vec::new();
-        match args.output.format {
-            RunFormat::Json => report::json(&mut buffer, &reports, args.deny_warnings)?,
-            RunFormat::Junit => report::junit(&mut buffer, &reports, args.deny_warnings)?,
-            RunFormat::Human => {
-                for (_, report) in &reports {
-                    report::human(&mut buffer, report, args.deny_warnings)?;
-                }
+    if human {
+        return Ok(());
+    }
+    let pairs: Vec<(PathBuf, SuiteReport)> = libraries
+        .iter()
+        .cloned()
+        .zip(reports.iter().cloned())
+        .collect();
+    let mut buffer = Vec::new();
+    match args.output.format {
+        RunFormat::Json => report::json(&mut buffer, &pairs, args.deny_warnings)?,
+        RunFormat::Junit => report::junit(&mut buffer, &pairs, args.deny_warnings)?,
+        RunFormat::Human => {
+            for report in reports {
+                report::human(&mut buffer, report, args.deny_warnings)?;
             }
         }
-        match &args.output.output {
-            Some(path) => std::fs::write(path, &buffer)
-                .with_context(|| format!("cannot write the report to `{}`", path.display()))?,
-            None => output::reader_gone_is_ok(output::stdout_bytes(&buffer))?,
-        }
     }
-    match watcher {
-        // A signal during the first run ends the command as it ends any other.
-        Some(watcher) if worker::interrupted().is_none() => {
-            watch_loop(watcher, &options, reports, args)
-        }
-        _ => Ok(verdict_code(&reports, args.deny_warnings)),
+    match &args.output.output {
+        Some(path) => std::fs::write(path, &buffer)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?,
+        None => output::reader_gone_is_ok(output::stdout_bytes(&buffer))?,
     }
+    Ok(())
 }
 
 /// The exit code of the verdicts on every library.
@@ -368,113 +296,96 @@ fn checked_state(report: &SuiteReport) -> FileState {
     }
 }
 
-/// `--watch`: checks a library again each time it changes and prints what changed, until a
-/// signal; returns the exit code of the last verdicts.
-fn watch_loop(
-    mut watcher: Watch,
-    options: &CheckOptions,
-    mut reports: Vec<(PathBuf, SuiteReport)>,
-    args: &CheckArgs,
-) -> anyhow::Result<i32> {
-    let libraries: Vec<PathBuf> = reports.iter().map(|(library, _)| library.clone()).collect();
-    watch::start(&libraries);
-    let mut runs = 0usize;
-    'watching: while let Some(change) = watcher
-        .next_change(&watch::stop)
-        .map_err(|err| watch::failed(&err))?
-    {
-        for path in change.paths {
-            let Some(index) = libraries.iter().position(|library| *library == path) else {
+/// `--watch`: each library checked again when it changes, and what changed printed.
+struct CheckRerun<'a> {
+    args: &'a CheckArgs,
+    specs: Vec<SubjectSpec>,
+    options: CheckOptions,
+    /// The last verdict on each library.
+    reports: Vec<(PathBuf, SuiteReport)>,
+    runs: usize,
+}
+
+impl Rerun for CheckRerun<'_> {
+    type Error = anyhow::Error;
+
+    fn last_seen(&self, path: &Path) -> (Role, FileState) {
+        let state = self
+            .reports
+            .iter()
+            .find(|(library, _)| library == path)
+            .map_or(FileState::Missing, |(_, report)| checked_state(report));
+        (Role::Library, state)
+    }
+
+    fn changed(&mut self, files: &[FileChange]) -> anyhow::Result<()> {
+        let mut text = Vec::new();
+        watch_report::header(&mut text, &watch::now(), files)?;
+        Ok(output::reader_gone_is_ok(output::stdout_bytes(&text))?)
+    }
+
+    fn rerun(&mut self, files: &[FileChange], _: &mut Watch) -> anyhow::Result<Next> {
+        for file in files.iter().filter(|file| file.calls_for_run()) {
+            let Some(index) = self.reports.iter().position(|(l, _)| *l == file.path) else {
                 continue;
             };
-            let file = FileChange {
-                path: path.clone(),
-                role: Role::Library,
-                before: checked_state(&reports[index].1),
-                after: FileState::of_library(&path),
+            self.runs += 1;
+            let scratch = self.options.scratch.join(format!("{index}-{}", self.runs));
+            let options = CheckOptions {
+                scratch: scratch.clone(),
+                ..self.options.clone()
             };
-            let mut text = Vec::new();
-            watch_report::header(&mut text, &watch::now(), std::slice::from_ref(&file))?;
-            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
-            if !file.calls_for_run() {
-                continue;
-            }
-            runs += 1;
-            let scratch = options.scratch.join(format!("{index}-{runs}"));
-            let report = check_one(
-                &path,
-                &CheckOptions {
-                    scratch: scratch.clone(),
-                    ..options.clone()
-                },
-            );
+            let report = check_one(&self.specs[index], &options);
             // Its devices are of no further use; a folder left behind is the tempdir's.
             let _ = std::fs::remove_dir_all(&scratch);
             if worker::interrupted().is_some() {
                 // Cut short: it proves nothing, and the last verdict stands.
-                break 'watching;
+                return Ok(Next::Stop);
             }
             let mut text = Vec::new();
+            let deny = self.args.deny_warnings;
             if report.unreadable.is_some() {
                 // `cannot check: …`, one line; the last verdict stands.
-                report::human(&mut text, &report, args.deny_warnings)?;
+                report::human(&mut text, &report, deny)?;
                 output::reader_gone_is_ok(output::stdout_bytes(&text))?;
                 continue;
             }
-            let changes = changes(&reports[index].1, &report);
-            watch_report::check_changes(&mut text, &changes, &report, args.deny_warnings)?;
+            let changes = changes(&self.reports[index].1, &report);
+            watch_report::check_changes(&mut text, &changes, &report, deny)?;
             output::reader_gone_is_ok(output::stdout_bytes(&text))?;
-            if let Some(dir) = &args.save_failures {
-                save_failures(dir, &report)?;
-            }
-            reports[index].1 = report;
+            save_failures(self.args, &report)?;
+            self.reports[index].1 = report;
         }
+        Ok(Next::Continue)
     }
-    Ok(watch::stopped(verdict_code(&reports, args.deny_warnings)))
 }
 
-/// Runs the suite on every library, `jobs` at a time, each in its own folder; the reports
-/// come back in the order of `libraries`.
-fn check_all(libraries: &[PathBuf], options: &CheckOptions, jobs: usize) -> Vec<SuiteReport> {
-    let for_library = |index: usize| CheckOptions {
+/// Runs the suite on every subject, `jobs` at a time, each in its own folder; the reports
+/// come back in the order of `specs`.
+fn check_all(specs: &[SubjectSpec], options: &CheckOptions, jobs: usize) -> Vec<SuiteReport> {
+    let for_index = |index: usize| CheckOptions {
         scratch: options.scratch.join(index.to_string()),
         ..options.clone()
     };
-    if libraries.len() == 1 {
-        return vec![check_one(&libraries[0], &for_library(0))];
+    if let [spec] = specs {
+        return vec![check_one(spec, &for_index(0))];
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: std::sync::Mutex<Vec<Option<SuiteReport>>> =
-        std::sync::Mutex::new(libraries.iter().map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, libraries.len()) {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(library) = libraries.get(index) else {
-                    break;
-                };
-                let report = run_checks(library, &for_library(index), &mut |_| {});
-                output::stderr(&format!(
-                    "checked {}: {}\n",
-                    library.display(),
-                    report::summary_line(&report)
-                ));
-                if let Ok(mut slots) = slots.lock() {
-                    slots[index] = Some(report);
-                }
-            });
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+    run_parallel(specs.iter().enumerate().collect(), jobs, |(index, spec)| {
+        let report = run_checks(spec, &for_index(index), &mut |_| {});
+        let name = match &spec.source {
+            Source::Library(path) => path.display().to_string(),
+            _ => String::new(),
+        };
+        output::stderr(&format!(
+            "checked {name}: {}\n",
+            report::summary_line(&report)
+        ));
+        report
+    })
 }
 
-/// Runs the suite on `library` with a progress bar on a terminal.
-fn check_one(library: &Path, options: &CheckOptions) -> SuiteReport {
+/// Runs the suite on one subject with a progress bar on a terminal.
+fn check_one(spec: &SubjectSpec, options: &CheckOptions) -> SuiteReport {
     let total = CATALOG.len() as u64;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -485,31 +396,25 @@ fn check_one(library: &Path, options: &CheckOptions) -> SuiteReport {
     } else {
         ProgressBar::hidden()
     };
-    let report = run_checks(library, options, &mut |result| {
-        bar.set_message(result.info.id);
+    let report = run_checks(spec, options, &mut |result| {
+        bar.set_message(result.info.id.as_str());
         bar.inc(1);
     });
     bar.finish_and_clear();
     report
 }
 
-/// Writes each failed check's scenario into `dir` as `<id>.json`.
-fn save_failures(dir: &Path, report: &SuiteReport) -> anyhow::Result<()> {
-    for result in &report.results {
-        if result.finding.status != Status::Fail {
-            continue;
-        }
-        let Some(scenario) = &result.finding.scenario else {
-            continue;
-        };
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot make `{}`", dir.display()))?;
-        let path = dir.join(format!("{}.json", result.info.id));
-        let text = serde_json::to_string_pretty(&scenario.to_file_json())?;
-        std::fs::write(&path, text + "\n")
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+/// `--save-failures DIR`: each failed check that is a scenario, written as a scenario file.
+fn save_failures(args: &CheckArgs, report: &SuiteReport) -> anyhow::Result<()> {
+    let Some(dir) = &args.save_failures else {
+        return Ok(());
+    };
+    let saved = report
+        .save_failures(dir)
+        .with_context(|| format!("cannot save the failed checks under `{}`", dir.display()))?;
+    for (id, path) in saved {
         output::stderr(&format!(
-            "saved `{}`: `symphony-harness run {}` replays it\n",
-            result.info.id,
+            "saved `{id}`: `symphony-harness run {}` replays it\n",
             path.display()
         ));
     }

@@ -28,9 +28,27 @@ pub fn run(args: &CompletionsArgs) -> anyhow::Result<i32> {
     let mut command = visible(super::Cli::command());
     let name = command.get_name().to_string();
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut command, name, &mut script);
+    clap_complete::generate(args.shell, &mut command, name.as_str(), &mut script);
+    if args.shell == Shell::Bash {
+        script = fix_bash_states(&String::from_utf8_lossy(&script), &name).into_bytes();
+    }
     output::stdout_bytes(&script)?;
     Ok(exit_code::SUCCESS)
+}
+
+/// The bash script with its `case` arms named as its word loop names them.
+///
+/// clap_complete's bash script walks the words typed so far and names the state it reaches
+/// `symphony__harness__subcmd__check` (the binary's `-` as `__`), but spells the `case` arm of
+/// each subcommand `symphony__subcmd__harness__subcmd__check` (the binary's `-` as the
+/// subcommand separator), so no arm matches and nothing after a subcommand completes
+/// (clap-rs/clap#6421, https://github.com/clap-rs/clap/issues/6421). The arms are renamed; a
+/// script without the mismatch is left as it is.
+fn fix_bash_states(script: &str, bin_name: &str) -> String {
+    const SEPARATOR: &str = "__subcmd__";
+    let wrong = format!("{}{SEPARATOR}", bin_name.replace('-', SEPARATOR));
+    let right = format!("{}{SEPARATOR}", bin_name.replace('-', "__"));
+    script.replace(&wrong, &right)
 }
 
 /// `root` without its hidden subcommands (the internal `__worker`), which clap_complete's
@@ -50,4 +68,27 @@ fn visible(root: Command) -> Command {
         visible = visible.subcommand(subcommand.clone());
     }
     visible
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bash_case_arms_are_renamed_to_the_states_the_word_loop_reaches() {
+        let script = "cmd=\"symphony__harness__subcmd__check\"\n        \
+                      symphony__subcmd__harness__subcmd__check)\n";
+        let fixed = fix_bash_states(script, "symphony-harness");
+        assert_eq!(
+            fixed,
+            "cmd=\"symphony__harness__subcmd__check\"\n        \
+             symphony__harness__subcmd__check)\n"
+        );
+    }
+
+    #[test]
+    fn a_name_without_a_hyphen_is_left_alone() {
+        let script = "tool__subcmd__check)";
+        assert_eq!(fix_bash_states(script, "tool"), script);
+    }
 }

@@ -10,14 +10,13 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use symphony_harness::exit_code;
 use symphony_harness::explore::{explore, ExploreOptions, OpKind, Shape};
+use symphony_harness::jobs::Partition;
 use symphony_harness::report::explore as report;
-use symphony_harness::scenario::Partition;
+use symphony_harness::subject::{Source, Subject};
 use symphony_harness::worker::Backend;
 
-use super::args::library_path;
-use super::check::{binding_config, BindingArgs};
+use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs};
 use super::output;
-use super::run::{Deadlines, ReportArgs, RunFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -60,13 +59,13 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "SEED", help_heading = "Search")]
     seed: Option<u64>,
 
-    /// How many histories to play (before --partition)
-    #[arg(long, value_name = "N", default_value_t = 256, help_heading = "Search")]
-    cases: usize,
+    /// How many histories to play (before --partition; at least 1)
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Search")]
+    cases: u32,
 
-    /// At most this many operations per history
-    #[arg(long, value_name = "M", default_value_t = 8, help_heading = "Search")]
-    max_steps: usize,
+    /// At most this many operations per history (at least 1)
+    #[arg(long, value_name = "M", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Search")]
+    max_steps: u32,
 
     /// At most this many desired components (1 to 8)
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8), help_heading = "Search")]
@@ -112,7 +111,7 @@ pub struct ExploreArgs {
     no_persist: bool,
 
     #[command(flatten)]
-    binding: BindingArgs,
+    binding: SubjectArgs,
 
     /// Give the binding config key KEY a fresh empty folder for every history (a provider
     /// keeping its device in a folder starts each from a clean device); repeatable
@@ -180,7 +179,7 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
     }
     let library = library_path(args.library.as_deref())?;
     let seed = args.seed.unwrap_or_else(random_seed);
-    let human = args.output.format == RunFormat::Human && args.output.output.is_none();
+    let human = args.output.human_on_stdout();
     if args.seed.is_none() {
         output::stderr(&format!(
             "seed {seed} (repeat this run with `--seed {seed}`)\n"
@@ -192,10 +191,10 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         .context("cannot make a scratch folder")?;
     let options = ExploreOptions {
         seed,
-        cases: args.cases,
+        cases: args.cases as usize,
         shape: Shape {
             weights,
-            max_steps: args.max_steps,
+            max_steps: args.max_steps as usize,
             max_components: usize::from(args.max_components),
             ..Shape::default()
         },
@@ -204,18 +203,15 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         partition: args.partition,
         max_shrink_iters: args.max_shrink_iters,
         failures: (!args.no_persist).then(|| args.failures.clone()),
-        hash: args.binding.hash.clone(),
-        config: binding_config(&args.binding.config)?,
-        component_type: args.binding.component_type.clone(),
-        symphony: args.binding.release(),
-        config_temp_dirs: args.config_temp_dir.clone(),
-        backend: Backend {
-            in_process: args.in_process,
-            call_timeout: args.deadlines.call_timeout.0,
-            ..Backend::default()
-        },
         scratch: scratch.path().to_path_buf(),
     };
+    let backend = Backend {
+        in_process: args.in_process,
+        ..args.deadlines.backend()
+    };
+    let mut spec = args.binding.spec(Source::Library(library), backend)?;
+    spec.config_temp_dirs = args.config_temp_dir.clone();
+    let subject = Subject::settle(&spec)?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         if let Ok(style) =
@@ -227,7 +223,7 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
     } else {
         ProgressBar::hidden()
     };
-    let result = explore(&library, &options, &|progress| {
+    let result = explore(&subject, &options, &|progress| {
         bar.set_length(progress.planned as u64);
         bar.set_position(progress.done as u64);
         if progress.failed {

@@ -47,12 +47,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
                 inspection.verdict.level,
             ),
             Err(err) => (
-                InspectDocument::not_elf(
-                    shown,
-                    file.bytes().len() as u64,
-                    file.sha256(),
-                    err.to_string(),
-                ),
+                InspectDocument::not_elf(shown, file.size(), file.sha256(), err.to_string()),
                 VerdictLevel::NotAProvider,
             ),
         };

@@ -4,15 +4,16 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use symphony_harness::exit_code;
+use symphony_harness::jobs::{default_jobs, run_parallel};
 use symphony_harness::load::probe::{probe, ProbeError, ProbeRequest};
 use symphony_harness::load::{resolve, ExpectedHash};
 use symphony_harness::model::BindingConfig;
 use symphony_harness::report::json::{self, Document};
 use symphony_harness::report::load::{write_load, LoadDocument, LoadEntry};
-use symphony_harness::worker::{default_jobs, provider_factory, run_parallel};
+use symphony_harness::worker::provider_factory;
 
+use super::args::ProviderArgs;
 use super::args::{self, ConfigArgs, Format};
-use super::backend::ProviderArgs;
 use super::inspect::verdict_exit_code;
 use super::output::{self, Printed};
 
@@ -146,7 +147,7 @@ fn load_one(path: &Path, args: &LoadArgs) -> LoadResult {
         }
         Err(err) => {
             printed.error(&err);
-            let code = super::exit_code_for(&err);
+            let code = super::explain::exit_code_for(&err);
             LoadResult {
                 printed,
                 document: LoadEntry::Error {

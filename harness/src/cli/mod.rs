@@ -1,14 +1,16 @@
 //! Command-line definitions and dispatch: flags in, library calls, output and exit codes out.
 //!
 //! One file per subcommand. This is the only place that prints (with `output`) and the only
-//! place that uses `anyhow`; library errors are mapped to exit codes in [`exit_code_for`].
+//! place that uses `anyhow`; library errors give their exit codes and hints through
+//! [`explain`].
 
 mod args;
-mod backend;
 mod binding;
 mod check;
 mod compare;
 mod completions;
+mod diff;
+mod explain;
 mod explore;
 mod hash;
 mod inspect;
@@ -18,15 +20,12 @@ mod output;
 mod plan;
 mod reconcile;
 mod run;
+mod serve;
 mod signals;
 mod sim;
 mod watch;
 
 use clap::{Parser, Subcommand};
-use symphony_harness::engine::{CallError, EngineError};
-use symphony_harness::inspect::InspectError;
-use symphony_harness::load::probe::ProbeError;
-use symphony_harness::load::{LoadError, LoadFailure, LoadFailureClass};
 use symphony_harness::{exit_code, worker};
 
 const EXAMPLES: &str = "\
@@ -83,15 +82,22 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     Plan(plan::PlanArgs),
     Compare(compare::CompareArgs),
+    Diff(diff::DiffArgs),
     Run(run::RunArgs),
     Replay(run::ReplayArgs),
     Explore(explore::ExploreArgs),
+    Serve(serve::ServeArgs),
     Sim(sim::SimArgs),
     Completions(completions::CompletionsArgs),
     New(new::NewArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+/// Ends the process with `code` ([`signals::exit`]: at once after a load that never finished).
+pub fn exit(code: i32) -> ! {
+    signals::exit(code)
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -121,9 +127,11 @@ pub fn run() -> i32 {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => run::replay(args),
         Command::Explore(args) => explore::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::run(args),
         Command::New(args) => new::run(args),
@@ -133,7 +141,7 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(err) => {
             output::error(&err);
-            exit_code_for(&err)
+            explain::exit_code_for(&err)
         }
     };
     match worker::interrupted() {
@@ -147,45 +155,6 @@ pub fn run() -> i32 {
             exit_code::for_signal(signal)
         }
         None => code,
-    }
-}
-
-/// Maps an error to its documented exit code.
-pub(crate) fn exit_code_for(err: &anyhow::Error) -> i32 {
-    if let Some(err) = err.downcast_ref::<LoadError>() {
-        return load_failure_code(LoadFailure::from_load_error(err).class);
-    }
-    if err.downcast_ref::<EngineError>().is_some() {
-        return exit_code::ERROR;
-    }
-    if err.downcast_ref::<InspectError>().is_some() {
-        return exit_code::INCOMPATIBLE;
-    }
-    if let Some(failure) = err.downcast_ref::<LoadFailure>() {
-        return load_failure_code(failure.class);
-    }
-    match err.downcast_ref::<ProbeError>() {
-        Some(ProbeError::Create(CallError::Harness { .. })) => return exit_code::ERROR,
-        // Symphony would get no provider: NULL, or its process died loading or creating it.
-        Some(ProbeError::Create(_) | ProbeError::LoadDied { .. }) => return exit_code::LOAD_FAILED,
-        _ => {}
-    }
-    if let Some(call) = err.downcast_ref::<CallError>() {
-        return match call {
-            CallError::NullProvider { .. } => exit_code::LOAD_FAILED,
-            CallError::Harness { .. } => exit_code::ERROR,
-            _ => exit_code::CALL_FAILED,
-        };
-    }
-    exit_code::ERROR
-}
-
-/// The exit code of a load failure's class, the same in every command.
-pub(crate) fn load_failure_code(class: LoadFailureClass) -> i32 {
-    match class {
-        LoadFailureClass::Unreadable => exit_code::ERROR,
-        LoadFailureClass::NotLoadable => exit_code::INCOMPATIBLE,
-        LoadFailureClass::LoadFailed => exit_code::LOAD_FAILED,
     }
 }
 

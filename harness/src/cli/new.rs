@@ -9,27 +9,32 @@ use symphony_harness::scaffold::{
     check_component_type, check_crate_name, symphony_crate_version, HarnessSource, NewCrate,
 };
 
+use super::args::SymphonyArg;
 use super::output;
-use super::reconcile::SymphonyArg;
 
 const EXAMPLES: &str = "\
 Examples:
   symphony-harness new my-provider --type my_type
   symphony-harness new my-provider --symphony 0.48 --path providers/mine
-  symphony-harness new my-provider --harness-git https://github.com/OWNER/symphony-harness.git";
+  symphony-harness new my-provider --harness-path ../symphony-harness
+  symphony-harness new my-provider --harness-git https://github.com/OWNER/symphony-harness.git \\
+    --rev 0123456789abcdef0123456789abcdef01234567";
 
 /// Create a provider crate that builds, loads in Symphony and passes `check` as it is
 ///
 /// The crate (folder NAME, or `--path`) holds: `Cargo.toml` (a `cdylib`, `symphony` pinned
 /// with `=` to the version the chosen Symphony release loads, a release profile for a
-/// provider); `src/lib.rs` (`create_provider` taking the binding config, a provider keeping its
+/// provider); `Cargo.lock` (seeded with the versions this harness is tested with);
+/// `src/lib.rs` (`create_provider` taking the binding config, a provider keeping its
 /// components on a small file-backed device, with unit tests); `tests/conformance.rs` (the
 /// conformance suite in `cargo test`, with symphony-harness as a dev-dependency: 0.49 only);
 /// `target.json` (a Target binding the library, `libHash` filled by `binding
 /// --update-target`); `.github/workflows/ci.yml`; and a README with the workflow.
 ///
-/// The dev-dependency and CI use the symphony-harness source this binary was built from, if
-/// that folder is still there; else give `--harness-git` (or `--harness-path`).
+/// The dev-dependency is this version of symphony-harness from crates.io, pinned with `=`, and
+/// CI installs the same; `--harness-path` points it at a checkout for local work, and
+/// `--harness-git URL --rev SHA` at a commit of a repository. No file names a path of this
+/// machine.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct NewArgs {
@@ -50,19 +55,31 @@ pub struct NewArgs {
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     path: Option<PathBuf>,
 
-    /// The symphony-harness source of the crate's dev-dependency: a checkout (its root or its
-    /// `harness/` folder) [default: the source this binary was built from, if still there]
+    /// A checkout of symphony-harness for the dev-dependency, for local work: its root or its
+    /// `harness/` folder, written as a path relative to the crate [default: this version from
+    /// crates.io]
     #[arg(long, value_name = "DIR", help_heading = "symphony-harness source")]
     harness_path: Option<PathBuf>,
 
     /// The git repository of symphony-harness, for the dev-dependency and CI's `cargo install`
+    /// (with `--rev`)
     #[arg(
         long,
         value_name = "URL",
         conflicts_with = "harness_path",
+        requires = "rev",
         help_heading = "symphony-harness source"
     )]
     harness_git: Option<String>,
+
+    /// The commit of `--harness-git` to pin, a full SHA (`git rev-parse HEAD`)
+    #[arg(
+        long,
+        value_name = "SHA",
+        requires = "harness_git",
+        help_heading = "symphony-harness source"
+    )]
+    rev: Option<String>,
 }
 
 fn parse_name(text: &str) -> Result<String, String> {
@@ -78,10 +95,14 @@ fn parse_type(text: &str) -> Result<String, String> {
 }
 
 pub fn run(args: &NewArgs) -> anyhow::Result<i32> {
-    let harness = match (&args.harness_git, &args.harness_path) {
-        (Some(url), _) => Some(HarnessSource::Git(url.clone())),
-        (None, Some(dir)) => Some(HarnessSource::at(dir)?),
-        (None, None) => HarnessSource::built_from(),
+    let dir = args
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
+    let harness = match (&args.harness_git, &args.rev, &args.harness_path) {
+        (Some(url), Some(rev), _) => HarnessSource::git(url, rev)?,
+        (_, _, Some(harness_dir)) => HarnessSource::path(harness_dir, &dir)?,
+        _ => HarnessSource::this_version(),
     };
     let symphony = Symphony::from(args.symphony);
     let new = NewCrate {
@@ -93,10 +114,6 @@ pub fn run(args: &NewArgs) -> anyhow::Result<i32> {
         symphony,
         harness,
     };
-    let dir = args
-        .path
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&args.name));
     let written = new.create(&dir)?;
 
     let mut text = format!(
@@ -118,18 +135,14 @@ pub fn run(args: &NewArgs) -> anyhow::Result<i32> {
         }
         text.push_str(&format!("  {command}\n"));
     }
-    match &new.harness {
-        Some(HarnessSource::Path(path)) => text.push_str(&format!(
-            "\nnote: the crate uses symphony-harness from `{}`, which CI cannot reach; before \
-             pushing, point Cargo.toml's dev-dependency and .github/workflows/ci.yml at its git \
-             URL (or run `new` with `--harness-git URL`)\n",
-            path.display()
-        )),
-        None => text.push_str(
-            "\nnote: .github/workflows/ci.yml installs symphony-harness from a URL to fill in \
-             (or run `new` with `--harness-git URL`)\n",
-        ),
-        Some(HarnessSource::Git(_)) => {}
+    if let HarnessSource::Path(path) = &new.harness {
+        text.push_str(&format!(
+            "\nnote: the dev-dependency is the checkout at `{}` (relative to the crate), which CI \
+             does not have; before pushing, make it symphony-harness {} from crates.io (the \
+             crate's README says how)\n",
+            path.display(),
+            env!("CARGO_PKG_VERSION")
+        ));
     }
     output::stdout(&text)?;
     Ok(exit_code::SUCCESS)

@@ -8,15 +8,7 @@
 
 use std::io::{self, Write};
 
-use symphony_harness::engine::objects::ObjectError;
-use symphony_harness::engine::{CallError, EngineError};
-use symphony_harness::input::InputError;
-use symphony_harness::inspect::InspectError;
-use symphony_harness::load::probe::ProbeError;
-use symphony_harness::load::{LoadError, LoadFailure};
 use symphony_harness::report::{json as json_text, text};
-use symphony_harness::sim::SimError;
-use symphony_harness::worker::BackendError;
 
 /// Writes `text` to stdout (styles dropped off a terminal). A reader that went away is not
 /// an error: it has what it wanted.
@@ -69,7 +61,7 @@ impl Printed {
     /// `error: …`, one `caused by:` line per source, and a hint if there is one, on stderr.
     pub fn error(&mut self, err: &anyhow::Error) {
         let causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
-        let hint = hint_for(err);
+        let hint = super::explain::hint_for(err);
         // Writing to memory cannot fail.
         let _ = text::error(&mut self.err, &err.to_string(), &causes, hint.as_deref());
     }
@@ -80,46 +72,6 @@ impl Printed {
         stderr_bytes(&std::mem::take(&mut self.err));
         written
     }
-}
-
-/// The hint the library attaches to an error, if any.
-fn hint_for(err: &anyhow::Error) -> Option<String> {
-    err.downcast_ref::<LoadError>()
-        .and_then(LoadError::hint)
-        .or_else(|| {
-            err.downcast_ref::<InspectError>()
-                .and_then(InspectError::hint)
-        })
-        .or_else(|| {
-            err.downcast_ref::<LoadFailure>()
-                .and_then(|f| f.hint.clone())
-        })
-        .or_else(|| {
-            err.downcast_ref::<CallError>()
-                .filter(|call| call.process_died())
-                .map(|call| {
-                    format!(
-                        "in Symphony this `{}` would take the whole symphony-api process down; \
-                         run with `-vv` to see everything the provider printed",
-                        call.outcome()
-                    )
-                })
-        })
-        .or_else(|| {
-            err.downcast_ref::<EngineError>()
-                .and_then(EngineError::hint)
-        })
-        .or_else(|| err.downcast_ref::<InputError>().and_then(InputError::hint))
-        .or_else(|| err.downcast_ref::<ProbeError>().and_then(ProbeError::hint))
-        .or_else(|| {
-            err.downcast_ref::<ObjectError>()
-                .and_then(ObjectError::hint)
-        })
-        .or_else(|| {
-            err.downcast_ref::<BackendError>()
-                .and_then(BackendError::hint)
-        })
-        .or_else(|| err.downcast_ref::<SimError>().and_then(SimError::hint))
 }
 
 /// Prints `error: …` with causes and hint on stderr, at once.

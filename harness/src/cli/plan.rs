@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::Args;
 use symphony_harness::engine::planning::plan_deployment;
 use symphony_harness::engine::state::DeploymentState;
 use symphony_harness::exit_code;
 
 use super::args::StrictArgs;
+use super::output;
 use symphony_harness::input::{read_deployment, read_symphony, Checked};
 use symphony_harness::model::ComponentSpec;
 use symphony_harness::report::json::{self, Document};
@@ -34,9 +36,9 @@ pub struct PlanArgs {
     #[arg(long, value_name = "D.json", help_heading = "Input")]
     deployment: PathBuf,
 
-    /// The previous stored state: {"components": [...], "targets": [{"name": ...}],
-    /// "targetComponent": {"<component>::<target>": "<role>"}} [default: none, a first
-    /// reconcile]
+    /// The previous stored state, as Symphony stores it: {"Components": [...], "Targets":
+    /// [{"Name": ...}], "TargetComponent": {"<component>::<target>": "<role>"}} (keys in any
+    /// case, as Go reads them; an unknown key is refused) [default: none, a first reconcile]
     #[arg(long, value_name = "STATE.json", help_heading = "Input")]
     previous: Option<PathBuf>,
 
@@ -69,9 +71,29 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     notes.extend(reported.iter().flat_map(|r| r.notes.iter().cloned()));
     args.input.check(&notes)?;
     let deployment = deployment.value;
+    if deployment.components().is_empty() && deployment.targets.is_empty() {
+        let said = format!(
+            "deployment `{}` has no components and no targets: Symphony never sends one",
+            args.deployment.display()
+        );
+        if previous.is_none() && reported.is_none() {
+            bail!(
+                "{said}, and without `--previous` or `--current` there is nothing to plan\n\
+                 hint: pass the deployment `get` and `apply` receive, with \
+                 `solution.spec.components` and `targets`: is `{}` that file?",
+                args.deployment.display()
+            );
+        }
+        if args.input.strict {
+            bail!("{said} (`--strict`)");
+        }
+        output::warning(&format!(
+            "{said}; the plan only deletes what `--previous` and `--current` hold"
+        ));
+    }
     let previous = previous.map(|p| p.value);
     let reported = reported.map(|r| r.value).unwrap_or_default();
     let document = plan_deployment(&deployment, previous.as_ref(), reported, args.remove)?;
-    super::output::json(&Document::new(json::PLAN, &document))?;
+    output::json(&Document::new(json::PLAN, &document))?;
     Ok(exit_code::SUCCESS)
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use symphony_harness::engine::events::EventSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
@@ -23,7 +23,7 @@ use symphony_harness::report::reconcile::{
 use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
-use super::backend::{HostArg, ProviderArgs};
+use super::args::{HostArg, ProviderArgs, SymphonyArg};
 use super::output;
 
 const EXAMPLES: &str = "\
@@ -106,6 +106,12 @@ pub struct ReconcileArgs {
     #[arg(long, value_enum, default_value_t = SymphonyArg::V049, help_heading = "Reconcile")]
     symphony: SymphonyArg,
 
+    /// Reconcile only this target's steps, as Reconcile's `targetName` does: `get` and `apply`
+    /// are called for no other target, and the stored state is still saved whole, the other
+    /// targets' components with it [default: every target]
+    #[arg(long, value_name = "TARGET", help_heading = "Reconcile")]
+    target_name: Option<String>,
+
     #[command(flatten)]
     input: StrictArgs,
 
@@ -115,26 +121,6 @@ pub struct ReconcileArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
-}
-
-/// `--symphony` values.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymphonyArg {
-    /// Symphony 0.48 and earlier: `solutionName`, `solution`
-    #[value(name = "0.48")]
-    V048,
-    /// Symphony 0.49.1 and later: `solutionversionName`, `solutionversion`
-    #[value(name = "0.49")]
-    V049,
-}
-
-impl From<SymphonyArg> for Symphony {
-    fn from(arg: SymphonyArg) -> Symphony {
-        match arg {
-            SymphonyArg::V048 => Symphony::V048,
-            SymphonyArg::V049 => Symphony::V049,
-        }
-    }
 }
 
 pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
@@ -155,6 +141,22 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     if args.dry_run {
         deployment.is_dry_run = true;
     }
+    if let Some(name) = args.target_name.as_deref() {
+        if !deployment.targets.contains_key(name) {
+            let targets: Vec<String> = deployment
+                .targets
+                .keys()
+                .map(|target| format!("`{target}`"))
+                .collect();
+            output::error(&anyhow::anyhow!(
+                "`--target-name {name}` names no target of the deployment (its targets: {}): \
+                 Symphony would reconcile nothing and save the state as if it had\nhint: pass \
+                 one of those names, or leave `--target-name` out to reconcile every target",
+                targets.join(", ")
+            ));
+            return Ok(exit_code::USAGE);
+        }
+    }
     let symphony = Symphony::from(args.symphony);
     let findings = host_findings(&deployment);
     let mut factory = provider_factory(
@@ -169,6 +171,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     };
     warn_about_bindings(&preloaded);
     let mut reconciler = Reconciler::new(symphony);
+    reconciler.set_target_name(args.target_name.as_deref());
     let options = RunOptions {
         rounds: args.rounds,
         remove: args.remove,
@@ -193,17 +196,10 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let mut sink = Progress::on_terminal(RunRecord::new());
             let report = run(&mut sink)?;
-            let (calls, transcript) = sink.into_inner().into_parts();
+            let transcript = sink.into_inner().into_transcript();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(
-                    &deployment,
-                    symphony,
-                    &findings,
-                    &report,
-                    &calls,
-                    &transcript,
-                ),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript),
             ))?;
             report
         }
@@ -253,10 +249,7 @@ fn report_load_failure(err: BindingLoadError, args: &ReconcileArgs) -> i32 {
                 args.extensions.display()
             )),
         ),
-        PreloadError::Load(failure) => (
-            super::load_failure_code(failure.class),
-            failure.hint.clone(),
-        ),
+        PreloadError::Load(failure) => (failure.class.exit_code(), failure.hint.clone()),
         PreloadError::Call(_) => (exit_code::LOAD_FAILED, None),
     };
     let mut message = format!(

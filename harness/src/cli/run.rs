@@ -2,29 +2,29 @@
 //! and `symphony-harness replay`: a failure's reproduction bundle played again.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
+use symphony_harness::jobs::{default_jobs, Next, Partition};
 use symphony_harness::report::run as report;
 use symphony_harness::report::watch as watch_report;
 use symphony_harness::scenario::bundle::read_bundle;
-use symphony_harness::scenario::suite::{changes, expand_paths};
+use symphony_harness::scenario::suite::expand_paths;
 use symphony_harness::scenario::{
-    read_scenario, run_suite, Partition, RunSettings, Scenario, ScenarioResult, SuiteOptions,
+    changes, read_scenario, run_suite, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };
 use symphony_harness::sim;
-use symphony_harness::watch::{FileChange, FileState, Role, Watch};
-use symphony_harness::worker::{self, Backend};
+use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Watch};
+use symphony_harness::worker;
 
-use super::args::StrictArgs;
-use super::backend::{parse_call_timeout, CallTimeout};
+use super::args::{Deadlines, ReportArgs, RunFormat, StrictArgs, WatchSettle};
 use super::output;
-use super::watch::{self, WatchSettle};
+use super::watch;
 
 const RUN_EXAMPLES: &str = "\
 Examples:
@@ -84,13 +84,8 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Running")]
     no_bundles: bool,
 
-    /// The simulated provider library scenarios without a `provider.library` use [default: the
-    /// bundled one: `symphony-harness sim path`]
-    #[arg(long, value_name = "LIB", help_heading = "Providers")]
-    simulator: Option<PathBuf>,
-
     #[command(flatten)]
-    deadlines: Deadlines,
+    providers: Providers,
 
     #[command(flatten)]
     input: StrictArgs,
@@ -121,40 +116,6 @@ pub struct RunArgs {
     watch_settle: WatchSettle,
 }
 
-/// Deadlines of provider calls (`run`, `replay`, `check`, `explore`).
-#[derive(Args, Debug)]
-pub struct Deadlines {
-    /// Deadline of every provider call (e.g. `500ms`, `2s`); a call still running is killed
-    /// and reported as `timeout`
-    #[arg(long, value_name = "DURATION", default_value_t = CallTimeout(symphony_harness::worker::DEFAULT_CALL_TIMEOUT), value_parser = parse_call_timeout, help_heading = "Isolation")]
-    pub call_timeout: CallTimeout,
-}
-
-/// Report format and destination.
-#[derive(Args, Debug)]
-pub struct ReportArgs {
-    /// Report format
-    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
-    pub format: RunFormat,
-
-    /// Write the report to FILE instead of standard output (the PASS/FAIL lines still go to
-    /// standard error)
-    #[arg(long, value_name = "FILE", help_heading = "Output")]
-    pub output: Option<PathBuf>,
-}
-
-/// `--format` of `run` and `replay`.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum RunFormat {
-    /// Text for people
-    #[default]
-    Human,
-    /// One JSON document (`run`: with every transcript)
-    Json,
-    /// JUnit XML (`run`: a test case per scenario; `check`: per check)
-    Junit,
-}
-
 /// Play a failure's reproduction bundle again and say whether it reproduced
 ///
 /// A bundle is the folder `run` writes for a failed scenario: `scenario.json`,
@@ -172,12 +133,8 @@ pub struct ReplayArgs {
     #[arg(value_name = "BUNDLE")]
     bundle: PathBuf,
 
-    /// The simulated provider library [default: the bundled one: `symphony-harness sim path`]
-    #[arg(long, value_name = "LIB", help_heading = "Providers")]
-    simulator: Option<PathBuf>,
-
     #[command(flatten)]
-    deadlines: Deadlines,
+    providers: Providers,
 
     #[command(flatten)]
     output: ReportArgs,
@@ -203,15 +160,30 @@ fn scratch() -> anyhow::Result<tempfile::TempDir> {
         .context("cannot make a scratch folder for the simulated devices")
 }
 
-fn settings(simulator: &Path, deadlines: &Deadlines, scratch: &Path) -> RunSettings {
+fn settings(simulator: &Path, flags: &Providers, scratch: &Path) -> RunSettings {
     RunSettings {
-        backend: Backend {
-            call_timeout: deadlines.call_timeout.0,
-            ..Backend::default()
-        },
+        backend: flags.deadlines.backend(),
         simulator: simulator.to_path_buf(),
         scratch: scratch.to_path_buf(),
+        store_dirs: flags.sim_store_dir.clone(),
     }
+}
+
+/// How `run` and `replay` run the scenarios' providers.
+#[derive(Args, Debug)]
+pub struct Providers {
+    /// The simulated provider library scenarios without a `provider.library` use [default: the
+    /// bundled one: `symphony-harness sim path`]
+    #[arg(long, value_name = "LIB", help_heading = "Providers")]
+    simulator: Option<PathBuf>,
+
+    /// Let scenarios keep the simulated provider's devices (`sim.store`) under DIR; without
+    /// it a `sim.store` outside the run's own scratch folder is refused; repeatable
+    #[arg(long, value_name = "DIR", help_heading = "Providers")]
+    sim_store_dir: Vec<PathBuf>,
+
+    #[command(flatten)]
+    deadlines: Deadlines,
 }
 
 /// Reads every scenario; any that cannot be read is reported and none is played.
@@ -315,33 +287,51 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let given = given_paths(args)?;
     // Watched from before the files are read, so an edit meanwhile is not missed.
     let mut watching = if args.watch {
-        Some(Watching::new(args.watch_settle.watch()?, &given)?)
+        let mut watcher = args.watch_settle.watch()?;
+        watch_given(&mut watcher, &given, &[])?;
+        Some((watcher, Watched::default()))
     } else {
         None
     };
     let files = listed_files(&given, args.partition)?;
-    if let Some(watching) = &mut watching {
-        watching.scenarios_read(&files);
+    if let Some((_, watched)) = &mut watching {
+        watched.scenarios_read(&files);
     }
     let scenarios = read_all(&files, &args.input)?;
-    let simulator = simulator_for(&scenarios, args.simulator.as_deref())?;
-    if let Some(watching) = &mut watching {
-        watching.libraries_used(&given, &libraries_of(&scenarios, &simulator))?;
+    let simulator = simulator_for(&scenarios, args.providers.simulator.as_deref())?;
+    if let Some((watcher, watched)) = &mut watching {
+        watched.libraries_used(&libraries_of(&scenarios, &simulator));
+        watch_given(watcher, &given, &watched.libraries)?;
     }
     let scratch = scratch()?;
     let options = suite_options(args);
-    let human = args.output.format == RunFormat::Human && args.output.output.is_none();
     let results = play_with_progress(
         &scenarios,
-        &settings(&simulator, &args.deadlines, scratch.path()),
+        &settings(&simulator, &args.providers, scratch.path()),
         &options,
-        if human { Lines::Stdout } else { Lines::Stderr },
+        if args.output.human_on_stdout() {
+            Lines::Stdout
+        } else {
+            Lines::Stderr
+        },
     );
     write_report(&args.output, &results)?;
     match watching {
         // A signal during the first run ends the command as it ends any other.
-        Some(watching) if worker::interrupted().is_none() => {
-            watching.run(args, &given, results, scratch.path())
+        Some((mut watcher, watched)) if worker::interrupted().is_none() => {
+            let mut paths = given.clone();
+            paths.extend(watched.libraries.iter().cloned());
+            watch::start(&paths);
+            let mut rerun = RunRerun {
+                args,
+                given: &given,
+                watched,
+                results,
+                scratch: scratch.path(),
+                runs: 0,
+            };
+            watch_loop(&mut watcher, &mut rerun, &watch::stop)?;
+            Ok(watch::stopped(suite_exit_code(&rerun.results)))
         }
         _ => Ok(suite_exit_code(&results)),
     }
@@ -349,12 +339,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
 
 fn suite_options(args: &RunArgs) -> SuiteOptions {
     SuiteOptions {
-        jobs: args.jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, usize::from),
-            usize::from,
-        ),
+        jobs: args.jobs.map_or_else(default_jobs, usize::from),
         check_determinism: args.check_determinism,
         bundles: (!args.no_bundles).then(|| args.bundles.clone()),
+        strict: args.input.strict,
     }
 }
 
@@ -375,44 +363,34 @@ fn libraries_of(scenarios: &[Scenario], simulator: &Path) -> Vec<PathBuf> {
     libraries
 }
 
-/// `--watch`: the files watched and what each held when the last verdict was made.
-struct Watching {
-    watcher: Watch,
+/// Watches the scenario files and folders of `given`, and `libraries`, and nothing else.
+fn watch_given(
+    watcher: &mut Watch,
+    given: &[PathBuf],
+    libraries: &[PathBuf],
+) -> anyhow::Result<()> {
+    watcher.clear();
+    for path in given {
+        if path.is_dir() {
+            watcher.folder(path, "json")?;
+        } else {
+            watcher.file(path)?;
+        }
+    }
+    for library in libraries {
+        watcher.file(library)?;
+    }
+    Ok(())
+}
+
+/// `--watch`: what each watched file held when the last verdict was made.
+#[derive(Debug, Default)]
+struct Watched {
     states: BTreeMap<PathBuf, (Role, FileState)>,
     libraries: Vec<PathBuf>,
 }
 
-impl Watching {
-    /// Watches the scenario files and folders of `given`.
-    fn new(watcher: Watch, given: &[PathBuf]) -> anyhow::Result<Watching> {
-        let mut watching = Watching {
-            watcher,
-            states: BTreeMap::new(),
-            libraries: Vec::new(),
-        };
-        watching.watch(given)?;
-        Ok(watching)
-    }
-
-    /// Watches `given` and the libraries, and nothing else.
-    fn watch(&mut self, given: &[PathBuf]) -> anyhow::Result<()> {
-        self.watcher.clear();
-        for path in given {
-            let watched = if path.is_dir() {
-                self.watcher.folder(path, "json")
-            } else {
-                self.watcher.file(path)
-            };
-            watched.map_err(|err| watch::failed(&err))?;
-        }
-        for library in &self.libraries {
-            self.watcher
-                .file(library)
-                .map_err(|err| watch::failed(&err))?;
-        }
-        Ok(())
-    }
-
+impl Watched {
     /// Remembers what the scenario `files` hold, before they are read.
     fn scenarios_read(&mut self, files: &[PathBuf]) {
         self.states.retain(|_, (role, _)| *role != Role::Scenario);
@@ -422,9 +400,8 @@ impl Watching {
         }
     }
 
-    /// Watches `libraries` (and `given`) from now on, and remembers what they hold, before
-    /// the scenarios load them.
-    fn libraries_used(&mut self, given: &[PathBuf], libraries: &[PathBuf]) -> anyhow::Result<()> {
+    /// Remembers what `libraries` hold, before the scenarios load them.
+    fn libraries_used(&mut self, libraries: &[PathBuf]) {
         self.states.retain(|_, (role, _)| *role != Role::Library);
         for library in libraries {
             self.states.insert(
@@ -433,102 +410,81 @@ impl Watching {
             );
         }
         self.libraries = libraries.to_vec();
-        self.watch(given)
     }
+}
 
-    /// What happened to each of `paths` since the last verdict.
-    fn file_changes(&self, paths: &[PathBuf]) -> Vec<FileChange> {
-        paths
-            .iter()
-            .map(|path| {
-                let (role, before) = self
-                    .states
-                    .get(path)
-                    .cloned()
-                    .unwrap_or((Role::Scenario, FileState::Missing));
-                let after = match role {
-                    Role::Library => FileState::of_library(path),
-                    Role::Scenario => FileState::of_file(path),
-                };
-                FileChange {
-                    path: path.clone(),
-                    role,
-                    before,
-                    after,
-                }
-            })
-            .collect()
-    }
+/// `--watch`: every scenario played again when a watched file changes, and what changed
+/// printed.
+struct RunRerun<'a> {
+    args: &'a RunArgs,
+    given: &'a [PathBuf],
+    watched: Watched,
+    /// The last verdict.
+    results: Vec<ScenarioResult>,
+    scratch: &'a Path,
+    runs: usize,
+}
 
-    /// Plays every scenario again each time a watched file changes, and prints what changed,
-    /// until a signal; returns the exit code of the last verdict.
-    fn run(
-        mut self,
-        args: &RunArgs,
-        given: &[PathBuf],
-        mut results: Vec<ScenarioResult>,
-        scratch: &Path,
-    ) -> anyhow::Result<i32> {
-        let mut watched = given.to_vec();
-        watched.extend(self.libraries.iter().cloned());
-        watch::start(&watched);
-        let options = suite_options(args);
-        let mut runs = 0usize;
-        while let Some(change) = self
-            .watcher
-            .next_change(&watch::stop)
-            .map_err(|err| watch::failed(&err))?
-        {
-            let files = self.file_changes(&change.paths);
-            let mut text = Vec::new();
-            watch_report::header(&mut text, &watch::now(), &files)?;
-            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
-            if !files.iter().any(FileChange::calls_for_run) {
-                continue;
-            }
-            // Everything is read again: files come and go, and scenarios name libraries.
-            let (scenarios, simulator) = match self.read_again(args, given) {
-                Ok(read) => read,
-                Err(err) => {
-                    output::error(&err);
-                    output::stderr("the last verdict stands; watching on\n");
-                    continue;
-                }
-            };
-            runs += 1;
-            let folder = scratch.join(format!("watch-{runs}"));
-            let now = play_with_progress(
-                &scenarios,
-                &settings(&simulator, &args.deadlines, &folder),
-                &options,
-                Lines::Nowhere,
-            );
-            // Its devices are of no further use; a folder left behind is the tempdir's.
-            let _ = std::fs::remove_dir_all(&folder);
-            if worker::interrupted().is_some() {
-                // Cut short: it proves nothing, and the last verdict stands.
-                break;
-            }
-            let mut text = Vec::new();
-            watch_report::run_changes(&mut text, &changes(&results, &now), &now)?;
-            output::reader_gone_is_ok(output::stdout_bytes(&text))?;
-            results = now;
-        }
-        Ok(watch::stopped(suite_exit_code(&results)))
-    }
-
+impl RunRerun<'_> {
     /// Lists and reads the scenarios again, and watches what they now load.
-    fn read_again(
-        &mut self,
-        args: &RunArgs,
-        given: &[PathBuf],
-    ) -> anyhow::Result<(Vec<Scenario>, PathBuf)> {
-        let files = listed_files(given, args.partition)?;
-        self.scenarios_read(&files);
-        let scenarios = read_all(&files, &args.input)?;
-        let simulator = simulator_for(&scenarios, args.simulator.as_deref())?;
-        self.libraries_used(given, &libraries_of(&scenarios, &simulator))?;
+    fn read_again(&mut self, watcher: &mut Watch) -> anyhow::Result<(Vec<Scenario>, PathBuf)> {
+        let files = listed_files(self.given, self.args.partition)?;
+        self.watched.scenarios_read(&files);
+        let scenarios = read_all(&files, &self.args.input)?;
+        let simulator = simulator_for(&scenarios, self.args.providers.simulator.as_deref())?;
+        self.watched
+            .libraries_used(&libraries_of(&scenarios, &simulator));
+        watch_given(watcher, self.given, &self.watched.libraries)?;
         Ok((scenarios, simulator))
+    }
+}
+
+impl Rerun for RunRerun<'_> {
+    type Error = anyhow::Error;
+
+    fn last_seen(&self, path: &Path) -> (Role, FileState) {
+        self.watched
+            .states
+            .get(path)
+            .cloned()
+            .unwrap_or((Role::Scenario, FileState::Missing))
+    }
+
+    fn changed(&mut self, files: &[FileChange]) -> anyhow::Result<()> {
+        let mut text = Vec::new();
+        watch_report::header(&mut text, &watch::now(), files)?;
+        Ok(output::reader_gone_is_ok(output::stdout_bytes(&text))?)
+    }
+
+    fn rerun(&mut self, _: &[FileChange], watcher: &mut Watch) -> anyhow::Result<Next> {
+        // Everything is read again: files come and go, and scenarios name libraries.
+        let (scenarios, simulator) = match self.read_again(watcher) {
+            Ok(read) => read,
+            Err(err) => {
+                output::error(&err);
+                output::stderr("the last verdict stands; watching on\n");
+                return Ok(Next::Continue);
+            }
+        };
+        self.runs += 1;
+        let folder = self.scratch.join(format!("watch-{}", self.runs));
+        let now = play_with_progress(
+            &scenarios,
+            &settings(&simulator, &self.args.providers, &folder),
+            &suite_options(self.args),
+            Lines::Nowhere,
+        );
+        // Its devices are of no further use; a folder left behind is the tempdir's.
+        let _ = std::fs::remove_dir_all(&folder);
+        if worker::interrupted().is_some() {
+            // Cut short: it proves nothing, and the last verdict stands.
+            return Ok(Next::Stop);
+        }
+        let mut text = Vec::new();
+        watch_report::run_changes(&mut text, &changes(&self.results, &now), &now)?;
+        output::reader_gone_is_ok(output::stdout_bytes(&text))?;
+        self.results = now;
+        Ok(Next::Continue)
     }
 }
 
@@ -584,20 +540,24 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot read the bundle `{}`", args.bundle.display()))?;
     let simulator = simulator_for(
         std::slice::from_ref(&bundle.scenario.scenario),
-        args.simulator.as_deref(),
+        args.providers.simulator.as_deref(),
     )?;
     bundle.checked_library(&simulator)?;
+    if let Some(note) = bundle.version_note() {
+        output::warning(&note);
+    }
     let scratch = scratch()?;
     let options = SuiteOptions {
         jobs: 1,
         check_determinism: false,
         bundles: None,
+        strict: false,
     };
     let results = play_with_progress(
         std::slice::from_ref(&bundle.scenario.scenario),
-        &settings(&simulator, &args.deadlines, scratch.path()),
+        &settings(&simulator, &args.providers, scratch.path()),
         &options,
-        if args.output.format == RunFormat::Human && args.output.output.is_none() {
+        if args.output.human_on_stdout() {
             Lines::Stdout
         } else {
             Lines::Stderr
@@ -606,62 +566,8 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
     let Some(result) = results.first() else {
         bail!("the bundle's scenario was not played");
     };
-    let recorded = &bundle.info.mismatches;
-    let same_failures = result.run.as_ref().is_ok_and(|run| {
-        run.error == bundle.info.error
-            && run.mismatches.len() == recorded.len()
-            && run
-                .mismatches
-                .iter()
-                .zip(recorded)
-                .all(|(a, b)| a.same_as(b))
-    });
-    let verdict = if result.passed() {
-        "did not reproduce: the scenario passes now".to_string()
-    } else if same_failures {
-        // The failed expectations name lines of the file, which differ in the bundle's copy.
-        let same_transcript = result.run.as_ref().ok().is_some_and(|run| {
-            bundle.transcript.as_ref().is_some_and(|recorded| {
-                without_lines(run.transcript.clone()) == without_lines(recorded.clone())
-            })
-        });
-        if same_transcript {
-            "reproduced: the same failures, and the same transcript".to_string()
-        } else {
-            "reproduced: the same failures (the transcript differs from the bundle's)".to_string()
-        }
-    } else {
-        format!(
-            "reproduced differently: the bundle recorded\n  {}",
-            recorded
-                .iter()
-                .map(|m| m.describe())
-                .chain(
-                    bundle
-                        .info
-                        .error
-                        .iter()
-                        .map(|e| format!("stopped before its end: {e}"))
-                )
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )
-    };
+    let verdict = bundle.verdict(result);
     write_report(&args.output, &results)?;
-    let mut err = std::io::stderr();
-    let _ = writeln!(err, "{verdict}");
+    output::stderr(&format!("{verdict}\n"));
     Ok(suite_exit_code(&results))
-}
-
-/// A transcript without its steps' `failedExpectations` (they name lines of the scenario
-/// file).
-fn without_lines(mut transcript: serde_json::Value) -> serde_json::Value {
-    if let Some(steps) = transcript.get_mut("steps").and_then(|s| s.as_array_mut()) {
-        for step in steps {
-            if let Some(step) = step.as_object_mut() {
-                step.remove("failedExpectations");
-            }
-        }
-    }
-    transcript
 }

@@ -22,8 +22,8 @@ Examples:
 /// those bytes were changed). The cache is `$SYMPHONY_HARNESS_CACHE`, else
 /// `$XDG_CACHE_HOME/symphony-harness`, else `~/.cache/symphony-harness`.
 ///
-/// Its binding config keys (`sim.device`, `sim.store`, `sim.bugs`, …) are in the README,
-/// "The simulated provider".
+/// Its binding config keys (`sim.device`, `sim.store`, `sim.bugs`, …) are in
+/// `docs/simulator.md`.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct SimArgs {

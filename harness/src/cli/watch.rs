@@ -6,49 +6,13 @@
 //! [`symphony_harness::watch`], the text [`symphony_harness::report::watch`].
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use clap::Args;
-use symphony_harness::errors::error_chain;
 use symphony_harness::report::watch as report;
-use symphony_harness::watch::{Watch, WatchError, DEFAULT_SETTLE};
 use symphony_harness::worker;
 
-use super::backend::parse_duration;
+use super::args::{ReportArgs, RunFormat};
 use super::output;
-use super::run::{ReportArgs, RunFormat};
 use super::signals;
-
-/// The knob of `--watch` that tests turn: how long a changed file must stay the same.
-#[derive(Args, Debug)]
-pub struct WatchSettle {
-    /// How long a changed file must keep its size and time before the re-run (e.g. `300ms`)
-    #[arg(
-        long,
-        hide = true,
-        value_name = "DURATION",
-        value_parser = parse_duration,
-        env = "SYMPHONY_HARNESS_WATCH_SETTLE",
-        hide_env_values = true
-    )]
-    watch_settle: Option<Duration>,
-}
-
-impl WatchSettle {
-    /// A watch with this settle period, nothing watched yet.
-    pub fn watch(&self) -> anyhow::Result<Watch> {
-        Watch::new(self.watch_settle.unwrap_or(DEFAULT_SETTLE)).map_err(|err| failed(&err))
-    }
-}
-
-/// A watch error as the command line prints it: its causes, then its hint.
-pub fn failed(err: &WatchError) -> anyhow::Error {
-    let text = error_chain(err);
-    match err.hint() {
-        Some(hint) => anyhow::anyhow!("{text}\nhint: {hint}"),
-        None => anyhow::anyhow!(text),
-    }
-}
 
 /// Why `--watch` cannot go with these output flags, if it cannot.
 pub fn refused(output: &ReportArgs) -> Option<String> {

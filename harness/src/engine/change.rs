@@ -3,15 +3,22 @@
 //! A re-implementation of `model/validationrule.go` (`IsComponentChanged`, `detectChanges`,
 //! `compareProperties`, `compareStrings`). Go stops at the first change; [`compare`] goes on
 //! and reports every deciding entry, which gives the same verdict (a change is an "any of").
+//!
+//! The rule and the keys compared come from the provider (`get_validation_rule`, `get`), so
+//! their size is not the harness's to choose. Matching is linear ([`Pattern`]), but a rule of
+//! many long wildcard names against many long keys still multiplies out; [`compare_within`]
+//! counts the matching steps a comparison needs before it takes them and refuses one over
+//! its budget ([`MATCH_BUDGET`]). The budget is counted in steps, not seconds: the engine
+//! reads no clock, and the same inputs give the same verdict on every machine.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::render::go_v;
 use super::wildcard::Pattern;
-use crate::model::{ComponentSpec, PropertyDesc, ValidationRule};
+use crate::model::{ComponentSpec, PropertyDesc, SidecarSpec, ValidationRule};
 
 /// One reason why a component counts as changed.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -134,23 +141,111 @@ fn compare_key(
     })
 }
 
-/// Go's `detectChanges`, collecting every change.
+/// The most matching steps ([`Pattern::steps`]) one comparison may take: wildcard entry
+/// names against the keys of both sides, summed over every entry of the rule. About a second
+/// of matching in a release build (`benches/change_detection.rs`); a rule and component that
+/// need more would stall Symphony's reconcile as well.
+pub const MATCH_BUDGET: u64 = 200_000_000;
+
+/// A comparison refused before it ran: its wildcard entries would need more matching steps
+/// than its budget.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "comparing component `{component}` needs more than {budget} matching steps: {part} entry \
+     `{entry}` ({entry_chars} characters) is matched against {keys} keys, and the rule's \
+     wildcard entries need {steps} steps up to it"
+)]
+pub struct OverBudget {
+    /// The component compared (the new side's name).
+    pub component: String,
+    /// What was compared: `properties`, `metadata` or `sidecar <name>`.
+    pub part: String,
+    /// The entry that went over the budget (its first 60 characters).
+    pub entry: String,
+    /// How many characters the entry's name has.
+    pub entry_chars: usize,
+    /// How many keys it would be matched against.
+    pub keys: usize,
+    /// The steps the comparison needs up to and including that entry.
+    pub steps: u64,
+    /// The budget.
+    pub budget: u64,
+}
+
+impl OverBudget {
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        "every wildcard (`*`) entry name is matched against every property key: return fewer \
+         or shorter wildcard entries from `get_validation_rule`, or report fewer or shorter \
+         keys from `get`; `symphony-harness compare --rule RULE.json OLD.json NEW.json` shows \
+         the verdict of a smaller case"
+            .to_string()
+    }
+}
+
+/// The matching steps a comparison may still take.
+struct Budget {
+    limit: u64,
+    spent: u64,
+}
+
+impl Budget {
+    /// Takes `steps` for `entry`, or says why not.
+    fn spend(
+        &mut self,
+        steps: u64,
+        at: (&str, &str),
+        entry: &str,
+        keys: usize,
+    ) -> Result<(), Box<OverBudget>> {
+        self.spent = self.spent.saturating_add(steps);
+        if self.spent <= self.limit {
+            return Ok(());
+        }
+        Err(Box::new(OverBudget {
+            component: at.0.to_string(),
+            part: at.1.to_string(),
+            entry: entry.chars().take(60).collect(),
+            entry_chars: entry.chars().count(),
+            keys,
+            steps: self.spent,
+            budget: self.limit,
+        }))
+    }
+}
+
+/// The keys of both maps, each once, in order.
+fn merged_keys<'a>(
+    old: &'a BTreeMap<String, Value>,
+    new: &'a BTreeMap<String, Value>,
+) -> Vec<&'a str> {
+    let mut keys: Vec<&str> = old.keys().chain(new.keys()).map(String::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Go's `detectChanges`, collecting every change; wildcard matching is paid from `budget`.
 fn detect_changes(
     part: &str,
     entries: &[PropertyDesc],
     names: (&str, &str),
-    old: &BTreeMap<String, Value>,
-    new: &BTreeMap<String, Value>,
-) -> Vec<ChangeReason> {
+    (old, new): (&BTreeMap<String, Value>, &BTreeMap<String, Value>),
+    budget: &mut Budget,
+) -> Result<Vec<ChangeReason>, Box<OverBudget>> {
     let mut reasons = Vec::new();
+    let mut keys: Option<Vec<&str>> = None;
     for entry in entries {
         if entry.name.contains('*') {
             // `isComponentName` is ignored for wildcard entries, as in Go.
             let pattern = Pattern::change_detection(&entry.name);
-            let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
+            let keys = keys.get_or_insert_with(|| merged_keys(old, new));
+            let steps = keys
+                .iter()
+                .map(|key| pattern.steps(key))
+                .fold(0, u64::saturating_add);
+            budget.spend(steps, (names.1, part), &entry.name, keys.len())?;
+            for key in keys.iter() {
                 if pattern.matches(key) {
                     reasons.extend(compare_key(part, entry, old, new, key));
                 }
@@ -170,7 +265,7 @@ fn detect_changes(
             reasons.extend(compare_key(part, entry, old, new, &entry.name));
         }
     }
-    reasons
+    Ok(reasons)
 }
 
 fn lift(metadata: &BTreeMap<String, String>) -> BTreeMap<String, Value> {
@@ -181,61 +276,110 @@ fn lift(metadata: &BTreeMap<String, String>) -> BTreeMap<String, Value> {
 }
 
 /// Would Symphony consider `new` (the desired spec) changed from `old` (the `get` result or
-/// the previous desired spec) under `rule`? With every deciding entry.
+/// the previous desired spec) under `rule`? With every deciding entry. No budget: for inputs
+/// the caller chose; a rule or keys from a provider go through [`compare_within`].
 pub fn compare(rule: &ValidationRule, old: &ComponentSpec, new: &ComponentSpec) -> ChangeReport {
+    match compare_within(rule, old, new, u64::MAX) {
+        Ok(report) => report,
+        Err(_) => unreachable!("the steps saturate at `u64::MAX`, so never exceed it"),
+    }
+}
+
+/// [`compare`], refused before it runs when its wildcard entries would take more than
+/// `budget` matching steps ([`MATCH_BUDGET`] is the engine's).
+pub fn compare_within(
+    rule: &ValidationRule,
+    old: &ComponentSpec,
+    new: &ComponentSpec,
+    budget: u64,
+) -> Result<ChangeReport, Box<OverBudget>> {
     let names = (old.name.as_str(), new.name.as_str());
+    let mut budget = Budget {
+        limit: budget,
+        spent: 0,
+    };
     let component = &rule.component_validation_rule;
     let mut reasons = detect_changes(
         "properties",
         &component.change_detection,
         names,
-        &old.properties,
-        &new.properties,
-    );
+        (&old.properties, &new.properties),
+        &mut budget,
+    )?;
     reasons.extend(detect_changes(
         "metadata",
         &component.change_detection_metadata,
         names,
-        &lift(&old.metadata),
-        &lift(&new.metadata),
-    ));
+        (&lift(&old.metadata), &lift(&new.metadata)),
+        &mut budget,
+    )?);
     if rule.allow_sidecar {
-        for sidecar in &new.sidecars {
-            match old.sidecars.iter().find(|o| o.name == sidecar.name) {
-                Some(old_sidecar) => reasons.extend(detect_changes(
-                    &format!("sidecar {}", sidecar.name),
-                    &rule.sidecar_validation_rule.change_detection,
-                    (&old_sidecar.name, &sidecar.name),
-                    &old_sidecar.properties,
-                    &sidecar.properties,
-                )),
-                None => reasons.push(ChangeReason {
-                    part: "sidecars".to_string(),
-                    entry: None,
-                    key: Some(sidecar.name.clone()),
-                    old: None,
-                    new: Some(sidecar.name.clone()),
-                    why: format!("sidecar `{}` is not on the old side", sidecar.name),
-                }),
-            }
-        }
-        // Go counts matched old sidecars; with every new sidecar matched, that count is the
-        // number of new sidecars.
-        if new.sidecars.len() != old.sidecars.len() {
-            reasons.push(ChangeReason {
-                part: "sidecars".to_string(),
-                entry: None,
-                key: None,
-                old: Some(old.sidecars.len().to_string()),
-                new: Some(new.sidecars.len().to_string()),
-                why: "the number of sidecars differs (a sidecar was added or removed)".to_string(),
-            });
-        }
+        reasons.extend(sidecar_changes(rule, old, new, &mut budget)?);
     }
-    ChangeReport {
+    Ok(ChangeReport {
         changed: !reasons.is_empty(),
         reasons,
+    })
+}
+
+/// The sidecar part of `IsComponentChanged` (with `allowSidecar`): each new sidecar against
+/// the first old one of its name, and the counts.
+fn sidecar_changes(
+    rule: &ValidationRule,
+    old: &ComponentSpec,
+    new: &ComponentSpec,
+    budget: &mut Budget,
+) -> Result<Vec<ChangeReason>, Box<OverBudget>> {
+    let mut reasons = Vec::new();
+    // Go looks each one up in a loop over the old sidecars; an index keeps it linear, and
+    // inserting from the back keeps the first of a name, as that loop finds it.
+    let old_by_name: HashMap<&str, &SidecarSpec> = old
+        .sidecars
+        .iter()
+        .rev()
+        .map(|sidecar| (sidecar.name.as_str(), sidecar))
+        .collect();
+    for sidecar in &new.sidecars {
+        match old_by_name.get(sidecar.name.as_str()) {
+            Some(old_sidecar) => reasons.extend(detect_changes(
+                &format!("sidecar {}", sidecar.name),
+                &rule.sidecar_validation_rule.change_detection,
+                (&old_sidecar.name, &sidecar.name),
+                (&old_sidecar.properties, &sidecar.properties),
+                budget,
+            )?),
+            None => reasons.push(ChangeReason {
+                part: "sidecars".to_string(),
+                entry: None,
+                key: Some(sidecar.name.clone()),
+                old: None,
+                new: Some(sidecar.name.clone()),
+                why: format!("sidecar `{}` is not on the old side", sidecar.name),
+            }),
+        }
     }
+    // Go counts matched old sidecars; with every new sidecar matched, that count is the
+    // number of new sidecars.
+    if new.sidecars.len() != old.sidecars.len() {
+        reasons.push(ChangeReason {
+            part: "sidecars".to_string(),
+            entry: None,
+            key: None,
+            old: Some(old.sidecars.len().to_string()),
+            new: Some(new.sidecars.len().to_string()),
+            why: "the number of sidecars differs (a sidecar was added or removed)".to_string(),
+        });
+    }
+    Ok(reasons)
+}
+
+/// Whether `rule` can never see a change: no property or metadata entries, and sidecars not
+/// compared. It is the rule Go uses when `get_validation_rule` fails (the zero rule).
+pub fn compares_nothing(rule: &ValidationRule) -> bool {
+    let component = &rule.component_validation_rule;
+    component.change_detection.is_empty()
+        && component.change_detection_metadata.is_empty()
+        && !rule.allow_sidecar
 }
 
 /// Go's `IsComponentChanged`.
@@ -250,7 +394,6 @@ pub fn is_component_changed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SidecarSpec;
     use serde_json::json;
 
     #[test]
@@ -620,6 +763,89 @@ mod tests {
             b.sidecars = new;
             assert_eq!(is_component_changed(&rule, &a, &b), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_new_sidecar_is_compared_with_the_first_old_one_of_its_name() {
+        let mut rule = ValidationRule::default();
+        rule.sidecar_validation_rule.change_detection = vec![entry("image", false, false, false)];
+        let mut old = component("c", json!({}));
+        let mut new = old.clone();
+        old.sidecars = vec![sidecar("s", "a"), sidecar("s", "b")];
+        new.sidecars = vec![sidecar("s", "a"), sidecar("t", "x")];
+        let report = compare(&rule, &old, &new);
+        // `s` matches the first old `s` (image `a`): only `t` is new.
+        let parts: Vec<_> = report.reasons.iter().map(|r| r.part.as_str()).collect();
+        assert_eq!(parts, ["sidecars"], "{report:?}");
+        new.sidecars[0] = sidecar("s", "b");
+        let report = compare(&rule, &old, &new);
+        assert!(
+            report.reasons.iter().any(|r| r.part == "sidecar s"),
+            "{report:?}"
+        );
+    }
+
+    /// A rule of `entries` wildcard names of `name_len` characters, and a component with
+    /// `keys` keys of `key_len` characters.
+    fn costly(
+        entries: usize,
+        name_len: usize,
+        keys: usize,
+        key_len: usize,
+    ) -> (ValidationRule, ComponentSpec) {
+        let name = format!("{}*", "a".repeat(name_len - 1));
+        let rule = rule(vec![entry(&name, false, false, false); entries]);
+        let properties: serde_json::Map<String, Value> = (0..keys)
+            .map(|i| (format!("{i:0key_len$}"), json!(i)))
+            .collect();
+        (rule, component("big", Value::Object(properties)))
+    }
+
+    #[test]
+    fn a_comparison_over_its_budget_is_refused_before_it_runs_naming_entry_and_keys() {
+        let (rule, component) = costly(3, 100, 50, 20);
+        // One entry: 50 keys × (20 + 100 + the steps of a match) steps.
+        let one_entry = 50 * (20 + 100 + Pattern::STEPS_PER_MATCH);
+        let err = compare_within(&rule, &component, &component, 2 * one_entry)
+            .expect_err("three entries need three times one");
+        assert_eq!(err.component, "big");
+        assert_eq!(err.part, "properties");
+        assert_eq!(err.keys, 50);
+        assert_eq!(err.entry_chars, 100);
+        assert_eq!(
+            err.entry.chars().count(),
+            60,
+            "the name is cut for the message"
+        );
+        assert_eq!(err.steps, 3 * one_entry);
+        let message = err.to_string();
+        let over = format!("more than {} matching steps", 2 * one_entry);
+        assert!(message.contains(&over), "{message}");
+        assert!(
+            err.hint().contains("symphony-harness compare"),
+            "{}",
+            err.hint()
+        );
+
+        let within = compare_within(&rule, &component, &component, 3 * one_entry)
+            .expect("exactly the budget is within it");
+        assert_eq!(within, compare(&rule, &component, &component));
+    }
+
+    #[test]
+    fn sidecar_entries_and_metadata_entries_are_paid_from_the_same_budget() {
+        let (mut rule, mut component) = costly(1, 10, 10, 10);
+        rule.component_validation_rule.change_detection_metadata =
+            rule.component_validation_rule.change_detection.clone();
+        component.metadata = component
+            .properties
+            .keys()
+            .map(|key| (key.clone(), "v".to_string()))
+            .collect();
+        let one_entry = 10 * (10 + 10 + Pattern::STEPS_PER_MATCH);
+        let err = compare_within(&rule, &component, &component, one_entry).unwrap_err();
+        assert_eq!(err.part, "metadata");
+        assert!(compare_within(&rule, &component, &component, 2 * one_entry).is_ok());
     }
 }
 

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::provider::{CallError, CallOutput};
 use super::report::{RoundReport, StepDecision};
-use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
+use crate::model::{
+    ComponentAction, ComponentResult, ComponentSpec, SentDeployment, ValidationRule,
+};
 
 /// Sends the event `make` builds, if the sink listens at all (events are only built for a
 /// sink that wants them).
@@ -125,6 +127,9 @@ pub enum Event {
         call: CallKind,
         /// The components sent (references or step), with their actions.
         components: Vec<(String, ComponentAction)>,
+        /// The deployment document an `apply` is sent (shared, not copied); `None` for the
+        /// other calls.
+        deployment: Option<SentDeployment>,
     },
     /// A provider call ended.
     CallFinished {

@@ -13,8 +13,9 @@
 //! [`state`] (deployment states and merging), [`plan`] (steps and deletion order),
 //! [`planning`] (evaluate → desired → merge → plan, once), [`deployment`] (deployments built
 //! from Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's
-//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`events`]
-//! (what a sink receives), `skip` (`canSkipStep`), [`reconcile`] (the rounds). The specification is
+//! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`summary`]
+//! (Symphony's summary of a round), [`events`] (what a sink receives), `skip` (`canSkipStep`),
+//! [`reconcile`] (the rounds). The specification is
 //! `docs/reconcile.md` and `docs/change-detection.md`; Symphony's Go source decides where they
 //! are silent.
 
@@ -36,6 +37,7 @@ pub mod rule;
 mod skip;
 pub mod sort;
 pub mod state;
+pub mod summary;
 pub mod wildcard;
 
 pub use outcome::{InSymphony, Outcome};
@@ -99,6 +101,10 @@ pub enum EngineError {
     /// A deployment could not be encoded as JSON.
     #[error("cannot encode the deployment as JSON: {0}")]
     Encode(String),
+    /// A comparison of a component under the provider's rule would take more matching than
+    /// [`change::MATCH_BUDGET`] allows.
+    #[error(transparent)]
+    ComparisonOverBudget(#[from] Box<change::OverBudget>),
 }
 
 impl EngineError {
@@ -119,6 +125,7 @@ impl EngineError {
                 "pass the solution whose `metadata.name` is `{expected}` (Symphony would use a \
                  stand-in without components and delete everything)"
             )),
+            EngineError::ComparisonOverBudget(over) => Some(over.hint()),
             EngineError::TargetPattern { .. } => Some(
                 "`*` and `%` turn the name into a Go regular expression: escape regex \
                  characters or use only `*` and `%`"
@@ -126,5 +133,32 @@ impl EngineError {
             ),
             _ => None,
         }
+    }
+}
+
+impl crate::errors::Explain for EngineError {
+    fn hint(&self) -> Option<String> {
+        EngineError::hint(self)
+    }
+}
+
+impl crate::errors::Explain for CallError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            // Symphony would get no provider.
+            CallError::NullProvider { .. } => crate::exit_code::LOAD_FAILED,
+            CallError::Harness { .. } => crate::exit_code::ERROR,
+            _ => crate::exit_code::CALL_FAILED,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        self.process_died().then(|| {
+            format!(
+                "in Symphony this `{}` would take the whole symphony-api process down; run \
+                 with `-vv` to see everything the provider printed",
+                self.outcome()
+            )
+        })
     }
 }

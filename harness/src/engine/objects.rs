@@ -8,7 +8,9 @@
 
 use super::deployment::{from_objects, from_target};
 use super::EngineError;
-use crate::model::{DeploymentSpec, InstanceState, ObjectMeta, SolutionState, TargetState};
+use crate::model::{
+    ComponentSpec, DeploymentSpec, InstanceState, ObjectMeta, SolutionState, TargetState,
+};
 
 /// The namespace Symphony's API gives an object stored without one.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -157,6 +159,37 @@ impl Objects {
                 }),
             },
         }
+    }
+
+    /// The desired components: the solution's, or every target's own.
+    pub fn desired(&self) -> Vec<&ComponentSpec> {
+        match &self.solution_and_instance {
+            Some((solution, _)) => solution
+                .spec
+                .iter()
+                .flat_map(|s| s.components.iter().map(|c| &**c))
+                .collect(),
+            None => self
+                .targets
+                .iter()
+                .flat_map(|t| {
+                    t.spec
+                        .iter()
+                        .flat_map(|s| s.components.iter().map(|c| &**c))
+                })
+                .collect(),
+        }
+    }
+
+    /// The names of [`Objects::desired`], in order.
+    pub fn desired_names(&self) -> Vec<String> {
+        self.desired().into_iter().map(|c| c.name.clone()).collect()
+    }
+}
+
+impl crate::errors::Explain for ObjectError {
+    fn hint(&self) -> Option<String> {
+        ObjectError::hint(self)
     }
 }
 

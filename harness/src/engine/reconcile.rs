@@ -27,10 +27,11 @@ pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
 pub use super::report::{
     Against, ApplyReason, FailedBy, Failure, LeftComponent, RoundReport, RunEnd, RunReport, Stage,
-    StateOutcome, StepDecision, StepRecord, Summary,
+    StateOutcome, StepDecision, StepRecord, Summary, TargetResult,
 };
 use super::skip::SkipBasis;
 use super::state::{DeploymentState, TargetDesc};
+use super::summary::{self, GO_DEPENDENCIES};
 use super::{CallError, EngineError, InSymphony, Outcome, Provider, ProviderFactory};
 use crate::model::{
     wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentResult, ComponentStep,
@@ -70,6 +71,8 @@ pub struct Reconciler {
     /// The calls' own parts made from `prepared`'s instance so far, to share with later
     /// calls that have the same; emptied when `prepared` is replaced.
     call_parts: CallParts,
+    /// Reconcile's `targetName`: only this target's steps are reconciled.
+    target_name: Option<String>,
 }
 
 // A reconciler (and the round documents it keeps) may move to, or be shared with, another
@@ -245,6 +248,42 @@ fn call_failure(stage: Stage, site: &CallSite, err: &CallError) -> Failure {
     }
 }
 
+/// How a round ends when its deployment cannot be planned. Symphony fails the round before
+/// any provider call when the dependency sort fails (`NewDeploymentState`), and crashes on a
+/// nil pointer when a component is assigned to a target without `spec`; anything else is
+/// input the harness cannot reconcile at all.
+fn planning_failure(err: EngineError) -> Stop {
+    let failure = |stage, target: String, message: String, components: Vec<String>| Failure {
+        stage,
+        step: 0,
+        target,
+        role: String::new(),
+        outcome: FailedBy::Symphony,
+        message,
+        indeterminate: false,
+        components,
+    };
+    match err {
+        EngineError::Dependencies { unsorted } => Stop::Failed(failure(
+            Stage::Plan,
+            String::new(),
+            format!(
+                "{GO_DEPENDENCIES} (`{}` cannot be sorted: each dependency must name another \
+                 component, once, without cycles)",
+                unsorted.join("`, `")
+            ),
+            unsorted,
+        )),
+        EngineError::TargetWithoutSpec { ref target, .. } => Stop::Failed(failure(
+            Stage::SymphonyPanic,
+            target.clone(),
+            err.to_string(),
+            Vec::new(),
+        )),
+        other => Stop::Input(other),
+    }
+}
+
 /// The binding config for `role` on `target` (`CreateProviderForTargetRole`): the first
 /// binding whose role matches (`""` and `container` mean `instance`): [`find_binding`].
 fn binding_for<'t>(
@@ -307,6 +346,7 @@ fn create(
         site: site.clone(),
         call: CallKind::Create,
         components: Vec::new(),
+        deployment: None,
     });
     let created = factory.create(config);
     emit(sink, || Event::CallFinished {
@@ -431,7 +471,7 @@ impl<'r> ApplyLoop<'r> {
         let mut provider = provider_for(call.factory, target, &call.site, call.sink)
             .map_err(|f| f.of_step(step))?;
         let decision = match &self.skip {
-            Some(basis) => basis.decide(step, provider.as_mut(), &call.site, call.sink),
+            Some(basis) => basis.decide(step, provider.as_mut(), &call.site, call.sink)?,
             None => StepDecision::Apply {
                 reason: ApplyReason::NoPreviousState,
             },
@@ -514,6 +554,7 @@ impl<'r> ApplyLoop<'r> {
             site: call.site.clone(),
             call: kind.clone(),
             components: listed(&step.components),
+            deployment: Some(dep.sent()),
         });
         let result = provider.apply(&dep, step, evaluated.is_dry_run);
         emit(call.sink, || Event::CallFinished {
@@ -545,6 +586,27 @@ impl Reconciler {
     /// The stored state, if any.
     pub fn previous(&self) -> Option<&StoredState> {
         self.previous.as_ref()
+    }
+
+    /// Symphony restarted with its state kept in memory: the stored state is gone (the next
+    /// round has no previous state). The clock and the round numbers go on.
+    pub fn forget_stored_state(&mut self) {
+        self.previous = None;
+    }
+
+    /// Reconcile's `targetName` for the next rounds: `Some(target)` reconciles only that
+    /// target's steps (`get` and `apply` for the others are not called, and not counted),
+    /// `None` every target. The stored state is saved whole either way, the other targets'
+    /// components with it, as Symphony saves it.
+    pub fn set_target_name(&mut self, target_name: Option<&str>) {
+        self.target_name = target_name.map(str::to_string);
+    }
+
+    /// Whether the `targetName` filter lets `target`'s steps run.
+    fn selects(&self, target: &str) -> bool {
+        self.target_name
+            .as_deref()
+            .is_none_or(|name| name == target)
     }
 
     /// Logical time, in seconds.
@@ -643,7 +705,12 @@ impl Reconciler {
             skipped: 0,
             failure: None,
             state: StateOutcome::Untouched,
-            summary: Summary::default(),
+            summary: Summary {
+                target_count: deployment.targets.len(),
+                job_id: deployment.job_id.clone(),
+                is_removal: remove,
+                ..Summary::default()
+            },
             noop: None,
         };
         let meta = &deployment.instance.metadata;
@@ -706,6 +773,7 @@ impl Reconciler {
                 site: site.clone(),
                 call: CallKind::Get,
                 components: listed(&deleted),
+                deployment: None,
             });
             let got = provider.get(&dep, &deleted);
             let output = provider.take_output();
@@ -736,7 +804,7 @@ impl Reconciler {
         factory: &mut dyn ProviderFactory,
         sink: &mut dyn EventSink,
     ) -> Result<(), Stop> {
-        let prepared = self.prepare(deployment)?;
+        let prepared = self.prepare(deployment).map_err(planning_failure)?;
         let instance_scope = prepared.instance_spec()?.scope.clone();
         factory.round_started();
         factory.output_wanted(sink.is_listening());
@@ -772,6 +840,9 @@ impl Reconciler {
         let evaluated = &prepared.evaluated;
         let mut current = Reported::new(&prepared.desired);
         for (index, step) in prepared.get_plan.iter().enumerate() {
+            if !self.selects(&step.target) {
+                continue;
+            }
             let site = site(round, Phase::Get, index, step);
             let target = evaluated.targets.get(&step.target);
             let mut provider =
@@ -785,6 +856,7 @@ impl Reconciler {
                 site: site.clone(),
                 call: CallKind::Get,
                 components: listed(&step.components),
+                deployment: None,
             });
             let got = provider.get(&dep, &step.components);
             emit(sink, || Event::CallFinished {
@@ -817,6 +889,9 @@ impl Reconciler {
         let mut failed = None;
         for index in 0..report.plan.len() {
             let step = Arc::clone(&report.plan[index]);
+            if !self.selects(&step.target) {
+                continue;
+            }
             let mut call = StepCall {
                 site: site(report.round, Phase::Apply, index, &step),
                 step: &step,
@@ -901,7 +976,8 @@ impl Reconciler {
         self.finish(report, sink)
     }
 
-    fn finish(&mut self, report: RoundReport, sink: &mut dyn EventSink) -> RoundReport {
+    fn finish(&mut self, mut report: RoundReport, sink: &mut dyn EventSink) -> RoundReport {
+        summary::conclude(&mut report);
         emit(sink, || Event::RoundFinished {
             report: Box::new(report.clone()),
         });
@@ -1045,6 +1121,11 @@ fn permanently_failed(n: u32, failure: &Failure) -> String {
         format!(
             "round {n}: the harness itself failed ({}), so the run stops",
             failure.message
+        )
+    } else if failure.stage == Stage::Plan {
+        format!(
+            "round {n} failed before any provider call; every later round would fail \
+             the same way (Symphony retries on every poll) until the objects change"
         )
     } else {
         format!(

@@ -1093,11 +1093,34 @@ fn the_summary_counts_planned_and_succeeded_steps_and_whether_any_ran() {
     assert_eq!(
         applied,
         Summary {
+            target_count: 1,
             success_count: 1,
+            planned_deployment: 2,
+            current_deployed: 2,
+            target_results: [(
+                "t".to_string(),
+                TargetResult {
+                    status: "OK".into(),
+                    message: String::new(),
+                    // One result per step, merged (the fake answers 500 `internal`).
+                    components: ["a", "b"]
+                        .into_iter()
+                        .map(|name| (
+                            name.to_string(),
+                            ComponentResult {
+                                status: 500,
+                                message: "internal".into()
+                            }
+                        ))
+                        .collect(),
+                }
+            )]
+            .into(),
             planned_count: 2,
             plan_success_count: 2,
             all_assigned_deployed: true,
             skipped: false,
+            ..Summary::default()
         }
     );
     let skipped = w.round(&d, false).summary;
@@ -1113,6 +1136,15 @@ fn the_summary_counts_planned_and_succeeded_steps_and_whether_any_ran() {
         "the failing first step ends the round"
     );
     assert!(!failed.all_assigned_deployed);
+    assert_eq!(failed.planned_deployment, 2);
+    assert_eq!(failed.current_deployed, 0);
+    let t = &failed.target_results["t"];
+    assert_eq!(t.status, "Target Update Failed");
+    assert_eq!(
+        t.message,
+        "An error occurred in Target Update, err: Apply Resource Failed: failed to apply \
+         deployment ste"
+    );
 }
 
 #[test]
@@ -1221,4 +1253,162 @@ fn a_name_index_finds_the_first_component_of_a_name_short_list_or_long() {
         assert_eq!(index.find(&components, "c2").unwrap().name, "c2");
         assert!(index.find(&components, "absent").is_none());
     }
+}
+
+#[test]
+fn an_unresolvable_dependency_fails_every_round_before_any_call_and_keeps_the_state() {
+    let mut w = World::new();
+    let mut web = component("web", "w", json!({}));
+    web.dependencies = vec!["db".into()];
+    let both = deployment(vec![component("db", "w", json!({})), web.clone()], &["w"]);
+    assert!(w.round(&both, false).failure.is_none());
+    let stored = w.reconciler.previous().cloned();
+    let only_web = deployment(vec![web], &["w"]);
+    for _ in 0..2 {
+        let r = w.round(&only_web, false);
+        let failure = r.failure.clone().unwrap();
+        assert_eq!(failure.stage, Stage::Plan);
+        assert_eq!(failure.outcome, FailedBy::Symphony);
+        assert!(failure.message.starts_with(GO_DEPENDENCIES), "{failure:?}");
+        assert_eq!(failure.components, ["web"]);
+        assert!(w.log().is_empty(), "no provider call: {:?}", w.log());
+        assert_eq!(r.state, StateOutcome::NotSavedFailed);
+        assert_eq!(w.reconciler.previous().cloned(), stored, "state kept");
+        assert_eq!(
+            r.summary.summary_message,
+            "failed to create target manager state from deployment spec: circular \
+             dependencies or unresolved dependencies detected in components"
+        );
+        assert_eq!((r.summary.success_count, r.summary.target_count), (0, 1));
+        assert_eq!(
+            r.failure.as_ref().map(Failure::in_symphony),
+            Some(InSymphony::Returns)
+        );
+    }
+    assert_eq!(w.device("t"), ["db", "web"], "the device is untouched");
+    let report = w.run(&only_web, 5);
+    assert_eq!(report.verdict, RunEnd::Failed { rounds: 1 });
+    assert!(
+        report
+            .stopped
+            .as_deref()
+            .unwrap()
+            .contains("before any provider call"),
+        "{:?}",
+        report.stopped
+    );
+}
+
+#[test]
+fn a_target_name_reconciles_only_that_targets_steps_and_saves_the_whole_state() {
+    let mut w = World::new();
+    let d = two_target_instance_deployment();
+    w.reconciler.set_target_name(Some("t2"));
+    let r = w.round(&d, false);
+    assert_eq!(
+        w.log(),
+        ["create", "get a", "create", "apply +a"],
+        "t1 is neither read nor applied"
+    );
+    let sent = w.fake.borrow().deployments.clone();
+    assert!(sent.iter().all(|d| d["activeTarget"] == "t2"));
+    assert_eq!(w.device("t1"), Vec::<String>::new());
+    assert_eq!(w.device("t2"), ["a"]);
+    assert_eq!(
+        (r.summary.planned_count, r.summary.plan_success_count),
+        (1, 1)
+    );
+    assert_eq!(
+        r.summary.planned_deployment, 2,
+        "Go counts every planned step"
+    );
+    assert_eq!(r.summary.success_count, 1);
+    assert_eq!(r.summary.target_count, 2);
+    let stored = w.reconciler.previous().unwrap();
+    assert_eq!(
+        stored.state.target_component.keys().collect::<Vec<_>>(),
+        ["a::t1", "a::t2"],
+        "saved as if t1 were deployed too"
+    );
+    w.reconciler.set_target_name(None);
+    let r = w.round(&d, false);
+    assert_eq!(r.steps.len(), 2, "both targets again");
+}
+
+#[test]
+fn forgetting_the_stored_state_keeps_the_clock_and_the_round_numbers() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    w.reconciler
+        .wait(30, "poll", &mut crate::engine::events::NoSink);
+    w.reconciler.forget_stored_state();
+    assert!(w.reconciler.previous().is_none());
+    let r = w.round(&d, false);
+    assert_eq!((r.round, r.at_seconds), (2, 30));
+    assert_eq!(
+        apply_reason(&r, 0),
+        ApplyReason::NoPreviousState,
+        "the stored state is gone"
+    );
+}
+
+#[test]
+fn a_state_stored_by_symphony_in_gos_names_makes_the_next_round_skip() {
+    let d = deployment(
+        vec![component("web", "w", json!({"image": "nginx:1.25"}))],
+        &["w"],
+    );
+    let state: DeploymentState = serde_json::from_value(json!({
+        "Components": [{"name": "web", "type": "w", "properties": {"image": "nginx:1.25"}}],
+        "Targets": [{"Name": "t", "Spec": {}}],
+        "TargetComponent": {"web::t": "w"}
+    }))
+    .unwrap();
+    let mut w = World::new();
+    w.fake
+        .borrow_mut()
+        .devices
+        .entry("t".into())
+        .or_default()
+        .insert("web".into(), (*d.components()[0]).clone());
+    w.reconciler = Reconciler::new(Symphony::V049).with_previous(StoredState {
+        spec: Arc::new(d.clone()),
+        state,
+    });
+    let r = w.round(&d, false);
+    assert_eq!(r.skipped, 1, "{:?}", w.log());
+    assert!(r.summary.skipped);
+    assert_eq!(r.summary.current_deployed, 1);
+    assert_eq!(r.summary.target_results["t"].status, "OK");
+}
+
+#[test]
+fn an_apply_is_sent_with_its_document_and_the_event_carries_it() {
+    let mut w = World::new();
+    let d = deployment(vec![component("a", "w", json!({}))], &["w"]);
+    w.round(&d, false);
+    let documents: Vec<Value> = w
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::CallStarted {
+                call: CallKind::Apply { .. },
+                deployment: Some(sent),
+                ..
+            } => Some(sent.to_value().unwrap()),
+            Event::CallStarted {
+                deployment: Some(_),
+                call,
+                ..
+            } => panic!("only apply carries its document, not {call:?}"),
+            _ => None,
+        })
+        .collect();
+    let applied = w.fake.borrow().deployments.last().cloned().unwrap();
+    assert_eq!(
+        documents,
+        [applied],
+        "the very document the provider received"
+    );
 }

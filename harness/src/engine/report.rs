@@ -117,6 +117,9 @@ pub enum StepDecision {
 /// Where in a round Symphony failed. Serialized as [`Stage::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Planning, before any provider call: `NewDeploymentState` could not sort the
+    /// components by their dependencies (a cycle, an unknown name, a name listed twice).
+    Plan,
     /// Finding the binding or creating the provider.
     CreateProvider,
     /// A `get` call.
@@ -129,17 +132,19 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in the order a round reaches them.
-    pub const ALL: [Stage; 4] = [
+    pub const ALL: [Stage; 5] = [
+        Stage::Plan,
         Stage::CreateProvider,
         Stage::Get,
         Stage::Apply,
         Stage::SymphonyPanic,
     ];
 
-    /// The stage's stable short name, as in JSON: `create-provider`, `get`, `apply`,
+    /// The stage's stable short name, as in JSON: `plan`, `create-provider`, `get`, `apply`,
     /// `symphony-panic`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Stage::Plan => "plan",
             Stage::CreateProvider => "create-provider",
             Stage::Get => "get",
             Stage::Apply => "apply",
@@ -218,6 +223,12 @@ pub struct Failure {
 impl Failure {
     /// One line: where, how and what.
     pub fn describe(&self) -> String {
+        if self.stage == Stage::Plan {
+            return format!(
+                "planning the deployment ended `{}` before any provider call: {}",
+                self.outcome, self.message
+            );
+        }
         let components = if self.components.is_empty() {
             String::new()
         } else {
@@ -261,11 +272,12 @@ impl Failure {
     }
 
     /// True when no later round can end differently while the objects and the library stay
-    /// as they are: the provider could not be created (no binding for the role, a library
-    /// that does not load, NULL from `create_provider`, a crash creating it), or the harness
-    /// itself failed.
+    /// as they are: the deployment cannot be planned (its dependencies cannot be sorted), the
+    /// provider could not be created (no binding for the role, a library that does not load,
+    /// NULL from `create_provider`, a crash creating it), or the harness itself failed.
     pub fn is_permanent(&self) -> bool {
-        self.stage == Stage::CreateProvider || self.outcome == FailedBy::Call(Outcome::Harness)
+        matches!(self.stage, Stage::Plan | Stage::CreateProvider)
+            || self.outcome == FailedBy::Call(Outcome::Harness)
     }
 }
 
@@ -312,20 +324,58 @@ pub enum StateOutcome {
     Untouched,
 }
 
-/// Symphony's summary numbers for the round.
+/// Symphony's summary of the round: Go's `model.SummarySpec` (`api/pkg/apis/v1alpha1/model/
+/// summary.go`) as `SolutionVersionManager.Reconcile` leaves it, in Go's JSON names (what
+/// `GET instances/…/status` is made from), and the two counts the reconcile keeps beside it.
+/// [`super::summary`] fills it at the end of the round.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
-    /// Targets whose last executed or skipped step succeeded (0 for dry runs and inactive).
+    /// `targetCount`: the deployment's targets.
+    pub target_count: usize,
+    /// `successCount`: targets whose last executed or skipped step succeeded (0 for dry runs
+    /// and inactive instances, and when the round failed before its steps).
     pub success_count: usize,
-    /// Steps reached.
-    pub planned_count: usize,
-    /// Steps applied or skipped successfully.
-    pub plan_success_count: usize,
-    /// `planned == succeeded`.
-    pub all_assigned_deployed: bool,
-    /// No step actually ran.
+    /// `plannedDeployment`: the components of every step of the apply plan.
+    pub planned_deployment: usize,
+    /// `currentDeployed`: the components of the steps skipped or applied successfully.
+    pub current_deployed: usize,
+    /// `targets`: each target's result (`TargetResultSpec`), by target name.
+    #[serde(rename = "targets", skip_serializing_if = "BTreeMap::is_empty")]
+    pub target_results: BTreeMap<String, TargetResult>,
+    /// `message`: why the round failed before its steps, in Symphony's words.
+    #[serde(rename = "message", skip_serializing_if = "String::is_empty")]
+    pub summary_message: String,
+    /// `jobID`: the deployment's job id (empty outside Kubernetes).
+    #[serde(rename = "jobID", skip_serializing_if = "String::is_empty")]
+    pub job_id: String,
+    /// `skipped`: no step actually ran (every one was skipped).
     pub skipped: bool,
+    /// `isRemoval`: a removal (asked for, or an inactive instance).
+    pub is_removal: bool,
+    /// `allAssignedDeployed`: every step reached succeeded (`plannedCount ==
+    /// planSuccessCount`).
+    pub all_assigned_deployed: bool,
+    /// `removed`: set only when the instance is deleted (the summary's soft delete), never by
+    /// a reconcile.
+    pub removed: bool,
+    /// Not Go's summary: steps reached (Go's local `plannedCount`).
+    pub planned_count: usize,
+    /// Not Go's summary: steps applied or skipped successfully (Go's `planSuccessCount`).
+    pub plan_success_count: usize,
+}
+
+/// One target's result in the summary: Go's `model.TargetResultSpec`.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetResult {
+    /// `OK`, or `Target Update Failed` / `Target Delete Failed`.
+    pub status: String,
+    /// Why it failed (`An error occurred in Target Update, err: …`); empty when it did not.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// Each component's result, as `apply` returned it (empty for a skipped step).
+    #[serde(rename = "components", skip_serializing_if = "BTreeMap::is_empty")]
+    pub components: BTreeMap<String, ComponentResult>,
 }
 
 /// One round (one reconcile).
@@ -586,7 +636,10 @@ mod tests {
     #[test]
     fn a_stage_serializes_and_displays_as_its_short_name() {
         let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(names, ["create-provider", "get", "apply", "symphony-panic"]);
+        assert_eq!(
+            names,
+            ["plan", "create-provider", "get", "apply", "symphony-panic"]
+        );
         for stage in Stage::ALL {
             assert_eq!(serde_json::to_value(stage).unwrap(), json!(stage.as_str()));
             assert_eq!(stage.to_string(), stage.as_str());

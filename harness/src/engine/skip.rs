@@ -11,11 +11,11 @@ use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::change::compare;
+use super::change::{compare_within, MATCH_BUDGET};
 use super::events::{emit, CallKind, CallReturn, CallSite, Event, EventSink};
 use super::report::{Against, ApplyReason, StepDecision};
 use super::state::{key, DeploymentState};
-use super::Provider;
+use super::{EngineError, Provider};
 use crate::model::{
     ComponentAction, ComponentSpec, DeploymentSpec, DeploymentStep, ValidationRule,
 };
@@ -111,14 +111,15 @@ impl<'a> SkipBasis<'a> {
     }
 
     /// `canSkipStep`: skip `step` only when every component passes. `provider` is the
-    /// step's (Symphony asks it for the rule before each comparison).
+    /// step's (Symphony asks it for the rule before each comparison). `Err` when a comparison
+    /// passes the wildcard matching budget ([`MATCH_BUDGET`]).
     pub(super) fn decide(
         &self,
         step: &DeploymentStep,
         provider: &mut dyn Provider,
         site: &CallSite,
         sink: &mut dyn EventSink,
-    ) -> StepDecision {
+    ) -> Result<StepDecision, EngineError> {
         for entry in &step.components {
             let name = &entry.component.name;
             let value = self
@@ -131,48 +132,48 @@ impl<'a> SkipBasis<'a> {
                 if was_desired.is_some() && !value.is_empty() {
                     // In the stored state; either once desired, or only ever reported by `get`.
                     let component = name.clone();
-                    return StepDecision::Apply {
+                    return Ok(StepDecision::Apply {
                         reason: if self.desired_before(name) {
                             ApplyReason::DeleteOfPreviouslyDesired { component }
                         } else {
                             ApplyReason::DeleteOfReportedOnly { component }
                         },
-                    };
+                    });
                 }
                 continue;
             }
             let Some(old) = was_desired else {
-                return StepDecision::Apply {
+                return Ok(StepDecision::Apply {
                     reason: ApplyReason::NotPreviouslyDesired {
                         component: name.clone(),
                     },
-                };
+                });
             };
             if value.is_empty() || value.starts_with('-') {
-                return StepDecision::Apply {
+                return Ok(StepDecision::Apply {
                     reason: ApplyReason::NotReportedByGet {
                         component: name.clone(),
                     },
-                };
+                });
             }
             let rule = rule_of(provider, site, sink);
             let Some(current) = self.current(name) else {
                 continue;
             };
             for (against, side) in [(Against::PreviousDesired, old), (Against::Current, current)] {
-                let report = compare(&rule, side, &entry.component);
+                let report = compare_within(&rule, side, &entry.component, MATCH_BUDGET)?;
                 if report.changed {
-                    return StepDecision::Apply {
+                    return Ok(StepDecision::Apply {
                         reason: ApplyReason::Changed {
                             component: name.clone(),
                             against,
                             reasons: report.reasons,
                         },
-                    };
+                    });
                 }
             }
         }
-        StepDecision::Skip
+        Ok(StepDecision::Skip)
     }
 }
 
@@ -187,6 +188,7 @@ fn rule_of(
         site: site.clone(),
         call: CallKind::GetValidationRule,
         components: Vec::new(),
+        deployment: None,
     });
     let rule = provider.get_validation_rule();
     emit(sink, || Event::CallFinished {

@@ -4,18 +4,28 @@
 //! A [`DeploymentState`] holds the components (in dependency order), the targets (sorted by
 //! name, then any added by merging) and the `TargetComponent` map from `"<component>::<target>"`
 //! to a role; a role prefixed with `-` means "delete".
+//!
+//! Go's `DeploymentState` and `TargetDesc` carry no JSON tags, so the state Symphony stores
+//! (`SummaryManager.UpsertDeploymentState`) names its fields as Go does: `Components`,
+//! `Targets` (`Name`, `Spec`), `TargetComponent`. Both types read those names, and the
+//! camelCase ones the harness writes, as Go's decoder matches keys (exactly, else ignoring
+//! case); a key matching no field is refused by name, never dropped: a misspelt key would
+//! otherwise leave the state silently empty.
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::sort::sort_by_dependencies;
 use super::EngineError;
 use crate::model::{ComponentSpec, DeploymentSpec, TargetSpec};
 
 /// A target known to a state.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[derive(Serialize, Debug, Clone, PartialEq, Default)]
 pub struct TargetDesc {
     /// Target name.
     pub name: String,
@@ -25,18 +35,125 @@ pub struct TargetDesc {
 }
 
 /// Go's `model.DeploymentState`.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[derive(Serialize, Debug, Clone, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentState {
     /// Components, in planning order (shared with the deployment and the other states).
-    #[serde(default)]
     pub components: Vec<Arc<ComponentSpec>>,
     /// Targets, in planning order.
-    #[serde(default)]
     pub targets: Vec<TargetDesc>,
     /// `"<component>::<target>"` to role; `-role` means delete.
-    #[serde(default)]
     pub target_component: BTreeMap<String, String>,
+}
+
+/// Go's names of `DeploymentState`'s fields, as Symphony stores them.
+const STATE_FIELDS: &[&str] = &["Components", "Targets", "TargetComponent"];
+/// Go's names of `TargetDesc`'s fields.
+const TARGET_FIELDS: &[&str] = &["Name", "Spec"];
+
+/// Which of `fields` the JSON key `key` sets, as Go's `encoding/json` decides: an exact match,
+/// else a match ignoring (ASCII) case.
+fn go_field(key: &str, fields: &[&'static str]) -> Option<usize> {
+    fields.iter().position(|field| *field == key).or_else(|| {
+        fields
+            .iter()
+            .position(|field| field.eq_ignore_ascii_case(key))
+    })
+}
+
+/// A Go struct without JSON tags, read from an object: [`go_field`] matching, `null` as the
+/// zero value (as Go leaves it), every unknown key an error naming Go's fields.
+trait GoStruct: Default {
+    /// What it is, for messages.
+    const EXPECTING: &'static str;
+    /// Go's field names.
+    const FIELDS: &'static [&'static str];
+    /// Reads the value of field `index` into `self`.
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error>;
+}
+
+struct GoStructVisitor<T>(PhantomData<T>);
+
+impl<'de, T: GoStruct> Visitor<'de> for GoStructVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut value = T::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match go_field(&key, T::FIELDS) {
+                Some(index) => value.read_field(index, &mut map)?,
+                None => return Err(de::Error::unknown_field(&key, T::FIELDS)),
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// `null` as the zero value, as Go's decoder leaves a field it reads `null` into.
+fn or_zero<'de, T: Deserialize<'de> + Default, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<T, A::Error> {
+    Ok(map.next_value::<Option<T>>()?.unwrap_or_default())
+}
+
+impl GoStruct for DeploymentState {
+    const EXPECTING: &'static str =
+        "a deployment state: `Components`, `Targets` and `TargetComponent`";
+    const FIELDS: &'static [&'static str] = STATE_FIELDS;
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => self.components = or_zero(map)?,
+            1 => self.targets = or_zero(map)?,
+            _ => self.target_component = or_zero(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl GoStruct for TargetDesc {
+    const EXPECTING: &'static str = "a state's target: `Name` and `Spec`";
+    const FIELDS: &'static [&'static str] = TARGET_FIELDS;
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => self.name = or_zero(map)?,
+            _ => self.spec = map.next_value::<Option<TargetSpec>>()?.map(Arc::new),
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for DeploymentState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(GoStructVisitor(PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetDesc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(GoStructVisitor(PhantomData))
+    }
 }
 
 /// The `TargetComponent` key of a component on a target.
@@ -300,6 +417,60 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_state_stored_by_symphony_reads_in_gos_names_and_in_camel_case_alike() {
+        let go = r#"{"Components": [{"name": "web", "type": "app"}],
+                     "Targets": [{"Name": "edge", "Spec": {}}],
+                     "TargetComponent": {"web::edge": "app"}}"#;
+        let camel = r#"{"components": [{"name": "web", "type": "app"}],
+                        "targets": [{"name": "edge", "spec": {}}],
+                        "targetComponent": {"web::edge": "app"}}"#;
+        let shouting = r#"{"COMPONENTS": [{"name": "web", "type": "app"}],
+                           "TARGETS": [{"NAME": "edge", "SPEC": {}}],
+                           "TARGETCOMPONENT": {"web::edge": "app"}}"#;
+        let read = |text: &str| serde_json::from_str::<DeploymentState>(text).unwrap();
+        let state = read(go);
+        assert_eq!(state.components[0].name, "web");
+        assert_eq!(state.targets[0].name, "edge");
+        assert!(state.targets[0].spec.is_some());
+        assert_eq!(state.target_component["web::edge"], "app");
+        assert_eq!(read(camel), state);
+        assert_eq!(read(shouting), state);
+    }
+
+    #[test]
+    fn an_unknown_state_key_is_refused_with_gos_names_never_read_as_empty() {
+        let err = serde_json::from_str::<DeploymentState>(r#"{"Componets": []}"#).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "unknown field `Componets`, expected one of `Components`, `Targets`, \
+                 `TargetComponent`"
+            ),
+            "{text}"
+        );
+        let err =
+            serde_json::from_str::<DeploymentState>(r#"{"Targets": [{"Nmae": "t"}]}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `Nmae`"), "{err}");
+    }
+
+    #[test]
+    fn null_fields_are_gos_zero_values() {
+        let state: DeploymentState = serde_json::from_str(
+            r#"{"Components": null, "Targets": [{"Name": "t", "Spec": null}], "TargetComponent": null}"#,
+        )
+        .unwrap();
+        assert!(state.components.is_empty());
+        assert_eq!(state.targets[0].spec, None);
+        assert!(state.target_component.is_empty());
+        let written = serde_json::to_value(&state).unwrap();
+        assert_eq!(
+            written,
+            serde_json::json!({"components": [], "targets": [{"name": "t"}], "targetComponent": {}}),
+            "written in the harness's camelCase (`plan`'s JSON)"
+        );
     }
 
     #[test]

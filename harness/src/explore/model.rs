@@ -24,12 +24,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::case::{Case, Draft, Drift, FaultKind, Op, COMPONENT_NAMES, PROPERTY_KEYS};
-use crate::check::subject::{step, Subject};
 use crate::engine::objects::Objects;
 use crate::load::{DeviceEdit, Fault, FaultCall, FaultEffect};
 use crate::model::{ComponentSpec, SidecarSpec};
 use crate::scenario::format::{Action, ComponentChange, Expect, ReconcileStep};
 use crate::scenario::{Scenario, Step};
+use crate::subject::{step, Subject};
 
 /// The target every explored scenario deploys to.
 pub const TARGET: &str = "explore";
@@ -175,6 +175,7 @@ fn one_round(dry_run: bool) -> Action {
         rounds: None,
         until_converged: None,
         dry_run,
+        ..ReconcileStep::default()
     })
 }
 
@@ -543,7 +544,10 @@ mod tests {
                 properties: BTreeMap::new(),
                 symphony: SymphonyRelease::V049,
                 simulated,
-                in_process: false,
+                config_temp_dirs: Vec::new(),
+                backend: crate::worker::Backend::default(),
+                probe: Err("not probed".into()),
+                compiled: None,
             },
             converge_within: 2,
         }

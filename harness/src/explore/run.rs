@@ -12,21 +12,19 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::strategy::BoxedStrategy;
+use proptest::test_runner::{TestCaseError, TestError};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::case::{Case, Shape};
+use super::given::case_runner;
 use super::model::{scenario_for, Frame};
 use super::persist::{self, Saved};
-use crate::check::run::{settle_subject, CheckOptions};
 use crate::errors::error_chain;
+use crate::jobs::{for_each_in_order, Next, Partition};
 use crate::scenario::bundle::write_bundle;
-use crate::scenario::format::SymphonyRelease;
-use crate::scenario::{
-    read_scenario, Mismatch, Partition, RunError, Scenario, ScenarioRun, Session, Tally,
-};
-use crate::worker::Backend;
+use crate::scenario::{read_scenario, Mismatch, RunError, Scenario, ScenarioRun, Session, Tally};
+use crate::subject::Subject;
 
 /// What to explore, and how.
 #[derive(Debug, Clone)]
@@ -48,20 +46,6 @@ pub struct ExploreOptions {
     pub max_shrink_iters: u32,
     /// Where failures are saved, and tried first by the next run (`None`: nowhere).
     pub failures: Option<PathBuf>,
-    /// The `libHash` bindings give (`None`: the file's own SHA-256).
-    pub hash: Option<String>,
-    /// The provider's own binding config keys.
-    pub config: std::collections::BTreeMap<String, String>,
-    /// The component type (`None`: the rule's `requiredType`, else `example_type`).
-    pub component_type: Option<String>,
-    /// The Symphony release.
-    pub symphony: SymphonyRelease,
-    /// Binding config keys that get a fresh empty folder for every history played (a
-    /// provider keeping its device in a folder starts each history from a clean device, as
-    /// the simulated provider does).
-    pub config_temp_dirs: Vec<String>,
-    /// How providers run.
-    pub backend: Backend,
     /// A folder of this run: devices and scenario files live below it while cases play.
     pub scratch: PathBuf,
 }
@@ -77,12 +61,6 @@ impl Default for ExploreOptions {
             partition: None,
             max_shrink_iters: 1024,
             failures: None,
-            hash: None,
-            config: Default::default(),
-            component_type: None,
-            symphony: SymphonyRelease::default(),
-            config_temp_dirs: Vec::new(),
-            backend: Backend::default(),
             scratch: std::env::temp_dir(),
         }
     }
@@ -91,9 +69,6 @@ impl Default for ExploreOptions {
 /// Why an exploration could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ExploreError {
-    /// The library cannot be read.
-    #[error("cannot read the provider library: {0}")]
-    Unreadable(String),
     /// Symphony could not create the provider: there is nothing to explore.
     #[error("Symphony could not create the provider, so nothing can be explored: {0}")]
     Probe(String),
@@ -133,6 +108,9 @@ pub struct Retried {
     /// The first broken invariant (or why it could not be played), if it still fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
+    /// How long playing it took (JUnit's `time`; not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 /// The failure an exploration found, shrunk.
@@ -198,6 +176,12 @@ pub struct ExploreReport {
     /// The signal that cut the run short, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// When the run started (JUnit's `timestamp`; not in the JSON document).
+    #[serde(skip)]
+    pub started: std::time::SystemTime,
+    /// How long it ran, saved failures and shrinking included (not in the JSON document).
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 impl ExploreReport {
@@ -207,22 +191,11 @@ impl ExploreReport {
     }
 }
 
-/// The seed of case `case` of a run seeded `seed`.
-fn case_rng(seed: u64, case: usize) -> TestRng {
-    let mut hasher = Sha256::new();
-    hasher.update(b"symphony-harness explore");
-    hasher.update(seed.to_le_bytes());
-    hasher.update((case as u64).to_le_bytes());
-    let bytes = hasher.finalize();
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
 /// What one job keeps: its session, and a counter naming each play's scenario.
 struct Player<'a> {
     session: RefCell<Session>,
     frame: &'a Frame,
     scratch: &'a Path,
-    temp_dirs: &'a [String],
     plays: Cell<u64>,
     job: usize,
 }
@@ -234,24 +207,10 @@ impl Player<'_> {
         self.plays.set(n + 1);
         let name = format!("job{}-play{n}", self.job);
         let (mut scenario, _) = scenario_for(self.frame, case, &name);
-        fresh_dirs(&mut scenario, self.temp_dirs, self.scratch);
+        self.frame.subject.fresh_dirs(&mut scenario, self.scratch);
         let run = self.session.borrow_mut().play(&scenario, self.scratch);
         let _ = std::fs::remove_dir_all(self.scratch.join(&name));
         run
-    }
-}
-
-/// Points each of `keys` in the scenario's provider config at a fresh empty folder below
-/// `scratch/<scenario name>` (removed with the scenario's devices).
-fn fresh_dirs(scenario: &mut Scenario, keys: &[String], scratch: &Path) {
-    for key in keys {
-        let dir = scratch.join(&scenario.name).join(format!("config-{key}"));
-        // A folder that cannot be made shows as the provider's own error on its first call.
-        let _ = std::fs::create_dir_all(&dir);
-        scenario
-            .provider
-            .config
-            .insert(key.clone(), dir.to_string_lossy().into_owned());
     }
 }
 
@@ -267,40 +226,29 @@ fn broken(run: &Result<ScenarioRun, RunError>) -> Option<String> {
     }
 }
 
-/// Explores `library`, reporting progress after each case.
+/// Explores `subject`, reporting progress after each case.
 pub fn explore(
-    library: &Path,
+    subject: &Subject,
     options: &ExploreOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExploreReport, ExploreError> {
-    let check_options = CheckOptions {
-        hash: options.hash.clone(),
-        config: options.config.clone(),
-        component_type: options.component_type.clone(),
-        properties: None,
-        symphony: options.symphony,
-        only: Vec::new(),
-        skip: Vec::new(),
-        backend: options.backend.clone(),
-        scratch: options.scratch.clone(),
-    };
-    let (subject, probe) =
-        settle_subject(library, &check_options).map_err(ExploreError::Unreadable)?;
-    probe.map_err(ExploreError::Probe)?;
+    let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
+    if let Err(why) = &subject.probe {
+        return Err(ExploreError::Probe(why.clone()));
+    }
     let mut shape = options.shape.clone();
     shape.device_channel = subject.simulated;
-    shape.isolated = !options.backend.in_process;
+    shape.isolated = !(subject.in_process() || subject.backend.in_process);
     let frame = Frame {
-        subject,
+        subject: subject.clone(),
         converge_within: options.converge_within.max(1),
     };
-    let open = || Session::open(library, options.backend.clone()).map_err(ExploreError::Session);
     let planned: Vec<usize> = (0..options.cases)
         .filter(|case| options.partition.is_none_or(|p| p.holds(*case)))
         .collect();
     let mut report = ExploreReport {
-        library: library.to_path_buf(),
-        library_sha256: frame.subject.sha256.clone(),
+        library: subject.library.clone(),
+        library_sha256: subject.sha256.clone(),
         seed: options.seed,
         cases: options.cases,
         planned: planned.len(),
@@ -313,131 +261,171 @@ pub fn explore(
         retried: Vec::new(),
         failure: None,
         interrupted: None,
+        started,
+        duration: std::time::Duration::ZERO,
     };
-
     // Saved failures first: each history, against the provider as it is now. This thread's
     // session (for them, and for writing a failure out) is opened only when needed.
-    let saved = match &options.failures {
-        Some(folder) => persist::saved(folder, library),
-        None => Vec::new(),
-    };
-    let mut own_session = None;
-    let mut saved_failure = None;
-    if !saved.is_empty() {
-        let player = Player {
-            session: RefCell::new(open()?),
-            frame: &frame,
-            scratch: &options.scratch,
-            temp_dirs: &options.config_temp_dirs,
-            plays: Cell::new(0),
-            job: 0,
-        };
-        for Saved { folder, case } in saved {
-            let why = broken(&player.play(&case));
-            report.retried.push(Retried {
-                folder,
-                still_fails: why.is_some(),
-                broken: why.clone(),
-            });
-            if why.is_some() && saved_failure.is_none() {
-                saved_failure = Some(FoundCase {
-                    number: 0,
-                    drawn: case.ops.len(),
-                    shrunk: case,
-                    found_by: "saved",
-                });
-            }
-        }
-        own_session = Some(player.session.into_inner());
-    }
-    if let (Some(found), Some(session)) = (saved_failure, own_session.as_mut()) {
+    let saved = retry_saved(&frame, options)?;
+    report.retried = saved.retried;
+    let mut own_session = saved.session;
+    if let (Some(found), Some(session)) = (saved.first_failure, own_session.as_mut()) {
         report.failure = Some(finish(&frame, options, session, found)?);
+        report.duration = clock.elapsed();
         return Ok(report);
     }
+    let search = search(&frame, &shape, options, &planned, progress)?;
+    report.coverage = search.totals.tally;
+    report.operations = search.totals.operations;
+    report.played = search.totals.played;
+    report.interrupted = crate::worker::interrupted().map(crate::worker::signal_name);
+    if let Some(first_found) = search.first_failure {
+        let mut session = match own_session {
+            Some(session) => session,
+            None => frame.subject.session().map_err(ExploreError::Session)?,
+        };
+        report.failure = Some(finish(&frame, options, &mut session, first_found)?);
+    }
+    report.duration = clock.elapsed();
+    Ok(report)
+}
 
-    let next = AtomicUsize::new(0);
+/// What trying the saved failures gave.
+struct RetriedAll {
+    /// What became of each.
+    retried: Vec<Retried>,
+    /// The first that still fails.
+    first_failure: Option<FoundCase>,
+    /// The session they were played in (`None`: there were none).
+    session: Option<Session>,
+}
+
+/// Saved failures tried first, in a session of this thread's.
+fn retry_saved(frame: &Frame, options: &ExploreOptions) -> Result<RetriedAll, ExploreError> {
+    let saved = match &options.failures {
+        Some(folder) => persist::saved(folder, &frame.subject.library),
+        None => Vec::new(),
+    };
+    if saved.is_empty() {
+        return Ok(RetriedAll {
+            retried: Vec::new(),
+            first_failure: None,
+            session: None,
+        });
+    }
+    let player = Player {
+        session: RefCell::new(frame.subject.session().map_err(ExploreError::Session)?),
+        frame,
+        scratch: &options.scratch,
+        plays: Cell::new(0),
+        job: 0,
+    };
+    let mut retried = Vec::new();
+    let mut first = None;
+    for Saved { folder, case } in saved {
+        let clock = std::time::Instant::now();
+        let why = broken(&player.play(&case));
+        retried.push(Retried {
+            folder,
+            still_fails: why.is_some(),
+            broken: why.clone(),
+            duration: clock.elapsed(),
+        });
+        if why.is_some() && first.is_none() {
+            first = Some(FoundCase {
+                number: 0,
+                drawn: case.ops.len(),
+                shrunk: case,
+                found_by: "saved",
+            });
+        }
+    }
+    Ok(RetriedAll {
+        retried,
+        first_failure: first,
+        session: Some(player.session.into_inner()),
+    })
+}
+
+/// What the search found: what its cases counted, and the lowest-numbered failure.
+struct Search {
+    totals: Totals,
+    first_failure: Option<FoundCase>,
+}
+
+/// Plays the `planned` cases on `options.jobs` threads, each with a session of its own; a
+/// thread stops at a case numbered above the lowest failure found so far, so every case
+/// before the reported failure is finished.
+fn search(
+    frame: &Frame,
+    shape: &Shape,
+    options: &ExploreOptions,
+    planned: &[usize],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Search, ExploreError> {
     let lowest_failure = AtomicUsize::new(usize::MAX);
     let done = AtomicUsize::new(0);
     let found: Mutex<Vec<FoundCase>> = Mutex::new(Vec::new());
     let totals: Mutex<Totals> = Mutex::new(Totals::default());
     let failed_to_open: Mutex<Option<ExploreError>> = Mutex::new(None);
-    let jobs = options.jobs.clamp(1, planned.len().max(1));
-    let job = |index: usize| {
+    let open = |thread: usize| {
         // Each job has its own session (its own workers) and draws with its own strategy.
-        let session = match open() {
-            Ok(session) => session,
+        match frame.subject.session() {
+            Ok(mut session) => {
+                session.record_transcripts(false);
+                let player = Player {
+                    session: RefCell::new(session),
+                    frame,
+                    scratch: &options.scratch,
+                    plays: Cell::new(0),
+                    job: thread + 1,
+                };
+                Some((player, shape.cases()))
+            }
             Err(err) => {
-                *failed_to_open.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
-                return;
+                *failed_to_open.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(ExploreError::Session(err));
+                None
             }
-        };
-        let strategy = shape.cases();
-        let mut session = session;
-        session.record_transcripts(false);
-        let player = Player {
-            session: RefCell::new(session),
-            frame: &frame,
-            scratch: &options.scratch,
-            temp_dirs: &options.config_temp_dirs,
-            plays: Cell::new(0),
-            job: index + 1,
-        };
-        loop {
-            if crate::worker::interrupted().is_some() {
-                break;
-            }
-            let position = next.fetch_add(1, Ordering::SeqCst);
-            let Some(&case_number) = planned.get(position) else {
-                break;
-            };
-            if case_number > lowest_failure.load(Ordering::SeqCst) {
-                break;
-            }
-            let outcome = play_case(&player, &strategy, options, case_number);
-            totals
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .add(&outcome);
-            if let Some(found_case) = outcome.found {
-                lowest_failure.fetch_min(case_number, Ordering::SeqCst);
-                found
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(found_case);
-            }
-            progress(Progress {
-                done: done.fetch_add(1, Ordering::SeqCst) + 1,
-                planned: planned.len(),
-                failed: lowest_failure.load(Ordering::SeqCst) != usize::MAX,
-            });
         }
     };
-    std::thread::scope(|scope| {
-        for index in 0..jobs {
-            scope.spawn(move || job(index));
+    let job = |(player, strategy): &mut (Player<'_>, BoxedStrategy<Case>), position: usize| {
+        let case_number = planned[position];
+        if case_number > lowest_failure.load(Ordering::SeqCst) {
+            return Next::Stop;
         }
-    });
+        let outcome = play_case(player, strategy, options, case_number);
+        totals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(&outcome);
+        if let Some(found_case) = outcome.found {
+            lowest_failure.fetch_min(case_number, Ordering::SeqCst);
+            found
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(found_case);
+        }
+        progress(Progress {
+            done: done.fetch_add(1, Ordering::SeqCst) + 1,
+            planned: planned.len(),
+            failed: lowest_failure.load(Ordering::SeqCst) != usize::MAX,
+        });
+        Next::Continue
+    };
+    for_each_in_order(planned.len(), options.jobs, open, job);
     if let Some(err) = failed_to_open
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
     {
         return Err(err);
     }
-    let totals = totals.into_inner().unwrap_or_else(|p| p.into_inner());
-    report.coverage = totals.tally;
-    report.operations = totals.operations;
-    report.played = totals.played;
-    report.interrupted = crate::worker::interrupted().map(crate::worker::signal_name);
     let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
     found.sort_by_key(|f| f.number);
-    if let Some(first_found) = found.into_iter().next() {
-        let mut session = match own_session {
-            Some(session) => session,
-            None => open()?,
-        };
-        report.failure = Some(finish(&frame, options, &mut session, first_found)?);
-    }
-    Ok(report)
+    Ok(Search {
+        totals: totals.into_inner().unwrap_or_else(|p| p.into_inner()),
+        first_failure: found.into_iter().next(),
+    })
 }
 
 /// What the jobs counted together.
@@ -483,19 +471,11 @@ struct CaseOutcome {
 /// Draws case `number` and plays it; on failure, shrinks it.
 fn play_case(
     player: &Player<'_>,
-    strategy: &proptest::strategy::BoxedStrategy<Case>,
+    strategy: &BoxedStrategy<Case>,
     options: &ExploreOptions,
     number: usize,
 ) -> CaseOutcome {
-    let config = Config {
-        cases: 1,
-        failure_persistence: None,
-        max_shrink_iters: options.max_shrink_iters,
-        max_local_rejects: 1,
-        max_global_rejects: 1,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, case_rng(options.seed, number));
+    let mut runner = case_runner(options.seed, number, options.max_shrink_iters);
     // The first play is the search; the ones after it are shrinking.
     let first: RefCell<Option<CaseOutcome>> = RefCell::new(None);
     let result = runner.run(strategy, |case| {
@@ -548,7 +528,7 @@ fn finish(
 ) -> Result<ExploreFailure, ExploreError> {
     let name = format!("explore-{}-case{}", options.seed, found.number);
     let (mut full, operations) = scenario_for(frame, &found.shrunk, &name);
-    fresh_dirs(&mut full, &options.config_temp_dirs, &options.scratch);
+    frame.subject.fresh_dirs(&mut full, &options.scratch);
     let run = session.play(&full, &options.scratch);
     // Each play starts from a fresh device.
     let _ = std::fs::remove_dir_all(options.scratch.join(&name));
@@ -559,7 +539,65 @@ fn finish(
             Some(format!("could not play: {}", error_chain(err))),
         ),
     };
-    let history: Vec<String> = full
+    let mut failure = ExploreFailure {
+        case: found.number,
+        seed: options.seed,
+        found_by: found.found_by,
+        drawn_operations: found.drawn,
+        operations,
+        history: history(&full),
+        mismatches: mismatches.clone(),
+        error,
+        scenario_file: None,
+        bundle: None,
+        reproduced: false,
+    };
+    let folder = options
+        .failures
+        .clone()
+        .unwrap_or_else(|| options.scratch.join("written"));
+    let bundle = folder.join(&name);
+    // The scenario file is written first and played as `run` would read it: what is
+    // reported is what the file does, with its line numbers.
+    let file = write_minimal(frame, options, &full, &mismatches, &bundle)?;
+    let (written, replayed) = replay_written(session, options, &file, &name);
+    failure.reproduced = reproduces(&replayed, &mismatches, failure.error.is_some());
+    if let (true, Some(Ok(again))) = (failure.reproduced, &replayed) {
+        // The same mismatches, now with the file's line numbers.
+        failure.mismatches = again.mismatches.clone();
+    }
+    if options.failures.is_none() {
+        let _ = std::fs::remove_dir_all(&bundle);
+        return Ok(failure);
+    }
+    if let (Ok(written), Some(Ok(replayed))) = (&written, &replayed) {
+        write_bundle(&folder, written, replayed)
+            .map_err(|err| save_error(std::io::Error::other(error_chain(&err)), &bundle))?;
+        failure.bundle = Some(bundle.clone());
+    }
+    failure.scenario_file = Some(file);
+    persist::save(
+        &bundle,
+        &frame.subject.library,
+        &found.shrunk,
+        options.seed,
+        found.number,
+    )
+    .map_err(|e| save_error(e, &bundle))?;
+    Ok(failure)
+}
+
+/// Why a failure could not be saved at `path`.
+fn save_error(source: std::io::Error, path: &Path) -> ExploreError {
+    ExploreError::Save {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The steps of `scenario`, a line each: `1. reconcile`.
+fn history(scenario: &Scenario) -> Vec<String> {
+    scenario
         .steps
         .iter()
         .enumerate()
@@ -572,96 +610,79 @@ fn finish(
                     .unwrap_or_else(|| crate::scenario::run::describe_action(step))
             )
         })
-        .collect();
-    let mut failure = ExploreFailure {
-        case: found.number,
-        seed: options.seed,
-        found_by: found.found_by,
-        drawn_operations: found.drawn,
-        operations,
-        history,
-        mismatches: mismatches.clone(),
-        error,
-        scenario_file: None,
-        bundle: None,
-        reproduced: false,
-    };
-    // The scenario file is written first and played as `run` would read it: what is
-    // reported is what the file does, with its line numbers.
-    let save = |source: std::io::Error, path: &Path| ExploreError::Save {
-        path: path.to_path_buf(),
-        source,
-    };
-    let folder = options
-        .failures
-        .clone()
-        .unwrap_or_else(|| options.scratch.join("written"));
-    let bundle = folder.join(&name);
-    std::fs::create_dir_all(&bundle).map_err(|e| save(e, &bundle))?;
+        .collect()
+}
+
+/// Writes `bundle/scenario.json`: `full` with only the broken expectations, its fresh
+/// folders kept in the bundle (a folder the file names must outlive this run).
+fn write_minimal(
+    frame: &Frame,
+    options: &ExploreOptions,
+    full: &Scenario,
+    mismatches: &[Mismatch],
+    bundle: &Path,
+) -> Result<PathBuf, ExploreError> {
+    std::fs::create_dir_all(bundle).map_err(|e| save_error(e, bundle))?;
     let file = bundle.join("scenario.json");
-    let mut minimal = only_broken(&full, &mismatches, options.seed);
-    // A folder the file names must outlive this run: each fresh folder goes in the bundle.
-    for key in &options.config_temp_dirs {
+    let mut minimal = only_broken(full, mismatches, options.seed);
+    for key in &frame.subject.config_temp_dirs {
         let dir = bundle.join(format!("config-{key}"));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| save(e, &dir))?;
+        std::fs::create_dir_all(&dir).map_err(|e| save_error(e, &dir))?;
         minimal
             .provider
             .config
             .insert(key.clone(), dir.to_string_lossy().into_owned());
     }
-    let text =
-        serde_json::to_string_pretty(&minimal.to_file_json()).map_err(|e| save(e.into(), &file))?;
-    std::fs::write(&file, text + "\n").map_err(|e| save(e, &file))?;
-    // Named after the failure, not the file: its devices and bundle are under that name.
-    let written = read_scenario(&file).map(|loaded| Scenario {
-        name: name.clone(),
+    let text = serde_json::to_string_pretty(&minimal.to_file_json())
+        .map_err(|e| save_error(e.into(), &file))?;
+    std::fs::write(&file, text + "\n").map_err(|e| save_error(e, &file))?;
+    Ok(file)
+}
+
+/// The written scenario file read back as `run` reads it (named after the failure: its
+/// devices and bundle are under that name), and what playing it gave.
+fn replay_written(
+    session: &mut Session,
+    options: &ExploreOptions,
+    file: &Path,
+    name: &str,
+) -> (
+    Result<Scenario, crate::scenario::ScenarioError>,
+    Option<Result<ScenarioRun, RunError>>,
+) {
+    let written = read_scenario(file).map(|loaded| Scenario {
+        name: name.to_string(),
         ..loaded.scenario
     });
-    let replayed = match &written {
-        Ok(written) => {
-            let replayed = session.play(written, &options.scratch);
-            let _ = std::fs::remove_dir_all(options.scratch.join(&written.name));
-            Some(replayed)
-        }
-        Err(_) => None,
-    };
-    failure.reproduced = match (&replayed, mismatches.is_empty()) {
+    let replayed = written.as_ref().ok().map(|written| {
+        let replayed = session.play(written, &options.scratch);
+        let _ = std::fs::remove_dir_all(options.scratch.join(&written.name));
+        replayed
+    });
+    (written, replayed)
+}
+
+/// Whether the written scenario broke the same invariants (or stopped, when the history
+/// did).
+fn reproduces(
+    replayed: &Option<Result<ScenarioRun, RunError>>,
+    mismatches: &[Mismatch],
+    stopped: bool,
+) -> bool {
+    match (replayed, mismatches.is_empty()) {
         (Some(Ok(again)), false) => {
             again.mismatches.len() == mismatches.len()
                 && again
                     .mismatches
                     .iter()
-                    .zip(&mismatches)
+                    .zip(mismatches)
                     .all(|(a, b)| a.step == b.step && a.what == b.what)
         }
         (Some(Ok(again)), true) => again.error.is_some(),
-        (Some(Err(_)), _) => failure.error.is_some(),
+        (Some(Err(_)), _) => stopped,
         (None, _) => false,
-    };
-    if let (true, Some(Ok(again))) = (failure.reproduced, &replayed) {
-        // The same mismatches, now with the file's line numbers.
-        failure.mismatches = again.mismatches.clone();
     }
-    if options.failures.is_none() {
-        let _ = std::fs::remove_dir_all(&bundle);
-        return Ok(failure);
-    }
-    if let (Ok(written), Some(Ok(replayed))) = (&written, &replayed) {
-        write_bundle(&folder, written, replayed)
-            .map_err(|err| save(std::io::Error::other(error_chain(&err)), &bundle))?;
-        failure.bundle = Some(bundle.clone());
-    }
-    failure.scenario_file = Some(file);
-    persist::save(
-        &bundle,
-        &frame.subject.library,
-        &found.shrunk,
-        options.seed,
-        found.number,
-    )
-    .map_err(|e| save(e, &bundle))?;
-    Ok(failure)
 }
 
 /// `scenario` with only the expectations in `mismatches` kept, on their steps, described as
@@ -692,3 +713,5 @@ fn only_broken(scenario: &Scenario, mismatches: &[Mismatch], seed: u64) -> Scena
     );
     minimal
 }
+
+impl crate::errors::Explain for ExploreError {}

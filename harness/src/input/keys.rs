@@ -118,6 +118,9 @@ pub enum KeyNoteKind {
     ReadAs(&'static str),
     /// Read by nothing: Symphony drops it silently. The closest known key, if one is close.
     Unknown(Option<&'static str>),
+    /// Beside this known key, which it matches ignoring case: Go's decoder sets the field
+    /// from whichever of the two comes last in the file; the harness read the known one.
+    Duplicates(&'static str),
 }
 
 impl fmt::Display for KeyNote {
@@ -135,6 +138,19 @@ impl fmt::Display for KeyNote {
                 "unknown key `{}`: Symphony ignores it; did you mean `{known}`?",
                 self.path
             ),
+            KeyNoteKind::Duplicates(known) => write!(
+                f,
+                "key `{}` and key `{known}` set the same field: Go's JSON decoder matches keys \
+                 ignoring case and keeps the last of them in the file; the harness read \
+                 `{known}`; keep one",
+                self.path
+            ),
+            KeyNoteKind::Unknown(None) if is_known_elsewhere(&self.key) => write!(
+                f,
+                "unknown key `{}`: Symphony ignores it here (`{}` is a key of other Symphony \
+                 objects, not of this one)",
+                self.path, self.key
+            ),
             KeyNoteKind::Unknown(None) => {
                 write!(f, "unknown key `{}`: Symphony ignores it", self.path)
             }
@@ -150,8 +166,21 @@ pub fn case_insensitive_match(key: &str) -> Option<&'static str> {
         .find(|known| *known != key && known.eq_ignore_ascii_case(key))
 }
 
-/// The known key closest to `key`, if it is close enough to be a likely misspelling.
+/// Whether `key` (in any case) is a key some Symphony object reads: one that is unknown
+/// where it was found is misplaced, not misspelt.
+fn is_known_elsewhere(key: &str) -> bool {
+    KNOWN_KEYS
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(key))
+}
+
+/// The known key closest to `key`, if it is close enough to be a likely misspelling (never
+/// `key` itself: a known key found where it is not read is misplaced, and suggesting it back
+/// would say nothing).
 pub fn closest_known(key: &str) -> Option<&'static str> {
+    if is_known_elsewhere(key) {
+        return None;
+    }
     let lower = key.to_ascii_lowercase();
     KNOWN_KEYS
         .iter()
@@ -188,6 +217,23 @@ mod tests {
         assert_eq!(closest_known("topology"), Some("topologies"));
         assert_eq!(closest_known("bindngs"), Some("bindings"));
         assert_eq!(closest_known("zzzzzzzz"), None);
+    }
+
+    #[test]
+    fn a_known_key_where_it_is_not_read_is_called_misplaced_not_suggested_back() {
+        assert_eq!(closest_known("name"), None);
+        assert_eq!(closest_known("Name"), None);
+        let note = KeyNote {
+            file: PathBuf::from("t.json"),
+            path: "spec.name".into(),
+            key: "name".into(),
+            kind: KeyNoteKind::Unknown(closest_known("name")),
+        };
+        assert_eq!(
+            note.to_string(),
+            "`t.json`: unknown key `spec.name`: Symphony ignores it here (`name` is a key of \
+             other Symphony objects, not of this one)"
+        );
     }
 
     #[test]

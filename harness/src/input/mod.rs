@@ -6,9 +6,11 @@
 //! and says what kind of document was expected. Symphony's own documents are read as Go's
 //! decoder reads them ([`keys`]): keys in another case are taken, and keys nothing reads are
 //! reported as [`KeyNote`]s instead of vanishing. Does not apply Symphony's defaults to the
-//! objects it reads ([`crate::engine::objects`] does).
+//! objects it reads ([`crate::engine::objects`] does). [`target_edit`] edits a Target file in
+//! place, keeping every byte it does not change.
 
 pub mod keys;
+pub mod target_edit;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +52,19 @@ pub enum InputError {
         /// The parser's message, without its position.
         message: String,
     },
+    /// The file starts with a UTF-8 byte order mark, which Go's JSON decoder refuses.
+    #[error(
+        "{what} `{}:1:1` starts with a UTF-8 byte order mark (BOM): Go's JSON decoder, which \
+         Symphony reads it with, refuses it (`invalid character 'ï' looking for beginning of \
+         value`)",
+        path.display()
+    )]
+    ByteOrderMark {
+        /// What the file should hold.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+    },
     /// The file parses, but Symphony would not store the object it holds.
     #[error("{what} `{}` cannot be used", path.display())]
     Object {
@@ -72,6 +87,10 @@ impl InputError {
             }
             InputError::Read { .. } => None,
             InputError::Parse { .. } => None,
+            InputError::ByteOrderMark { path, .. } => Some(format!(
+                "save it as UTF-8 without a BOM, e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' {}`",
+                path.display()
+            )),
             InputError::Object { source, .. } => source.hint(),
         }
     }
@@ -177,7 +196,20 @@ pub fn parse_json<T: DeserializeOwned>(
     path: &Path,
     what: &'static str,
 ) -> Result<T, InputError> {
+    refuse_bom(text, path, what)?;
     serde_json::from_str(text).map_err(|err| parse_error(&err, path, what))
+}
+
+/// Refuses `text` if it starts with a UTF-8 byte order mark, as Go's decoder does (serde's
+/// own message, "expected value" at 1:1, would not say why).
+fn refuse_bom(text: &str, path: &Path, what: &'static str) -> Result<(), InputError> {
+    if text.starts_with('\u{feff}') {
+        return Err(InputError::ByteOrderMark {
+            what,
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// The [`InputError::Parse`] for a `serde_json` error in `path`.
@@ -225,6 +257,7 @@ pub fn parse_symphony<T: DeserializeOwned>(
     path: &Path,
     what: &'static str,
 ) -> Result<Checked<T>, InputError> {
+    refuse_bom(text, path, what)?;
     let (value, ignored) =
         deserialize_noting_ignored::<T, _>(&mut serde_json::Deserializer::from_str(text), |err| {
             parse_error(err, path, what)
@@ -238,26 +271,37 @@ pub fn parse_symphony<T: DeserializeOwned>(
     // Go takes a key in another case as the known key: rename those, then read again.
     let mut tree: Value = parse_json(text, path, what)?;
     let mut notes = Vec::new();
+    let mut duplicates = Vec::new();
     for segments in &ignored {
         if let Some((Segment::Key(key), parent)) = segments.split_last() {
             if let Some(known) = keys::case_insensitive_match(key) {
-                if rename_key(&mut tree, parent, key, known) {
-                    notes.push(KeyNote {
-                        file: path.to_path_buf(),
-                        path: display_path(segments),
-                        key: key.clone(),
-                        kind: KeyNoteKind::ReadAs(known),
-                    });
-                }
+                let kind = match rename_key(&mut tree, parent, key, known) {
+                    Renamed::Yes => KeyNoteKind::ReadAs(known),
+                    Renamed::KnownKeyThere => {
+                        duplicates.push(segments.clone());
+                        KeyNoteKind::Duplicates(known)
+                    }
+                    Renamed::No => continue,
+                };
+                notes.push(KeyNote {
+                    file: path.to_path_buf(),
+                    path: display_path(segments),
+                    key: key.clone(),
+                    kind,
+                });
             }
         }
     }
-    let (value, still_ignored) = if notes.is_empty() {
-        (value, ignored)
-    } else {
+    let renamed = notes.len() > duplicates.len();
+    let (value, still_ignored) = if renamed {
         deserialize_noting_ignored::<T, _>(tree, |err| parse_error(err, path, what))?
+    } else {
+        (value, ignored)
     };
     for segments in still_ignored {
+        if duplicates.contains(&segments) {
+            continue;
+        }
         let key = match segments.last() {
             Some(Segment::Key(key)) => key.clone(),
             _ => continue,
@@ -331,33 +375,49 @@ fn display_path(segments: &[Segment]) -> String {
 }
 
 /// Renames `key` to `known` in the object at `parent`, unless `known` is already there.
-fn rename_key(tree: &mut Value, parent: &[Segment], key: &str, known: &str) -> bool {
+/// What [`rename_key`] did.
+enum Renamed {
+    /// The key now has the known key's spelling.
+    Yes,
+    /// The object also holds the known key itself: both set the same field in Go.
+    KnownKeyThere,
+    /// The key is not where the path says.
+    No,
+}
+
+fn rename_key(tree: &mut Value, parent: &[Segment], key: &str, known: &str) -> Renamed {
     let mut node = tree;
     for segment in parent {
         node = match (segment, node) {
             (Segment::Key(k), Value::Object(map)) => match map.get_mut(k) {
                 Some(next) => next,
-                None => return false,
+                None => return Renamed::No,
             },
             (Segment::Index(i), Value::Array(items)) => match items.get_mut(*i) {
                 Some(next) => next,
-                None => return false,
+                None => return Renamed::No,
             },
-            _ => return false,
+            _ => return Renamed::No,
         };
     }
     let Value::Object(map) = node else {
-        return false;
+        return Renamed::No;
     };
     if map.contains_key(known) {
-        return false;
+        return Renamed::KnownKeyThere;
     }
     match map.remove(key) {
         Some(value) => {
             map.insert(known.to_string(), value);
-            true
+            Renamed::Yes
         }
-        None => false,
+        None => Renamed::No,
+    }
+}
+
+impl crate::errors::Explain for InputError {
+    fn hint(&self) -> Option<String> {
+        InputError::hint(self)
     }
 }
 
@@ -369,6 +429,31 @@ mod tests {
     struct Named {
         #[allow(dead_code)]
         name: String,
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_as_go_refuses_it_saying_how_to_drop_it() {
+        let text = "\u{feff}{\"name\": \"a\"}";
+        for err in [
+            parse_json::<Named>(text, Path::new("t.json"), "target").unwrap_err(),
+            parse_symphony::<Named>(text, Path::new("t.json"), "target")
+                .map(|checked| checked.value)
+                .unwrap_err(),
+        ] {
+            let message = err.to_string();
+            assert!(
+                message.starts_with("target `t.json:1:1` starts with a UTF-8 byte order mark"),
+                "{message}"
+            );
+            assert!(message.contains("invalid character 'ï'"), "{message}");
+            let hint = err.hint().unwrap_or_default();
+            assert!(
+                hint.contains(r"sed -i '1s/^\xEF\xBB\xBF//' t.json"),
+                "{hint}"
+            );
+        }
+        // A BOM anywhere else is a character like any other, to JSON's own rules.
+        assert!(parse_json::<Named>("{\"name\": \"\u{feff}a\"}", Path::new("t"), "t").is_ok());
     }
 
     #[test]
@@ -424,6 +509,32 @@ mod tests {
         assert!(checked.notes[0]
             .to_string()
             .contains("write `changeDetection`"));
+    }
+
+    #[test]
+    fn a_key_beside_the_known_key_of_its_case_is_a_duplicate_not_an_unknown_key() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Spec {
+            name: String,
+        }
+        let checked: Checked<Spec> = parse_symphony(
+            r#"{"name": "a", "Name": "b", "spec": 1}"#,
+            Path::new("c.json"),
+            "component",
+        )
+        .unwrap();
+        assert_eq!(checked.value.name, "a");
+        let notes: Vec<String> = checked.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "`c.json`: key `Name` and key `name` set the same field: Go's JSON decoder \
+                 matches keys ignoring case and keeps the last of them in the file; the harness \
+                 read `name`; keep one",
+                "`c.json`: unknown key `spec`: Symphony ignores it here (`spec` is a key of \
+                 other Symphony objects, not of this one)",
+            ]
+        );
     }
 
     #[test]

@@ -76,6 +76,16 @@ impl Inspection {
     }
 }
 
+impl crate::errors::Explain for InspectError {
+    fn exit_code(&self) -> i32 {
+        crate::exit_code::INCOMPATIBLE
+    }
+
+    fn hint(&self) -> Option<String> {
+        InspectError::hint(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,12 +70,42 @@ pub struct Verdict {
 impl Verdict {
     /// Judges `fingerprint` against `host`.
     pub fn judge(fingerprint: &Fingerprint, host: &HostToolchain) -> Verdict {
-        let mut findings: Vec<(VerdictLevel, String)> = Vec::new();
-        let mut notes = Vec::new();
-        let mut find = |level, text: String| findings.push((level, text));
+        let mut judged = Judged::default();
+        judged.shape(fingerprint, host);
+        judged.rustc(fingerprint, host);
+        judged.symphony(fingerprint, host);
+        judged.allocator(fingerprint);
+        let Judged {
+            mut findings,
+            notes,
+        } = judged;
+        findings.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+        Verdict {
+            level: findings
+                .first()
+                .map_or(VerdictLevel::Compatible, |(level, _)| *level),
+            reasons: findings.into_iter().map(|(_, text)| text).collect(),
+            notes,
+        }
+    }
+}
 
+/// What judging found so far: reasons with their level, and notes.
+#[derive(Default)]
+struct Judged {
+    findings: Vec<(VerdictLevel, String)>,
+    notes: Vec<String>,
+}
+
+impl Judged {
+    fn find(&mut self, level: VerdictLevel, text: String) {
+        self.findings.push((level, text));
+    }
+
+    /// A shared object exporting `create_provider`, for the host's architecture and ABI.
+    fn shape(&mut self, fingerprint: &Fingerprint, host: &HostToolchain) {
         if !fingerprint.shared_object {
-            find(
+            self.find(
                 VerdictLevel::NotAProvider,
                 "not a shared object: `dlopen` loads only `.so` files (crate-type `cdylib`)".into(),
             );
@@ -88,10 +118,10 @@ impl Verdict {
                  Symphony's own library, not a provider)"
                     .to_string()
             };
-            find(VerdictLevel::NotAProvider, what);
+            self.find(VerdictLevel::NotAProvider, what);
         }
         if fingerprint.architecture != host.architecture {
-            find(
+            self.find(
                 VerdictLevel::Incompatible,
                 format!(
                     "built for `{}`, the host is `{}`",
@@ -100,7 +130,7 @@ impl Verdict {
             );
         }
         if fingerprint.abi == Abi::Legacy {
-            find(
+            self.find(
                 VerdictLevel::Incompatible,
                 format!(
                     "old provider ABI of symphony 0.1.1-0.1.3 (exports `init_provider`): a \
@@ -110,14 +140,17 @@ impl Verdict {
                 ),
             );
         }
+    }
 
+    /// The rustc that built it, against the host's.
+    fn rustc(&mut self, fingerprint: &Fingerprint, host: &HostToolchain) {
         match fingerprint.rustc.as_slice() {
-            [] => find(
+            [] => self.find(
                 VerdictLevel::Risky,
                 "no rustc version in `.comment`: cannot tell which compiler built it".into(),
             ),
             [one] if *one == host.rustc => {}
-            [one] => find(
+            [one] => self.find(
                 VerdictLevel::Risky,
                 format!(
                     "built by rustc {one}, the host by rustc {}: trait objects and structs cross \
@@ -125,7 +158,7 @@ impl Verdict {
                     host.rustc
                 ),
             ),
-            many => find(
+            many => self.find(
                 VerdictLevel::Risky,
                 format!(
                     "`.comment` names several rustc versions ({}); the host is {}",
@@ -134,12 +167,15 @@ impl Verdict {
                 ),
             ),
         }
+    }
 
+    /// The `symphony` crate it was built against, and its models.
+    fn symphony(&mut self, fingerprint: &Fingerprint, host: &HostToolchain) {
         let symphony = &fingerprint.symphony;
         let known = ["0.1.4", "0.1.5"];
         if symphony.versions.is_empty() && symphony.models == ModelGeneration::Unknown {
             if fingerprint.create_provider {
-                find(
+                self.find(
                     VerdictLevel::Risky,
                     "no sign of the `symphony` crate (no registry path, no model names): the \
                      `ProviderWrapper` it returns may not have the host's layout"
@@ -152,7 +188,7 @@ impl Verdict {
             .find(|version| !known.contains(&version.as_str()))
         {
             if fingerprint.abi != Abi::Legacy {
-                find(
+                self.find(
                     VerdictLevel::Risky,
                     format!(
                         "built against symphony {other}; the host is {} and only 0.1.4 and \
@@ -163,35 +199,30 @@ impl Verdict {
             }
         }
         if symphony.models == ModelGeneration::Solution && fingerprint.abi == Abi::ConfigJson {
-            notes.push(
+            self.notes.push(
                 "built against the 0.1.4 models (`solutionName`): loads with a 0.1.5 host, whose \
                  models have the same layout; the provider reads `solution_name`"
                     .to_string(),
             );
         }
+    }
 
+    /// The global allocator.
+    fn allocator(&mut self, fingerprint: &Fingerprint) {
         match fingerprint.allocator {
-            Allocator::Custom => find(
+            Allocator::Custom => self.find(
                 VerdictLevel::Risky,
                 "custom `#[global_allocator]`: memory allocated in the provider is freed by the \
                  host with the system `malloc`, and vice versa"
                     .into(),
             ),
-            Allocator::Unknown if fingerprint.stripped => notes.push(
+            Allocator::Unknown if fingerprint.stripped => self.notes.push(
                 "the symbol table is stripped: the global allocator cannot be told".to_string(),
             ),
-            Allocator::Unknown => notes
+            Allocator::Unknown => self
+                .notes
                 .push("no Rust allocator symbols: the global allocator cannot be told".to_string()),
             Allocator::Default => {}
-        }
-
-        findings.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
-        Verdict {
-            level: findings
-                .first()
-                .map_or(VerdictLevel::Compatible, |(level, _)| *level),
-            reasons: findings.into_iter().map(|(_, text)| text).collect(),
-            notes,
         }
     }
 }

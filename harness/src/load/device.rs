@@ -6,8 +6,8 @@
 //! and reading their JSON. Scenarios and checks use it as ground truth: what is really on the device, whatever
 //! `get` says; drift made on purpose ([`DeviceEdit`]); and faults armed for the next calls
 //! ([`Fault`]; their types live in `device_ops.rs`).
-//! Does not know how the simulator keeps devices (memory or a directory; the README's "The
-//! device channel" documents both).
+//! Does not know how the simulator keeps devices (memory or a directory; "The device
+//! channel" in `docs/simulator.md` documents both).
 //!
 //! Main type: [`DeviceChannel`], opened on a [`LoadedLibrary`]; a device is picked by the same
 //! [`BindingConfig`] its providers get (`sim.device`, `sim.store`). For the `memory` store it
@@ -543,6 +543,12 @@ fn c_config(config_json: &str) -> Result<CString, DeviceError> {
     CString::new(config_json).map_err(|_| DeviceError::Nul {
         what: "binding config",
     })
+}
+
+impl crate::errors::Explain for DeviceError {
+    fn hint(&self) -> Option<String> {
+        DeviceError::hint(self)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! they are, the checks a fault must pass, and how an edit changes a set of components. The
 //! calls into the library are [`super::DeviceChannel::arm`], [`super::DeviceChannel::clear_faults`]
 //! and [`super::DeviceChannel::edit`]. [`Fault`] mirrors the simulator's JSON
-//! (`sim-provider/src/faults.rs`; the README's "Armed faults"): the simulator checks the same
+//! (`sim-provider/src/faults.rs`; "Armed faults" in `docs/simulator.md`): the simulator checks the same
 //! rules again, so the harness only adds errors that say what is wrong before any call.
 
 use std::collections::BTreeMap;

@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::inspect::InspectError;
 
+/// The hint for a load that overran its deadline, in a worker or in this process.
+pub const LOAD_TIMEOUT_HINT: &str = "the library's initialisers (its constructors, which \
+     `dlopen` runs) did not return within `--load-timeout` (default: `--call-timeout`); \
+     Symphony loads with no deadline, so its reconcile would hang there: find what they wait \
+     for";
+
 /// Why a library could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -73,6 +79,36 @@ pub enum LoadError {
         path: PathBuf,
         /// What the dynamic loader said.
         message: String,
+    },
+    /// Loading in this process did not finish within its deadline: the library's
+    /// initialisers (run by `dlopen`) are still running, on a thread that cannot be stopped.
+    #[error("loading `{}` did not finish within {} ms", path.display(), limit.as_millis())]
+    LoadTimedOut {
+        /// The library path.
+        path: PathBuf,
+        /// The deadline (`--load-timeout`).
+        limit: std::time::Duration,
+    },
+    /// An earlier load in this process never finished, and holds the dynamic loader's lock.
+    #[error(
+        "cannot load `{}`: loading `{}` never finished, and it holds the dynamic loader",
+        path.display(),
+        stuck.display()
+    )]
+    LoaderStuck {
+        /// The library path.
+        path: PathBuf,
+        /// The library whose load never finished.
+        stuck: PathBuf,
+    },
+    /// No thread could be started to load the library on.
+    #[error("cannot start a thread to load `{}`", path.display())]
+    LoaderThread {
+        /// The library path.
+        path: PathBuf,
+        /// Why the thread did not start.
+        #[source]
+        source: std::io::Error,
     },
     /// `dlsym("create_provider")` failed.
     #[error("`{}` has no `create_provider` symbol: {message}", path.display())]
@@ -154,6 +190,10 @@ impl LoadError {
                     .into(),
             ),
             LoadError::MissingSymbol { .. } => None,
+            LoadError::LoadTimedOut { .. } | LoadError::LoaderStuck { .. } => {
+                Some(LOAD_TIMEOUT_HINT.into())
+            }
+            LoadError::LoaderThread { .. } => None,
             LoadError::Seal { .. } => Some(
                 "the harness loads a library from a sealed `memfd` (Linux 3.17+); check that \
                  `memfd_create` is allowed here (seccomp, container profile) and memory is free"
@@ -196,12 +236,16 @@ impl LoadFailure {
     /// Classifies a loader error.
     pub fn from_load_error(err: &LoadError) -> LoadFailure {
         let class = match err {
-            LoadError::Read { .. } | LoadError::ConfigHasNul => LoadFailureClass::Unreadable,
+            LoadError::Read { .. } | LoadError::ConfigHasNul | LoadError::LoaderThread { .. } => {
+                LoadFailureClass::Unreadable
+            }
             LoadError::NotElf { .. }
             | LoadError::NotAProvider { .. }
             | LoadError::Incompatible { .. }
             | LoadError::RiskyInProcess { .. } => LoadFailureClass::NotLoadable,
             LoadError::HashMismatch { .. }
+            | LoadError::LoadTimedOut { .. }
+            | LoadError::LoaderStuck { .. }
             | LoadError::Dlopen { .. }
             | LoadError::MissingSymbol { .. }
             | LoadError::Seal { .. }
@@ -247,4 +291,35 @@ pub enum PreloadError {
 pub trait PreloadFactory: crate::engine::ProviderFactory {
     /// Loads (and hash-checks) the library `config` names.
     fn preload(&mut self, config: &crate::model::BindingConfig) -> Result<LoadInfo, PreloadError>;
+}
+
+impl LoadFailureClass {
+    /// The exit code of a load failure of this class, the same in every command.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            LoadFailureClass::Unreadable => crate::exit_code::ERROR,
+            LoadFailureClass::NotLoadable => crate::exit_code::INCOMPATIBLE,
+            LoadFailureClass::LoadFailed => crate::exit_code::LOAD_FAILED,
+        }
+    }
+}
+
+impl crate::errors::Explain for LoadError {
+    fn exit_code(&self) -> i32 {
+        LoadFailure::from_load_error(self).class.exit_code()
+    }
+
+    fn hint(&self) -> Option<String> {
+        LoadError::hint(self)
+    }
+}
+
+impl crate::errors::Explain for LoadFailure {
+    fn exit_code(&self) -> i32 {
+        self.class.exit_code()
+    }
+
+    fn hint(&self) -> Option<String> {
+        self.hint.clone()
+    }
 }

@@ -51,6 +51,8 @@ pub struct InProcessFactory {
     created_output: CallOutput,
     /// Capture what providers print ([`ProviderFactory::output_wanted`]; on unless told).
     capture: bool,
+    /// The deadline of each `dlopen` ([`InProcessFactory::load_timeout`]); `None`: none.
+    load_timeout: Option<Duration>,
 }
 
 /// The default [`InProcessFactory::recheck_after`].
@@ -91,7 +93,16 @@ impl InProcessFactory {
             arguments: Arc::default(),
             created_output: CallOutput::default(),
             capture: true,
+            load_timeout: None,
         }
+    }
+
+    /// Gives each load (`dlopen`, where the library's initialisers run) at most `limit`; one
+    /// that overruns it fails with [`LoadError::LoadTimedOut`] and leaves this process unable
+    /// to load again ([`super::stuck_load`]). Without it a load may take for ever.
+    pub fn load_timeout(mut self, limit: Duration) -> InProcessFactory {
+        self.load_timeout = Some(limit);
+        self
     }
 
     /// Looks at a loaded library's file again (to notice a rebuild) at the start of a round
@@ -136,7 +147,7 @@ impl InProcessFactory {
             force: self.force,
             placement: Placement::InProcess,
         };
-        let library = LoadedLibrary::open_path(&path, &options)?;
+        let library = LoadedLibrary::open_path_within(&path, &options, self.load_timeout)?;
         self.loaded.insert(
             path,
             Loaded {

@@ -55,12 +55,22 @@ const SEALS: SealFlags = SealFlags::WRITE
     .union(SealFlags::GROW)
     .union(SealFlags::SEAL);
 
+/// The first bytes of every ELF file.
+const ELF_MAGIC: &[u8] = b"\x7fELF";
+
+/// How much of a file that is not ELF is kept: plenty for the inspector to say what it is
+/// not, and nothing like the gigabyte a wrong path may name.
+const NOT_ELF_KEPT: usize = 4096;
+
 /// A library file, read once: its bytes and their SHA-256. The bytes are owned and never
-/// change; [`LibraryFile::accept`] copies them into a sealed memory file to load.
+/// change; [`LibraryFile::accept`] copies them into a sealed memory file to load. Of a file
+/// that does not start as ELF files do, only the first [`NOT_ELF_KEPT`] bytes are kept (it
+/// is never loaded; the inspector refuses it from those); it is still hashed whole.
 #[derive(Debug)]
 pub struct LibraryFile {
     pub(super) path: PathBuf,
     bytes: Vec<u8>,
+    size: u64,
     sha256: String,
 }
 
@@ -75,9 +85,11 @@ impl LibraryFile {
         };
         let mut file = open_regular(path).map_err(read_error)?;
         let meta = file.metadata().map_err(read_error)?;
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        let mut bytes = Vec::new();
         let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
         let mut chunk = vec![0u8; 256 * 1024];
+        let mut keep = true;
         loop {
             let n = match file.read(&mut chunk) {
                 Ok(0) => break,
@@ -86,11 +98,23 @@ impl LibraryFile {
                 Err(err) => return Err(read_error(err)),
             };
             hasher.update(&chunk[..n]);
+            size += n as u64;
+            if !keep {
+                continue;
+            }
+            if bytes.is_empty() && chunk[..n].starts_with(ELF_MAGIC) {
+                bytes.reserve_exact(usize::try_from(meta.len()).unwrap_or(0));
+            }
             bytes.extend_from_slice(&chunk[..n]);
+            if bytes.len() >= ELF_MAGIC.len() && !bytes.starts_with(ELF_MAGIC) {
+                bytes.truncate(NOT_ELF_KEPT);
+                keep = false;
+            }
         }
         Ok(LibraryFile {
             path: path.to_path_buf(),
             bytes,
+            size,
             sha256: to_hex(&hasher.finalize()),
         })
     }
@@ -100,9 +124,14 @@ impl LibraryFile {
         &self.path
     }
 
-    /// The bytes read.
+    /// The bytes read (of a file that is not ELF, the first [`NOT_ELF_KEPT`] only).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// How many bytes the file held when read.
+    pub fn size(&self) -> u64 {
+        self.size
     }
 
     /// The SHA-256 of those bytes, lowercase hex (what `sha256sum` prints).
@@ -297,6 +326,44 @@ mod tests {
         assert!(sealed.write_all(b"x").is_err(), "a write must be refused");
         assert!(sealed.set_len(1).is_err(), "a shrink must be refused");
         assert!(sealed.set_len(100).is_err(), "a growth must be refused");
+    }
+
+    #[test]
+    fn of_a_file_that_is_not_elf_only_the_start_is_kept_but_all_of_it_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archive.so");
+        // 256 MiB, sparse: a tarball given by mistake, say.
+        let file = File::create(&path).unwrap();
+        file.set_len(256 << 20).unwrap();
+        drop(file);
+        let read = LibraryFile::open(&path).unwrap();
+        assert_eq!(read.bytes().len(), NOT_ELF_KEPT);
+        assert_eq!(read.size(), 256 << 20);
+        let whole = sha256_hex(File::open(&path).unwrap()).unwrap();
+        assert_eq!(read.sha256(), whole);
+        let refused = read.fingerprint().unwrap_err().to_string();
+        assert!(
+            refused.starts_with("not an ELF shared library"),
+            "{refused}"
+        );
+
+        // A short text file is kept whole (it is shorter than what is kept).
+        std::fs::write(&path, b"not a library\n").unwrap();
+        let read = LibraryFile::open(&path).unwrap();
+        assert_eq!(read.bytes(), b"not a library\n");
+        assert_eq!(read.size(), 14);
+    }
+
+    #[test]
+    fn an_elf_file_is_kept_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.so");
+        let mut bytes = b"\x7fELF".to_vec();
+        bytes.resize(3 * NOT_ELF_KEPT + 7, 0xab);
+        std::fs::write(&path, &bytes).unwrap();
+        let read = LibraryFile::open(&path).unwrap();
+        assert_eq!(read.bytes(), &bytes[..]);
+        assert_eq!(read.size(), bytes.len() as u64);
     }
 
     #[test]

@@ -6,10 +6,12 @@ use std::mem::ManuallyDrop;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use libloading::os::unix::{Library, RTLD_LAZY, RTLD_LOCAL};
 use symphony::ProviderWrapper;
 
+use super::deadline;
 use super::file::{sealed_copy, HashCheck, LibraryFile};
 use super::{ExpectedHash, InProcessProvider, LoadError};
 use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain, Verdict, VerdictLevel};
@@ -205,9 +207,23 @@ impl LibraryFile {
             .map(drop)
     }
 
-    /// [`LibraryFile::accept`], then [`LoadedLibrary::open`].
+    /// [`LibraryFile::accept`], then [`LoadedLibrary::open`]; refused at once after a load in
+    /// this process overran its deadline ([`stuck_load`](super::stuck_load)).
     pub fn load(self, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
-        LoadedLibrary::open(self.accept(options)?)
+        self.load_within(options, None)
+    }
+
+    /// [`LibraryFile::load`], with the `dlopen` (the library's initialisers) on a loader
+    /// thread waited for at most `limit`: an overrun is [`LoadError::LoadTimedOut`], and
+    /// leaves this process unable to load again (see [`super::deadline`]).
+    pub fn load_within(
+        self,
+        options: &LoadOptions,
+        limit: Option<Duration>,
+    ) -> Result<Arc<LoadedLibrary>, LoadError> {
+        let accepted = self.accept(options)?;
+        let path = accepted.path().to_path_buf();
+        deadline::within(&path, limit, move || LoadedLibrary::open(accepted))
     }
 }
 
@@ -274,6 +290,15 @@ impl LoadedLibrary {
     /// [`LibraryFile::load`].
     pub fn open_path(path: &Path, options: &LoadOptions) -> Result<Arc<LoadedLibrary>, LoadError> {
         LibraryFile::open(path)?.load(options)
+    }
+
+    /// [`LoadedLibrary::open_path`] with [`LibraryFile::load_within`]'s deadline.
+    pub fn open_path_within(
+        path: &Path,
+        options: &LoadOptions,
+        limit: Option<Duration>,
+    ) -> Result<Arc<LoadedLibrary>, LoadError> {
+        LibraryFile::open(path)?.load_within(options, limit)
     }
 
     /// The path it was loaded from.

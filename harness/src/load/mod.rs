@@ -33,32 +33,41 @@
 //! device's next calls and makes [`DeviceEdit`]s, the device steps of a scenario.
 //!
 //! A loaded library is never unloaded (Symphony never unloads one either): it outlives every
-//! provider made from it.
+//! provider made from it. A load in this process may be given a deadline
+//! ([`LibraryFile::load_within`]); one that overruns it can never be stopped, and leaves the
+//! process unable to load again or to `exit` normally ([`stuck_load`]).
 
 pub mod capture;
+mod deadline;
 mod device;
 mod device_ops;
 mod error;
 mod factory;
 mod file;
 mod library;
+mod panics;
 pub mod probe;
 mod provider;
 pub mod resolve;
 mod symphony_host;
 mod typed;
 
+pub use deadline::{on_overrun, stuck_load};
 pub use device::{
     DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
     DEVICE_CHANNEL_ABI,
 };
 pub use device_ops::{DeviceEdit, Fault, FaultCall, FaultEffect, FaultTimes};
-pub use error::{LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory};
+pub use error::{
+    LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory,
+    LOAD_TIMEOUT_HINT,
+};
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{
-    split_host_lines, SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED, GO_GET_FAILED,
+    preload_path, split_host_lines, SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED,
+    GO_GET_FAILED,
 };
 pub use typed::{ProviderConstructor, TypeFactory};

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{
     ExpectedHash, LibraryFile, LoadError, LoadFailure, LoadInfo, LoadOptions, Placement,
-    PreloadError, PreloadFactory,
+    PreloadError, PreloadFactory, LOAD_TIMEOUT_HINT,
 };
 use crate::engine::{rule, CallError, CallOutput, Outcome};
 use crate::inspect::{HostToolchain, Inspection, VerdictLevel};
@@ -91,7 +91,15 @@ pub enum ProbeError {
     #[error(transparent)]
     Failure(#[from] LoadFailure),
     /// Loading killed or hung the process that tried.
-    #[error("loading `{}` killed the process that tried", path.display())]
+    #[error(
+        "loading `{}` {}",
+        path.display(),
+        if matches!(source, CallError::Timeout { .. }) {
+            "did not finish within the load deadline"
+        } else {
+            "killed the process that tried"
+        }
+    )]
     LoadDied {
         /// The library.
         path: PathBuf,
@@ -109,6 +117,10 @@ impl ProbeError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
+            ProbeError::LoadDied {
+                source: CallError::Timeout { .. },
+                ..
+            } => Some(LOAD_TIMEOUT_HINT.to_string()),
             ProbeError::Create(call) | ProbeError::LoadDied { source: call, .. } => {
                 Some(call.outcome().hint().to_string())
             }
@@ -141,7 +153,7 @@ fn inspect_for_loading(
     force: bool,
 ) -> Result<(ExpectedHash, Inspection), LoadError> {
     let file = LibraryFile::open(path)?;
-    let size = file.bytes().len() as u64;
+    let size = file.size();
     let expected_hash = hash
         .cloned()
         .unwrap_or_else(|| ExpectedHash::Sha256(file.sha256().to_string()));
@@ -323,4 +335,19 @@ fn binding_warnings(config: &BindingConfig, path: &Path) -> Vec<String> {
         }
     }
     warnings
+}
+
+impl crate::errors::Explain for ProbeError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            ProbeError::Create(call) => crate::errors::Explain::exit_code(call),
+            // Symphony would get no provider: its process died loading or creating it.
+            ProbeError::LoadDied { .. } => crate::exit_code::LOAD_FAILED,
+            _ => crate::exit_code::ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        ProbeError::hint(self)
+    }
 }

@@ -256,19 +256,10 @@ impl InProcessProvider {
     }
 }
 
-/// Runs `call`, turning a panic into [`CallError::Panic`] with the panic's message.
+/// Runs `call`, turning a panic into [`CallError::Panic`] with the panic's message and
+/// location, printed nowhere else ([`super::panics`]).
 pub(super) fn catch_panic<T>(call: impl FnOnce() -> T) -> Result<T, CallError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|payload| {
-        let message = match (
-            payload.downcast_ref::<&str>(),
-            payload.downcast_ref::<String>(),
-        ) {
-            (Some(text), _) => (*text).to_string(),
-            (None, Some(text)) => text.clone(),
-            (None, None) => "a panic without a message".to_string(),
-        };
-        CallError::Panic { message }
-    })
+    super::panics::catch(call).map_err(|message| CallError::Panic { message })
 }
 
 /// Parses a value into a host model type, as the shim's `serde_json::from_str(..).unwrap()`.

@@ -7,16 +7,18 @@
 //! `get_validation_rule` silently becomes the zero rule, and input the host cannot parse
 //! aborts the process. Handles are never destroyed, as in Symphony.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::{c_char, CString};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use libloading::os::unix::{Library, RTLD_LAZY, RTLD_LOCAL};
 use serde::Serialize;
 use symphony::ProviderHandle;
 
 use super::{
-    capture, LibFileResolver, LibraryFile, LoadError, LoadFailure, LoadInfo, Placement,
-    PreloadError, PreloadFactory,
+    capture, deadline, open_regular, sha256_hex, ExpectedHash, LibFileResolver, LibraryFile,
+    LoadError, LoadFailure, LoadInfo, Placement, PreloadError, PreloadFactory,
 };
 use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
 use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain};
@@ -338,6 +340,36 @@ impl Provider for SymphonyHost {
     }
 }
 
+/// Loads the library at `path` as the host's first `create_provider_instance` would (its hash
+/// check, then `dlopen` of the path, `RTLD_LAZY | RTLD_LOCAL`), so that the library's
+/// initialisers run here, within `limit`, instead of inside that first creation, which has a
+/// call's deadline. The host's own `dlopen` of the path then finds the library loaded, as
+/// later creations in Symphony do; it stays loaded (Symphony never unloads one either).
+///
+/// Loads nothing where the host would not: a file it cannot hash, or whose hash is not
+/// `lib_hash` (the creation then fails as Symphony's does); a `dlopen` failure is left to
+/// the creation to report too. `Err` only for a load that overran `limit`, or one refused
+/// because an earlier load never finished ([`super::stuck_load`]).
+pub fn preload_path(path: &Path, lib_hash: &str, limit: Option<Duration>) -> Result<(), LoadError> {
+    if let ExpectedHash::Sha256(expected) = ExpectedHash::parse(lib_hash) {
+        match open_regular(path).and_then(sha256_hex) {
+            Ok(found) if found == expected => {}
+            _ => return Ok(()),
+        }
+    }
+    let file = path.to_path_buf();
+    deadline::within(path, limit, move || {
+        // SAFETY: `dlopen` of the path runs the library's initialisers in this process, as
+        // the host's `create_provider_instance` is about to (the caller creates a provider
+        // from this library next); its hash is the one the binding names, as the host checks.
+        // The handle is never closed, so nothing it maps is ever unmapped.
+        if let Ok(library) = unsafe { Library::open(Some(&file), RTLD_LAZY | RTLD_LOCAL) } {
+            std::mem::forget(library);
+        }
+        Ok(())
+    })
+}
+
 /// Creates [`SymphonyHost`] providers from binding configs, as Symphony's Go side does.
 ///
 /// The providers run in this process, so, unlike Symphony, it first reads the library and
@@ -349,6 +381,10 @@ pub struct SymphonyHostFactory {
     force: bool,
     /// What the last `create_provider_instance` printed.
     created_output: CallOutput,
+    /// The deadline of loading a library ([`preload_path`]); `None`: none.
+    load_timeout: Option<Duration>,
+    /// The libraries [`preload_path`] has loaded.
+    preloaded: HashSet<PathBuf>,
 }
 
 impl std::fmt::Debug for SymphonyHostFactory {
@@ -366,7 +402,24 @@ impl SymphonyHostFactory {
             resolve,
             force: false,
             created_output: CallOutput::default(),
+            load_timeout: None,
+            preloaded: HashSet::new(),
         }
+    }
+
+    /// Gives loading each library (its initialisers, [`preload_path`]) at most `limit`.
+    pub fn load_timeout(mut self, limit: Duration) -> Self {
+        self.load_timeout = Some(limit);
+        self
+    }
+
+    /// Loads `path` ahead of its first creation ([`preload_path`]), once.
+    fn preload_once(&mut self, path: &Path, lib_hash: &str) -> Result<(), LoadError> {
+        if !self.preloaded.contains(path) {
+            preload_path(path, lib_hash, self.load_timeout)?;
+            self.preloaded.insert(path.to_path_buf());
+        }
+        Ok(())
     }
 
     /// Load libraries that are risky for this process too (see [`in_process_hazards`]).
@@ -382,10 +435,10 @@ impl SymphonyHostFactory {
         if self.force {
             return Ok(());
         }
-        let Ok(bytes) = std::fs::read(path) else {
+        let Ok(file) = LibraryFile::open(path) else {
             return Ok(());
         };
-        let Ok(fingerprint) = Fingerprint::from_bytes(&bytes) else {
+        let Ok(fingerprint) = Fingerprint::from_bytes(file.bytes()) else {
             return Ok(());
         };
         let hazards = in_process_hazards(&fingerprint, &HostToolchain::current());
@@ -411,9 +464,22 @@ impl ProviderFactory for SymphonyHostFactory {
                 reason: err.to_string(),
             })?;
         let lib_hash = config.get("libHash").unwrap_or("");
+        // What the library's initialisers print is the creation's, as in Symphony.
+        let (preloaded, loading) = capture::around(|| self.preload_once(&lib_file, lib_hash));
+        self.created_output = split_host_lines(loading);
+        preloaded.map_err(|err| match err {
+            LoadError::LoadTimedOut { limit, .. } => CallError::Timeout {
+                after_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+            },
+            other => CallError::NullProvider {
+                reason: other.to_string(),
+            },
+        })?;
         let (host, output) =
             SymphonyHost::create_captured(&lib_file.to_string_lossy(), lib_hash, &config.to_json());
-        self.created_output = output;
+        self.created_output.stdout.push_str(&output.stdout);
+        self.created_output.stderr.push_str(&output.stderr);
+        self.created_output.host.push_str(&output.host);
         Ok(Box::new(host?))
     }
 
@@ -423,11 +489,15 @@ impl ProviderFactory for SymphonyHostFactory {
 }
 
 impl PreloadFactory for SymphonyHostFactory {
-    /// Symphony hashes and loads on every creation; this only checks that the file exists.
+    /// Symphony hashes and loads on every creation; this judges the file as the harness's
+    /// loader does and loads it as the first creation would ([`preload_path`]), within the
+    /// load deadline.
     fn preload(&mut self, config: &BindingConfig) -> Result<LoadInfo, PreloadError> {
         let path = (self.resolve)(config.get("libFile").unwrap_or(""));
-        LibraryFile::judge(&path, self.force, Placement::InProcess)
-            .map_err(|err| PreloadError::Load(LoadFailure::from_load_error(&err)))?;
+        let failed = |err: LoadError| PreloadError::Load(LoadFailure::from_load_error(&err));
+        LibraryFile::judge(&path, self.force, Placement::InProcess).map_err(failed)?;
+        self.preload_once(&path, config.get("libHash").unwrap_or(""))
+            .map_err(failed)?;
         Ok(LoadInfo {
             sha256: String::new(),
             hash_checked: false,

@@ -226,11 +226,13 @@ mod tests {
             .create(&BindingConfig::new("", "any", "p"))
             .err()
             .expect("no provider");
-        assert_eq!(
-            err,
-            CallError::Panic {
-                message: "no config, no provider".into()
-            }
+        let CallError::Panic { message } = &err else {
+            panic!("{err:?}");
+        };
+        // The message, and where the constructor panicked (`load/panics.rs`).
+        assert!(
+            message.starts_with("no config, no provider (at harness/src/load/typed.rs:"),
+            "{message}"
         );
     }
 }

@@ -29,6 +29,16 @@ impl BindingConfig {
         self.0.insert(key.to_string(), value.to_string());
     }
 
+    /// Sets one key unless it has a value already (the user's own keys win over defaults).
+    /// Returns whether it was set.
+    pub fn insert_default(&mut self, key: &str, value: &str) -> bool {
+        if self.0.contains_key(key) {
+            return false;
+        }
+        self.insert(key, value);
+        true
+    }
+
     /// One key's value.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)

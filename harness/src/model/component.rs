@@ -181,11 +181,49 @@ impl ComponentResult {
     pub const UPDATED: u16 = 8004;
     /// Symphony's `Deleted` state code.
     pub const DELETED: u16 = 8005;
+
+    /// The name the `symphony` crate's `State` gives a status code (`Updated` for 8004), if
+    /// it names it.
+    pub fn state_name(status: u16) -> Option<&'static str> {
+        Some(match status {
+            200 => "OK",
+            202 => "Accepted",
+            400 => "BadRequest",
+            404 => "NotFound",
+            500 => "InternalError",
+            8001 => "UpdateFailed",
+            8002 => "DeleteFailed",
+            8003 => "ValidateFailed",
+            8004 => "Updated",
+            8005 => "Deleted",
+            9998 => "Untouched",
+            9999 => "NotImplemented",
+            _ => return None,
+        })
+    }
+
+    /// True when a status code says the component failed: the `symphony` crate's client and
+    /// server errors (400 to 599), config, argument, file and serialization errors (1000 to
+    /// 2999, 4000 to 5999), `UpdateFailed`, `DeleteFailed`, `ValidateFailed` (8001 to 8003),
+    /// `NotImplemented` (9999) and every provider-specific failure from 10000 on.
+    pub fn is_failure(status: u16) -> bool {
+        matches!(status, 400..=599 | 1000..=2999 | 4000..=5999 | 8001..=8003) || status >= 9999
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_codes_are_named_and_failures_told_apart() {
+        assert_eq!(ComponentResult::state_name(8004), Some("Updated"));
+        assert_eq!(ComponentResult::state_name(7), None);
+        for (status, failure) in [(200, false), (8004, false), (8005, false), (8001, true)] {
+            assert_eq!(ComponentResult::is_failure(status), failure, "{status}");
+        }
+        assert!(ComponentResult::is_failure(10_001) && ComponentResult::is_failure(404));
+    }
 
     #[test]
     fn empty_fields_are_omitted_like_go_omitempty() {

@@ -22,7 +22,7 @@ pub use deployment::{
     zero_status, BindingSpec, DeploymentSpec, InstanceSpec, InstanceState, ObjectMeta,
     SolutionSpec, SolutionState, TargetSelector, TargetSpec, TargetState, TopologySpec, GUID_KEY,
 };
-pub use payload::{CallDeployment, CallPart, RoundDeployment, RoundHandle};
+pub use payload::{CallDeployment, CallPart, RoundDeployment, RoundHandle, SentDeployment};
 pub use rule::{ComponentValidationRule, PropertyDesc, ValidationRule};
 pub use wire::Symphony;
 mod binding;

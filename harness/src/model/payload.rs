@@ -199,19 +199,15 @@ impl<'a> CallDeployment<'a> {
 
     /// The whole document, exactly as Symphony would send it.
     pub fn to_value(&self) -> serde_json::Result<Value> {
-        let mut value: Value = serde_json::from_str(self.round.json.get())?;
-        if let (Some(own), Some(map)) = (&self.own, value.as_object_mut()) {
-            map.insert("instance".to_string(), own.instance.clone());
-            if own.active_target.is_empty() {
-                map.remove("activeTarget");
-            } else {
-                map.insert(
-                    "activeTarget".to_string(),
-                    Value::String(own.active_target.clone()),
-                );
-            }
+        whole_value(&self.round.json, self.own.as_deref())
+    }
+
+    /// The document kept for later ([`SentDeployment`]): both parts shared, nothing copied.
+    pub fn sent(&self) -> SentDeployment {
+        SentDeployment {
+            json: Arc::clone(&self.round.json),
+            own: self.own.clone(),
         }
-        Ok(value)
     }
 
     /// The whole document as JSON text.
@@ -220,6 +216,62 @@ impl<'a> CallDeployment<'a> {
             None => Ok(Cow::Borrowed(self.round.json.get())),
             Some(_) => serde_json::to_string(&self.to_value()?).map(Cow::Owned),
         }
+    }
+}
+
+/// The document made of the round's shared `json` and a call's `own` part.
+fn whole_value(json: &RawValue, own: Option<&CallPart>) -> serde_json::Result<Value> {
+    let mut value: Value = serde_json::from_str(json.get())?;
+    if let (Some(own), Some(map)) = (own, value.as_object_mut()) {
+        map.insert("instance".to_string(), own.instance.clone());
+        if own.active_target.is_empty() {
+            map.remove("activeTarget");
+        } else {
+            map.insert(
+                "activeTarget".to_string(),
+                Value::String(own.active_target.clone()),
+            );
+        }
+    }
+    Ok(value)
+}
+
+/// A call's deployment document, kept after the call (in a transcript): the round's shared
+/// text and the call's own part, both shared, so keeping one copies nothing; the whole
+/// document is made only when it is written ([`SentDeployment::to_value`], or serialized).
+#[derive(Clone, Debug)]
+pub struct SentDeployment {
+    json: Arc<RawValue>,
+    own: Option<Arc<CallPart>>,
+}
+
+impl SentDeployment {
+    /// The whole document, exactly as the call received it.
+    pub fn to_value(&self) -> serde_json::Result<Value> {
+        whole_value(&self.json, self.own.as_deref())
+    }
+}
+
+/// The same document: the same shared text (the same `Arc`, or equal text) and an equal
+/// own part.
+impl PartialEq for SentDeployment {
+    fn eq(&self, other: &Self) -> bool {
+        let same_round =
+            Arc::ptr_eq(&self.json, &other.json) || self.json.get() == other.json.get();
+        let same_own = match (&self.own, &other.own) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+            _ => false,
+        };
+        same_round && same_own
+    }
+}
+
+impl serde::Serialize for SentDeployment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value()
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }
 

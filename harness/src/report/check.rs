@@ -84,7 +84,7 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         )?;
         return Ok(());
     };
-    let origin = if subject.in_process {
+    let origin = if subject.in_process() {
         "in-process: no library".to_string()
     } else {
         format!("sha256 {}", subject.sha256)
@@ -132,7 +132,7 @@ pub fn human(out: &mut dyn Write, report: &SuiteReport, deny_warnings: bool) -> 
         summary_line(report)
     )?;
     // A binding needs a library and its hash.
-    if passed && !subject.in_process {
+    if passed && !subject.in_process() {
         let mut config = serde_json::Map::new();
         config.insert("name".into(), "provider".into());
         for (key, value) in &subject.config {
@@ -210,7 +210,7 @@ pub fn json(
                 .results
                 .iter()
                 .map(|r| CheckEntry {
-                    id: r.info.id,
+                    id: r.info.id.as_str(),
                     area: r.info.area,
                     title: r.info.title,
                     status: r.finding.status,
@@ -231,7 +231,8 @@ pub fn json(
 }
 
 /// JUnit XML: a test suite per library, a test case per check (`skip` is skipped; `warn` is a
-/// success unless warnings are denied, then a failure).
+/// success unless warnings are denied, then a failure). Failure types: `check-failed`,
+/// `warning-denied`, and `unreadable` (an error: the library could not be read).
 pub fn junit(
     out: &mut dyn Write,
     reports: &[(std::path::PathBuf, SuiteReport)],
@@ -240,25 +241,36 @@ pub fn junit(
     let mut junit = Report::new("symphony-harness check");
     for (path, report) in reports {
         let mut suite = TestSuite::new(path.display().to_string());
+        suite
+            .set_timestamp(super::junit_timestamp(report.started))
+            .set_time(report.duration);
         if let Some(why) = &report.unreadable {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(why.clone());
-            suite.add_test_case(TestCase::new("read", status));
+            let status =
+                super::junit_failure(NonSuccessKind::Error, "unreadable", why.clone(), None);
+            let mut case = TestCase::new("read", status);
+            case.set_time(report.duration);
+            suite.add_test_case(case);
         }
         for result in &report.results {
             let finding = &result.finding;
-            let failed =
-                finding.status == Status::Fail || (deny_warnings && finding.status == Status::Warn);
-            let status = if failed {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(finding.message.clone());
-                status.set_description(format!(
+            let failure_type = match finding.status {
+                Status::Fail => Some("check-failed"),
+                Status::Warn if deny_warnings => Some("warning-denied"),
+                _ => None,
+            };
+            let status = if let Some(failure_type) = failure_type {
+                let description = format!(
                     "in Symphony: {}\nfix: {}\n{}",
                     result.info.symptom,
                     result.info.fix,
                     finding.evidence.join("\n")
-                ));
-                status
+                );
+                super::junit_failure(
+                    NonSuccessKind::Failure,
+                    failure_type,
+                    finding.message.clone(),
+                    Some(description),
+                )
             } else if finding.status == Status::Skip {
                 let mut status = TestCaseStatus::skipped();
                 status.set_message(finding.message.clone());
@@ -266,8 +278,9 @@ pub fn junit(
             } else {
                 TestCaseStatus::success()
             };
-            let mut case = TestCase::new(result.info.id, status);
-            case.set_classname(result.info.area.as_str());
+            let mut case = TestCase::new(result.info.id.as_str(), status);
+            case.set_classname(result.info.area.as_str())
+                .set_time(result.duration);
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);

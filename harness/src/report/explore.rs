@@ -170,14 +170,20 @@ pub fn json(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
 }
 
 /// JUnit XML: the search as one test case, each saved failure tried as another.
+///
+/// The search's test case is named `search` (`search (partition K/N)` for a share), the same
+/// for every seed, so CI can follow it across runs; the seed and the cases are in its output.
+/// Failure types: `invariant-broken`, and `interrupted` (an error).
 pub fn junit(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
     let mut junit = Report::new("symphony-harness explore");
     let mut suite = TestSuite::new(format!("explore {}", report.library.display()));
+    suite
+        .set_timestamp(super::junit_timestamp(report.started))
+        .set_time(report.duration);
     for retried in &report.retried {
         let status = if retried.still_fails {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(retried.broken.clone().unwrap_or_default());
-            status
+            let message = retried.broken.clone().unwrap_or_default();
+            super::junit_failure(NonSuccessKind::Failure, "invariant-broken", message, None)
         } else {
             TestCaseStatus::success()
         };
@@ -185,14 +191,13 @@ pub fn junit(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
             format!("saved failure {}", retried.folder.display()),
             status,
         );
-        case.set_classname("explore.saved");
+        case.set_classname("explore.saved")
+            .set_time(retried.duration);
         suite.add_test_case(case);
     }
     let status = match (&report.failure, &report.interrupted) {
         (Some(failure), _) => {
             let lines = failure_lines(failure);
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(lines.first().cloned().unwrap_or_default());
             let mut text = format!("history:\n  {}\n", failure.history.join("\n  "));
             text.push_str(&lines.join("\n"));
             if let Some(file) = &failure.scenario_file {
@@ -201,30 +206,36 @@ pub fn junit(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
                     file.display()
                 ));
             }
-            status.set_description(text);
-            status
+            let message = lines.first().cloned().unwrap_or_default();
+            super::junit_failure(
+                NonSuccessKind::Failure,
+                "invariant-broken",
+                message,
+                Some(text),
+            )
         }
-        (None, Some(signal)) => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(format!("interrupted by {signal}"));
-            status
-        }
+        (None, Some(signal)) => super::junit_failure(
+            NonSuccessKind::Error,
+            "interrupted",
+            format!("interrupted by {signal}"),
+            None,
+        ),
         (None, None) => TestCaseStatus::success(),
     };
-    let mut case = TestCase::new(
-        format!(
-            "seed {}: {} cases{}",
+    let name = match &report.partition {
+        Some(partition) => format!("search (partition {partition})"),
+        None => "search".to_string(),
+    };
+    let retried: std::time::Duration = report.retried.iter().map(|r| r.duration).sum();
+    let mut case = TestCase::new(name, status);
+    case.set_classname("explore.search")
+        .set_time(report.duration.saturating_sub(retried))
+        .set_system_out(format!(
+            "seed {}: {} cases\ncoverage: {}",
             report.seed,
             report.planned,
-            report
-                .partition
-                .as_ref()
-                .map_or(String::new(), |p| format!(" (partition {p})"))
-        ),
-        status,
-    );
-    case.set_classname("explore.search");
-    case.set_system_out(format!("coverage: {}", coverage_line(report)));
+            coverage_line(report)
+        ));
     suite.add_test_case(case);
     junit.add_test_suite(suite);
     super::write_junit(out, &junit)

@@ -31,8 +31,11 @@ pub const CHECK: &str = "symphony-harness/check/v1";
 /// `explore --format json`.
 pub const EXPLORE: &str = "symphony-harness/explore/v1";
 
+/// `diff --format json`.
+pub const DIFF: &str = "symphony-harness/diff/v1";
+
 /// Every schema name with its file under `docs/schemas/`.
-pub const SCHEMAS: [(&str, &str); 8] = [
+pub const SCHEMAS: [(&str, &str); 9] = [
     (INSPECT, "inspect.v1.json"),
     (LOAD, "load.v1.json"),
     (RECONCILE, "reconcile.v1.json"),
@@ -41,6 +44,7 @@ pub const SCHEMAS: [(&str, &str); 8] = [
     (RUN, "run.v1.json"),
     (CHECK, "check.v1.json"),
     (EXPLORE, "explore.v1.json"),
+    (DIFF, "diff.v1.json"),
 ];
 
 /// A document: its schema name, then the fields of `body`.

@@ -4,13 +4,12 @@
 //! [`ReconcilePrinter`] is an [`EventSink`]: hand it to [`crate::engine::reconcile::run`] and it
 //! writes each event as it comes, so a long run shows its progress; what the provider printed
 //! during a call is shown under it ([`OutputLimit`]). [`ReconcilePrinter::verdict`] writes the
-//! ending; [`ReconcileDocument`] is the `--format json` document, with the calls [`CallLog`]
-//! collected (their output whole) and the same rounds as a transcript ([`RunRecord`] records
-//! both). A line names at most [`LISTED_COMPONENTS`] components
+//! ending; [`ReconcileDocument`] is the `--format json` document: the engine's round reports,
+//! and the rounds as a transcript ([`RunRecord`] records it), which holds every call once
+//! (what it printed whole). A line names at most [`LISTED_COMPONENTS`] components
 //! ("… and 4,990 more"). [`Progress`] puts a progress bar on a terminal's stderr in front of
 //! any sink, for runs that take more than a second.
 
-use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -19,10 +18,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
-use crate::engine::events::{CallKind, CallReturn, Event, EventSink, Phase};
+use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::findings::Finding;
 use crate::engine::reconcile::{
-    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, StateOutcome, StepDecision,
+    FailedBy, LeftComponent, RoundReport, RunEnd, RunReport, Stage, StateOutcome, StepDecision,
 };
 use crate::engine::CallOutput;
 use crate::load::probe::PreloadedBinding;
@@ -153,7 +152,12 @@ impl<W: Write> ReconcilePrinter<W> {
         if let Some(noop) = &report.noop {
             self.line(format_args!("  nothing done: {noop}"));
         }
-        if let Some(failure) = &report.failure {
+        if let Some(failure) = report.failure.as_ref().filter(|f| f.stage == Stage::Plan) {
+            self.line(format_args!(
+                "  {ERROR}round failed{ERROR:#} planning, before any call ({}): {}",
+                failure.outcome, failure.message
+            ));
+        } else if let Some(failure) = &report.failure {
             self.line(format_args!(
                 "  {ERROR}round failed{ERROR:#} at {} step {} `{}`/`{}` ({}): {}",
                 failure.stage,
@@ -327,6 +331,7 @@ impl<W: Write> EventSink for ReconcilePrinter<W> {
                 site,
                 call,
                 components,
+                ..
             } if !matches!(call, CallKind::Create) => {
                 let phase = site.phase.label();
                 let signs = matches!(call, CallKind::Apply { .. });
@@ -417,78 +422,10 @@ pub fn binding_warning(binding: &PreloadedBinding, warning: &str) -> String {
     )
 }
 
-/// One provider call of a run, as the JSON document lists it.
-#[derive(Serialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct CallRecord {
-    /// The phase it belongs to.
-    pub phase: Phase,
-    /// The step's index in the phase's plan, from 0.
-    pub step: usize,
-    /// The step's target.
-    pub target: String,
-    /// The step's role.
-    pub role: String,
-    /// Which call, as Symphony's host exports it (`create_provider`, `get`,
-    /// `get_validation_rule`, `apply`).
-    pub call: &'static str,
-    /// `apply`'s `is_dry_run`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dry_run: Option<bool>,
-    /// How it ended (`ok`, or the outcome's short name).
-    pub outcome: &'static str,
-    /// What the provider printed during it, whole.
-    pub output: CallOutput,
-}
-
-/// Collects every provider call of a run, by round, for [`ReconcileDocument`].
-#[derive(Debug, Default)]
-pub struct CallLog {
-    rounds: BTreeMap<u32, Vec<CallRecord>>,
-}
-
-impl CallLog {
-    /// The calls of round `round`, in order.
-    pub fn of_round(&self, round: u32) -> &[CallRecord] {
-        self.rounds.get(&round).map_or(&[], Vec::as_slice)
-    }
-}
-
-impl EventSink for CallLog {
-    fn event(&mut self, event: &Event) {
-        if let Event::CallFinished {
-            site,
-            call,
-            outcome,
-            output,
-        } = event
-        {
-            let record = CallRecord {
-                phase: site.phase,
-                step: site.step,
-                target: site.target.clone(),
-                role: site.role.clone(),
-                call: call.name(),
-                dry_run: match call {
-                    CallKind::Apply { dry_run } => Some(*dry_run),
-                    _ => None,
-                },
-                outcome: match outcome {
-                    Ok(_) => "ok",
-                    Err(err) => err.outcome().as_str(),
-                },
-                output: output.clone(),
-            };
-            self.rounds.entry(site.round).or_default().push(record);
-        }
-    }
-}
-
-/// The sink of a `--format json` run: every event goes to a [`CallLog`] (each round's `calls`)
-/// and to a [`TranscriptSink`] (the document's `transcript`).
+/// The sink of a `--format json` run: a [`TranscriptSink`] recording every round, whose
+/// calls are the document's one record of them.
 #[derive(Debug, Default)]
 pub struct RunRecord {
-    calls: CallLog,
     transcript: TranscriptSink,
 }
 
@@ -498,16 +435,16 @@ impl RunRecord {
         RunRecord::default()
     }
 
-    /// The calls by round, and the rounds as a transcript.
-    pub fn into_parts(mut self) -> (CallLog, RunTranscript) {
-        let rounds = self.transcript.take_rounds();
-        (self.calls, RunTranscript { rounds })
+    /// The rounds as a transcript.
+    pub fn into_transcript(mut self) -> RunTranscript {
+        RunTranscript {
+            rounds: self.transcript.take_rounds(),
+        }
     }
 }
 
 impl EventSink for RunRecord {
     fn event(&mut self, event: &Event) {
-        self.calls.event(event);
         self.transcript.event(event);
     }
 }
@@ -520,25 +457,6 @@ impl EventSink for RunRecord {
 pub struct RunTranscript {
     /// Every round, in order.
     pub rounds: Vec<RoundTranscript>,
-}
-
-/// A round in the JSON document: the engine's report and the calls made in it.
-#[derive(Serialize, Debug)]
-pub struct RoundDocument<'a> {
-    /// The round's report.
-    #[serde(flatten)]
-    pub report: &'a RoundReport,
-    /// Every provider call of the round, in order, with what it printed.
-    pub calls: &'a [CallRecord],
-}
-
-impl<'a> RoundDocument<'a> {
-    fn new(report: &'a RoundReport, calls: &'a CallLog) -> RoundDocument<'a> {
-        RoundDocument {
-            report,
-            calls: calls.of_round(report.round),
-        }
-    }
 }
 
 /// How long a run goes before [`Progress`] shows its bar.
@@ -652,10 +570,10 @@ pub struct ReconcileDocument<'a> {
     pub verdict: &'a RunEnd,
     /// Why the run ended as it did ([`RunReport::why`]).
     pub why: Vec<String>,
-    /// Every round.
-    pub rounds: Vec<RoundDocument<'a>>,
+    /// Every round, as the engine reports it.
+    pub rounds: Vec<&'a RoundReport>,
     /// The removal round, if asked for.
-    pub removal: Option<RoundDocument<'a>>,
+    pub removal: Option<&'a RoundReport>,
     /// Seconds Symphony would have waited.
     pub waited_seconds: u64,
     /// What a successful removal left on the device, as `get` reports it.
@@ -664,19 +582,19 @@ pub struct ReconcileDocument<'a> {
     /// Why the run stopped before `--rounds` ([`RunReport::stopped`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<&'a str>,
-    /// The same rounds as a transcript.
+    /// The same rounds as a transcript: every call (with what it was sent, returned and
+    /// printed) and every skip decision, in order. The document's one record of the calls.
     pub transcript: &'a RunTranscript,
 }
 
 impl<'a> ReconcileDocument<'a> {
-    /// The document of `report`, a run of `deployment` whose calls `calls` collected and
-    /// whose rounds `transcript` recorded ([`RunRecord::into_parts`]).
+    /// The document of `report`, a run of `deployment` whose rounds `transcript` recorded
+    /// ([`RunRecord::into_transcript`]).
     pub fn new(
         deployment: &'a DeploymentSpec,
         symphony: Symphony,
         findings: &'a [Finding],
         report: &'a RunReport,
-        calls: &'a CallLog,
         transcript: &'a RunTranscript,
     ) -> ReconcileDocument<'a> {
         ReconcileDocument {
@@ -685,15 +603,8 @@ impl<'a> ReconcileDocument<'a> {
             findings,
             verdict: &report.verdict,
             why: report.why(),
-            rounds: report
-                .rounds
-                .iter()
-                .map(|round| RoundDocument::new(round, calls))
-                .collect(),
-            removal: report
-                .removal
-                .as_ref()
-                .map(|round| RoundDocument::new(round, calls)),
+            rounds: report.rounds.iter().collect(),
+            removal: report.removal.as_ref(),
             waited_seconds: report.waited_seconds,
             left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
@@ -817,6 +728,42 @@ mod tests {
     }
 
     #[test]
+    fn a_round_that_fails_planning_says_so_without_a_step() {
+        let report = RoundReport {
+            round: 2,
+            at_seconds: 30,
+            remove: false,
+            dry_run: false,
+            get_plan: Vec::new(),
+            plan: Vec::new(),
+            steps: Vec::new(),
+            applied: 0,
+            skipped: 0,
+            failure: Some(crate::engine::reconcile::Failure {
+                stage: Stage::Plan,
+                step: 0,
+                target: String::new(),
+                role: String::new(),
+                outcome: FailedBy::Symphony,
+                message: "circular dependencies".into(),
+                indeterminate: false,
+                components: vec!["web".into()],
+            }),
+            state: StateOutcome::NotSavedFailed,
+            summary: Default::default(),
+            noop: None,
+        };
+        let text = printed(&[Event::RoundFinished {
+            report: Box::new(report),
+        }]);
+        assert!(
+            text.contains("planning, before any call (symphony): circular dependencies"),
+            "{text}"
+        );
+        assert!(!text.contains("``"), "no empty target or role: {text}");
+    }
+
+    #[test]
     fn a_huge_step_lists_its_first_components_and_counts_the_rest() {
         let components: Vec<(String, ComponentAction)> = named(5_000)
             .into_iter()
@@ -826,6 +773,7 @@ mod tests {
             site: site(),
             call: CallKind::Apply { dry_run: false },
             components,
+            deployment: None,
         }]);
         assert!(text.contains("[+c0 +c1 "), "{text}");
         assert!(text.contains(" +c9 … and 4,990 more]"), "{text}");
@@ -881,6 +829,7 @@ mod tests {
             site: site(),
             call: CallKind::Get,
             components,
+            deployment: None,
         }]);
         assert!(text.contains("[c0 c1 c2 c3 c4 c5 c6 c7 c8 c9]"), "{text}");
         assert!(!text.contains("more"), "{text}");
@@ -906,6 +855,7 @@ mod tests {
                 site: site(),
                 call: CallKind::Get,
                 components: Vec::new(),
+                deployment: None,
             },
             Event::RoundStarted {
                 round: 2,

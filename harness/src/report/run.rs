@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::json::{Document, RUN};
 use super::style;
-use crate::scenario::{Mismatch, ScenarioResult};
+use crate::scenario::{Mismatch, ScenarioResult, ScenarioRun};
 
 /// The counts of a suite.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +46,14 @@ pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
     if let Some(difference) = &result.nondeterministic {
         lines.push(format!("not deterministic: {difference}"));
     }
+    if result.strict {
+        lines.extend(
+            result
+                .warnings()
+                .iter()
+                .map(|warning| format!("warning, an error under --strict: {warning}")),
+        );
+    }
     lines
 }
 
@@ -55,13 +63,7 @@ pub fn result_line(result: &ScenarioResult) -> String {
         .run
         .as_ref()
         .ok()
-        .and_then(|run| {
-            run.transcript
-                .get("steps")
-                .and_then(Value::as_array)
-                .map(Vec::len)
-        })
-        .unwrap_or(0);
+        .map_or(0, |run| run.transcript.steps.len());
     if result.passed() {
         format!(
             "{}PASS{} {} ({steps} steps)",
@@ -105,8 +107,23 @@ pub fn failure_detail(
     Ok(())
 }
 
-/// The human report after the per-scenario lines: each failure's detail, then the summary.
+/// The human report after the per-scenario lines: each passing scenario's warnings, each
+/// failure's detail, then the summary.
 pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
+    for result in results.iter().filter(|r| r.passed()) {
+        for warning in result.warnings() {
+            writeln!(
+                out,
+                "\n{}warning{}: `{}` passes, but {warning}\n  {}hint: give it an expectation \
+                 (`expect.outcome`), or run with --strict to fail it{}",
+                style::WARN.render(),
+                style::WARN.render_reset(),
+                result.name,
+                style::HINT.render(),
+                style::HINT.render_reset()
+            )?;
+        }
+    }
     for result in results.iter().filter(|r| !r.passed()) {
         writeln!(
             out,
@@ -140,6 +157,8 @@ struct ScenarioEntry<'a> {
     description: &'a str,
     passed: bool,
     failures: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mismatches: Vec<&'a Mismatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -147,7 +166,7 @@ struct ScenarioEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     library_sha256: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    transcript: Option<&'a Value>,
+    transcript: Option<Value>,
 }
 
 /// The `run` JSON document.
@@ -170,12 +189,13 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
                 description: &result.description,
                 passed: result.passed(),
                 failures: failure_lines(result),
+                warnings: result.warnings(),
                 mismatches: run
                     .map(|r| r.mismatches.iter().collect())
                     .unwrap_or_default(),
                 bundle: result.bundle.as_ref().map(|b| b.display().to_string()),
                 library_sha256: run.map(|r| r.library_sha256.as_str()),
-                transcript: run.map(|r| &r.transcript),
+                transcript: run.map(ScenarioRun::transcript_json),
             }
         })
         .collect();
@@ -189,6 +209,9 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
 
 /// Writes JUnit XML: one test suite `scenarios`, one test case per scenario; a failure's
 /// message is its first reason, its text every reason (and the reproduction command).
+/// Failure types: `unplayable` (the scenario could not be played), `scenario-failed` (an
+/// expectation or a call failed), `nondeterministic` (two runs differed), `warning-denied` (a
+/// warning under `--strict`).
 pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
     let mut report = Report::new("symphony-harness run");
     let mut suite = TestSuite::new("scenarios");
@@ -197,8 +220,6 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
             TestCaseStatus::success()
         } else {
             let lines = failure_lines(result);
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(lines.first().cloned().unwrap_or_default());
             let mut text = lines.join("\n");
             if let Some(bundle) = &result.bundle {
                 text.push_str(&format!(
@@ -206,12 +227,33 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
                     bundle.display()
                 ));
             }
-            status.set_description(text);
-            status
+            let failure_type = match &result.run {
+                Err(_) => "unplayable",
+                Ok(run) if !run.passed() => "scenario-failed",
+                Ok(_) if result.nondeterministic.is_some() => "nondeterministic",
+                // It ran and held, so a warning failed it (`--strict`).
+                Ok(_) => "warning-denied",
+            };
+            super::junit_failure(
+                NonSuccessKind::Failure,
+                failure_type,
+                lines.first().cloned().unwrap_or_default(),
+                Some(text),
+            )
         };
         let mut case = TestCase::new(result.name.clone(), status);
-        case.set_classname(result.path.display().to_string());
+        case.set_classname(result.path.display().to_string())
+            .set_time(result.duration);
         suite.add_test_case(case);
+    }
+    // The suite ran from its first scenario's start to its last one's end (in parallel with
+    // `--jobs`: less than the sum of their times).
+    if let Some(first) = results.iter().map(|r| r.started).min() {
+        let end = results.iter().map(|r| r.started + r.duration).max();
+        let span = end.and_then(|end| end.duration_since(first).ok());
+        suite
+            .set_timestamp(super::junit_timestamp(first))
+            .set_time(span.unwrap_or_default());
     }
     report.add_test_suite(suite);
     super::write_junit(out, &report)

@@ -10,9 +10,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::style;
-use crate::check::run::CheckChange;
+use crate::check::suite::CheckChange;
 use crate::check::{Status, SuiteReport};
-use crate::scenario::suite::ScenarioChange;
+use crate::scenario::result::ScenarioChange;
 use crate::scenario::ScenarioResult;
 use crate::watch::{FileChange, FileState, Role};
 

@@ -10,10 +10,11 @@
 //! The crate pins the `symphony` version the chosen release's host is built from
 //! ([`symphony_crate_version`]): docs/new.md says why, and what each file is for.
 
+pub mod lock;
 pub mod names;
 pub mod template;
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 pub use names::{check_component_type, check_crate_name, InvalidName};
 pub use template::TemplateError;
@@ -31,52 +32,189 @@ pub fn symphony_crate_version(release: Symphony) -> &'static str {
     }
 }
 
-/// Where the generated crate's dev-dependency on symphony-harness comes from.
+/// Where the generated crate gets symphony-harness: its test's dev-dependency and the version
+/// its CI installs. No variant holds a path of the machine that ran `new`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HarnessSource {
-    /// The folder of the `symphony-harness` crate (its `Cargo.toml`), absolute.
+    /// crates.io, exactly this version (`symphony-harness = "=0.1.0"`): any machine resolves
+    /// it once the harness is published.
+    Registry {
+        /// The version, without `=`.
+        version: String,
+    },
+    /// A checkout for local work: the `harness/` folder relative to the generated crate's
+    /// folder (`../symphony-harness/harness`).
     Path(PathBuf),
-    /// A git repository holding it.
-    Git(String),
+    /// A git repository at one commit.
+    Git {
+        /// The repository.
+        url: String,
+        /// The commit, a full SHA.
+        rev: String,
+    },
 }
 
 impl HarnessSource {
-    /// The harness source this binary was built from (`CARGO_MANIFEST_DIR` at compile time),
-    /// if that folder still holds the crate.
-    pub fn built_from() -> Option<HarnessSource> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-        is_harness_crate(dir).then(|| HarnessSource::Path(dir.to_path_buf()))
+    /// The version of the harness that runs `new`, from crates.io: the default.
+    pub fn this_version() -> HarnessSource {
+        HarnessSource::Registry {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
     }
 
-    /// The harness crate in folder `dir`: `dir` itself, or `dir/harness` (the repository's
-    /// root), made absolute.
-    pub fn at(dir: &Path) -> Result<HarnessSource, ScaffoldError> {
-        for candidate in [dir.to_path_buf(), dir.join("harness")] {
-            if is_harness_crate(&candidate) {
-                let absolute =
-                    std::fs::canonicalize(&candidate).map_err(|source| ScaffoldError::Io {
-                        what: "resolve",
-                        path: candidate.clone(),
-                        source,
-                    })?;
-                return Ok(HarnessSource::Path(absolute));
-            }
+    /// The harness crate in folder `dir` (`dir` itself, or `dir/harness`: the repository's
+    /// root), as a path relative to `crate_dir`, the folder the crate is made in. Neither needs
+    /// to exist as given: both are made absolute (without resolving links) and compared.
+    pub fn path(dir: &Path, crate_dir: &Path) -> Result<HarnessSource, ScaffoldError> {
+        let harness = [dir.to_path_buf(), dir.join("harness")]
+            .into_iter()
+            .find(|candidate| is_harness_crate(candidate))
+            .ok_or_else(|| ScaffoldError::NotHarness {
+                dir: dir.to_path_buf(),
+            })?;
+        let absolute = |path: &Path| {
+            std::path::absolute(path)
+                .map(|path| normalized(&path))
+                .map_err(|source| ScaffoldError::Io {
+                    what: "resolve",
+                    path: path.to_path_buf(),
+                    source,
+                })
+        };
+        Ok(HarnessSource::Path(relative(
+            &absolute(&harness)?,
+            &absolute(crate_dir)?,
+        )))
+    }
+
+    /// A git repository at commit `rev`, which must be a full SHA (40 or 64 hex digits): a
+    /// branch or tag moves, and the crate is meant to build the same tomorrow.
+    pub fn git(url: &str, rev: &str) -> Result<HarnessSource, ScaffoldError> {
+        let full = matches!(rev.len(), 40 | 64) && rev.chars().all(|c| c.is_ascii_hexdigit());
+        if !full {
+            return Err(ScaffoldError::NotACommit {
+                rev: rev.to_string(),
+            });
         }
-        Err(ScaffoldError::NotHarness {
-            dir: dir.to_path_buf(),
+        Ok(HarnessSource::Git {
+            url: url.to_string(),
+            rev: rev.to_ascii_lowercase(),
         })
     }
 
     /// The `[dev-dependencies]` line.
     fn dependency(&self) -> String {
         let source = match self {
-            HarnessSource::Path(path) => {
-                format!("path = {}", template::toml_string(&path.to_string_lossy()))
+            HarnessSource::Registry { version } => {
+                format!(
+                    "version = {}",
+                    template::toml_string(&format!("={version}"))
+                )
             }
-            HarnessSource::Git(url) => format!("git = {}", template::toml_string(url)),
+            HarnessSource::Path(path) => {
+                format!("path = {}", template::toml_string(&path_with_slashes(path)))
+            }
+            HarnessSource::Git { url, rev } => format!(
+                "git = {}, rev = {}",
+                template::toml_string(url),
+                template::toml_string(rev)
+            ),
         };
         format!("symphony-harness = {{ {source}, features = [\"testing\"] }}")
     }
+
+    /// The command that installs this harness's command line.
+    fn install_command(&self) -> String {
+        match self {
+            HarnessSource::Git { url, rev } => {
+                format!("cargo install --locked --git {url} --rev {rev} symphony-harness")
+            }
+            HarnessSource::Registry { version } => {
+                format!("cargo install --locked symphony-harness --version ={version}")
+            }
+            HarnessSource::Path(_) => HarnessSource::this_version().install_command(),
+        }
+    }
+
+    /// The CI step that installs the same harness, indented for `ci.yml`.
+    fn ci_install(&self) -> String {
+        let run = format!("        run: {}", self.install_command());
+        match self {
+            HarnessSource::Path(_) => format!(
+                "        # Cargo.toml's dev-dependency is a local checkout (`new --harness-path`), which \
+                 CI does not\n        # have: before pushing, make it `{}` (README.md).\n{run}",
+                HarnessSource::this_version().dependency(),
+            ),
+            _ => run,
+        }
+    }
+
+    /// What the README says about where the harness comes from.
+    fn readme_note(&self) -> String {
+        let version = env!("CARGO_PKG_VERSION");
+        match self {
+            HarnessSource::Registry { .. } => format!(
+                "`tests/conformance.rs` uses symphony-harness {version} from crates.io, the version \
+                 that made this crate, pinned with `=`; CI installs the same version. To use a \
+                 checkout instead while you work on the harness, point the dev-dependency at it \
+                 (`path = \"../symphony-harness/harness\"`)."
+            ),
+            HarnessSource::Path(path) => format!(
+                "`tests/conformance.rs` uses the symphony-harness checkout at `{}` (relative to \
+                 this folder), for local work: CI does not have it. Before pushing, make the \
+                 dev-dependency `{}`, the version CI installs.",
+                path_with_slashes(path),
+                HarnessSource::this_version().dependency()
+            ),
+            HarnessSource::Git { url, rev } => format!(
+                "`tests/conformance.rs` uses symphony-harness from `{url}` at commit `{rev}`; CI \
+                 installs the same commit. To move to another commit, change `rev` in both \
+                 `Cargo.toml` and `.github/workflows/ci.yml`."
+            ),
+        }
+    }
+}
+
+/// `path` with `/` between its parts, as Cargo.toml and docs write paths.
+fn path_with_slashes(path: &Path) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `path` with `.` parts dropped and each `..` taking off the part before it, without looking
+/// at the file system (the crate's folder may not exist yet).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `target` relative to the folder `base`; both absolute and normalized.
+fn relative(target: &Path, base: &Path) -> PathBuf {
+    let target: Vec<_> = target.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for part in &target[common..] {
+        out.push(part);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// Whether `dir` holds the `symphony-harness` crate.
@@ -123,14 +261,16 @@ pub enum ScaffoldError {
         /// The folder given.
         dir: PathBuf,
     },
-    /// The test's dev-dependency needs a source and there is none.
+    /// `--rev` is not a full commit SHA.
     #[error(
-        "the crate's conformance test needs symphony-harness as a dev-dependency, and this \
-         binary's source folder (`{}`) is gone\nhint: give `--harness-git URL` (its \
-         repository) or `--harness-path DIR` (a checkout)",
-        env!("CARGO_MANIFEST_DIR")
+        "`--rev {rev}` is not a full commit SHA (40 hex digits): a branch or tag moves, so the \
+         crate would not build the same tomorrow\nhint: give the commit, as `git rev-parse \
+         HEAD` prints it in a checkout of the harness"
     )]
-    NoHarnessSource,
+    NotACommit {
+        /// The revision given.
+        rev: String,
+    },
     /// A template is broken (a bug of the harness).
     #[error(transparent)]
     Template(#[from] TemplateError),
@@ -185,12 +325,8 @@ const GITIGNORE: Template = template!(Some(".gitignore"), "gitignore");
 const DEV_DEPENDENCIES_HARNESS: Template = template!(None, "dev-dependencies-harness.toml");
 const DEV_DEPENDENCIES_NONE: Template = template!(None, "dev-dependencies-none.toml");
 
-/// The GitHub Actions step that installs the harness when its source is a local folder (or
-/// unknown): CI cannot reach it, so the step names a URL to replace and fails until it is.
-const INSTALL_FROM_PLACEHOLDER: &str = "        \
-    # CI cannot reach the folder symphony-harness came from when this crate was made: put its\n        \
-    # git URL here, and in Cargo.toml's dev-dependency (`git = \"URL\"` for `path = \"…\"`).\n        \
-    run: cargo install --locked --git https://example.invalid/symphony-harness.git symphony-harness";
+/// The lock file the harness is tested with (`build.rs` copies it; empty if it had none).
+const HARNESS_LOCK: &str = include_str!(concat!(env!("OUT_DIR"), "/harness.lock"));
 
 /// What `new` makes: a provider crate for one component type and Symphony release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,9 +338,9 @@ pub struct NewCrate {
     pub component_type: String,
     /// The Symphony release it is for.
     pub symphony: Symphony,
-    /// Where its dev-dependency on symphony-harness comes from. Needed for 0.49; a 0.48 crate
-    /// cannot have that dev-dependency (its CI still installs the harness from here).
-    pub harness: Option<HarnessSource>,
+    /// Where its dev-dependency on symphony-harness comes from, and the harness its CI
+    /// installs. A 0.48 crate has no such dev-dependency (its CI still installs the harness).
+    pub harness: HarnessSource,
 }
 
 impl NewCrate {
@@ -229,17 +365,22 @@ impl NewCrate {
     pub fn files(&self) -> Result<Vec<GeneratedFile>, ScaffoldError> {
         check_crate_name(&self.name)?;
         check_component_type(&self.component_type)?;
-        let harness_dependency = match (&self.harness, self.has_conformance_test()) {
-            (Some(source), _) => source.dependency(),
-            (None, true) => return Err(ScaffoldError::NoHarnessSource),
-            (None, false) => String::new(),
+        let harness_dependency = self.harness.dependency();
+        let install_harness = self.harness.ci_install();
+        let source_note = if self.has_conformance_test() {
+            self.harness.readme_note()
+        } else {
+            "A crate for Symphony 0.48 cannot have symphony-harness as a dev-dependency \
+             (Cargo.toml says why): CI checks the built library with the command line."
+                .to_string()
         };
-        let install_harness = match &self.harness {
-            Some(HarnessSource::Git(url)) => {
-                format!("        run: cargo install --locked --git {url} symphony-harness")
-            }
-            _ => INSTALL_FROM_PLACEHOLDER.to_string(),
-        };
+        let harness_note = template::wrap(
+            &format!(
+                "Install the command line as CI does: `{}`. {source_note}",
+                self.harness.install_command()
+            ),
+            96,
+        );
         let crate_ident = self.crate_ident();
         let release = self.symphony.to_string();
         let mut values = vec![
@@ -250,6 +391,7 @@ impl NewCrate {
             ("symphony_version", symphony_crate_version(self.symphony)),
             ("harness_dependency", harness_dependency.as_str()),
             ("install_harness", install_harness.as_str()),
+            ("harness_note", harness_note.as_str()),
         ];
         let (dev_dependencies, test_note, check_release) = if self.has_conformance_test() {
             (
@@ -276,7 +418,7 @@ impl NewCrate {
             templates.push(CONFORMANCE_RS);
         }
         templates.extend([TARGET_JSON, CI_YML, README_MD, GITIGNORE]);
-        templates
+        let mut files = templates
             .into_iter()
             .filter_map(|t| t.path.map(|path| (path, t)))
             .map(|(path, t)| {
@@ -285,7 +427,14 @@ impl NewCrate {
                     text: template::render(t.name, t.text, &values)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ScaffoldError>>()?;
+        if let Some(text) = lock::seed(HARNESS_LOCK) {
+            files.push(GeneratedFile {
+                path: "Cargo.lock",
+                text,
+            });
+        }
+        Ok(files)
     }
 
     /// Writes the crate into `dir`, which must be absent or an empty folder; returns the
@@ -404,7 +553,11 @@ fn refuse_unless_empty(dir: &Path) -> Result<(), ScaffoldError> {
 mod tests {
     use super::*;
 
-    fn new_crate(symphony: Symphony, harness: Option<HarnessSource>) -> NewCrate {
+    fn git() -> HarnessSource {
+        HarnessSource::git("https://x/h.git", &"ab".repeat(20)).unwrap()
+    }
+
+    fn new_crate(symphony: Symphony, harness: HarnessSource) -> NewCrate {
         NewCrate {
             name: "my-provider".to_string(),
             component_type: "my_type".to_string(),
@@ -425,16 +578,11 @@ mod tests {
     fn every_placeholder_of_every_template_has_a_value() {
         for symphony in [Symphony::V048, Symphony::V049] {
             for harness in [
-                None,
-                Some(HarnessSource::Path("/src/harness".into())),
-                Some(HarnessSource::Git("https://example.com/h.git".into())),
+                HarnessSource::this_version(),
+                HarnessSource::Path("../symphony-harness/harness".into()),
+                git(),
             ] {
-                let made = new_crate(symphony, harness.clone());
-                if symphony == Symphony::V049 && harness.is_none() {
-                    assert!(matches!(made.files(), Err(ScaffoldError::NoHarnessSource)));
-                    continue;
-                }
-                for file in made.files().unwrap() {
+                for file in new_crate(symphony, harness).files().unwrap() {
                     assert!(!file.text.contains("@@"), "{}:\n{}", file.path, file.text);
                 }
             }
@@ -447,9 +595,7 @@ mod tests {
             (Symphony::V048, "symphony = \"=0.1.4\""),
             (Symphony::V049, "symphony = \"=0.1.5\""),
         ] {
-            let files = new_crate(symphony, Some(HarnessSource::Git("u".into())))
-                .files()
-                .unwrap();
+            let files = new_crate(symphony, git()).files().unwrap();
             let manifest = file(&files, "Cargo.toml");
             assert!(manifest.lines().any(|l| l == pin), "{manifest}");
         }
@@ -457,25 +603,26 @@ mod tests {
 
     #[test]
     fn only_a_0_49_crate_has_the_harness_as_dev_dependency_and_a_conformance_test() {
-        let source = HarnessSource::Path("/src/my \"harness\"".into());
-        let files = new_crate(Symphony::V049, Some(source)).files().unwrap();
+        let source = HarnessSource::Path("../my \"harness\"".into());
+        let files = new_crate(Symphony::V049, source).files().unwrap();
         assert!(file(&files, "Cargo.toml").contains(
-            "symphony-harness = { path = \"/src/my \\\"harness\\\"\", features = [\"testing\"] }"
+            "symphony-harness = { path = \"../my \\\"harness\\\"\", features = [\"testing\"] }"
         ));
         assert!(file(&files, "tests/conformance.rs").contains("my_provider::Provider"));
-        let files = new_crate(Symphony::V048, Some(HarnessSource::Git("u".into())))
-            .files()
-            .unwrap();
+        let files = new_crate(Symphony::V048, git()).files().unwrap();
         assert!(!file(&files, "Cargo.toml").contains("symphony-harness ="));
         assert!(files.iter().all(|f| f.path != "tests/conformance.rs"));
         assert!(file(&files, ".github/workflows/ci.yml").contains("--symphony 0.48"));
+        let readme = file(&files, "README.md").replace('\n', " ");
+        assert!(
+            readme.contains("Install the command line as CI does"),
+            "{readme}"
+        );
     }
 
     #[test]
     fn the_component_type_is_the_rule_and_the_binding_role() {
-        let files = new_crate(Symphony::V049, Some(HarnessSource::Git("u".into())))
-            .files()
-            .unwrap();
+        let files = new_crate(Symphony::V049, git()).files().unwrap();
         assert!(
             file(&files, "src/lib.rs").contains("pub const COMPONENT_TYPE: &str = \"my_type\";")
         );
@@ -490,29 +637,102 @@ mod tests {
     }
 
     #[test]
-    fn ci_installs_the_harness_from_git_or_names_the_url_to_fill_in() {
-        let git = new_crate(
-            Symphony::V049,
-            Some(HarnessSource::Git("https://x/h.git".into())),
-        );
-        let ci = file(&git.files().unwrap(), ".github/workflows/ci.yml").to_string();
-        assert!(ci.contains("run: cargo install --locked --git https://x/h.git symphony-harness"));
-        let path = new_crate(Symphony::V049, Some(HarnessSource::Path("/h".into())));
-        let ci = file(&path.files().unwrap(), ".github/workflows/ci.yml").to_string();
-        assert!(ci.contains("example.invalid"), "{ci}");
+    fn by_default_the_dev_dependency_and_ci_are_this_version_from_crates_io() {
+        let version = env!("CARGO_PKG_VERSION");
+        let files = new_crate(Symphony::V049, HarnessSource::this_version())
+            .files()
+            .unwrap();
+        assert!(file(&files, "Cargo.toml").contains(&format!(
+            "symphony-harness = {{ version = \"={version}\", features = [\"testing\"] }}"
+        )));
+        assert!(file(&files, ".github/workflows/ci.yml").contains(&format!(
+            "run: cargo install --locked symphony-harness --version ={version}"
+        )));
+        assert!(file(&files, "README.md")
+            .replace('\n', " ")
+            .contains("from crates.io"));
+    }
+
+    #[test]
+    fn a_git_source_pins_its_commit_in_the_dev_dependency_and_ci() {
+        let rev = "ab".repeat(20);
+        let files = new_crate(Symphony::V049, git()).files().unwrap();
+        assert!(file(&files, "Cargo.toml").contains(&format!(
+            "symphony-harness = {{ git = \"https://x/h.git\", rev = \"{rev}\", features = [\"testing\"] }}"
+        )));
+        assert!(file(&files, ".github/workflows/ci.yml").contains(&format!(
+            "run: cargo install --locked --git https://x/h.git --rev {rev} symphony-harness"
+        )));
+        let readme = file(&files, "README.md").replace('\n', " ");
+        assert!(readme.contains(&format!("at commit `{rev}`")), "{readme}");
+        assert!(readme.contains(&format!(
+            "`cargo install --locked --git https://x/h.git --rev {rev} symphony-harness`"
+        )));
+    }
+
+    #[test]
+    fn a_revision_that_is_not_a_full_sha_is_refused() {
+        for rev in ["main", "v0.1.0", "abc1234", &"g".repeat(40)] {
+            let err = HarnessSource::git("u", rev).unwrap_err();
+            assert!(
+                err.to_string().contains("git rev-parse HEAD"),
+                "{rev}: {err}"
+            );
+        }
+        assert!(HarnessSource::git("u", &"AB".repeat(20)).is_ok());
+    }
+
+    #[test]
+    fn a_checkout_is_written_relative_to_the_crate() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let crate_dir = root.join("target/some/where/my-provider");
+        let source = HarnessSource::path(root, &crate_dir).unwrap();
+        assert_eq!(source, HarnessSource::Path("../../../../harness".into()));
+        let files = new_crate(Symphony::V049, source).files().unwrap();
+        let ci = file(&files, ".github/workflows/ci.yml");
+        assert!(ci.contains("CI does not\n        # have"), "{ci}");
+        let err = HarnessSource::path(&root.join("docs"), &crate_dir).unwrap_err();
+        assert!(matches!(err, ScaffoldError::NotHarness { .. }), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        for (target, base, expected) in [
+            ("/a/b/h", "/a/c", "../b/h"),
+            ("/a/h", "/a/h", "."),
+            ("/a/h", "/a", "h"),
+            ("/h", "/x/y", "../../h"),
+        ] {
+            assert_eq!(
+                relative(Path::new(target), Path::new(base)),
+                Path::new(expected),
+                "{target} from {base}"
+            );
+        }
+        assert_eq!(normalized(Path::new("/a/./b/../c")), Path::new("/a/c"));
+    }
+
+    #[test]
+    fn the_lock_is_seeded_and_names_no_path() {
+        let files = new_crate(Symphony::V049, HarnessSource::this_version())
+            .files()
+            .unwrap();
+        let lock = file(&files, "Cargo.lock");
+        assert!(lock.contains("name = \"serde_json\""), "{lock}");
+        assert!(!lock.contains(env!("CARGO_MANIFEST_DIR")));
     }
 
     #[test]
     fn a_folder_with_files_is_refused_and_an_empty_one_taken() {
         let dir = tempfile::tempdir().unwrap();
-        let made = new_crate(Symphony::V049, Some(HarnessSource::Git("u".into())));
+        let made = new_crate(Symphony::V049, git());
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
         let written = made.create(&empty).unwrap();
         assert!(written.contains(&empty.join("src/lib.rs")));
         let err = made.create(&empty).unwrap_err();
         assert!(
-            err.to_string().contains("already exists and is not empty (it holds `.github`, `.gitignore`, `Cargo.toml`, 4 more)"),
+            err.to_string().contains("already exists and is not empty (it holds `.github`, `.gitignore`, `Cargo.lock`, 5 more)"),
             "{err}"
         );
         let file = dir.path().join("file");

@@ -61,6 +61,41 @@ pub fn toml_string(text: &str) -> String {
     out
 }
 
+/// `text` as lines of at most `width` characters, broken between words but never inside a
+/// `code span` (a longer word or span stands on a line of its own), so a command in backticks
+/// stays whole for copying.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut in_code = false;
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            Some(last) if in_code => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+        if word.matches('`').count() % 2 == 1 {
+            in_code = !in_code;
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in words {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +127,16 @@ mod tests {
     fn toml_strings_escape_quotes_backslashes_and_controls() {
         assert_eq!(toml_string(r#"C:\a "b""#), r#""C:\\a \"b\"""#);
         assert_eq!(toml_string("a\u{1}"), "\"a\\u0001\"");
+    }
+
+    #[test]
+    fn text_wraps_between_words_and_a_long_word_stands_alone() {
+        assert_eq!(wrap("a bb ccc dddd", 6), "a bb\nccc\ndddd");
+        assert_eq!(
+            wrap("tiny x-very-long-word y", 5),
+            "tiny\nx-very-long-word\ny"
+        );
+        assert_eq!(wrap("", 10), "");
+        assert_eq!(wrap("run `a b c d` now", 6), "run\n`a b c d`\nnow");
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! A bundle holds `scenario.json` (the scenario, self-contained: objects inline),
 //! `bundle.json` ([`BundleInfo`]: the seed, the library's path, SHA-256 and inspection
-//! fingerprint, the harness version, what failed) and `transcript.json`. `replay` plays
-//! `scenario.json` again with the same library, refusing a library whose SHA-256 changed.
+//! fingerprint, the harness version, what failed, and the SHA-256 of the other two files) and
+//! `transcript.json`. `replay` plays `scenario.json` again with the same library, refusing a
+//! library whose SHA-256 changed, and a bundle whose files were edited or damaged since.
 
 use std::path::{Path, PathBuf};
 
@@ -13,11 +14,12 @@ use serde_json::Value;
 use super::expect::Mismatch;
 use super::format::Scenario;
 use super::parse::{read_scenario, Loaded, ScenarioError};
+use super::result::ScenarioResult;
 use super::run::ScenarioRun;
 use crate::load::LibraryFile;
 
 /// The `format` of `bundle.json`.
-pub const BUNDLE_FORMAT: &str = "symphony-harness/bundle/v1";
+pub const BUNDLE_FORMAT: &str = "symphony-harness/bundle/v2";
 
 /// `bundle.json`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -45,6 +47,10 @@ pub struct BundleInfo {
     /// Why the scenario stopped before its end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The SHA-256 of `scenario.json` as written.
+    pub scenario_sha256: String,
+    /// The SHA-256 of `transcript.json` as written.
+    pub transcript_sha256: String,
 }
 
 /// Why a bundle cannot be written or read.
@@ -93,16 +99,74 @@ pub enum BundleError {
     /// `scenario.json` cannot be read.
     #[error(transparent)]
     Scenario(#[from] Box<ScenarioError>),
+    /// A file of the bundle is not what was written: edited, damaged or missing.
+    #[error(
+        "`{}` is not the file the bundle was written with ({why}); a replay of an edited \
+         bundle proves nothing",
+        path.display()
+    )]
+    Edited {
+        /// The file.
+        path: PathBuf,
+        /// What differs: its SHA-256, its absence, a value.
+        why: String,
+    },
 }
 
-fn write(path: &Path, value: &impl Serialize) -> Result<(), BundleError> {
+impl crate::errors::Explain for BundleError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            BundleError::Edited { path, .. } => Some(format!(
+                "to play an edited scenario, `symphony-harness run {}`; to replay, restore the \
+                 bundle as `run` wrote it",
+                path.with_file_name("scenario.json").display()
+            )),
+            BundleError::Info { .. } => Some(
+                "bundles of an older harness cannot be replayed: `symphony-harness run` their \
+                 `scenario.json`"
+                    .into(),
+            ),
+            BundleError::Scenario(err) => err.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `value` as pretty JSON to `path`; the SHA-256 of the bytes written.
+fn write(path: &Path, value: &impl Serialize) -> Result<String, BundleError> {
     let text = serde_json::to_string_pretty(value).map_err(|err| BundleError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::other(err),
-    })?;
-    std::fs::write(path, text + "\n").map_err(|source| BundleError::Io {
+    })? + "\n";
+    std::fs::write(path, &text).map_err(|source| BundleError::Io {
         path: path.to_path_buf(),
         source,
+    })?;
+    Ok(sha256_of(text.as_bytes()))
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    // Reading from memory cannot fail.
+    crate::load::sha256_hex(bytes).unwrap_or_default()
+}
+
+/// Whether the file at `path` holds the bytes whose SHA-256 is `recorded`.
+fn unchanged(path: &Path, recorded: &str) -> Result<(), BundleError> {
+    let found = match std::fs::read(path) {
+        Ok(bytes) => sha256_of(&bytes),
+        Err(err) => {
+            return Err(BundleError::Edited {
+                path: path.to_path_buf(),
+                why: format!("it cannot be read: {err}"),
+            })
+        }
+    };
+    if found == recorded {
+        return Ok(());
+    }
+    Err(BundleError::Edited {
+        path: path.to_path_buf(),
+        why: format!("its SHA-256 was {recorded} when written, it is {found} now"),
     })
 }
 
@@ -113,7 +177,7 @@ pub fn write_bundle(
     scenario: &Scenario,
     run: &ScenarioRun,
 ) -> Result<PathBuf, BundleError> {
-    let folder = super::suite::bundle_dir(dir, &scenario.name);
+    let folder = bundle_dir(dir, &scenario.name);
     std::fs::create_dir_all(&folder).map_err(|source| BundleError::Io {
         path: folder.clone(),
         source,
@@ -130,8 +194,8 @@ pub fn write_bundle(
     if scenario.provider.library.is_some() {
         file["provider"]["library"] = Value::String(library.to_string_lossy().into_owned());
     }
-    write(&folder.join("scenario.json"), &file)?;
-    write(&folder.join("transcript.json"), &run.transcript)?;
+    let scenario_sha256 = write(&folder.join("scenario.json"), &file)?;
+    let transcript_sha256 = write(&folder.join("transcript.json"), &run.transcript_json())?;
     let info = BundleInfo {
         format: BUNDLE_FORMAT.to_string(),
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -143,6 +207,8 @@ pub fn write_bundle(
         fingerprint,
         mismatches: run.mismatches.clone(),
         error: run.error.clone(),
+        scenario_sha256,
+        transcript_sha256,
     };
     write(&folder.join("bundle.json"), &info)?;
     Ok(folder)
@@ -168,24 +234,52 @@ pub fn read_bundle(folder: &Path) -> Result<Bundle, BundleError> {
         path: info_path.clone(),
         source,
     })?;
-    let info: BundleInfo = serde_json::from_str(&text).map_err(|err| BundleError::Info {
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
+    }
+    let format: Format = serde_json::from_str(&text).map_err(|err| BundleError::Info {
         path: info_path.clone(),
         message: err.to_string(),
     })?;
-    if info.format != BUNDLE_FORMAT {
+    if format.format != BUNDLE_FORMAT {
         return Err(BundleError::Info {
             path: info_path,
             message: format!(
                 "its format is `{}`, this harness reads `{BUNDLE_FORMAT}`",
-                info.format
+                format.format
             ),
         });
     }
-    let mut scenario = read_scenario(&folder.join("scenario.json")).map_err(Box::new)?;
+    let info: BundleInfo = serde_json::from_str(&text).map_err(|err| BundleError::Info {
+        path: info_path.clone(),
+        message: err.to_string(),
+    })?;
+    let scenario_file = folder.join("scenario.json");
+    let transcript_file = folder.join("transcript.json");
+    unchanged(&scenario_file, &info.scenario_sha256)?;
+    unchanged(&transcript_file, &info.transcript_sha256)?;
+    let mut scenario = read_scenario(&scenario_file).map_err(Box::new)?;
+    if scenario.scenario.seed != info.seed {
+        return Err(BundleError::Edited {
+            path: info_path,
+            why: format!(
+                "its seed is {}, the scenario's is {}",
+                info.seed, scenario.scenario.seed
+            ),
+        });
+    }
     scenario.scenario.name = info.scenario.clone();
-    let transcript = std::fs::read_to_string(folder.join("transcript.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok());
+    let text = std::fs::read_to_string(&transcript_file).map_err(|source| BundleError::Io {
+        path: transcript_file.clone(),
+        source,
+    })?;
+    let transcript = Some(
+        serde_json::from_str(&text).map_err(|err| BundleError::Edited {
+            path: transcript_file.clone(),
+            why: format!("it is not JSON: {err}"),
+        })?,
+    );
     Ok(Bundle {
         folder: folder.to_path_buf(),
         info,
@@ -195,6 +289,19 @@ pub fn read_bundle(folder: &Path) -> Result<Bundle, BundleError> {
 }
 
 impl Bundle {
+    /// A note when another version of the harness wrote the bundle: its transcript may differ
+    /// for that reason alone.
+    pub fn version_note(&self) -> Option<String> {
+        let this = env!("CARGO_PKG_VERSION");
+        (self.info.harness_version != this).then(|| {
+            format!(
+                "the bundle was written by symphony-harness {}, this is {this}: a transcript \
+                 that differs may differ for that reason alone",
+                self.info.harness_version
+            )
+        })
+    }
+
     /// The library a replay runs: the scenario's own, else `simulator`; refused when its
     /// bytes are not the ones the bundle recorded.
     pub fn checked_library(&self, simulator: &Path) -> Result<PathBuf, BundleError> {
@@ -218,4 +325,104 @@ impl Bundle {
         }
         Ok(library)
     }
+}
+
+/// What replaying a bundle showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayVerdict {
+    /// The scenario passes now.
+    NotReproduced,
+    /// The same failures; `same_transcript` when the transcript is the bundle's too (but for
+    /// the line numbers the failed expectations name).
+    Reproduced {
+        /// Whether the transcript is the one the bundle recorded.
+        same_transcript: bool,
+    },
+    /// It fails, but not as the bundle recorded: what the bundle recorded, a line each.
+    Differently {
+        /// The bundle's failures.
+        recorded: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for ReplayVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayVerdict::NotReproduced => {
+                f.write_str("did not reproduce: the scenario passes now")
+            }
+            ReplayVerdict::Reproduced {
+                same_transcript: true,
+            } => f.write_str("reproduced: the same failures, and the same transcript"),
+            ReplayVerdict::Reproduced {
+                same_transcript: false,
+            } => f.write_str(
+                "reproduced: the same failures (the transcript differs from the bundle's)",
+            ),
+            ReplayVerdict::Differently { recorded } => write!(
+                f,
+                "reproduced differently: the bundle recorded\n  {}",
+                recorded.join("\n  ")
+            ),
+        }
+    }
+}
+
+impl Bundle {
+    /// How a replay's `result` compares with what the bundle recorded.
+    pub fn verdict(&self, result: &ScenarioResult) -> ReplayVerdict {
+        if result.passed() {
+            return ReplayVerdict::NotReproduced;
+        }
+        let recorded = &self.info.mismatches;
+        let run = result.run.as_ref().ok();
+        let same_failures = run.is_some_and(|run| {
+            run.error == self.info.error
+                && run.mismatches.len() == recorded.len()
+                && run
+                    .mismatches
+                    .iter()
+                    .zip(recorded)
+                    .all(|(a, b)| a.same_as(b))
+        });
+        if same_failures {
+            // The failed expectations name lines of the file, which differ in the bundle's copy.
+            let same_transcript = run.is_some_and(|run| {
+                self.transcript.as_ref().is_some_and(|recorded| {
+                    without_lines(run.transcript_json()) == without_lines(recorded.clone())
+                })
+            });
+            return ReplayVerdict::Reproduced { same_transcript };
+        }
+        ReplayVerdict::Differently {
+            recorded: recorded
+                .iter()
+                .map(Mismatch::describe)
+                .chain(
+                    self.info
+                        .error
+                        .iter()
+                        .map(|e| format!("stopped before its end: {e}")),
+                )
+                .collect(),
+        }
+    }
+}
+
+/// A transcript without its steps' `failedExpectations` (they name lines of the scenario
+/// file).
+fn without_lines(mut transcript: Value) -> Value {
+    if let Some(steps) = transcript.get_mut("steps").and_then(|s| s.as_array_mut()) {
+        for step in steps {
+            if let Some(step) = step.as_object_mut() {
+                step.remove("failedExpectations");
+            }
+        }
+    }
+    transcript
+}
+
+/// Where a scenario's bundle goes under `dir`.
+pub fn bundle_dir(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::format::{CallExpect, DeviceComponentExpect, Expect, Step};
+use crate::engine::events::{CallKind, Phase};
 use crate::engine::reconcile::{ApplyReason, RoundReport, StepDecision};
 use crate::model::{ComponentAction, ComponentSpec, ValidationRule};
 use crate::transcript::{DeviceComponent, Entry};
@@ -176,6 +177,7 @@ impl Checker {
             || expect.outcome.is_some()
             || expect.failure.is_some()
             || expect.results.is_some()
+            || expect.summary.is_some()
             || expect.converged_within.is_some();
         if needs_round && facts.rounds.is_empty() {
             self.mismatch(
@@ -394,7 +396,8 @@ impl Checker {
             .filter_map(|entry| match entry {
                 // Symphony's own calls: the harness's check after a removal is not one.
                 Entry::Call(call)
-                    if (call.call == "get" || call.call == "apply") && call.phase != "check" =>
+                    if matches!(call.call, CallKind::Get | CallKind::Apply { .. })
+                        && call.phase != Phase::Check =>
                 {
                     Some(call)
                 }
@@ -402,27 +405,27 @@ impl Checker {
             })
             .collect();
         let show = |call: &crate::transcript::CallEntry| {
-            let dry = match call.dry_run {
+            let dry = match call.dry_run() {
                 Some(true) => " dry-run",
                 _ => "",
             };
             format!(
                 "{}{dry} {} [{}] {}",
-                call.call,
+                call.call.name(),
                 call.target,
-                call.components.join(", "),
+                call.component_names().join(", "),
                 call.outcome.as_str()
             )
         };
         let matches = calls.len() == actual.len()
             && calls.iter().zip(&actual).all(|(want, got)| {
-                want.call == got.call
+                want.call == got.call.name()
                     && want.target.as_ref().is_none_or(|t| *t == got.target)
                     && want
                         .components
                         .as_ref()
-                        .is_none_or(|c| *c == got.components)
-                    && want.dry_run.is_none_or(|d| got.dry_run == Some(d))
+                        .is_none_or(|c| *c == got.component_names())
+                    && want.dry_run.is_none_or(|d| got.dry_run() == Some(d))
                     && want
                         .outcome
                         .as_ref()
@@ -562,6 +565,9 @@ pub fn check_step(number: usize, step: &Step, facts: &StepFacts) -> Vec<Mismatch
         checker.convergence(expect, facts, last);
         checker.decisions(expect, last);
         checker.failure_and_results(expect, last);
+        if let Some(summary) = &expect.summary {
+            checker.summary(summary, &last.summary);
+        }
     }
     if let Some(calls) = &expect.calls {
         checker.calls(calls, facts);
@@ -593,18 +599,24 @@ mod tests {
 
     fn get_call(target: &str, components: &[&str]) -> Entry {
         Entry::Call(CallEntry {
-            call: "get",
-            phase: "get-phase",
+            call: CallKind::Get,
+            phase: Phase::Get,
             step: 0,
             target: target.into(),
             role: "r".into(),
             instance: 1,
-            components: components.iter().map(|c| c.to_string()).collect(),
-            dry_run: None,
+            components: components
+                .iter()
+                .map(|c| crate::transcript::SentComponent {
+                    name: c.to_string(),
+                    delete: false,
+                })
+                .collect(),
             outcome: Outcome::Ok,
             message: None,
             returned: None,
             printed: BTreeMap::new(),
+            deployment: None,
         })
     }
 

@@ -69,6 +69,23 @@ pub struct ProviderSpec {
     /// Where providers run.
     #[serde(default)]
     pub isolation: Isolation,
+    /// Where Symphony keeps its stored state, which decides what a restart or a crash of
+    /// Symphony loses.
+    #[serde(default)]
+    pub state_store: StateStore,
+}
+
+/// `provider.stateStore`: the state provider of Symphony's solution-version manager.
+#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateStore {
+    /// In memory (`providers.state.memory`, the standalone `symphony-api-no-k8s.json`): a
+    /// restart or a crash of Symphony loses the stored state.
+    #[default]
+    Memory,
+    /// Kept outside the process (Redis in the Helm chart's `symphony-api.json`): a restart
+    /// or a crash keeps it.
+    Persistent,
 }
 
 /// `provider.symphony`.
@@ -170,8 +187,9 @@ pub enum Action {
     /// Stop every worker process; the next call starts a new one (and a new provider
     /// instance).
     RestartWorker,
-    /// Symphony restarts and its stored state is gone (its default state provider keeps it
-    /// in memory): the next round has no previous state and applies every step again.
+    /// Symphony restarts: with `provider.stateStore` `memory` (the default) its stored state
+    /// is gone, so the next round has no previous state and applies every step again; with
+    /// `persistent` it is kept. Rounds and the clock go on.
     RestartSymphony,
 }
 
@@ -195,7 +213,7 @@ impl Action {
 }
 
 /// `reconcile`: how many rounds.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ReconcileStep {
     /// Exactly this many rounds (default 1).
@@ -207,6 +225,10 @@ pub struct ReconcileStep {
     /// Rounds with `isDryRun` set on the deployment (state is never saved).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
+    /// Reconcile's `targetName`: only this target's steps are reconciled (the stored state is
+    /// saved whole, as Symphony saves it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
 }
 
 impl ReconcileStep {
@@ -309,6 +331,58 @@ pub struct Expect {
     /// Every `get` of the step reported only components it was asked about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reports_only_referenced: Option<bool>,
+    /// Symphony's summary of the last round (`SummarySpec`), the fields given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<SummaryExpect>,
+}
+
+/// `summary`: the fields of Symphony's summary to compare, each exactly (absent: not
+/// compared).
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SummaryExpect {
+    /// `targetCount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<usize>,
+    /// `successCount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_count: Option<usize>,
+    /// `plannedDeployment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_deployment: Option<usize>,
+    /// `currentDeployed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_deployed: Option<usize>,
+    /// `allAssignedDeployed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_assigned_deployed: Option<bool>,
+    /// `skipped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<bool>,
+    /// `isRemoval`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_removal: Option<bool>,
+    /// `message` (`""`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `targets`: exactly these targets have a result, each with the fields given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<BTreeMap<String, TargetResultExpect>>,
+}
+
+/// One target's result in `summary.targets`.
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TargetResultExpect {
+    /// `status`: `OK`, `Target Update Failed`, `Target Delete Failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `message`, exactly (`""`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `components`: exactly these components have a result, each with the fields given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<BTreeMap<String, ResultExpect>>,
 }
 
 impl Expect {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::expect::{Checker, StepFacts};
 use super::format::Expect;
 use crate::engine::change::compare;
+use crate::engine::events::{CallKind, Phase};
 use crate::engine::Outcome;
 use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
 use crate::transcript::{CallEntry, DeviceComponent, Entry};
@@ -94,7 +95,13 @@ fn call_of(entry: &Entry) -> Option<&CallEntry> {
 
 /// Why a call was not sound, if it was not: only `ok`, and an error with a message, are.
 fn unsound(call: &CallEntry) -> Option<String> {
-    let label = || format!("{} [{}]", call.call, call.components.join(", "));
+    let label = || {
+        format!(
+            "{} [{}]",
+            call.call.name(),
+            call.component_names().join(", ")
+        )
+    };
     let message = call
         .message
         .as_deref()
@@ -120,25 +127,21 @@ fn first_line(text: &str) -> &str {
 
 /// The components `get` reported although it was not asked about them.
 fn reported_unasked(call: &CallEntry) -> Option<String> {
-    if call.call != "get" || call.phase == "check" {
+    if call.call != CallKind::Get || call.phase == Phase::Check {
         return None;
     }
-    let asked: BTreeSet<&str> = call
-        .components
+    let asked: BTreeSet<&str> = call.components.iter().map(|c| c.name.as_str()).collect();
+    let extra: Vec<String> = call
+        .reported()?
         .iter()
-        .map(|c| c.strip_suffix(" (delete)").unwrap_or(c))
-        .collect();
-    let reported = call.returned.as_ref().and_then(Value::as_array)?;
-    let extra: Vec<String> = reported
-        .iter()
-        .filter_map(|c| c.get("name").and_then(Value::as_str))
+        .map(|c| c.name.as_str())
         .filter(|name| !asked.contains(name))
         .map(|name| format!("`{name}`"))
         .collect();
     (!extra.is_empty()).then(|| {
         format!(
             "get asked for [{}] reported {}",
-            call.components.join(", "),
+            call.component_names().join(", "),
             extra.join(", ")
         )
     })
@@ -291,30 +294,57 @@ fn device_changes(before: &Device, after: &Device) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::model::ComponentValidationRule;
+    use crate::transcript::{Returned, SentComponent};
     use serde_json::json;
 
-    fn call(call: &'static str, outcome: Outcome, message: Option<&str>) -> CallEntry {
+    fn sent(name: &str, delete: bool) -> SentComponent {
+        SentComponent {
+            name: name.into(),
+            delete,
+        }
+    }
+
+    pub(super) fn reported(names: &[&str]) -> Option<Returned> {
+        Some(Returned::Components(
+            names
+                .iter()
+                .map(|name| ComponentSpec {
+                    name: name.to_string(),
+                    ..ComponentSpec::default()
+                })
+                .collect(),
+        ))
+    }
+
+    pub(super) fn call(call: CallKind, outcome: Outcome, message: Option<&str>) -> CallEntry {
         CallEntry {
             call,
-            phase: "apply-phase",
+            phase: Phase::Apply,
             step: 0,
             target: "t".into(),
             role: "r".into(),
             instance: 1,
-            components: vec!["web".into()],
-            dry_run: None,
+            components: vec![sent("web", false)],
             outcome,
             message: message.map(str::to_string),
             returned: None,
             printed: BTreeMap::new(),
+            deployment: None,
         }
     }
 
     #[test]
     fn only_ok_and_errors_that_say_why_are_sound() {
-        assert_eq!(unsound(&call("apply", Outcome::Ok, None)), None);
         assert_eq!(
-            unsound(&call("apply", Outcome::Error, Some("disk full"))),
+            unsound(&call(CallKind::Apply { dry_run: false }, Outcome::Ok, None)),
+            None
+        );
+        assert_eq!(
+            unsound(&call(
+                CallKind::Apply { dry_run: false },
+                Outcome::Error,
+                Some("disk full")
+            )),
             None
         );
         for (outcome, message) in [
@@ -324,7 +354,7 @@ mod tests {
             (Outcome::Timeout, None),
             (Outcome::NullProvider, None),
         ] {
-            let why = unsound(&call("apply", outcome, message))
+            let why = unsound(&call(CallKind::Apply { dry_run: false }, outcome, message))
                 .unwrap_or_else(|| panic!("{outcome:?} passed as sound"));
             assert!(why.starts_with("apply [web]"), "{why}");
             assert!(!why.contains("at x.rs"), "only the first line: {why}");
@@ -333,17 +363,17 @@ mod tests {
 
     #[test]
     fn get_may_report_only_what_it_was_asked_about() {
-        let mut get = call("get", Outcome::Ok, None);
-        get.components = vec!["web".into(), "db (delete)".into()];
-        get.returned = Some(json!([{"name": "web"}, {"name": "db"}]));
+        let mut get = call(CallKind::Get, Outcome::Ok, None);
+        get.components = vec![sent("web", false), sent("db", true)];
+        get.returned = reported(&["web", "db"]);
         assert_eq!(reported_unasked(&get), None);
-        get.returned = Some(json!([{"name": "web"}, {"name": "foreign-1"}]));
+        get.returned = reported(&["web", "foreign-1"]);
         let why = reported_unasked(&get).unwrap_or_default();
         assert!(
             why.contains("`foreign-1`") && !why.contains("`web`"),
             "{why}"
         );
-        get.phase = "check";
+        get.phase = Phase::Check;
         assert_eq!(
             reported_unasked(&get),
             None,
@@ -425,26 +455,17 @@ mod tests {
 
 #[cfg(test)]
 mod expectations {
+    use super::tests::{call, reported};
     use super::*;
     use crate::scenario::expect::check_step;
     use crate::scenario::format::{Action, Step};
-    use serde_json::json;
 
     #[test]
     fn an_invariant_expected_false_fails_when_it_holds_and_true_when_it_breaks() {
         let mut get = CallEntry {
-            call: "get",
-            phase: "get-phase",
-            step: 0,
-            target: "t".into(),
-            role: "r".into(),
-            instance: 1,
-            components: vec!["web".into()],
-            dry_run: None,
-            outcome: Outcome::Ok,
-            message: None,
-            returned: Some(json!([{"name": "web"}])),
-            printed: BTreeMap::new(),
+            phase: Phase::Get,
+            returned: reported(&["web"]),
+            ..call(CallKind::Get, Outcome::Ok, None)
         };
         let step = |want: bool| Step {
             line: 3,
@@ -467,7 +488,7 @@ mod expectations {
             (held[0].what.as_str(), held[0].actual.as_str()),
             ("expect.reportsOnlyReferenced", "it held")
         );
-        get.returned = Some(json!([{"name": "web"}, {"name": "db"}]));
+        get.returned = reported(&["web", "db"]);
         assert!(check_step(1, &step(false), &facts(&get)).is_empty());
         let broken = check_step(1, &step(true), &facts(&get));
         assert!(broken[0].actual.contains("`db`"), "{broken:?}");

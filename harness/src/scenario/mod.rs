@@ -8,7 +8,9 @@
 //! - [`expect`]: checking each step's expectations.
 //! - [`invariants`]: the expectations that state the provider's contract (`explore` writes
 //!   them on every step it generates).
-//! - [`suite`]: many scenarios: partitions, jobs, the determinism check.
+//! - [`summary_expect`]: `expect.summary`, Symphony's summary of a round.
+//! - [`suite`]: many scenarios: jobs, the determinism check.
+//! - [`result`]: a scenario's result in a suite, and verdict changes between two runs.
 //! - [`bundle`]: reproduction bundles of failures, for `replay`.
 //!
 //! `docs/scenarios.md` documents the file format; `docs/schemas/scenario.v1.json` is its
@@ -19,11 +21,14 @@ pub mod expect;
 pub mod format;
 pub mod invariants;
 pub mod parse;
+pub mod result;
 pub mod run;
 pub mod suite;
+pub mod summary_expect;
 
 pub use expect::{Mismatch, StepFacts};
 pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};
 pub use parse::{parse_scenario, read_scenario, Loaded, ScenarioError};
+pub use result::{changes, ScenarioChange, ScenarioResult};
 pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun, Session, Tally};
-pub use suite::{run_suite, Partition, ScenarioResult, SuiteOptions};
+pub use suite::{run_suite, SuiteOptions};

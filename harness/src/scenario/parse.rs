@@ -6,9 +6,11 @@
 //! The file is parsed once; each object and each step is a slice of the file's text
 //! ([`RawValue`]), parsed on its own and its errors moved back to the file's lines.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -17,9 +19,10 @@ use super::format::{
 };
 use crate::engine::objects::{stored_instance, stored_solution, stored_target, Objects};
 use crate::engine::reconcile::StoredState;
+use crate::engine::state::DeploymentState;
 use crate::input::{parse_symphony, InputError, KeyNote};
 use crate::load::{DeviceEdit, Fault};
-use crate::model::{ComponentSpec, InstanceState, SolutionState, TargetState};
+use crate::model::{ComponentSpec, DeploymentSpec, InstanceState, SolutionState, TargetState};
 
 /// Why a scenario file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -138,12 +141,14 @@ struct ObjectsFile<'a> {
     instance: Option<&'a RawValue>,
 }
 
+/// `stored`: Symphony's entry (`SolutionVersionManagerDeploymentState`, whose `spec` and
+/// `state` Go also reads capitalised), or the `deployed` form.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoredFile<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, alias = "Spec")]
     spec: Option<&'a RawValue>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, alias = "State")]
     state: Option<&'a RawValue>,
     #[serde(default)]
     deployed: Option<Vec<String>>,
@@ -214,9 +219,21 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Loaded, ScenarioError> 
         .stored
         .map(|raw| reader.stored(raw, &mut notes))
         .transpose()?;
+    if file.steps.is_empty() {
+        return Err(reader.invalid(
+            steps_part(text),
+            "the scenario has no steps: it plays nothing, so it would pass whatever the provider \
+             does"
+                .into(),
+            Some("add a step, e.g. `{\"reconcile\": {\"untilConverged\": 3}}`".into()),
+        ));
+    }
     let mut steps = Vec::with_capacity(file.steps.len());
     for raw in &file.steps {
         steps.push(reader.step(raw, &mut notes)?);
+    }
+    if let (Some(raw), Some(stored)) = (file.stored, &stored) {
+        reader.deployed_are_desired(raw, stored, &objects)?;
     }
     let mut provider = file.provider;
     if let Some(library) = &provider.library {
@@ -240,6 +257,15 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Loaded, ScenarioError> 
         notes,
     })
 }
+
+/// The text from the scenario's `"steps"` key on (where an empty list is reported), or the
+/// whole text.
+fn steps_part(text: &str) -> &str {
+    text.find("\"steps\"").map_or(text, |at| &text[at..])
+}
+
+/// The most rounds one reconcile step may ask for: about three days of Symphony's polls.
+pub const MAX_ROUNDS: u32 = 10_000;
 
 /// Reads parts of one scenario file's text.
 struct Reader<'t> {
@@ -354,8 +380,8 @@ impl<'t> Reader<'t> {
                     path: self.path.to_path_buf(),
                     line,
                     column,
+                    hint: did_you_mean(&message),
                     message: format!("not a valid {what}: {message}"),
-                    hint: None,
                 })
             }
             Err(other) => Err(object_error(other)),
@@ -432,9 +458,28 @@ impl<'t> Reader<'t> {
     ) -> Result<StoredStart, ScenarioError> {
         let file: StoredFile<'t> = self.parse_at(raw.get(), "a stored state")?;
         match (file.spec, file.state) {
-            (Some(_), Some(_)) if file.deployed.is_none() && file.objects.is_none() => {
-                let state: StoredState = self.parse_at(raw.get(), "a stored state")?;
-                Ok(StoredStart::Symphony(state))
+            (Some(spec), Some(state)) if file.deployed.is_none() && file.objects.is_none() => {
+                if names_nothing(state) {
+                    return Err(self.invalid(
+                        state.get(),
+                        "`stored.state` holds nothing: Symphony would read it as an empty \
+                         state, which deletes nothing and skips nothing"
+                            .into(),
+                        Some(
+                            "copy Symphony's state with its `Components`, `Targets` and \
+                             `TargetComponent` (docs/scenarios.md, \"`stored`\"), or write them \
+                             empty (`[]`, `[]`, `{}`) if that is what it stored"
+                                .into(),
+                        ),
+                    ));
+                }
+                let spec: DeploymentSpec =
+                    self.symphony_object(spec, "stored deployment", notes)?;
+                let state: DeploymentState = self.symphony_object(state, "stored state", notes)?;
+                Ok(StoredStart::Symphony(StoredState {
+                    spec: Arc::new(spec),
+                    state,
+                }))
             }
             (None, None) => Ok(StoredStart::Deployed {
                 objects: file
@@ -453,24 +498,84 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// Every component `stored.deployed` names is one its objects (the scenario's own, or the
+    /// stored state's `objects`) desire.
+    fn deployed_are_desired(
+        &self,
+        raw: &'t RawValue,
+        stored: &StoredStart,
+        scenario_objects: &Objects,
+    ) -> Result<(), ScenarioError> {
+        let StoredStart::Deployed {
+            objects,
+            components: Some(deployed),
+        } = stored
+        else {
+            return Ok(());
+        };
+        let objects = objects.as_deref().unwrap_or(scenario_objects);
+        let desired = objects.desired_names();
+        let unknown: Vec<&String> = deployed.iter().filter(|n| !desired.contains(n)).collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        Err(self.invalid(
+            raw.get(),
+            format!(
+                "`stored.deployed` names {} that the objects do not have (they have {})",
+                quoted(&unknown.iter().map(|n| n.as_str()).collect::<Vec<_>>()),
+                if desired.is_empty() {
+                    "none".to_string()
+                } else {
+                    quoted(&desired.iter().map(String::as_str).collect::<Vec<_>>())
+                }
+            ),
+            Some(
+                "a stored state can only hold what a reconcile of the objects deployed; name \
+                 those components, or give `stored.objects`"
+                    .into(),
+            ),
+        ))
+    }
+
+    /// A `reconcile` step's rounds, within bounds.
+    fn reconcile(&self, part: &str, reconcile: ReconcileStep) -> Result<Action, ScenarioError> {
+        if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
+            return Err(self.invalid(
+                part,
+                "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
+                    .into(),
+                None,
+            ));
+        }
+        if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
+            return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
+        }
+        if reconcile.max_rounds() > MAX_ROUNDS {
+            return Err(self.invalid(
+                part,
+                format!(
+                    "a reconcile of {} rounds: at most {MAX_ROUNDS} (each is a poll of \
+                     Symphony's, 15 to 30 s apart)",
+                    reconcile.max_rounds()
+                ),
+                Some(
+                    "to pin a provider that never converges, `untilConverged` with a few \
+                     rounds and `expect.neverConverges` say it"
+                        .into(),
+                ),
+            ));
+        }
+        Ok(Action::Reconcile(reconcile))
+    }
+
     /// One step: exactly one of [`STEP_KEYS`], with `note`, `on` and `expect`.
     fn step(&self, raw: &'t RawValue, notes: &mut Vec<KeyNote>) -> Result<Step, ScenarioError> {
         let part = raw.get();
         let file: StepFile<'t> = self.parse_at(part, "a step")?;
         let mut actions = Vec::new();
         if let Some(reconcile) = file.reconcile {
-            if reconcile.rounds.is_some() && reconcile.until_converged.is_some() {
-                return Err(self.invalid(
-                    part,
-                    "`reconcile` takes `rounds` (exactly) or `untilConverged` (at most), not both"
-                        .into(),
-                    None,
-                ));
-            }
-            if reconcile.rounds == Some(0) || reconcile.until_converged == Some(0) {
-                return Err(self.invalid(part, "a reconcile runs at least 1 round".into(), None));
-            }
-            actions.push(Action::Reconcile(reconcile));
+            actions.push(self.reconcile(part, reconcile)?);
         }
         if file.remove.is_some() {
             actions.push(Action::Remove);
@@ -542,6 +647,12 @@ impl<'t> Reader<'t> {
     }
 }
 
+/// True when `raw` is `null` or `{}`: a stored state with none of its keys.
+fn names_nothing(raw: &RawValue) -> bool {
+    serde_json::from_str::<Option<BTreeMap<String, IgnoredAny>>>(raw.get())
+        .is_ok_and(|keys| keys.is_none_or(|keys| keys.is_empty()))
+}
+
 fn quoted(keys: &[&str]) -> String {
     keys.iter()
         .map(|key| format!("`{key}`"))
@@ -569,6 +680,12 @@ fn did_you_mean(message: &str) -> Option<String> {
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))?;
     Some(format!("did you mean `{}`?", best.1))
+}
+
+impl crate::errors::Explain for ScenarioError {
+    fn hint(&self) -> Option<String> {
+        ScenarioError::hint(self)
+    }
 }
 
 #[cfg(test)]
@@ -653,6 +770,89 @@ mod tests {
         assert!(position(parse(&zero).unwrap_err())
             .2
             .contains("at least 1 round"));
+        let unknown = text.replace(r#"{"deployed": ["a"]}"#, r#"{"deployed": ["a", "zz"]}"#);
+        let (line, _, message) = position(parse(&unknown).unwrap_err());
+        assert_eq!(line, 2, "{message}");
+        assert!(
+            message.contains("names `zz` that the objects do not have (they have `a`)"),
+            "{message}"
+        );
+    }
+
+    fn stored(state: &str) -> String {
+        format!(
+            "{{\"description\": \"d\", \"objects\": {{\"target\": {TARGET}}},\n\"stored\": {{\"spec\": {{}},\n  \"state\": {state}}},\n\"steps\": [{{\"reconcile\": {{}}}}]}}"
+        )
+    }
+
+    fn stored_state(loaded: Loaded) -> StoredState {
+        match loaded.scenario.stored {
+            Some(StoredStart::Symphony(state)) => state,
+            other => panic!("not Symphony's stored state: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stored_state_copied_from_symphony_reads_in_gos_names_as_in_camel_case() {
+        let go = stored(
+            r#"{"Components": [{"name": "a", "type": "app"}], "Targets": [{"Name": "t", "Spec": {}}], "TargetComponent": {"a::t": "app"}}"#,
+        );
+        let camel = stored(
+            r#"{"components": [{"name": "a", "type": "app"}], "targets": [{"name": "t", "spec": {}}], "targetComponent": {"a::t": "app"}}"#,
+        );
+        let from_go = stored_state(parse(&go).unwrap());
+        assert_eq!(from_go.state.components[0].name, "a");
+        assert_eq!(from_go.state.target_component["a::t"], "app");
+        assert_eq!(from_go, stored_state(parse(&camel).unwrap()));
+        let capitalised = go
+            .replace("\"spec\"", "\"Spec\"")
+            .replace("\"state\"", "\"State\"");
+        assert_eq!(from_go, stored_state(parse(&capitalised).unwrap()));
+    }
+
+    #[test]
+    fn a_misspelt_stored_state_key_is_refused_at_its_place_with_a_suggestion() {
+        let text = stored(r#"{"Components": [], "Targets": [], "TargetComponnet": {}}"#);
+        let err = parse(&text).unwrap_err();
+        let hint = err.hint();
+        let (line, column, message) = position(err);
+        assert_eq!(line, 3, "{message}");
+        let at = text
+            .lines()
+            .nth(2)
+            .unwrap()
+            .find("\"TargetComponnet\"")
+            .unwrap()
+            + 1;
+        assert!(
+            column >= at,
+            "column {column} before the key at {at}: {message}"
+        );
+        assert!(
+            message.contains(
+                "unknown field `TargetComponnet`, expected one of `Components`, `Targets`, \
+                 `TargetComponent`"
+            ),
+            "{message}"
+        );
+        assert_eq!(hint.as_deref(), Some("did you mean `TargetComponent`?"));
+    }
+
+    #[test]
+    fn a_stored_state_with_nothing_in_it_is_refused_and_an_explicit_empty_one_is_not() {
+        let (line, _, message) = position(parse(&stored("{}")).unwrap_err());
+        assert_eq!(line, 3);
+        assert!(message.contains("holds nothing"), "{message}");
+        let (_, _, message) = position(parse(&stored("null")).unwrap_err());
+        assert!(
+            message.contains("either Symphony's `spec` and `state`"),
+            "{message}"
+        );
+        let empty = stored(r#"{"Components": [], "Targets": [], "TargetComponent": {}}"#);
+        assert_eq!(
+            stored_state(parse(&empty).unwrap()).state,
+            DeploymentState::default()
+        );
     }
 
     #[test]

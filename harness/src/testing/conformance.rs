@@ -1,6 +1,5 @@
 //! [`Conformance`]: the conformance suite (`symphony-harness check`) from a test.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,22 +7,11 @@ use std::time::Duration;
 use serde_json::Value;
 use symphony::ITargetProvider;
 
-use super::{cargo, plain, this_crate_manifest, SymphonyRelease, TestingError};
-use crate::check::run::{known_names, run_checks_on, Checked};
-use crate::check::{CheckOptions, Status, SuiteReport};
-use crate::load::{ProviderConstructor, TypeFactory};
-use crate::worker::{Backend, DEFAULT_CALL_TIMEOUT};
-
-/// What the suite runs on.
-#[derive(Clone)]
-enum Under {
-    /// A library file.
-    Library(PathBuf),
-    /// The `cdylib` of the crate whose tests run.
-    ThisCrate,
-    /// A provider type compiled into the test.
-    InProcess(Arc<ProviderConstructor>),
-}
+use super::{built, plain, worker_for, SymphonyRelease, TestingError};
+use crate::check::suite::{known_names, CheckOptions};
+use crate::check::{run_checks, Status, SuiteReport};
+use crate::load::TypeFactory;
+use crate::subject::{Source, SubjectSpec};
 
 /// The conformance suite on one provider, set up like `symphony-harness check` and run from a
 /// test: [`Conformance::assert_passes`] panics with the report `check` prints.
@@ -37,47 +25,24 @@ enum Under {
 ///     .skip("lifecycle.concurrent")
 ///     .assert_passes();
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Conformance {
-    under: Under,
-    options: Options,
-    worker: Option<PathBuf>,
-}
-
-/// The builder's settings, as `check`'s flags.
-#[derive(Debug, Clone, Default)]
-struct Options {
-    hash: Option<String>,
-    config: BTreeMap<String, String>,
-    component_type: Option<String>,
-    properties: Option<BTreeMap<String, Value>>,
-    symphony: SymphonyRelease,
+    /// What is checked, and how its bindings look (`check`'s binding flags).
+    spec: SubjectSpec,
+    /// `--only`, `--skip`.
     only: Vec<String>,
     skip: Vec<String>,
     deny_warnings: bool,
-    call_timeout: Option<Duration>,
-}
-
-impl std::fmt::Debug for Conformance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let under = match &self.under {
-            Under::Library(path) => path.display().to_string(),
-            Under::ThisCrate => "this crate".to_string(),
-            Under::InProcess(_) => "in-process".to_string(),
-        };
-        f.debug_struct("Conformance")
-            .field("under", &under)
-            .field("options", &self.options)
-            .field("worker", &self.worker)
-            .finish()
-    }
+    worker: Option<PathBuf>,
 }
 
 impl Conformance {
-    fn new(under: Under) -> Conformance {
+    fn new(source: Source) -> Conformance {
         Conformance {
-            under,
-            options: Options::default(),
+            spec: SubjectSpec::new(source),
+            only: Vec::new(),
+            skip: Vec::new(),
+            deny_warnings: false,
             worker: None,
         }
     }
@@ -89,19 +54,20 @@ impl Conformance {
     /// Conformance::library("target/release/libmy_provider.so").assert_passes();
     /// ```
     pub fn library(path: impl Into<PathBuf>) -> Conformance {
-        Conformance::new(Under::Library(path.into()))
+        Conformance::new(Source::Library(path.into()))
     }
 
     /// The suite on this crate's `cdylib` (the crate at `CARGO_MANIFEST_DIR`, which
-    /// `cargo test` sets), built with `cargo build --lib` into `<target dir>/symphony-harness`
-    /// when it is missing or stale, through the real loader and worker.
+    /// `cargo test` sets), through the real loader and worker. The library is taken from a
+    /// `cargo build --lib` in the target folder and profile of the running test: what `cargo
+    /// test` built already, built again only when stale.
     ///
     /// ```no_run
     /// # use symphony_harness::testing::Conformance;
     /// Conformance::this_crate().assert_passes();
     /// ```
     pub fn this_crate() -> Conformance {
-        Conformance::new(Under::ThisCrate)
+        Conformance::new(Source::ThisCrate)
     }
 
     /// The suite on a provider type compiled into the test: `construct` makes each provider
@@ -133,7 +99,12 @@ impl Conformance {
     pub fn in_process(
         construct: impl Fn(&str) -> Box<dyn ITargetProvider> + Send + Sync + 'static,
     ) -> Conformance {
-        Conformance::new(Under::InProcess(Arc::new(construct)))
+        Conformance::new(Source::Compiled {
+            name: PathBuf::from(
+                std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "provider".to_string()),
+            ),
+            factory: TypeFactory::shared(Arc::new(construct)),
+        })
     }
 
     /// A binding config key the provider needs (`--config KEY=VALUE`), passed to
@@ -144,7 +115,7 @@ impl Conformance {
     /// Conformance::this_crate().config("endpoint", "http://localhost:8080").assert_passes();
     /// ```
     pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Conformance {
-        self.options.config.insert(key.into(), value.into());
+        self.spec.config.insert(key.into(), value.into());
         self
     }
 
@@ -156,7 +127,7 @@ impl Conformance {
     /// Conformance::this_crate().hash("any").assert_passes(); // `load.hash` warns
     /// ```
     pub fn hash(mut self, hash: impl Into<String>) -> Conformance {
-        self.options.hash = Some(hash.into());
+        self.spec.hash = Some(hash.into());
         self
     }
 
@@ -168,7 +139,7 @@ impl Conformance {
     /// Conformance::this_crate().component_type("container").assert_passes();
     /// ```
     pub fn component_type(mut self, component_type: impl Into<String>) -> Conformance {
-        self.options.component_type = Some(component_type.into());
+        self.spec.component_type = Some(component_type.into());
         self
     }
 
@@ -186,7 +157,7 @@ impl Conformance {
         mut self,
         properties: impl IntoIterator<Item = (K, Value)>,
     ) -> Conformance {
-        self.options.properties = Some(
+        self.spec.properties = Some(
             properties
                 .into_iter()
                 .map(|(key, value)| (key.into(), value))
@@ -202,7 +173,7 @@ impl Conformance {
     /// Conformance::this_crate().symphony(SymphonyRelease::V048).assert_passes();
     /// ```
     pub fn symphony(mut self, release: SymphonyRelease) -> Conformance {
-        self.options.symphony = release;
+        self.spec.symphony = release;
         self
     }
 
@@ -214,7 +185,7 @@ impl Conformance {
     /// Conformance::this_crate().only("apply").only("delete.removes").assert_passes();
     /// ```
     pub fn only(mut self, id_or_area: impl Into<String>) -> Conformance {
-        self.options.only.push(id_or_area.into());
+        self.only.push(id_or_area.into());
         self
     }
 
@@ -225,7 +196,7 @@ impl Conformance {
     /// Conformance::this_crate().skip("lifecycle").assert_passes();
     /// ```
     pub fn skip(mut self, id_or_area: impl Into<String>) -> Conformance {
-        self.options.skip.push(id_or_area.into());
+        self.skip.push(id_or_area.into());
         self
     }
 
@@ -236,7 +207,7 @@ impl Conformance {
     /// Conformance::this_crate().deny_warnings().assert_passes();
     /// ```
     pub fn deny_warnings(mut self) -> Conformance {
-        self.options.deny_warnings = true;
+        self.deny_warnings = true;
         self
     }
 
@@ -248,13 +219,13 @@ impl Conformance {
     /// Conformance::this_crate().call_timeout(Duration::from_secs(5)).assert_passes();
     /// ```
     pub fn call_timeout(mut self, timeout: Duration) -> Conformance {
-        self.options.call_timeout = Some(timeout);
+        self.spec.backend.call_timeout = timeout;
         self
     }
 
-    /// The `symphony-harness` binary the worker processes run [default: built from this
-    /// library's own source into `<target dir>/symphony-harness` on first use]. It must be
-    /// the same version as this library.
+    /// The `symphony-harness` binary the worker processes run [default: built on first use
+    /// against this very library, in the running test's target folder and profile]. It must
+    /// be the same version as this library.
     ///
     /// ```no_run
     /// # use symphony_harness::testing::Conformance;
@@ -274,53 +245,27 @@ impl Conformance {
     /// assert!(report.passed(), "{}", report.human());
     /// ```
     pub fn run(&self) -> Result<ConformanceReport, TestingError> {
-        let options = &self.options;
-        for name in options.only.iter().chain(&options.skip) {
+        for name in self.only.iter().chain(&self.skip) {
             if !known_names().contains(&name.as_str()) {
                 return Err(TestingError::UnknownCheck { name: name.clone() });
             }
         }
-        let checked = match &self.under {
-            Under::Library(path) => Checked::Library(path.clone()),
-            Under::ThisCrate => Checked::Library(cargo::cdylib(&this_crate_manifest()?)?),
-            Under::InProcess(construct) => Checked::Compiled {
-                name: PathBuf::from(
-                    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "provider".to_string()),
-                ),
-                factory: TypeFactory::shared(Arc::clone(construct)),
-            },
-        };
-        let worker_program = match (&checked, &self.worker) {
-            (Checked::Compiled { .. }, _) => None,
-            (Checked::Library(_), Some(program)) => Some(program.clone()),
-            (Checked::Library(_), None) => {
-                let target = cargo::target_dir(&this_crate_manifest()?)?;
-                Some(cargo::worker_program(&target)?)
-            }
-        };
+        let mut spec = self.spec.clone();
+        spec.source = built(&spec.source)?;
+        spec.backend.worker_program = worker_for(&spec.source, self.worker.as_ref())?;
         let scratch = tempfile::Builder::new()
             .prefix("symphony-harness-check-")
             .tempdir()
             .map_err(TestingError::Scratch)?;
-        let check_options = CheckOptions {
-            hash: options.hash.clone(),
-            config: options.config.clone(),
-            component_type: options.component_type.clone(),
-            properties: options.properties.clone(),
-            symphony: options.symphony,
-            only: options.only.clone(),
-            skip: options.skip.clone(),
-            backend: Backend {
-                call_timeout: options.call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),
-                worker_program,
-                ..Backend::default()
-            },
+        let options = CheckOptions {
+            only: self.only.clone(),
+            skip: self.skip.clone(),
             scratch: scratch.path().to_path_buf(),
         };
-        let suite = run_checks_on(&checked, &check_options, &mut |_| {});
+        let suite = run_checks(&spec, &options, &mut |_| {});
         Ok(ConformanceReport {
             suite,
-            deny_warnings: options.deny_warnings,
+            deny_warnings: self.deny_warnings,
         })
     }
 

@@ -1,21 +1,11 @@
 //! [`Explore`]: property-based exploration (`symphony-harness explore`) from a test, with a
 //! case budget.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{cargo, plain, this_crate_manifest, SymphonyRelease, TestingError};
+use super::{built, plain, worker_for, SymphonyRelease, TestingError};
 use crate::explore::{explore, ExploreOptions, ExploreReport, OpKind};
-use crate::worker::Backend;
-
-/// What is explored.
-#[derive(Debug, Clone)]
-enum Under {
-    /// A library file.
-    Library(PathBuf),
-    /// The `cdylib` of the crate whose tests run.
-    ThisCrate,
-}
+use crate::subject::{Source, Subject, SubjectSpec};
 
 /// Random reconciliation histories against one provider library, set up like
 /// `symphony-harness explore` and run from a test: [`Explore::assert_passes`] panics with the
@@ -32,21 +22,20 @@ enum Under {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Explore {
-    under: Under,
+    /// What is explored, and how its bindings look (`explore`'s binding flags).
+    spec: SubjectSpec,
     options: ExploreOptions,
-    in_this_process: bool,
     worker: Option<PathBuf>,
 }
 
 impl Explore {
-    fn new(under: Under) -> Explore {
+    fn new(source: Source) -> Explore {
         Explore {
-            under,
+            spec: SubjectSpec::new(source),
             options: ExploreOptions {
                 cases: 64,
                 ..ExploreOptions::default()
             },
-            in_this_process: false,
             worker: None,
         }
     }
@@ -58,7 +47,7 @@ impl Explore {
     /// Explore::library("target/release/libmy_provider.so").cases(32).assert_passes();
     /// ```
     pub fn library(path: impl Into<PathBuf>) -> Explore {
-        Explore::new(Under::Library(path.into()))
+        Explore::new(Source::Library(path.into()))
     }
 
     /// Explores this crate's `cdylib`, built by cargo when missing or stale (as
@@ -69,7 +58,7 @@ impl Explore {
     /// Explore::this_crate().assert_passes();
     /// ```
     pub fn this_crate() -> Explore {
-        Explore::new(Under::ThisCrate)
+        Explore::new(Source::ThisCrate)
     }
 
     /// A binding config key the provider needs (`--config KEY=VALUE`).
@@ -79,7 +68,7 @@ impl Explore {
     /// Explore::this_crate().config("root", "/tmp/x").assert_passes();
     /// ```
     pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Explore {
-        self.options.config.insert(key.into(), value.into());
+        self.spec.config.insert(key.into(), value.into());
         self
     }
 
@@ -92,7 +81,7 @@ impl Explore {
     /// Explore::this_crate().config_temp_dir("root").assert_passes();
     /// ```
     pub fn config_temp_dir(mut self, key: impl Into<String>) -> Explore {
-        self.options.config_temp_dirs.push(key.into());
+        self.spec.config_temp_dirs.push(key.into());
         self
     }
 
@@ -103,7 +92,7 @@ impl Explore {
     /// Explore::this_crate().component_type("container").assert_passes();
     /// ```
     pub fn component_type(mut self, component_type: impl Into<String>) -> Explore {
-        self.options.component_type = Some(component_type.into());
+        self.spec.component_type = Some(component_type.into());
         self
     }
 
@@ -114,7 +103,7 @@ impl Explore {
     /// Explore::this_crate().symphony(SymphonyRelease::V048).assert_passes();
     /// ```
     pub fn symphony(mut self, release: SymphonyRelease) -> Explore {
-        self.options.symphony = release;
+        self.spec.symphony = release;
         self
     }
 
@@ -194,7 +183,7 @@ impl Explore {
     /// Explore::this_crate().in_this_process().assert_passes();
     /// ```
     pub fn in_this_process(mut self) -> Explore {
-        self.in_this_process = true;
+        self.spec.backend.in_process = true;
         self
     }
 
@@ -218,38 +207,21 @@ impl Explore {
     /// assert!(report.passed());
     /// ```
     pub fn run(&self) -> Result<ExploreReport, TestingError> {
-        let library = match &self.under {
-            Under::Library(path) => path.clone(),
-            Under::ThisCrate => cargo::cdylib(&this_crate_manifest()?)?,
-        };
-        let worker_program = match (&self.worker, self.in_this_process) {
-            (_, true) => None,
-            (Some(program), false) => Some(program.clone()),
-            (None, false) => {
-                let target = cargo::target_dir(&this_crate_manifest()?)?;
-                Some(cargo::worker_program(&target)?)
-            }
-        };
+        let mut spec = self.spec.clone();
+        spec.source = built(&spec.source)?;
+        if !spec.backend.in_process {
+            spec.backend.worker_program = worker_for(&spec.source, self.worker.as_ref())?;
+        }
         let scratch = tempfile::Builder::new()
             .prefix("symphony-harness-explore-")
             .tempdir()
             .map_err(TestingError::Scratch)?;
         let options = ExploreOptions {
-            backend: Backend {
-                in_process: self.in_this_process,
-                worker_program,
-                ..Backend::default()
-            },
             scratch: scratch.path().to_path_buf(),
-            config: self
-                .options
-                .config
-                .clone()
-                .into_iter()
-                .collect::<BTreeMap<_, _>>(),
             ..self.options.clone()
         };
-        explore(&library, &options, &|_| {}).map_err(TestingError::Explore)
+        let subject = Subject::settle(&spec).map_err(TestingError::Subject)?;
+        explore(&subject, &options, &|_| {}).map_err(TestingError::Explore)
     }
 
     /// Explores and panics unless no invariant broke, with the report `symphony-harness

@@ -41,8 +41,8 @@
 //!
 //! Why a worker binary: a provider library runs in supervised worker processes (a panic in
 //! a `cdylib` aborts the process that called it), and a test binary cannot be one. The first
-//! test of a crate builds the harness's binary from this library's own source into
-//! `<target dir>/symphony-harness` (`docs/testing.md`).
+//! test of a crate builds the harness's binary, linked against this very library, with the
+//! crate's own target folder and profile: nothing else is built again (`docs/testing.md`).
 
 mod cargo;
 mod conformance;
@@ -52,6 +52,7 @@ mod scenarios;
 use std::path::PathBuf;
 
 pub use crate::scenario::format::SymphonyRelease;
+use crate::subject::Source;
 pub use conformance::{Conformance, ConformanceReport};
 pub use explore::Explore;
 pub use scenarios::{Scenarios, ScenariosReport};
@@ -136,7 +137,10 @@ pub enum TestingError {
     /// A scenario file cannot be read.
     #[error(transparent)]
     Scenario(#[from] crate::scenario::ScenarioError),
-    /// Exploration could not start (the library is unreadable, or no provider was created).
+    /// The library cannot be read.
+    #[error("cannot use the provider")]
+    Subject(#[source] crate::subject::SubjectError),
+    /// Exploration could not start (no provider was created).
     #[error("explore could not run")]
     Explore(#[source] crate::explore::ExploreError),
     /// A scenario names no library, and none was given.
@@ -213,6 +217,24 @@ impl TestingError {
             text.push_str(&format!("\nhint: {hint}"));
         }
         text
+    }
+}
+
+/// `source` ready to settle: this crate's `cdylib` built (by cargo, when missing or stale).
+fn built(source: &Source) -> Result<Source, TestingError> {
+    match source {
+        Source::ThisCrate => Ok(Source::Library(cargo::cdylib(&this_crate_manifest()?)?)),
+        other => Ok(other.clone()),
+    }
+}
+
+/// The `symphony-harness` binary the workers of `source` run: `given`, else built from this
+/// library's source (`None` for a compiled-in type: it runs in this process).
+fn worker_for(source: &Source, given: Option<&PathBuf>) -> Result<Option<PathBuf>, TestingError> {
+    match (source, given) {
+        (Source::Compiled { .. }, _) => Ok(None),
+        (_, Some(program)) => Ok(Some(program.clone())),
+        (_, None) => Ok(Some(cargo::worker_program(&this_crate_manifest()?)?)),
     }
 }
 

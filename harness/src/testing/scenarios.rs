@@ -6,24 +6,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::{cargo, plain, this_crate_manifest, TestingError};
+use super::{built, cargo, plain, this_crate_manifest, TestingError};
+use crate::jobs::default_jobs;
 use crate::report::run as report;
 use crate::scenario::{
     read_scenario, run_suite, scenario_files, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };
+use crate::subject::Source;
 use crate::transcript::Redactions;
-use crate::worker::{default_jobs, Backend};
-
-/// Which library the scenarios play against.
-#[derive(Debug, Clone)]
-enum Library {
-    /// Each scenario's own `provider.library`.
-    AsWritten,
-    /// This one, for every scenario that names none.
-    Given(PathBuf),
-    /// This crate's `cdylib`, for every scenario that names none.
-    ThisCrate,
-}
+use crate::worker::Backend;
 
 /// The scenario files of a folder, played as `symphony-harness run` plays them, each
 /// transcript compared with a snapshot: [`Scenarios::assert_pass`] panics with every failed
@@ -41,7 +32,9 @@ enum Library {
 #[derive(Debug, Clone)]
 pub struct Scenarios {
     dir: PathBuf,
-    library: Library,
+    /// The provider of the scenarios that name no `provider.library` (`None`: each must
+    /// name its own).
+    library: Option<Source>,
     snapshots: Option<PathBuf>,
     config: BTreeMap<String, String>,
     temp_dirs: Vec<String>,
@@ -67,7 +60,7 @@ impl Scenarios {
     pub fn in_dir(dir: impl Into<PathBuf>) -> Scenarios {
         Scenarios {
             dir: from_crate(&dir.into()),
-            library: Library::AsWritten,
+            library: None,
             snapshots: None,
             config: BTreeMap::new(),
             temp_dirs: Vec::new(),
@@ -84,7 +77,7 @@ impl Scenarios {
     ///     .assert_pass();
     /// ```
     pub fn library(mut self, path: impl Into<PathBuf>) -> Scenarios {
-        self.library = Library::Given(path.into());
+        self.library = Some(Source::Library(path.into()));
         self
     }
 
@@ -96,7 +89,7 @@ impl Scenarios {
     /// Scenarios::in_dir("tests/scenarios").library_of_this_crate().assert_pass();
     /// ```
     pub fn library_of_this_crate(mut self) -> Scenarios {
-        self.library = Library::ThisCrate;
+        self.library = Some(Source::ThisCrate);
         self
     }
 
@@ -186,10 +179,9 @@ impl Scenarios {
                 dir: self.dir.clone(),
             });
         }
-        let library = match &self.library {
-            Library::AsWritten => None,
-            Library::Given(path) => Some(path.clone()),
-            Library::ThisCrate => Some(cargo::cdylib(&this_crate_manifest()?)?),
+        let library = match self.library.as_ref().map(built).transpose()? {
+            Some(Source::Library(path)) => Some(path),
+            _ => None,
         };
         let scratch = tempfile::Builder::new()
             .prefix("symphony-harness-run-")
@@ -228,7 +220,7 @@ impl Scenarios {
         let manifest = this_crate_manifest().ok();
         let worker_program = match (&self.worker, &manifest) {
             (Some(program), _) => program.clone(),
-            (None, Some(manifest)) => cargo::worker_program(&cargo::target_dir(manifest)?)?,
+            (None, Some(manifest)) => cargo::worker_program(manifest)?,
             (None, None) => return Err(TestingError::NoCrate),
         };
         // A failure leaves a bundle `symphony-harness replay` plays again.
@@ -244,16 +236,18 @@ impl Scenarios {
             // Unused: every scenario names its library now.
             simulator: PathBuf::new(),
             scratch: scratch.path().join("devices"),
+            store_dirs: Vec::new(),
         };
         let options = SuiteOptions {
             jobs: default_jobs(),
             check_determinism: false,
             bundles,
+            strict: false,
         };
         let mut results = run_suite(&scenarios, &settings, &options, &|_| {});
         for (result, redactions) in results.iter_mut().zip(&temp_dirs) {
             if let Ok(run) = &mut result.run {
-                run.transcript = redactions.apply(std::mem::take(&mut run.transcript));
+                run.redactions.extend(redactions);
             }
         }
         Ok(ScenariosReport { results, scenarios })
@@ -311,7 +305,7 @@ fn compare_snapshot(dir: &Path, result: &ScenarioResult) -> Option<String> {
     let run = result.run.as_ref().ok()?;
     // Where the transcript came from goes to the snapshot's header, not its body: a rebuilt
     // library must not change every snapshot.
-    let mut transcript = run.transcript.clone();
+    let mut transcript = run.transcript_json();
     let mut take = |key: &str| {
         transcript
             .as_object_mut()

@@ -5,11 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::supervisor::DEFAULT_CALL_TIMEOUT;
 use super::{HostMode, InstanceLifetime, SupervisorConfig, WorkerFactory};
 use crate::load::{InProcessFactory, LibFileResolver, PreloadFactory, SymphonyHostFactory};
-
-/// The deadline of a provider call unless told otherwise.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How providers run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +21,8 @@ pub struct Backend {
     pub lifetime: InstanceLifetime,
     /// The deadline of every call in a worker.
     pub call_timeout: Duration,
-    /// The deadline of loading a library in a worker (reading, hashing, `dlopen` with the
-    /// library's initialisers); `None`: `call_timeout`.
+    /// The deadline of loading a library (reading, hashing, `dlopen` with the library's
+    /// initialisers), in a worker or in this process; `None`: `call_timeout`.
     pub load_timeout: Option<Duration>,
     /// How long supervisor and worker poll for each other before sleeping; `None`: the
     /// default for this machine ([`super::default_spin`]).
@@ -81,13 +79,19 @@ pub fn provider_factory(
         if backend.lifetime == InstanceLifetime::Reuse {
             return Err(BackendError::ReuseNeedsWorker);
         }
+        // A load in this process cannot be killed; past its deadline it is given up on.
+        let load_timeout = backend.load_timeout.unwrap_or(backend.call_timeout);
         return Ok(match backend.host {
-            HostMode::Harness => {
-                Box::new(InProcessFactory::with_resolver(resolve).force(backend.force))
-            }
-            HostMode::Symphony => {
-                Box::new(SymphonyHostFactory::with_resolver(resolve).force(backend.force))
-            }
+            HostMode::Harness => Box::new(
+                InProcessFactory::with_resolver(resolve)
+                    .force(backend.force)
+                    .load_timeout(load_timeout),
+            ),
+            HostMode::Symphony => Box::new(
+                SymphonyHostFactory::with_resolver(resolve)
+                    .force(backend.force)
+                    .load_timeout(load_timeout),
+            ),
         });
     }
     let program = match &backend.worker_program {
@@ -106,6 +110,12 @@ pub fn provider_factory(
             .force(backend.force)
             .lifetime(backend.lifetime),
     ))
+}
+
+impl crate::errors::Explain for BackendError {
+    fn hint(&self) -> Option<String> {
+        BackendError::hint(self)
+    }
 }
 
 #[cfg(test)]

@@ -20,17 +20,17 @@ mod backend;
 mod factory;
 mod groups;
 pub mod outcome;
-mod pool;
 pub mod protocol;
 mod serve;
 mod supervisor;
 
-pub use backend::{provider_factory, Backend, BackendError, DEFAULT_CALL_TIMEOUT};
+pub use backend::{provider_factory, Backend, BackendError};
 pub use factory::{InstanceLifetime, WorkerFactory};
 pub use groups::{interrupt, interrupted, signal_name};
-pub use pool::{default_jobs, run_parallel};
 pub use serve::serve;
-pub use supervisor::{default_spin, LibrarySpec, Supervisor, SupervisorConfig, DEFAULT_SPIN};
+pub use supervisor::{
+    default_spin, LibrarySpec, Supervisor, SupervisorConfig, DEFAULT_CALL_TIMEOUT, DEFAULT_SPIN,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -18,8 +18,8 @@ use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
 use crate::load::{capture, LoadFailure};
 use crate::load::{
-    ExpectedHash, HashCheck, HostArguments, LibraryFile, LoadOptions, LoadedLibrary, Placement,
-    SymphonyHost,
+    preload_path, ExpectedHash, HashCheck, HostArguments, LibraryFile, LoadOptions, LoadedLibrary,
+    Placement, SymphonyHost,
 };
 use crate::model::{CallDeployment, RoundDeployment};
 
@@ -303,6 +303,11 @@ impl Worker {
                 // Symphony hashes and loads on every `create_provider_instance`; the file is
                 // judged here as the harness's own loader judges it.
                 if let Err(err) = LibraryFile::judge(&path, force, Placement::Worker) {
+                    return Response::LoadFailed(LoadFailure::from_load_error(&err));
+                }
+                // Its initialisers run now, within the supervisor's load deadline, not in the
+                // first creation (whose `dlopen` of the path then finds it loaded).
+                if let Err(err) = preload_path(&path, &lib_hash, None) {
                     return Response::LoadFailed(LoadFailure::from_load_error(&err));
                 }
                 self.loaded = Some(Loaded::Symphony { path, lib_hash });

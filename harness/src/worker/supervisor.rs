@@ -20,6 +20,9 @@ use crate::engine::{CallError, CallOutput};
 use crate::load::{split_host_lines, LoadInfo, PreloadError};
 use crate::model::{BindingConfig, CallDeployment, RoundHandle};
 
+/// The deadline of a provider call unless told otherwise.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
 /// may hold the pipe open).
 const STDERR_DRAIN: Duration = Duration::from_millis(500);
@@ -63,14 +66,14 @@ pub fn default_spin() -> Duration {
 }
 
 impl SupervisorConfig {
-    /// Workers run as `<program> __worker`, with [`super::DEFAULT_CALL_TIMEOUT`] per call
+    /// Workers run as `<program> __worker`, with [`DEFAULT_CALL_TIMEOUT`] per call
     /// and per load.
     pub fn new(program: PathBuf) -> SupervisorConfig {
         SupervisorConfig {
             program,
             args: vec![OsString::from("__worker")],
-            call_timeout: super::DEFAULT_CALL_TIMEOUT,
-            load_timeout: super::DEFAULT_CALL_TIMEOUT,
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            load_timeout: DEFAULT_CALL_TIMEOUT,
             host: HostMode::Harness,
             spin: default_spin(),
         }

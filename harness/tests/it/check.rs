@@ -217,7 +217,7 @@ fn config_and_properties_files_and_a_target_file_reach_the_checks_and_a_bad_valu
         "--only",
         "load",
     ]);
-    assert_eq!(bad.code, Some(1), "{}", bad.stderr);
+    assert_eq!(bad.code, Some(2), "a wrong flag value: {}", bad.stderr);
     assert!(bad.stderr.contains("`sim.seed` is 3"), "{}", bad.stderr);
 
     // A Target file gives the role (the component type) and the binding's own keys.

@@ -1,7 +1,7 @@
 //! `docs/checks.md` documents every check of `check::CATALOG`: its table (id, what it
 //! verifies, what Symphony's users see, the fix) is the catalog, row for row, and
-//! `docs/README.md` links the page. The README's shorter table (id, what it verifies, fix) is
-//! the catalog too.
+//! `docs/README.md` links the page. It is the one list of checks: the README and
+//! `docs/commands/check.md` point to it.
 //!
 //! When a check is added or its texts change, rewrite the table with
 //! `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`.
@@ -37,20 +37,6 @@ fn catalog_table() -> String {
     table
 }
 
-/// The README's table: id, what it verifies, the fix.
-fn readme_table() -> String {
-    let mut table = String::from("| id | what it verifies | fix |\n|---|---|---|\n");
-    for info in CATALOG {
-        table.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            info.id,
-            cell(info.title),
-            cell(info.fix)
-        ));
-    }
-    table
-}
-
 /// Checks (or, with `SYMPHONY_HARNESS_UPDATE_DOCS`, rewrites) the table between the markers
 /// of the file at `relative`.
 fn holds_table(relative: &str, expected: &str) {
@@ -67,11 +53,6 @@ fn holds_table(relative: &str, expected: &str) {
         "{relative}'s table is not check::CATALOG; rewrite it with \
          `SYMPHONY_HARNESS_UPDATE_DOCS=1 cargo test -p symphony-harness --test it check_docs`"
     );
-}
-
-#[test]
-fn the_readme_tables_every_check_with_its_fix() {
-    holds_table("README.md", &readme_table());
 }
 
 /// The text between the markers of `page`, or why there is none.
@@ -114,8 +95,18 @@ fn the_catalog_table_escapes_pipes_and_a_missing_marker_is_named() {
 }
 
 #[test]
-fn docs_readme_links_the_checks_page() {
-    let index = std::fs::read_to_string(workspace_root().join("docs/README.md"))
-        .expect("docs/README.md exists");
-    assert!(index.contains("(checks.md)"), "docs/README.md: {index}");
+fn docs_readme_links_the_checks_page_and_the_readme_and_check_page_point_to_it() {
+    for (relative, link) in [
+        ("docs/README.md", "(checks.md)"),
+        ("README.md", "(docs/checks.md)"),
+        ("docs/commands/check.md", "(../checks.md#every-check)"),
+    ] {
+        let page = std::fs::read_to_string(workspace_root().join(relative))
+            .unwrap_or_else(|err| panic!("{relative}: {err}"));
+        assert!(page.contains(link), "{relative} does not link `{link}`");
+        assert!(
+            !page.contains(START),
+            "{relative} holds a copy of the catalog table: docs/checks.md is the one list"
+        );
+    }
 }

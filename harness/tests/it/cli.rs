@@ -120,9 +120,40 @@ fn load_config_flags_reach_the_provider_sorted_and_complete() {
 }
 
 #[test]
+fn every_command_refuses_a_malformed_or_reserved_config_entry_alike_with_exit_2() {
+    let sim = lib(Lib::Sim);
+    for command in ["load", "check", "explore"] {
+        for (entry, says) in [
+            ("libHash=abc", "hint: set `libHash` with `--hash`"),
+            ("libFile=/x.so", "hint: set `libFile` with LIB"),
+            ("=x", "`--config =x` is not `KEY=VALUE` or `@FILE.json`"),
+            ("novalue", "`--config novalue` is not `KEY=VALUE`"),
+        ] {
+            let run = harness(&[command, path_str(&sim), "--config", entry]);
+            assert_eq!(
+                run.code,
+                Some(2),
+                "{command} --config {entry}: {}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains(says),
+                "{command} --config {entry}: {}",
+                run.stderr
+            );
+            assert!(
+                !run.stdout.contains("passed"),
+                "{command} ran: {}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
 fn load_refuses_config_keys_owned_by_other_flags() {
     let run = harness(&["load", path_str(&lib(Lib::Sim)), "--config", "libHash=x"]);
-    assert_eq!(run.code, Some(1));
+    assert_eq!(run.code, Some(2));
     assert!(
         run.stderr.contains("hint: set `libHash` with `--hash`"),
         "{}",
@@ -195,6 +226,58 @@ fn binding_lib_file_and_name_can_be_set() {
 }
 
 #[test]
+fn binding_refuses_a_relative_lib_file_naming_the_absolute_one_to_give() {
+    for relative in ["libp.so", "lib/libp.so", ""] {
+        let run = harness(&[
+            "binding",
+            path_str(&lib(Lib::Sim)),
+            "--role",
+            "r",
+            "--lib-file",
+            relative,
+        ]);
+        assert_eq!(run.code, Some(2), "{relative:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(
+            run.stderr
+                .contains(&format!("`{relative}` is not an absolute path")),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = harness(&[
+        "binding",
+        path_str(&lib(Lib::Sim)),
+        "--role",
+        "r",
+        "--lib-file",
+        "lib/libp.so",
+    ]);
+    assert!(
+        run.stderr.contains("`--lib-file /extensions/libp.so`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn timeouts_shorter_than_a_millisecond_or_longer_than_a_day_are_usage_errors() {
+    for (value, said) in [
+        ("0.0001s", "shorter than 1ms"),
+        ("0.5ms", "shorter than 1ms"),
+        ("1441m", "longer than 24 hours"),
+        ("99999999999999999999", "too long"),
+        ("0s", "positive"),
+    ] {
+        for flag in ["--call-timeout", "--load-timeout"] {
+            let run = harness(&["load", flag, value]);
+            assert_eq!(run.code, Some(2), "{flag} {value}: {}", run.stderr);
+            assert!(run.stderr.contains(said), "{flag} {value}: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
 fn binding_refuses_a_library_that_is_not_a_provider() {
     let run = harness(&["binding", path_str(&lib(Lib::NotProvider)), "--role", "r"]);
     assert_eq!(run.code, Some(4), "as `load` exits: {}", run.stderr);
@@ -245,6 +328,7 @@ fn help_texts_are_stable() {
         vec!["run", "--help"],
         vec!["replay", "--help"],
         vec!["explore", "--help"],
+        vec!["diff", "--help"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));
@@ -509,6 +593,84 @@ fn load_of_a_constructor_that_never_returns_times_out_at_the_load_or_call_deadli
         let run = harness_within(&args, b"", LIMIT);
         assert_eq!(run.code, Some(5), "{name}: {}", run.stderr);
         assert!(run.stderr.contains(within), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("did not finish within the load deadline"),
+            "{name}: {}",
+            run.stderr
+        );
+        // The hint names the deadline that fired (issue 21).
+        assert!(
+            run.stderr.contains("within `--load-timeout`"),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("the call passed `--call-timeout`"),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Issue 21: in the harness's own process a load cannot be killed, so one that overruns
+/// `--load-timeout` ends the process with the load verdict's code (`load-failed`), whichever
+/// host code loads it and whichever command asked; `--host symphony` in a worker honours the
+/// load deadline too (the library's initialisers run at the load, not in the first creation).
+#[test]
+fn a_load_that_overruns_the_load_timeout_ends_the_process_with_load_failed_everywhere() {
+    let looping = lib(Lib::LoopInit);
+    let dir = tempfile::tempdir().unwrap();
+    let file_name = looping.file_name().unwrap().to_str().unwrap();
+    let target =
+        crate::support::bound_target(dir.path(), "t", file_name, "any", serde_json::json!({}));
+    let extensions = looping.parent().unwrap();
+    let reconcile = [
+        "reconcile",
+        "--target",
+        path_str(&target),
+        "--extensions",
+        path_str(extensions),
+    ];
+    for (name, command, flags) in [
+        (
+            "load in process",
+            vec!["load", path_str(&looping)],
+            vec!["--in-process"],
+        ),
+        (
+            "load in process, symphony's host",
+            vec!["load", path_str(&looping)],
+            vec!["--in-process", "--host", "symphony"],
+        ),
+        (
+            "load in a worker, symphony's host",
+            vec!["load", path_str(&looping)],
+            vec!["--host", "symphony"],
+        ),
+        (
+            "reconcile in process",
+            reconcile.to_vec(),
+            vec!["--in-process"],
+        ),
+        (
+            "reconcile in process, symphony's host",
+            reconcile.to_vec(),
+            vec!["--in-process", "--host", "symphony"],
+        ),
+    ] {
+        let mut args = command;
+        args.extend(flags);
+        // The call deadline is far: only the load deadline can end these.
+        args.extend(["--load-timeout", "400ms", "--call-timeout", "10m"]);
+        let run = harness_within(&args, b"", LIMIT);
+        assert_eq!(run.code, Some(5), "{name}: {}", run.stderr);
+        assert!(run.stderr.contains("400 ms"), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("within `--load-timeout`"),
+            "{name}: {}",
+            run.stderr
+        );
     }
 }
 
@@ -576,4 +738,63 @@ fn a_fifo_as_a_targets_lib_file_is_refused_at_once_by_reconcile() {
             run.stderr
         );
     }
+}
+
+/// Runs the harness with its stderr on a pseudo-terminal (so colors are on unless something
+/// turns them off), with `env` set; returns what the terminal got.
+fn stderr_on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("ptsname");
+    let terminal = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().expect("a UTF-8 terminal name"))
+        .expect("open the terminal");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_symphony-harness"));
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm-256color")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(terminal);
+    let status = command.status().expect("symphony-harness runs");
+    drop(command);
+    assert!(status.success(), "{args:?}: {status}");
+    // The child has exited and the terminal's other ends are closed: read until EIO.
+    let mut master = std::fs::File::from(master);
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n @ 1..) = master.read(&mut chunk) {
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn debug_log_lines_are_colored_on_a_terminal_unless_no_color_is_set() {
+    let sim = lib(Lib::Sim);
+    let args = ["-vv", "load", path_str(&sim), "--hash", "any"];
+    let debug_line = |text: &str| -> String {
+        text.lines()
+            .find(|line| line.contains("DEBUG"))
+            .unwrap_or_else(|| panic!("no DEBUG line:\n{text}"))
+            .to_string()
+    };
+    let colored = debug_line(&stderr_on_a_terminal(&args, &[]));
+    assert!(colored.contains('\x1b'), "not colored: {colored:?}");
+    let plain = debug_line(&stderr_on_a_terminal(&args, &[("NO_COLOR", "1")]));
+    assert!(
+        !plain.contains('\x1b'),
+        "colored despite NO_COLOR: {plain:?}"
+    );
 }

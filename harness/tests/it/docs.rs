@@ -1,11 +1,13 @@
 //! The repository stands alone: every relative link in `README.md` and `docs/**/*.md`, and
 //! every `docs/…` path the code names (comments and `--help` texts), is a file or directory of
-//! this repository; a link's `#heading` into Markdown names a heading that exists.
+//! this repository; a link's `#heading` into Markdown names a heading that exists. The README
+//! stays a front door (at most 250 lines); the reference lives in `docs/`, whose index links
+//! every page, and `docs/commands/` has a page for every command.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::workspace_root;
+use crate::support::{harness, workspace_root};
 
 /// A link that does not resolve.
 #[derive(Debug, PartialEq, Eq)]
@@ -215,6 +217,13 @@ fn every_relative_link_in_the_readme_and_docs_resolves_inside_the_repository() {
         "change-detection",
         "abi",
         "outcomes",
+        "exit-codes",
+        "json-output",
+        "isolation",
+        "simulator",
+        "ci",
+        "layout",
+        "commands/README",
     ] {
         assert!(
             files.contains(&root.join("docs").join(format!("{required}.md"))),
@@ -247,6 +256,119 @@ fn every_relative_link_in_the_readme_and_docs_resolves_inside_the_repository() {
         "broken links:\n{}",
         problems.join("\n")
     );
+}
+
+/// The most lines `README.md` may have: what the harness is, run, install, test, start a
+/// provider, CI, the test API and links; the usage reference lives in `docs/`.
+const README_MAX_LINES: usize = 250;
+
+#[test]
+fn the_readme_is_a_front_door_of_at_most_250_lines() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
+    let lines = readme.lines().count();
+    assert!(
+        lines <= README_MAX_LINES,
+        "README.md has {lines} lines, more than {README_MAX_LINES}: move reference text to docs/ \
+         and link it"
+    );
+    for section in [
+        "## Run it",
+        "## Install",
+        "## Test it",
+        "## Start a provider",
+        "## Use in CI",
+        "## Test API",
+        "## Documentation",
+    ] {
+        assert!(
+            readme.lines().any(|line| line == section),
+            "README.md lacks `{section}`"
+        );
+    }
+}
+
+#[test]
+fn the_docs_index_links_every_page_under_docs() {
+    let root = workspace_root();
+    let docs = root.join("docs");
+    let index = std::fs::read_to_string(docs.join("README.md")).expect("docs/README.md");
+    let linked: Vec<PathBuf> = link_targets(&index)
+        .into_iter()
+        .filter_map(|(_, target)| {
+            let path = target.split('#').next().unwrap_or_default();
+            docs.join(path).canonicalize().ok()
+        })
+        .collect();
+    let unlinked: Vec<String> = markdown_files(&root)
+        .into_iter()
+        .filter(|file| file.starts_with(&docs) && *file != docs.join("README.md"))
+        .filter(|file| !file.canonicalize().is_ok_and(|file| linked.contains(&file)))
+        .map(|file| {
+            file.strip_prefix(&root)
+                .unwrap_or(&file)
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        unlinked.is_empty(),
+        "docs/README.md does not link: {}",
+        unlinked.join(", ")
+    );
+}
+
+/// The commands `symphony-harness --help` lists (but `help`).
+fn commands_of_help(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_commands_index_has_a_row_with_a_page_for_every_command() {
+    let run = harness(&["--help"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let commands = commands_of_help(&run.stdout);
+    assert!(
+        commands.len() >= 14 && commands.contains(&"check".to_string()),
+        "commands not found in `--help`: {commands:?}\n{}",
+        run.stdout
+    );
+    let index = std::fs::read_to_string(workspace_root().join("docs/commands/README.md"))
+        .expect("docs/commands/README.md");
+    for command in &commands {
+        let row = index
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{command}` |")))
+            .unwrap_or_else(|| panic!("docs/commands/README.md has no row for `{command}`"));
+        assert!(
+            row.contains(".md"),
+            "the row of `{command}` links no page: {row}"
+        );
+    }
+}
+
+#[test]
+fn commands_are_read_from_help_without_continuation_lines() {
+    let help = "\
+Usage: x <COMMAND>
+
+Commands:
+  check        Check a provider library against everything Symphony would trip over, before
+               deploying it
+  sim          Locate it
+  help         Print this message
+
+Options:
+  -h, --help
+";
+    assert_eq!(commands_of_help(help), ["check", "sim"]);
 }
 
 #[test]

@@ -4,37 +4,56 @@
 //! cases; the same seed repeats a run whatever the jobs, partitions split it, saved failures
 //! are tried first.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use symphony_harness::exit_code;
 use symphony_harness::explore::{explore, ExploreOptions, ExploreReport};
-use symphony_harness::scenario::Partition;
-use symphony_harness::worker::Backend;
+use symphony_harness::jobs::Partition;
+use symphony_harness::subject::{Subject, SubjectSpec};
 
 use crate::support::{harness, lib, path_str, Lib};
 
-/// Options exploring the simulated provider with `config`, seed 1, the default budget,
-/// failures saved under `scratch/failures`.
-fn options(config: &[(&str, &str)], scratch: &Path) -> ExploreOptions {
+/// Options exploring with seed 1, the default budget, failures saved under
+/// `scratch/failures`.
+fn options(scratch: &Path) -> ExploreOptions {
     ExploreOptions {
         seed: 1,
-        config: config
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>(),
-        backend: Backend {
-            worker_program: Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness"))),
-            ..Backend::default()
-        },
         scratch: scratch.to_path_buf(),
         failures: Some(scratch.join("failures")),
         ..ExploreOptions::default()
     }
 }
 
-fn explore_sim(options: &ExploreOptions) -> ExploreReport {
-    explore(&lib(Lib::Sim), options, &|_| {}).unwrap_or_else(|err| panic!("explore: {err}"))
+/// How the simulated provider is explored: its binding config, and whether in this process.
+#[derive(Clone, Copy)]
+struct Sim<'a> {
+    config: &'a [(&'a str, &'a str)],
+    in_process: bool,
+}
+
+/// The clean simulator in worker processes.
+const ISOLATED: Sim<'static> = Sim {
+    config: &[],
+    in_process: false,
+};
+
+/// The clean simulator in this process.
+const IN_PROCESS: Sim<'static> = Sim {
+    config: &[],
+    in_process: true,
+};
+
+fn explore_sim(sim: Sim<'_>, options: &ExploreOptions) -> ExploreReport {
+    let mut spec = SubjectSpec::library(lib(Lib::Sim));
+    spec.config = sim
+        .config
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    spec.backend.in_process = sim.in_process;
+    spec.backend.worker_program = Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness")));
+    let subject = Subject::settle(&spec).unwrap_or_else(|err| panic!("settle: {err}"));
+    explore(&subject, options, &|_| {}).unwrap_or_else(|err| panic!("explore: {err}"))
 }
 
 /// Explores the simulator with `sim.bugs=bug` (and `extra` config) and asserts the failure:
@@ -44,7 +63,11 @@ fn finds(bug: &str, extra: &[(&str, &str)], invariant: &str) {
     let scratch = tempfile::tempdir().expect("scratch");
     let mut config = vec![("sim.bugs", bug)];
     config.extend_from_slice(extra);
-    let report = explore_sim(&options(&config, scratch.path()));
+    let sim = Sim {
+        config: &config,
+        in_process: false,
+    };
+    let report = explore_sim(sim, &options(scratch.path()));
     let Some(failure) = &report.failure else {
         panic!(
             "{bug}: no invariant broken in {} cases (coverage {:?})",
@@ -153,13 +176,9 @@ fn the_clean_simulator_passes_2000_cases_and_the_search_is_not_empty() {
     let options = ExploreOptions {
         cases: 2000,
         jobs: 2,
-        backend: Backend {
-            in_process: true,
-            ..Backend::default()
-        },
-        ..options(&[], scratch.path())
+        ..options(scratch.path())
     };
-    let report = explore_sim(&options);
+    let report = explore_sim(IN_PROCESS, &options);
     assert!(
         report.passed(),
         "the clean simulator broke an invariant: {:#?}",
@@ -191,9 +210,9 @@ fn isolated_cases_crash_workers_on_purpose_and_the_clean_simulator_survives_them
     let scratch = tempfile::tempdir().expect("scratch");
     let options = ExploreOptions {
         cases: 120,
-        ..options(&[], scratch.path())
+        ..options(scratch.path())
     };
-    let report = explore_sim(&options);
+    let report = explore_sim(ISOLATED, &options);
     assert!(report.passed(), "{:#?}", report.failure);
     assert!(
         report.coverage.crashes > 0,
@@ -208,26 +227,28 @@ fn the_same_seed_repeats_the_run_whatever_the_jobs_and_partitions_split_it() {
     let base = ExploreOptions {
         cases: 60,
         failures: None,
-        backend: Backend {
-            in_process: true,
-            ..Backend::default()
-        },
-        ..options(&[], scratch.path())
+        ..options(scratch.path())
     };
-    let one = explore_sim(&base);
-    let two = explore_sim(&ExploreOptions {
-        jobs: 2,
-        ..base.clone()
-    });
+    let one = explore_sim(IN_PROCESS, &base);
+    let two = explore_sim(
+        IN_PROCESS,
+        &ExploreOptions {
+            jobs: 2,
+            ..base.clone()
+        },
+    );
     assert_eq!(one.coverage, two.coverage);
     assert_eq!(one.operations, two.operations);
     let halves: Vec<ExploreReport> = [1, 2]
         .into_iter()
         .map(|index| {
-            explore_sim(&ExploreOptions {
-                partition: Some(Partition { index, count: 2 }),
-                ..base.clone()
-            })
+            explore_sim(
+                IN_PROCESS,
+                &ExploreOptions {
+                    partition: Some(Partition { index, count: 2 }),
+                    ..base.clone()
+                },
+            )
         })
         .collect();
     assert_eq!(halves[0].planned + halves[1].planned, 60);
@@ -237,22 +258,25 @@ fn the_same_seed_repeats_the_run_whatever_the_jobs_and_partitions_split_it() {
         sum, one.coverage,
         "the halves together are not the whole run"
     );
-    let other_seed = explore_sim(&ExploreOptions {
-        seed: 2,
-        ..base.clone()
-    });
+    let other_seed = explore_sim(
+        IN_PROCESS,
+        &ExploreOptions {
+            seed: 2,
+            ..base.clone()
+        },
+    );
     assert_ne!(
         other_seed.coverage, one.coverage,
         "the seed changes nothing"
     );
 
     // A failure: the same case, shrunk the same way, with one job or two.
-    let buggy = ExploreOptions {
-        config: BTreeMap::from([("sim.bugs".to_string(), "stringify-numbers".to_string())]),
-        ..base.clone()
+    let buggy = Sim {
+        config: &[("sim.bugs", "stringify-numbers")],
+        in_process: true,
     };
-    let a = explore_sim(&buggy);
-    let b = explore_sim(&ExploreOptions { jobs: 2, ..buggy });
+    let a = explore_sim(buggy, &base);
+    let b = explore_sim(buggy, &ExploreOptions { jobs: 2, ..base });
     let (Some(a), Some(b)) = (a.failure, b.failure) else {
         panic!("stringify-numbers not found");
     };
@@ -262,8 +286,11 @@ fn the_same_seed_repeats_the_run_whatever_the_jobs_and_partitions_split_it() {
 #[test]
 fn a_saved_failure_is_tried_first_and_passes_once_the_bug_is_gone() {
     let scratch = tempfile::tempdir().expect("scratch");
-    let buggy = options(&[("sim.bugs", "drop-property")], scratch.path());
-    let first = explore_sim(&buggy);
+    let buggy = Sim {
+        config: &[("sim.bugs", "drop-property")],
+        in_process: false,
+    };
+    let first = explore_sim(buggy, &options(scratch.path()));
     let Some(found) = &first.failure else {
         panic!("drop-property not found");
     };
@@ -271,7 +298,7 @@ fn a_saved_failure_is_tried_first_and_passes_once_the_bug_is_gone() {
     let bundle = found.bundle.clone().expect("a bundle");
     assert!(bundle.join("case.json").is_file());
 
-    let again = explore_sim(&buggy);
+    let again = explore_sim(buggy, &options(scratch.path()));
     assert_eq!(again.retried.len(), 1);
     assert!(again.retried[0].still_fails);
     let failure = again.failure.expect("the saved failure still fails");
@@ -281,10 +308,13 @@ fn a_saved_failure_is_tried_first_and_passes_once_the_bug_is_gone() {
         "the search ran although a saved failure fails"
     );
 
-    let fixed = explore_sim(&ExploreOptions {
-        cases: 20,
-        ..options(&[], scratch.path())
-    });
+    let fixed = explore_sim(
+        ISOLATED,
+        &ExploreOptions {
+            cases: 20,
+            ..options(scratch.path())
+        },
+    );
     assert_eq!(fixed.retried.len(), 1);
     assert!(!fixed.retried[0].still_fails, "{:?}", fixed.retried);
     assert!(fixed.passed());
@@ -380,6 +410,17 @@ fn bad_flags_are_refused_with_what_to_write() {
         "{}",
         none.stderr
     );
+    // Nothing to play is refused, not reported as a clean run.
+    for flag in ["--cases", "--max-steps"] {
+        let zero = harness(&["explore", flag, "0", "--seed", "1"]);
+        assert_eq!(
+            zero.code,
+            Some(exit_code::USAGE),
+            "{flag} 0: {}",
+            zero.stderr
+        );
+        assert!(!zero.stdout.contains("ok"), "{flag} 0: {}", zero.stdout);
+    }
 }
 
 #[test]
@@ -389,15 +430,11 @@ fn a_kind_weighted_zero_is_never_drawn_and_the_others_still_are() {
     let mut options = ExploreOptions {
         cases: 40,
         failures: None,
-        backend: Backend {
-            in_process: true,
-            ..Backend::default()
-        },
-        ..options(&[], scratch.path())
+        ..options(scratch.path())
     };
     options.shape.weights.insert(OpKind::Drift, 0);
     options.shape.weights.insert(OpKind::Fault, 0);
-    let report = explore_sim(&options);
+    let report = explore_sim(IN_PROCESS, &options);
     assert!(report.passed(), "{:#?}", report.failure);
     assert_eq!((report.coverage.drift, report.coverage.faults), (0, 0));
     assert!(!report.operations.contains_key("drift"));

@@ -16,14 +16,25 @@ struct Installed {
 }
 
 impl Installed {
+    /// Copies the binary with `cp`, never in this process: a file this process held open
+    /// for writing would be inherited by every child another test thread forks meanwhile, and
+    /// running the copy while one of those still holds it fails with "Text file busy"
+    /// (ETXTBSY). Only `cp` ever holds the copy open for writing, and it has exited before
+    /// the copy runs.
     fn new() -> Installed {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("bin")).unwrap();
-        std::fs::copy(
-            env!("CARGO_BIN_EXE_symphony-harness"),
-            Installed::exe_in(&root),
-        )
-        .unwrap();
+        let copied = Command::new("cp")
+            .arg(env!("CARGO_BIN_EXE_symphony-harness"))
+            .arg(Installed::exe_in(&root))
+            .stdin(Stdio::null())
+            .output()
+            .expect("cp runs");
+        assert!(
+            copied.status.success(),
+            "cp: {}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
         Installed { root }
     }
 

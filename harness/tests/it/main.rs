@@ -4,6 +4,9 @@
 
 mod support;
 
+// The shape of harness/src: no import circles, explore apart from check, short functions.
+mod architecture;
+
 // `symphony-harness hash`: equal to sha256sum.
 mod hash;
 // `symphony-harness inspect`: fingerprints and verdicts of real libraries.
@@ -48,11 +51,22 @@ mod check_docs;
 mod check_apply_delete;
 // `explore`: property-based histories against the simulated provider.
 mod explore;
+// `diff OLD NEW`: two builds played the same inputs; regressed, fixed and changed.
+mod diff;
 // `check --watch` and `run --watch`: a rebuild or an edit re-runs; only changed verdicts print.
 mod watch;
 // An installed binary alone in a folder: the embedded simulator, its cache, shell completions.
 mod install;
+// The published package carries the simulator's sources, manifest and lock.
+mod package;
+// JUnit of check, run and explore: times, timestamps, failure types, stable names.
+mod junit;
+// Shell completions in a real bash: a subcommand's flags complete.
+mod completions;
 // `symphony-harness new`: the crate it writes builds, passes every check, takes its hash.
 mod new;
 // The test API (`symphony_harness::testing`): failures surface with the CLI's evidence.
 mod testing_api;
+// `symphony-harness serve`: Symphony's REST API; the tutorial's script unchanged, a panic contained,
+// the page in headless Chromium, no worker left after Ctrl-C.
+mod serve;

@@ -99,6 +99,53 @@ fn component_gone_from_the_solution_is_deleted_last() {
 }
 
 #[test]
+fn a_previous_state_as_symphony_stores_it_plans_the_same_and_a_misspelt_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = write(
+        dir.path(),
+        "go.json",
+        &json!({
+            "Components": [{"name": "comp-a", "type": "rust-workload"}, {"name": "old", "type": "rust-workload"}],
+            "Targets": [{"Name": "rust-target", "Spec": {}}],
+            "TargetComponent": {"comp-a::rust-target": "rust-workload", "old::rust-target": "rust-workload"}
+        }),
+    );
+    let doc = plan(&[
+        "--deployment",
+        path_str(&sample()),
+        "--previous",
+        path_str(&go),
+    ]);
+    assert_eq!(
+        show(&doc["plan"]),
+        [
+            "rust-target/rust-workload*: +comp-a +comp-b",
+            "rust-target/rust-workload*: -old"
+        ],
+        "the same plan as from the camelCase state"
+    );
+    let typo = write(
+        dir.path(),
+        "typo.json",
+        &json!({"Components": [], "TargetComponnet": {"old::rust-target": "rust-workload"}}),
+    );
+    let run = harness(&[
+        "plan",
+        "--deployment",
+        path_str(&sample()),
+        "--previous",
+        path_str(&typo),
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("typo.json:1:")
+            && run.stderr.contains("unknown field `TargetComponnet`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn component_reported_by_get_but_not_desired_is_deleted_with_its_type_as_role() {
     let dir = tempfile::tempdir().unwrap();
     let current = write(
@@ -188,4 +235,41 @@ fn a_target_given_as_the_deployment_is_refused_not_planned_empty() {
         run.stderr
     );
     assert!(run.stderr.contains("reconcile --target"), "{}", run.stderr);
+}
+
+#[test]
+fn an_empty_deployment_is_refused_and_with_a_previous_state_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "d.json", &json!({}));
+    let run = harness(&["plan", "--deployment", path_str(&empty)]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("d.json` has no components and no targets"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+
+    // With a previous state an empty deployment still plans its deletions, loudly.
+    let previous = write(
+        dir.path(),
+        "state.json",
+        &json!({"components": [{"name": "old", "type": "w"}], "targets": [{"name": "t"}],
+                "targetComponent": {"old::t": "w"}}),
+    );
+    let args = [
+        "plan",
+        "--deployment",
+        path_str(&empty),
+        "--previous",
+        path_str(&previous),
+    ];
+    let run = harness(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("warning: deployment"), "{}", run.stderr);
+    assert_eq!(show(&run.json()["plan"]), ["t/w*: -old"]);
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    assert_eq!(harness(&strict).code, Some(1));
 }

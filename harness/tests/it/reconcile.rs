@@ -770,12 +770,24 @@ fn route_filter_is_a_finding_and_a_host_abort_not_a_crash() {
     );
 }
 
-/// The calls of a JSON document's first round named `call`.
+/// What a transcript call printed on `stream` (`stdout`, `stderr`, or the Symphony `host`'s
+/// log), `""` when nothing.
+fn printed(call: &Value, stream: &str) -> Value {
+    let label = match stream {
+        "stdout" => "provider stdout",
+        "stderr" => "provider stderr",
+        _ => "symphony host log",
+    };
+    call["printed"].get(label).cloned().unwrap_or(json!(""))
+}
+
+/// The calls of a JSON document's first round named `call`, as its transcript records them.
 fn calls_named<'d>(doc: &'d Value, call: &str) -> Vec<&'d Value> {
-    doc["rounds"][0]["calls"]
+    doc["transcript"]["rounds"][0]["events"]
         .as_array()
-        .expect("a calls list")
+        .expect("an events list")
         .iter()
+        .filter_map(|event| event.get("call"))
         .filter(|c| c["call"] == call)
         .collect()
 }
@@ -811,19 +823,19 @@ fn json_stays_valid_and_carries_each_calls_output_in_process_and_in_workers() {
         assert_eq!(get.len(), 1, "{backend:?}: {doc:#}");
         assert_eq!(get[0]["outcome"], "ok");
         assert_eq!(
-            get[0]["output"]["stdout"],
+            printed(get[0], "stdout"),
             "sim stdout: get line 1/2 on device chatty-2\nsim stdout: get line 2/2 on device chatty-2\n",
             "{backend:?}"
         );
         assert_eq!(
-            get[0]["output"]["stderr"],
+            printed(get[0], "stderr"),
             "sim stderr: get line 1/2 on device chatty-2\nsim stderr: get line 2/2 on device chatty-2\n",
             "{backend:?}: stderr apart from stdout"
         );
         let apply = calls_named(&doc, "apply");
         assert_eq!(apply.len(), 1, "{backend:?}: {doc:#}");
         assert!(
-            apply[0]["output"]["stdout"]
+            printed(apply[0], "stdout")
                 .as_str()
                 .unwrap()
                 .starts_with("sim stdout: apply line 1/2"),
@@ -831,7 +843,7 @@ fn json_stays_valid_and_carries_each_calls_output_in_process_and_in_workers() {
         );
         let created = calls_named(&doc, "create_provider");
         assert!(
-            created[0]["output"]["stdout"]
+            printed(created[0], "stdout")
                 .as_str()
                 .unwrap()
                 .starts_with("sim stdout: create_provider line 1/2"),
@@ -892,7 +904,7 @@ fn a_long_output_is_cut_with_a_count_in_human_output_and_whole_in_json() {
     assert!(!human.stdout.contains("get line 21/30"), "{}", human.stdout);
     let json = reconcile(&target, &["--rounds", "1", "--format", "json"]);
     let doc = json.json();
-    let stdout = calls_named(&doc, "get")[0]["output"]["stdout"]
+    let stdout = printed(calls_named(&doc, "get")[0], "stdout")
         .as_str()
         .unwrap()
         .to_string();
@@ -905,7 +917,12 @@ fn symphony_host_create_output(target: &Path, backend: &[&str]) -> Value {
     let mut args = vec!["--host", "symphony", "--format", "json", "--rounds", "1"];
     args.extend_from_slice(backend);
     let doc = reconcile(target, &args).json();
-    calls_named(&doc, "create_provider")[0]["output"].clone()
+    let created = calls_named(&doc, "create_provider")[0];
+    json!({
+        "stdout": printed(created, "stdout"),
+        "stderr": printed(created, "stderr"),
+        "host": printed(created, "host"),
+    })
 }
 
 #[test]
@@ -978,7 +995,8 @@ fn the_tutorial_like_fixture_that_prints_on_every_call_keeps_json_valid_in_proce
     let doc = run.json();
     let get = calls_named(&doc, "get");
     assert_eq!(
-        get[0]["output"]["stdout"], "echo-config: get called\n",
+        printed(get[0], "stdout"),
+        "echo-config: get called\n",
         "{doc:#}"
     );
 }
@@ -1009,4 +1027,166 @@ fn an_in_process_panic_keeps_its_message_on_stderr_though_output_is_captured() {
         run.stderr
     );
     assert!(!run.stdout.contains("sim stdout"), "{}", run.stdout);
+}
+
+/// A solution with `components` and an instance selecting every `edge-*` target, in `dir`.
+fn solution_and_instance(dir: &Path, components: Value) -> (PathBuf, PathBuf) {
+    let solution = dir.join("solution.json");
+    std::fs::write(
+        &solution,
+        json!({"metadata": {"name": "app-v-v1"}, "spec": {"components": components}}).to_string(),
+    )
+    .unwrap();
+    let instance = dir.join("instance.json");
+    std::fs::write(
+        &instance,
+        json!({
+            "metadata": {"name": "app"},
+            "spec": {"solutionversion": "app:v1", "target": {"name": "edge-*"}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    (solution, instance)
+}
+
+#[test]
+fn target_name_reconciles_one_target_and_an_unknown_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let edge_1 = sim_target(
+        dir.path(),
+        "edge-1",
+        json!([]),
+        json!({"sim.device": "edge-1"}),
+    );
+    let edge_2 = sim_target(
+        dir.path(),
+        "edge-2",
+        json!([]),
+        json!({"sim.device": "edge-2"}),
+    );
+    let (solution, instance) =
+        solution_and_instance(dir.path(), json!([{"name": "web", "type": "w"}]));
+    let ext = extensions();
+    let run_with = |name: &str| {
+        harness(&[
+            "reconcile",
+            "--target",
+            path_str(&edge_1),
+            "--target",
+            path_str(&edge_2),
+            "--solution",
+            path_str(&solution),
+            "--instance",
+            path_str(&instance),
+            "--extensions",
+            path_str(&ext),
+            "--target-name",
+            name,
+            "--rounds",
+            "1",
+            "--format",
+            "json",
+        ])
+    };
+    let run = run_with("edge-2");
+    assert_eq!(
+        run.code,
+        Some(7),
+        "one round never converges: {}",
+        run.stderr
+    );
+    let doc = run.json();
+    let targets: Vec<&str> = calls_named(&doc, "get")
+        .into_iter()
+        .chain(calls_named(&doc, "apply"))
+        .map(|call| call["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["edge-2", "edge-2"], "{doc:#}");
+    let summary = &doc["rounds"][0]["summary"];
+    assert_eq!(summary["targetCount"], 2);
+    assert_eq!(summary["successCount"], 1);
+    assert_eq!(summary["plannedDeployment"], 2, "every planned step counts");
+    assert_eq!(summary["targets"].as_object().unwrap().len(), 1);
+
+    let run = run_with("edge-3");
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`--target-name edge-3` names no target of the deployment (its targets: `edge-1`, `edge-2`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}
+
+#[test]
+fn a_dependency_symphony_cannot_sort_fails_the_round_before_any_call_and_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "web", "type": "w", "dependencies": ["db"]}]),
+        json!({"sim.device": "t"}),
+    );
+    let run = reconcile(&target, &["--rounds", "3", "--format", "json"]);
+    assert_eq!(
+        run.code,
+        Some(6),
+        "a failed round: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    let doc = run.json();
+    let rounds = doc["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 1, "every later round would fail the same way");
+    let failure = &rounds[0]["failure"];
+    assert_eq!(failure["stage"], "plan");
+    assert_eq!(failure["outcome"], "symphony");
+    assert!(calls_named(&doc, "get").is_empty() && calls_named(&doc, "create_provider").is_empty());
+    assert_eq!(
+        rounds[0]["summary"]["message"],
+        "failed to create target manager state from deployment spec: circular dependencies or \
+         unresolved dependencies detected in components"
+    );
+    assert!(
+        doc["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("before any provider call"),
+        "{doc:#}"
+    );
+}
+
+/// Issue 21: the provider's own rule decides how much matching a comparison takes. One that
+/// needs more than the engine's budget stops the run with an error naming the entry and the
+/// keys, before matching anything, instead of stalling in it.
+#[test]
+fn a_provider_rule_too_costly_to_compare_stops_the_run_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,000 keys of 40 bytes under 10,000 wildcard entries: about 10^9 steps, five budgets.
+    let properties: serde_json::Map<String, Value> =
+        (0..1_000).map(|i| (format!("{i:040}"), json!(i))).collect();
+    let entries = vec!["*a"; 10_000].join(",");
+    let target = sim_target(
+        dir.path(),
+        "t",
+        json!([{"name": "wide", "type": "w", "properties": properties}]),
+        json!({"sim.changeDetection": entries}),
+    );
+    let run = reconcile(&target, &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "comparing component `wide` needs more than 200000000 matching steps: properties \
+             entry `*a` (2 characters) is matched against 1000 keys"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: every wildcard (`*`) entry name"),
+        "{}",
+        run.stderr
+    );
 }

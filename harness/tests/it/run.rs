@@ -116,7 +116,7 @@ fn a_passing_suite_exits_0_and_a_failing_one_9_with_file_step_line_round_expecte
     let info: Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("bundle.json")).unwrap())
             .unwrap();
-    assert_eq!(info["format"], "symphony-harness/bundle/v1");
+    assert_eq!(info["format"], "symphony-harness/bundle/v2");
     assert_eq!(info["scenario"], "bad");
     assert_eq!(info["mismatches"][0]["what"], "expect.updates");
     assert_eq!(info["librarySha256"].as_str().unwrap().len(), 64);
@@ -138,6 +138,208 @@ fn a_passing_suite_exits_0_and_a_failing_one_9_with_file_step_line_round_expecte
             .contains("reproduced: the same failures, and the same transcript"),
         "{}",
         replay.stderr
+    );
+}
+
+#[test]
+fn replay_refuses_a_bundle_edited_or_damaged_since_it_was_written_naming_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("s");
+    std::fs::create_dir(&scenarios).unwrap();
+    write(&scenarios, "bad.json", &failing());
+    let bundles = dir.path().join("bundles");
+    let sim = lib(Lib::Sim);
+    let run = harness(&run_args(
+        &scenarios,
+        &sim,
+        &["--bundles", path_str(&bundles)],
+    ));
+    assert_eq!(run.code, Some(9), "{}{}", run.stdout, run.stderr);
+    let written = bundles.join("bad");
+    let replay =
+        |bundle: &Path| harness(&["replay", "--simulator", path_str(&sim), path_str(bundle)]);
+    // Each edit on a fresh copy of the bundle: (what, the edit, what the refusal names).
+    type Edit = fn(&Path);
+    let edits: [(&str, Edit, &str); 5] = [
+        (
+            "an expectation removed from the scenario",
+            |b| {
+                let path = b.join("scenario.json");
+                let text = std::fs::read_to_string(&path).unwrap();
+                let edited = text.replace("\"updates\"", "\"deletes\"");
+                assert_ne!(text, edited);
+                std::fs::write(path, edited).unwrap();
+            },
+            "scenario.json",
+        ),
+        (
+            "the transcript deleted",
+            |b| {
+                std::fs::remove_file(b.join("transcript.json")).unwrap();
+            },
+            "transcript.json",
+        ),
+        (
+            "the transcript damaged",
+            |b| {
+                std::fs::write(b.join("transcript.json"), "{\"steps\": [").unwrap();
+            },
+            "transcript.json",
+        ),
+        (
+            "the seed edited in bundle.json",
+            |b| {
+                let path = b.join("bundle.json");
+                let mut info: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                info["seed"] = json!(99);
+                std::fs::write(path, info.to_string()).unwrap();
+            },
+            "its seed is 99",
+        ),
+        (
+            "a bundle of the older format",
+            |b| {
+                let path = b.join("bundle.json");
+                let mut info: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                info["format"] = json!("symphony-harness/bundle/v1");
+                std::fs::write(path, info.to_string()).unwrap();
+            },
+            "this harness reads `symphony-harness/bundle/v2`",
+        ),
+    ];
+    for (case, edit, names) in edits {
+        let copy = dir.path().join(case.replace(' ', "-"));
+        std::fs::create_dir(&copy).unwrap();
+        for file in ["scenario.json", "bundle.json", "transcript.json"] {
+            std::fs::copy(written.join(file), copy.join(file)).unwrap();
+        }
+        edit(&copy);
+        let refused = replay(&copy);
+        assert_eq!(
+            refused.code,
+            Some(1),
+            "{case}: {}{}",
+            refused.stdout,
+            refused.stderr
+        );
+        assert!(refused.stderr.contains(names), "{case}: {}", refused.stderr);
+        assert!(
+            !refused.stderr.contains("did not reproduce") && !refused.stdout.contains("FAIL"),
+            "{case}: nothing is played: {}{}",
+            refused.stdout,
+            refused.stderr
+        );
+    }
+    let untouched = replay(&written);
+    assert_eq!(
+        untouched.code,
+        Some(9),
+        "{}{}",
+        untouched.stdout,
+        untouched.stderr
+    );
+}
+
+#[test]
+fn a_scenario_that_expects_nothing_while_every_round_fails_passes_loudly_and_fails_under_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("s");
+    std::fs::create_dir(&scenarios).unwrap();
+    let quiet = scenario(
+        "expects nothing",
+        json!({}),
+        json!([
+            {"fault": {"call": "get", "effect": "fail", "times": 5}},
+            {"reconcile": {"rounds": 2}}
+        ]),
+    );
+    write(&scenarios, "quiet.json", &quiet);
+    let sim = lib(Lib::Sim);
+    let run = harness(&run_args(&scenarios, &sim, &["--no-bundles"]));
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("warning: `quiet` passes, but no step expects anything, and every one of its 2 round(s) failed"),
+        "{}",
+        run.stdout
+    );
+    let json = harness(&run_args(
+        &scenarios,
+        &sim,
+        &["--no-bundles", "--format", "json"],
+    ));
+    let doc = json.json();
+    crate::schemas::assert_valid(&doc, "a warning");
+    assert_eq!(doc["scenarios"][0]["passed"], true);
+    assert!(doc["scenarios"][0]["warnings"][0]
+        .as_str()
+        .is_some_and(|w| w.contains("every one")));
+    let strict = harness(&run_args(&scenarios, &sim, &["--no-bundles", "--strict"]));
+    assert_eq!(strict.code, Some(9), "{}{}", strict.stdout, strict.stderr);
+    assert!(
+        strict.stdout.contains("warning, an error under --strict"),
+        "{}",
+        strict.stdout
+    );
+    // One expectation, and the scenario says what it checks: no warning.
+    let mut checked = quiet.clone();
+    checked["steps"][1]["expect"] = json!({"outcome": "error"});
+    write(&scenarios, "quiet.json", &checked);
+    let run = harness(&run_args(&scenarios, &sim, &["--no-bundles", "--strict"]));
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("warning"), "{}", run.stdout);
+}
+
+#[test]
+fn a_scenario_cannot_make_the_simulator_write_outside_the_run_unless_a_flag_names_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("s");
+    std::fs::create_dir(&scenarios).unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    let sim = lib(Lib::Sim);
+    for (case, store) in [
+        ("an absolute folder", path_str(&elsewhere).to_string()),
+        ("a relative folder", "relative/devices".to_string()),
+        (
+            "a way out of the scratch folder",
+            "/tmp/../tmp/symphony-harness-elsewhere".to_string(),
+        ),
+    ] {
+        let mut escaping = passing();
+        escaping["provider"] = json!({"config": {"sim.store": store}});
+        write(&scenarios, "escaping.json", &escaping);
+        let run = harness(&run_args(&scenarios, &sim, &["--no-bundles"]));
+        assert_eq!(run.code, Some(9), "{case}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains(&format!("`sim.store` is `{store}`"))
+                && run.stdout.contains("--sim-store-dir"),
+            "{case}: {}",
+            run.stdout
+        );
+        assert!(!elsewhere.exists(), "{case}: the folder was made");
+        assert!(!Path::new("relative/devices").exists(), "{case}");
+    }
+    let mut allowed = passing();
+    allowed["provider"] = json!({"config": {"sim.store": path_str(&elsewhere)}});
+    write(&scenarios, "escaping.json", &allowed);
+    let run = harness(&run_args(
+        &scenarios,
+        &sim,
+        &["--no-bundles", "--sim-store-dir", path_str(dir.path())],
+    ));
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(elsewhere.is_dir(), "the named folder holds the devices");
+    let mut memory = passing();
+    memory["provider"] = json!({"config": {"sim.store": "memory"}});
+    write(&scenarios, "escaping.json", &memory);
+    let run = harness(&run_args(&scenarios, &sim, &["--no-bundles"]));
+    assert_eq!(
+        run.code,
+        Some(0),
+        "memory writes nothing: {}{}",
+        run.stdout,
+        run.stderr
     );
 }
 
@@ -303,4 +505,107 @@ fn the_corpus_is_deterministic_and_passes_from_the_command_line() {
         doc["scenarios"][0]["transcript"]["scenario"],
         "first-deploy"
     );
+}
+
+#[test]
+fn a_misspelt_key_in_a_stored_state_from_symphony_is_refused_by_name_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = lib(Lib::Sim);
+    let mut copied = passing();
+    copied["stored"] = json!({
+        "spec": {},
+        "state": {"Components": [], "Targets": [], "TargetComponets": {}}
+    });
+    write(dir.path(), "copied.json", &copied);
+    let run = harness(&run_args(dir.path(), &sim, &[]));
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "nothing played: {}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "not a valid stored state: unknown field `TargetComponets`, expected one of \
+             `Components`, `Targets`, `TargetComponent`"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Pretty-printed: the key sits on its own line inside `state`.
+    let line = std::fs::read_to_string(dir.path().join("copied.json"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("TargetComponets"))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr.contains(&format!("copied.json:{line}:")),
+        "line {line}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `TargetComponent`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rounds_and_the_clock_count_over_restarts_and_every_round_has_symphonys_summary() {
+    let sim = lib(Lib::Sim);
+    let scenarios = workspace_root().join("scenarios");
+    let run = harness(&[
+        "run",
+        "--simulator",
+        path_str(&sim),
+        "--no-bundles",
+        "--format",
+        "json",
+        path_str(&scenarios.join("symphony-restart-redeploys.json")),
+        path_str(&scenarios.join("unresolved-dependency-fails-rounds.json")),
+    ]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let doc = run.json();
+    let rounds_of = |index: usize| -> Vec<Value> {
+        doc["scenarios"][index]["transcript"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|step| step["rounds"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let restart = rounds_of(0);
+    let numbers: Vec<u64> = restart
+        .iter()
+        .map(|r| r["round"].as_u64().unwrap())
+        .collect();
+    let clock: Vec<u64> = restart
+        .iter()
+        .map(|r| r["atSeconds"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5], "counted over the restart");
+    assert_eq!(
+        clock,
+        [0, 30, 60, 75, 105],
+        "15 s to the restarted Symphony's first poll"
+    );
+    assert!(restart.iter().all(|r| r["summary"]["targetCount"] == 1));
+
+    let dependency = rounds_of(1);
+    let failed: Vec<&Value> = dependency
+        .iter()
+        .filter(|r| r["failure"]["stage"] == "plan")
+        .collect();
+    assert_eq!(failed.len(), 2, "rounds 2 and 3");
+    for round in failed {
+        assert_eq!(round["failure"]["outcome"], "symphony");
+        assert!(round["events"].as_array().unwrap().is_empty(), "no call");
+        assert_eq!(round["stored"], json!(["db", "web"]));
+        assert_eq!(
+            round["storedKeys"],
+            json!({"db::edge": "app", "web::edge": "app"})
+        );
+        assert_eq!(round["summary"]["successCount"], 0);
+        assert!(round["summary"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed to create target manager state from deployment spec"));
+    }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal};
 use serde_json::json;
 
-use crate::support::{lib, path_str, wait_within, Lib};
+use crate::support::{lib, live_in_group, path_str, processes, wait_within, Lib};
 
 /// How long any one wait in these tests may take before the test fails.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -28,49 +28,6 @@ struct Hanging {
     stderr: mpsc::Receiver<String>,
     stdout: std::thread::JoinHandle<String>,
     _dir: tempfile::TempDir,
-}
-
-/// `(pid, state, ppid, pgrp)` of every process in `/proc`.
-fn processes() -> Vec<(i32, char, i32, i32)> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        // The process may be gone by now: then it is simply not listed.
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
-        let Some(rest) = stat.rfind(')').map(|end| &stat[end + 1..]) else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if let (Some(state), Some(ppid), Some(pgrp)) = (
-            fields.first().and_then(|s| s.chars().next()),
-            fields.get(1).and_then(|s| s.parse().ok()),
-            fields.get(2).and_then(|s| s.parse().ok()),
-        ) {
-            found.push((pid, state, ppid, pgrp));
-        }
-    }
-    found
-}
-
-/// The live (not zombie) processes of process group `pgrp`.
-fn live_in_group(pgrp: i32) -> Vec<i32> {
-    processes()
-        .into_iter()
-        .filter(|&(_, state, _, group)| group == pgrp && state != 'Z' && state != 'X')
-        .map(|(pid, ..)| pid)
-        .collect()
 }
 
 /// Polls `/proc` until no live process of group `pgrp` remains; fails the test after
@@ -282,10 +239,18 @@ fn sigint_during_a_scenario_fails_it_as_interrupted_and_leaves_no_bundle() {
     let file = dir.path().join("hang.json");
     std::fs::write(&file, scenario.to_string()).unwrap();
     let sim = lib(Lib::Sim);
-    let args: Vec<String> = ["run", "--simulator", path_str(&sim), path_str(&file)]
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
+    // The target keeps its device in the test's folder, which `run` allows only when named.
+    let args: Vec<String> = [
+        "run",
+        "--simulator",
+        path_str(&sim),
+        "--sim-store-dir",
+        path_str(dir.path()),
+        path_str(&file),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
     let bundles = dir.path().join("target/symphony-harness/bundles");
     let (code, stdout) = interrupt(start_hanging(dir, &args));
     assert_eq!(code, Some(130), "{stdout}");
@@ -349,4 +314,72 @@ fn sigint_during_explore_reports_the_search_interrupted_and_writes_no_failure() 
     assert!(stdout.contains("INTERRUPTED by SIGINT"), "{stdout}");
     assert!(!stdout.contains("invariant broken"), "{stdout}");
     assert!(!failures.exists(), "a cut-short call is no failure to save");
+}
+
+/// Starts `load` of the looping-constructor fixture in the harness's own process (`flags`)
+/// with a deadline far away, and returns once the fixture says its constructor runs: the
+/// harness is then inside `dlopen`, holding the dynamic loader's lock for good.
+fn start_looping_load_in_process(flags: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let looping = lib(Lib::LoopInit);
+    let mut harness = Command::new(env!("CARGO_BIN_EXE_symphony-harness"))
+        .args([
+            "load",
+            path_str(&looping),
+            "--in-process",
+            "--load-timeout",
+            "10m",
+        ])
+        .args(flags)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("symphony-harness runs");
+    let (lines, stderr) = mpsc::channel();
+    let err = harness.stderr.take().expect("stderr piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    match stderr.recv_timeout(LIMIT) {
+        Ok(line) if line.contains("fixture-loop-init: constructor entered") => {}
+        other => {
+            let _ = harness.kill();
+            let _ = harness.wait();
+            panic!("the constructor never started: {other:?}");
+        }
+    }
+    (harness, stderr)
+}
+
+/// A constructor that never returns keeps a thread of the harness in `dlopen` for good; a
+/// signal still ends the harness at once with the signal's code (its `exit` handlers would
+/// wait for that thread: the harness ends without them).
+#[test]
+fn a_signal_ends_the_harness_while_an_in_process_constructor_never_returns() {
+    for (flags, signal, code, name) in [
+        (vec![], Signal::TERM, 143, "SIGTERM"),
+        (vec![], Signal::INT, 130, "SIGINT"),
+        (vec!["--host", "symphony"], Signal::TERM, 143, "SIGTERM"),
+        (vec!["--host", "symphony"], Signal::HUP, 129, "SIGHUP"),
+    ] {
+        let (mut harness, stderr) = start_looping_load_in_process(&flags);
+        rustix::process::kill_process(Pid::from_child(&harness), signal).expect("signal sent");
+        let Some(status) = wait_within(&mut harness, LIMIT) else {
+            let _ = harness.kill();
+            let _ = harness.wait();
+            panic!("{flags:?}: the harness did not exit after {name}");
+        };
+        let said: Vec<String> = stderr.try_iter().collect();
+        assert_eq!(status.code(), Some(code), "{flags:?} {name}: {said:?}");
+        assert!(
+            said.iter()
+                .any(|line| line.contains(&format!("interrupted by {name}"))),
+            "{flags:?}: {said:?}"
+        );
+    }
 }

@@ -303,3 +303,46 @@ pub fn write_target(
     std::fs::write(&path, serde_json::to_string_pretty(&target).expect("JSON")).expect("written");
     path
 }
+
+/// `(pid, state, ppid, pgrp)` of every process in `/proc`.
+pub fn processes() -> Vec<(i32, char, i32, i32)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // The process may be gone by now: then it is simply not listed.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+        let Some(rest) = stat.rfind(')').map(|end| &stat[end + 1..]) else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if let (Some(state), Some(ppid), Some(pgrp)) = (
+            fields.first().and_then(|s| s.chars().next()),
+            fields.get(1).and_then(|s| s.parse().ok()),
+            fields.get(2).and_then(|s| s.parse().ok()),
+        ) {
+            found.push((pid, state, ppid, pgrp));
+        }
+    }
+    found
+}
+
+/// The live (not zombie) processes of process group `pgrp`.
+pub fn live_in_group(pgrp: i32) -> Vec<i32> {
+    processes()
+        .into_iter()
+        .filter(|&(_, state, _, group)| group == pgrp && state != 'Z' && state != 'X')
+        .map(|(pid, ..)| pid)
+        .collect()
+}

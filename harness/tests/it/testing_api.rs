@@ -14,7 +14,7 @@ use symphony::models::{
     ValidationRule,
 };
 use symphony::ITargetProvider;
-use symphony_harness::check::run::IN_PROCESS_SKIP;
+use symphony_harness::check::suite::IN_PROCESS_SKIP;
 use symphony_harness::check::Status;
 use symphony_harness::testing::{Conformance, Scenarios, TestingError};
 
@@ -104,7 +104,7 @@ fn the_skeleton_type_in_process_fails_the_checks_its_library_fails_and_skips_the
             .suite
             .results
             .iter()
-            .map(|r| (r.info.id, r.finding.status))
+            .map(|r| (r.info.id.as_str(), r.finding.status))
             .collect()
     };
     let (library, in_process_statuses) = (by_id(&library), by_id(&in_process));
@@ -163,6 +163,52 @@ fn a_panic_in_a_type_checked_in_process_fails_its_check_as_a_panic_and_the_suite
         "{}\n{evidence}",
         converges.finding.message
     );
+}
+
+/// Set in the child process of the next test: print the report.
+const PRINT_REPORT: &str = "SYMPHONY_HARNESS_TEST_PRINT_REPORT";
+
+#[test]
+fn the_whole_suite_in_process_on_a_type_that_panics_reports_where_it_panicked() {
+    let report =
+        Conformance::in_process(|_: &str| -> Box<dyn ITargetProvider> { Box::new(PanicsInApply) })
+            .run()
+            .expect("the suite runs");
+    let human = report.human();
+    assert!(!report.passed());
+    assert!(
+        human.contains("apply is not written yet (at harness/tests/it/testing_api.rs:"),
+        "{human}"
+    );
+    if std::env::var_os(PRINT_REPORT).is_some() {
+        println!("{human}");
+    }
+}
+
+#[test]
+fn a_panicking_type_in_process_prints_nothing_but_the_report_even_with_backtraces_on() {
+    let test =
+        "testing_api::the_whole_suite_in_process_on_a_type_that_panics_reports_where_it_panicked";
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads", "1"])
+        .env("RUST_BACKTRACE", "1")
+        .env(PRINT_REPORT, "1")
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the test did not run:\n{stdout}"
+    );
+    assert!(stdout.contains("apply is not written yet"), "{stdout}");
+    for noise in ["panicked at", "stack backtrace"] {
+        assert!(
+            !stdout.contains(noise) && !stderr.contains(noise),
+            "`{noise}` was printed:\n{stdout}\n{stderr}"
+        );
+    }
 }
 
 #[test]
@@ -381,5 +427,5 @@ fn explore_from_a_test_passes_on_the_clean_simulator_and_panics_with_the_shrunk_
         .in_this_process()
         .run()
         .expect_err("no library");
-    assert!(matches!(missing, TestingError::Explore(_)), "{missing:?}");
+    assert!(matches!(missing, TestingError::Subject(_)), "{missing:?}");
 }

@@ -7,12 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::check::run::{evidence, judge_scenario, Context};
-use crate::check::subject::step;
-use crate::check::Finding;
+use crate::check::context::Context;
+use crate::check::finding::Finding;
+use crate::check::judge::{evidence, judge_scenario};
+use crate::engine::events::{CallKind, Phase};
+use crate::engine::Outcome;
 use crate::load::{Fault, FaultCall, FaultEffect};
+use crate::model::ComponentSpec;
 use crate::scenario::format::{ComponentChange, Expect, ReconcileStep, ResultExpect};
 use crate::scenario::{Action, Scenario, ScenarioRun};
+use crate::subject::step;
+use crate::transcript::{CallEntry, DeviceComponent, StepTranscript};
 
 /// A reconcile of exactly `rounds` rounds, or until a round applies nothing (at most
 /// `until_converged`).
@@ -21,6 +26,7 @@ pub(super) fn reconcile(rounds: Option<u32>, until_converged: Option<u32>) -> Ac
         rounds,
         until_converged,
         dry_run: false,
+        ..ReconcileStep::default()
     })
 }
 
@@ -64,100 +70,84 @@ pub(super) fn is_failure_status(status: u64) -> bool {
 #[derive(Debug, Clone)]
 pub(super) struct ApplyCall {
     /// The round it was made in.
-    pub round: u64,
+    pub round: u32,
     /// The step's components, in order, each with true for a delete.
     pub components: Vec<(String, bool)>,
-    /// Its outcome (`ok`, `error`, …).
-    pub outcome: String,
+    /// Its outcome.
+    pub outcome: Outcome,
     /// The result map of an `ok` call: name to status code and message.
     pub results: BTreeMap<String, (u64, String)>,
     /// Whether it was a dry run.
     pub dry_run: bool,
 }
 
-/// The step `number` (from 1) of a run's transcript.
-fn transcript_step(run: &ScenarioRun, number: usize) -> Option<&Value> {
-    run.transcript["steps"]
-        .as_array()
-        .and_then(|steps| steps.get(number.checked_sub(1)?))
-}
-
-/// The calls named `call` of step `number`, in order, each with its round.
-fn calls<'r>(run: &'r ScenarioRun, number: usize, call: &str) -> Vec<(u64, &'r Value)> {
-    let mut found = Vec::new();
-    let Some(step) = transcript_step(run, number) else {
-        return found;
-    };
-    for round in step["rounds"].as_array().into_iter().flatten() {
-        let r = round["round"].as_u64().unwrap_or(0);
-        for event in round["events"].as_array().into_iter().flatten() {
-            if event["call"]["call"] == call {
-                found.push((r, &event["call"]));
-            }
-        }
-    }
-    found
+/// The calls of step `number` (from 1), each with its round.
+fn calls(run: &ScenarioRun, number: usize) -> impl Iterator<Item = (u32, &CallEntry)> {
+    run.transcript
+        .step(number)
+        .into_iter()
+        .flat_map(StepTranscript::calls)
 }
 
 /// The `apply` calls of step `number`.
 pub(super) fn apply_calls(run: &ScenarioRun, number: usize) -> Vec<ApplyCall> {
-    calls(run, number, "apply")
-        .into_iter()
+    calls(run, number)
+        .filter(|(_, call)| call.is_apply())
         .map(|(round, call)| ApplyCall {
             round,
-            components: call["components"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(|name| match name.strip_suffix(" (delete)") {
-                    Some(deleted) => (deleted.to_string(), true),
-                    None => (name.to_string(), false),
-                })
+            components: call
+                .components
+                .iter()
+                .map(|sent| (sent.name.clone(), sent.delete))
                 .collect(),
-            outcome: call["outcome"].as_str().unwrap_or("").to_string(),
-            results: call["returned"]
-                .as_object()
+            outcome: call.outcome,
+            results: call
+                .results()
                 .into_iter()
                 .flatten()
                 .map(|(name, result)| {
-                    let status = result["status"].as_u64().unwrap_or(0);
-                    let message = result["message"].as_str().unwrap_or("").to_string();
-                    (name.clone(), (status, message))
+                    let message = result.message.clone();
+                    (name.clone(), (u64::from(result.status), message))
                 })
                 .collect(),
-            dry_run: call["dryRun"] == true,
+            dry_run: call.dry_run() == Some(true),
         })
+        .collect()
+}
+
+/// What each get-phase `get` of step `number` reported, in call order, each in the order it
+/// reported them; calls that failed are left out.
+pub(super) fn get_reports(run: &ScenarioRun, number: usize) -> Vec<Vec<ComponentSpec>> {
+    calls(run, number)
+        .filter(|(_, call)| call.call == CallKind::Get && call.phase == Phase::Get)
+        .filter_map(|(_, call)| call.reported())
+        .map(<[ComponentSpec]>::to_vec)
         .collect()
 }
 
 /// What each get-phase `get` of step `number` returned (whole components, by name), in call
 /// order; calls that failed are left out.
-pub(super) fn get_answers(run: &ScenarioRun, number: usize) -> Vec<BTreeMap<String, Value>> {
-    calls(run, number, "get")
+pub(super) fn get_answers(
+    run: &ScenarioRun,
+    number: usize,
+) -> Vec<BTreeMap<String, ComponentSpec>> {
+    get_reports(run, number)
         .into_iter()
-        .filter(|(_, call)| call["phase"] == "get-phase" && call["outcome"] == "ok")
-        .map(|(_, call)| {
-            call["returned"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| Some((c["name"].as_str()?.to_string(), c.clone())))
-                .collect()
-        })
+        .map(|reported| reported.into_iter().map(|c| (c.name.clone(), c)).collect())
         .collect()
 }
 
 /// The simulated devices' true components after step `number` (all devices together), by
 /// name; `None` when the transcript has no device state (not the simulated provider).
-pub(super) fn device_after(run: &ScenarioRun, number: usize) -> Option<BTreeMap<String, Value>> {
-    let devices = transcript_step(run, number)?.get("devices")?.as_object()?;
+pub(super) fn device_after(
+    run: &ScenarioRun,
+    number: usize,
+) -> Option<BTreeMap<String, DeviceComponent>> {
+    let device = run.transcript.step(number)?.device_components()?;
     Some(
-        devices
-            .values()
-            .filter_map(Value::as_object)
-            .flatten()
-            .map(|(name, component)| (name.clone(), component.clone()))
+        device
+            .into_iter()
+            .map(|(name, component)| (name.to_string(), component.clone()))
             .collect(),
     )
 }
@@ -165,16 +155,9 @@ pub(super) fn device_after(run: &ScenarioRun, number: usize) -> Option<BTreeMap<
 /// The components `get` still reported after the removal of step `number`, although
 /// `apply` said it deleted them.
 fn left_after_removal(run: &ScenarioRun, number: usize) -> BTreeSet<String> {
-    transcript_step(run, number)
-        .map(|step| {
-            step["leftAfterRemoval"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
+    run.transcript
+        .step(number)
+        .map(|step| step.left_after_removal.iter().cloned().collect())
         .unwrap_or_default()
 }
 
@@ -200,14 +183,13 @@ fn failed(message: String, run: &ScenarioRun, scenario: Scenario) -> Finding {
 fn nothing_applied(run: &ScenarioRun, numbers: std::ops::RangeInclusive<usize>) -> Option<String> {
     let stopped = numbers
         .clone()
-        .find_map(|number| transcript_step(run, number)?["symphonyStops"].as_str())
-        .map(str::to_string)
+        .find_map(|number| run.transcript.step(number)?.symphony_stops.clone())
         .or_else(|| run.error.clone());
     let calls: Vec<ApplyCall> = numbers
         .flat_map(|number| apply_calls(run, number))
         .filter(|call| !call.dry_run)
         .collect();
-    if calls.iter().any(|call| call.outcome == "ok") {
+    if calls.iter().any(|call| call.outcome == Outcome::Ok) {
         return None;
     }
     let outcomes: BTreeSet<&str> = calls.iter().map(|call| call.outcome.as_str()).collect();
@@ -254,8 +236,8 @@ fn first_problem(run: &ScenarioRun) -> String {
 }
 
 /// `apply.results-complete`.
-pub(super) fn results_complete(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn results_complete(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let components: Vec<_> = (1..=3).map(|n| subject.component(id, n)).collect();
     let every = |names: &[String]| -> BTreeMap<String, ResultExpect> {
@@ -298,7 +280,7 @@ pub(super) fn results_complete(context: &Context<'_>) -> Finding {
     let mut missing = Vec::new();
     for number in 1..=2 {
         for call in apply_calls(played, number) {
-            if call.outcome != "ok" {
+            if call.outcome != Outcome::Ok {
                 continue;
             }
             let lacking: Vec<&String> = call
@@ -340,9 +322,63 @@ fn claim(status: u64, deleted: bool) -> Option<bool> {
     }
 }
 
+/// What the `apply` calls of step `number` claimed that the truth after the step
+/// contradicts: the device, else the next `get` (after the removal, the harness's own `get`).
+fn lies_of_step(
+    played: &ScenarioRun,
+    number: usize,
+    removal: bool,
+    simulated: bool,
+) -> Vec<String> {
+    let truth: Option<BTreeSet<String>> = match device_after(played, number) {
+        Some(device) => Some(device.into_keys().collect()),
+        None if removal => Some(left_after_removal(played, number)),
+        None => get_answers(played, number + 1)
+            .into_iter()
+            .next()
+            .map(BTreeMap::into_keys)
+            .map(Iterator::collect),
+    };
+    let Some(held) = truth else {
+        return Vec::new();
+    };
+    // Where the truth came from, and its verb: the device holds, `get` reports.
+    let (source, verb, not_verb) = if simulated {
+        ("the device", "holds", "does not hold")
+    } else if removal {
+        ("`get` after the removal", "reports", "does not report")
+    } else {
+        ("the next `get`", "reports", "does not report")
+    };
+    let mut lies = Vec::new();
+    for call in apply_calls(played, number) {
+        if call.outcome != Outcome::Ok || call.dry_run {
+            continue;
+        }
+        for (name, deleted) in &call.components {
+            let Some((status, _)) = call.results.get(name) else {
+                continue;
+            };
+            let claimed = |holds: &str| {
+                format!(
+                    "`apply` reported `{name}` {} (step {number} round {}), but {source} {holds} it",
+                    status_text(*status),
+                    call.round
+                )
+            };
+            match claim(*status, *deleted) {
+                Some(true) if !held.contains(name) => lies.push(claimed(not_verb)),
+                Some(false) if held.contains(name) => lies.push(claimed(&format!("still {verb}"))),
+                _ => {}
+            }
+        }
+    }
+    lies
+}
+
 /// `apply.statuses-truthful`.
-pub(super) fn statuses_truthful(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn statuses_truthful(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let failing = subject.component(id, 2).name;
     let mut steps = Vec::new();
@@ -379,57 +415,9 @@ pub(super) fn statuses_truthful(context: &Context<'_>) -> Finding {
         return Finding::skip(format!("{why}, so no status could be checked"))
             .with_evidence(evidence(played));
     }
-    let mut lies = Vec::new();
-    for number in deploy..=removal {
-        // The truth after the step: the device, else the next `get` (after the removal, the
-        // harness's own `get`).
-        let truth: Option<BTreeSet<String>> = match device_after(played, number) {
-            Some(device) => Some(device.into_keys().collect()),
-            None if number == removal => Some(left_after_removal(played, number)),
-            None => get_answers(played, number + 1)
-                .into_iter()
-                .next()
-                .map(BTreeMap::into_keys)
-                .map(Iterator::collect),
-        };
-        let Some(held) = truth else {
-            continue;
-        };
-        let present = |name: &str| held.contains(name);
-        // Where the truth came from, and its verb: the device holds, `get` reports.
-        let (source, verb, not_verb) = if subject.simulated {
-            ("the device", "holds", "does not hold")
-        } else if number == removal {
-            ("`get` after the removal", "reports", "does not report")
-        } else {
-            ("the next `get`", "reports", "does not report")
-        };
-        for call in apply_calls(played, number) {
-            if call.outcome != "ok" || call.dry_run {
-                continue;
-            }
-            for (name, deleted) in &call.components {
-                let Some((status, _)) = call.results.get(name) else {
-                    continue;
-                };
-                match claim(*status, *deleted) {
-                    Some(true) if !present(name) => lies.push(format!(
-                        "`apply` reported `{name}` {} (step {number} round {}), but {source} \
-                         {not_verb} it",
-                        status_text(*status),
-                        call.round
-                    )),
-                    Some(false) if present(name) => lies.push(format!(
-                        "`apply` reported `{name}` {} (step {number} round {}), but {source} \
-                         still {verb} it",
-                        status_text(*status),
-                        call.round
-                    )),
-                    _ => {}
-                }
-            }
-        }
-    }
+    let lies: Vec<String> = (deploy..=removal)
+        .flat_map(|number| lies_of_step(played, number, number == removal, subject.simulated))
+        .collect();
     if let Some(first) = lies.first() {
         let mut finding = failed(first.clone(), played, scenario);
         finding.evidence.splice(0..0, lies.iter().skip(1).cloned());
@@ -444,13 +432,26 @@ pub(super) fn statuses_truthful(context: &Context<'_>) -> Finding {
 }
 
 /// The components of `answer` (a `get` answer or a device) as a stable text, for evidence.
-fn shown(answer: &BTreeMap<String, Value>) -> String {
+fn shown(answer: &impl serde::Serialize) -> String {
     serde_json::to_string(answer).unwrap_or_default()
 }
 
+/// What re-applying changed in what `what` reports.
+fn changed_text(
+    what: &str,
+    before: &impl serde::Serialize,
+    after: &impl serde::Serialize,
+) -> String {
+    format!(
+        "re-applying deployed components changed what {what} reports: before {}, after {}",
+        shown(before),
+        shown(after)
+    )
+}
+
 /// `apply.idempotent`.
-pub(super) fn idempotent(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn idempotent(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let scenario = subject.scenario(
         id,
@@ -505,27 +506,22 @@ pub(super) fn idempotent(context: &Context<'_>) -> Finding {
     }
     // Before and after the re-apply: the device, else the `get` that opened step 3 and the
     // one that opened step 4.
-    let (before, after, what) = match (device_after(played, 1), device_after(played, 3)) {
-        (Some(before), Some(after)) => (Some(before), Some(after), "the device"),
-        _ => (
+    let changed = match (device_after(played, 1), device_after(played, 3)) {
+        (Some(before), Some(after)) => {
+            (before != after).then(|| changed_text("the device", &before, &after))
+        }
+        _ => match (
             get_answers(played, 3).into_iter().next(),
             get_answers(played, 4).into_iter().next(),
-            "`get`",
-        ),
+        ) {
+            (Some(before), Some(after)) => {
+                (before != after).then(|| changed_text("`get`", &before, &after))
+            }
+            _ => None,
+        },
     };
-    if let (Some(before), Some(after)) = (&before, &after) {
-        if before != after {
-            return failed(
-                format!(
-                    "re-applying deployed components changed what {what} reports: before \
-                     {}, after {}",
-                    shown(before),
-                    shown(after)
-                ),
-                played,
-                scenario,
-            );
-        }
+    if let Some(changed) = changed {
+        return failed(changed, played, scenario);
     }
     judge_scenario(
         scenario,
@@ -559,9 +555,43 @@ fn shows(reported: Option<&Value>, wanted: &Value) -> bool {
     }
 }
 
+/// Deploys `component`, applies `change` to it, and reconciles twice more: the change
+/// applied, then the `get` that shows it.
+fn property_change_scenario(
+    context: &Context<'_>,
+    component: ComponentSpec,
+    change: ComponentChange,
+) -> Scenario {
+    let (id, subject) = (context.id, context.subject);
+    subject.scenario(
+        id,
+        "a changed property of a deployed component reaches the device",
+        subject.objects(id, vec![component]),
+        vec![
+            step(
+                reconcile(None, Some(3)),
+                Expect {
+                    outcome: Some("ok".into()),
+                    ..Expect::default()
+                },
+            ),
+            step(Action::ChangeComponent(change), Expect::default()),
+            step(
+                reconcile(Some(1), None),
+                Expect {
+                    outcome: Some("ok".into()),
+                    ..Expect::default()
+                },
+            ),
+            step(reconcile(Some(1), None), Expect::default()),
+            step(Action::Remove, Expect::default()),
+        ],
+    )
+}
+
 /// `apply.property-change`.
-pub(super) fn property_change(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn property_change(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let component = subject.component(id, 1);
     let name = component.name.clone();
@@ -576,37 +606,12 @@ pub(super) fn property_change(context: &Context<'_>) -> Finding {
         .properties
         .get(&key)
         .map_or_else(|| Value::String("changed".into()), changed_value);
-    let scenario = subject.scenario(
-        id,
-        "a changed property of a deployed component reaches the device",
-        subject.objects(id, vec![component]),
-        vec![
-            step(
-                reconcile(None, Some(3)),
-                Expect {
-                    outcome: Some("ok".into()),
-                    ..Expect::default()
-                },
-            ),
-            step(
-                Action::ChangeComponent(ComponentChange {
-                    name: name.clone(),
-                    properties: [(key.clone(), new.clone())].into_iter().collect(),
-                    ..ComponentChange::default()
-                }),
-                Expect::default(),
-            ),
-            step(
-                reconcile(Some(1), None),
-                Expect {
-                    outcome: Some("ok".into()),
-                    ..Expect::default()
-                },
-            ),
-            step(reconcile(Some(1), None), Expect::default()),
-            step(Action::Remove, Expect::default()),
-        ],
-    );
+    let change = ComponentChange {
+        name: name.clone(),
+        properties: [(key.clone(), new.clone())].into_iter().collect(),
+        ..ComponentChange::default()
+    };
+    let scenario = property_change_scenario(context, component, change);
     let run = match context.play(&scenario) {
         Ok(run) => run,
         Err(why) => return unplayable(scenario, &why),
@@ -617,12 +622,12 @@ pub(super) fn property_change(context: &Context<'_>) -> Finding {
     }
     let wanted = format!("`{key}` = {new}");
     if let Some(device) = device_after(played, 3) {
-        let held = device.get(&name).map(|c| &c["properties"][key.as_str()]);
-        if held != Some(&new) {
+        let held = device.get(&name).map(|c| c.properties.get(&key));
+        if held != Some(Some(&new)) {
             let found = match held {
                 None => "does not hold the component".to_string(),
-                Some(Value::Null) => format!("holds it without `{key}`"),
-                Some(value) => format!("holds `{key}` = {value}"),
+                Some(None) => format!("holds it without `{key}`"),
+                Some(Some(value)) => format!("holds `{key}` = {value}"),
             };
             return failed(
                 format!("after the change was applied, the device {found}; wanted {wanted}"),
@@ -633,12 +638,12 @@ pub(super) fn property_change(context: &Context<'_>) -> Finding {
     }
     match get_answers(played, 4).into_iter().next() {
         Some(seen) => {
-            let reported = seen.get(&name).map(|c| &c["properties"][key.as_str()]);
-            if !shows(reported.filter(|v| !v.is_null()), &new) {
+            let reported = seen.get(&name).map(|c| c.properties.get(&key));
+            if !shows(reported.flatten().filter(|v| !v.is_null()), &new) {
                 let found = match reported {
                     None => format!("does not report `{name}`"),
-                    Some(Value::Null) => format!("reports `{name}` without `{key}`"),
-                    Some(value) => format!("reports `{key}` = {value}"),
+                    Some(None | Some(Value::Null)) => format!("reports `{name}` without `{key}`"),
+                    Some(Some(value)) => format!("reports `{key}` = {value}"),
                 };
                 return failed(
                     format!("after the change was applied, `get` {found}; wanted {wanted}"),
@@ -665,8 +670,8 @@ pub(super) fn property_change(context: &Context<'_>) -> Finding {
 }
 
 /// `apply.dependencies`.
-pub(super) fn dependencies(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn dependencies(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     // 1 depends on 2, 2 on 3: declared in the reverse of the order they deploy in.
     let mut components: Vec<_> = (1..=3).map(|n| subject.component(id, n)).collect();
@@ -695,15 +700,15 @@ pub(super) fn dependencies(context: &Context<'_>) -> Finding {
         Err(why) => return unplayable(scenario, &why),
     };
     let played = &run;
-    let held = match device_after(played, 1) {
-        Some(device) => Some(("the device", device)),
+    let held: Option<(&str, BTreeSet<String>)> = match device_after(played, 1) {
+        Some(device) => Some(("the device", device.into_keys().collect())),
         None => get_answers(played, 1)
             .into_iter()
             .last()
-            .map(|seen| ("the last `get`", seen)),
+            .map(|seen| ("the last `get`", seen.into_keys().collect())),
     };
     let lacking = held.and_then(|(what, held)| {
-        let missing: Vec<&String> = names.iter().filter(|n| !held.contains_key(*n)).collect();
+        let missing: Vec<&String> = names.iter().filter(|n| !held.contains(*n)).collect();
         (!missing.is_empty()).then(|| {
             format!(
                 "after deploying components with dependencies, {what} lacks {}",

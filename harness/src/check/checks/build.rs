@@ -1,8 +1,8 @@
 //! Checks of what the bytes say and what the probe found: ABI, models, toolchain, creation,
 //! hash, and the validation rule.
 
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::context::Context;
+use crate::check::finding::Finding;
 use crate::inspect::{Abi, ModelGeneration, VerdictLevel};
 use crate::scenario::format::SymphonyRelease;
 
@@ -11,7 +11,7 @@ fn no_fingerprint() -> Finding {
 }
 
 /// `build.abi`.
-pub(super) fn abi(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn abi(context: &Context<'_>) -> Finding {
     let Some(fingerprint) = &context.subject.fingerprint else {
         return no_fingerprint();
     };
@@ -30,7 +30,7 @@ pub(super) fn abi(context: &Context<'_>) -> Finding {
 }
 
 /// `build.models`.
-pub(super) fn models(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn models(context: &Context<'_>) -> Finding {
     let Some(fingerprint) = &context.subject.fingerprint else {
         return no_fingerprint();
     };
@@ -67,7 +67,7 @@ pub(super) fn models(context: &Context<'_>) -> Finding {
 }
 
 /// `build.toolchain`.
-pub(super) fn toolchain(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn toolchain(context: &Context<'_>) -> Finding {
     let Some(fingerprint) = &context.subject.fingerprint else {
         return no_fingerprint();
     };
@@ -103,8 +103,8 @@ pub(super) fn toolchain(context: &Context<'_>) -> Finding {
 }
 
 /// `load.create`.
-pub(super) fn create(context: &Context<'_>) -> Finding {
-    match context.probe {
+pub(in crate::check) fn create(context: &Context<'_>) -> Finding {
+    match context.probe() {
         Ok(report) => {
             let printed: Vec<String> = report
                 .output
@@ -128,7 +128,7 @@ pub(super) fn create(context: &Context<'_>) -> Finding {
 }
 
 /// `load.hash`.
-pub(super) fn hash(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn hash(context: &Context<'_>) -> Finding {
     let subject = context.subject;
     if subject.hash == "any" {
         Finding::warn(format!(
@@ -146,8 +146,8 @@ pub(super) fn hash(context: &Context<'_>) -> Finding {
 }
 
 /// `rule.returns`.
-pub(super) fn rule_returns(context: &Context<'_>) -> Finding {
-    let Ok(report) = context.probe else {
+pub(in crate::check) fn rule_returns(context: &Context<'_>) -> Finding {
+    let Ok(report) = context.probe() else {
         return Finding::skip("the provider could not be created");
     };
     match (&report.validation_rule, &report.error) {
@@ -162,8 +162,8 @@ pub(super) fn rule_returns(context: &Context<'_>) -> Finding {
 }
 
 /// `rule.required-type`.
-pub(super) fn required_type(context: &Context<'_>) -> Finding {
-    let Ok(report) = context.probe else {
+pub(in crate::check) fn required_type(context: &Context<'_>) -> Finding {
+    let Ok(report) = context.probe() else {
         return Finding::skip("the provider could not be created");
     };
     let Some(rule) = &report.validation_rule else {

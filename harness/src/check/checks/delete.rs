@@ -2,13 +2,13 @@
 //! there (someone removed the workload by hand) must succeed.
 
 use super::apply::{is_failure_status, status_text};
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::context::Context;
+use crate::check::finding::Finding;
 use crate::model::ComponentAction;
 
 /// `delete.missing`.
-pub(super) fn missing(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn missing(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let component = context.subject.component(id, 1);
     let name = component.name.clone();
     let mut direct = match context.direct(vec![component.clone()]) {

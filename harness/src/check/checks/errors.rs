@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::apply::{is_failure_status, status_text};
+use crate::check::context::Context;
 use crate::check::direct::Direct;
-use crate::check::run::Context;
-use crate::check::{Finding, Subject};
+use crate::check::finding::Finding;
 use crate::engine::CallError;
 use crate::model::{ComponentAction, ComponentSpec, SidecarSpec};
+use crate::subject::Subject;
 
 /// At most this many characters of a provider's message go into a finding's one line.
 const SHOWN_MESSAGE: usize = 160;
@@ -42,11 +43,11 @@ struct Provocation {
 /// either, the rule is made to require the component type (`sim.componentType`); otherwise a
 /// component with no name.
 fn provocation(context: &Context<'_>) -> Provocation {
-    let id = context.info.id;
+    let id = context.id;
     let subject = context.subject;
     let mut component = subject.component(id, 1);
     let rule = context
-        .probe
+        .probe()
         .as_ref()
         .ok()
         .and_then(|report| report.validation_rule.clone())
@@ -105,7 +106,7 @@ fn provocation(context: &Context<'_>) -> Provocation {
 }
 
 /// `errors.message`.
-pub(super) fn message(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn message(context: &Context<'_>) -> Finding {
     let Provocation {
         what,
         component,
@@ -113,9 +114,8 @@ pub(super) fn message(context: &Context<'_>) -> Finding {
     } = provocation(context);
     let mut direct = match Direct::open(
         &subject,
-        context.info.id,
+        context.id,
         vec![component.clone()],
-        context.providers(),
         &context.folder().join("direct"),
     ) {
         Ok(direct) => direct,
@@ -292,8 +292,8 @@ fn judge_call<T>(
 }
 
 /// `errors.edge-inputs`.
-pub(super) fn edge_inputs(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn edge_inputs(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let cases = edge_cases(context.subject, id);
     let count = cases.len();
     let mut evidence = Vec::new();

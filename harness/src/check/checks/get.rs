@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::check::context::Context;
 use crate::check::direct::Direct;
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::finding::Finding;
 use crate::engine::change::compare;
 use crate::model::{ComponentAction, ComponentSpec, ValidationRule};
 
@@ -78,7 +78,7 @@ impl Deployed {
 
 /// The rule the probe's `get_validation_rule` returned (`None` when it failed).
 pub(super) fn provider_rule<'a>(context: &'a Context<'_>) -> Option<&'a ValidationRule> {
-    context.probe.as_ref().ok()?.validation_rule.as_ref()
+    context.probe().as_ref().ok()?.validation_rule.as_ref()
 }
 
 /// One line of evidence: a component as `get` reported it.
@@ -101,8 +101,8 @@ pub(super) fn not_reported(name: &str) -> Finding {
 }
 
 /// `get.only-referenced`.
-pub(super) fn only_referenced(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn only_referenced(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let asked = context.subject.component(id, 1);
     let other = context.subject.component(id, 2);
     let mut deployed = match Deployed::apply(context, vec![asked.clone(), other.clone()]) {
@@ -140,8 +140,8 @@ pub(super) fn only_referenced(context: &Context<'_>) -> Finding {
 }
 
 /// `get.types-preserved`.
-pub(super) fn types_preserved(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn types_preserved(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let component = context.subject.component(id, 1);
     let mut deployed = match Deployed::apply(context, vec![component.clone()]) {
         Ok(deployed) => deployed,
@@ -214,8 +214,8 @@ fn difference(
 }
 
 /// `get.stable`.
-pub(super) fn stable(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn stable(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let component = context.subject.component(id, 1);
     let mut deployed = match Deployed::apply(context, vec![component.clone()]) {
         Ok(deployed) => deployed,

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Barrier;
 
+use crate::check::context::Context;
 use crate::check::direct::Direct;
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::finding::Finding;
 use crate::model::{ComponentAction, ComponentSpec};
 
 /// How many sessions apply at once in `lifecycle.concurrent`.
@@ -52,8 +52,8 @@ fn missing<'a>(wanted: &'a [ComponentSpec], found: &[ComponentSpec]) -> Vec<&'a 
 }
 
 /// `lifecycle.new-instances`.
-pub(super) fn new_instances(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn new_instances(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let components = vec![
         context.subject.component(id, 1),
         context.subject.component(id, 2),
@@ -110,6 +110,30 @@ struct Racer {
     applied: bool,
 }
 
+/// One racer per batch, each on a thread of its own, all starting their `apply` at once.
+fn race_all(context: &Context<'_>, store: &Path, batches: &[Vec<ComponentSpec>]) -> Vec<Racer> {
+    let start = Barrier::new(batches.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .iter()
+            .enumerate()
+            .map(|(t, batch)| {
+                let start = &start;
+                scope.spawn(move || race(context, store, t + 1, batch.clone(), start))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| Racer {
+                    lines: vec!["a racing thread panicked".to_string()],
+                    applied: false,
+                })
+            })
+            .collect()
+    })
+}
+
 /// One session: opens its own worker, loads the library (`get_validation_rule`), waits for
 /// the others at `start`, then applies `components`.
 fn race(
@@ -119,13 +143,7 @@ fn race(
     components: Vec<ComponentSpec>,
     start: &Barrier,
 ) -> Racer {
-    let opened = Direct::open(
-        context.subject,
-        context.info.id,
-        components.clone(),
-        context.providers(),
-        store,
-    );
+    let opened = Direct::open(context.subject, context.id, components.clone(), store);
     let mut direct = match opened {
         Ok(direct) => direct,
         Err(why) => {
@@ -158,8 +176,8 @@ fn race(
 }
 
 /// `lifecycle.concurrent`.
-pub(super) fn concurrent(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn concurrent(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     // Every session shares one device: the same `sim.device` (from the check id) and, for the
     // simulated provider, the same store folder.
@@ -178,26 +196,7 @@ pub(super) fn concurrent(context: &Context<'_>) -> Finding {
         let batches: Vec<Vec<ComponentSpec>> = (0..THREADS)
             .map(|t| vec![all[round * THREADS + t].clone()])
             .collect();
-        let start = Barrier::new(THREADS);
-        let racers: Vec<Racer> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batches
-                .iter()
-                .enumerate()
-                .map(|(t, batch)| {
-                    let (start, store) = (&start, &store);
-                    scope.spawn(move || race(context, store, t + 1, batch.clone(), start))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| {
-                    handle.join().unwrap_or_else(|_| Racer {
-                        lines: vec!["a racing thread panicked".to_string()],
-                        applied: false,
-                    })
-                })
-                .collect()
-        });
+        let racers = race_all(context, &store, &batches);
         let mut lines: Vec<String> = racers.iter().flat_map(|r| r.lines.clone()).collect();
         let succeeded: Vec<ComponentSpec> = batches
             .iter()

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Value};
 
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::context::Context;
+use crate::check::finding::Finding;
 use crate::engine::change::compare;
 
 use super::get::{not_reported, provider_rule, reported, Deployed};
@@ -23,14 +23,14 @@ fn rendering_properties() -> [(&'static str, Value); 3] {
 }
 
 /// `rendering.numbers-and-case`.
-pub(super) fn numbers_and_case(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn numbers_and_case(context: &Context<'_>) -> Finding {
     let Some(rule) = provider_rule(context) else {
         return Finding::skip(
             "`get_validation_rule` returned no rule, so Symphony compares nothing and no \
              rendering matters (see `rule.returns`)",
         );
     };
-    let mut component = context.subject.component(context.info.id, 1);
+    let mut component = context.subject.component(context.id, 1);
     component.properties.extend(
         rendering_properties()
             .into_iter()

@@ -2,8 +2,8 @@
 //! is reported (else endless redeploys), and every property reported is compared (else drift
 //! goes unseen). Both apply a component directly, ask `get`, and read the rule the probe got.
 
-use crate::check::run::Context;
-use crate::check::Finding;
+use crate::check::context::Context;
+use crate::check::finding::Finding;
 use crate::engine::change::compare;
 use crate::engine::wildcard::Pattern;
 use crate::model::{ComponentSpec, PropertyDesc, ValidationRule};
@@ -32,7 +32,7 @@ fn watches(entry: &PropertyDesc, key: &str) -> bool {
 fn applied_and_reported(
     context: &Context<'_>,
 ) -> Result<(Deployed, ComponentSpec, ComponentSpec), Finding> {
-    let component = context.subject.component(context.info.id, 1);
+    let component = context.subject.component(context.id, 1);
     let mut deployed = Deployed::apply(context, vec![component.clone()])?;
     let answer = match deployed.get(std::slice::from_ref(&component)) {
         Ok(answer) => answer,
@@ -60,7 +60,7 @@ fn strictly_compared<'a>(rule: &ValidationRule, applied: &'a ComponentSpec) -> V
 }
 
 /// `rule.compared-are-reported`.
-pub(super) fn compared_are_reported(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn compared_are_reported(context: &Context<'_>) -> Finding {
     let Some(rule) = provider_rule(context) else {
         return no_rule();
     };
@@ -124,7 +124,7 @@ pub(super) fn compared_are_reported(context: &Context<'_>) -> Finding {
 }
 
 /// `rule.reported-are-watched`.
-pub(super) fn reported_are_watched(context: &Context<'_>) -> Finding {
+pub(in crate::check) fn reported_are_watched(context: &Context<'_>) -> Finding {
     let Some(rule) = provider_rule(context) else {
         return no_rule();
     };

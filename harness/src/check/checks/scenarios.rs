@@ -1,36 +1,18 @@
 //! Checks played as small scenarios: deploy, converge, remove, dry run.
 
-use crate::check::run::{evidence, judge_scenario, Context};
-use crate::check::subject::step;
-use crate::check::Finding;
+use crate::check::context::Context;
+use crate::check::finding::Finding;
+use crate::check::judge::{evidence, judge_scenario};
 use crate::scenario::format::{Expect, ReconcileStep};
 use crate::scenario::{Action, ScenarioRun};
+use crate::subject::step;
 
 /// The names each get-phase `get` of step `number` (from 1) returned, in call order.
 pub(super) fn get_answers(run: &ScenarioRun, number: usize) -> Vec<Vec<String>> {
-    let mut answers = Vec::new();
-    let Some(step) = run.transcript["steps"]
-        .as_array()
-        .and_then(|steps| steps.get(number - 1))
-    else {
-        return answers;
-    };
-    for round in step["rounds"].as_array().into_iter().flatten() {
-        for event in round["events"].as_array().into_iter().flatten() {
-            let call = &event["call"];
-            if call["call"] == "get" && call["phase"] == "get-phase" && call["outcome"] == "ok" {
-                answers.push(
-                    call["returned"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|c| c["name"].as_str().map(str::to_string))
-                        .collect(),
-                );
-            }
-        }
-    }
-    answers
+    super::apply::get_reports(run, number)
+        .into_iter()
+        .map(|reported| reported.into_iter().map(|c| c.name).collect())
+        .collect()
 }
 
 fn reconcile(rounds: Option<u32>, until_converged: Option<u32>, dry_run: bool) -> Action {
@@ -38,12 +20,13 @@ fn reconcile(rounds: Option<u32>, until_converged: Option<u32>, dry_run: bool) -
         rounds,
         until_converged,
         dry_run,
+        ..ReconcileStep::default()
     })
 }
 
 /// `get.empty-device`.
-pub(super) fn get_empty_device(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn get_empty_device(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let scenario = subject.scenario(
         id,
@@ -88,8 +71,8 @@ pub(super) fn get_empty_device(context: &Context<'_>) -> Finding {
 }
 
 /// `apply.converges`.
-pub(super) fn apply_converges(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn apply_converges(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let scenario = subject.scenario(
         id,
@@ -119,8 +102,8 @@ pub(super) fn apply_converges(context: &Context<'_>) -> Finding {
 }
 
 /// `delete.removes`.
-pub(super) fn delete_removes(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn delete_removes(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let mut expect = Expect {
         outcome: Some("ok".into()),
@@ -173,8 +156,8 @@ pub(super) fn delete_removes(context: &Context<'_>) -> Finding {
 }
 
 /// `dry-run.no-change`.
-pub(super) fn dry_run_no_change(context: &Context<'_>) -> Finding {
-    let id = context.info.id;
+pub(in crate::check) fn dry_run_no_change(context: &Context<'_>) -> Finding {
+    let id = context.id;
     let subject = context.subject;
     let mut expect = Expect {
         outcome: Some("ok".into()),

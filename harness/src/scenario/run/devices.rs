@@ -1,50 +1,14 @@
 //! The simulated devices a scenario's bindings address, through the device channel: which
 //! device a step means (its `on` target, or the only one), and their true state after a step.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Player, RunError};
-use crate::load::{
-    DeviceChannel, ExpectedHash, LibraryFile, LoadOptions, LoadedLibrary, Placement,
-};
+use super::player::Player;
+use super::RunError;
+use crate::load::DeviceChannel;
 use crate::model::{BindingConfig, RUST_PROVIDER};
 use crate::scenario::format::Step;
 use crate::transcript::DeviceComponent;
-
-/// The device channel of `file` (the simulated provider), loaded into this process once per
-/// library: a library is never unloaded (as in Symphony), so each distinct one (by SHA-256)
-/// is mapped once however many scenarios, and threads, read its devices.
-pub(super) fn open_channel(file: LibraryFile) -> Result<DeviceChannel, LoadedOrChannel> {
-    static LOADED: OnceLock<Mutex<HashMap<String, Arc<LoadedLibrary>>>> = OnceLock::new();
-    let mut loaded = LOADED
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    let library = match loaded.get(file.sha256()) {
-        Some(library) => Arc::clone(library),
-        None => {
-            let sha256 = file.sha256().to_string();
-            let options = LoadOptions {
-                expected_hash: ExpectedHash::Any,
-                force: false,
-                placement: Placement::InProcess,
-            };
-            let library = file.load(&options).map_err(LoadedOrChannel::Load)?;
-            loaded.insert(sha256, Arc::clone(&library));
-            library
-        }
-    };
-    DeviceChannel::open(&library).map_err(LoadedOrChannel::Channel)
-}
-
-/// Why [`open_channel`] failed.
-pub(super) enum LoadedOrChannel {
-    /// The library did not load into this process.
-    Load(crate::load::LoadError),
-    /// It loaded, but its device channel could not be opened.
-    Channel(crate::load::DeviceError),
-}
 
 impl Player<'_> {
     /// The device channel of the simulated provider (opened when the scenario started).

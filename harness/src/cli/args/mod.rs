@@ -1,5 +1,11 @@
-//! Arguments shared by several commands: verbosity and color, the library path, the binding
-//! config and the output format.
+//! Every flag group the commands share, defined once: verbosity and color, the library
+//! path, the binding config, input strictness (here); how providers run ([`backend`]); what a
+//! subject's bindings hold ([`subject`]); report format, destination and deadlines, and the
+//! watch settle period ([`report`]).
+
+mod backend;
+mod report;
+mod subject;
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +13,11 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use symphony_harness::input::KeyNote;
 use symphony_harness::model::BindingConfig;
+use symphony_harness::subject::{parse_config, Reserved};
+
+pub use backend::{parse_duration, HostArg, ProviderArgs};
+pub use report::{Deadlines, ReportArgs, RunFormat, WatchSettle};
+pub use subject::{SubjectArgs, SymphonyArg};
 
 /// Flags every command takes.
 #[derive(Args, Debug)]
@@ -56,11 +67,9 @@ impl GlobalArgs {
             Ok(text) if self.verbose == 0 && !text.is_empty() => text,
             _ => default_level.to_string(),
         };
-        let ansi = match self.color {
-            ColorWhen::Always => true,
-            ColorWhen::Never => false,
-            ColorWhen::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        };
+        // The choice every other line on stderr gets: `--color`, else `NO_COLOR`,
+        // `CLICOLOR_FORCE`, `CLICOLOR`, `TERM` and whether stderr is a terminal.
+        let ansi = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .with_writer(std::io::stderr)
@@ -125,50 +134,15 @@ pub struct ConfigArgs {
     pub entries: Vec<String>,
 }
 
-/// Keys that other flags own.
-const RESERVED: [(&str, &str); 3] = [
-    ("libFile", "LIB (or `--lib-file` for `binding`)"),
-    ("libHash", "`--hash`"),
-    ("name", "`--name`"),
-];
-
 impl ConfigArgs {
-    /// Adds the `--config` entries to `config`, refusing keys that other flags set.
+    /// Adds the `--config` entries to `config`, refusing the keys other flags set (`libFile`,
+    /// `libHash`, `name`).
     pub fn extend(&self, config: &mut BindingConfig) -> anyhow::Result<()> {
-        for entry in &self.entries {
-            for (key, value) in parse_entry(entry)? {
-                if let Some((_, flag)) = RESERVED.iter().find(|(name, _)| *name == key) {
-                    bail!("`--config {key}=…` is not allowed\nhint: set `{key}` with {flag}");
-                }
-                config.insert(&key, &value);
-            }
+        let reserved = [Reserved::LIB_FILE, Reserved::LIB_HASH, Reserved::NAME];
+        for (key, value) in parse_config(&self.entries, &reserved)? {
+            config.insert(&key, &value);
         }
         Ok(())
-    }
-}
-
-fn parse_entry(entry: &str) -> anyhow::Result<Vec<(String, String)>> {
-    if let Some(file) = entry.strip_prefix('@') {
-        let value: serde_json::Value =
-            symphony_harness::input::read_json(Path::new(file), "config file")?;
-        let Some(object) = value.as_object() else {
-            bail!("config file `{file}` must hold a JSON object of strings, like {{\"key\": \"value\"}}");
-        };
-        return object
-            .iter()
-            .map(|(key, value)| match value {
-                serde_json::Value::String(text) => Ok((key.clone(), text.clone())),
-                other => bail!(
-                    "config file `{file}`: `{key}` is {other}, but binding config values are \
-                     strings (Go's map[string]string)\nhint: quote it: \"{key}\": \"{}\"",
-                    other.to_string().trim_matches('"')
-                ),
-            })
-            .collect();
-    }
-    match entry.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok(vec![(key.to_string(), value.to_string())]),
-        _ => bail!("`--config {entry}` is not `key=value` or `@file.json`"),
     }
 }
 
@@ -187,41 +161,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_value_entries_are_added_and_later_wins() {
+    fn config_entries_are_added_and_reserved_keys_refused() {
         let args = ConfigArgs {
-            entries: vec!["a=1".into(), "b=x=y".into(), "a=2".into()],
+            entries: vec!["a=1".into(), "a=2".into()],
         };
         let mut config = BindingConfig::default();
         args.extend(&mut config).unwrap();
         assert_eq!(config.get("a"), Some("2"));
-        assert_eq!(config.get("b"), Some("x=y"));
-    }
-
-    #[test]
-    fn reserved_keys_are_refused_with_the_flag_to_use() {
-        let args = ConfigArgs {
-            entries: vec!["libHash=abc".into()],
-        };
-        let err = args.extend(&mut BindingConfig::default()).unwrap_err();
-        assert!(err.to_string().contains("`--hash`"), "{err}");
-    }
-
-    #[test]
-    fn config_file_with_a_number_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("c.json");
-        std::fs::write(&file, r#"{"port": 8080}"#).unwrap();
-        let args = ConfigArgs {
-            entries: vec![format!("@{}", file.display())],
-        };
-        let err = args.extend(&mut BindingConfig::default()).unwrap_err();
-        assert!(err.to_string().contains("strings"), "{err}");
-    }
-
-    #[test]
-    fn entry_without_equals_is_refused() {
-        assert!(parse_entry("novalue").is_err());
-        assert!(parse_entry("=v").is_err());
+        for reserved in ["libFile=x", "libHash=abc", "name=n"] {
+            let args = ConfigArgs {
+                entries: vec![reserved.into()],
+            };
+            assert!(
+                args.extend(&mut BindingConfig::default()).is_err(),
+                "{reserved}"
+            );
+        }
     }
 
     #[test]

@@ -1,66 +1,19 @@
-//! What the suite checks: a provider library with the binding config it gets, the component
-//! type and properties to deploy, the Symphony release; and the Targets and scenarios
-//! synthesized for it, as the tutorial's `target.json` binds a library.
+//! What is made for a subject to play: each check's or history's component names, Targets
+//! bound to the subject's library as the tutorial's `target.json` binds one, and scenarios.
 //!
 //! Each check gets its own component names (`<check-id>-<n>`, with `.` as `-`) and, for the
 //! simulated provider, its own device, so checks do not see each other's components.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
+use super::settled::Subject;
 use crate::engine::objects::{stored_target, Objects};
-use crate::inspect::Fingerprint;
 use crate::model::{
     BindingConfig, BindingSpec, ComponentSpec, TargetSpec, TargetState, TopologySpec,
 };
-use crate::scenario::format::{Expect, ProviderSpec, SymphonyRelease};
+use crate::scenario::format::{Expect, ProviderSpec};
 use crate::scenario::{Action, Scenario, Step};
-
-/// The component type used when neither `--component-type` nor the rule's `requiredType`
-/// names one: the tutorial's.
-pub const DEFAULT_COMPONENT_TYPE: &str = "example_type";
-
-/// The provider library under check and how its bindings look.
-#[derive(Debug, Clone)]
-pub struct Subject {
-    /// The library.
-    pub library: PathBuf,
-    /// Its SHA-256.
-    pub sha256: String,
-    /// What its bytes say (`None`: not an ELF shared object).
-    pub fingerprint: Option<Fingerprint>,
-    /// The `libHash` its bindings give: a SHA-256, or `any`.
-    pub hash: String,
-    /// The provider's own binding config keys.
-    pub config: BTreeMap<String, String>,
-    /// The component type (the binding's role).
-    pub component_type: String,
-    /// The properties of synthesized components.
-    pub properties: BTreeMap<String, Value>,
-    /// The Symphony release.
-    pub symphony: SymphonyRelease,
-    /// Whether the library has the simulated provider's device channel.
-    pub simulated: bool,
-    /// A provider type compiled into the harness's process, not a library: `library` only
-    /// names it, and it has no SHA-256 or fingerprint.
-    pub in_process: bool,
-}
-
-/// The generated property set: a string, a number, a bool and a nested value.
-pub fn generated_properties() -> BTreeMap<String, Value> {
-    [
-        ("image", json!("registry.example/app:1.0")),
-        ("replicas", json!(2)),
-        ("enabled", json!(true)),
-        ("env", json!({"MODE": "test"})),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
 
 impl Subject {
     /// The name of component `n` of check `id`.
@@ -139,6 +92,21 @@ impl Subject {
             config: self.config.clone(),
             symphony: self.symphony,
             ..ProviderSpec::default()
+        }
+    }
+
+    /// Points each of the subject's config temp dirs in `scenario`'s provider config at a
+    /// fresh empty folder below `scratch/<scenario name>` (removed with the scenario's
+    /// devices).
+    pub fn fresh_dirs(&self, scenario: &mut Scenario, scratch: &Path) {
+        for key in &self.config_temp_dirs {
+            let dir = scratch.join(&scenario.name).join(format!("config-{key}"));
+            // A folder that cannot be made shows as the provider's own error on its first call.
+            let _ = std::fs::create_dir_all(&dir);
+            scenario
+                .provider
+                .config
+                .insert(key.clone(), dir.to_string_lossy().into_owned());
         }
     }
 

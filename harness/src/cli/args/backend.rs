@@ -9,8 +9,8 @@ use symphony_harness::worker::{Backend, HostMode, InstanceLifetime, DEFAULT_CALL
 /// Flags that choose how providers run. Every command that calls a provider takes them.
 #[derive(Args, Debug, Clone)]
 pub struct ProviderArgs {
-    /// Deadline of every provider call (e.g. `500ms`, `2s`, `1m`); a call still running is
-    /// killed and reported as `timeout`
+    /// Deadline of every provider call (e.g. `500ms`, `2s`, `1m`; from `1ms` to `1440m`); a
+    /// call still running is killed and reported as `timeout`
     #[arg(
         long,
         value_name = "DURATION",
@@ -22,9 +22,10 @@ pub struct ProviderArgs {
     )]
     pub call_timeout: CallTimeout,
 
-    /// Deadline of loading the library in a worker: reading the file, `dlopen` (where the
-    /// library's initialisers run) and its checks; past it the load is killed and reported as
-    /// `timeout` [default: the call timeout]
+    /// Deadline of loading the library: reading the file, `dlopen` (where the library's
+    /// initialisers run) and its checks; past it a worker is killed and the load reported as
+    /// `timeout`, and with `--in-process` the harness ends with `load-failed` [default: the
+    /// call timeout]
     #[arg(
         long,
         value_name = "DURATION",
@@ -53,7 +54,7 @@ pub struct ProviderArgs {
     #[arg(long, help_heading = "Isolation")]
     pub force: bool,
 
-    /// Tuning (README, "Performance"): how long supervisor and worker poll for each other
+    /// Tuning (`docs/isolation.md`, `docs/performance.md`): how long supervisor and worker poll for each other
     /// before sleeping (e.g. `100us`; `0` always sleeps). Default: 100us, or 0 on one CPU.
     #[arg(
         long,
@@ -102,8 +103,31 @@ impl std::fmt::Display for CallTimeout {
     }
 }
 
+/// The shortest deadline of a call or a load: deadlines are kept and reported in whole
+/// milliseconds (`did not finish within N ms`), so a shorter one would read as 0 ms.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// The longest deadline of a call or a load: a day (`1440m`).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses `--call-timeout` and `--load-timeout`: a duration from [`MIN_TIMEOUT`] to
+/// [`MAX_TIMEOUT`].
 pub fn parse_call_timeout(text: &str) -> Result<CallTimeout, String> {
-    parse_duration(text).map(CallTimeout)
+    let timeout = parse_duration(text)?;
+    if timeout < MIN_TIMEOUT {
+        return Err(format!(
+            "`{}` is shorter than 1ms, the shortest deadline (deadlines are kept in whole \
+             milliseconds): use at least `1ms`",
+            text.trim()
+        ));
+    }
+    if timeout > MAX_TIMEOUT {
+        return Err(format!(
+            "`{}` is longer than 24 hours, the longest deadline: use at most `1440m`",
+            text.trim()
+        ));
+    }
+    Ok(CallTimeout(timeout))
 }
 
 /// Parses `--poll-spin`: `0`, or a duration in `us`, `ms` or `s`.
@@ -166,7 +190,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !(seconds > 0.0 && seconds.is_finite()) {
         return Err(format!("`{text}` must be a positive duration"));
     }
-    Ok(Duration::from_secs_f64(seconds))
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is too long a duration"))
 }
 
 #[cfg(test)]
@@ -198,6 +222,28 @@ mod tests {
         assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
         assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn timeouts_are_from_1ms_to_24h_and_say_so() {
+        assert_eq!(
+            parse_call_timeout("1ms"),
+            Ok(CallTimeout(Duration::from_millis(1)))
+        );
+        assert_eq!(
+            parse_call_timeout("1440m"),
+            Ok(CallTimeout(Duration::from_secs(86_400)))
+        );
+        let short = parse_call_timeout("0.0001s").unwrap_err();
+        assert!(short.contains("shorter than 1ms"), "{short}");
+        assert!(short.contains("use at least `1ms`"), "{short}");
+        assert!(parse_call_timeout("0.9ms").is_err());
+        let long = parse_call_timeout("1441m").unwrap_err();
+        assert!(long.contains("longer than 24 hours"), "{long}");
+        assert!(long.contains("at most `1440m`"), "{long}");
+        let huge = parse_call_timeout("99999999999999999999").unwrap_err();
+        assert!(huge.contains("too long"), "{huge}");
+        assert!(parse_call_timeout("0s").unwrap_err().contains("positive"));
     }
 
     #[test]
