@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{
-    capture, ExpectedHash, HostArguments, LoadError, LoadFailure, LoadInfo, LoadOptions,
-    LoadedLibrary, MarshalledConfig, Placement, PreloadError, PreloadFactory,
+    capture, ExpectedHash, HostArguments, InProcessProvider, LoadError, LoadFailure, LoadInfo,
+    LoadOptions, LoadedLibrary, MarshalledConfig, Placement, PreloadError, PreloadFactory,
 };
 use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
 use crate::model::BindingConfig;
@@ -221,11 +221,12 @@ impl ProviderFactory for InProcessFactory {
             _ => MarshalledConfig::new(config).map_err(no_provider)?,
         };
         let provider = if self.capture {
-            let (provider, output) = capture::around(|| library.create_provider_from(&marshalled));
+            let (provider, output) =
+                capture::around(|| InProcessProvider::create_from(&library, &marshalled));
             self.created_output = output;
             provider
         } else {
-            library.create_provider_from(&marshalled)
+            InProcessProvider::create_from(&library, &marshalled)
         };
         self.marshalled = Some(marshalled);
         let provider = provider.map_err(no_provider)?;

@@ -13,7 +13,7 @@ use symphony::ProviderWrapper;
 
 use super::deadline;
 use super::file::{sealed_copy, HashCheck, LibraryFile};
-use super::{ExpectedHash, InProcessProvider, LoadError};
+use super::{ExpectedHash, LoadError};
 use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain, Verdict, VerdictLevel};
 use crate::model::BindingConfig;
 
@@ -347,21 +347,12 @@ impl LoadedLibrary {
             .map_err(|err| err.to_string())
     }
 
-    /// Calls `create_provider` with `config` marshalled as Symphony does, and takes the
-    /// provider out of the returned `ProviderWrapper`.
-    pub fn create_provider(
-        self: &Arc<Self>,
-        config: &BindingConfig,
-    ) -> Result<InProcessProvider, LoadError> {
-        self.create_provider_from(&MarshalledConfig::new(config)?)
-    }
-
-    /// [`LoadedLibrary::create_provider`] with the config already marshalled (a caller that
-    /// creates many providers from one config marshals it once).
-    pub fn create_provider_from(
-        self: &Arc<Self>,
+    /// Calls the library's `create_provider` with `config` and takes ownership of the
+    /// `ProviderWrapper` it returns ([`super::InProcessProvider::create`] wraps its provider).
+    pub(super) fn call_create_provider(
+        &self,
         config: &MarshalledConfig,
-    ) -> Result<InProcessProvider, LoadError> {
+    ) -> Result<Box<ProviderWrapper>, LoadError> {
         // SAFETY: `create_provider` has the 0.1.4+ signature (see `load`). `config.json` is a
         // valid NUL-terminated string that outlives the call, and, as in Symphony, the
         // provider must copy it rather than keep the pointer.
@@ -376,8 +367,7 @@ impl LoadedLibrary {
         // `Box::into_raw`, as the `symphony` ABI requires; we take ownership exactly once.
         // Both sides must use the system allocator and the same `ProviderWrapper` layout,
         // which is what the inspector's verdict is about.
-        let wrapper = unsafe { Box::from_raw(wrapper) };
-        Ok(InProcessProvider::new(Arc::clone(self), wrapper.inner))
+        Ok(unsafe { Box::from_raw(wrapper) })
     }
 }
 

@@ -7,7 +7,7 @@
 //! loaded where it would run ([`Placement`]) and copies the bytes into a `memfd` sealed with
 //! `F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`, giving an [`AcceptedLibrary`];
 //! [`LoadedLibrary::open`] takes only that, and `dlopen`s the sealed memory file through
-//! `/proc/self/fd/N`; [`LoadedLibrary::create_provider`] calls `create_provider` with the
+//! `/proc/self/fd/N`; [`InProcessProvider::create`] calls its `create_provider` with the
 //! binding config and gives an [`InProcessProvider`]. The worker loads the same way.
 //!
 //! What is guaranteed: the bytes hashed, the bytes inspected and the bytes mapped are the same
@@ -40,6 +40,7 @@
 pub mod capture;
 mod deadline;
 mod device;
+mod device_error;
 mod device_ops;
 mod error;
 mod factory;
@@ -54,9 +55,9 @@ mod typed;
 
 pub use deadline::{on_overrun, stuck_load};
 pub use device::{
-    DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
-    DEVICE_CHANNEL_ABI,
+    DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceSnapshot, DEVICE_CHANNEL_ABI,
 };
+pub use device_error::DeviceError;
 pub use device_ops::{DeviceEdit, Fault, FaultCall, FaultEffect, FaultTimes};
 pub use error::{
     LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory,

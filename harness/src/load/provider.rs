@@ -10,11 +10,11 @@ use serde_json::Value;
 use symphony::models as host;
 use symphony::ITargetProvider;
 
-use super::{capture, LoadedLibrary};
+use super::{capture, LoadError, LoadedLibrary, MarshalledConfig};
 use crate::engine::{CallError, CallOutput, Provider};
 use crate::model::{
-    wire, CallDeployment, CallPart, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
-    RoundHandle, Symphony, ValidationRule,
+    wire, BindingConfig, CallDeployment, CallPart, ComponentResult, ComponentSpec, ComponentStep,
+    DeploymentStep, RoundHandle, Symphony, ValidationRule,
 };
 
 /// A provider instance in this process: fast, but a panic in it ends the process.
@@ -157,14 +157,29 @@ impl std::fmt::Debug for InProcessProvider {
 }
 
 impl InProcessProvider {
-    pub(super) fn new(library: Arc<LoadedLibrary>, inner: Box<dyn ITargetProvider>) -> Self {
-        InProcessProvider {
-            inner,
-            library: Some(library),
+    /// A provider of `library`, from its `create_provider` called with `config` marshalled as
+    /// Symphony does.
+    pub fn create(
+        library: &Arc<LoadedLibrary>,
+        config: &BindingConfig,
+    ) -> Result<InProcessProvider, LoadError> {
+        InProcessProvider::create_from(library, &MarshalledConfig::new(config)?)
+    }
+
+    /// [`InProcessProvider::create`] with the config already marshalled (a caller that
+    /// creates many providers from one config marshals it once).
+    pub fn create_from(
+        library: &Arc<LoadedLibrary>,
+        config: &MarshalledConfig,
+    ) -> Result<InProcessProvider, LoadError> {
+        let wrapper = library.call_create_provider(config)?;
+        Ok(InProcessProvider {
+            inner: wrapper.inner,
+            library: Some(Arc::clone(library)),
             arguments: None,
             capture: false,
             output: CallOutput::default(),
-        }
+        })
     }
 
     /// A provider compiled into this process (no library): called as Symphony's host calls a

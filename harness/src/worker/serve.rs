@@ -18,8 +18,8 @@ use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
 use crate::load::{capture, LoadFailure};
 use crate::load::{
-    preload_path, ExpectedHash, HashCheck, HostArguments, LibraryFile, LoadOptions, LoadedLibrary,
-    Placement, SymphonyHost,
+    preload_path, ExpectedHash, HashCheck, HostArguments, InProcessProvider, LibraryFile,
+    LoadOptions, LoadedLibrary, Placement, SymphonyHost,
 };
 use crate::model::{CallDeployment, RoundDeployment};
 
@@ -194,8 +194,7 @@ impl Worker {
                     None => Err(CallError::Protocol {
                         detail: "create before load".into(),
                     }),
-                    Some(Loaded::Harness(library)) => library
-                        .create_provider(&config)
+                    Some(Loaded::Harness(library)) => InProcessProvider::create(library, &config)
                         .map(|p| {
                             let shared = Arc::clone(&self.arguments);
                             Box::new(p.share_arguments(shared)) as Box<dyn Provider>

@@ -5,8 +5,8 @@ use serde_json::Value;
 use symphony_harness::engine::{CallError, Provider};
 use symphony_harness::inspect::VerdictLevel;
 use symphony_harness::load::{
-    sha256_hex, ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
-    Placement,
+    sha256_hex, ExpectedHash, HashCheck, InProcessProvider, LibraryFile, LoadError, LoadOptions,
+    LoadedLibrary, Placement,
 };
 use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
 
@@ -98,9 +98,8 @@ fn old_abi_is_refused_unless_forced() {
 fn null_from_create_provider_is_its_own_error() {
     // The fixture has a custom global allocator: loading it here takes `force`.
     let library = LoadedLibrary::open_path(&lib(Lib::NullProvider), &forced()).unwrap();
-    let err = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap_err();
+    let err =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap_err();
     let LoadError::NullProvider { config_json, .. } = &err else {
         panic!("expected NullProvider, got {err:?}");
     };
@@ -203,7 +202,7 @@ fn config_json_reaches_the_provider_exactly() {
     let mut config = BindingConfig::new("/extensions/libecho.so", "any", "echo-lib");
     config.insert("zeta", "last");
     config.insert("Alpha", "<a&b>");
-    let mut provider = library.create_provider(&config).unwrap();
+    let mut provider = InProcessProvider::create(&library, &config).unwrap();
     let rule = provider.get_validation_rule().unwrap();
     assert_eq!(
         rule.required_type,
@@ -214,9 +213,8 @@ fn config_json_reaches_the_provider_exactly() {
 #[test]
 fn provider_built_against_014_loads_and_reads_the_solution_name() {
     let library = load(Lib::Symphony014);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     assert_eq!(
         provider.get_validation_rule().unwrap().required_type,
         "built-with-0.1.4"
@@ -242,8 +240,7 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     config.insert("sim.device", "load-test-apply-get");
     let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
     let deployment = RoundDeployment::from(wire("deployment.json"));
-    let results = library
-        .create_provider(&config)
+    let results = InProcessProvider::create(&library, &config)
         .unwrap()
         .apply(&deployment.whole(), &step, false)
         .unwrap();
@@ -251,8 +248,7 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     assert_eq!(results["comp-b"].status, 8004);
     // A fresh instance, as Symphony makes for every call, sees the same device.
     let references: Vec<ComponentStep> = serde_json::from_value(wire("references.json")).unwrap();
-    let got = library
-        .create_provider(&config)
+    let got = InProcessProvider::create(&library, &config)
         .unwrap()
         .get(&deployment.whole(), &references)
         .unwrap();
@@ -263,9 +259,8 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
 #[test]
 fn input_symphonys_host_would_abort_on_is_reported_not_passed() {
     let library = load(Lib::Sim);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     let mut deployment = wire("deployment.json");
     deployment["targets"] = Value::Null;
     let err = provider
@@ -282,7 +277,7 @@ fn unknown_sim_key_makes_create_provider_return_null() {
     let library = load(Lib::Sim);
     let mut config = BindingConfig::new("/x.so", "any", "n");
     config.insert("sim.devise", "typo");
-    let err = library.create_provider(&config).unwrap_err();
+    let err = InProcessProvider::create(&library, &config).unwrap_err();
     assert!(matches!(err, LoadError::NullProvider { .. }), "{err:?}");
 }
 
@@ -302,9 +297,8 @@ fn file_replaced_after_hashing_cannot_run_unhashed_code() {
         .load(&options(ExpectedHash::Sha256(hashed.clone())))
         .unwrap();
     assert_eq!(library.sha256(), hashed);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
     // the config JSON. The hashed bytes ran, not the impostor.
     assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
@@ -341,9 +335,8 @@ fn file_rewritten_in_place_after_hashing_still_runs_the_hashed_code() {
 
     let library = opened.load(&options(ExpectedHash::Any)).unwrap();
     assert_eq!(library.sha256(), hashed);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
     // the config JSON.
     assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
@@ -354,9 +347,7 @@ fn a_loaded_library_is_mapped_from_a_sealed_memory_file_not_its_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = lib_copy(Lib::EchoConfig, dir.path(), "libsealed-map-test.so");
     let library = LoadedLibrary::open_path(&path, &options(ExpectedHash::Any)).unwrap();
-    assert!(library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .is_ok());
+    assert!(InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).is_ok());
     assert!(!mapped_in_this_process(&path), "mapped from the path");
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     assert!(
@@ -376,8 +367,7 @@ fn two_libraries_loaded_one_after_another_each_run_their_own_code() {
     let config = BindingConfig::new("/x.so", "any", "n");
     for (path, expect_echo) in [(&first, true), (&second, false)] {
         let library = LoadedLibrary::open_path(path, &options(ExpectedHash::Any)).unwrap();
-        let required = library
-            .create_provider(&config)
+        let required = InProcessProvider::create(&library, &config)
             .unwrap()
             .get_validation_rule()
             .unwrap()

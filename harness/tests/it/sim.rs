@@ -61,7 +61,7 @@ fn config(device: &str, keys: &[(&str, &str)]) -> BindingConfig {
 
 /// A new provider, as Symphony makes for every call.
 fn provider(config: &BindingConfig) -> InProcessProvider {
-    library().create_provider(config).unwrap()
+    InProcessProvider::create(&library(), config).unwrap()
 }
 
 fn wire(name: &str) -> Value {
@@ -404,8 +404,7 @@ fn bad_config_values_make_create_provider_return_null() {
         ("sim.device", "../escape"),
     ];
     for (key, value) in cases {
-        let err = library()
-            .create_provider(&config("bad-config", &[(key, value)]))
+        let err = InProcessProvider::create(&library(), &config("bad-config", &[(key, value)]))
             .unwrap_err();
         assert!(
             matches!(err, LoadError::NullProvider { .. }),
@@ -975,8 +974,7 @@ fn bug_racy_loses_updates_under_concurrent_instances() {
 
 #[test]
 fn bug_null_create_makes_create_provider_return_null() {
-    let err = library()
-        .create_provider(&with_bug("bug-null-create", "null-create"))
+    let err = InProcessProvider::create(&library(), &with_bug("bug-null-create", "null-create"))
         .unwrap_err();
     assert!(matches!(err, LoadError::NullProvider { .. }), "{err:?}");
 }
@@ -1038,7 +1036,7 @@ fn child_entry() {
             };
             let library = LoadedLibrary::open_path(Path::new(&lib_path), &options).unwrap();
             let config = config(&device, &[("sim.store", &store), ("sim.bugs", &case)]);
-            let mut provider = library.create_provider(&config).unwrap();
+            let mut provider = InProcessProvider::create(&library, &config).unwrap();
             print("calling", json!(case));
             if case == "panic-on-get" {
                 let _ = provider.get(&document().whole(), &steps(ComponentAction::Update, &[a()]));
@@ -1065,8 +1063,7 @@ fn child_entry() {
             let _ = std::io::stdin().read_line(&mut String::new());
             for i in 0..APPLIES_PER_CHILD {
                 let one = component(&format!("{many}-{i}"), json!({"i": i}));
-                let results = library
-                    .create_provider(&config)
+                let results = InProcessProvider::create(&library, &config)
                     .unwrap()
                     .apply(
                         &document().whole(),
