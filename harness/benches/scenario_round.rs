@@ -6,8 +6,9 @@
 //! the round calls `get` on a new provider, then `apply`s the 2-component step on another, and
 //! the device changes. The throughput line counts rounds.
 //! - `scenario_round/run defaults`: `Session::play` as `symphony-harness run` plays a scenario:
-//!   every call in a supervised worker, the simulated device in a directory store of the run,
-//!   the device read after every step for the transcript.
+//!   every call in a supervised worker, the simulated device in a directory store in the run's
+//!   scratch folder (`scenario::scratch_folder`: in memory), the device read after every step
+//!   for the transcript.
 //! - `…/in-process, directory store`, `…/isolated, memory store` and `…/in-process, memory
 //!   store`: the defaults changed, to show what the store and the worker cost.
 //! - `…/reconcile, in-process, memory store`: the engine's round alone (`Reconciler::reconcile`)
@@ -29,7 +30,7 @@ use symphony_harness::engine::reconcile::Reconciler;
 use symphony_harness::engine::ProviderFactory;
 use symphony_harness::load::InProcessFactory;
 use symphony_harness::model::{BindingConfig, RoundDeployment, Symphony, TargetState};
-use symphony_harness::scenario::{parse_scenario, Scenario, Session};
+use symphony_harness::scenario::{parse_scenario, scratch_folder, Scenario, Session};
 use symphony_harness::worker::Backend;
 
 /// Rounds per played scenario (each after a change of the desired image).
@@ -98,12 +99,12 @@ fn bench_scenarios(c: &mut Criterion, sim: &Path) {
         let scenario = scenario(store);
         let mut session = session(sim, in_process);
         // What is timed must be a clean, complete run, or the number means nothing.
-        let scratch = tempfile::tempdir().expect("scratch folder");
+        let scratch = scratch_folder("symphony-harness-run-").expect("scratch folder");
         let run = session.play(&scenario, scratch.path()).expect("plays");
         assert!(run.passed(), "{:?} {:?}", run.error, run.mismatches);
         group.bench_function(label, |b| {
             b.iter_batched(
-                || tempfile::tempdir().expect("scratch folder"),
+                || scratch_folder("symphony-harness-run-").expect("scratch folder"),
                 // The folder is removed outside the timing.
                 |scratch| {
                     (

@@ -85,7 +85,8 @@ pub struct LoadOptions {
 /// caller that forced past a refusal gets the value too, with the reasons it overrode in
 /// [`AcceptedLibrary::forced`]: it accepted the risk knowingly. The bytes judged are the bytes
 /// that will be mapped (a sealed memory file, see [`LibraryFile`]), so no change on disk can
-/// slip past the judgement.
+/// slip past the judgement. A worker process also gets it for the sealed file its supervisor
+/// judged this way ([`LoadedLibrary::open_handoff`]): the seals keep those bytes as judged.
 ///
 /// What no inspection can tell remains the provider's own behaviour: a provider that is
 /// buggy or malicious in its own code can still crash or corrupt the process; that is why
@@ -126,6 +127,46 @@ impl AcceptedLibrary {
     /// The refusals `force` overrode, each with its reason; empty when nothing was forced.
     pub fn forced(&self) -> &[String] {
         &self.forced
+    }
+
+    /// Whether the hash was checked or skipped (`any`).
+    pub fn hash_check(&self) -> HashCheck {
+        self.hash_check
+    }
+
+    /// The size of the bytes that will be loaded.
+    pub fn size(&self) -> u64 {
+        self.file.size()
+    }
+
+    /// The sealed memory file holding them.
+    pub(super) fn sealed(&self) -> &File {
+        &self.sealed
+    }
+
+    /// The sealed memory file, kept instead of loaded (see `load::image`).
+    pub(super) fn into_sealed(self) -> File {
+        self.sealed
+    }
+
+    /// An image another process accepted: `file` without its bytes, which `sealed` holds,
+    /// sealed for good (see `load::image`, which checks the seals first).
+    pub(super) fn judged_elsewhere(
+        file: LibraryFile,
+        sealed: File,
+        hash_check: HashCheck,
+        fingerprint: Fingerprint,
+        verdict: Verdict,
+        forced: Vec<String>,
+    ) -> AcceptedLibrary {
+        AcceptedLibrary {
+            file,
+            sealed,
+            hash_check,
+            fingerprint,
+            verdict,
+            forced,
+        }
     }
 }
 

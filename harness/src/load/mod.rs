@@ -45,6 +45,7 @@ mod device_ops;
 mod error;
 mod factory;
 mod file;
+mod image;
 mod library;
 mod panics;
 pub mod probe;
@@ -65,6 +66,7 @@ pub use error::{
 };
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};
+pub use image::{HandoffError, ImageHandoff, SharedImage};
 pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
 pub use symphony_host::{

@@ -23,6 +23,7 @@ pub mod invariants;
 pub mod parse;
 pub mod result;
 pub mod run;
+pub mod scratch;
 pub mod suite;
 pub mod summary_expect;
 
@@ -31,4 +32,5 @@ pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};
 pub use parse::{parse_scenario, read_scenario, Loaded, ScenarioError};
 pub use result::{changes, ScenarioChange, ScenarioResult};
 pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun, Session, Tally};
+pub use scratch::scratch_folder;
 pub use suite::{run_suite, SuiteOptions};

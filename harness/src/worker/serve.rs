@@ -16,10 +16,11 @@ use super::protocol::{
 };
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
+use crate::errors::error_chain;
 use crate::load::{capture, LoadFailure};
 use crate::load::{
-    preload_path, ExpectedHash, HashCheck, HostArguments, InProcessProvider, LibraryFile,
-    LoadOptions, LoadedLibrary, Placement, SymphonyHost,
+    preload_path, ExpectedHash, HashCheck, HostArguments, ImageHandoff, InProcessProvider,
+    LibraryFile, LoadOptions, LoadedLibrary, Placement, SymphonyHost,
 };
 use crate::model::{CallDeployment, RoundDeployment};
 
@@ -185,9 +186,10 @@ impl Worker {
                 force,
                 host,
                 spin_us,
+                image,
             } => {
                 self.spin = Duration::from_micros(spin_us);
-                self.load(path, lib_hash, force, host)
+                self.load(path, lib_hash, force, host, image.as_deref())
             }
             Request::Create { config } => {
                 let provider: Result<Box<dyn Provider>, CallError> = match &self.loaded {
@@ -291,7 +293,14 @@ impl Worker {
             })
     }
 
-    fn load(&mut self, path: PathBuf, lib_hash: String, force: bool, host: HostMode) -> Response {
+    fn load(
+        &mut self,
+        path: PathBuf,
+        lib_hash: String,
+        force: bool,
+        host: HostMode,
+        image: Option<&ImageHandoff>,
+    ) -> Response {
         if self.loaded.is_some() {
             return failed(CallError::Protocol {
                 detail: "a worker loads one library".into(),
@@ -321,7 +330,18 @@ impl Worker {
                     force,
                     placement: Placement::Worker,
                 };
-                match LoadedLibrary::open_path(&path, &options) {
+                let shared = image.and_then(|image| {
+                    LoadedLibrary::open_handoff(image)
+                        .map_err(|err| {
+                            tracing::debug!("loading the library by path: {}", error_chain(&err));
+                        })
+                        .ok()
+                });
+                let loaded = match shared {
+                    Some(library) => Ok(library),
+                    None => LoadedLibrary::open_path(&path, &options),
+                };
+                match loaded {
                     Ok(library) => {
                         let response = Response::Loaded {
                             sha256: library.sha256().to_string(),

@@ -635,3 +635,139 @@ mod symphony_host {
         );
     }
 }
+
+/// A library image judged and sealed by one process and loaded by its child, as a worker
+/// supervisor hands its workers the image (`load::image`). The child is this test binary,
+/// re-run on [`handoff_child`].
+mod handoff {
+    use std::os::fd::AsRawFd;
+    use std::process::Command;
+
+    use symphony_harness::load::{HandoffError, ImageHandoff, SharedImage};
+
+    use super::*;
+
+    const HANDOFF: &str = "LOAD_IT_HANDOFF";
+    const LINE: &str = "HANDOFF ";
+
+    fn worker_options() -> LoadOptions {
+        LoadOptions {
+            placement: Placement::Worker,
+            ..options(ExpectedHash::Any)
+        }
+    }
+
+    /// Not a test of its own: the child process the handoff tests spawn (ignored in normal
+    /// runs). Loads the image `LOAD_IT_HANDOFF` describes and prints what came of it.
+    #[test]
+    #[ignore = "the entry point of the child processes that the handoff tests spawn"]
+    fn handoff_child() {
+        let Ok(text) = std::env::var(HANDOFF) else {
+            return;
+        };
+        let handoff: ImageHandoff = serde_json::from_str(&text).unwrap();
+        match LoadedLibrary::open_handoff(&handoff) {
+            Ok(library) => {
+                let config = BindingConfig::new("/x.so", "any", "n");
+                let rule = InProcessProvider::create(&library, &config)
+                    .unwrap()
+                    .get_validation_rule();
+                println!("{LINE}loaded {} rule-ok={}", library.sha256(), rule.is_ok());
+            }
+            Err(err) => println!("{LINE}refused {err}"),
+        }
+    }
+
+    /// What the child made of `handoff`: its `HANDOFF` line, without the prefix.
+    fn in_child(handoff: &ImageHandoff) -> String {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "load::handoff::handoff_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(HANDOFF, serde_json::to_string(handoff).unwrap())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let Some(at) = stdout.find(LINE) else {
+            panic!(
+                "the child printed no result: {stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        stdout[at + LINE.len()..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[test]
+    fn a_child_loads_the_sealed_image_its_parent_judged_even_with_the_file_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lib_copy(Lib::Sim, dir.path(), "libsim.so");
+        let image = SharedImage::judge(&path, &worker_options()).unwrap();
+        assert!(image.is_current());
+        let sha256 = sha256_hex(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(image.sha256(), sha256);
+        // The child cannot read the path: what it loads is the parent's sealed image.
+        std::fs::remove_file(&path).unwrap();
+        assert!(!image.is_current(), "a file gone is a changed file");
+        assert_eq!(
+            in_child(image.handoff()),
+            format!("loaded {sha256} rule-ok=true")
+        );
+    }
+
+    #[test]
+    fn an_image_of_a_library_rebuilt_on_disk_is_no_longer_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lib_copy(Lib::Sim, dir.path(), "libsim.so");
+        let image = SharedImage::judge(&path, &worker_options()).unwrap();
+        std::fs::copy(lib(Lib::EchoConfig), &path).unwrap();
+        assert!(!image.is_current());
+    }
+
+    #[test]
+    fn a_handoff_not_from_the_parent_or_not_sealed_as_announced_is_refused() {
+        let image = SharedImage::judge(&lib(Lib::Sim), &worker_options()).unwrap();
+        // This process holds the image: it is not its own parent.
+        let err = LoadedLibrary::open_handoff(image.handoff()).unwrap_err();
+        assert!(
+            matches!(err, HandoffError::NotFromParent { owner } if owner == std::process::id()),
+            "{err:?}"
+        );
+        let mut wrong_size = image.handoff().clone();
+        wrong_size.size += 1;
+        let said = in_child(&wrong_size);
+        assert!(
+            said.starts_with("refused") && said.contains("is not the sealed image announced"),
+            "{said}"
+        );
+        // A descriptor of an ordinary file (which anyone may change) is refused too.
+        let plain = std::fs::File::open(lib(Lib::Sim)).unwrap();
+        let mut unsealed = image.handoff().clone();
+        unsealed.fd = plain.as_raw_fd();
+        let said = in_child(&unsealed);
+        assert!(
+            said.starts_with("refused") && said.contains("is not the sealed image announced"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn judging_refuses_what_a_worker_loading_by_path_refuses() {
+        let err = SharedImage::judge(&lib(Lib::NotProvider), &worker_options()).unwrap_err();
+        assert!(matches!(err, LoadError::NotAProvider { .. }), "{err:?}");
+        let pinned = LoadOptions {
+            expected_hash: ExpectedHash::parse(&"0".repeat(64)),
+            ..worker_options()
+        };
+        let err = SharedImage::judge(&lib(Lib::Sim), &pinned).unwrap_err();
+        assert!(matches!(err, LoadError::HashMismatch { .. }), "{err:?}");
+    }
+}
