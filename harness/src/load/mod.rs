@@ -51,6 +51,7 @@ mod panics;
 pub mod probe;
 mod provider;
 pub mod resolve;
+mod slice;
 mod symphony_host;
 mod typed;
 
@@ -69,6 +70,7 @@ pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};
 pub use image::{HandoffError, ImageHandoff, SharedImage};
 pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
+pub use slice::{ask_for_slice, SHORT_SLICE};
 pub use symphony_host::{
     preload_path, split_host_lines, SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED,
     GO_GET_FAILED,

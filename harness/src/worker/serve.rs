@@ -17,11 +17,12 @@ use super::protocol::{
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
 use crate::errors::error_chain;
-use crate::load::{capture, LoadFailure};
 use crate::load::{
-    preload_path, ExpectedHash, HashCheck, HostArguments, ImageHandoff, InProcessProvider,
-    LibraryFile, LoadOptions, LoadedLibrary, Placement, SymphonyHost,
+    ask_for_slice, preload_path, ExpectedHash, HashCheck, HostArguments, ImageHandoff,
+    InProcessProvider, LibraryFile, LoadOptions, LoadedLibrary, Placement, SymphonyHost,
+    SHORT_SLICE,
 };
+use crate::load::{capture, LoadFailure};
 use crate::model::{CallDeployment, RoundDeployment};
 
 /// The library a worker serves.
@@ -55,6 +56,10 @@ struct Worker {
 /// `/dev/null`.
 pub fn serve() -> Result<(), WorkerError> {
     die_with_parent()?;
+    // Woken by every request: run at once on a busy machine (`load::slice`).
+    if let Err(err) = ask_for_slice(SHORT_SLICE) {
+        tracing::debug!("the worker keeps its time slice: {err}");
+    }
     // This process captures for itself; the loader must not redirect again.
     capture::disable();
     let requests = std::io::stdin().as_fd().try_clone_to_owned()?;

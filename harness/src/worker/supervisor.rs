@@ -18,7 +18,7 @@ use super::protocol::{
 };
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, CallOutput};
-use crate::load::{split_host_lines, LoadInfo, PreloadError};
+use crate::load::{ask_for_slice, split_host_lines, LoadInfo, PreloadError, SHORT_SLICE};
 use crate::model::{BindingConfig, CallDeployment, RoundHandle};
 
 /// The deadline of a provider call unless told otherwise.
@@ -524,6 +524,7 @@ impl Supervisor {
     }
 
     fn spawn(&mut self) -> Result<(), CallError> {
+        ask_for_short_slice();
         let mut command = Command::new(&self.config.program);
         command
             .args(&self.config.args)
@@ -652,6 +653,21 @@ fn call_output(host: HostMode, stdout: String, stderr: String) -> CallOutput {
     match host {
         HostMode::Symphony => split_host_lines(output),
         HostMode::Harness => output,
+    }
+}
+
+/// Asks, once per thread, for a short time slice for the thread that hands calls to workers:
+/// woken by every answer, it then runs at once on a busy machine (`load::slice`; the worker
+/// asks too). It changes when the thread runs, not its share of the CPU.
+fn ask_for_short_slice() {
+    thread_local! {
+        static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if ASKED.with(|asked| asked.replace(true)) {
+        return;
+    }
+    if let Err(err) = ask_for_slice(SHORT_SLICE) {
+        tracing::debug!("the supervisor keeps its time slice: {err}");
     }
 }
 
