@@ -139,6 +139,15 @@ fn selected(info: &CheckInfo, options: &CheckOptions) -> bool {
     (options.only.is_empty() || names(&options.only)) && !names(&options.skip)
 }
 
+/// How many checks `only` and `skip` select: the checks a run plays (a progress bar's
+/// total).
+pub fn selected_count(options: &CheckOptions) -> usize {
+    CATALOG
+        .iter()
+        .filter(|info| selected(info, options))
+        .count()
+}
+
 /// Every id and area name `--only` and `--skip` accept.
 pub fn known_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Area::ALL.iter().map(|a| a.as_str()).collect();
@@ -258,6 +267,27 @@ mod tests {
             started: SystemTime::UNIX_EPOCH,
             duration: Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn the_selected_count_is_what_only_and_skip_leave() {
+        let options = |only: &[&str], skip: &[&str]| CheckOptions {
+            only: only.iter().map(|s| s.to_string()).collect(),
+            skip: skip.iter().map(|s| s.to_string()).collect(),
+            scratch: PathBuf::new(),
+        };
+        let in_area = |area: Area| CATALOG.iter().filter(|c| c.area == area).count();
+        assert_eq!(selected_count(&options(&[], &[])), CATALOG.len());
+        let (first, second) = (CATALOG[0].id.as_str(), CATALOG[1].id.as_str());
+        assert_eq!(selected_count(&options(&[first, second], &[])), 2);
+        assert_eq!(
+            selected_count(&options(&["apply", first], &[])),
+            in_area(Area::Apply) + usize::from(CATALOG[0].area != Area::Apply)
+        );
+        assert_eq!(
+            selected_count(&options(&[], &["apply"])),
+            CATALOG.len() - in_area(Area::Apply)
+        );
     }
 
     /// `(id, before, after)` of each change.

@@ -17,12 +17,18 @@ use symphony_harness::report::binding::{risky_warning, Binding};
 use super::args::{self, ConfigArgs};
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness binding target/release/libmy_provider.so --role my-role
   symphony-harness binding target/release/libmy_provider.so --role my-role \\
       --lib-file /extensions/libmy_provider.so --name my-lib --config region=eu
-  symphony-harness binding target/release/libmy_provider.so --update-target target.json";
+  symphony-harness binding target/release/libmy_provider.so \\
+      --update-target target.json
+
+Reference:\n",
+    super::docs_url!("docs/commands/hash-and-binding.md")
+);
 
 /// Print the Target binding for a provider library, `libHash` filled in, ready to paste
 ///

@@ -8,8 +8,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use symphony_harness::check::suite::{changes, known_names, CheckOptions};
-use symphony_harness::check::{run_checks, SuiteReport, CATALOG};
+use symphony_harness::check::suite::{changes, known_names, selected_count, CheckOptions};
+use symphony_harness::check::{run_checks, SuiteReport};
 use symphony_harness::exit_code;
 use symphony_harness::jobs::{default_jobs, run_parallel, Next};
 use symphony_harness::report::check as report;
@@ -22,13 +22,22 @@ use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs, W
 use super::output;
 use super::watch;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness check                                  # the bundled simulated provider
-  symphony-harness check target/release/libmy_provider.so --config endpoint=http://localhost:8080
+  # the bundled simulated provider
+  symphony-harness check
+  symphony-harness check target/release/libmy_provider.so \\
+      --config endpoint=http://localhost:8080
   symphony-harness check target/release/*.so --format junit --output check.xml
-  symphony-harness check LIB --only apply --only delete.removes --save-failures failures/
-  symphony-harness check target/debug/libmy_provider.so --watch   # again after each cargo build";
+  symphony-harness check LIB --only apply,delete.removes \\
+      --save-failures failures/
+  # again after each cargo build
+  symphony-harness check target/debug/libmy_provider.so --watch
+
+Reference:\n",
+    super::docs_url!("docs/commands/check.md")
+);
 
 /// Check a provider library against everything Symphony would trip over, before deploying it
 ///
@@ -65,12 +74,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TARGET.json", help_heading = "Binding")]
     target: Option<PathBuf>,
 
-    /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable
-    #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
+    /// Run only these checks: an id (`apply.converges`) or an area (`apply`); repeatable, or
+    /// comma-separated
+    #[arg(
+        long,
+        value_name = "ID|AREA",
+        value_delimiter = ',',
+        help_heading = "Selection"
+    )]
     only: Vec<String>,
 
-    /// Skip these checks: an id or an area; repeatable
-    #[arg(long, value_name = "ID|AREA", help_heading = "Selection")]
+    /// Skip these checks: an id or an area; repeatable, or comma-separated
+    #[arg(
+        long,
+        value_name = "ID|AREA",
+        value_delimiter = ',',
+        help_heading = "Selection"
+    )]
     skip: Vec<String>,
 
     /// Warnings fail the run too (exit 10)
@@ -129,12 +149,13 @@ pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
     for name in names {
         if !known.contains(&name.as_str()) {
             bail!(
-                "no check or area `{name}`\nhint: areas: {}; ids: docs/checks.md lists them",
+                "no check or area `{name}`\nhint: areas: {}; every id: {}",
                 symphony_harness::check::Area::ALL
                     .iter()
                     .map(|a| a.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                super::docs_url!("docs/checks.md")
             );
         }
     }
@@ -386,7 +407,8 @@ fn check_all(specs: &[SubjectSpec], options: &CheckOptions, jobs: usize) -> Vec<
 
 /// Runs the suite on one subject with a progress bar on a terminal.
 fn check_one(spec: &SubjectSpec, options: &CheckOptions) -> SuiteReport {
-    let total = CATALOG.len() as u64;
+    // What runs: `--only apply` counts the apply checks, not the whole catalog.
+    let total = selected_count(options) as u64;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template("{elapsed} [{bar:30}] {pos}/{len} {msg}") {

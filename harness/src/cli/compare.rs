@@ -16,11 +16,16 @@ use symphony_harness::report::json::{self, Document};
 use super::args::{Format, StrictArgs};
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness compare --rule rule.json got.json desired.json
   symphony-harness compare got.json desired.json --format json | jq .reasons
-  symphony-harness compare --raw stored.json evaluated.json";
+  symphony-harness compare --raw stored.json evaluated.json
+
+Reference:\n",
+    super::docs_url!("docs/commands/compare.md")
+);
 
 /// Tell whether Symphony would consider a component changed, and print every deciding entry
 ///

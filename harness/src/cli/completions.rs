@@ -6,11 +6,19 @@ use symphony_harness::exit_code;
 
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness completions bash > ~/.local/share/bash-completion/completions/symphony-harness
-  symphony-harness completions zsh > ~/.zfunc/_symphony-harness   # with fpath+=(~/.zfunc) in ~/.zshrc
-  symphony-harness completions fish > ~/.config/fish/completions/symphony-harness.fish";
+  symphony-harness completions bash \\
+      > ~/.local/share/bash-completion/completions/symphony-harness
+  # with fpath+=(~/.zfunc) in ~/.zshrc
+  symphony-harness completions zsh > ~/.zfunc/_symphony-harness
+  symphony-harness completions fish \\
+      > ~/.config/fish/completions/symphony-harness.fish
+
+Reference:\n",
+    super::docs_url!("docs/install.md#shell-completions")
+);
 
 /// Print the shell completion script for bash, zsh or fish (and elvish, powershell)
 ///

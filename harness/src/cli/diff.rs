@@ -21,26 +21,25 @@ use super::args::{Deadlines, ReportArgs, RunFormat, SubjectArgs};
 use super::check::check_names;
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness diff main/libmy_provider.so target/release/libmy_provider.so
-  symphony-harness diff OLD.so NEW.so --config endpoint=http://x:8080 --scenarios tests/scenarios/
-  symphony-harness diff OLD.so NEW.so --fail-on regressed --format junit --output diff.xml
+  symphony-harness diff OLD.so NEW.so --config endpoint=http://x:8080 \\
+      --scenarios tests/scenarios/
+  symphony-harness diff OLD.so NEW.so --fail-on regressed --format junit \\
+      --output diff.xml
+  # what a bug of the simulated provider changes
   SIM=$(symphony-harness sim path)
-  symphony-harness diff $SIM $SIM --new-config sim.bugs=drop-property   # what a bug changes
+  symphony-harness diff $SIM $SIM --new-config sim.bugs=drop-property
 
-What is played on both builds, each in its own workers and devices: the library facts
-(`inspect`, the probe), every check, the scenario files given with --scenarios, and --cases
-histories drawn from --seed as `explore` draws them. What is compared, as Symphony would see
-it: check statuses; in each scenario and history, call by call, how each call ended, what `get`
-reported (under the provider's rule, as Symphony compares components), what `apply` returned,
-failed rounds, convergence, what a removal left, the devices' truth, and the expectations (a
-history's are explore's invariants).
+What is played on both builds, each in its own workers and devices: the library facts (`inspect`, the probe), every check, the scenario files given with --scenarios, and --cases histories drawn from --seed as `explore` draws them. What is compared, as Symphony would see it: check statuses; in each scenario and history, call by call, how each call ended, what `get` reported (under the provider's rule, as Symphony compares components), what `apply` returned, failed rounds, convergence, what a removal left, the devices' truth, and the expectations (a history's are explore's invariants).
 
-Each difference is regressed (a verdict got worse, a call ends worse, `get` reports less,
-`apply` reports a failure, a reconcile no longer converges), fixed (the other way round) or
-changed (observable, neither better nor worse by any verdict), shown with the first input
-that shows it, both builds' evidence, a scenario file and the command that shows it again.";
+Each difference is regressed (a verdict got worse, a call ends worse, `get` reports less, `apply` reports a failure, a reconcile no longer converges), fixed (the other way round) or changed (observable, neither better nor worse by any verdict), shown with the first input that shows it, both builds' evidence, a scenario file and the command that shows it again.
+
+Reference:\n",
+    super::docs_url!("docs/commands/diff.md")
+);
 
 /// Compare what Symphony would observe between two builds of a provider
 ///

@@ -18,6 +18,7 @@ use symphony_harness::scenario::ScenarioError;
 use symphony_harness::serve::ServeError;
 use symphony_harness::sim::SimError;
 use symphony_harness::subject::{ConfigError, SubjectError, TargetBindingError};
+use symphony_harness::transcript::snapshot::InstaEnvError;
 use symphony_harness::watch::WatchError;
 use symphony_harness::worker::BackendError;
 
@@ -51,6 +52,7 @@ fn explained<'a>(cause: &'a (dyn Error + 'static)) -> Option<&'a dyn Explain> {
         TargetBindingError,
         ExploreError,
         ServeError,
+        InstaEnvError,
     );
     None
 }

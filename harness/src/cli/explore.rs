@@ -18,25 +18,26 @@ use symphony_harness::worker::Backend;
 use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs};
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness explore                                  # the bundled simulated provider
+  # the bundled simulated provider
+  symphony-harness explore
   symphony-harness explore --config sim.bugs=lying-get --seed 1
-  symphony-harness explore target/release/libmy_provider.so --config endpoint=http://localhost:8080
-  symphony-harness explore LIB --seed 42 --cases 2000 --jobs 2 --partition 1/4 --format junit
-  symphony-harness explore LIB --weight drift=0 --weight reconcile=10 --max-steps 12
+  symphony-harness explore target/release/libmy_provider.so \\
+      --config endpoint=http://localhost:8080
+  symphony-harness explore LIB --seed 42 --cases 2000 --jobs 2 \\
+      --partition 1/4 --format junit
+  symphony-harness explore LIB --weight drift=0 --weight reconcile=10 \\
+      --max-steps 12
 
-What is generated: the desired components (a pool of names; string, number, boolean and nested
-properties, some numbers whose Go `%v` text differs from their JSON; dependencies; sidecars) and
-operations on them: set the components, change a property, reconcile, dry run, remove, a new
-provider process, a Symphony restart, and on a provider with a device channel (the simulated
-one) drift on the device and one-round faults.
+What is generated: the desired components (a pool of names; string, number, boolean and nested properties, some numbers whose Go `%v` text differs from their JSON; dependencies; sidecars) and operations on them: set the components, change a property, reconcile, dry run, remove, a new provider process, a Symphony restart, and on a provider with a device channel (the simulated one) drift on the device and one-round faults.
 
-What must hold after every step (docs/explore.md): every call ends ok or as an error with a
-message; result maps are complete; what apply reports Updated is on the device, what it reports
-Deleted is gone; get reports only what it was asked about; from the K-th round after a change
-every round converges and the device is as desired under the provider's own rule; a dry run
-changes nothing; a removal leaves nothing `get` reports.";
+What must hold after every step: every call ends ok or as an error with a message; result maps are complete; what apply reports Updated is on the device, what it reports Deleted is gone; get reports only what it was asked about; from the K-th round after a change every round converges and the device is as desired under the provider's own rule; a dry run changes nothing; a removal leaves nothing `get` reports.
+
+Reference:\n",
+    super::docs_url!("docs/explore.md")
+);
 
 /// Play random reconciliation histories against a provider and shrink the first that breaks an
 /// invariant to a scenario file

@@ -9,11 +9,18 @@ use symphony_harness::report::hash::sha256sum_line;
 
 use super::{args, output};
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness hash target/release/libmy_provider.so
-  symphony-harness hash target/release/*.so > SHA256SUMS   # checkable with `sha256sum -c`
-  symphony-harness hash - < libmy_provider.so              # standard input, named `-`";
+  # checkable with `sha256sum -c`
+  symphony-harness hash target/release/*.so > SHA256SUMS
+  # standard input, named `-`
+  symphony-harness hash - < libmy_provider.so
+
+Reference:\n",
+    super::docs_url!("docs/commands/hash-and-binding.md")
+);
 
 /// Print the SHA-256 of provider libraries as `sha256sum` does: the value for `libHash`
 #[derive(Args, Debug)]

@@ -12,10 +12,16 @@ use symphony_harness::report::json::{self, Document, InspectDocument};
 use super::args::{self, Format};
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness inspect target/release/libmy_provider.so
-  symphony-harness inspect target/release/libmy_provider.so --format json | jq .verdict";
+  symphony-harness inspect target/release/libmy_provider.so --format json \\
+      | jq .verdict
+
+Reference:\n",
+    super::docs_url!("docs/commands/inspect.md")
+);
 
 /// Tell, without running any of its code, whether Symphony can safely load a provider library
 ///

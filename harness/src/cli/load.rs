@@ -17,12 +17,19 @@ use super::args::{self, ConfigArgs, Format};
 use super::inspect::verdict_exit_code;
 use super::output::{self, Printed};
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness load target/release/libmy_provider.so
-  symphony-harness load target/release/libmy_provider.so --hash any --config region=eu
-  symphony-harness load target/release/libmy_provider.so --host symphony --call-timeout 2s
-  symphony-harness load target/release/*.so --jobs 4 --format json";
+  symphony-harness load target/release/libmy_provider.so --hash any \\
+      --config region=eu
+  symphony-harness load target/release/libmy_provider.so --host symphony \\
+      --call-timeout 2s
+  symphony-harness load target/release/*.so --jobs 4 --format json
+
+Reference:\n",
+    super::docs_url!("docs/commands/load.md")
+);
 
 /// Load a provider library exactly as Symphony does, and print its validation rule
 ///

@@ -10,6 +10,7 @@ mod check;
 mod compare;
 mod completions;
 mod diff;
+mod exit_codes;
 mod explain;
 mod explore;
 mod hash;
@@ -28,31 +29,38 @@ mod watch;
 use clap::{Parser, Subcommand};
 use symphony_harness::{exit_code, worker};
 
-const EXAMPLES: &str = "\
+/// The URL of a page of this project's reference (`docs/…` in its repository), for `--help`
+/// texts: an installed binary has no `docs/` folder to point at.
+macro_rules! docs_url {
+    ($page:literal) => {
+        concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/", $page)
+    };
+}
+pub(crate) use docs_url;
+
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
+  symphony-harness check target/release/libmy_provider.so
   symphony-harness inspect target/release/libmy_provider.so
   symphony-harness load target/release/libmy_provider.so --config region=eu
   symphony-harness binding target/release/libmy_provider.so --role my-role
-  symphony-harness reconcile --target my-target.json --extensions target/release --remove
+  symphony-harness reconcile --target my-target.json \\
+      --extensions target/release --remove
 
-Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to
-this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).";
+Without LIB, commands use the bundled simulated provider: libsymphony_sim_provider.so next to this executable (a cargo build), else the copy embedded in it (`symphony-harness sim path`).
 
-/// `examples` followed by the table of exit codes, for a command's `--help`.
+Reference:\n",
+    docs_url!("docs/README.md")
+);
+
+/// `examples`, then where the exit codes are explained: the last lines of every command's
+/// `--help` (the table itself is `symphony-harness help exit-codes`).
 pub fn with_exit_status(examples: &str) -> String {
-    let mut text = format!("{examples}\n\nExit status:\n");
-    let width = exit_code::ALL
-        .iter()
-        .map(|e| e.name.len())
-        .max()
-        .unwrap_or(0);
-    for entry in exit_code::ALL {
-        text.push_str(&format!(
-            "  {:>3}  {:<width$} {}\n",
-            entry.code, entry.name, entry.meaning
-        ));
-    }
-    text
+    format!(
+        "{examples}\n\nExit status: `symphony-harness help exit-codes` lists every code and \
+         what it means."
+    )
 }
 
 /// Test Eclipse Symphony Rust target providers without Symphony: load a provider library
@@ -90,6 +98,9 @@ enum Command {
     Sim(sim::SimArgs),
     Completions(completions::CompletionsArgs),
     New(new::NewArgs),
+    /// The exit codes of every command, and what each means
+    #[command(name = "exit-codes", hide = true)]
+    ExitCodes(exit_codes::ExitCodesArgs),
     /// Serve provider calls for a supervisor (internal)
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -135,6 +146,7 @@ pub fn run() -> i32 {
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::run(args),
         Command::New(args) => new::run(args),
+        Command::ExitCodes(args) => exit_codes::run(args),
         Command::Worker => Ok(exit_code::SUCCESS),
     };
     let code = match result {
@@ -161,13 +173,24 @@ pub fn run() -> i32 {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn long_help_lists_every_exit_code() {
-        let text = super::with_exit_status("");
-        for entry in symphony_harness::exit_code::ALL {
-            assert!(
-                text.contains(&format!("  {}  {}", entry.code, entry.name)),
-                "{text}"
-            );
-        }
+    fn a_command_s_help_points_at_the_exit_codes_topic() {
+        let text = super::with_exit_status("Examples:");
+        assert!(
+            text.ends_with(
+                "`symphony-harness help exit-codes` lists every code and what it means."
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("scenario-failed"),
+            "the table is not repeated: {text}"
+        );
+    }
+
+    #[test]
+    fn docs_urls_are_the_repository_s_pages() {
+        let url = docs_url!("docs/scenarios.md");
+        assert!(url.starts_with("https://"), "{url}");
+        assert!(url.ends_with("/blob/main/docs/scenarios.md"), "{url}");
     }
 }

@@ -12,13 +12,19 @@ use symphony_harness::scaffold::{
 use super::args::SymphonyArg;
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness new my-provider --type my_type
   symphony-harness new my-provider --symphony 0.48 --path providers/mine
   symphony-harness new my-provider --harness-path ../symphony-harness
-  symphony-harness new my-provider --harness-git https://github.com/OWNER/symphony-harness.git \\
-    --rev 0123456789abcdef0123456789abcdef01234567";
+  symphony-harness new my-provider \\
+      --harness-git https://github.com/OWNER/symphony-harness.git \\
+      --rev 0123456789abcdef0123456789abcdef01234567
+
+Reference:\n",
+    super::docs_url!("docs/new.md")
+);
 
 /// Create a provider crate that builds, loads in Symphony and passes `check` as it is
 ///

@@ -15,11 +15,18 @@ use symphony_harness::input::{read_deployment, read_symphony, Checked};
 use symphony_harness::model::ComponentSpec;
 use symphony_harness::report::json::{self, Document};
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness plan --deployment deployment.json
-  symphony-harness plan --deployment deployment.json --previous state.json --current get.json
-  symphony-harness plan --deployment deployment.json --previous state.json --remove | jq '.plan[].components'";
+  symphony-harness plan --deployment deployment.json --previous state.json \\
+      --current get.json
+  symphony-harness plan --deployment deployment.json --previous state.json \\
+      --remove | jq '.plan[].components'
+
+Reference:\n",
+    super::docs_url!("docs/commands/plan.md")
+);
 
 /// Print the steps Symphony would plan for a deployment, as JSON
 ///

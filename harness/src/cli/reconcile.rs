@@ -26,11 +26,19 @@ use super::args::{Format, StrictArgs};
 use super::args::{HostArg, ProviderArgs, SymphonyArg};
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness reconcile --target my-target.json --extensions target/release --remove
-  symphony-harness reconcile --target t.json --solution app-v1.json --instance app.json --rounds 3
-  symphony-harness reconcile --target t.json --symphony 0.48 --format json | jq .verdict";
+  symphony-harness reconcile --target my-target.json \\
+      --extensions target/release --remove
+  symphony-harness reconcile --target t.json --solution app-v1.json \\
+      --instance app.json --rounds 3
+  symphony-harness reconcile --target t.json --symphony 0.48 --format json \\
+      | jq .verdict
+
+Reference:\n",
+    super::docs_url!("docs/commands/reconcile.md")
+);
 
 /// Run Symphony's reconcile loop on Target files, as Symphony would, without Symphony
 ///

@@ -12,6 +12,7 @@ use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
 use symphony_harness::jobs::{default_jobs, Next, Partition};
 use symphony_harness::report::run as report;
+use symphony_harness::report::snapshot as snapshot_report;
 use symphony_harness::report::watch as watch_report;
 use symphony_harness::scenario::bundle::read_bundle;
 use symphony_harness::scenario::suite::expand_paths;
@@ -19,28 +20,49 @@ use symphony_harness::scenario::{
     changes, read_scenario, run_suite, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };
 use symphony_harness::sim;
+use symphony_harness::transcript::snapshot::{orphans, Policy, Snapshots};
 use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Watch};
 use symphony_harness::worker;
+
+use symphony_harness::report::style::HINT as STYLE_HINT;
 
 use super::args::{Deadlines, ReportArgs, RunFormat, StrictArgs, WatchSettle};
 use super::output;
 use super::watch;
 
-const RUN_EXAMPLES: &str = "\
+const RUN_EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness run                                   # every scenarios/*.json
+  # every scenarios/*.json
+  symphony-harness run
   symphony-harness run scenarios/drift-repaired.json --format json | jq .failed
-  symphony-harness run --jobs 4 --partition 1/3 --format junit --output junit.xml
+  symphony-harness run --jobs 4 --partition 1/3 \\
+      --format junit --output junit.xml
   symphony-harness run --check-determinism
-  symphony-harness run scenarios/ --watch          # again after each edit or cargo build";
+  # each transcript held to snapshots/<scenario>.snap; then accept the changes
+  symphony-harness run --snapshots snapshots
+  symphony-harness run --snapshots snapshots --accept
+  # again after each edit or cargo build
+  symphony-harness run scenarios/ --watch
 
-const REPLAY_EXAMPLES: &str = "\
+Reference:\n",
+    super::docs_url!("docs/commands/run.md"),
+    "\nThe scenario format:\n",
+    super::docs_url!("docs/scenarios.md")
+);
+
+const REPLAY_EXAMPLES: &str = concat!(
+    "\
 Examples:
-  symphony-harness replay target/symphony-harness/bundles/drift-repaired";
+  symphony-harness replay target/symphony-harness/bundles/drift-repaired
+
+Reference:\n",
+    super::docs_url!("docs/commands/run.md")
+);
 
 /// Play scenario files against their provider and check what each one expects
 ///
-/// A scenario file (JSON; `docs/scenarios.md`) names a provider (a library, or the bundled
+/// A scenario file (JSON; its format is at the second link below) names a provider (a library, or the bundled
 /// simulated one), Symphony's objects and a history: reconcile rounds, dry runs, removals,
 /// changes to the desired components, changes on the device behind the provider's back,
 /// faults armed for the next calls, worker restarts; each step with what must hold after it.
@@ -83,6 +105,24 @@ pub struct RunArgs {
     /// Write no reproduction bundles
     #[arg(long, help_heading = "Running")]
     no_bundles: bool,
+
+    /// Hold each scenario's transcript to its snapshot, DIR/<scenario>.snap (insta's format)
+    ///
+    /// A transcript that differs from its snapshot, or has none, fails its scenario (exit 9,
+    /// as any failed scenario), with a diff; it is written beside the snapshot as
+    /// `<scenario>.snap.new` for review. Accept it with --accept (or `INSTA_UPDATE=always`),
+    /// with `cargo insta review` (`cargo install cargo-insta --locked`), or by moving the
+    /// `.snap.new` file over the snapshot. insta's `INSTA_UPDATE` (`auto`, `always`, `new`,
+    /// `unseen`, `no`, `force`) and `INSTA_FORCE_PASS` work as in `cargo test`; on CI (`CI`
+    /// set) nothing is written. The test API's snapshots (`Scenarios::snapshots`) are the
+    /// same files.
+    #[arg(long, value_name = "DIR", help_heading = "Snapshots")]
+    snapshots: Option<PathBuf>,
+
+    /// Write each new or changed transcript over its snapshot (`INSTA_UPDATE=always`); a
+    /// scenario that fails otherwise still gets only a `.snap.new`
+    #[arg(long, requires = "snapshots", help_heading = "Snapshots")]
+    accept: bool,
 
     #[command(flatten)]
     providers: Providers,
@@ -247,8 +287,8 @@ fn given_paths(args: &RunArgs) -> anyhow::Result<Vec<PathBuf>> {
     if !default.is_dir() {
         bail!(
             "no SCENARIO given and there is no `scenarios` folder here\nhint: name scenario \
-             files or folders, or run from a folder that holds `scenarios/` \
-             (`docs/scenarios.md` shows the format)"
+             files or folders, or run from a folder that holds `scenarios/` (the format: {})",
+            super::docs_url!("docs/scenarios.md")
         );
     }
     Ok(vec![default])
@@ -259,13 +299,14 @@ fn listed_files(given: &[PathBuf], partition: Option<Partition>) -> anyhow::Resu
     let files = expand_paths(given).context("cannot list the scenario files")?;
     if files.is_empty() {
         bail!(
-            "no scenario file in {}: nothing to play\nhint: scenario files end in `.json` \
-             (`docs/scenarios.md` shows the format)",
+            "no scenario file in {}: nothing to play\nhint: scenario files end in `.json` (the \
+             format: {})",
             given
                 .iter()
                 .map(|p| format!("`{}`", p.display()))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            super::docs_url!("docs/scenarios.md")
         );
     }
     Ok(files
@@ -297,13 +338,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         watched.scenarios_read(&files);
     }
     let scenarios = read_all(&files, &args.input)?;
+    if let (Some(_), Some(why)) = (&args.snapshots, shared_snapshot(&scenarios)) {
+        output::error(&anyhow::anyhow!(why));
+        return Ok(exit_code::USAGE);
+    }
     let simulator = simulator_for(&scenarios, args.providers.simulator.as_deref())?;
     if let Some((watcher, watched)) = &mut watching {
         watched.libraries_used(&libraries_of(&scenarios, &simulator));
         watch_given(watcher, &given, &watched.libraries)?;
     }
     let scratch = scratch()?;
-    let options = suite_options(args);
+    let options = suite_options(args)?;
     let results = play_with_progress(
         &scenarios,
         &settings(&simulator, &args.providers, scratch.path()),
@@ -315,6 +360,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         },
     );
     write_report(&args.output, &results)?;
+    snapshot_notes(args, &given, &scenarios, &results)?;
     match watching {
         // A signal during the first run ends the command as it ends any other.
         Some((mut watcher, watched)) if worker::interrupted().is_none() => {
@@ -336,13 +382,89 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     }
 }
 
-fn suite_options(args: &RunArgs) -> SuiteOptions {
-    SuiteOptions {
+fn suite_options(args: &RunArgs) -> anyhow::Result<SuiteOptions> {
+    let snapshots = match &args.snapshots {
+        Some(dir) => {
+            let policy = Policy::from_env()?;
+            Some(Snapshots {
+                dir: dir.clone(),
+                policy: if args.accept {
+                    policy.accepting()
+                } else {
+                    policy
+                },
+            })
+        }
+        None => None,
+    };
+    Ok(SuiteOptions {
         jobs: args.jobs.map_or_else(default_jobs, usize::from),
         check_determinism: args.check_determinism,
         bundles: (!args.no_bundles).then(|| args.bundles.clone()),
         strict: args.input.strict,
+        snapshots,
+    })
+}
+
+/// `--snapshots`: two scenarios of one name (files of two folders) would hold their
+/// transcripts to the same snapshot; what to say then.
+fn shared_snapshot(scenarios: &[Scenario]) -> Option<String> {
+    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    for scenario in scenarios {
+        if let Some(first) = seen.insert(&scenario.name, &scenario.path) {
+            return Some(format!(
+                "`{}` and `{}` are both scenario `{}`: their transcripts would share one \
+                 snapshot\nhint: rename one of the files, or run each folder with a --snapshots \
+                 folder of its own",
+                first.display(),
+                scenario.path.display(),
+                scenario.name
+            ));
+        }
     }
+    None
+}
+
+/// `--snapshots`: how to accept the transcripts that failed their snapshots (with the human
+/// report, else on stderr), and a warning for each snapshot of no scenario, when every
+/// scenario of the given folders was played.
+fn snapshot_notes(
+    args: &RunArgs,
+    given: &[PathBuf],
+    scenarios: &[Scenario],
+    results: &[ScenarioResult],
+) -> anyhow::Result<()> {
+    let Some(dir) = &args.snapshots else {
+        return Ok(());
+    };
+    let accept = "run the same command with `--accept` (or `INSTA_UPDATE=always`)";
+    if let Some(hint) = snapshot_report::hint(results, accept) {
+        let hint = format!(
+            "\n{}{hint}{}",
+            STYLE_HINT.render(),
+            STYLE_HINT.render_reset()
+        );
+        if args.output.human_on_stdout() {
+            output::reader_gone_is_ok(output::stdout(&hint))?;
+        } else {
+            output::stderr(&hint);
+        }
+    }
+    let whole_folders = args.partition.is_none() && given.iter().all(|path| path.is_dir());
+    if whole_folders && worker::interrupted().is_none() {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        let stale = orphans(dir, &names)
+            .with_context(|| format!("cannot list the snapshots in `{}`", dir.display()))?;
+        for file in stale {
+            output::warning(&format!(
+                "`{}` is the snapshot of no scenario played here: delete it if its scenario is \
+                 gone (`rm {}`)",
+                file.display(),
+                symphony_harness::report::text::shell_word(&file.to_string_lossy())
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The library each scenario loads: its own, else the simulated provider.
@@ -470,7 +592,7 @@ impl Rerun for RunRerun<'_> {
         let now = play_with_progress(
             &scenarios,
             &settings(&simulator, &self.args.providers, &folder),
-            &suite_options(self.args),
+            &suite_options(self.args)?,
             Lines::Nowhere,
         );
         // Its devices are of no further use; a folder left behind is the tempdir's.
@@ -551,6 +673,7 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
         check_determinism: false,
         bundles: None,
         strict: false,
+        snapshots: None,
     };
     let results = play_with_progress(
         std::slice::from_ref(&bundle.scenario.scenario),

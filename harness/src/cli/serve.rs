@@ -15,7 +15,8 @@ use symphony_harness::{exit_code, worker};
 use super::args::{parse_duration, HostArg, ProviderArgs, SymphonyArg};
 use super::{output, signals};
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   # the tutorial's setup: providers in ./providers, Symphony's port
   symphony-harness serve --extensions ./providers
@@ -25,7 +26,8 @@ Examples:
   curl -X POST -H \"Authorization: Bearer $TOKEN\" -d @target.json \\
     http://localhost:8082/v1alpha2/targets/registry/my-target
   curl -s -H \"Authorization: Bearer $TOKEN\" \\
-    http://localhost:8082/v1alpha2/targets/registry/my-target | jq .status.provisioningStatus
+    http://localhost:8082/v1alpha2/targets/registry/my-target \\
+    | jq .status.provisioningStatus
   curl -X DELETE -H \"Authorization: Bearer $TOKEN\" \\
     http://localhost:8082/v1alpha2/targets/registry/my-target
   # the session as a scenario file, replayed with `run`:
@@ -33,11 +35,15 @@ Examples:
     http://localhost:8082/harness/v1/targets/my-target/scenario
   symphony-harness run my-target.scenario.json
 
-  # any free port (printed on the first line), a faster poll, Symphony 0.48's routes
-  symphony-harness serve --port 0 --poll 2s --symphony 0.48 --extensions target/release
+  # any free port (printed on the first line), a faster poll, Symphony 0.48
+  symphony-harness serve --port 0 --poll 2s --symphony 0.48 \\
+      --extensions target/release
 
-The page at http://localhost:8082/ shows every target, its status and its rounds.
-Ctrl-C stops the server and every provider worker with it (exit status 0).";
+The page at http://localhost:8082/ shows every target, its status and its rounds. Ctrl-C stops the server and every provider worker with it (exit status 0).
+
+Reference:\n",
+    super::docs_url!("docs/serve.md")
+);
 
 /// Serve Symphony's REST API here: the tutorial's scripts run unchanged, without Docker
 ///

@@ -8,11 +8,17 @@ use symphony_harness::sim::{self, Source};
 
 use super::output;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
 Examples:
   symphony-harness sim path
   symphony-harness binding \"$(symphony-harness sim path)\" --role my-role
-  symphony-harness check \"$(symphony-harness sim path)\" --config sim.bugs=ignore-delete";
+  symphony-harness check \"$(symphony-harness sim path)\" \\
+      --config sim.bugs=ignore-delete
+
+Reference:\n",
+    super::docs_url!("docs/simulator.md")
+);
 
 /// Locate the bundled simulated provider, a real provider library whose device misbehaves on request
 ///
@@ -22,8 +28,8 @@ Examples:
 /// those bytes were changed). The cache is `$SYMPHONY_HARNESS_CACHE`, else
 /// `$XDG_CACHE_HOME/symphony-harness`, else `~/.cache/symphony-harness`.
 ///
-/// Its binding config keys (`sim.device`, `sim.store`, `sim.bugs`, …) are in
-/// `docs/simulator.md`.
+/// Its binding config keys (`sim.device`, `sim.store`, `sim.bugs`, …) are in the reference
+/// below.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES, after_long_help = super::with_exit_status(EXAMPLES))]
 pub struct SimArgs {

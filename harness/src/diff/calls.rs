@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::change::{Area, Change, Changes, Kind};
 use super::describe;
-use crate::engine::change::compare;
+use crate::engine::change::{compare_within, MATCH_BUDGET};
 use crate::engine::{InSymphony, Outcome};
 use crate::model::{ComponentResult, ComponentSpec, ValidationRule};
 use crate::scenario::ScenarioRun;
@@ -231,7 +231,12 @@ fn compare_component(
         );
     }
     // Only what both report: a key one side lacks is said above, whatever the rule does.
-    for reason in compare(rule, old, new).reasons {
+    // A rule over the engine's matching budget made that side's rounds fail already, which the
+    // round outcomes tell: no reasons are drawn from it here.
+    let reasons = compare_within(rule, old, new, MATCH_BUDGET)
+        .map(|report| report.reasons)
+        .unwrap_or_default();
+    for reason in reasons {
         let (Some(before), Some(after)) = (&reason.old, &reason.new) else {
             continue;
         };

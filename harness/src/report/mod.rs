@@ -41,6 +41,7 @@ pub mod load;
 pub mod reconcile;
 pub mod run;
 pub mod serve;
+pub mod snapshot;
 pub mod style;
 pub mod text;
 pub mod watch;

@@ -8,8 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::json::{Document, RUN};
+use super::snapshot;
 use super::style;
 use crate::scenario::{Mismatch, ScenarioResult, ScenarioRun};
+use crate::transcript::snapshot::SnapshotVerdict;
 
 /// The counts of a suite.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,6 +56,7 @@ pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
                 .map(|warning| format!("warning, an error under --strict: {warning}")),
         );
     }
+    lines.extend(result.snapshot.as_ref().and_then(snapshot::failure_line));
     lines
 }
 
@@ -65,8 +68,13 @@ pub fn result_line(result: &ScenarioResult) -> String {
         .ok()
         .map_or(0, |run| run.transcript.steps.len());
     if result.passed() {
+        // A snapshot written this run is news; one that matched is not.
+        let written = match result.snapshot.as_ref().map(SnapshotVerdict::name) {
+            Some(name @ ("updated" | "created")) => format!(", snapshot {name}"),
+            _ => String::new(),
+        };
         format!(
-            "{}PASS{} {} ({steps} steps)",
+            "{}PASS{} {} ({steps} steps{written})",
             style::GOOD.render(),
             style::GOOD.render_reset(),
             result.name
@@ -91,6 +99,9 @@ pub fn failure_detail(
     writeln!(out, "{indent}pins: {}", result.description)?;
     for line in failure_lines(result) {
         writeln!(out, "{indent}{line}")?;
+    }
+    if let Some(verdict) = result.snapshot.as_ref().filter(|v| v.fails) {
+        snapshot::diff_lines(out, verdict, &format!("{indent}  "))?;
     }
     if let Some(bundle) = &result.bundle {
         writeln!(
@@ -145,7 +156,11 @@ pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Res
         counts.passed,
         counts.failed,
         results.len()
-    )
+    )?;
+    if let Some(line) = snapshot::counts_line(results) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// One scenario in the JSON document.
@@ -167,6 +182,8 @@ struct ScenarioEntry<'a> {
     library_sha256: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     transcript: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<&'a SnapshotVerdict>,
 }
 
 /// The `run` JSON document.
@@ -196,6 +213,7 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
                 bundle: result.bundle.as_ref().map(|b| b.display().to_string()),
                 library_sha256: run.map(|r| r.library_sha256.as_str()),
                 transcript: run.map(ScenarioRun::transcript_json),
+                snapshot: result.snapshot.as_ref(),
             }
         })
         .collect();
@@ -210,8 +228,11 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
 /// Writes JUnit XML: one test suite `scenarios`, one test case per scenario; a failure's
 /// message is its first reason, its text every reason (and the reproduction command).
 /// Failure types: `unplayable` (the scenario could not be played), `scenario-failed` (an
-/// expectation or a call failed), `nondeterministic` (two runs differed), `warning-denied` (a
-/// warning under `--strict`).
+/// expectation or a call failed), `nondeterministic` (two runs differed), `snapshot-differs`,
+/// `snapshot-missing`, `snapshot-error` (its transcript against its snapshot),
+/// `warning-denied` (a warning under `--strict`). With `--snapshots`, each test case has a
+/// property `snapshot`: the snapshot verdict (`matched`, `updated`, `created`, `differs`,
+/// `missing` or `error`).
 pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
     let mut report = Report::new("symphony-harness run");
     let mut suite = TestSuite::new("scenarios");
@@ -227,12 +248,18 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
                     bundle.display()
                 ));
             }
-            let failure_type = match &result.run {
-                Err(_) => "unplayable",
-                Ok(run) if !run.passed() => "scenario-failed",
-                Ok(_) if result.nondeterministic.is_some() => "nondeterministic",
+            let snapshot_failed = result.snapshot.as_ref().filter(|v| v.fails);
+            let failure_type = match (&result.run, snapshot_failed) {
+                (Err(_), _) => "unplayable",
+                (Ok(run), _) if !run.passed() => "scenario-failed",
+                (Ok(_), _) if result.nondeterministic.is_some() => "nondeterministic",
+                (Ok(_), Some(verdict)) => match verdict.name() {
+                    "differs" => "snapshot-differs",
+                    "missing" => "snapshot-missing",
+                    _ => "snapshot-error",
+                },
                 // It ran and held, so a warning failed it (`--strict`).
-                Ok(_) => "warning-denied",
+                (Ok(_), None) => "warning-denied",
             };
             super::junit_failure(
                 NonSuccessKind::Failure,
@@ -244,6 +271,9 @@ pub fn junit(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> 
         let mut case = TestCase::new(result.name.clone(), status);
         case.set_classname(result.path.display().to_string())
             .set_time(result.duration);
+        if let Some(verdict) = &result.snapshot {
+            case.add_property(quick_junit::Property::new("snapshot", verdict.name()));
+        }
         suite.add_test_case(case);
     }
     // The suite ran from its first scenario's start to its last one's end (in parallel with

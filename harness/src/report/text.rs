@@ -41,6 +41,17 @@ pub fn error(
     Ok(())
 }
 
+/// `text` as one word of a POSIX shell command: as it is when that is safe, else in single
+/// quotes, so a printed command can be pasted.
+pub fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +83,13 @@ mod tests {
         );
         assert_eq!(plain(|out| error(out, "no", &[], None)), "error: no\n");
         assert_eq!(plain(|out| warning(out, "careful")), "warning: careful\n");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_they_need_it() {
+        assert_eq!(shell_word("snapshots/a.snap"), "snapshots/a.snap");
+        assert_eq!(shell_word("my snaps/a.snap"), "'my snaps/a.snap'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::expect::{Checker, StepFacts};
 use super::format::Expect;
-use crate::engine::change::compare;
+use crate::engine::change::{compare_within, MATCH_BUDGET};
 use crate::engine::events::{CallKind, Phase};
 use crate::engine::Outcome;
 use crate::model::{ComponentAction, ComponentResult, ComponentSpec, ValidationRule};
@@ -259,7 +259,18 @@ fn not_as_desired(
             properties: held.properties.clone().into_iter().collect(),
             ..component.clone()
         };
-        let report = compare(rule, &current, component);
+        // The rule comes from the provider: the engine's budget bounds this comparison too
+        // (the round that used the same rule already failed on it, so say it once here).
+        let report = match compare_within(rule, &current, component, MATCH_BUDGET) {
+            Ok(report) => report,
+            Err(over) => {
+                wrong.push(format!(
+                    "`{}` could not be compared with the device: {over}",
+                    component.name
+                ));
+                continue;
+            }
+        };
         if report.changed {
             let reasons: Vec<String> = report.reasons.iter().map(|r| r.describe()).collect();
             wrong.push(format!(
@@ -428,6 +439,47 @@ mod tests {
         assert_eq!(
             not_as_desired(&desired, None, &Device::new()),
             ["`web` is not on the device"]
+        );
+    }
+
+    #[test]
+    fn a_rule_over_the_matching_budget_is_reported_not_matched() {
+        // 200 wildcard entries of 1,000 characters against 1,000 keys: over 200 million
+        // matching steps, the engine's budget.
+        let entry = crate::model::PropertyDesc {
+            name: format!("{}*", "a".repeat(999)),
+            ignore_case: false,
+            skip_if_missing: false,
+            prefix_match: false,
+            is_component_name: false,
+        };
+        let rule = ValidationRule {
+            component_validation_rule: ComponentValidationRule {
+                change_detection: vec![entry; 200],
+                ..ComponentValidationRule::default()
+            },
+            ..ValidationRule::default()
+        };
+        let properties: BTreeMap<String, Value> =
+            (0..1000).map(|i| (format!("{i:010}"), json!(i))).collect();
+        let desired = vec![ComponentSpec {
+            name: "web".into(),
+            properties: properties.clone().into_iter().collect(),
+            ..ComponentSpec::default()
+        }];
+        let device = Device::from([(
+            "web".to_string(),
+            DeviceComponent {
+                component_type: String::new(),
+                properties,
+            },
+        )]);
+        let wrong = not_as_desired(&desired, Some(&rule), &device);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert!(
+            wrong[0].starts_with("`web` could not be compared with the device")
+                && wrong[0].contains("matching steps"),
+            "{wrong:?}"
         );
     }
 

@@ -12,6 +12,8 @@
 //! - [`suite`]: many scenarios: jobs, the determinism check.
 //! - [`result`]: a scenario's result in a suite, and verdict changes between two runs.
 //! - [`bundle`]: reproduction bundles of failures, for `replay`.
+//! - [`snapshot`]: a scenario's transcript held to its snapshot (`run --snapshots`).
+//! - [`scratch`]: the folder a run keeps its simulated devices in (in memory where it can).
 //!
 //! `docs/scenarios.md` documents the file format; `docs/schemas/scenario.v1.json` is its
 //! JSON Schema.
@@ -24,6 +26,7 @@ pub mod parse;
 pub mod result;
 pub mod run;
 pub mod scratch;
+pub mod snapshot;
 pub mod suite;
 pub mod summary_expect;
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::run::ScenarioRun;
+use crate::transcript::snapshot::SnapshotVerdict;
 
 /// One scenario's result.
 #[derive(Debug, Clone)]
@@ -24,6 +25,9 @@ pub struct ScenarioResult {
     pub bundle_error: Option<String>,
     /// Whether its warnings fail it (`--strict`).
     pub strict: bool,
+    /// How its transcript compared with its snapshot (`run --snapshots`; `None`: not
+    /// compared).
+    pub snapshot: Option<SnapshotVerdict>,
     /// When it started.
     pub started: std::time::SystemTime,
     /// How long it ran (both runs, with the determinism check).
@@ -32,11 +36,13 @@ pub struct ScenarioResult {
 
 impl ScenarioResult {
     /// True when it ran to its end, every expectation held, (when checked) both runs gave
-    /// the same transcript, and (under `--strict`) nothing needed a warning.
+    /// the same transcript, (under `--strict`) nothing needed a warning, and (when compared)
+    /// its snapshot holds its transcript or was updated.
     pub fn passed(&self) -> bool {
         self.run.as_ref().is_ok_and(ScenarioRun::passed)
             && self.nondeterministic.is_none()
             && (!self.strict || self.warnings().is_empty())
+            && self.snapshot.as_ref().is_none_or(|verdict| !verdict.fails)
     }
 
     /// What its run warned about.
@@ -114,6 +120,7 @@ mod tests {
             bundle: None,
             bundle_error: None,
             strict: false,
+            snapshot: None,
             started: std::time::SystemTime::UNIX_EPOCH,
             duration: std::time::Duration::ZERO,
         }

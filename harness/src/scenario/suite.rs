@@ -12,8 +12,10 @@ use super::bundle::write_bundle;
 use super::format::Scenario;
 use super::result::ScenarioResult;
 use super::run::{run_scenario, RunSettings};
+use super::snapshot::hold_snapshot;
 use crate::errors::error_chain;
 use crate::jobs::{for_each_in_order, Next};
+use crate::transcript::snapshot::Snapshots;
 
 /// How to run a suite.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct SuiteOptions {
     pub bundles: Option<PathBuf>,
     /// A scenario's warnings fail it (`--strict`).
     pub strict: bool,
+    /// Hold each transcript to its snapshot (`run --snapshots`; `None`: not compared).
+    pub snapshots: Option<Snapshots>,
 }
 
 /// The first line where two JSON texts differ, as `line N: a | b`.
@@ -79,6 +83,7 @@ fn play(
         run,
         nondeterministic,
         strict: options.strict,
+        snapshot: None,
         bundle: None,
         bundle_error: None,
         started,
@@ -93,6 +98,11 @@ fn play(
             Ok(path) => result.bundle = Some(path),
             Err(err) => result.bundle_error = Some(error_chain(&err)),
         }
+    }
+    // After the bundle: a transcript that is not its snapshot is no failure to replay. A
+    // run cut short proves nothing, and writes no snapshot.
+    if let (Some(snapshots), false) = (&options.snapshots, interrupted) {
+        hold_snapshot(&mut result, snapshots);
     }
     result
 }

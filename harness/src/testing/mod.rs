@@ -32,8 +32,9 @@
 //!   crate's `cdylib` ([`Conformance::this_crate`]), or on a provider type compiled into the
 //!   test ([`Conformance::in_process`]: no `.so`, fast, but no build or load checks); the
 //!   builder's methods mirror `check`'s flags.
-//! - [`Scenarios`]: every scenario file of a folder, each transcript compared with an
-//!   `insta` snapshot in the author's folder (`cargo insta review` accepts changes).
+//! - [`Scenarios`]: every scenario file of a folder, each transcript compared with a
+//!   snapshot in the author's folder, in insta's format (`cargo insta review` accepts
+//!   changes; `symphony-harness run --snapshots` reads the same files).
 //!
 //! - [`Explore`]: random reconciliation histories against a library with a case budget, as
 //!   `symphony-harness explore` plays them; a broken invariant fails the test with the shrunk
@@ -177,16 +178,22 @@ impl TestingError {
                     .into(),
             ),
             TestingError::UnknownCheck { .. } => Some(format!(
-                "areas: {}; ids: `symphony-harness check --help` and docs/checks.md list them",
+                "areas: {}; every id: {}",
                 crate::check::Area::ALL
                     .iter()
                     .map(|area| area.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/checks.md")
             )),
-            TestingError::NoScenarios { .. } => {
-                Some("scenario files end in `.json` (`docs/scenarios.md` shows the format)".into())
-            }
+            TestingError::NoScenarios { .. } => Some(
+                concat!(
+                    "scenario files end in `.json` (the format: ",
+                    env!("CARGO_PKG_REPOSITORY"),
+                    "/blob/main/docs/scenarios.md)"
+                )
+                .into(),
+            ),
             TestingError::Scenario(err) => err.hint(),
             TestingError::NoLibrary { .. } => Some(
                 "call `.library_of_this_crate()` or `.library(path)`, or give the scenario a \

@@ -1,18 +1,21 @@
 //! [`Scenarios`]: the scenario files of a folder (`symphony-harness run`) from a test, each
-//! transcript held to an `insta` snapshot in the author's own folder.
+//! transcript held to a snapshot in the author's own folder (insta's format, as `run
+//! --snapshots` holds them: [`crate::transcript::snapshot`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
-
 use super::{built, cargo, plain, this_crate_manifest, TestingError};
+use crate::errors::Explain as _;
 use crate::jobs::default_jobs;
 use crate::report::run as report;
+use crate::report::snapshot as snapshot_report;
+use crate::scenario::snapshot::hold_snapshot;
 use crate::scenario::{
     read_scenario, run_suite, scenario_files, RunSettings, Scenario, ScenarioResult, SuiteOptions,
 };
 use crate::subject::Source;
+use crate::transcript::snapshot::{orphans, Policy, Snapshots};
 use crate::transcript::Redactions;
 use crate::worker::Backend;
 
@@ -94,9 +97,13 @@ impl Scenarios {
     }
 
     /// Compares each scenario's transcript with `<dir>/<scenario name>.snap` (a relative
-    /// `dir` starts from the crate's folder). A new or changed transcript is written beside
-    /// it as `.snap.new` and fails the test; `cargo insta review` accepts it. A snapshot with
-    /// no scenario fails too. Without this, transcripts are not compared.
+    /// `dir` starts from the crate's folder), in insta's format: the files `symphony-harness
+    /// run --snapshots` reads and writes. A new or changed transcript fails the test, with
+    /// its diff, and is written beside it as `.snap.new`; `cargo insta review` accepts it,
+    /// or `INSTA_UPDATE=always cargo test`, or moving the `.snap.new` file over the snapshot.
+    /// insta's `INSTA_UPDATE` and `INSTA_FORCE_PASS` work as for insta's own assertions (on
+    /// CI, nothing is written). A snapshot with no scenario fails too. Without this,
+    /// transcripts are not compared.
     ///
     /// ```no_run
     /// # use symphony_harness::testing::Scenarios;
@@ -243,6 +250,8 @@ impl Scenarios {
             check_determinism: false,
             bundles,
             strict: false,
+            // Compared by `assert_pass`, once the scenarios' own folders are redacted.
+            snapshots: None,
         };
         let mut results = run_suite(&scenarios, &settings, &options, &|_| {});
         for (result, redactions) in results.iter_mut().zip(&temp_dirs) {
@@ -255,8 +264,7 @@ impl Scenarios {
 
     /// Plays every scenario and panics unless each met its expectations and (with
     /// [`Scenarios::snapshots`]) matched its snapshot: with the failure lines
-    /// `symphony-harness run` prints and the snapshots that differ (insta shows each diff
-    /// above the panic).
+    /// `symphony-harness run` prints, each snapshot's diff, and how to accept the new ones.
     ///
     /// ```no_run
     /// # use symphony_harness::testing::Scenarios;
@@ -267,32 +275,50 @@ impl Scenarios {
     /// ```
     #[track_caller]
     pub fn assert_pass(self) {
-        let report = match self.run() {
+        let mut report = match self.run() {
             Ok(report) => report,
             Err(err) => panic!("the scenarios could not be played\n{}", err.explain()),
         };
-        let mut snapshot_lines = Vec::new();
+        let mut orphan_lines = Vec::new();
         if let Some(dir) = &self.snapshots {
-            for result in &report.results {
-                snapshot_lines.extend(compare_snapshot(dir, result));
+            let policy = match Policy::from_env() {
+                Ok(policy) => policy,
+                Err(err) => panic!("{err}\nhint: {}", err.hint().unwrap_or_default()),
+            };
+            let snapshots = Snapshots {
+                dir: dir.clone(),
+                policy,
+            };
+            for result in &mut report.results {
+                hold_snapshot(result, &snapshots);
             }
-            match orphan_snapshots(dir, &report.scenarios) {
-                Ok(orphans) => snapshot_lines.extend(orphans.into_iter().map(|file| {
+            let names: Vec<&str> = report.scenarios.iter().map(|s| s.name.as_str()).collect();
+            match orphans(dir, &names) {
+                Ok(files) => orphan_lines.extend(files.into_iter().map(|file| {
                     format!(
                         "`{}` has no scenario: delete it, or restore its scenario",
-                        dir.join(file).display()
+                        file.display()
                     )
                 })),
-                Err(err) => snapshot_lines.push(err.explain()),
+                Err(source) => orphan_lines.push(
+                    TestingError::Folder {
+                        path: dir.clone(),
+                        source,
+                    }
+                    .explain(),
+                ),
             }
         }
-        if report.passed() && snapshot_lines.is_empty() {
+        if report.passed() && orphan_lines.is_empty() {
             return;
         }
         let mut text = report.human();
-        if !snapshot_lines.is_empty() {
+        if let Some(hint) = snapshot_report::hint(&report.results, SNAPSHOTS_ACCEPTED) {
+            text.push_str(&format!("\n{hint}"));
+        }
+        if !orphan_lines.is_empty() {
             text.push_str("\nsnapshots:\n");
-            for line in &snapshot_lines {
+            for line in &orphan_lines {
                 text.push_str(&format!("  {line}\n"));
             }
         }
@@ -300,83 +326,8 @@ impl Scenarios {
     }
 }
 
-/// Compares the transcript of `result` with its snapshot in `dir`; says how it differs.
-fn compare_snapshot(dir: &Path, result: &ScenarioResult) -> Option<String> {
-    let run = result.run.as_ref().ok()?;
-    // Where the transcript came from goes to the snapshot's header, not its body: a rebuilt
-    // library must not change every snapshot.
-    let mut transcript = run.transcript_json();
-    let mut take = |key: &str| {
-        transcript
-            .as_object_mut()
-            .and_then(|fields| fields.remove(key))
-            .unwrap_or(Value::Null)
-    };
-    let header = json!({
-        "librarySha256": take("librarySha256"),
-        "harnessVersion": take("harnessVersion"),
-    });
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(dir);
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.set_description(result.description.clone());
-    settings.set_info(&header);
-    let name = result.name.clone();
-    let file = dir.join(format!("{name}.snap"));
-    let existed = file.is_file();
-    // insta panics on a difference, after printing it; every scenario is compared.
-    let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        settings.bind(|| insta::assert_yaml_snapshot!(name, transcript));
-    }));
-    compared.err().map(|_| {
-        if existed {
-            format!(
-                "`{}` differs from `{}` (the diff is above; `cargo insta review` accepts the \
-                 new one)",
-                result.name,
-                file.display()
-            )
-        } else {
-            format!(
-                "`{}` has no snapshot `{}` yet (`cargo insta review` accepts the new one)",
-                result.name,
-                file.display()
-            )
-        }
-    })
-}
-
-/// The `.snap` files in `dir` that belong to none of `scenarios`.
-fn orphan_snapshots(dir: &Path, scenarios: &[Scenario]) -> Result<Vec<String>, TestingError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        // No snapshot yet: insta makes the folder with the first.
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(TestingError::Folder {
-                path: dir.to_path_buf(),
-                source,
-            })
-        }
-    };
-    let mut orphans = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| TestingError::Folder {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let Some(stem) = file.strip_suffix(".snap") else {
-            continue;
-        };
-        if !scenarios.iter().any(|scenario| scenario.name == stem) {
-            orphans.push(file);
-        }
-    }
-    orphans.sort();
-    Ok(orphans)
-}
+/// How a test accepts every new transcript at once.
+const SNAPSHOTS_ACCEPTED: &str = "`INSTA_UPDATE=always cargo test` (then read `git diff`)";
 
 /// What [`Scenarios::run`] played: each scenario's result, in file name order.
 ///

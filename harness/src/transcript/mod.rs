@@ -16,10 +16,13 @@
 //! - [`record`]: the record's types.
 //! - [`sink`]: [`TranscriptSink`], the [`crate::engine::events::EventSink`] that records rounds.
 //! - [`redact`]: the volatile text of a run, replaced ([`Redactions`]).
+//! - [`snapshot`]: a transcript held to a reviewed file in insta's format (`run
+//!   --snapshots`, the test API).
 
 pub mod record;
 pub mod redact;
 pub mod sink;
+pub mod snapshot;
 
 pub use record::{
     CallEntry, DecisionEntry, DeviceComponent, Entry, Returned, RoundTranscript, SentComponent,

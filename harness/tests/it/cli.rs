@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use crate::support::{harness, harness_within, lib, path_str, Lib};
+use std::path::Path;
+
+use crate::support::{harness, harness_in, harness_within, lib, path_str, Lib};
 use symphony_harness::load::LibraryFile;
 
 fn sha(which: Lib) -> String {
@@ -313,6 +315,139 @@ fn binding_without_role_is_a_usage_error() {
     assert!(run.stderr.contains("--role"), "{}", run.stderr);
 }
 
+/// Every command's `--help` at `columns` columns (as a terminal that wide gets it), by the
+/// command's words (`[]` for the top level).
+fn every_help(columns: &str) -> Vec<(Vec<String>, String)> {
+    let top = harness_in(Path::new("."), &["--help"], &[("COLUMNS", Some(columns))]);
+    let mut commands: Vec<Vec<String>> = vec![vec![]];
+    commands.extend(
+        top.stdout
+            .lines()
+            .skip_while(|line| *line != "Commands:")
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .map(|name| vec![name.to_string()]),
+    );
+    commands.push(vec!["sim".to_string(), "path".to_string()]);
+    commands.push(vec!["help".to_string(), "exit-codes".to_string()]);
+    assert!(commands.len() > 15, "{}", top.stdout);
+    commands
+        .into_iter()
+        .map(|words| {
+            let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+            if words.first().is_none_or(|w| w != "help") {
+                args.push("--help");
+            }
+            let run = harness_in(Path::new("."), &args, &[("COLUMNS", Some(columns))]);
+            assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+            (words, run.stdout)
+        })
+        .collect()
+}
+
+/// The `Examples:` block of a help text, up to its first empty line.
+fn examples(help: &str) -> Vec<&str> {
+    help.lines()
+        .skip_while(|line| *line != "Examples:")
+        .take_while(|line| !line.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_example_in_every_help_is_pasteable_on_an_80_column_terminal() {
+    let wide = every_help("200");
+    let narrow = every_help("80");
+    for ((words, wide), (_, narrow)) in wide.iter().zip(&narrow) {
+        if words.as_slice() == ["help", "exit-codes"] {
+            continue; // a table, no commands
+        }
+        let block = examples(wide);
+        assert!(block.len() > 1, "{words:?} has examples:\n{wide}");
+        for line in &block {
+            assert!(
+                line.chars().count() <= 79,
+                "{words:?}: an example line over 79 columns (continue it with `\\`): {line:?}"
+            );
+        }
+        // Nothing wraps on 80 columns: the terminal shows every example as written.
+        assert_eq!(
+            examples(narrow),
+            block,
+            "{words:?}: an example wraps at 80 columns"
+        );
+        // A command quoted in the prose is not cut across two lines either.
+        for (start, _) in narrow.match_indices("`symphony-harness") {
+            let quoted = &narrow[start + 1..];
+            let end = quoted.find('`').unwrap_or(quoted.len());
+            assert!(
+                !quoted[..end].contains('\n'),
+                "{words:?}: `{}` is cut across lines at 80 columns",
+                &quoted[..end]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_exit_code_table_is_shown_once_and_every_help_points_at_it() {
+    let helps = every_help("100");
+    for (words, help) in &helps {
+        let rows = help.matches("  143  terminated").count();
+        if words.as_slice() == ["help", "exit-codes"] {
+            for entry in symphony_harness::exit_code::ALL {
+                let row = format!("{:>3}  {}", entry.code, entry.name);
+                assert!(help.contains(&row), "{row:?} missing:\n{help}");
+            }
+        } else {
+            assert_eq!(rows, 0, "{words:?} repeats the table:\n{help}");
+            assert!(
+                help.trim_end().ends_with(
+                    "Exit status: `symphony-harness help exit-codes` lists every code and what it\nmeans."
+                ) || help.trim_end().ends_with(
+                    "Exit status: `symphony-harness help exit-codes` lists every code and what it means."
+                ),
+                "{words:?} does not point at the table:\n{help}"
+            );
+        }
+    }
+    // Run on its own, the topic prints the table for scripts and pagers.
+    let table = harness(&["exit-codes"]);
+    assert_eq!(table.code, Some(0));
+    assert!(
+        table.stdout.starts_with("Exit status:\n    0  success"),
+        "{}",
+        table.stdout
+    );
+}
+
+#[test]
+fn help_cites_pages_by_url_not_by_a_path_of_the_repository() {
+    for (words, help) in every_help("200") {
+        // Pages and sources of the repository, which an installed binary's user does not have.
+        for path in ["docs/", "harness/src/", "harness/tests/", "README.md"] {
+            for (at, _) in help.match_indices(path) {
+                let before = &help[..at];
+                // A word of its own (not `target/symphony-harness/…`).
+                if !before.ends_with([' ', '\n', '`', '(']) {
+                    continue;
+                }
+                let is_url = before
+                    .rsplit(char::is_whitespace)
+                    .next()
+                    .is_some_and(|word| word.starts_with("https://"));
+                assert!(is_url, "{words:?} names `{path}` outside a URL:\n{help}");
+            }
+        }
+        assert!(
+            help.contains(&format!("{}/blob/main/docs/", env!("CARGO_PKG_REPOSITORY"))),
+            "{words:?} links no reference page:\n{help}"
+        );
+    }
+}
+
 #[test]
 fn help_texts_are_stable() {
     for args in [
@@ -329,6 +464,7 @@ fn help_texts_are_stable() {
         vec!["replay", "--help"],
         vec!["explore", "--help"],
         vec!["diff", "--help"],
+        vec!["help", "exit-codes"],
     ] {
         let run = harness(&args);
         assert_eq!(run.code, Some(0));
@@ -778,6 +914,30 @@ fn stderr_on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         seen.extend_from_slice(&chunk[..n]);
     }
     String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn check_progress_counts_the_checks_only_and_skip_leave() {
+    let sim = lib(Lib::Sim);
+    // Two checks given as `--only a,b`, then the `build` area without one of them.
+    for (selection, total) in [
+        (vec!["--only", "build.abi,build.models"], 2),
+        (vec!["--only", "build", "--skip", "build.abi"], 2),
+    ] {
+        let mut args = vec!["check", path_str(&sim)];
+        args.extend_from_slice(&selection);
+        let seen = stderr_on_a_terminal(&args, &[]);
+        let plain = anstream::adapter::strip_str(&seen).to_string();
+        assert!(
+            plain.contains(&format!("/{total} ")),
+            "{selection:?}: no `/{total}` total in the progress:\n{plain:?}"
+        );
+        let catalog = symphony_harness::check::CATALOG.len();
+        assert!(
+            !plain.contains(&format!("/{catalog} ")),
+            "{selection:?}: the whole catalog's total:\n{plain:?}"
+        );
+    }
 }
 
 #[test]

@@ -31,10 +31,12 @@ mod schemas;
 mod docs;
 // The simulated provider: device, stores, channel, seeded faults, the bug catalog, Symphony's host.
 mod sim;
-// Scenario files under scenarios/: expectations met, transcripts equal to snapshots/.
+// Scenario files under scenarios/: expectations met, transcripts equal to snapshots/ (`run`).
 mod scenarios;
 // `symphony-harness run` and `replay` from the command line: exit codes, bundles, partitions.
 mod run;
+// `run --snapshots`: transcripts held to insta-format snapshots; diff, .snap.new, --accept.
+mod run_snapshots;
 // `symphony-harness check`: the conformance suite from the command line.
 mod check;
 // `symphony-harness check`: rule, get and rendering checks, each failing with its sim bug.

@@ -1,74 +1,66 @@
 //! The scenario corpus under `scenarios/`: every file parses, runs against the simulated
 //! provider in a worker, meets every expectation it states, and its transcript equals the
-//! reviewed snapshot under `snapshots/` (`cargo insta review` accepts a change). A snapshot
-//! with no scenario fails too.
+//! reviewed snapshot under `snapshots/`, all through `symphony-harness run --snapshots`, as a
+//! provider's CI would run it. A changed transcript fails and is written beside its snapshot
+//! as `.snap.new` (insta's `INSTA_UPDATE` applies: `INSTA_UPDATE=always` accepts it). A
+//! snapshot with no scenario fails too.
 
-use std::path::{Path, PathBuf};
-
-use symphony_harness::scenario::{read_scenario, run_scenario, scenario_files, RunSettings};
-use symphony_harness::worker::Backend;
-
-use crate::support::{lib, workspace_root, Lib};
-
-/// Settings that run scenarios in workers of the harness binary built for these tests.
-pub fn settings(scratch: &Path) -> RunSettings {
-    RunSettings {
-        backend: Backend {
-            worker_program: Some(PathBuf::from(env!("CARGO_BIN_EXE_symphony-harness"))),
-            ..Backend::default()
-        },
-        simulator: lib(Lib::Sim),
-        scratch: scratch.to_path_buf(),
-        store_dirs: Vec::new(),
-    }
-}
-
-fn corpus() -> Vec<PathBuf> {
-    scenario_files(&workspace_root().join("scenarios")).expect("scenarios/ is readable")
-}
+use crate::support::{harness_in, lib, path_str, workspace_root, Lib};
 
 #[test]
 fn every_scenario_meets_its_expectations_and_matches_its_snapshot() {
-    let files = corpus();
-    assert!(!files.is_empty(), "no scenario under scenarios/");
-    let scratch = tempfile::tempdir().expect("a scratch folder");
-    let mut failures = Vec::new();
-    for file in &files {
-        let loaded = read_scenario(file).unwrap_or_else(|err| panic!("{err}"));
-        let scenario = &loaded.scenario;
-        let run = run_scenario(scenario, &settings(scratch.path()))
-            .unwrap_or_else(|err| panic!("{}: {err}", file.display()));
-        if let Some(error) = &run.error {
-            failures.push(format!("{}: stopped: {error}", scenario.name));
-        }
-        for mismatch in &run.mismatches {
-            failures.push(format!("{}: {}", scenario.name, mismatch.describe()));
-        }
-        // Where the transcript came from goes to the snapshot's header, not its body: a
-        // rebuilt simulator must not change every snapshot.
-        let mut transcript = run.transcript_json();
-        let header = serde_json::json!({
-            "librarySha256": transcript.as_object_mut().and_then(|t| t.remove("librarySha256")),
-            "harnessVersion": transcript.as_object_mut().and_then(|t| t.remove("harnessVersion")),
-        });
-        insta::with_settings!({
-            snapshot_path => workspace_root().join("snapshots"),
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-            description => scenario.description.clone(),
-            info => &header,
-        }, {
-            insta::assert_yaml_snapshot!(scenario.name.clone(), transcript);
-        });
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let sim = lib(Lib::Sim);
+    // From the repository's root, as its README runs it; insta's variables pass through.
+    let run = harness_in(
+        &workspace_root(),
+        &[
+            "run",
+            "--simulator",
+            path_str(&sim),
+            "--snapshots",
+            "snapshots",
+            "scenarios",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let count = std::fs::read_dir(workspace_root().join("scenarios"))
+        .expect("scenarios/")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+        })
+        .count();
+    assert!(count > 20, "the corpus is there: {count} scenarios");
+    // Every one compared (and, unless `INSTA_UPDATE=always` rewrote some, matched).
+    let line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("snapshots: "))
+        .unwrap_or_else(|| panic!("no snapshot counts:\n{}", run.stdout));
+    let compared: usize = line
+        .trim_start_matches("snapshots: ")
+        .split(", ")
+        .filter_map(|part| part.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(compared, count, "{line}");
+    assert!(
+        !run.stderr.contains("is the snapshot of no scenario"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn every_snapshot_belongs_to_a_scenario() {
-    let names: Vec<String> = corpus()
-        .iter()
-        .filter_map(|path| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+    let names: Vec<String> = std::fs::read_dir(workspace_root().join("scenarios"))
+        .expect("scenarios/")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "json")
+                .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))?
+        })
         .collect();
     let mut orphans = Vec::new();
     for entry in std::fs::read_dir(workspace_root().join("snapshots")).expect("snapshots/") {

@@ -156,6 +156,30 @@ pub fn harness(args: &[&str]) -> Run {
     }
 }
 
+/// Runs the `symphony-harness` binary in folder `dir`, with `env` set (`Some`) or removed
+/// (`None`) on top of the test's own environment.
+pub fn harness_in(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_symphony-harness"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("SYMPHONY_HARNESS_COLOR")
+        .env_remove("COLUMNS");
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let output = command.output().expect("symphony-harness runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// What a run of the binary printed, and how it exited.
 #[derive(Debug)]
 pub struct Run {

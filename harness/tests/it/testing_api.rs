@@ -292,16 +292,18 @@ fn a_failed_expectation_panics_with_the_failure_lines_run_prints() {
     assert!(message.contains("FAILED: 0 passed, 1 failed"), "{message}");
 }
 
-/// Whether insta fails an assertion whose snapshot differs (it writes the new one in place,
-/// and passes, under `INSTA_UPDATE=always` and `cargo insta test`'s `INSTA_FORCE_PASS`).
+/// Whether a snapshot that differs fails, as it fails insta's assertions (it is written in
+/// place, and passes, under `INSTA_UPDATE=always`; `cargo insta test`'s `INSTA_FORCE_PASS`
+/// passes it too).
 fn insta_fails_on_a_difference() -> bool {
     let update = std::env::var("INSTA_UPDATE").unwrap_or_default();
     let force_pass = std::env::var("INSTA_FORCE_PASS").unwrap_or_default();
     !matches!(update.as_str(), "always" | "force") && !matches!(force_pass.as_str(), "1" | "true")
 }
 
-/// Whether insta writes `.snap.new` beside a snapshot that differs: `INSTA_UPDATE=new`, or
-/// its default (`auto`) outside CI (insta's own test of `CI` and `TF_BUILD`).
+/// Whether `.snap.new` is written beside a snapshot that differs, as insta writes it:
+/// `INSTA_UPDATE=new`, or its default (`auto`) outside CI (insta's own test of `CI` and
+/// `TF_BUILD`).
 fn insta_writes_new_files() -> bool {
     let on_ci = match std::env::var("CI").ok().as_deref() {
         Some("false") | Some("0") | Some("") => false,
@@ -338,7 +340,7 @@ fn snapshots_new_changed_and_orphaned_each_fail_and_an_accepted_one_passes() {
     let message = panic_message(|| with_snapshots().assert_pass());
     assert!(
         message.contains(&format!(
-            "`change` has no snapshot `{}` yet",
+            "snapshot: no snapshot `{}` yet",
             snapshot.display()
         )),
         "{message}"
@@ -350,7 +352,11 @@ fn snapshots_new_changed_and_orphaned_each_fail_and_an_accepted_one_passes() {
         return;
     }
     let new = snapshot_dir.join("change.snap.new");
-    std::fs::rename(&new, &snapshot).expect("insta wrote `change.snap.new`");
+    assert!(
+        message.contains(&format!("mv {} {}", new.display(), snapshot.display())),
+        "the hint moves the new file over the snapshot: {message}"
+    );
+    std::fs::rename(&new, &snapshot).expect("the API wrote `change.snap.new`");
     let text = std::fs::read_to_string(&snapshot).unwrap();
     assert!(text.contains("scenario: change"), "{text}");
     assert!(
@@ -362,11 +368,29 @@ fn snapshots_new_changed_and_orphaned_each_fail_and_an_accepted_one_passes() {
     std::fs::write(&snapshot, text.replace("x:2", "x:3")).unwrap();
     let message = panic_message(|| with_snapshots().assert_pass());
     assert!(
-        message.contains(&format!("`change` differs from `{}`", snapshot.display())),
+        message.contains(&format!(
+            "snapshot: the transcript differs from `{}` (+",
+            snapshot.display()
+        )),
         "{message}"
     );
-    // The run itself passed: the report says so, above the snapshot lines.
-    assert!(message.contains("ok: 1 passed, 0 failed"), "{message}");
+    let diff_line = |mark: &str, text: &str| {
+        message
+            .lines()
+            .any(|line| line.trim_start().starts_with(mark) && line.contains(text))
+    };
+    assert!(
+        diff_line("-", "x:3") && diff_line("+", "x:2"),
+        "the diff: {message}"
+    );
+    assert!(
+        message.contains("INSTA_UPDATE=always cargo test"),
+        "how to accept: {message}"
+    );
+    // Only the snapshot failed it: `run --snapshots` counts it as a failed scenario too.
+    assert!(message.contains("FAILED: 0 passed, 1 failed"), "{message}");
+    assert!(message.contains("snapshots: 1 differs"), "{message}");
+    assert!(!message.contains("stopped before its end"), "{message}");
 
     std::fs::write(&snapshot, &text).unwrap();
     std::fs::remove_file(snapshot_dir.join("change.snap.new")).unwrap();
