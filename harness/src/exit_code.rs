@@ -1,5 +1,7 @@
 //! Every exit code of `symphony-harness`, in one place: [`ALL`] names and explains each one;
-//! `--help` and the table of `docs/exit-codes.md` are made from it (a test holds the page to it).
+//! `symphony-harness help exit-codes` and the table of `docs/exit-codes.md` are made from it (a
+//! test holds the page to it). [`BY_FAILURE`] gives each failure of the input its one code and
+//! the commands that meet it; the `exit_codes` integration tests run every pair.
 //!
 //! Verdicts take the low codes, so CI can branch on them; the harness's own failure is always
 //! [`ERROR`]. Clap exits with [`USAGE`] on a bad command line. A signal that stops the harness
@@ -144,32 +146,149 @@ pub const ALL: [ExitCode; 16] = [
     },
 ];
 
-/// The code of each failure, the same in every command that meets it (`inspect`, `load`,
-/// `hash`, `binding`, `reconcile`): the one definition, mirrored by `docs/exit-codes.md`.
-pub const BY_FAILURE: [(&str, i32); 8] = [
-    (
-        "the library file cannot be read (missing, a directory)",
-        ERROR,
-    ),
-    (
-        "the library is not a provider (not ELF, no `create_provider`)",
-        INCOMPATIBLE,
-    ),
-    (
-        "the library is incompatible (old ABI, other architecture)",
-        INCOMPATIBLE,
-    ),
-    ("the hash differs from `libHash`", LOAD_FAILED),
-    (
-        "`create_provider` returned NULL, or loading or creating it crashed",
-        LOAD_FAILED,
-    ),
-    (
-        "loading the library does not finish within `--load-timeout`, `--in-process` too",
-        LOAD_FAILED,
-    ),
-    ("the harness could not start its worker", ERROR),
-    ("a flag or its value is wrong", USAGE),
+/// A failure of the input (or of the harness), the one exit code it gives, and the commands
+/// that meet it: every one of them gives that code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    /// A stable id, for tests to name the row.
+    pub id: &'static str,
+    /// What failed, in words.
+    pub what: &'static str,
+    /// Its exit code.
+    pub code: i32,
+    /// The commands that meet it (`docs/exit-codes.md` lists them; a test runs each).
+    pub commands: &'static [&'static str],
+}
+
+/// Every command that calls a provider library.
+const PROVIDER_COMMANDS: &[&str] = &["load", "check", "explore", "run", "diff", "reconcile"];
+
+/// The code of each failure, the same in every command that meets it: the one definition,
+/// mirrored by `docs/exit-codes.md` and run command by command by the `exit_codes` tests.
+pub const BY_FAILURE: [Failure; 11] = [
+    Failure {
+        id: "unreadable-library",
+        what: "the library file cannot be read (missing, a directory)",
+        code: ERROR,
+        commands: &[
+            "inspect",
+            "load",
+            "hash",
+            "binding",
+            "check",
+            "explore",
+            "run",
+            "replay",
+            "diff",
+            "reconcile",
+        ],
+    },
+    Failure {
+        id: "not-a-provider",
+        what: "the library is not a provider (not ELF, no `create_provider`)",
+        code: INCOMPATIBLE,
+        commands: &[
+            "inspect",
+            "load",
+            "binding",
+            "check",
+            "explore",
+            "run",
+            "diff",
+            "reconcile",
+        ],
+    },
+    Failure {
+        id: "incompatible",
+        what: "the library is incompatible (old ABI, other architecture)",
+        code: INCOMPATIBLE,
+        commands: &[
+            "inspect",
+            "load",
+            "binding",
+            "check",
+            "explore",
+            "run",
+            "diff",
+            "reconcile",
+        ],
+    },
+    Failure {
+        id: "hash-mismatch",
+        what: "the hash differs from `libHash`",
+        code: LOAD_FAILED,
+        commands: PROVIDER_COMMANDS,
+    },
+    Failure {
+        id: "no-provider",
+        what: "`create_provider` returned NULL, or loading or creating it crashed",
+        code: LOAD_FAILED,
+        commands: PROVIDER_COMMANDS,
+    },
+    Failure {
+        id: "load-timeout",
+        what: "loading the library does not finish within `--load-timeout` (else \
+               `--call-timeout`), `--in-process` too",
+        code: LOAD_FAILED,
+        commands: PROVIDER_COMMANDS,
+    },
+    Failure {
+        id: "worker",
+        what: "the harness could not start its worker",
+        code: ERROR,
+        commands: PROVIDER_COMMANDS,
+    },
+    Failure {
+        id: "bad-input-file",
+        what: "an input file cannot be read or is not what it must be (a Target, scenario, \
+               deployment, component, bundle)",
+        code: ERROR,
+        commands: &[
+            "check",
+            "run",
+            "replay",
+            "diff",
+            "reconcile",
+            "plan",
+            "compare",
+        ],
+    },
+    Failure {
+        id: "undriven-binding",
+        what: "a Target binds a role a component needs to a provider the harness cannot drive \
+               (`providers.target.k8s`)",
+        code: ERROR,
+        commands: &["run", "reconcile"],
+    },
+    Failure {
+        id: "cannot-listen",
+        what: "`serve` cannot listen on its address (the port is in use)",
+        code: ERROR,
+        commands: &["serve"],
+    },
+    Failure {
+        id: "usage",
+        what: "a flag or its value is wrong (`--config novalue`, an unknown flag or check id)",
+        code: USAGE,
+        commands: &[
+            "inspect",
+            "load",
+            "hash",
+            "binding",
+            "check",
+            "explore",
+            "run",
+            "replay",
+            "diff",
+            "reconcile",
+            "plan",
+            "compare",
+            "serve",
+            "sim",
+            "completions",
+            "new",
+        ],
+    },
 ];
 
 /// The entry of `code`, if it is one of ours.
@@ -195,14 +314,42 @@ mod tests {
         assert_eq!(describe(99), None);
     }
 
+    /// The row of `failure` in the second table of `docs/exit-codes.md`.
+    fn failure_row(failure: &Failure) -> String {
+        let name = describe(failure.code).map_or("?", |e| e.name);
+        let commands: Vec<String> = failure
+            .commands
+            .iter()
+            .map(|command| format!("`{command}`"))
+            .collect();
+        format!(
+            "| {} | {} ({name}) | {} |",
+            failure.what,
+            failure.code,
+            commands.join(", ")
+        )
+    }
+
     #[test]
-    fn the_exit_codes_page_lists_the_code_of_every_failure() {
+    fn the_exit_codes_page_lists_the_code_of_every_failure_and_its_commands() {
         let page = include_str!("../../docs/exit-codes.md");
-        for (failure, code) in BY_FAILURE {
-            let name = describe(code).map_or("?", |e| e.name);
-            let row = format!("| {failure} | {code} ({name}) |");
-            assert!(page.contains(&row), "docs/exit-codes.md lacks `{row}`");
-        }
+        let rows: Vec<String> = BY_FAILURE.iter().map(failure_row).collect();
+        let table: Vec<&str> = page
+            .lines()
+            .skip_while(|line| !line.starts_with("| failure |"))
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .collect();
+        assert_eq!(
+            table,
+            rows,
+            "the failure table of docs/exit-codes.md differs from exit_code::BY_FAILURE; it is:\n{}",
+            rows.join("\n")
+        );
+        let mut ids: Vec<&str> = BY_FAILURE.iter().map(|f| f.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), BY_FAILURE.len(), "failure ids are unique");
     }
 
     #[test]

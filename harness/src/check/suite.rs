@@ -232,7 +232,8 @@ fn judge(info: &CheckInfo, context: &Context<'_>) -> Finding {
     }
     if let (false, Err(why)) = (library_checks, context.probe()) {
         return Finding::skip(format!(
-            "Symphony could not create the provider, so no call can be checked: {why}"
+            "Symphony could not create the provider, so no call can be checked: {}",
+            why.with_hint()
         ));
     }
     let finding = (info.judge)(context);

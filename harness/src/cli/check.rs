@@ -19,6 +19,7 @@ use symphony_harness::watch::{watch_loop, FileChange, FileState, Rerun, Role, Wa
 use symphony_harness::worker;
 
 use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs, WatchSettle};
+use super::explain::Refused;
 use super::output;
 use super::watch;
 
@@ -143,12 +144,13 @@ fn properties(value: Option<&str>) -> anyhow::Result<Option<BTreeMap<String, Val
     )?))
 }
 
-/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`).
+/// Refuses a `--only`/`--skip` name that is no check id or area (`check`, `diff`): a wrong
+/// flag value (`usage`).
 pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
     let known = known_names();
     for name in names {
         if !known.contains(&name.as_str()) {
-            bail!(
+            return Err(Refused::usage(format!(
                 "no check or area `{name}`\nhint: areas: {}; every id: {}",
                 symphony_harness::check::Area::ALL
                     .iter()
@@ -156,7 +158,7 @@ pub(super) fn check_names(names: &[String]) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(", "),
                 super::docs_url!("docs/checks.md")
-            );
+            )));
         }
     }
     Ok(())
@@ -180,14 +182,11 @@ fn spec(args: &CheckArgs, library: &Path) -> anyhow::Result<SubjectSpec> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
-        output::error(&err);
-        return Ok(exit_code::USAGE);
-    }
+    check_names(&args.only)?;
+    check_names(&args.skip)?;
     if args.watch {
         if let Some(why) = watch::refused(&args.output) {
-            output::error(&anyhow::anyhow!(why));
-            return Ok(exit_code::USAGE);
+            return Err(Refused::usage(why));
         }
     }
     let libraries = if args.libraries.is_empty() {
@@ -295,11 +294,24 @@ fn print_reports(
     Ok(())
 }
 
-/// The exit code of the verdicts on every library.
+/// The exit code of the verdicts on every library: a library that cannot be read first, then
+/// one Symphony gets no provider from (the code `load` gives it: 4 not a provider or
+/// incompatible, 5 NULL or a failed load; the first such library's, in the order given), then
+/// the checks' verdict.
 fn verdict_code(reports: &[(PathBuf, SuiteReport)], deny_warnings: bool) -> i32 {
     let unreadable = reports.iter().any(|(_, r)| r.unreadable.is_some());
+    let no_provider = reports.iter().find_map(|(_, report)| {
+        let subject = report.subject.as_ref()?;
+        subject
+            .probe
+            .as_ref()
+            .err()
+            .map(|failure| failure.exit_code)
+    });
     if unreadable {
         exit_code::ERROR
+    } else if let Some(code) = no_provider {
+        code
     } else if reports.iter().all(|(_, r)| r.passed(deny_warnings)) {
         exit_code::SUCCESS
     } else {

@@ -9,7 +9,6 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use symphony_harness::check::CheckOptions;
 use symphony_harness::diff::{diff, DiffOptions, DiffReport, Kind, DEFAULT_CASES};
-use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
 use symphony_harness::explore::Shape;
 use symphony_harness::report::diff as report;
@@ -19,6 +18,7 @@ use symphony_harness::subject::{parse_config, Reserved, Source, SubjectSpec};
 
 use super::args::{Deadlines, ReportArgs, RunFormat, SubjectArgs};
 use super::check::check_names;
+use super::explain::Summed;
 use super::output;
 
 const EXAMPLES: &str = concat!(
@@ -150,8 +150,12 @@ enum FailOn {
     Changed,
 }
 
-/// The exit code of `report` under `fail_on`.
+/// The exit code of `report` under `fail_on`. A build Symphony gets no provider from gives
+/// the code `load` gives it (the old build's first), whatever differs.
 fn verdict_code(report: &DiffReport, fail_on: FailOn) -> i32 {
+    if let Some(code) = report.old.no_provider.or(report.new.no_provider) {
+        return code;
+    }
     let fails = match fail_on {
         FailOn::Changed => !report.no_change(),
         FailOn::Regressed => report.count(Kind::Regressed) > 0,
@@ -198,7 +202,7 @@ fn scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
         bail!("no scenario file (`*.json`) in the `--scenarios` given: nothing to play");
     }
     let mut read = Vec::new();
-    let mut bad = 0;
+    let mut bad = Vec::new();
     for file in files {
         match read_scenario(&file) {
             Ok(loaded) => {
@@ -207,24 +211,22 @@ fn scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
                 }
                 read.push(loaded.scenario);
             }
-            Err(err) => {
-                let hint = err.hint().map_or(String::new(), |h| format!("\nhint: {h}"));
-                output::error(&anyhow::anyhow!("{}{hint}", error_chain(&err)));
-                bad += 1;
-            }
+            Err(err) => bad.push(anyhow::Error::new(err)),
         }
     }
-    if bad > 0 {
-        bail!("{bad} scenario file(s) cannot be used; nothing was played");
+    if !bad.is_empty() {
+        let summary = format!(
+            "{} scenario file(s) cannot be used; nothing was played",
+            bad.len()
+        );
+        return Err(Summed::error(summary, bad));
     }
     Ok(read)
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
-    if let Err(err) = check_names(&args.only).and_then(|()| check_names(&args.skip)) {
-        output::error(&err);
-        return Ok(exit_code::USAGE);
-    }
+    check_names(&args.only)?;
+    check_names(&args.skip)?;
     let old = spec(
         args,
         &args.old,

@@ -21,13 +21,36 @@ const WIDTH: usize = 79;
 )]
 pub struct ExitCodesArgs {}
 
-/// The topic's help: the table, and its page.
+/// The topic's help: the tables, and their page.
 fn help_text() -> String {
     format!(
-        "{}\nReference:\n{}",
+        "{}\n{}\nReference:\n{}",
         table(),
+        failures(),
         super::docs_url!("docs/exit-codes.md")
     )
+}
+
+/// `head` followed by `text`, its words wrapped at [`WIDTH`] and continued under the first.
+fn wrapped(head: String, text: &str) -> String {
+    let indent = head.chars().count();
+    let mut line = head;
+    let mut width = indent;
+    for word in text.split(' ') {
+        if width > indent && width + 1 + word.chars().count() > WIDTH {
+            line.push('\n');
+            line.push_str(&" ".repeat(indent));
+            width = indent;
+        }
+        if width > indent {
+            line.push(' ');
+            width += 1;
+        }
+        line.push_str(word);
+        width += word.chars().count();
+    }
+    line.push('\n');
+    line
 }
 
 /// The table: code, name, meaning; a long meaning continues under itself.
@@ -37,32 +60,27 @@ pub fn table() -> String {
         .map(|entry| entry.name.len())
         .max()
         .unwrap_or(0);
-    let indent = 2 + 3 + 2 + name_width + 1;
     let mut text = String::from("Exit status:\n");
     for entry in exit_code::ALL {
-        let mut line = format!("  {:>3}  {:<name_width$} ", entry.code, entry.name);
-        let mut width = line.len();
-        for word in entry.meaning.split(' ') {
-            if width > indent && width + 1 + word.chars().count() > WIDTH {
-                line.push('\n');
-                line.push_str(&" ".repeat(indent));
-                width = indent;
-            }
-            if width > indent {
-                line.push(' ');
-                width += 1;
-            }
-            line.push_str(word);
-            width += word.chars().count();
-        }
-        text.push_str(&line);
-        text.push('\n');
+        let head = format!("  {:>3}  {:<name_width$} ", entry.code, entry.name);
+        text.push_str(&wrapped(head, entry.meaning));
+    }
+    text
+}
+
+/// The code of each failure, whichever command meets it ([`exit_code::BY_FAILURE`]; the
+/// page lists the commands).
+pub fn failures() -> String {
+    let mut text = String::from("One code per failure, in every command that meets it:\n");
+    for failure in exit_code::BY_FAILURE {
+        text.push_str(&wrapped(format!("  {:>3}  ", failure.code), failure.what));
     }
     text
 }
 
 pub fn run(_: &ExitCodesArgs) -> anyhow::Result<i32> {
-    output::reader_gone_is_ok(output::stdout(&table()))?;
+    let text = format!("{}\n{}", table(), failures());
+    output::reader_gone_is_ok(output::stdout(&text))?;
     Ok(exit_code::SUCCESS)
 }
 
@@ -84,6 +102,19 @@ mod tests {
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for entry in exit_code::ALL {
             assert!(flat.contains(entry.meaning), "{}", entry.meaning);
+        }
+    }
+
+    #[test]
+    fn every_failure_is_listed_with_its_code_within_79_columns() {
+        let text = failures();
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for failure in exit_code::BY_FAILURE {
+            let row = format!("{} {}", failure.code, failure.what);
+            assert!(flat.contains(&row), "{row:?} in\n{text}");
+        }
+        for line in text.lines() {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
         }
     }
 }

@@ -16,6 +16,7 @@ use symphony_harness::subject::{Source, Subject};
 use symphony_harness::worker::Backend;
 
 use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs};
+use super::explain::Refused;
 use super::output;
 
 const EXAMPLES: &str = concat!(
@@ -164,19 +165,11 @@ fn random_seed() -> u64 {
 }
 
 pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
-    let weights = match weights(&args.weight) {
-        Ok(weights) => weights,
-        Err(err) => {
-            output::error(&err);
-            return Ok(exit_code::USAGE);
-        }
-    };
+    let weights = weights(&args.weight).map_err(Refused::usage)?;
     if args.partition.is_some() && args.seed.is_none() {
-        output::error(&anyhow::anyhow!(
-            "`--partition` splits one run across machines: give every machine the same \
-             `--seed`"
+        return Err(Refused::usage(
+            "`--partition` splits one run across machines: give every machine the same `--seed`",
         ));
-        return Ok(exit_code::USAGE);
     }
     let library = library_path(args.library.as_deref())?;
     let seed = args.seed.unwrap_or_else(random_seed);

@@ -26,7 +26,8 @@ mod signals;
 mod sim;
 mod watch;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use symphony_harness::report::json::{Document, ErrorDocument, ErrorText, ERROR};
 use symphony_harness::{exit_code, worker};
 
 /// The URL of a page of this project's reference (`docs/…` in its repository), for `--help`
@@ -111,9 +112,87 @@ pub fn exit(code: i32) -> ! {
     signals::exit(code)
 }
 
+/// The subcommand `matches` ran, and whether its output is `--format json` (then its errors
+/// are JSON documents too).
+fn format_of(matches: &ArgMatches) -> (Option<&str>, bool) {
+    let Some((name, sub)) = matches.subcommand() else {
+        return (None, false);
+    };
+    let json = sub
+        .try_get_raw("format")
+        .ok()
+        .flatten()
+        .and_then(|mut values| values.next())
+        .is_some_and(|value| value == "json");
+    (Some(name), json)
+}
+
+/// Parses the command line. A wrong one ends the process as clap ends it (`usage`, 2), and
+/// under `--format json` also prints its error document on stdout.
+fn parse() -> (Cli, ArgMatches) {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            if err.use_stderr() && wants_json(&args) {
+                print_usage_error(&err, &args);
+            }
+            err.exit()
+        }
+    }
+}
+
+/// Whether `args` ask for `--format json`, read before clap could parse them.
+fn wants_json(args: &[String]) -> bool {
+    args.iter().any(|arg| arg == "--format=json")
+        || args
+            .windows(2)
+            .any(|pair| pair[0] == "--format" && pair[1] == "json")
+}
+
+/// The error document of a command line clap refused.
+fn print_usage_error(err: &clap::Error, args: &[String]) {
+    let command = Cli::command();
+    let name = args.iter().find(|arg| {
+        command
+            .get_subcommands()
+            .any(|sub| sub.get_name() == arg.as_str())
+    });
+    // Clap's own words, as on stderr: the error, then its tips, else where to read more.
+    let rendered = err.render().to_string();
+    let mut lines = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty());
+    let message = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let rest: Vec<&str> = lines.collect();
+    let tips: Vec<&str> = rest
+        .iter()
+        .filter_map(|line| line.strip_prefix("tip: "))
+        .collect();
+    let hint = match (tips.is_empty(), rest.last()) {
+        (false, _) => tips.join("; "),
+        (true, Some(last)) => last.to_string(),
+        (true, None) => "try '--help'".to_string(),
+    };
+    let document = ErrorDocument::new(
+        name.cloned(),
+        err.exit_code(),
+        ErrorText::new(&message, Vec::new(), Some(hint)),
+    );
+    let _ = output::json(&Document::new(ERROR, &document));
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let (cli, matches) = parse();
     if let Command::Worker = cli.command {
         // Logs go to stderr, which the supervisor captures; keep them quiet by default.
         return match symphony_harness::worker::serve() {
@@ -125,9 +204,11 @@ pub fn run() -> i32 {
         };
     }
     cli.global.apply();
+    if let (command, true) = format_of(&matches) {
+        output::errors_as_json(command);
+    }
     if let Err(err) = signals::listen() {
-        output::error(&anyhow::Error::new(err).context("cannot listen for signals"));
-        return exit_code::ERROR;
+        return output::failed(&anyhow::Error::new(err).context("cannot listen for signals"));
     }
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
@@ -151,10 +232,7 @@ pub fn run() -> i32 {
     };
     let code = match result {
         Ok(code) => code,
-        Err(err) => {
-            output::error(&err);
-            explain::exit_code_for(&err)
-        }
+        Err(err) => output::failed(&err),
     };
     match worker::interrupted() {
         // The loop said how it stopped, and its code is the last verdict's.

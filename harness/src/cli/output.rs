@@ -5,10 +5,60 @@
 //! Nothing here panics on a closed stream. A closed stdout (`… | head -1`) ends the output
 //! quietly and the command keeps its exit code (the verdict); a closed stderr drops what was
 //! meant for it. Any other failure to write stdout is the harness's own error.
+//!
+//! An error that ends a command ([`failed`]) is text on stderr, and under `--format json`
+//! ([`errors_as_json`]) also one error document on stdout (`docs/json-output.md`), unless the
+//! command's own document is already there.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
+use symphony_harness::report::json::{self as json_doc, Document, ErrorDocument, ErrorText};
 use symphony_harness::report::{json as json_text, text};
+
+use super::explain::{self, Summed};
+
+/// Set under `--format json`: the subcommand an error document names (`None`: the command
+/// line names none).
+static JSON_ERRORS: OnceLock<Option<String>> = OnceLock::new();
+
+/// Whether anything was written to stdout: under `--format json`, the command's document.
+static STDOUT_USED: AtomicBool = AtomicBool::new(false);
+
+/// From now on, an error that ends the command is also an error document on stdout, naming
+/// `command`.
+pub fn errors_as_json(command: Option<&str>) {
+    let _ = JSON_ERRORS.set(command.map(str::to_string));
+}
+
+/// Reports `err`, which ends the command, and returns its exit code: `error: …` with causes
+/// and hint on stderr (each error a [`Summed`] sums up first); under `--format json` also the
+/// error document on stdout, unless the command already printed its own document there.
+pub fn failed(err: &anyhow::Error) -> i32 {
+    let code = explain::exit_code_for(err);
+    let mut printed = Printed::default();
+    for inner in Summed::errors(err) {
+        printed.error(inner);
+    }
+    printed.error(err);
+    stderr_bytes(&printed.err);
+    if let Some(command) = JSON_ERRORS.get() {
+        if !STDOUT_USED.load(Ordering::SeqCst) {
+            let mut document = ErrorDocument::new(command.clone(), code, error_text(err));
+            document.errors = Summed::errors(err).iter().map(error_text).collect();
+            // A closed stdout drops the document; the code stands.
+            let _ = json(&Document::new(json_doc::ERROR, &document));
+        }
+    }
+    code
+}
+
+/// `err` as words: its message, each cause, and the hint.
+fn error_text(err: &anyhow::Error) -> ErrorText {
+    let causes = err.chain().skip(1).map(ToString::to_string).collect();
+    ErrorText::new(&err.to_string(), causes, explain::hint_for(err))
+}
 
 /// Writes `text` to stdout (styles dropped off a terminal). A reader that went away is not
 /// an error: it has what it wanted.
@@ -18,6 +68,9 @@ pub fn stdout(text: &str) -> io::Result<()> {
 
 /// Writes `bytes` to stdout, as [`stdout`] does (for file names that are not UTF-8).
 pub fn stdout_bytes(bytes: &[u8]) -> io::Result<()> {
+    if !bytes.is_empty() {
+        STDOUT_USED.store(true, Ordering::SeqCst);
+    }
     let mut out = anstream::stdout();
     reader_gone_is_ok(out.write_all(bytes).and_then(|()| out.flush()))
 }
@@ -61,7 +114,7 @@ impl Printed {
     /// `error: …`, one `caused by:` line per source, and a hint if there is one, on stderr.
     pub fn error(&mut self, err: &anyhow::Error) {
         let causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
-        let hint = super::explain::hint_for(err);
+        let hint = explain::hint_for(err);
         // Writing to memory cannot fail.
         let _ = text::error(&mut self.err, &err.to_string(), &causes, hint.as_deref());
     }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use symphony_harness::engine::binding::undriven;
 use symphony_harness::engine::events::EventSink;
 use symphony_harness::engine::findings::host_findings;
 use symphony_harness::engine::reconcile::{
@@ -24,6 +25,7 @@ use symphony_harness::worker::provider_factory;
 
 use super::args::{Format, StrictArgs};
 use super::args::{HostArg, ProviderArgs, SymphonyArg};
+use super::explain::Refused;
 use super::output;
 
 const EXAMPLES: &str = concat!(
@@ -133,14 +135,13 @@ pub struct ReconcileArgs {
 
 pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     if args.symphony == SymphonyArg::V048 && args.provider.host == HostArg::Symphony {
-        output::error(&anyhow::anyhow!(
+        return Err(Refused::usage(
             "`--host symphony` runs the host functions of the `symphony` 0.1.5 crate, which read \
              only Symphony 0.49 names; with `--symphony 0.48` every call would abort in that \
              host, which is not what a Symphony 0.48 (built with `symphony` 0.1.4) does\nhint: \
              use `--host harness` (it hands a 0.48 deployment to the provider as a 0.1.4 host \
-             would), or `--symphony 0.49`"
+             would), or `--symphony 0.49`",
         ));
-        return Ok(exit_code::USAGE);
     }
     let solution_and_instance = args.solution.as_deref().zip(args.instance.as_deref());
     let objects = read_objects(&args.target, solution_and_instance)?;
@@ -156,15 +157,15 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
                 .keys()
                 .map(|target| format!("`{target}`"))
                 .collect();
-            output::error(&anyhow::anyhow!(
+            return Err(Refused::usage(format!(
                 "`--target-name {name}` names no target of the deployment (its targets: {}): \
                  Symphony would reconcile nothing and save the state as if it had\nhint: pass \
                  one of those names, or leave `--target-name` out to reconcile every target",
                 targets.join(", ")
-            ));
-            return Ok(exit_code::USAGE);
+            )));
         }
     }
+    undriven(&deployment)?;
     let symphony = Symphony::from(args.symphony);
     let findings = host_findings(&deployment);
     let mut factory = provider_factory(
@@ -175,7 +176,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
     let mut resolve_here = resolve::extensions_into(&args.extensions);
     let preloaded = match preload_deployment(&deployment, factory.as_mut(), &mut resolve_here) {
         Ok(preloaded) => preloaded,
-        Err(err) => return Ok(report_load_failure(*err, args)),
+        Err(err) => return Err(load_failure(*err, args)),
     };
     warn_about_bindings(&preloaded);
     let mut reconciler = Reconciler::new(symphony);
@@ -242,8 +243,8 @@ fn run_exit_code(report: &RunReport) -> i32 {
     }
 }
 
-/// Reports a library that cannot load, once, and gives the exit code `load` would.
-fn report_load_failure(err: BindingLoadError, args: &ReconcileArgs) -> i32 {
+/// A library that cannot load, reported once, with the exit code `load` would give.
+fn load_failure(err: BindingLoadError, args: &ReconcileArgs) -> anyhow::Error {
     let looked_at = resolve::extensions_into(&args.extensions)(&err.lib_file);
     let (code, hint) = match &err.failure {
         PreloadError::Load(failure) if failure.class == LoadFailureClass::Unreadable => (
@@ -267,8 +268,7 @@ fn report_load_failure(err: BindingLoadError, args: &ReconcileArgs) -> i32 {
     if let Some(hint) = hint {
         message.push_str(&format!("\nhint: {hint}"));
     }
-    output::error(&anyhow::Error::new(err.failure).context(message));
-    code
+    Refused::caused(code, message, err.failure)
 }
 
 /// Warns, as `load` does, about each binding's skipped hash check and risky library.

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use symphony_harness::errors::error_chain;
 use symphony_harness::exit_code;
 use symphony_harness::jobs::{default_jobs, Next, Partition};
 use symphony_harness::report::run as report;
@@ -27,6 +26,7 @@ use symphony_harness::worker;
 use symphony_harness::report::style::HINT as STYLE_HINT;
 
 use super::args::{Deadlines, ReportArgs, RunFormat, StrictArgs, WatchSettle};
+use super::explain::{Refused, Summed};
 use super::output;
 use super::watch;
 
@@ -225,32 +225,26 @@ pub struct Providers {
     deadlines: Deadlines,
 }
 
-/// Reads every scenario; any that cannot be read is reported and none is played.
+/// Reads every scenario; any that cannot be read is reported (each on its own, then the sum)
+/// and none is played.
 fn read_all(files: &[PathBuf], strict: &StrictArgs) -> anyhow::Result<Vec<Scenario>> {
     let mut scenarios = Vec::new();
-    let mut bad = 0;
+    let mut bad = Vec::new();
     for file in files {
         match read_scenario(file) {
-            Ok(loaded) => {
-                if let Err(err) = strict.check(&loaded.notes) {
-                    output::error(&err);
-                    bad += 1;
-                    continue;
-                }
-                scenarios.push(loaded.scenario);
-            }
-            Err(err) => {
-                let text = match err.hint() {
-                    Some(hint) => format!("{}\nhint: {hint}", error_chain(&err)),
-                    None => error_chain(&err),
-                };
-                output::error(&anyhow::anyhow!(text));
-                bad += 1;
-            }
+            Ok(loaded) => match strict.check(&loaded.notes) {
+                Ok(()) => scenarios.push(loaded.scenario),
+                Err(err) => bad.push(err),
+            },
+            Err(err) => bad.push(anyhow::Error::new(err)),
         }
     }
-    if bad > 0 {
-        bail!("{bad} scenario file(s) cannot be used; nothing was played");
+    if !bad.is_empty() {
+        let summary = format!(
+            "{} scenario file(s) cannot be used; nothing was played",
+            bad.len()
+        );
+        return Err(Summed::error(summary, bad));
     }
     Ok(scenarios)
 }
@@ -270,11 +264,14 @@ fn write_report(args: &ReportArgs, results: &[ScenarioResult]) -> anyhow::Result
     }
 }
 
+/// The exit code of a suite: the first scenario whose library kept it from being played
+/// gives the code every command gives for that (1, 4 or 5); else 9 when a scenario failed.
 fn suite_exit_code(results: &[ScenarioResult]) -> i32 {
-    if results.iter().all(ScenarioResult::passed) {
-        exit_code::SUCCESS
-    } else {
-        exit_code::SCENARIO_FAILED
+    let library_failure = results.iter().find_map(|result| result.library_failure);
+    match library_failure {
+        Some(code) => code,
+        None if results.iter().all(ScenarioResult::passed) => exit_code::SUCCESS,
+        None => exit_code::SCENARIO_FAILED,
     }
 }
 
@@ -320,8 +317,7 @@ fn listed_files(given: &[PathBuf], partition: Option<Partition>) -> anyhow::Resu
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     if args.watch {
         if let Some(why) = watch::refused(&args.output) {
-            output::error(&anyhow::anyhow!(why));
-            return Ok(exit_code::USAGE);
+            return Err(Refused::usage(why));
         }
     }
     let given = given_paths(args)?;
@@ -339,8 +335,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     }
     let scenarios = read_all(&files, &args.input)?;
     if let (Some(_), Some(why)) = (&args.snapshots, shared_snapshot(&scenarios)) {
-        output::error(&anyhow::anyhow!(why));
-        return Ok(exit_code::USAGE);
+        return Err(Refused::usage(why));
     }
     let simulator = simulator_for(&scenarios, args.providers.simulator.as_deref())?;
     if let Some((watcher, watched)) = &mut watching {

@@ -13,7 +13,8 @@ use symphony_harness::serve::{ServeOptions, Server, Settings, DEFAULT_PORT};
 use symphony_harness::{exit_code, worker};
 
 use super::args::{parse_duration, HostArg, ProviderArgs, SymphonyArg};
-use super::{output, signals};
+use super::explain::Refused;
+use super::signals;
 
 const EXAMPLES: &str = concat!(
     "\
@@ -116,12 +117,11 @@ fn parse_poll(text: &str) -> Result<Poll, String> {
 pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
     let release = Symphony::from(args.symphony);
     if release == Symphony::V048 && args.provider.host == HostArg::Symphony {
-        output::error(&anyhow::anyhow!(
+        return Err(Refused::usage(
             "`--host symphony` runs the host functions of the `symphony` 0.1.5 crate, which read \
              only Symphony 0.49 names; a Symphony 0.48 (built with `symphony` 0.1.4) does not\n\
-             hint: use `--host harness` with `--symphony 0.48`, or `--symphony 0.49`"
+             hint: use `--host harness` with `--symphony 0.48`, or `--symphony 0.49`",
         ));
-        return Ok(exit_code::USAGE);
     }
     let options = ServeOptions {
         listen: args.listen,

@@ -71,9 +71,7 @@ pub fn listen() -> std::io::Result<()> {
 /// load verdict it is and ends the process at once with that verdict's code (`load-failed`).
 fn end_after_overrun(err: &load::LoadError) -> ! {
     let failure = load::LoadFailure::from_load_error(err);
-    let code = failure.class.exit_code();
-    output::error(&anyhow::Error::new(failure));
-    end_now(code)
+    end_now(output::failed(&anyhow::Error::new(failure)))
 }
 
 /// Ends the process with `code` at once: no exit handlers (`_exit`), so no wait on a thread

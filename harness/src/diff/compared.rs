@@ -32,6 +32,10 @@ pub struct Build {
     pub config: BTreeMap<String, String>,
     /// The component type its checks and histories used.
     pub component_type: String,
+    /// When Symphony gets no provider from it, the exit code `load` gives that (4: not a
+    /// provider or incompatible; 5: NULL or a failed load).
+    #[serde(skip)]
+    pub no_provider: Option<i32>,
 }
 
 impl Build {
@@ -43,6 +47,11 @@ impl Build {
             hash: subject.hash.clone(),
             config: subject.config.clone(),
             component_type: subject.component_type.clone(),
+            no_provider: subject
+                .probe
+                .as_ref()
+                .err()
+                .map(|failure| failure.exit_code),
         }
     }
 }

@@ -90,7 +90,8 @@ fn created(subject: &Subject) -> String {
         // The path is each library's own: the reason is what compares.
         Err(why) => format!(
             "no: {}",
-            why.replace(&*subject.library.to_string_lossy(), "[library]")
+            why.with_hint()
+                .replace(&*subject.library.to_string_lossy(), "[library]")
         ),
     }
 }

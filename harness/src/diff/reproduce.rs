@@ -217,6 +217,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             component_type: "example_type".into(),
+            no_provider: None,
         }
     }
 

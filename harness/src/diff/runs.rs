@@ -401,6 +401,7 @@ mod tests {
             error: None,
             library: PathBuf::new(),
             library_sha256: String::new(),
+            library_refused: None,
             tally: Tally::default(),
             warnings: Vec::new(),
         })

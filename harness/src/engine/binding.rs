@@ -1,8 +1,9 @@
 //! Which binding of a Target provides a step's role (`CreateProviderForTargetRole`,
 //! `providers/providerfactory.go`): the first binding in `spec.topologies[].bindings[]` whose
-//! `role` is the step's role, where a step role of `""` or `container` means `instance`.
+//! `role` is the step's role, where a step role of `""` or `container` means `instance`. And
+//! which deployments hold a binding the harness cannot drive ([`undriven`]).
 
-use crate::model::{BindingConfig, TargetSpec, RUST_PROVIDER};
+use crate::model::{BindingConfig, DeploymentSpec, TargetSpec, RUST_PROVIDER};
 
 /// The binding role Symphony looks up for a step's role: `""` and `container` mean
 /// `instance`.
@@ -84,6 +85,60 @@ pub fn find_binding<'t>(
     }
 }
 
+/// A binding Symphony would drive and the harness cannot: a step's role is bound to another
+/// kind of provider than a Rust library. The deployment is fine for Symphony; the harness
+/// cannot reconcile it as Symphony would, so this is a problem of the input, not a failed call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "target `{target}` binds role `{role}` to provider `{provider}`, which the harness cannot \
+     drive (it drives only `{RUST_PROVIDER}`), so it cannot reconcile this deployment as \
+     Symphony would"
+)]
+pub struct UndrivenBinding {
+    /// The target.
+    pub target: String,
+    /// The binding role a step needs.
+    pub role: String,
+    /// The binding's provider.
+    pub provider: String,
+}
+
+impl crate::errors::Explain for UndrivenBinding {
+    fn hint(&self) -> Option<String> {
+        Some(format!(
+            "bind role `{}` to `{RUST_PROVIDER}` with your provider library (`symphony-harness \
+             binding LIB --role {}` prints one), or leave out the components of that role",
+            self.role, self.role
+        ))
+    }
+}
+
+/// The first binding a step of `deployment`'s `get` plan needs that the harness cannot drive
+/// (targets in name order). Bindings no component needs, and deployments Symphony cannot plan
+/// (the rounds report those), pass.
+pub fn undriven(deployment: &DeploymentSpec) -> Result<(), UndrivenBinding> {
+    let Ok(desired) = super::planning::desired(deployment) else {
+        return Ok(());
+    };
+    for step in &desired.get_plan {
+        let Some(spec) = deployment
+            .targets
+            .get(&step.target)
+            .and_then(|target| target.spec.as_ref())
+        else {
+            continue;
+        };
+        if let Err(BindingError::NotRust { wanted, provider }) = find_binding(spec, &step.role) {
+            return Err(UndrivenBinding {
+                target: step.target.clone(),
+                role: wanted,
+                provider,
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +159,47 @@ mod tests {
             }],
             ..TargetSpec::default()
         }
+    }
+
+    fn deployment(bindings: serde_json::Value) -> DeploymentSpec {
+        let target: crate::model::TargetState = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "t"},
+            "spec": {
+                "components": [{"name": "a", "type": "w"}],
+                "topologies": [{"bindings": bindings}]
+            }
+        }))
+        .unwrap();
+        crate::engine::deployment::from_target(&target, "default").unwrap()
+    }
+
+    #[test]
+    fn only_a_needed_binding_to_another_provider_is_undriven() {
+        let k8s =
+            serde_json::json!({"role": "w", "provider": "providers.target.k8s", "config": {}});
+        let rust = serde_json::json!({"role": "w", "provider": RUST_PROVIDER, "config": {}});
+        let unused =
+            serde_json::json!({"role": "x", "provider": "providers.target.k8s", "config": {}});
+        let err = undriven(&deployment(serde_json::json!([k8s]))).unwrap_err();
+        assert_eq!(
+            (
+                err.target.as_str(),
+                err.role.as_str(),
+                err.provider.as_str()
+            ),
+            ("t", "w", "providers.target.k8s")
+        );
+        assert!(
+            crate::errors::Explain::hint(&err).is_some_and(|h| h.contains("--role w")),
+            "{err}"
+        );
+        // A k8s binding no component needs is Symphony's business only.
+        assert_eq!(
+            undriven(&deployment(serde_json::json!([rust, unused]))),
+            Ok(())
+        );
+        // No binding for the role at all is Symphony's own failure, reported by the rounds.
+        assert_eq!(undriven(&deployment(serde_json::json!([]))), Ok(()));
     }
 
     #[test]

@@ -546,7 +546,7 @@ mod tests {
                 simulated,
                 config_temp_dirs: Vec::new(),
                 backend: crate::worker::Backend::default(),
-                probe: Err("not probed".into()),
+                probe: Err(crate::subject::ProbeFailure::harness("not probed".into())),
                 compiled: None,
             },
             converge_within: 2,

@@ -24,7 +24,7 @@ use crate::errors::error_chain;
 use crate::jobs::{for_each_in_order, Next, Partition};
 use crate::scenario::bundle::write_bundle;
 use crate::scenario::{read_scenario, Mismatch, RunError, Scenario, ScenarioRun, Session, Tally};
-use crate::subject::Subject;
+use crate::subject::{ProbeFailure, Subject};
 
 /// What to explore, and how.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl Default for ExploreOptions {
 pub enum ExploreError {
     /// Symphony could not create the provider: there is nothing to explore.
     #[error("Symphony could not create the provider, so nothing can be explored: {0}")]
-    Probe(String),
+    Probe(ProbeFailure),
     /// No session could be opened.
     #[error("cannot prepare the provider")]
     Session(#[source] RunError),
@@ -726,4 +726,20 @@ fn only_broken(scenario: &Scenario, mismatches: &[Mismatch], seed: u64) -> Scena
     minimal
 }
 
-impl crate::errors::Explain for ExploreError {}
+impl crate::errors::Explain for ExploreError {
+    /// A provider Symphony could not create gives the code `load` gives for it (4: not a
+    /// provider or incompatible; 5: NULL, a failed load or a crash creating it).
+    fn exit_code(&self) -> i32 {
+        match self {
+            ExploreError::Probe(failure) => failure.exit_code,
+            ExploreError::Session(_) | ExploreError::Save { .. } => crate::exit_code::ERROR,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ExploreError::Probe(failure) => failure.hint.clone(),
+            ExploreError::Session(_) | ExploreError::Save { .. } => None,
+        }
+    }
+}

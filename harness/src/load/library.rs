@@ -234,6 +234,35 @@ impl LibraryFile {
         })
     }
 
+    /// Why the loader refuses these bytes whatever the binding's hash and wherever they would
+    /// load, as [`LibraryFile::accept`] judges them without `force`: not ELF, not a provider,
+    /// or incompatible with this host. `None`: it would go on to load them. Runs none of the
+    /// library's code.
+    pub fn refusal(&self) -> Option<LoadError> {
+        let fingerprint = match self.fingerprint() {
+            Ok(fingerprint) => fingerprint,
+            Err(source) => {
+                return Some(LoadError::NotElf {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let verdict = Verdict::judge(&fingerprint, &HostToolchain::current());
+        let path = self.path.clone();
+        match verdict.level {
+            VerdictLevel::NotAProvider => Some(LoadError::NotAProvider {
+                path,
+                reasons: verdict.reasons,
+            }),
+            VerdictLevel::Incompatible => Some(LoadError::Incompatible {
+                path,
+                reasons: verdict.reasons,
+            }),
+            VerdictLevel::Compatible | VerdictLevel::Risky => None,
+        }
+    }
+
     /// Judges the file at `path` as [`LibraryFile::accept`] does, without keeping it: for a
     /// host that loads the file itself (Symphony's own host functions hash and `dlopen` the
     /// path on every creation), so it refuses what the harness's loader refuses. The hash is

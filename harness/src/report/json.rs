@@ -34,8 +34,11 @@ pub const EXPLORE: &str = "symphony-harness/explore/v1";
 /// `diff --format json`.
 pub const DIFF: &str = "symphony-harness/diff/v1";
 
+/// Any command's error under `--format json`.
+pub const ERROR: &str = "symphony-harness/error/v1";
+
 /// Every schema name with its file under `docs/schemas/`.
-pub const SCHEMAS: [(&str, &str); 9] = [
+pub const SCHEMAS: [(&str, &str); 10] = [
     (INSPECT, "inspect.v1.json"),
     (LOAD, "load.v1.json"),
     (RECONCILE, "reconcile.v1.json"),
@@ -45,6 +48,7 @@ pub const SCHEMAS: [(&str, &str); 9] = [
     (CHECK, "check.v1.json"),
     (EXPLORE, "explore.v1.json"),
     (DIFF, "diff.v1.json"),
+    (ERROR, "error.v1.json"),
 ];
 
 /// A document: its schema name, then the fields of `body`.
@@ -124,9 +128,91 @@ impl<'a> InspectDocument<'a> {
     }
 }
 
+/// An error as words: what went wrong, each cause in its own entry (outermost first), and
+/// what to do about it.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ErrorText {
+    /// What went wrong.
+    pub message: String,
+    /// Why, cause by cause.
+    pub causes: Vec<String>,
+    /// What to do about it, with a runnable command where there is one.
+    pub hint: Option<String>,
+}
+
+impl ErrorText {
+    /// The text of an error with `message`, `causes` and `hint`. A message may carry its own
+    /// hint after `\nhint: ` (as `anyhow::bail!` texts do): that one is the hint, as
+    /// [`super::text::error`] prints it.
+    pub fn new(message: &str, causes: Vec<String>, hint: Option<String>) -> ErrorText {
+        let (message, hint) = match message.split_once("\nhint: ") {
+            Some((message, inline)) => (message, Some(inline.to_string())),
+            None => (message, hint),
+        };
+        ErrorText {
+            message: message.to_string(),
+            causes,
+            hint,
+        }
+    }
+}
+
+/// The document of a command that failed under `--format json` (schema [`ERROR`]): the error
+/// that stopped it and the exit code it gives. The same text is on stderr.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDocument {
+    /// The subcommand (`run`), when the command line named one.
+    pub command: Option<String>,
+    /// The process exit code.
+    pub exit_code: i32,
+    /// That code's stable name (`usage`, `error`, `incompatible`, …: `docs/exit-codes.md`).
+    pub kind: &'static str,
+    /// The error.
+    #[serde(flatten)]
+    pub error: ErrorText,
+    /// The errors this one sums up, each on its own (every scenario file that cannot be
+    /// read); empty when it stands alone.
+    pub errors: Vec<ErrorText>,
+}
+
+impl ErrorDocument {
+    /// The document of `error`, which ends the command with `exit_code`.
+    pub fn new(command: Option<String>, exit_code: i32, error: ErrorText) -> ErrorDocument {
+        ErrorDocument {
+            command,
+            exit_code,
+            kind: crate::exit_code::describe(exit_code).map_or("error", |entry| entry.name),
+            error,
+            errors: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_document_names_its_code_and_takes_a_hint_from_its_message() {
+        let text = ErrorText::new(
+            "no check `x`\nhint: `check --list`",
+            vec!["cause".into()],
+            Some("ignored".into()),
+        );
+        assert_eq!(text.message, "no check `x`");
+        assert_eq!(text.hint.as_deref(), Some("`check --list`"));
+        let document = ErrorDocument::new(Some("check".into()), 2, text);
+        let value = serde_json::to_value(Document::new(ERROR, &document)).unwrap();
+        assert_eq!(value["schema"], ERROR);
+        assert_eq!(value["kind"], "usage");
+        assert_eq!(value["exitCode"], 2);
+        assert_eq!(value["causes"], serde_json::json!(["cause"]));
+        assert_eq!(value["errors"], serde_json::json!([]));
+        let plain = ErrorText::new("disk full", Vec::new(), None);
+        assert_eq!(plain.hint, None);
+        assert_eq!(ErrorDocument::new(None, 77, plain).kind, "error");
+    }
 
     #[test]
     fn the_schema_name_comes_first_and_the_fields_follow() {

@@ -25,6 +25,10 @@ pub struct ScenarioResult {
     pub bundle_error: Option<String>,
     /// Whether its warnings fail it (`--strict`).
     pub strict: bool,
+    /// When it could not be played because of its library, the exit code every command gives
+    /// for that: 1 the library cannot be read, 4 it is not a provider or is incompatible, 5
+    /// Symphony never got a provider from it (NULL, a failed load, a crash creating it).
+    pub library_failure: Option<i32>,
     /// How its transcript compared with its snapshot (`run --snapshots`; `None`: not
     /// compared).
     pub snapshot: Option<SnapshotVerdict>,
@@ -43,6 +47,16 @@ impl ScenarioResult {
             && self.nondeterministic.is_none()
             && (!self.strict || self.warnings().is_empty())
             && self.snapshot.as_ref().is_none_or(|verdict| !verdict.fails)
+    }
+
+    /// Its exit code: 0 when it passed, its [`ScenarioResult::library_failure`] when its
+    /// library kept it from being played, else 9 (`scenario-failed`).
+    pub fn exit_code(&self) -> i32 {
+        match self.library_failure {
+            _ if self.passed() => crate::exit_code::SUCCESS,
+            Some(code) => code,
+            None => crate::exit_code::SCENARIO_FAILED,
+        }
     }
 
     /// What its run warned about.
@@ -109,6 +123,7 @@ mod tests {
             error: (!passed).then(|| "round 1 failed".to_string()),
             library: PathBuf::from("libsim.so"),
             library_sha256: "0".repeat(64),
+            library_refused: None,
             tally: Default::default(),
         };
         ScenarioResult {
@@ -120,6 +135,7 @@ mod tests {
             bundle: None,
             bundle_error: None,
             strict: false,
+            library_failure: None,
             snapshot: None,
             started: std::time::SystemTime::UNIX_EPOCH,
             duration: std::time::Duration::ZERO,

@@ -11,9 +11,9 @@ use std::sync::Mutex;
 use super::bundle::write_bundle;
 use super::format::Scenario;
 use super::result::ScenarioResult;
-use super::run::{run_scenario, RunSettings};
+use super::run::{run_scenario, RunError, RunSettings, ScenarioRun};
 use super::snapshot::hold_snapshot;
-use crate::errors::error_chain;
+use crate::errors::{error_chain, Explain};
 use crate::jobs::{for_each_in_order, Next};
 use crate::transcript::snapshot::Snapshots;
 
@@ -61,7 +61,7 @@ fn play(
         scratch: settings.scratch.join(format!("{slot}-{attempt}")),
         ..settings.clone()
     };
-    let run = run_scenario(scenario, &scratch(1)).map_err(|err| error_chain(&err));
+    let (run, library_failure) = kept(run_scenario(scenario, &scratch(1)));
     let nondeterministic = match (&run, options.check_determinism) {
         (Ok(first), true) => match run_scenario(scenario, &scratch(2)) {
             Ok(second) => {
@@ -83,6 +83,7 @@ fn play(
         run,
         nondeterministic,
         strict: options.strict,
+        library_failure,
         snapshot: None,
         bundle: None,
         bundle_error: None,
@@ -105,6 +106,53 @@ fn play(
         hold_snapshot(&mut result, snapshots);
     }
     result
+}
+
+/// A scenario's run as its result keeps it, and the exit code of what kept it from being
+/// played when that is the library or the objects' bindings, as every command gives it: the
+/// library cannot be read (1), a binding the harness cannot drive (1), and a scenario that
+/// failed without Symphony ever getting a provider (every provider call a failed
+/// `create_provider`): the loader refuses the library's bytes (4), or creating the provider
+/// failed (5; 1 when the harness itself failed). Such a run is reported as one that could not
+/// be played, not by the expectations that nothing could meet.
+fn kept(run: Result<ScenarioRun, RunError>) -> (Result<ScenarioRun, String>, Option<i32>) {
+    let run = match run {
+        Ok(run) => run,
+        Err(err) => {
+            let (code, hint) = match &err {
+                RunError::Library { source, .. } => (Some(source.exit_code()), source.hint()),
+                RunError::Backend(source) => (Some(source.exit_code()), source.hint()),
+                RunError::Undriven(source) => (Some(source.exit_code()), source.hint()),
+                _ => (None, None),
+            };
+            let text = match hint {
+                Some(hint) => format!("{}; hint: {hint}", error_chain(&err)),
+                None => error_chain(&err),
+            };
+            return (Err(text), code);
+        }
+    };
+    if run.passed() {
+        return (Ok(run), None);
+    }
+    let Some(create) = run.never_got_a_provider() else {
+        return (Ok(run), None);
+    };
+    if let Some(refused) = &run.library_refused {
+        let text = format!("Symphony never got a provider: {refused}");
+        return (Err(text), Some(crate::exit_code::INCOMPATIBLE));
+    }
+    let code = if create.outcome == crate::engine::Outcome::Harness {
+        crate::exit_code::ERROR
+    } else {
+        crate::exit_code::LOAD_FAILED
+    };
+    let text = format!(
+        "Symphony never got a provider: every `create_provider` failed, the first ended `{}`: {}",
+        create.outcome,
+        create.message.as_deref().unwrap_or_default()
+    );
+    (Err(text), Some(code))
 }
 
 /// Runs `scenarios` (in `options.jobs` threads), calling `finished` as each one ends;

@@ -27,7 +27,7 @@ pub mod synth;
 pub mod target;
 
 pub use config::{parse_config, ConfigError, Reserved};
-pub use settled::{Probe, Probed, Subject, SubjectError};
+pub use settled::{Probe, ProbeFailure, Probed, Subject, SubjectError};
 pub use spec::{generated_properties, Source, SubjectSpec, DEFAULT_COMPONENT_TYPE};
 pub use synth::step;
 pub use target::{TargetBinding, TargetBindingError};

@@ -12,7 +12,7 @@ use super::spec::{Source, SubjectSpec};
 use crate::engine::rule;
 use crate::errors::error_chain;
 use crate::inspect::Fingerprint;
-use crate::load::probe::{probe, LoadReport, ProbeOutput, ProbeRequest};
+use crate::load::probe::{probe, LoadReport, ProbeError, ProbeOutput, ProbeRequest};
 use crate::load::{resolve, ExpectedHash, LibraryFile, LoadError, PreloadFactory, TypeFactory};
 use crate::model::{BindingConfig, ValidationRule};
 use crate::scenario::format::SymphonyRelease;
@@ -64,8 +64,79 @@ impl From<LoadReport> for Probed {
     }
 }
 
+/// Why Symphony could not create the provider, kept typed: the exit code a command gives for
+/// it (as `load` gives it: not a provider or incompatible 4, NULL or a failed load 5, the
+/// harness's own failure 1), the loader's message and its hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeFailure {
+    /// The documented exit code of this failure ([`crate::exit_code`]).
+    pub exit_code: i32,
+    /// How the creation ended, when a call ended it (`null-provider`, `panic`, `timeout`, …).
+    pub outcome: Option<crate::engine::Outcome>,
+    /// Whether it ended while the library loaded (its own initialisers ran), before
+    /// `create_provider` was called.
+    pub loading: bool,
+    /// What went wrong, the causes chained (`: `).
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl ProbeFailure {
+    /// The failure of a probe that stopped with `err`.
+    pub fn of(err: &ProbeError) -> ProbeFailure {
+        use crate::errors::Explain;
+        let (exit_code, outcome) = match err {
+            ProbeError::Load(load) => (load.exit_code(), None),
+            ProbeError::Failure(failure) => (failure.exit_code(), None),
+            ProbeError::LoadDied { source, .. } | ProbeError::Create(source) => {
+                let outcome = source.outcome();
+                let code = if outcome == crate::engine::Outcome::Harness {
+                    crate::exit_code::ERROR
+                } else {
+                    crate::exit_code::LOAD_FAILED
+                };
+                (code, Some(outcome))
+            }
+        };
+        ProbeFailure {
+            exit_code,
+            outcome,
+            loading: matches!(err, ProbeError::LoadDied { .. }),
+            message: error_chain(err),
+            hint: err.hint(),
+        }
+    }
+
+    /// A failure the harness met before it could ask the library anything (its worker did
+    /// not start).
+    pub fn harness(message: String) -> ProbeFailure {
+        ProbeFailure {
+            exit_code: crate::exit_code::ERROR,
+            outcome: Some(crate::engine::Outcome::Harness),
+            loading: false,
+            message,
+            hint: None,
+        }
+    }
+
+    /// The message and, when there is one, the hint: `…; hint: …`.
+    pub fn with_hint(&self) -> String {
+        match &self.hint {
+            Some(hint) => format!("{}; hint: {hint}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProbeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// The probe's result: what it learnt, or why Symphony could not create the provider.
-pub type Probe = Result<Probed, String>;
+pub type Probe = Result<Probed, ProbeFailure>;
 
 /// A provider under test, settled.
 #[derive(Debug, Clone)]
@@ -217,9 +288,13 @@ fn unsettled(
 }
 
 /// Loads the library in a worker and calls `create_provider` and `get_validation_rule`.
-fn probe_library(library: &Path, hash: &str, spec: &SubjectSpec) -> Result<LoadReport, String> {
-    let mut factory =
-        provider_factory(&spec.backend, resolve::as_given()).map_err(|err| error_chain(&err))?;
+fn probe_library(
+    library: &Path,
+    hash: &str,
+    spec: &SubjectSpec,
+) -> Result<LoadReport, ProbeFailure> {
+    let mut factory = provider_factory(&spec.backend, resolve::as_given())
+        .map_err(|err| ProbeFailure::harness(error_chain(&err)))?;
     let mut extra = BindingConfig::default();
     for (key, value) in &spec.config {
         extra.insert(key, value);
@@ -235,13 +310,7 @@ fn probe_library(library: &Path, hash: &str, spec: &SubjectSpec) -> Result<LoadR
         extra,
         force: false,
     };
-    probe(library, &request, factory.as_mut()).map_err(|err| {
-        let mut text = error_chain(&err);
-        if let Some(hint) = err.hint() {
-            text.push_str(&format!(" (hint: {hint})"));
-        }
-        text
-    })
+    probe(library, &request, factory.as_mut()).map_err(|err| ProbeFailure::of(&err))
 }
 
 /// Creates a provider from the compiled-in type, as the probe of a library does (without the
@@ -254,10 +323,16 @@ fn probe_compiled(name: &Path, hash: &str, factory: &TypeFactory, spec: &Subject
     let mut factory = factory.clone();
     let mut provider =
         crate::engine::ProviderFactory::create(&mut factory, &config).map_err(|err| {
-            format!(
-                "the provider could not be created ({}): {err}",
-                err.outcome()
-            )
+            ProbeFailure {
+                exit_code: crate::errors::Explain::exit_code(&err),
+                outcome: Some(err.outcome()),
+                loading: false,
+                message: format!(
+                    "the provider could not be created ({}): {err}",
+                    err.outcome()
+                ),
+                hint: None,
+            }
         })?;
     let rule = provider.get_validation_rule();
     Ok(Probed {

@@ -15,6 +15,8 @@ mod inspect;
 mod load;
 // `symphony-harness load` and `binding` from the command line: output and exit codes.
 mod cli;
+// One exit code per failure in every command; under `--format json` every error a document.
+mod exit_codes;
 // Supervised workers: crashes, hangs and aborts classified; the next call succeeds.
 mod worker;
 // Signals to the harness: every worker killed, 130/143/129; SIGKILL takes the worker along.

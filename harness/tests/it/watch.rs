@@ -452,10 +452,20 @@ fn watch_refuses_machine_formats_and_output_files_as_a_usage_error() {
             run.stderr
         );
         assert!(run.stderr.contains("hint: "), "{}", run.stderr);
-        assert!(
-            run.stdout.is_empty(),
-            "{args:?}: nothing ran: {}",
-            run.stdout
-        );
+        // Nothing ran: stdout is empty, or under `--format json` the error's document alone.
+        if named == "`--format json`" {
+            let doc = run.json();
+            assert_eq!(
+                doc["schema"], "symphony-harness/error/v1",
+                "{args:?}: {doc}"
+            );
+            assert_eq!(doc["exitCode"], 2, "{args:?}: {doc}");
+        } else {
+            assert!(
+                run.stdout.is_empty(),
+                "{args:?}: nothing ran: {}",
+                run.stdout
+            );
+        }
     }
 }

@@ -118,12 +118,11 @@ pub(in crate::check) fn create(context: &Context<'_>) -> Finding {
             ))
             .with_evidence(printed)
         }
-        Err(why) => {
-            Finding::fail(format!("Symphony gets no provider: {why}")).with_evidence(vec![format!(
+        Err(why) => Finding::fail(format!("Symphony gets no provider: {}", why.with_hint()))
+            .with_evidence(vec![format!(
                 "create_provider received: {}",
                 context.binding_config().to_json()
-            )])
-        }
+            )]),
     }
 }
 

@@ -26,10 +26,12 @@ use serde_json::Value;
 
 use super::expect::Mismatch;
 use super::format::{Host, Instances, Isolation, Scenario};
+use crate::engine::binding::UndrivenBinding;
+use crate::engine::events::CallKind;
 use crate::engine::objects::ObjectError;
 use crate::engine::EngineError;
 use crate::load::{DeviceError, LoadError};
-use crate::transcript::{Redactions, Transcript};
+use crate::transcript::{CallEntry, Redactions, Transcript};
 use crate::worker::{Backend, BackendError, HostMode, InstanceLifetime};
 
 pub use describe::describe_action;
@@ -82,6 +84,9 @@ pub enum RunError {
         #[source]
         source: Box<EngineError>,
     },
+    /// The objects bind a role a step needs to a provider the harness cannot drive.
+    #[error(transparent)]
+    Undriven(#[from] UndrivenBinding),
     /// A step cannot be carried out as written.
     #[error("step {step} (line {line}): {message}")]
     Step {
@@ -144,6 +149,9 @@ pub struct ScenarioRun {
     pub library: PathBuf,
     /// Its SHA-256.
     pub library_sha256: String,
+    /// Why the loader refuses the library's bytes (not ELF, not a provider, incompatible),
+    /// with its hint, if it does: every provider Symphony asked for failed to be created.
+    pub library_refused: Option<String>,
     /// What it exercised.
     pub tally: Tally,
 }
@@ -165,6 +173,22 @@ impl ScenarioRun {
     /// redacted, as the transcript writes it.
     pub fn redact(&self, text: &str) -> String {
         self.redactions.text(text)
+    }
+
+    /// The first `create_provider` of a run in which Symphony never got a provider: the run
+    /// made provider calls, and every one was a `create_provider` that failed. `None` when a
+    /// provider was created, or no call was made.
+    pub fn never_got_a_provider(&self) -> Option<&CallEntry> {
+        let mut calls = self
+            .transcript
+            .steps
+            .iter()
+            .flat_map(|step| step.calls().map(|(_, call)| call));
+        let first = calls.next()?;
+        let failed_create = |call: &CallEntry| {
+            call.call == CallKind::Create && call.outcome != crate::engine::Outcome::Ok
+        };
+        (failed_create(first) && calls.all(failed_create)).then_some(first)
     }
 }
 

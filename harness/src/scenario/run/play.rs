@@ -58,6 +58,7 @@ impl Session {
             redactions,
             library,
             library_sha256: self.sha256.clone(),
+            library_refused: self.refusal.clone(),
             tally,
         })
     }

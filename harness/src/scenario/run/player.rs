@@ -69,6 +69,10 @@ impl<'s> Player<'s> {
             session,
         };
         player.objects = player.bound(&scenario.objects)?;
+        // A deployment the objects do not make is reported by the step that needs it.
+        if let Ok(deployment) = player.objects.deployment() {
+            crate::engine::binding::undriven(&deployment)?;
+        }
         if let Some(stored) = &scenario.stored {
             let stored = player.stored_start(stored)?;
             player.reconciler = Reconciler::new(generation).with_previous(stored);

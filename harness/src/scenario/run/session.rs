@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::channel::{open_channel, LoadedOrChannel};
 use super::RunError;
+use crate::errors::error_chain;
 use crate::load::resolve;
 use crate::load::{DeviceChannel, LibraryFile, PreloadFactory};
 use crate::worker::{provider_factory, Backend};
@@ -23,6 +24,9 @@ pub struct Session {
     pub(super) transcripts: bool,
     /// Folders besides a run's scratch folder where the simulator may keep its devices.
     pub(super) store_dirs: Vec<PathBuf>,
+    /// Why the loader refuses the library's bytes (not ELF, not a provider, incompatible),
+    /// with its hint, if it does.
+    pub(super) refusal: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -48,6 +52,10 @@ impl Session {
             .map(|fingerprint| fingerprint.device_channel.is_some())
             .unwrap_or(false);
         let sha256 = file.sha256().to_string();
+        let refusal = file.refusal().map(|err| match err.hint() {
+            Some(hint) => format!("{}; hint: {hint}", error_chain(&err)),
+            None => error_chain(&err),
+        });
         // The bytes already read and hashed are the ones the device channel maps.
         let channel = if simulated {
             match open_channel(file) {
@@ -77,6 +85,7 @@ impl Session {
             factory,
             transcripts: true,
             store_dirs: Vec::new(),
+            refusal,
         })
     }
 
@@ -94,6 +103,7 @@ impl Session {
             factory,
             transcripts: true,
             store_dirs: Vec::new(),
+            refusal: None,
         }
     }
 
