@@ -7,10 +7,56 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::catalog::CheckId;
 use super::catalog::{Area, CheckInfo, CATALOG};
+use super::cause::{Call, Cause, CauseKind, NoProvider};
 use super::context::Context;
-use super::finding::{Finding, Status};
-use crate::subject::{Subject, SubjectSpec};
+use super::finding::{Advice, Finding, Status};
+use crate::subject::{ProbeFailure, Subject, SubjectSpec};
+
+/// A cause as a suite run found it: the fact, the checks that found it (their own question
+/// failed on it) and the checks it decided (not judged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CauseEntry {
+    /// The fact, as the first check that met it saw it.
+    pub cause: Cause,
+    /// Its weight ([`CauseKind::status`]).
+    pub status: Status,
+    /// The checks whose own verdict it is.
+    pub found_by: Vec<CheckId>,
+    /// The checks it left unjudged.
+    pub explains: Vec<CheckId>,
+}
+
+/// The causes of `findings` (a check id and its finding each, in catalog order), each once,
+/// in the order they were first met.
+pub fn gather<'a>(findings: impl IntoIterator<Item = (CheckId, &'a Finding)>) -> Vec<CauseEntry> {
+    let mut entries: Vec<CauseEntry> = Vec::new();
+    for (id, finding) in findings {
+        let Some(cause) = &finding.cause else {
+            continue;
+        };
+        let index = match entries.iter().position(|e| e.cause.kind == cause.kind) {
+            Some(index) => index,
+            None => {
+                entries.push(CauseEntry {
+                    cause: Cause::clone(cause),
+                    status: cause.kind.status(),
+                    found_by: Vec::new(),
+                    explains: Vec::new(),
+                });
+                entries.len() - 1
+            }
+        };
+        let entry = &mut entries[index];
+        if finding.status == Status::Skip {
+            entry.explains.push(id);
+        } else {
+            entry.found_by.push(id);
+        }
+    }
+    entries
+}
 
 /// Which checks to run, and where.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +78,23 @@ pub struct CheckResult {
     pub finding: Finding,
     /// How long it ran.
     pub duration: Duration,
+}
+
+impl CheckResult {
+    /// What Symphony's users would see and the fix, for a failure or warning of the check's
+    /// own: the row's texts, or the finding's own. `None` for a pass or a skip, and for a
+    /// finding a cause decided (the cause has the texts, stated once).
+    pub fn advice(&self) -> Option<(&str, &str)> {
+        if !matches!(self.finding.status, Status::Fail | Status::Warn)
+            || self.finding.cause.is_some()
+        {
+            return None;
+        }
+        Some(match &self.finding.advice {
+            Advice::Row => (self.info.symptom, self.info.fix),
+            Advice::Own(own) => (own.symptom.as_str(), own.fix.as_str()),
+        })
+    }
 }
 
 /// The suite's result for one provider.
@@ -60,13 +123,30 @@ impl SuiteReport {
             .count()
     }
 
-    /// True when no check failed (and the library could be read, and no signal cut the run
-    /// short); with `deny_warnings`, no check warned either.
+    /// The facts that decided checks, each once, in the order they were met.
+    pub fn causes(&self) -> Vec<CauseEntry> {
+        gather(self.results.iter().map(|r| (r.info.id, &r.finding)))
+    }
+
+    /// How many checks a cause left unjudged.
+    pub fn not_judged(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.finding.status == Status::Skip && r.finding.cause.is_some())
+            .count()
+    }
+
+    /// True when no check failed and no cause is a failure (and the library could be read,
+    /// and no signal cut the run short); with `deny_warnings`, nothing warned either.
     pub fn passed(&self, deny_warnings: bool) -> bool {
+        let causes = self.causes();
+        let weighs = |status: Status| {
+            self.count(status) > 0 || causes.iter().any(|cause| cause.status == status)
+        };
         self.unreadable.is_none()
             && self.interrupted.is_none()
-            && self.count(Status::Fail) == 0
-            && (!deny_warnings || self.count(Status::Warn) == 0)
+            && !weighs(Status::Fail)
+            && (!deny_warnings || !weighs(Status::Warn))
     }
 
     /// Writes the scenario of each failed check that is one into `dir` as `<id>.json`
@@ -230,15 +310,51 @@ fn judge(info: &CheckInfo, context: &Context<'_>) -> Finding {
     if library_checks && context.subject.in_process() {
         return Finding::skip(IN_PROCESS_SKIP);
     }
-    if let (false, Err(why)) = (library_checks, context.probe()) {
-        return Finding::skip(format!(
-            "Symphony could not create the provider, so no call can be checked: {}",
-            why.with_hint()
-        ));
+    if let (false, Err(failure)) = (library_checks, context.probe()) {
+        return Finding::not_judged(no_provider(context.subject, failure));
     }
     let finding = (info.judge)(context);
     // Calls cut short by the signal prove nothing about the provider.
     interrupted("while it ran: its calls were cut short").unwrap_or(finding)
+}
+
+/// The cause a probe's failure is: Symphony gets no provider (and why, from the library's
+/// bytes and the failure's exit code); a crash creating it is how `create_provider` ended.
+pub fn no_provider(subject: &Subject, failure: &ProbeFailure) -> Cause {
+    use crate::inspect::Abi;
+    if let Some(outcome) = failure
+        .outcome
+        .filter(|o| o.in_symphony() != crate::engine::InSymphony::Returns)
+    {
+        let cause = Cause::call(Call::CreateProvider, outcome, failure.message.clone());
+        // Symphony's host loads the library inside `create_provider_instance`: its own
+        // initialisers run there, before `create_provider`.
+        return if failure.loading {
+            cause.with_fix(
+                "keep the library's own initialisers (static constructors run when it is \
+                 loaded) from blocking or crashing: do that work in `create_provider`, with a \
+                 timeout",
+            )
+        } else {
+            cause
+        };
+    }
+    let abi = subject
+        .fingerprint
+        .as_ref()
+        .map(|f| (f.abi, f.create_provider));
+    let why = match (abi, failure.exit_code) {
+        (Some((Abi::Legacy, _)), _) => NoProvider::OldAbi,
+        (None | Some((Abi::None, _)) | Some((_, false)), _) => NoProvider::NotAProvider,
+        (_, crate::exit_code::INCOMPATIBLE) => NoProvider::Incompatible,
+        _ => NoProvider::Refused,
+    };
+    let cause = Cause::new(CauseKind::NoProvider(why), failure.message.clone());
+    // A load the loader refused (a hash mismatch, `dlopen`) has the loader's own advice.
+    match (&failure.hint, why, failure.outcome) {
+        (Some(hint), NoProvider::Refused, None) => cause.with_fix(hint.clone()),
+        _ => cause,
+    }
 }
 
 /// Why a `build` or `load` check skips for a compiled-in provider type.
@@ -368,6 +484,34 @@ mod tests {
                 case.name
             );
         }
+    }
+
+    #[test]
+    fn gather_states_each_cause_once_with_who_found_it_and_what_it_decided() {
+        let panic = Cause::call(
+            Call::Apply,
+            crate::engine::Outcome::Panic,
+            "`apply` of `a` ended `panic`",
+        );
+        let findings = [
+            (CheckId::ApplyConverges, Finding::not_judged(panic.clone())),
+            (CheckId::DeleteRemoves, Finding::not_judged(panic.clone())),
+            (
+                CheckId::ErrorsEdgeInputs,
+                Finding::fail("`apply` of an empty step ended in `panic`").with_cause(panic),
+            ),
+            (CheckId::BuildAbi, Finding::pass("fine")),
+        ];
+        let entries = gather(findings.iter().map(|(id, f)| (*id, f)));
+        assert_eq!(entries.len(), 1);
+        let entry = &entries[0];
+        assert_eq!(entry.cause.seen, "`apply` of `a` ended `panic`");
+        assert_eq!(entry.status, Status::Fail);
+        assert_eq!(entry.found_by, [CheckId::ErrorsEdgeInputs]);
+        assert_eq!(
+            entry.explains,
+            [CheckId::ApplyConverges, CheckId::DeleteRemoves]
+        );
     }
 
     #[test]

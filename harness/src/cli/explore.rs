@@ -15,7 +15,7 @@ use symphony_harness::report::explore as report;
 use symphony_harness::subject::{Source, Subject};
 use symphony_harness::worker::Backend;
 
-use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs};
+use super::args::{library_path, Deadlines, ReportArgs, RunFormat, SubjectArgs, SymphonyArg};
 use super::explain::Refused;
 use super::output;
 
@@ -156,6 +156,85 @@ fn weights(values: &[String]) -> anyhow::Result<BTreeMap<OpKind, u32>> {
     Ok(weights)
 }
 
+/// `text` as one shell word: bare when it is plain, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./=:@,+%".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that repeats this run with `seed`: the library as given, every binding flag,
+/// and every flag that changes which cases are drawn, how they play or how they shrink (not
+/// `--jobs`, the output flags, or where failures go).
+fn repeat_command(args: &ExploreArgs, seed: u64) -> String {
+    let mut words = vec!["symphony-harness".to_string(), "explore".to_string()];
+    if let Some(library) = &args.library {
+        words.push(shell_word(&library.to_string_lossy()));
+    }
+    let mut flag = |name: &str, value: String| {
+        words.push(name.to_string());
+        words.push(shell_word(&value));
+    };
+    for config in &args.binding.config {
+        flag("--config", config.clone());
+    }
+    if let Some(hash) = &args.binding.hash {
+        flag("--hash", hash.clone());
+    }
+    if let Some(component_type) = &args.binding.component_type {
+        flag("--component-type", component_type.clone());
+    }
+    if args.binding.symphony != SymphonyArg::V049 {
+        flag(
+            "--symphony",
+            args.binding.symphony.release().as_str().to_string(),
+        );
+    }
+    for key in &args.config_temp_dir {
+        flag("--config-temp-dir", key.clone());
+    }
+    flag("--seed", seed.to_string());
+    let defaults = ExploreOptions::default();
+    if args.cases as usize != defaults.cases {
+        flag("--cases", args.cases.to_string());
+    }
+    let shape = Shape::default();
+    if args.max_steps as usize != shape.max_steps {
+        flag("--max-steps", args.max_steps.to_string());
+    }
+    if usize::from(args.max_components) != shape.max_components {
+        flag("--max-components", args.max_components.to_string());
+    }
+    for weight in &args.weight {
+        flag("--weight", weight.clone());
+    }
+    if args.converge_within != defaults.converge_within {
+        flag("--converge-within", args.converge_within.to_string());
+    }
+    if args.max_shrink_iters != defaults.max_shrink_iters {
+        flag("--max-shrink-iters", args.max_shrink_iters.to_string());
+    }
+    if let Some(partition) = &args.partition {
+        flag(
+            "--partition",
+            format!("{}/{}", partition.index, partition.count),
+        );
+    }
+    if args.deadlines.call_timeout.0 != symphony_harness::worker::DEFAULT_CALL_TIMEOUT {
+        flag("--call-timeout", args.deadlines.call_timeout.to_string());
+    }
+    if args.in_process {
+        words.push("--in-process".to_string());
+    }
+    words.join(" ")
+}
+
 /// A seed for a run given none.
 fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
@@ -174,10 +253,9 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
     let library = library_path(args.library.as_deref())?;
     let seed = args.seed.unwrap_or_else(random_seed);
     let human = args.output.human_on_stdout();
+    let command = repeat_command(args, seed);
     if args.seed.is_none() {
-        output::stderr(&format!(
-            "seed {seed} (repeat this run with `--seed {seed}`)\n"
-        ));
+        output::stderr(&format!("seed {seed} (repeat this run with `{command}`)\n"));
     }
     let scratch = symphony_harness::scenario::scratch_folder("symphony-harness-explore-")
         .context("cannot make a scratch folder")?;
@@ -196,6 +274,7 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
         max_shrink_iters: args.max_shrink_iters,
         failures: (!args.no_persist).then(|| args.failures.clone()),
         scratch: scratch.path().to_path_buf(),
+        command: Some(command),
     };
     let backend = Backend {
         in_process: args.in_process,

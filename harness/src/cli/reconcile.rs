@@ -21,7 +21,7 @@ use symphony_harness::report::json::{self, Document};
 use symphony_harness::report::reconcile::{
     binding_warning, finding_warning, Progress, ReconcileDocument, ReconcilePrinter, RunRecord,
 };
-use symphony_harness::worker::provider_factory;
+use symphony_harness::worker::{self, provider_factory};
 
 use super::args::{Format, StrictArgs};
 use super::args::{HostArg, ProviderArgs, SymphonyArg};
@@ -198,17 +198,24 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<i32> {
             let mut sink = Progress::on_terminal(printer);
             let report = run(&mut sink)?;
             let mut printer = sink.into_inner();
-            printer.verdict(&report);
+            match worker::interrupted() {
+                Some(signal) => printer.interrupted(&worker::signal_name(signal), &report),
+                None => printer.verdict(&report),
+            }
             output::reader_gone_is_ok(printer.finish())?;
             report
         }
         Format::Json => {
             let mut sink = Progress::on_terminal(RunRecord::new());
             let report = run(&mut sink)?;
-            let transcript = sink.into_inner().into_transcript();
+            let record = sink.into_inner();
+            let unconfirmed = record.unconfirmed(&report);
+            let transcript = record.into_transcript();
             output::json(&Document::new(
                 json::RECONCILE,
-                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript),
+                &ReconcileDocument::new(&deployment, symphony, &findings, &report, &transcript)
+                    .with_unconfirmed(unconfirmed)
+                    .interrupted_by(worker::interrupted().map(worker::signal_name)),
             ))?;
             report
         }

@@ -1,5 +1,6 @@
-//! The conformance suite on both builds, compared check by check: by [`CheckId`] and status
-//! (a check's verdict is its status; its message and evidence are shown, not compared).
+//! The conformance suite on both builds, compared check by check: by [`CheckId`] and verdict
+//! (a check's status; a check a cause decided is `not judged` and weighs as its cause), its
+//! message and evidence shown, not compared.
 
 use super::change::{Area, Change, Kind};
 use super::input::{Input, InputDiff};
@@ -18,11 +19,31 @@ fn rank(status: Status) -> Option<u8> {
     }
 }
 
-fn status_text(result: Option<&CheckResult>) -> String {
-    result.map_or_else(
-        || "not run".to_string(),
-        |r| r.finding.status.as_str().to_string(),
-    )
+/// A check's verdict and its rank: its status, or for a check a cause decided (not judged)
+/// `not judged (cause `id`)`, ranked as the cause's status: a check that passed and is now
+/// decided by a failing cause regressed.
+fn verdict(result: Option<&CheckResult>) -> (String, Option<u8>) {
+    let Some(result) = result else {
+        return ("not run".to_string(), None);
+    };
+    let finding = &result.finding;
+    match &finding.cause {
+        Some(cause) if finding.status == Status::Skip => (
+            format!("not judged (cause `{}`)", cause.id()),
+            rank(cause.kind.status()),
+        ),
+        _ => (finding.status.as_str().to_string(), rank(finding.status)),
+    }
+}
+
+/// What Symphony's users see of a result, as `check` chose it from the evidence: its cause's
+/// consequence, or the check's own advice; `None` when it has neither (a pass).
+fn in_symphony(result: &CheckResult) -> Option<String> {
+    match (&result.finding.cause, result.advice()) {
+        (Some(cause), _) => Some(cause.kind.in_symphony()),
+        (None, Some((symptom, _))) => Some(symptom.to_string()),
+        (None, None) => None,
+    }
 }
 
 /// A result's message and first evidence lines.
@@ -32,6 +53,13 @@ fn evidence(result: Option<&CheckResult>) -> Vec<String> {
     };
     let finding = &result.finding;
     let mut lines = vec![format!("{}: {}", finding.status.as_str(), finding.message)];
+    if let Some(cause) = finding
+        .cause
+        .as_ref()
+        .filter(|_| finding.status != Status::Skip)
+    {
+        lines.push(format!("cause `{}`: {}", cause.id(), cause.kind.summary()));
+    }
     lines.extend(finding.evidence.iter().take(EVIDENCE_LINES).cloned());
     if finding.evidence.len() > EVIDENCE_LINES {
         lines.push(format!(
@@ -43,9 +71,9 @@ fn evidence(result: Option<&CheckResult>) -> Vec<String> {
     lines
 }
 
-/// Every check that ran on either build, in catalog order, with its status on each and the
-/// change when the status differs: worse regresses, better fixes, to or from a skip (or a
-/// check run on one build only) changes.
+/// Every check that ran on either build, in catalog order, with its verdict on each and the
+/// change when the verdict differs: worse regresses, better fixes, to or from a skip no cause
+/// decided (or a check run on one build only) changes.
 pub fn check_diffs(old: &SuiteReport, new: &SuiteReport) -> Vec<InputDiff> {
     let find = |report: &'_ SuiteReport, id: &str| {
         report.results.iter().find(|r| r.info.id == id).cloned()
@@ -58,16 +86,18 @@ pub fn check_diffs(old: &SuiteReport, new: &SuiteReport) -> Vec<InputDiff> {
             if before.is_none() && after.is_none() {
                 return None;
             }
-            let (old_text, new_text) = (status_text(before.as_ref()), status_text(after.as_ref()));
+            let ((old_text, old_rank), (new_text, new_rank)) =
+                (verdict(before.as_ref()), verdict(after.as_ref()));
             let mut changes = Vec::new();
             if old_text != new_text {
-                let kind = Kind::by_rank(
-                    before.as_ref().and_then(|r| rank(r.finding.status)),
-                    after.as_ref().and_then(|r| rank(r.finding.status)),
-                );
+                let kind = Kind::by_rank(old_rank, new_rank);
                 let mut new_lines = evidence(after.as_ref());
-                if kind == Kind::Regressed {
-                    new_lines.insert(1, format!("in Symphony: {}", info.symptom));
+                if let Some(symptom) = after
+                    .as_ref()
+                    .and_then(in_symphony)
+                    .filter(|_| kind == Kind::Regressed)
+                {
+                    new_lines.insert(1, format!("in Symphony: {symptom}"));
                 }
                 changes.push(
                     Change::new(
@@ -180,5 +210,58 @@ mod tests {
         assert_eq!(change.old, ["pass: delete.removes message"]);
         assert_eq!(change.new[0], "fail: delete.removes message");
         assert!(change.new[1].starts_with("in Symphony: "), "{change:?}");
+    }
+
+    #[test]
+    fn a_check_a_cause_decided_weighs_as_the_cause_and_shows_it() {
+        let cause = crate::check::Cause::call(
+            crate::check::cause::Call::Apply,
+            crate::engine::Outcome::Panic,
+            "`apply` of `a` ended `panic`",
+        );
+        let decided = |id: &str, finding: Finding| SuiteReport {
+            results: vec![CheckResult {
+                info: CATALOG.iter().find(|info| info.id == id).unwrap(),
+                finding,
+                duration: std::time::Duration::ZERO,
+            }],
+            ..report(&[])
+        };
+        let passed = report(&[("delete.removes", Status::Pass)]);
+        let not_judged = decided("delete.removes", Finding::not_judged(cause.clone()));
+        let diffs = check_diffs(&passed, &not_judged);
+        let change = &diffs[0].changes[0];
+        assert_eq!(change.kind, Kind::Regressed);
+        assert_eq!(
+            change.what,
+            "`delete.removes`: pass -> not judged (cause `apply-panic`)"
+        );
+        assert!(
+            change.new[1].starts_with("in Symphony: ") && change.new[1].contains("aborts"),
+            "the cause's consequence, not the row's symptom: {change:?}"
+        );
+        assert!(!change.new.iter().any(|l| l.contains(diffs_row_symptom())));
+        // The other way round it is fixed.
+        let diffs = check_diffs(&not_judged, &passed);
+        assert_eq!(diffs[0].changes[0].kind, Kind::Fixed);
+        // A check that found the cause names it in its evidence.
+        let found = decided(
+            "apply.converges",
+            Finding::fail("`apply` panicked").with_cause(cause),
+        );
+        let diffs = check_diffs(&report(&[("apply.converges", Status::Pass)]), &found);
+        let change = &diffs[0].changes[0];
+        assert_eq!(change.what, "`apply.converges`: pass -> fail");
+        assert!(
+            change
+                .new
+                .contains(&"cause `apply-panic`: `apply` panics".to_string()),
+            "{change:?}"
+        );
+    }
+
+    /// The row's own symptom of `delete.removes`, which a cause's finding never shows.
+    fn diffs_row_symptom() -> &'static str {
+        crate::check::CheckId::DeleteRemoves.info().symptom
     }
 }

@@ -126,9 +126,8 @@ impl Outcome {
                  that the step failed"
             }
             Outcome::NullProvider => {
-                "`create_provider` returned NULL: check the binding config it received (printed \
-                 above) and what the provider printed; Symphony reports InitFailed and retries \
-                 on every poll"
+                "`create_provider` returned NULL: check the binding config it was given and what \
+                 the provider printed; Symphony reports InitFailed and retries on every poll"
             }
             Outcome::Panic => {
                 "a panic cannot be caught across the `.so` boundary: in Symphony it aborts the \

@@ -48,6 +48,19 @@ pub struct ExploreOptions {
     pub failures: Option<PathBuf>,
     /// A folder of this run: devices and scenario files live below it while cases play.
     pub scratch: PathBuf,
+    /// The command that repeats this run: the library, its binding flags and every flag that
+    /// changes the cases (the command line builds it); `None`: `symphony-harness explore
+    /// --seed N` ([`ExploreOptions::repeat`]).
+    pub command: Option<String>,
+}
+
+impl ExploreOptions {
+    /// The command that repeats this run.
+    pub fn repeat(&self) -> String {
+        self.command
+            .clone()
+            .unwrap_or_else(|| format!("symphony-harness explore --seed {}", self.seed))
+    }
 }
 
 impl Default for ExploreOptions {
@@ -62,6 +75,7 @@ impl Default for ExploreOptions {
             max_shrink_iters: 1024,
             failures: None,
             scratch: std::env::temp_dir(),
+            command: None,
         }
     }
 }
@@ -176,6 +190,8 @@ pub struct ExploreReport {
     /// The signal that cut the run short, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// The command that repeats this run ([`ExploreOptions::repeat`]).
+    pub repeat: String,
     /// When the run started (JUnit's `timestamp`; not in the JSON document).
     #[serde(skip)]
     pub started: std::time::SystemTime,
@@ -270,6 +286,7 @@ pub fn explore(
         retried: Vec::new(),
         failure: None,
         interrupted: None,
+        repeat: options.repeat(),
         started,
         duration: std::time::Duration::ZERO,
         searched: std::time::Duration::ZERO,
@@ -636,7 +653,7 @@ fn write_minimal(
 ) -> Result<PathBuf, ExploreError> {
     std::fs::create_dir_all(bundle).map_err(|e| save_error(e, bundle))?;
     let file = bundle.join("scenario.json");
-    let mut minimal = only_broken(full, mismatches, options.seed);
+    let mut minimal = only_broken(full, mismatches, &options.repeat());
     for key in &frame.subject.config_temp_dirs {
         let dir = bundle.join(format!("config-{key}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -698,8 +715,8 @@ fn reproduces(
 }
 
 /// `scenario` with only the expectations in `mismatches` kept, on their steps, described as
-/// found with `seed`.
-fn only_broken(scenario: &Scenario, mismatches: &[Mismatch], seed: u64) -> Scenario {
+/// found by the command `repeat`.
+fn only_broken(scenario: &Scenario, mismatches: &[Mismatch], repeat: &str) -> Scenario {
     let mut minimal = scenario.clone();
     for (index, step) in minimal.steps.iter_mut().enumerate() {
         let keep: Vec<String> = mismatches
@@ -715,7 +732,7 @@ fn only_broken(scenario: &Scenario, mismatches: &[Mismatch], seed: u64) -> Scena
         step.expect = serde_json::from_value(expect).unwrap_or_default();
     }
     minimal.description = format!(
-        "found by `symphony-harness explore --seed {seed}`: {}",
+        "found by `{repeat}`: {}",
         mismatches
             .first()
             .map_or("the history could not be played".to_string(), |m| format!(

@@ -201,8 +201,8 @@ impl LoadError {
             ),
             LoadError::ConfigHasNul => Some("remove the NUL byte from the `--config` values".into()),
             LoadError::NullProvider { config_json, .. } => Some(format!(
-                "the provider refused its configuration or could not reach its backend; read its \
-                 stderr above. config_json sent: {config_json}"
+                "the provider refused its configuration or could not reach its backend; read what \
+                 it printed. config_json sent: {config_json}"
             )),
         }
     }

@@ -21,7 +21,7 @@ use super::{
     LoadError, LoadFailure, LoadInfo, Placement, PreloadError, PreloadFactory,
 };
 use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
-use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain};
+use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain, Verdict, VerdictLevel};
 use crate::model::{
     go_json, BindingConfig, CallDeployment, ComponentResult, ComponentSpec, ComponentStep,
     DeploymentStep, ValidationRule,
@@ -429,8 +429,11 @@ impl SymphonyHostFactory {
         self
     }
 
-    /// Refuses a library with [`in_process_hazards`] unless forced. A file that cannot be
-    /// read or is not ELF passes: the host fails on it as Symphony's does.
+    /// Refuses, unless forced, a library the harness's loader refuses in this process: one
+    /// the inspector judges incompatible (the old ABI of `symphony` 0.1.1 to 0.1.3, another
+    /// architecture) or not a provider, and one with [`in_process_hazards`] (a custom global
+    /// allocator, another rustc). A file that cannot be read or is not ELF passes: the host
+    /// fails on it as Symphony's does.
     fn refuse_risky(&self, path: &Path) -> Result<(), LoadError> {
         if self.force {
             return Ok(());
@@ -441,7 +444,24 @@ impl SymphonyHostFactory {
         let Ok(fingerprint) = Fingerprint::from_bytes(file.bytes()) else {
             return Ok(());
         };
-        let hazards = in_process_hazards(&fingerprint, &HostToolchain::current());
+        let host = HostToolchain::current();
+        let verdict = Verdict::judge(&fingerprint, &host);
+        match verdict.level {
+            VerdictLevel::NotAProvider => {
+                return Err(LoadError::NotAProvider {
+                    path: path.to_path_buf(),
+                    reasons: verdict.reasons,
+                })
+            }
+            VerdictLevel::Incompatible => {
+                return Err(LoadError::Incompatible {
+                    path: path.to_path_buf(),
+                    reasons: verdict.reasons,
+                })
+            }
+            VerdictLevel::Compatible | VerdictLevel::Risky => {}
+        }
+        let hazards = in_process_hazards(&fingerprint, &host);
         if hazards.is_empty() {
             Ok(())
         } else {

@@ -156,11 +156,7 @@ pub fn human(out: &mut dyn Write, report: &ExploreReport) -> io::Result<()> {
         if let Some(bundle) = &failure.bundle {
             writeln!(out, "bundle: {}", bundle.display())?;
         }
-        writeln!(
-            out,
-            "repeat the search: symphony-harness explore --seed {}",
-            report.seed
-        )?;
+        writeln!(out, "repeat the search: {}", report.repeat)?;
     }
     writeln!(out)?;
     let look = if report.passed() {

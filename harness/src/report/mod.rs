@@ -16,6 +16,8 @@
 //! - [`binding`]: the Target binding `binding` prints.
 //! - [`reconcile`]: the engine's events as they come, the verdict of a run, and its JSON
 //!   document (with the run's transcript).
+//! - [`removal`]: what is known of a removal's deletes (`reconcile --remove`, `run`): none is
+//!   called done that nothing confirms.
 //! - [`run`]: the scenarios of `run` and `replay`: human, JSON (with transcripts), JUnit.
 //! - [`check`]: the conformance suite, grouped by area: human, JSON, JUnit.
 //! - [`explore`]: an exploration: coverage, the shrunk failure and the files written: human,
@@ -39,6 +41,7 @@ pub mod inspect;
 pub mod json;
 pub mod load;
 pub mod reconcile;
+pub mod removal;
 pub mod run;
 pub mod serve;
 pub mod snapshot;

@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde::Serialize;
 
+use super::removal::{deletes_of_round, unconfirmed, Seen, Unconfirmed};
 use super::style::{ERROR, GOOD, HINT, LABEL, WARN};
 use crate::engine::events::{CallKind, CallReturn, Event, EventSink};
 use crate::engine::findings::Finding;
@@ -82,6 +83,8 @@ pub struct ReconcilePrinter<W: Write> {
     out: W,
     failed: Option<io::Error>,
     limit: OutputLimit,
+    /// What Symphony's `get`s reported, to confirm a removal's deletes by.
+    seen: Seen,
 }
 
 impl<W: Write> ReconcilePrinter<W> {
@@ -91,6 +94,7 @@ impl<W: Write> ReconcilePrinter<W> {
             out,
             failed: None,
             limit: OutputLimit::default(),
+            seen: Seen::default(),
         }
     }
 
@@ -196,6 +200,28 @@ impl<W: Write> ReconcilePrinter<W> {
         }
     }
 
+    /// The ending of a run a signal (`SIGINT`) cut short: the round it was in, and that
+    /// nothing is known of the call under way (its worker was killed) nor of what would come
+    /// after it. Said instead of [`ReconcilePrinter::verdict`]: the cut call is the harness's
+    /// doing, not the provider's.
+    pub fn interrupted(&mut self, signal: &str, report: &RunReport) {
+        self.line(format_args!(""));
+        let round =
+            report
+                .removal
+                .as_ref()
+                .or(report.rounds.last())
+                .map_or(String::new(), |round| {
+                    let removal = if round.remove { " (the removal)" } else { "" };
+                    format!(" in round {}{removal}", round.round)
+                });
+        self.line(format_args!(
+            "{ERROR}verdict: interrupted by {signal}{round}{ERROR:#}: the call under way was cut \
+             short (its worker killed), so nothing is known of it, nor of what Symphony would do \
+             after it"
+        ));
+    }
+
     /// The ending of a run: converged or not (and why), failed, dry run; then the removal.
     pub fn verdict(&mut self, report: &RunReport) {
         self.line(format_args!(""));
@@ -252,14 +278,33 @@ impl<W: Write> ReconcilePrinter<W> {
                         ));
                     }
                 }
-                (None, StateOutcome::Dropped) => self.line(format_args!(
-                    "{GOOD}removal done{GOOD:#}: every component deleted, state dropped; `get` \
-                     confirms none is left"
-                )),
-                (None, _) => self.line(format_args!(
-                    "removal done; state kept (components left on other targets)"
-                )),
+                (None, state) => self.removal_done(removal, state),
             }
+        }
+    }
+
+    /// A removal Symphony counts as done: said done only when every delete is confirmed (a
+    /// result from `apply`, and `get` had reported the component), else what is not known.
+    fn removal_done(&mut self, removal: &RoundReport, state: StateOutcome) {
+        let state = if state == StateOutcome::Dropped {
+            "state dropped"
+        } else {
+            "state kept (components left on other targets)"
+        };
+        let unconfirmed = unconfirmed(&deletes_of_round(removal), &self.seen);
+        if unconfirmed.is_empty() {
+            self.line(format_args!(
+                "{GOOD}removal done{GOOD:#}: `apply` gave every deleted component a result, \
+                 `get` reported each before and reports none now; {state}"
+            ));
+            return;
+        }
+        self.line(format_args!(
+            "{WARN}removal not confirmed{WARN:#}: `apply` returned `ok` and Symphony counts the \
+             removal as done ({state}), but nothing shows these were deleted:"
+        ));
+        for each in &unconfirmed {
+            self.line(format_args!("  - {}", each.describe()));
         }
     }
 }
@@ -312,6 +357,7 @@ fn names(components: &[(String, ComponentAction)], signs: bool) -> String {
 
 impl<W: Write> EventSink for ReconcilePrinter<W> {
     fn event(&mut self, event: &Event) {
+        self.seen.event(event);
         match event {
             Event::RoundStarted {
                 round,
@@ -427,12 +473,24 @@ pub fn binding_warning(binding: &PreloadedBinding, warning: &str) -> String {
 #[derive(Debug, Default)]
 pub struct RunRecord {
     transcript: TranscriptSink,
+    seen: Seen,
 }
 
 impl RunRecord {
     /// A record with no rounds.
     pub fn new() -> RunRecord {
         RunRecord::default()
+    }
+
+    /// The deletes of `report`'s removal that nothing confirms (empty without a successful
+    /// removal).
+    pub fn unconfirmed(&self, report: &RunReport) -> Vec<Unconfirmed> {
+        match &report.removal {
+            Some(removal) if removal.failure.is_none() && report.left_after_removal.is_empty() => {
+                unconfirmed(&deletes_of_round(removal), &self.seen)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The rounds as a transcript.
@@ -445,6 +503,7 @@ impl RunRecord {
 
 impl EventSink for RunRecord {
     fn event(&mut self, event: &Event) {
+        self.seen.event(event);
         self.transcript.event(event);
     }
 }
@@ -582,6 +641,14 @@ pub struct ReconcileDocument<'a> {
     /// Why the run stopped before `--rounds` ([`RunReport::stopped`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<&'a str>,
+    /// The deletes of a removal Symphony counts as done that nothing confirms: no result from
+    /// `apply`, or never reported by `get` ([`RunRecord::unconfirmed`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removal_unconfirmed: Vec<Unconfirmed>,
+    /// The signal that cut the run short (`SIGINT`), if one did: the last round's failure is
+    /// then the harness's doing, and the verdict tells nothing about the provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     /// The same rounds as a transcript: every call (with what it was sent, returned and
     /// printed) and every skip decision, in order. The document's one record of the calls.
     pub transcript: &'a RunTranscript,
@@ -608,8 +675,22 @@ impl<'a> ReconcileDocument<'a> {
             waited_seconds: report.waited_seconds,
             left_after_removal: &report.left_after_removal,
             stopped: report.stopped.as_deref(),
+            removal_unconfirmed: Vec::new(),
+            interrupted: None,
             transcript,
         }
+    }
+
+    /// Cut short by `signal`, if one did.
+    pub fn interrupted_by(mut self, signal: Option<String>) -> ReconcileDocument<'a> {
+        self.interrupted = signal;
+        self
+    }
+
+    /// With the removal's unconfirmed deletes.
+    pub fn with_unconfirmed(mut self, unconfirmed: Vec<Unconfirmed>) -> ReconcileDocument<'a> {
+        self.removal_unconfirmed = unconfirmed;
+        self
     }
 }
 

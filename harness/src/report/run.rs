@@ -8,10 +8,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::json::{Document, RUN};
+use super::removal::{deletes_of_calls, unconfirmed, Seen, Unconfirmed};
 use super::snapshot;
 use super::style;
 use crate::scenario::{Mismatch, ScenarioResult, ScenarioRun};
 use crate::transcript::snapshot::SnapshotVerdict;
+use crate::transcript::CallEntry;
 
 /// The counts of a suite.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,7 +35,137 @@ impl Counts {
     }
 }
 
-/// The reasons a scenario failed, one line each.
+/// A round of a scenario that failed, and why: the stage, the outcome and the message (the
+/// cause the expectations only show the effects of). Rounds that failed the same way one
+/// after another are one entry.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRound {
+    /// The step, from 1 (the first, when the rounds span several).
+    pub step: usize,
+    /// The last step, when the rounds span several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_step: Option<usize>,
+    /// The first round that failed so.
+    pub round: u32,
+    /// How many rounds in a row failed the same way.
+    pub rounds: u32,
+    /// Where: `plan`, `create-provider`, `get`, `apply`, `symphony-panic`.
+    pub stage: String,
+    /// How: the call's outcome (`null-provider`, `panic`, …) or `symphony`.
+    pub outcome: String,
+    /// The failure in words (redacted as the transcript is).
+    pub message: String,
+}
+
+impl FailedRound {
+    /// `round 1 (step 1) failed: create-provider of step 0 `t`/`r` [a] ended `null-provider`:
+    /// …`.
+    pub fn describe(&self) -> String {
+        let rounds = if self.rounds > 1 {
+            format!("rounds {} to {}", self.round, self.round + self.rounds - 1)
+        } else {
+            format!("round {}", self.round)
+        };
+        let steps = match self.last_step {
+            Some(last) => format!("steps {} to {last}", self.step),
+            None => format!("step {}", self.step),
+        };
+        format!("{rounds} ({steps}) failed: {}", self.message)
+    }
+}
+
+/// Every failed round of `run`, in order.
+pub fn failed_rounds(run: &ScenarioRun) -> Vec<FailedRound> {
+    let mut failed: Vec<(FailedRound, &crate::engine::reconcile::Failure)> = Vec::new();
+    for step in &run.transcript.steps {
+        for round in &step.rounds {
+            let Some(failure) = &round.failure else {
+                continue;
+            };
+            if let Some((last, before)) = failed.last_mut() {
+                if last.round + last.rounds == round.round && before.same_as(failure) {
+                    last.rounds += 1;
+                    if step.step != last.step {
+                        last.last_step = Some(step.step);
+                    }
+                    continue;
+                }
+            }
+            failed.push((
+                FailedRound {
+                    step: step.step,
+                    last_step: None,
+                    round: round.round,
+                    rounds: 1,
+                    stage: failure.stage.to_string(),
+                    outcome: failure.outcome.to_string(),
+                    message: run.redact(&failure.describe()),
+                },
+                failure,
+            ));
+        }
+    }
+    failed.into_iter().map(|(round, _)| round).collect()
+}
+
+/// The deletes of each removal of `run` that nothing confirms (`apply` gave no result, or
+/// `get` never reported the component), with the step and round of the removal.
+pub fn unconfirmed_removals(run: &ScenarioRun) -> Vec<UnconfirmedRemoval> {
+    let mut seen = Seen::default();
+    let mut found = Vec::new();
+    for step in &run.transcript.steps {
+        for round in &step.rounds {
+            let calls: Vec<&CallEntry> = step
+                .calls()
+                .filter(|(number, _)| *number == round.round)
+                .map(|(_, call)| call)
+                .collect();
+            for call in &calls {
+                seen.call(call);
+            }
+            if !round.remove || round.failure.is_some() || !step.left_after_removal.is_empty() {
+                continue;
+            }
+            for delete in unconfirmed(&deletes_of_calls(calls), &seen) {
+                found.push(UnconfirmedRemoval {
+                    step: step.step,
+                    round: round.round,
+                    delete,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// A delete of a scenario's removal that nothing confirms.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UnconfirmedRemoval {
+    /// The step, from 1.
+    pub step: usize,
+    /// The removal's round.
+    pub round: u32,
+    /// The delete, and what is missing.
+    #[serde(flatten)]
+    pub delete: Unconfirmed,
+}
+
+impl UnconfirmedRemoval {
+    /// `step 2's removal (round 3) is not confirmed: `web` on `edge`: …`.
+    pub fn describe(&self) -> String {
+        format!(
+            "step {}'s removal (round {}) is not confirmed: {}",
+            self.step,
+            self.round,
+            self.delete.describe()
+        )
+    }
+}
+
+/// The reasons a scenario failed, one line each: every expectation that did not hold, why it
+/// stopped, every failed round's cause.
 pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
     let mut lines = Vec::new();
     match &result.run {
@@ -43,6 +175,7 @@ pub fn failure_lines(result: &ScenarioResult) -> Vec<String> {
             if let Some(error) = &run.error {
                 lines.push(format!("stopped before its end: {error}"));
             }
+            lines.extend(failed_rounds(run).iter().map(FailedRound::describe));
         }
     }
     if let Some(difference) = &result.nondeterministic {
@@ -118,10 +251,20 @@ pub fn failure_detail(
     Ok(())
 }
 
-/// The human report after the per-scenario lines: each passing scenario's warnings, each
-/// failure's detail, then the summary.
+/// The human report after the per-scenario lines: each passing scenario's warnings and
+/// removals nothing confirms, each failure's detail, then the summary.
 pub fn human_summary(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
     for result in results.iter().filter(|r| r.passed()) {
+        for removal in result.run.iter().flat_map(unconfirmed_removals) {
+            writeln!(
+                out,
+                "\n{}note{}: `{}` passes, but {}",
+                style::WARN.render(),
+                style::WARN.render_reset(),
+                result.name,
+                removal.describe()
+            )?;
+        }
         for warning in result.warnings() {
             writeln!(
                 out,
@@ -176,6 +319,10 @@ struct ScenarioEntry<'a> {
     warnings: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mismatches: Vec<&'a Mismatch>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    failed_rounds: Vec<FailedRound>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removal_unconfirmed: Vec<UnconfirmedRemoval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     bundle: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -210,6 +357,8 @@ pub fn json(out: &mut dyn Write, results: &[ScenarioResult]) -> io::Result<()> {
                 mismatches: run
                     .map(|r| r.mismatches.iter().collect())
                     .unwrap_or_default(),
+                failed_rounds: run.map(failed_rounds).unwrap_or_default(),
+                removal_unconfirmed: run.map(unconfirmed_removals).unwrap_or_default(),
                 bundle: result.bundle.as_ref().map(|b| b.display().to_string()),
                 library_sha256: run.map(|r| r.library_sha256.as_str()),
                 transcript: run.map(ScenarioRun::transcript_json),

@@ -100,6 +100,16 @@ pub enum SymphonyRelease {
     V049,
 }
 
+impl SymphonyRelease {
+    /// The release as written in scenario files and `--symphony`: `0.48`, `0.49`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SymphonyRelease::V048 => "0.48",
+            SymphonyRelease::V049 => "0.49",
+        }
+    }
+}
+
 /// `provider.instances`.
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -431,7 +441,7 @@ pub struct CallExpect {
 #[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FailureExpect {
-    /// `create-provider`, `get`, `apply` or `symphony-panic`.
+    /// `plan`, `create-provider`, `get`, `apply` or `symphony-panic`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
     /// Text the message holds.

@@ -50,6 +50,8 @@ pub struct Probed {
     pub symphony_reads: Option<Vec<String>>,
     /// How `get_validation_rule` failed, in words.
     pub error: Option<String>,
+    /// How `get_validation_rule` ended (`ok`, `error`, `panic`, …).
+    pub rule_outcome: crate::engine::Outcome,
 }
 
 impl From<LoadReport> for Probed {
@@ -60,6 +62,7 @@ impl From<LoadReport> for Probed {
             validation_rule: report.validation_rule,
             symphony_reads: report.symphony_reads,
             error: report.error,
+            rule_outcome: report.calls.get_validation_rule,
         }
     }
 }
@@ -340,6 +343,11 @@ fn probe_compiled(name: &Path, hash: &str, factory: &TypeFactory, spec: &Subject
         output: ProbeOutput::default(),
         symphony_reads: rule.as_ref().ok().map(rule::explain),
         error: rule.as_ref().err().map(ToString::to_string),
+        rule_outcome: rule
+            .as_ref()
+            .map_or_else(crate::engine::CallError::outcome, |_| {
+                crate::engine::Outcome::Ok
+            }),
         validation_rule: rule.ok(),
     })
 }

@@ -66,10 +66,29 @@ fn a_library_that_is_not_a_provider_fails_the_build_checks_and_skips_every_call(
         .find(|c| c["id"] == "load.create")
         .unwrap()["evidence"];
     assert!(
-        create.to_string().contains("create_provider received: {"),
-        "the config it was given, which the hint points at: {create}"
+        create
+            .to_string()
+            .contains("create_provider would receive: {"),
+        "the config it would be given: {create}"
+    );
+    // The one fact, stated once as a cause; every call check says it was not judged for it.
+    let causes = doc["libraries"][0]["causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert_eq!(causes[0]["id"], "no-provider");
+    assert_eq!(causes[0]["status"], "fail");
+    assert_eq!(
+        causes[0]["foundBy"],
+        serde_json::json!(["build.abi", "load.create"])
     );
     assert_eq!(status("apply.converges"), Some("skip"));
+    let converges = doc["libraries"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "apply.converges")
+        .unwrap();
+    assert_eq!(converges["cause"], "no-provider");
+    assert!(converges.get("symptom").is_none(), "{converges}");
 }
 
 #[test]
@@ -286,21 +305,71 @@ fn a_provider_that_panics_fails_its_checks_one_by_one_and_the_suite_goes_on() {
     );
     let status = |id: &str| all.iter().find(|(i, _)| i == id).map(|(_, s)| s.as_str());
     assert_eq!(status("errors.edge-inputs"), Some("fail"));
-    assert_eq!(status("apply.converges"), Some("fail"));
     // Every check ran and reported, each in workers of its own, whatever crashed before it.
     assert_eq!(status("rule.returns"), Some("pass"));
     assert_eq!(status("build.toolchain"), Some("pass"));
     let doc = run.json();
-    let converges = doc["libraries"][0]["checks"]
+    let library = &doc["libraries"][0];
+    // The panic is said once, first, with what Symphony does about it.
+    let cause = &library["causes"][0];
+    assert_eq!(cause["id"], "apply-panic", "{cause}");
+    assert_eq!(cause["outcome"], "panic");
+    assert!(
+        cause["symphony"]
+            .as_str()
+            .unwrap()
+            .contains("symphony-api process aborts"),
+        "{cause}"
+    );
+    // A convergence the panic never let it reach is not judged, and says why in one line.
+    let converges = library["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["id"] == "apply.converges")
-        .unwrap()["message"]
-        .clone();
-    // The failure names the crash, not a convergence it never reached.
+        .unwrap();
+    assert_eq!(converges["status"], "skip");
+    assert_eq!(converges["cause"], "apply-panic");
+    assert_eq!(
+        converges["message"],
+        "not judged: `apply` panics (cause `apply-panic`)"
+    );
+    assert!(converges.get("fix").is_none(), "{converges}");
+}
+
+#[test]
+fn junit_has_a_test_case_per_cause_and_the_checks_it_decided_are_skipped_naming_it() {
+    let sim = lib(Lib::Sim);
+    let run = harness(&[
+        "check",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=panic-on-apply",
+        "--only",
+        "apply.converges",
+        "--only",
+        "delete.removes",
+        "--format",
+        "junit",
+    ]);
+    // The cause fails the run, though no selected check failed on its own.
+    assert_eq!(run.code, Some(10), "{}", run.stderr);
+    let xml = &run.stdout;
+    let cause = xml
+        .find("<testcase name=\"cause.apply-panic\" classname=\"causes\"")
+        .unwrap_or_else(|| panic!("no test case for the cause: {xml}"));
+    let converges = xml
+        .find("<testcase name=\"apply.converges\"")
+        .unwrap_or_else(|| panic!("{xml}"));
+    assert!(cause < converges, "the cause comes first: {xml}");
     assert!(
-        converges.as_str().unwrap().contains("ended `panic`"),
-        "{converges}"
+        xml[cause..converges].contains("<failure")
+            && xml[cause..converges].contains("symphony-api process aborts"),
+        "{xml}"
+    );
+    assert!(
+        xml[converges..]
+            .contains("<skipped message=\"not judged: `apply` panics (cause `apply-panic`)\""),
+        "{xml}"
     );
 }

@@ -157,12 +157,12 @@ fn instance_state_fails_property_change_and_skips_idempotent() {
             .contains("after the change was applied, the device does not hold the component"),
         "{change:?}"
     );
+    // Symphony's `get` on a new provider never sees them: the cause, not a re-apply question.
     let idempotent = with_bug("instance-state", &[], "apply.idempotent");
     assert_eq!(idempotent.status, "skip", "{idempotent:?}");
-    assert!(
-        idempotent
-            .message
-            .contains("not deployed in the first place"),
+    assert_eq!(
+        idempotent.message,
+        "not judged: `get` does not report what `apply` deployed (cause `get-misses-applied`)",
         "{idempotent:?}"
     );
 }
@@ -179,10 +179,10 @@ fn empty_error_fails_errors_message_and_skips_what_needs_a_result_map() {
     );
     let results = with_bug("empty-error", &[], "apply.results-complete");
     assert_eq!(results.status, "skip", "{results:?}");
-    assert!(
-        results
-            .message
-            .contains("no `apply` succeeded (outcome: error-without-message)"),
+    assert_eq!(
+        results.message,
+        "not judged: `apply` fails (`error-without-message`) (cause \
+         `apply-error-without-message`)",
         "{results:?}"
     );
 }
@@ -251,4 +251,36 @@ fn a_hanging_apply_fails_edge_inputs_as_a_timeout() {
             .any(|line| line.contains("the other edge inputs were not tried")),
         "it stops at the first hang: {found:?}"
     );
+}
+
+#[test]
+fn a_failure_status_for_a_delete_of_a_missing_component_warns_and_an_error_fails() {
+    // `sim.failComponents` makes the simulator answer `DeleteFailed` in an `Ok` map: Symphony
+    // never reads statuses, so the removal counts as done; the instance status shows the
+    // failure. A warning, never a pass.
+    let (code, found) = check(
+        &["--config", "sim.failComponents=delete-missing-1"],
+        &["delete.missing"],
+    );
+    let missing = &found["delete.missing"];
+    assert_eq!(missing.status, "warn", "{missing:?}");
+    assert!(
+        missing.message.contains("8002 (DeleteFailed)")
+            && missing.message.contains("delete-missing-1"),
+        "{missing:?}"
+    );
+    assert_eq!(code, Some(0));
+    let (code, _) = check(
+        &[
+            "--config",
+            "sim.failComponents=delete-missing-1",
+            "--deny-warnings",
+        ],
+        &["delete.missing"],
+    );
+    assert_eq!(code, Some(10));
+    // An `Err` for it fails the removal in Symphony: a failure.
+    let (code, found) = check(&["--config", "sim.bugs=empty-error"], &["delete.missing"]);
+    assert_eq!(found["delete.missing"].status, "fail", "{found:?}");
+    assert_eq!(code, Some(10));
 }

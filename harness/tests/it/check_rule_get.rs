@@ -9,12 +9,13 @@ use serde_json::Value;
 use crate::support::{harness, lib, path_str, Lib};
 
 /// The checks of this module.
-const IDS: [&str; 6] = [
+const IDS: [&str; 7] = [
     "rule.compared-are-reported",
     "rule.reported-are-watched",
     "get.only-referenced",
     "get.types-preserved",
     "get.stable",
+    "get.round-trip",
     "rendering.numbers-and-case",
 ];
 
@@ -134,20 +135,67 @@ const ROWS: &[Row] = &[
         evidence: &["(type `example_type-wrong`)"],
     },
     Row {
-        name: "instance-state leaves nothing to judge: skipped with the reason",
+        name: "instance-state leaves nothing to judge: not judged, naming the cause",
         config: &["sim.bugs=instance-state"],
         id: "get.types-preserved",
         status: "skip",
-        message: &["does not report `get-types-preserved-1`", "apply.converges"],
+        message: &[
+            "not judged: `get` does not report what `apply` deployed (cause `get-misses-applied`)",
+        ],
         evidence: &[],
     },
     Row {
-        name: "unstable-property fails naming the changing property",
+        name: "unstable-property under the default rule warns: the rule ignores the counter",
         config: &["sim.bugs=unstable-property"],
         id: "get.stable",
+        status: "warn",
+        message: &[
+            "property `observedAt` of `get-stable-1`",
+            "then",
+            "does not redeploy today",
+        ],
+        evidence: &[],
+    },
+    Row {
+        name:
+            "unstable-property under a strict `*` rule fails: every answer differs from the applied",
+        config: &["sim.bugs=unstable-property", "sim.changeDetection=*"],
+        id: "get.stable",
         status: "fail",
-        message: &["property `observedAt` of `get-stable-1`", "then"],
+        message: &["under the provider's rule", "`observedAt`", "redeploys"],
         evidence: &["get [get-stable-1] -> ok [get-stable-1]"],
+    },
+    Row {
+        name: "drop-property under the default rule warns: Symphony never notices",
+        config: &["sim.bugs=drop-property"],
+        id: "get.round-trip",
+        status: "warn",
+        message: &[
+            "does not report `replicas`",
+            "(2)",
+            "never notices `replicas` is missing",
+        ],
+        evidence: &["`replicas`: entry `*` skips a key missing on one side"],
+    },
+    Row {
+        name: "drop-property under a strict entry warns that Symphony redeploys forever",
+        config: &["sim.bugs=drop-property", "sim.changeDetection=replicas"],
+        id: "get.round-trip",
+        status: "warn",
+        message: &[
+            "does not report `replicas`",
+            "compares `replicas` strictly",
+            "forever",
+        ],
+        evidence: &[],
+    },
+    Row {
+        name: "every property comes back from the clean provider",
+        config: &[],
+        id: "get.round-trip",
+        status: "pass",
+        message: &["`enabled`, `env`, `image`, `replicas`"],
+        evidence: &[],
     },
     Row {
         name: "case-change under a strict rule fails get.stable against the applied spec",

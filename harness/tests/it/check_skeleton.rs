@@ -32,13 +32,16 @@ fn skeleton_fails_the_checks_that_read_get_after_apply_and_passes_the_rest() {
         ("load.hash", "pass"),
         ("rule.returns", "pass"),
         ("get.empty-device", "pass"),
-        ("dry-run.no-change", "pass"),
-        // `get` never reports what `apply` deployed.
+        // `get` never reports what `apply` deployed: the checks about it fail...
         ("apply.converges", "fail"),
         ("lifecycle.new-instances", "fail"),
-        ("lifecycle.concurrent", "fail"),
-        // Deletes are ignored, and nothing shows otherwise.
-        ("delete.removes", "fail"),
+        // ...and the checks that need `get` to show a deployment are not judged for it.
+        ("lifecycle.concurrent", "skip"),
+        ("delete.removes", "skip"),
+        // A `get` that shows no deployment cannot show that a dry run deployed nothing.
+        ("dry-run.no-change", "skip"),
+        // Deletes are ignored: no result for them.
+        ("apply.results-complete", "fail"),
     ];
     for (id, status) in expected {
         assert_eq!(
@@ -47,8 +50,16 @@ fn skeleton_fails_the_checks_that_read_get_after_apply_and_passes_the_rest() {
             "`{id}` on the skeleton: {statuses:#?}"
         );
     }
+    let causes = document["libraries"][0]["causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0]["id"], "get-misses-applied");
+    assert_eq!(causes[0]["status"], "fail");
+    assert_eq!(
+        causes[0]["foundBy"],
+        serde_json::json!(["apply.converges", "lifecycle.new-instances"])
+    );
     // The checks that judge what `get` reports after `apply` have nothing to judge: they must
-    // not pass (they skip, pointing at the checks above).
+    // not pass (they are not judged, for the cause above).
     for id in [
         "rule.compared-are-reported",
         "rule.reported-are-watched",
@@ -66,7 +77,7 @@ fn skeleton_fails_the_checks_that_read_get_after_apply_and_passes_the_rest() {
 }
 
 #[test]
-fn skeletons_delete_failure_says_get_never_reported_the_component() {
+fn skeletons_removal_is_not_judged_because_get_never_reported_the_component() {
     let skeleton = lib(Lib::Skeleton);
     let run = harness(&[
         "check",
@@ -76,11 +87,16 @@ fn skeletons_delete_failure_says_get_never_reported_the_component() {
         "--format",
         "json",
     ]);
-    let entry = &run.json()["libraries"][0]["checks"][0];
-    assert_eq!(entry["status"], "fail", "{entry:#}");
-    let message = entry["message"].as_str().unwrap_or_default();
+    // A delete that is ignored looks like one that worked when `get` never reported the
+    // component: the removal is not judged, and the cause fails the run.
+    assert_eq!(run.code, Some(10), "{}", run.stderr);
+    let library = &run.json()["libraries"][0];
+    let entry = &library["checks"][0];
+    assert_eq!(entry["status"], "skip", "{entry:#}");
+    assert_eq!(entry["cause"], "get-misses-applied", "{entry:#}");
+    let seen = library["causes"][0]["seen"].as_str().unwrap_or_default();
     assert!(
-        message.contains("`get` did not report `delete-removes-1` before its removal"),
-        "{message}"
+        seen.contains("`get` did not report `delete-removes-1`"),
+        "{seen}"
     );
 }

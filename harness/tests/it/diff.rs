@@ -194,7 +194,8 @@ fn the_simulator_against_the_tutorial_skeleton_regresses_in_apply_get_and_delete
     let regressed = described(&differences(&document, "regressed"));
     for expected in [
         "check: `apply.converges`: pass -> fail",
-        "check: `delete.removes`: pass -> fail",
+        // Decided by the skeleton's stateless `get`, a failing cause: worse than a pass.
+        "check: `delete.removes`: pass -> not judged (cause `get-misses-applied`)",
         "check: `lifecycle.new-instances`: pass -> fail",
         "get: `get` no longer reports a component it reported",
         "check: `apply.results-complete`: pass -> fail",
@@ -249,7 +250,7 @@ fn the_other_way_round_the_same_checks_are_fixed() {
     let fixed = described(&differences(&document, "fixed"));
     for expected in [
         "check: `apply.converges`: fail -> pass",
-        "check: `delete.removes`: fail -> pass",
+        "check: `delete.removes`: not judged (cause `get-misses-applied`) -> pass",
     ] {
         assert!(
             fixed.contains(&expected.to_string()),

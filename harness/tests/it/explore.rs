@@ -343,11 +343,16 @@ fn the_command_writes_the_scenario_reports_json_and_junit_and_exits_11() {
         "{}",
         human.stderr
     );
+    // The library and every flag that changes the cases: the line repeats this very search.
+    let repeat = format!(
+        "repeat the search: symphony-harness explore {} --config sim.bugs=drop-property --seed 3",
+        path_str(&sim)
+    );
     for text in [
         "invariant broken",
         "expect.appliedOnDevice",
         "reproduce: symphony-harness run ",
-        "repeat the search: symphony-harness explore --seed 3",
+        repeat.as_str(),
         "coverage: ",
     ] {
         assert!(
@@ -444,4 +449,82 @@ fn a_kind_weighted_zero_is_never_drawn_and_the_others_still_are() {
         "{:?}",
         report.operations
     );
+}
+
+/// `symphony-harness explore` of `which`, with `--cases 3`.
+fn explore_fixture(which: Lib) -> crate::support::Run {
+    harness(&[
+        "explore",
+        path_str(&lib(which)),
+        "--cases",
+        "3",
+        "--no-persist",
+    ])
+}
+
+#[test]
+fn a_library_symphony_cannot_create_a_provider_from_exits_as_load_does() {
+    for (which, code, says) in [
+        (
+            Lib::NotProvider,
+            exit_code::INCOMPATIBLE,
+            "is not a Symphony provider",
+        ),
+        (Lib::OldAbi, exit_code::INCOMPATIBLE, "old provider ABI"),
+        (Lib::NullProvider, exit_code::LOAD_FAILED, "returned NULL"),
+    ] {
+        let run = explore_fixture(which);
+        assert_eq!(run.code, Some(code), "{which:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{which:?}: {}", run.stderr);
+        assert!(run.stderr.contains("\nhint: "), "{which:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn the_repeat_line_names_the_library_and_its_flags_and_replays_the_same_run() {
+    let sim = lib(Lib::Sim);
+    // No `--seed`: the line printed first is the only way back to this run.
+    let first = harness(&[
+        "explore",
+        path_str(&sim),
+        "--config",
+        "sim.bugs=lying-get",
+        "--cases",
+        "12",
+        "--max-steps",
+        "5",
+        "--weight",
+        "drift=0",
+        "--no-persist",
+        "--format",
+        "json",
+    ]);
+    let line = first
+        .stderr
+        .lines()
+        .find_map(|l| l.split_once("(repeat this run with `"))
+        .map(|(_, rest)| rest.trim_end_matches("`)").to_string())
+        .unwrap_or_else(|| panic!("no repeat line: {}", first.stderr));
+    let words: Vec<&str> = line.split(' ').collect();
+    assert_eq!(
+        &words[..3],
+        ["symphony-harness", "explore", path_str(&sim)],
+        "{line}"
+    );
+    for flag in [
+        "--config sim.bugs=lying-get",
+        "--cases 12",
+        "--max-steps 5",
+        "--weight drift=0",
+        "--seed ",
+    ] {
+        assert!(line.contains(flag), "`{flag}` not in `{line}`");
+    }
+    let mut again: Vec<&str> = words[1..].to_vec();
+    again.extend(["--no-persist", "--format", "json"]);
+    let second = harness(&again);
+    assert_eq!(second.code, first.code, "{}", second.stderr);
+    let (first, second) = (first.json(), second.json());
+    assert_eq!(first["repeat"], line.as_str());
+    assert_eq!(second, first, "the same run, case for case");
 }

@@ -65,8 +65,10 @@ fn tutorial_targets_register_then_delete_and_converge() {
             run.stdout
         );
         assert!(
-            run.stdout
-                .contains("removal done: every component deleted, state dropped"),
+            run.stdout.contains(
+                "removal done: `apply` gave every deleted component a result, `get` reported \
+                 each before and reports none now; state dropped"
+            ),
             "{}",
             run.stdout
         );
@@ -316,7 +318,8 @@ fn a_removal_the_provider_ignores_is_caught_by_a_get_after_it() {
     let run = reconcile(&clean, &["--remove"]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("`get` confirms none is left"),
+        run.stdout
+            .contains("`get` reported each before and reports none now"),
         "{}",
         run.stdout
     );
@@ -1027,6 +1030,47 @@ fn an_in_process_panic_keeps_its_message_on_stderr_though_output_is_captured() {
         run.stderr
     );
     assert!(!run.stdout.contains("sim stdout"), "{}", run.stdout);
+}
+
+#[test]
+fn a_removal_nothing_confirms_is_not_called_done_and_says_what_is_not_known() {
+    // The tutorial's skeleton: `apply` ignores deletes (no result for them) and `get` never
+    // reports anything, so its absence after the removal proves nothing.
+    let skeleton = lib(Lib::Skeleton);
+    let dir = tempfile::tempdir().unwrap();
+    let target = bound_target(dir.path(), "t", "libfixture_skeleton.so", "any", json!({}));
+    let folder = skeleton.parent().expect("a folder");
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "reconcile".to_string(),
+            "--target".into(),
+            path_str(&target).into(),
+            "--extensions".into(),
+            path_str(folder).into(),
+            "--remove".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let human = args(&[]);
+    let run = harness(&human.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!run.stdout.contains("removal done"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "removal not confirmed: `apply` returned `ok` and Symphony counts the removal as \
+             done (state dropped), but nothing shows these were deleted:"
+        ) && run.stdout.contains(
+            "  - `a` on `t`: `apply` returned no result for it, and `get` never reported it"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json = args(&["--format", "json"]);
+    let doc = harness(&json.iter().map(String::as_str).collect::<Vec<_>>()).json();
+    assert_eq!(
+        doc["removalUnconfirmed"],
+        json!([{"target": "t", "component": "a", "noResult": true, "neverReported": true}])
+    );
 }
 
 /// A solution with `components` and an instance selecting every `edge-*` target, in `dir`.

@@ -508,6 +508,130 @@ fn the_corpus_is_deterministic_and_passes_from_the_command_line() {
 }
 
 #[test]
+fn every_failed_rounds_cause_is_in_the_report_and_the_json_not_only_its_effect() {
+    // A library Symphony cannot create a provider from: every round fails in
+    // `create-provider`; the expectation alone would only say no update happened.
+    let dir = tempfile::tempdir().unwrap();
+    let null = lib(Lib::NullProvider);
+    let file = write(
+        dir.path(),
+        "null.json",
+        &scenario(
+            "deploys",
+            json!({"library": path_str(&null)}),
+            json!([
+                {"reconcile": {}, "expect": {"updates": ["mock-component"]}},
+                {"reconcile": {}}
+            ]),
+        ),
+    );
+    let run = harness(&["run", "--no-bundles", path_str(&file)]);
+    assert_eq!(run.code, Some(9), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "  rounds 1 to 2 (steps 1 to 2) failed: create-provider of step 0 \
+             `mock-target`/`example_type` [mock-component] ended `null-provider`: no provider: \
+             `create_provider` of `[library]` returned NULL"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json = harness(&["run", "--no-bundles", "--format", "json", path_str(&file)]).json();
+    let failed = &json["scenarios"][0]["failedRounds"];
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{failed}");
+    assert_eq!(
+        (
+            &failed[0]["stage"],
+            &failed[0]["outcome"],
+            &failed[0]["rounds"]
+        ),
+        (
+            &json!("create-provider"),
+            &json!("null-provider"),
+            &json!(2)
+        )
+    );
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("backend unavailable"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn a_removal_that_passes_but_nothing_confirms_is_noted() {
+    // The tutorial's skeleton ignores deletes (no result) and its `get` reports nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let skeleton = lib(Lib::Skeleton);
+    let file = write(
+        dir.path(),
+        "skeleton.json",
+        &scenario(
+            "removes",
+            json!({"library": path_str(&skeleton)}),
+            json!([
+                {"reconcile": {}},
+                {"remove": {}, "expect": {"outcome": "ok"}}
+            ]),
+        ),
+    );
+    let run = harness(&["run", "--no-bundles", path_str(&file)]);
+    assert_eq!(run.code, Some(0), "the expectations hold: {}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "note: `skeleton` passes, but step 2's removal (round 2) is not confirmed: \
+             `mock-component` on `mock-target`: `apply` returned no result for it, and `get` \
+             never reported it"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json = harness(&["run", "--no-bundles", "--format", "json", path_str(&file)]).json();
+    assert_eq!(
+        json["scenarios"][0]["removalUnconfirmed"],
+        json!([{"step": 2, "round": 2, "target": "mock-target", "component": "mock-component",
+                "noResult": true, "neverReported": true}])
+    );
+}
+
+#[test]
+fn an_old_abi_library_is_refused_before_loading_in_every_host_and_isolation() {
+    // `symphony` 0.1.1 to 0.1.3: a 0.1.4/0.1.5 host would call it one trait slot off. No mode
+    // may load it and call its `create_provider`, Symphony's own host functions in this
+    // process included.
+    let dir = tempfile::tempdir().unwrap();
+    let old = lib(Lib::OldAbi);
+    for host in ["harness", "symphony"] {
+        for isolation in ["worker", "in-process"] {
+            let name = format!("{host}-{isolation}.json");
+            let file = write(
+                dir.path(),
+                &name,
+                &scenario(
+                    "deploys",
+                    json!({"library": path_str(&old), "host": host, "isolation": isolation}),
+                    json!([{"reconcile": {}, "expect": {"outcome": "null-provider"}}]),
+                ),
+            );
+            let run = harness(&["run", "--no-bundles", "--format", "json", path_str(&file)]);
+            let doc = run.json();
+            let failed = &doc["scenarios"][0]["failedRounds"][0];
+            assert_eq!(failed["stage"], "create-provider", "{name}: {doc:#}");
+            assert!(
+                failed["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("is incompatible with this host: old provider ABI"),
+                "{name}: {failed}"
+            );
+            assert_eq!(run.code, Some(0), "{name}: the expectation holds: {doc:#}");
+        }
+    }
+}
+
+#[test]
 fn a_misspelt_key_in_a_stored_state_from_symphony_is_refused_by_name_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();
     let sim = lib(Lib::Sim);

@@ -9,7 +9,10 @@ use serde_json::Value;
 
 use crate::check::context::Context;
 use crate::check::finding::Finding;
-use crate::check::judge::{evidence, judge_scenario};
+use crate::check::judge::{
+    evidence, failure_lines, judge_scenario, misses_applied, reports_unapplied, run_cause,
+};
+pub(super) use crate::check::judge::{is_failure_status, status_text};
 use crate::engine::events::{CallKind, Phase};
 use crate::engine::Outcome;
 use crate::load::{Fault, FaultCall, FaultEffect};
@@ -36,35 +39,6 @@ const UPDATED: u64 = 8004;
 const DELETED: u64 = 8005;
 /// Symphony's `OK` status.
 const OK: u64 = 200;
-
-/// The name of a status code a provider returns, as the `symphony` crate's `State` spells it
-/// (`8004 (Updated)`), or the bare code.
-pub(super) fn status_text(status: u64) -> String {
-    let name = match status {
-        200 => "OK",
-        202 => "Accepted",
-        400 => "BadRequest",
-        404 => "NotFound",
-        500 => "InternalError",
-        8001 => "UpdateFailed",
-        8002 => "DeleteFailed",
-        8003 => "ValidateFailed",
-        8004 => "Updated",
-        8005 => "Deleted",
-        9998 => "Untouched",
-        9999 => "NotImplemented",
-        _ => return status.to_string(),
-    };
-    format!("{status} ({name})")
-}
-
-/// True when a status code says the component failed: the `symphony` crate's client and
-/// server errors (400 to 599), config, argument, file and serialization errors (1000 to 2999,
-/// 4000 to 5999), `UpdateFailed`, `DeleteFailed`, `ValidateFailed` (8001 to 8003),
-/// `NotImplemented` (9999) and every provider-specific failure from 10000 on.
-pub(super) fn is_failure_status(status: u64) -> bool {
-    matches!(status, 400..=599 | 1000..=2999 | 4000..=5999 | 8001..=8003) || status >= 9999
-}
 
 /// One `apply` call of a scenario run, as its transcript records it.
 #[derive(Debug, Clone)]
@@ -206,9 +180,27 @@ fn nothing_applied(run: &ScenarioRun, numbers: std::ops::RangeInclusive<usize>) 
     })
 }
 
-/// A skip: the check's first step did not deploy its components (see `apply.converges`), so
-/// `consequence`.
+/// The finding when no `apply` of the steps `numbers` succeeded: not judged for the cause the
+/// run met, else a skip saying what could not be checked (`consequence`).
+fn unjudged_without_apply(
+    run: &ScenarioRun,
+    numbers: std::ops::RangeInclusive<usize>,
+    consequence: &str,
+) -> Option<Finding> {
+    let why = nothing_applied(run, numbers)?;
+    Some(match run_cause(run) {
+        Some(cause) => Finding::not_judged(cause).with_evidence(evidence(run)),
+        None => Finding::skip(format!("{why}, so {consequence}")).with_evidence(evidence(run)),
+    })
+}
+
+/// The finding when the check's first step did not deploy its components: not judged for the
+/// cause the run met (a failed call, a `get` that misses what was applied), else a skip saying
+/// what could not be checked (`consequence`), pointing at `apply.converges`.
 fn not_deployed(run: &ScenarioRun, consequence: &str) -> Finding {
+    if let Some(cause) = run_cause(run).or_else(|| misses_applied(run)) {
+        return Finding::not_judged(cause).with_evidence(failure_lines(run));
+    }
     let why = match (run.mismatches.iter().find(|m| m.step == 1), &run.error) {
         (Some(m), _) => m.actual.clone(),
         (None, Some(error)) => error.clone(),
@@ -273,9 +265,8 @@ pub(in crate::check) fn results_complete(context: &Context<'_>) -> Finding {
         Err(why) => return unplayable(scenario, &why),
     };
     let played = &run;
-    if let Some(why) = nothing_applied(played, 1..=1) {
-        return Finding::skip(format!("{why}, so no result map could be checked"))
-            .with_evidence(evidence(played));
+    if let Some(finding) = unjudged_without_apply(played, 1..=1, "no result map could be checked") {
+        return finding;
     }
     let mut missing = Vec::new();
     for number in 1..=2 {
@@ -411,9 +402,17 @@ pub(in crate::check) fn statuses_truthful(context: &Context<'_>) -> Finding {
         Err(why) => return unplayable(scenario, &why),
     };
     let played = &run;
-    if let Some(why) = nothing_applied(played, deploy..=removal) {
-        return Finding::skip(format!("{why}, so no status could be checked"))
-            .with_evidence(evidence(played));
+    if let Some(finding) =
+        unjudged_without_apply(played, deploy..=removal, "no status could be checked")
+    {
+        return finding;
+    }
+    // Without the device, the truth is what `get` reports: it tells nothing when it reports
+    // what it is asked, or never reports what was deployed.
+    if !subject.simulated {
+        if let Some(cause) = reports_unapplied(played).or_else(|| misses_applied(played)) {
+            return Finding::not_judged(cause).with_evidence(failure_lines(played));
+        }
     }
     let lies: Vec<String> = (deploy..=removal)
         .flat_map(|number| lies_of_step(played, number, number == removal, subject.simulated))
@@ -636,6 +635,9 @@ pub(in crate::check) fn property_change(context: &Context<'_>) -> Finding {
             );
         }
     }
+    if let Some(cause) = misses_applied(played) {
+        return Finding::not_judged(cause).with_evidence(failure_lines(played));
+    }
     match get_answers(played, 4).into_iter().next() {
         Some(seen) => {
             let reported = seen.get(&name).map(|c| c.properties.get(&key));
@@ -700,6 +702,9 @@ pub(in crate::check) fn dependencies(context: &Context<'_>) -> Finding {
         Err(why) => return unplayable(scenario, &why),
     };
     let played = &run;
+    if let Some(cause) = run_cause(played).or_else(|| misses_applied(played)) {
+        return Finding::not_judged(cause).with_evidence(failure_lines(played));
+    }
     let held: Option<(&str, BTreeSet<String>)> = match device_after(played, 1) {
         Some(device) => Some(("the device", device.into_keys().collect())),
         None => get_answers(played, 1)

@@ -1,9 +1,14 @@
 //! Checks of deletes made directly, outside a reconcile: a delete of a component that is not
-//! there (someone removed the workload by hand) must succeed.
+//! there (someone removed the workload by hand) must succeed. An `Err` fails the removal in
+//! Symphony; a failure status in an `Ok` map does not (Symphony never reads statuses), so it
+//! only warns.
 
 use super::apply::{is_failure_status, status_text};
+use super::get::call_failed;
+use crate::check::cause::Call;
 use crate::check::context::Context;
 use crate::check::finding::Finding;
+use crate::engine::InSymphony;
 use crate::model::ComponentAction;
 
 /// `delete.missing`.
@@ -18,6 +23,12 @@ pub(in crate::check) fn missing(context: &Context<'_>) -> Finding {
     let answer = direct.apply(&[(component, ComponentAction::Delete)], false);
     let evidence = direct.evidence();
     let finding = match answer {
+        // A crash or a hang is how every `apply` may end: the cause decides, not this check.
+        Err(err) if err.outcome().in_symphony() != InSymphony::Returns => call_failed(
+            Call::Apply,
+            &format!("`apply` of a delete of `{name}`"),
+            &err,
+        ),
         Err(err) => Finding::fail(format!(
             "`apply` of a delete of `{name}`, which is not on the device, failed ({}): {err}",
             err.outcome().as_str()
@@ -28,10 +39,15 @@ pub(in crate::check) fn missing(context: &Context<'_>) -> Finding {
                     "" => String::new(),
                     message => format!(": {message}"),
                 };
-                Finding::fail(format!(
+                Finding::warn(format!(
                     "`apply` answered {} for a delete of `{name}`, which is not on the device{why}",
                     status_text(u64::from(result.status))
                 ))
+                .with_advice(
+                    "Symphony never reads the statuses: the removal counts as done, but the \
+                     instance status shows the component as failed to delete",
+                    "answer `Deleted` (or `OK`) for a delete of a component that is not there",
+                )
             }
             Some(result) => Finding::pass(format!(
                 "a delete of a component that is not on the device succeeded ({})",

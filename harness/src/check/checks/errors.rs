@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::apply::{is_failure_status, status_text};
+use super::get::call_failed;
+use crate::check::cause::{Call, Cause};
 use crate::check::context::Context;
 use crate::check::direct::Direct;
 use crate::check::finding::Finding;
-use crate::engine::CallError;
+use crate::engine::{CallError, InSymphony};
 use crate::model::{ComponentAction, ComponentSpec, SidecarSpec};
 use crate::subject::Subject;
 
@@ -131,6 +133,10 @@ pub(in crate::check) fn message(context: &Context<'_>) -> Finding {
             "`apply` of {what} returned an error with an empty message: Symphony's log shows \
              only \"failed to apply deployment ste\", nobody learns why"
         )),
+        // A crash or a hang says nothing about messages: the cause decides.
+        Err(err) if err.outcome().in_symphony() != InSymphony::Returns => {
+            call_failed(Call::Apply, &format!("`apply` of {what}"), &err)
+        }
         Err(err) => Finding::fail(format!(
             "`apply` of {what} ended in `{}` instead of an error: {err}",
             err.outcome().as_str()
@@ -267,27 +273,41 @@ fn edge_cases(subject: &Subject, id: &str) -> Vec<EdgeCase> {
 }
 
 /// How a call ended, judged: `Ok(None)` acceptable, `Ok(Some(note))` acceptable but worth a
-/// line (Symphony's own host would abort on the input), `Err(problem)` the provider failed.
+/// line (Symphony's own host would abort on the input), `Err(finding)` the provider failed (a
+/// crash or a hang is a cause: it is how every such call may end).
 fn judge_call<T>(
-    call: &str,
+    call: Call,
     what: &str,
     answer: &Result<T, CallError>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Finding> {
+    let name = call.name();
     match answer {
         Ok(_) | Err(CallError::Error { .. }) => Ok(None),
         Err(CallError::HostWouldAbort { reason }) => Ok(Some(format!(
-            "note: for {what}, Symphony's own host would abort before calling `{call}`: {reason}"
+            "note: for {what}, Symphony's own host would abort before calling `{name}`: {reason}"
         ))),
-        Err(CallError::ErrorWithoutMessage) => Err(format!(
-            "`{call}` of {what} returned an error with an empty message"
+        Err(CallError::ErrorWithoutMessage) => Err(Finding::fail(format!(
+            "`{name}` of {what} returned an error with an empty message"
+        ))
+        .with_advice(
+            "Symphony reports only its own fixed text for the failed step; nobody learns why",
+            "return `Err` with a message that names the component and the cause",
         )),
-        Err(CallError::Harness { detail }) => Err(format!(
-            "the harness could not call `{call}` for {what}: {detail}"
-        )),
-        Err(err) => Err(format!(
-            "`{call}` of {what} ended in `{}`: {err}",
-            err.outcome().as_str()
-        )),
+        Err(CallError::Harness { detail }) => Err(Finding::fail(format!(
+            "the harness could not call `{name}` for {what}: {detail}"
+        ))),
+        Err(err) => {
+            let problem = format!(
+                "`{name}` of {what} ended in `{}`: {err}",
+                err.outcome().as_str()
+            );
+            let finding = Finding::fail(problem.clone());
+            Err(if err.outcome().in_symphony() == InSymphony::Returns {
+                finding
+            } else {
+                finding.with_cause(Cause::call(call, err.outcome(), problem))
+            })
+        }
     }
 }
 
@@ -316,13 +336,13 @@ pub(in crate::check) fn edge_inputs(context: &Context<'_>) -> Finding {
             .map(|c| (c.clone(), ComponentAction::Update))
             .collect();
         let applied = direct.apply(&update, false);
-        let mut verdicts = vec![judge_call("apply", case.what, &applied)];
+        let mut verdicts = vec![judge_call(Call::Apply, case.what, &applied)];
         if matches!(applied, Err(CallError::Error { .. })) {
             refused += 1;
         }
         if verdicts.iter().all(Result::is_ok) {
             let got = direct.get(&case.components);
-            verdicts.push(judge_call("get", case.what, &got));
+            verdicts.push(judge_call(Call::Get, case.what, &got));
         }
         if verdicts.iter().all(Result::is_ok) && !case.components.is_empty() {
             let delete: Vec<_> = case
@@ -332,7 +352,7 @@ pub(in crate::check) fn edge_inputs(context: &Context<'_>) -> Finding {
                 .collect();
             let deleted = direct.apply(&delete, false);
             verdicts.push(judge_call(
-                "apply",
+                Call::Apply,
                 &format!("a delete of {}", case.what),
                 &deleted,
             ));
@@ -342,12 +362,12 @@ pub(in crate::check) fn edge_inputs(context: &Context<'_>) -> Finding {
             match verdict {
                 Ok(None) => {}
                 Ok(Some(note)) => notes.push(note),
-                Err(problem) => {
+                Err(finding) => {
                     evidence.push(
                         "stopped at the first failure: the other edge inputs were not tried"
                             .to_string(),
                     );
-                    return Finding::fail(problem).with_evidence(evidence);
+                    return finding.with_evidence(evidence);
                 }
             }
         }

@@ -7,10 +7,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::check::cause::{Call, Cause, CauseKind};
 use crate::check::context::Context;
 use crate::check::direct::Direct;
 use crate::check::finding::Finding;
 use crate::engine::change::compare;
+use crate::engine::{CallError, Outcome};
 use crate::model::{ComponentAction, ComponentSpec, ValidationRule};
 
 /// A direct session on which a check's components were applied.
@@ -31,13 +33,23 @@ impl Deployed {
         })?;
         let mut deployed = Deployed { direct, components };
         let step = deployed.step(ComponentAction::Update);
+        let names = deployed.names();
         match deployed.direct.apply(&step, false) {
             Ok(_) => Ok(deployed),
-            Err(err) => Err(deployed.finish(Finding::fail(format!(
-                "`apply` of the check's components failed ({}: {err}), so `get` cannot be judged",
-                err.outcome().as_str()
-            )))),
+            Err(err) => {
+                let finding = call_failed(Call::Apply, &format!("`apply` of {names}"), &err);
+                Err(deployed.finish(finding))
+            }
         }
+    }
+
+    /// The components' names, in backticks.
+    fn names(&self) -> String {
+        self.components
+            .iter()
+            .map(|c| format!("`{}`", c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// `get` with references to `references`, on a new provider; an error is the check's
@@ -46,12 +58,9 @@ impl Deployed {
         &mut self,
         references: &[ComponentSpec],
     ) -> Result<Vec<ComponentSpec>, Finding> {
-        self.direct.get(references).map_err(|err| {
-            Finding::fail(format!(
-                "`get` after `apply` failed ({}: {err})",
-                err.outcome().as_str()
-            ))
-        })
+        self.direct
+            .get(references)
+            .map_err(|err| call_failed(Call::Get, "`get` after `apply`", &err))
     }
 
     /// Ends the check with `finding`: its evidence becomes the calls made, then the lines it
@@ -91,13 +100,24 @@ pub(super) fn reported(component: &ComponentSpec) -> String {
     )
 }
 
-/// The finding when `get` does not report `name` right after it was applied: the check has
-/// nothing to judge, and other checks say why.
+/// The finding when `get` does not report `name` right after it was applied: not judged, for
+/// the cause [`CauseKind::GetMissesApplied`].
 pub(super) fn not_reported(name: &str) -> Finding {
-    Finding::skip(format!(
-        "`get` does not report `{name}` after `apply`, so there is nothing to judge (see \
-         `apply.converges` and `lifecycle.new-instances`)"
+    Finding::not_judged(Cause::new(
+        CauseKind::GetMissesApplied,
+        format!("`get` on a new provider did not report `{name}` right after `apply` deployed it"),
     ))
+}
+
+/// The finding when a direct call (`what`) failed with `err` before the check could judge
+/// anything: not judged, for the cause of how it ended; a failure when the harness failed.
+pub(super) fn call_failed(call: Call, what: &str, err: &CallError) -> Finding {
+    let outcome = err.outcome();
+    let seen = format!("{what} ended `{}`: {err}", outcome.as_str());
+    if outcome == Outcome::Harness {
+        return Finding::fail(format!("the check's calls failed: {seen}"));
+    }
+    Finding::not_judged(Cause::call(call, outcome, seen))
 }
 
 /// `get.only-referenced`.
@@ -232,41 +252,51 @@ pub(in crate::check) fn stable(context: &Context<'_>) -> Finding {
         .iter()
         .map(|answer| answer.iter().map(|c| (c.name.as_str(), c)).collect())
         .collect();
+    let zero = ValidationRule::zero();
+    let rule = provider_rule(context).unwrap_or(&zero);
+    // Symphony compares each answer with the desired spec under the rule: the first answer
+    // that differs from what was applied is a redeploy on every reconcile.
+    let changed = keyed.iter().find_map(|answer| {
+        let got = answer.get(component.name.as_str())?;
+        let report = compare(rule, got, &component);
+        let reason = report.reasons.first()?.describe();
+        let mut lines = vec![reported(got)];
+        lines.extend(report.reasons.iter().map(|r| r.describe()));
+        Some((reason, lines))
+    });
+    if let Some((reason, lines)) = changed {
+        let finding = Finding::fail(format!(
+            "under the provider's rule, `get`'s answer differs from the applied `{}` ({reason}): \
+             Symphony redeploys it on every reconcile",
+            component.name
+        ))
+        .with_evidence(lines);
+        return deployed.finish(finding);
+    }
     for (n, later) in keyed.iter().enumerate().skip(1) {
         if let Some(what) = difference(&keyed[0], later) {
-            let finding = Finding::fail(format!(
+            let finding = Finding::warn(format!(
                 "`get` answered differently on call {} than on call 1 with nothing changed: \
-                 {what}",
+                 {what}; the provider's rule sees no change from what was applied in any answer, \
+                 so Symphony does not redeploy today",
                 n + 1
-            ));
+            ))
+            .with_advice(
+                "nothing yet: the rule ignores what changes; a rule that compares it (naming the \
+                 property, or `*` without `skipIfMissing`) redeploys on every reconcile",
+                "report only what the device holds, in a stable form (no counters, timestamps or \
+                 reordering)",
+            );
             return deployed.finish(finding);
         }
     }
-    let zero = ValidationRule::zero();
-    let rule = provider_rule(context).unwrap_or(&zero);
     let finding = match keyed[0].get(component.name.as_str()) {
         None => not_reported(&component.name),
-        Some(got) => {
-            let report = compare(rule, got, &component);
-            match report.reasons.first() {
-                None => Finding::pass(format!(
-                    "{STABLE_GETS} `get`s on new providers answered the same, and under the \
-                     provider's rule `{}` is unchanged from what was applied",
-                    component.name
-                )),
-                Some(reason) => {
-                    let mut lines = vec![reported(got)];
-                    lines.extend(report.reasons.iter().map(|r| r.describe()));
-                    Finding::fail(format!(
-                        "under the provider's rule, `get`'s answer differs from the applied \
-                         `{}` ({}): Symphony redeploys it on every reconcile",
-                        component.name,
-                        reason.describe()
-                    ))
-                    .with_evidence(lines)
-                }
-            }
-        }
+        Some(_) => Finding::pass(format!(
+            "{STABLE_GETS} `get`s on new providers answered the same, and under the provider's \
+             rule `{}` is unchanged from what was applied",
+            component.name
+        )),
     };
     deployed.finish(finding)
 }

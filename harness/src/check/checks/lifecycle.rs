@@ -9,9 +9,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Barrier;
 
+use super::get::call_failed;
+use crate::check::cause::{Call, Cause, CauseKind};
 use crate::check::context::Context;
 use crate::check::direct::Direct;
 use crate::check::finding::Finding;
+use crate::engine::CallError;
 use crate::model::{ComponentAction, ComponentSpec};
 
 /// How many sessions apply at once in `lifecycle.concurrent`.
@@ -69,16 +72,11 @@ pub(in crate::check) fn new_instances(context: &Context<'_>) -> Finding {
     if let Err(err) = direct.apply(&updates, false) {
         let evidence = direct.evidence();
         remove(&mut direct, &components);
-        return Finding::skip(format!(
-            "`apply` of {} failed ({err}), so there is no state to survive",
-            names(&components)
-        ))
-        .with_evidence(evidence);
+        let what = format!("`apply` of {}", names(&components));
+        return call_failed(Call::Apply, &what, &err).with_evidence(evidence);
     }
     let finding = match direct.get(&components) {
-        Err(err) => Finding::fail(format!(
-            "after `apply`, `get` on a new provider failed: {err}"
-        )),
+        Err(err) => call_failed(Call::Get, "`get` on a new provider after `apply`", &err),
         Ok(found) => {
             let lost = missing(&components, &found);
             if lost.is_empty() {
@@ -87,15 +85,17 @@ pub(in crate::check) fn new_instances(context: &Context<'_>) -> Finding {
                      applied",
                 )
             } else {
-                Finding::fail(format!(
-                    "`apply` deployed {}, but `get` on a new provider does not report {}: the \
-                     state stayed in the provider that applied it",
-                    names(&components),
-                    lost.iter()
-                        .map(|c| format!("`{}`", c.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+                let lost = lost
+                    .iter()
+                    .map(|c| format!("`{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let seen = format!(
+                    "`get` on a new provider does not report {lost}, which `apply` had just \
+                     deployed (`ok`)"
+                );
+                Finding::fail(seen.clone())
+                    .with_cause(Cause::new(CauseKind::GetMissesApplied, seen))
             }
         }
     };
@@ -104,10 +104,12 @@ pub(in crate::check) fn new_instances(context: &Context<'_>) -> Finding {
     finding
 }
 
-/// What one session of a race did: its calls, and whether its apply succeeded.
+/// What one session of a race did: its calls, and how its apply ended.
 struct Racer {
     lines: Vec<String>,
     applied: bool,
+    /// How its apply failed, when a call failed.
+    error: Option<CallError>,
 }
 
 /// One racer per batch, each on a thread of its own, all starting their `apply` at once.
@@ -128,6 +130,7 @@ fn race_all(context: &Context<'_>, store: &Path, batches: &[Vec<ComponentSpec>])
                 handle.join().unwrap_or_else(|_| Racer {
                     lines: vec!["a racing thread panicked".to_string()],
                     applied: false,
+                    error: None,
                 })
             })
             .collect()
@@ -152,6 +155,7 @@ fn race(
             return Racer {
                 lines: vec![format!("thread {thread}: could not start: {why}")],
                 applied: false,
+                error: None,
             };
         }
     };
@@ -163,7 +167,7 @@ fn race(
         .map(|c| (c.clone(), ComponentAction::Update))
         .collect();
     start.wait();
-    let applied = direct.apply(&updates, false).is_ok();
+    let error = direct.apply(&updates, false).err();
     Racer {
         lines: direct
             .evidence()
@@ -171,7 +175,8 @@ fn race(
             .skip(warm)
             .map(|line| format!("thread {thread}: {line}"))
             .collect(),
-        applied,
+        applied: error.is_none(),
+        error,
     }
 }
 
@@ -206,10 +211,13 @@ pub(in crate::check) fn concurrent(context: &Context<'_>) -> Finding {
             .collect();
         applied.extend(succeeded.iter().cloned());
         if succeeded.is_empty() {
-            finding = Some(
-                Finding::skip("every concurrent `apply` failed, so no update could be lost")
-                    .with_evidence(lines),
-            );
+            let unjudged = match racers.iter().find_map(|r| r.error.as_ref()) {
+                Some(err) => call_failed(Call::Apply, "every concurrent `apply`", err),
+                None => {
+                    Finding::skip("every concurrent `apply` failed, so no update could be lost")
+                }
+            };
+            finding = Some(unjudged.with_evidence(lines));
             break;
         }
         let before = checker.evidence().len();
@@ -217,23 +225,21 @@ pub(in crate::check) fn concurrent(context: &Context<'_>) -> Finding {
         lines.extend(checker.evidence().into_iter().skip(before));
         match got {
             Err(err) => {
-                finding = Some(
-                    Finding::fail(format!(
-                        "after {THREADS} concurrent applies, `get` failed: {err}"
-                    ))
-                    .with_evidence(lines),
-                );
+                let what = format!("`get` after {THREADS} concurrent applies");
+                finding = Some(call_failed(Call::Get, &what, &err).with_evidence(lines));
                 break;
             }
             Ok(found) => {
                 let lost = missing(&succeeded, &found);
                 if lost.len() == succeeded.len() {
                     finding = Some(
-                        Finding::fail(format!(
-                            "after {} concurrent applies, `get` on a new provider reports none \
-                             of the components: the state does not survive a new provider (see \
-                             `lifecycle.new-instances`)",
-                            succeeded.len()
+                        Finding::not_judged(Cause::new(
+                            CauseKind::GetMissesApplied,
+                            format!(
+                                "after {} concurrent applies, `get` on a new provider reports \
+                                 none of the components",
+                                succeeded.len()
+                            ),
                         ))
                         .with_evidence(lines),
                     );

@@ -7,5 +7,6 @@ pub(super) mod errors;
 pub(super) mod get;
 pub(super) mod lifecycle;
 pub(super) mod rendering;
+pub(super) mod round_trip;
 pub(super) mod rule;
 pub(super) mod scenarios;

@@ -19,7 +19,7 @@ fn no_rule() -> Finding {
 
 /// Whether `entry` compares property `key`: a wildcard entry by its pattern (Symphony ignores
 /// `isComponentName` there), any other by its name unless it compares the component name.
-fn watches(entry: &PropertyDesc, key: &str) -> bool {
+pub(super) fn watches(entry: &PropertyDesc, key: &str) -> bool {
     if entry.name.contains('*') {
         Pattern::change_detection(&entry.name).matches(key)
     } else {
