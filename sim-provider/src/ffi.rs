@@ -1,7 +1,7 @@
 //! The exported C functions: Symphony's entry point `create_provider`, and the harness's
-//! channel to the device (`sim_device_snapshot`, `sim_device_write`, `sim_device_arm`,
-//! `sim_device_clear_faults`, `sim_string_free`, and the `SIM_DEVICE_CHANNEL` marker that
-//! names their ABI).
+//! channel to the device (`sim_device_snapshot`, `sim_device_components`, `sim_device_write`,
+//! `sim_device_arm`, `sim_device_clear_faults`, `sim_string_free`, and the
+//! `SIM_DEVICE_CHANNEL` marker that names their ABI).
 //!
 //! The only `unsafe` code of the crate: each function copies its C strings at once and hands
 //! over to safe Rust ([`crate::channel`], [`SimConfig`]). None of them panics on bad input (a
@@ -14,18 +14,20 @@ use symphony::ProviderWrapper;
 use crate::bugs::Bug;
 use crate::{channel, SimConfig, SimProvider};
 
-/// The device channel's marker: names the ABI of `sim_device_snapshot`, `sim_device_write`,
-/// `sim_device_arm`, `sim_device_clear_faults` and `sim_string_free` below. The harness reads
-/// it from the library's bytes, without running any code, before it calls them; change the
-/// version when a function or a signature changes.
+/// The device channel's marker: names the ABI of `sim_device_snapshot`,
+/// `sim_device_components`, `sim_device_write`, `sim_device_arm`, `sim_device_clear_faults`
+/// and `sim_string_free` below. The harness reads it from the library's bytes, without running
+/// any code, before it calls them; change the version when a function or a signature changes.
 ///
-/// `symphony-sim-device-channel/2`: `sim_device_snapshot(config_json: *const c_char) -> *mut
-/// c_char`, `sim_device_write(config_json: *const c_char, components_json: *const c_char) ->
-/// i32`, `sim_device_arm(config_json: *const c_char, faults_json: *const c_char) -> i32`,
+/// `symphony-sim-device-channel/3`: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// c_char`, `sim_device_components(config_json: *const c_char) -> *mut c_char`,
+/// `sim_device_write(config_json: *const c_char, components_json: *const c_char) -> i32`,
+/// `sim_device_arm(config_json: *const c_char, faults_json: *const c_char) -> i32`,
 /// `sim_device_clear_faults(config_json: *const c_char) -> i32`, `sim_string_free(ptr: *mut
-/// c_char)`, all `extern "C"`. (Version 1 lacked the two fault functions.)
+/// c_char)`, all `extern "C"`. (Version 2 lacked `sim_device_components`, version 1 the two
+/// fault functions too.)
 #[no_mangle]
-pub static SIM_DEVICE_CHANNEL: [u8; 30] = *b"symphony-sim-device-channel/2\0";
+pub static SIM_DEVICE_CHANNEL: [u8; 30] = *b"symphony-sim-device-channel/3\0";
 
 /// Copies a C string argument; `None` for NULL.
 ///
@@ -96,6 +98,33 @@ pub unsafe extern "C" fn sim_device_snapshot(config_json: *const c_char) -> *mut
         Ok(json) => json.into_raw(),
         Err(err) => {
             eprintln!("symphony-sim-provider: sim_device_snapshot: {err}");
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The components of the device that `config_json` names, as JSON (name to stored component,
+/// as in the snapshot), read without its counter and journal; free it with
+/// [`sim_string_free`]. NULL, with the reason on stderr, for a bad config or an unreadable
+/// store.
+///
+/// # Safety
+///
+/// `config_json` must be NULL or point to a NUL-terminated string valid during the call.
+#[no_mangle]
+pub unsafe extern "C" fn sim_device_components(config_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded contract: NULL or a valid NUL-terminated string for this call.
+    let Some(config) = (unsafe { copy_arg(config_json) }) else {
+        eprintln!("symphony-sim-provider: sim_device_components: config_json is NULL");
+        return std::ptr::null_mut();
+    };
+    let components = channel::components_json(&config).and_then(|json| {
+        CString::new(json).map_err(|_| "the components hold a NUL byte".to_string())
+    });
+    match components {
+        Ok(json) => json.into_raw(),
+        Err(err) => {
+            eprintln!("symphony-sim-provider: sim_device_components: {err}");
             std::ptr::null_mut()
         }
     }
@@ -177,12 +206,13 @@ pub unsafe extern "C" fn sim_device_clear_faults(config_json: *const c_char) -> 
     }
 }
 
-/// Frees a string returned by [`sim_device_snapshot`]. NULL is a no-op.
+/// Frees a string returned by [`sim_device_snapshot`] or [`sim_device_components`]. NULL is a
+/// no-op.
 ///
 /// # Safety
 ///
-/// `ptr` must be NULL or a pointer returned by `sim_device_snapshot` of this library, not yet
-/// freed.
+/// `ptr` must be NULL or a pointer returned by `sim_device_snapshot` or
+/// `sim_device_components` of this library, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn sim_string_free(ptr: *mut c_char) {
     if ptr.is_null() {

@@ -1,14 +1,22 @@
 //! The simulated provider's `ITargetProvider` implementation: a well-behaved device provider,
 //! plus the environmental faults and provider bugs its config asks for.
 //!
-//! Each `get` and `apply` is two short transactions on the device ([`Store::update`]): the
-//! first counts the call, takes its seeded fault decisions (latency, transient failure,
+//! Each `get` and `apply` begins with a short transaction on the device ([`Store::update`])
+//! that counts the call, takes its seeded fault decisions (latency, transient failure,
 //! slowness, drift), consumes the armed faults it matches ([`crate::faults`]) and journals all
-//! of it; then the call sleeps its latency outside the lock (and fails, panics or hangs if an
-//! armed fault says so); the second does the work. A slow call does its work first and then
-//! takes `sim.slowMs` more, as a device that applied the change but answered too late.
-//! `get_validation_rule` only reads the device (under a shared lock) to see whether a fault is
-//! armed for it, and takes the lock to consume one only then.
+//! of it. Then the call sleeps its latency outside the lock (and fails, panics or hangs if an
+//! armed fault says so), and a second transaction does the work. When nothing makes the call
+//! wait or end early (no latency, no transient failure, no armed fault that sleeps or ends it),
+//! the work is done in the first transaction instead: there is nothing between the two that
+//! another call could see, so one transaction gives the same device and the same journal.
+//! The work reaches for a change of the device only when it makes one (storing a component as
+//! it is, or a `get` with nothing hidden, changes nothing), so that a store writes the device
+//! only then.
+//!
+//! A slow call does its work first and then takes `sim.slowMs` more, as a device that applied
+//! the change but answered too late. `get_validation_rule` only reads the device (under a
+//! shared lock) to see whether a fault is armed for it, and takes the lock to consume one only
+//! then.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -174,38 +182,29 @@ impl SimProvider {
     /// consumes the armed faults that match the call on `components`, and journals all of it.
     /// Then sleeps the latency, enacts the armed faults that end the call, and returns the
     /// transient failure, if any.
-    fn begin(&self, op: Op, components: &[&str]) -> Result<(CallPlan, Triggered), String> {
+    ///
+    /// When nothing makes the call wait or end before its work (no latency, no transient
+    /// failure, no armed fault that sleeps or ends it), `work` runs in the same transaction:
+    /// one transaction on the device instead of two. Returns `Some` of what `work` returned if
+    /// it ran; the caller does the work itself otherwise (a second transaction, or the work of
+    /// a bug that keeps its components elsewhere).
+    fn begin<T>(
+        &self,
+        op: Op,
+        components: &[&str],
+        work: impl FnOnce(&mut DeviceState, &Triggered) -> T,
+    ) -> Result<(CallPlan, Triggered, Option<T>), String> {
         let config = &self.config;
-        let (plan, triggered) = self
+        let (plan, triggered, done) = self
             .store
             .update(|state| {
-                state.calls += 1;
-                let call = state.calls;
-                let seed = config.seed;
-                let (low, high) = config.latency_ms;
-                let plan = CallPlan {
-                    call,
-                    latency_ms: rng::between(seed, call, "latency", low, high),
-                    failed: rng::chance(seed, call, "fail", config.fail_rate),
-                    slow: rng::chance(seed, call, "slow", config.slow_rate),
-                };
-                let drift = if op == Op::Get && rng::chance(seed, call, "drift", config.drift_rate)
-                {
-                    self.drift(state, call)
-                } else {
-                    None
-                };
-                let triggered = faults::consume(&mut state.faults, fault_call(op), components);
-                state.record(JournalEntry {
-                    call,
-                    op,
-                    latency_ms: plan.latency_ms,
-                    failed: plan.failed,
-                    slow: plan.slow,
-                    drift,
-                    faults: triggered.labels.clone(),
-                });
-                (plan, triggered)
+                let (plan, triggered) = self.decide(state, op, components);
+                let at_once = plan.latency_ms == 0
+                    && !plan.failed
+                    && triggered.latency_ms == 0
+                    && triggered.end.is_none();
+                let done = at_once.then(|| work(state, &triggered));
+                (plan, triggered, done)
             })
             .map_err(|err| self.device_error(err))?;
         sleep_ms(plan.latency_ms);
@@ -221,11 +220,12 @@ impl SimProvider {
                 config.seed
             ));
         }
-        Ok((plan, triggered))
+        Ok((plan, triggered, done))
     }
 
     /// Sleeps a consumed `latency` fault, then ends the call as a consumed `fail`, `panic` or
-    /// `hang` fault says.
+    /// `hang` fault says. It runs after the call's first transaction, outside the lock: a call
+    /// that panics or hangs leaves its device counted, journaled and unlocked.
     fn enact(&self, op: Op, triggered: &Triggered) -> Result<(), String> {
         sleep_ms(triggered.latency_ms);
         match &triggered.end {
@@ -235,6 +235,8 @@ impl SimProvider {
                 #[allow(clippy::panic, reason = "an armed `panic` fault, on purpose")]
                 {
                     panic!("{message}");
+                    // The transcript snapshot `panic-mid-apply` shows where this panics
+                    // (provider.rs:237:21): moving the line changes that snapshot.
                 }
             }
             Some(End::Hang(message)) => {
@@ -251,17 +253,52 @@ impl SimProvider {
         }
     }
 
+    /// The decisions of [`SimProvider::begin`], taken on the device in its transaction.
+    fn decide(
+        &self,
+        state: &mut DeviceState,
+        op: Op,
+        components: &[&str],
+    ) -> (CallPlan, Triggered) {
+        let config = &self.config;
+        state.calls += 1;
+        let call = state.calls;
+        let seed = config.seed;
+        let (low, high) = config.latency_ms;
+        let plan = CallPlan {
+            call,
+            latency_ms: rng::between(seed, call, "latency", low, high),
+            failed: rng::chance(seed, call, "fail", config.fail_rate),
+            slow: rng::chance(seed, call, "slow", config.slow_rate),
+        };
+        let drift = if op == Op::Get && rng::chance(seed, call, "drift", config.drift_rate) {
+            self.drift(state, call)
+        } else {
+            None
+        };
+        let triggered = if faults::armed_for(state.faults(), fault_call(op), components) {
+            faults::consume(state.faults_mut(), fault_call(op), components)
+        } else {
+            Triggered::default()
+        };
+        state.record(JournalEntry {
+            call,
+            op,
+            latency_ms: plan.latency_ms,
+            failed: plan.failed,
+            slow: plan.slow,
+            drift,
+            faults: triggered.labels.clone(),
+        });
+        (plan, triggered)
+    }
+
     /// Consumes the armed faults for `get_validation_rule` and enacts them; the device is
     /// locked for writing only when one is armed.
     fn rule_faults(&self) -> Result<Triggered, String> {
         let armed = self
             .store
-            .peek(|state| {
-                state
-                    .faults
-                    .iter()
-                    .any(|fault| fault.call == FaultCall::GetValidationRule)
-            })
+            .peek(|state| faults::armed_for(state.faults(), FaultCall::GetValidationRule, &[]))
             .map_err(|err| self.device_error(err))?;
         if !armed {
             return Ok(Triggered::default());
@@ -270,7 +307,7 @@ impl SimProvider {
             .store
             .update(|state| {
                 let triggered =
-                    faults::consume(&mut state.faults, FaultCall::GetValidationRule, &[]);
+                    faults::consume(state.faults_mut(), FaultCall::GetValidationRule, &[]);
                 if !triggered.labels.is_empty() {
                     state.record(JournalEntry {
                         call: state.calls,
@@ -292,11 +329,11 @@ impl SimProvider {
     /// Changes one property of one stored component (seeded picks), behind the provider's back.
     fn drift(&self, state: &mut DeviceState, call: u64) -> Option<Drift> {
         let seed = self.config.seed;
-        let names: Vec<String> = state.components.keys().cloned().collect();
-        let last = u64::try_from(names.len()).ok()?.checked_sub(1)?;
+        let components = state.components();
+        let last = u64::try_from(components.len()).ok()?.checked_sub(1)?;
         let index = usize::try_from(rng::between(seed, call, "drift-component", 0, last)).ok()?;
-        let name = names.get(index)?;
-        let spec = &mut state.components.get_mut(name)?.spec;
+        let name = components.keys().nth(index)?.clone();
+        let spec = &mut state.components_mut().get_mut(&name)?.spec;
         let properties = spec.properties.get_or_insert_with(HashMap::new);
         let property = match &self.config.drift_property {
             Some(property) => property.clone(),
@@ -313,7 +350,7 @@ impl SimProvider {
         let to = drifted(from.as_ref(), call);
         properties.insert(property.clone(), to.clone());
         Some(Drift {
-            component: name.clone(),
+            component: name,
             property,
             from: from.unwrap_or(Value::Null),
             to,
@@ -370,24 +407,26 @@ impl SimProvider {
 
     /// Carries out a step on `components`; one result per component, in step order. The
     /// components `failing` (armed `fail-component` faults) or `sim.failComponents` names
-    /// fail and are left as they are.
+    /// fail and are left as they are. A component stored as it already is, or a delete of one
+    /// that is not there, changes nothing.
     fn apply_to(
         &self,
-        components: &mut BTreeMap<String, StoredComponent>,
-        step: &DeploymentStep,
+        components: &mut impl Components,
+        step: DeploymentStep,
         failing: &BTreeMap<String, Option<String>>,
     ) -> Vec<(String, ComponentResultSpec)> {
         let config = &self.config;
         let mut results = Vec::new();
-        for component_step in &step.components {
+        for component_step in step.components {
             let name = component_step.component.name.clone();
             let action = &component_step.action;
             let outcome = match (component_failure(config, failing, &name, action), action) {
                 (Some(failure), _) => failure,
                 (None, ComponentAction::Update) => {
-                    let full = config.capacity.is_some_and(|cap| {
-                        !components.contains_key(&name) && components.len() >= cap
-                    });
+                    let held = components.held();
+                    let full = config
+                        .capacity
+                        .is_some_and(|cap| !held.contains_key(&name) && held.len() >= cap);
                     if full {
                         result(
                             State::UpdateFailed,
@@ -395,30 +434,18 @@ impl SimProvider {
                                 "device `{}` is full: it holds {} of at most {} components \
                                  (sim.capacity)",
                                 config.device,
-                                components.len(),
+                                held.len(),
                                 config.capacity.unwrap_or_default()
                             ),
                         )
                     } else {
-                        let mut spec = component_step.component.clone();
-                        if self.has(Bug::DropProperty) {
-                            if let Some(properties) = spec.properties.as_mut() {
-                                if let Some(last) = properties.keys().max().cloned() {
-                                    properties.remove(&last);
-                                }
-                            }
-                        }
-                        let stored = StoredComponent {
-                            spec,
-                            hidden_for_gets: config.visible_after_gets,
-                        };
-                        components.insert(name.clone(), stored);
+                        self.store_one(components, component_step.component);
                         result(State::Updated, "")
                     }
                 }
                 (None, ComponentAction::Delete) => {
-                    if !self.has(Bug::IgnoreDelete) {
-                        components.remove(&name);
+                    if !self.has(Bug::IgnoreDelete) && components.held().contains_key(&name) {
+                        components.change().remove(&name);
                     }
                     result(State::Deleted, "")
                 }
@@ -426,6 +453,28 @@ impl SimProvider {
             results.push((name, outcome));
         }
         results
+    }
+
+    /// Stores `spec` (after the `drop-property` bug), unless it is stored so already.
+    fn store_one(&self, components: &mut impl Components, mut spec: ComponentSpec) {
+        if self.has(Bug::DropProperty) {
+            if let Some(properties) = spec.properties.as_mut() {
+                if let Some(last) = properties.keys().max().cloned() {
+                    properties.remove(&last);
+                }
+            }
+        }
+        let stored = StoredComponent {
+            spec,
+            hidden_for_gets: self.config.visible_after_gets,
+        };
+        let same = components
+            .held()
+            .get(&stored.spec.name)
+            .is_some_and(|old| old.same_as(&stored));
+        if !same {
+            components.change().insert(stored.spec.name.clone(), stored);
+        }
     }
 
     /// The results as reported, after the reporting bugs.
@@ -456,19 +505,23 @@ impl SimProvider {
     /// other visible component.
     fn read_components(
         &self,
-        components: &mut BTreeMap<String, StoredComponent>,
+        components: &mut impl Components,
         references: &[ComponentStep],
     ) -> Vec<ComponentSpec> {
         let mut found = Vec::new();
         for reference in references {
-            if let Some(stored) = components.get_mut(&reference.component.name) {
-                if stored.hidden_for_gets > 0 {
-                    stored.hidden_for_gets -= 1;
-                } else {
-                    found.push(stored.spec.clone());
+            let name = &reference.component.name;
+            match components.held().get(name) {
+                None => {}
+                Some(stored) if stored.hidden_for_gets == 0 => found.push(stored.spec.clone()),
+                Some(_) => {
+                    if let Some(stored) = components.change().get_mut(name) {
+                        stored.hidden_for_gets -= 1;
+                    }
                 }
             }
         }
+        let components = components.held();
         if self.has(Bug::ExtraComponents) {
             let referenced: HashSet<&str> = references
                 .iter()
@@ -509,6 +562,54 @@ impl SimProvider {
                     .insert(UNSTABLE_PROPERTY.to_string(), Value::from(call));
             }
         }
+    }
+
+    /// The work of an `apply` that its first transaction did not do: validation, then the
+    /// dry run, the `instance-state` or `racy` bug, or a transaction of its own.
+    fn apply_later(
+        &self,
+        step: DeploymentStep,
+        failing: &BTreeMap<String, Option<String>>,
+        dry: bool,
+    ) -> Result<Vec<(String, ComponentResultSpec)>, String> {
+        self.validate(&step)?;
+        let results = if dry {
+            // An armed `fail-component` fault shows in a dry run too (`sim.failComponents`
+            // does not: it models the device, which a dry run does not reach).
+            step.components
+                .iter()
+                .map(|c| {
+                    let name = c.component.name.clone();
+                    let outcome = failing
+                        .contains_key(&name)
+                        .then(|| component_failure(&self.config, failing, &name, &c.action))
+                        .flatten()
+                        .unwrap_or_else(|| result(State::OK, "dry run: valid; nothing changed"));
+                    (name, outcome)
+                })
+                .collect()
+        } else if self.has(Bug::InstanceState) {
+            self.apply_to(&mut *self.local(), step, failing)
+        } else if self.has(Bug::Racy) {
+            // Read, work on a copy outside the lock, write the whole copy back: a concurrent
+            // apply's changes made in between are overwritten.
+            let mut components = self
+                .store
+                .read()
+                .map_err(|err| self.device_error(err))?
+                .into_components();
+            std::thread::sleep(RACE_WINDOW);
+            let results = self.apply_to(&mut components, step, failing);
+            self.store
+                .update(|state| *state.components_mut() = components)
+                .map_err(|err| self.device_error(err))?;
+            results
+        } else {
+            self.store
+                .update(|state| self.apply_to(state, step, failing))
+                .map_err(|err| self.device_error(err))?
+        };
+        Ok(results)
     }
 
     fn local(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StoredComponent>> {
@@ -557,14 +658,19 @@ impl ITargetProvider for SimProvider {
                 panic!("sim bug panic-on-get: device `{}`", self.config.device);
             }
         }
-        let (plan, triggered) = self.begin(Op::Get, &names_of(&references))?;
-        let mut components: Vec<ComponentSpec> = if self.has(Bug::LyingGet) {
+        let on_device = !self.has(Bug::LyingGet) && !self.has(Bug::InstanceState);
+        let (plan, triggered, read) = self.begin(Op::Get, &names_of(&references), |state, _| {
+            on_device.then(|| self.read_components(state, &references))
+        })?;
+        let mut components: Vec<ComponentSpec> = if let Some(found) = read.flatten() {
+            found
+        } else if self.has(Bug::LyingGet) {
             references.iter().map(|r| r.component.clone()).collect()
         } else if self.has(Bug::InstanceState) {
-            self.read_components(&mut self.local(), &references)
+            self.read_components(&mut *self.local(), &references)
         } else {
             self.store
-                .update(|state| self.read_components(&mut state.components, &references))
+                .update(|state| self.read_components(state, &references))
                 .map_err(|err| self.device_error(err))?
         };
         components.retain(|component| !triggered.omit.contains(&component.name));
@@ -598,46 +704,69 @@ impl ITargetProvider for SimProvider {
         if self.has(Bug::EmptyError) {
             return Err(String::new());
         }
-        let (plan, triggered) = self.begin(Op::Apply, &names_of(&step.components))?;
+        let dry = is_dry_run && !self.has(Bug::DryRunMutates);
+        let on_device = !dry && !self.has(Bug::InstanceState) && !self.has(Bug::Racy);
+        // The names are owned: the step itself moves into the device when the work is done at
+        // once (its components are stored, not copied).
+        let names: Vec<String> = step
+            .components
+            .iter()
+            .map(|c| c.component.name.clone())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut step = Some(step);
+        let (plan, triggered, applied) = self.begin(Op::Apply, &names, |state, triggered| {
+            if !on_device {
+                return None;
+            }
+            let step = step.take()?;
+            Some(
+                self.validate(&step)
+                    .map(|()| self.apply_to(state, step, &triggered.fail_components)),
+            )
+        })?;
         let failing = &triggered.fail_components;
-        self.validate(&step)?;
-        let results = if is_dry_run && !self.has(Bug::DryRunMutates) {
-            // An armed `fail-component` fault shows in a dry run too (`sim.failComponents`
-            // does not: it models the device, which a dry run does not reach).
-            step.components
-                .iter()
-                .map(|c| {
-                    let name = c.component.name.clone();
-                    let outcome = failing
-                        .contains_key(&name)
-                        .then(|| component_failure(&self.config, failing, &name, &c.action))
-                        .flatten()
-                        .unwrap_or_else(|| result(State::OK, "dry run: valid; nothing changed"));
-                    (name, outcome)
-                })
-                .collect()
-        } else if self.has(Bug::InstanceState) {
-            self.apply_to(&mut self.local(), &step, failing)
-        } else if self.has(Bug::Racy) {
-            // Read, work on a copy outside the lock, write the whole copy back: a concurrent
-            // apply's changes made in between are overwritten.
-            let mut components = self
-                .store
-                .read()
-                .map_err(|err| self.device_error(err))?
-                .components;
-            std::thread::sleep(RACE_WINDOW);
-            let results = self.apply_to(&mut components, &step, failing);
-            self.store
-                .update(|state| state.components = components)
-                .map_err(|err| self.device_error(err))?;
-            results
-        } else {
-            self.store
-                .update(|state| self.apply_to(&mut state.components, &step, failing))
-                .map_err(|err| self.device_error(err))?
+        let results = match (applied.flatten(), step) {
+            (Some(results), _) => results?,
+            (None, Some(step)) => self.apply_later(step, failing, dry)?,
+            (None, None) => {
+                return Err(format!(
+                    "sim device `{}`: the step was neither applied nor kept",
+                    self.config.device
+                ))
+            }
         };
         self.finish(plan);
         Ok(self.report(results))
+    }
+}
+
+/// The components a call works on: the device's, through its change tracking, or a map the
+/// provider holds itself (the `instance-state` bug's, the `racy` bug's copy). A call reaches
+/// for a change only when it makes one, so a store writes the device only then.
+trait Components {
+    /// The components, to read.
+    fn held(&self) -> &BTreeMap<String, StoredComponent>;
+    /// The components, to change.
+    fn change(&mut self) -> &mut BTreeMap<String, StoredComponent>;
+}
+
+impl Components for BTreeMap<String, StoredComponent> {
+    fn held(&self) -> &BTreeMap<String, StoredComponent> {
+        self
+    }
+
+    fn change(&mut self) -> &mut BTreeMap<String, StoredComponent> {
+        self
+    }
+}
+
+impl Components for DeviceState {
+    fn held(&self) -> &BTreeMap<String, StoredComponent> {
+        self.components()
+    }
+
+    fn change(&mut self) -> &mut BTreeMap<String, StoredComponent> {
+        self.components_mut()
     }
 }

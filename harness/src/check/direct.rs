@@ -7,6 +7,7 @@
 //! as a line of evidence.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::engine::CallError;
 use crate::load::PreloadFactory;
@@ -106,7 +107,7 @@ impl Direct {
             .iter()
             .map(|c| ComponentStep {
                 action: ComponentAction::Update,
-                component: c.clone(),
+                component: Arc::new(c.clone()),
             })
             .collect();
         let mut provider = self.factory.create(&self.config)?;
@@ -136,7 +137,7 @@ impl Direct {
                 .iter()
                 .map(|(component, action)| ComponentStep {
                     action: *action,
-                    component: component.clone(),
+                    component: Arc::new(component.clone()),
                 })
                 .collect(),
             is_first: true,

@@ -257,9 +257,7 @@ pub fn run(args: &ExploreArgs) -> anyhow::Result<i32> {
     if args.seed.is_none() {
         output::stderr(&format!("seed {seed} (repeat this run with `{command}`)\n"));
     }
-    let scratch = tempfile::Builder::new()
-        .prefix("symphony-harness-explore-")
-        .tempdir()
+    let scratch = symphony_harness::scenario::scratch_folder("symphony-harness-explore-")
         .context("cannot make a scratch folder")?;
     let options = ExploreOptions {
         seed,

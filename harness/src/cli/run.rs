@@ -192,11 +192,10 @@ fn simulator_for(scenarios: &[Scenario], given: Option<&Path>) -> anyhow::Result
     Ok(sim::find(given)?.path)
 }
 
-/// A fresh folder for this run's simulated devices, removed when dropped.
+/// A fresh folder for this run's simulated devices (in memory where it can), removed when
+/// dropped.
 fn scratch() -> anyhow::Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix("symphony-harness-run-")
-        .tempdir()
+    symphony_harness::scenario::scratch_folder("symphony-harness-run-")
         .context("cannot make a scratch folder for the simulated devices")
 }
 

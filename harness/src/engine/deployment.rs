@@ -9,6 +9,7 @@
 //! understood here, `${{…}}` is reported as unsupported.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::wildcard::match_string;
 use super::EngineError;
@@ -28,7 +29,7 @@ pub fn reference_to_object_name(reference: &str) -> String {
 /// Go's `AssignComponentsToTargets`: every target gets an entry, possibly `""`, holding
 /// `{name}` for each component whose constraint holds (no constraint holds).
 pub fn assign_components(
-    components: &[ComponentSpec],
+    components: &[Arc<ComponentSpec>],
     targets: &BTreeMap<String, TargetState>,
 ) -> Result<BTreeMap<String, String>, EngineError> {
     let mut assignments = BTreeMap::new();
@@ -185,9 +186,8 @@ pub fn from_objects(
     let components = solution
         .spec
         .as_ref()
-        .map(|spec| spec.components.clone())
-        .unwrap_or_default();
-    let assignments = assign_components(&components, &targets)?;
+        .map_or(&[][..], |spec| spec.components.as_slice());
+    let assignments = assign_components(components, &targets)?;
     let mut instance = instance.clone();
     let guid = instance.metadata.guid().to_string();
     instance.metadata.set_guid(&guid);
@@ -225,10 +225,12 @@ mod tests {
                     .collect(),
                 components: components
                     .iter()
-                    .map(|c| ComponentSpec {
-                        name: c.to_string(),
-                        component_type: "w".into(),
-                        ..ComponentSpec::default()
+                    .map(|c| {
+                        Arc::new(ComponentSpec {
+                            name: c.to_string(),
+                            component_type: "w".into(),
+                            ..ComponentSpec::default()
+                        })
                     })
                     .collect(),
                 ..TargetSpec::default()
@@ -256,9 +258,9 @@ mod tests {
     #[test]
     fn constraint_false_is_not_assigned_and_expression_is_unsupported() {
         let mut t = target("edge", &[], &["a"]);
-        t.spec.as_mut().unwrap().components[0].constraints = "false".into();
+        Arc::make_mut(&mut t.spec.as_mut().unwrap().components[0]).constraints = "false".into();
         assert_eq!(from_target(&t, "default").unwrap().assignments["edge"], "");
-        t.spec.as_mut().unwrap().components[0].constraints =
+        Arc::make_mut(&mut t.spec.as_mut().unwrap().components[0]).constraints =
             "${{$equal($property(os),'linux')}}".into();
         assert!(matches!(
             from_target(&t, "default"),

@@ -13,6 +13,7 @@
 //!   float64 (see [`go_json::float64_number`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -148,15 +149,18 @@ pub fn evaluate_component(component: &ComponentSpec) -> Result<ComponentSpec, En
     Ok(out)
 }
 
-/// Go's `EvaluateDeployment`: every solution component evaluated.
+/// Go's `EvaluateDeployment`: every solution component evaluated. A component evaluation
+/// leaves as it is (no JSON text, no number Go would write otherwise) stays shared with the
+/// given deployment rather than copied.
 pub fn evaluate_deployment(deployment: &DeploymentSpec) -> Result<DeploymentSpec, EngineError> {
     let mut out = deployment.clone();
     if let Some(spec) = &mut out.solution.spec {
-        spec.components = spec
-            .components
-            .iter()
-            .map(evaluate_component)
-            .collect::<Result<_, _>>()?;
+        for component in &mut spec.components {
+            let evaluated = evaluate_component(component)?;
+            if evaluated != **component {
+                *component = Arc::new(evaluated);
+            }
+        }
     }
     Ok(out)
 }

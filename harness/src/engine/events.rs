@@ -15,6 +15,14 @@ use crate::model::{
     ComponentAction, ComponentResult, ComponentSpec, SentDeployment, ValidationRule,
 };
 
+/// Sends the event `make` builds, if the sink listens at all (events are only built for a
+/// sink that wants them).
+pub(super) fn emit(sink: &mut dyn EventSink, make: impl FnOnce() -> Event) {
+    if sink.is_listening() {
+        sink.event(&make());
+    }
+}
+
 /// Which phase of a reconcile a call belongs to.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]

@@ -67,19 +67,19 @@ mod tests {
     fn route_filter_with_go_type_field_is_a_finding() {
         let mut d = DeploymentSpec::default();
         d.solution.spec = Some(crate::model::SolutionSpec {
-            components: vec![ComponentSpec {
+            components: vec![std::sync::Arc::new(ComponentSpec {
                 name: "c".into(),
                 routes: vec![
                     json!({"route": "r", "type": "t", "filters": [{"direction": "in", "type": "f"}]}),
                 ],
                 ..ComponentSpec::default()
-            }],
+            })],
             ..Default::default()
         });
         let findings = host_findings(&d);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].id, "route-filter-without-filter-type");
-        d.solution.spec.as_mut().unwrap().components[0].routes =
+        std::sync::Arc::make_mut(&mut d.solution.spec.as_mut().unwrap().components[0]).routes =
             vec![json!({"route": "r", "type": "t"})];
         assert!(
             host_findings(&d).is_empty(),

@@ -14,8 +14,8 @@
 //! [`planning`] (evaluate → desired → merge → plan, once), [`deployment`] (deployments built
 //! from Target, Solution and Instance objects), [`findings`] (inputs that abort Symphony's
 //! host), [`outcome`] (how a call ended), [`report`] (what a round reports), [`summary`]
-//! (Symphony's summary of a round), [`events`] (what a sink receives), [`reconcile`] (the
-//! rounds). The specification is
+//! (Symphony's summary of a round), [`events`] (what a sink receives), `skip` (`canSkipStep`),
+//! [`reconcile`] (the rounds). The specification is
 //! `docs/reconcile.md` and `docs/change-detection.md`; Symphony's Go source decides where they
 //! are silent.
 
@@ -34,6 +34,7 @@ pub mod reconcile;
 pub mod render;
 pub mod report;
 pub mod rule;
+mod skip;
 pub mod sort;
 pub mod state;
 pub mod summary;

@@ -167,12 +167,16 @@ impl Objects {
             Some((solution, _)) => solution
                 .spec
                 .iter()
-                .flat_map(|s| s.components.iter())
+                .flat_map(|s| s.components.iter().map(|c| &**c))
                 .collect(),
             None => self
                 .targets
                 .iter()
-                .flat_map(|t| t.spec.iter().flat_map(|s| s.components.iter()))
+                .flat_map(|t| {
+                    t.spec
+                        .iter()
+                        .flat_map(|s| s.components.iter().map(|c| &**c))
+                })
                 .collect(),
         }
     }

@@ -9,6 +9,7 @@
 //! deletions after them in reverse step order, mixed steps split.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::state::{key, role_of, DeploymentState};
 use crate::model::{ComponentAction, ComponentStep, DeploymentStep};
@@ -84,7 +85,7 @@ pub fn plan(state: &DeploymentState) -> Vec<DeploymentStep> {
             };
             let entry = ComponentStep {
                 action,
-                component: component.clone(),
+                component: Arc::clone(component),
             };
             // The quirk: the lookup uses the type, the new step gets the role.
             match steps.find_last_target_role(&target.name, &component.component_type) {
@@ -160,11 +161,13 @@ mod tests {
         DeploymentState {
             components: components
                 .iter()
-                .map(|(name, ty, deps)| ComponentSpec {
-                    name: name.to_string(),
-                    component_type: ty.to_string(),
-                    dependencies: deps.iter().map(|d| d.to_string()).collect(),
-                    ..ComponentSpec::default()
+                .map(|(name, ty, deps)| {
+                    Arc::new(ComponentSpec {
+                        name: name.to_string(),
+                        component_type: ty.to_string(),
+                        dependencies: deps.iter().map(|d| d.to_string()).collect(),
+                        ..ComponentSpec::default()
+                    })
                 })
                 .collect(),
             targets: targets

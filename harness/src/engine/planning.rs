@@ -8,6 +8,7 @@
 //! [`super::state`] and [`super::plan`]. See `docs/reconcile.md`.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -98,7 +99,7 @@ impl Reported {
                 .insert(key(&component.name, target), role);
             if !self.names.contains(&component.name) {
                 self.names.insert(component.name.clone());
-                self.state.components.push(component);
+                self.state.components.push(Arc::new(component));
             }
         }
     }

@@ -15,15 +15,13 @@
 //! calls receive), reused while the deployment is unchanged; [`run`] drives rounds. Symphony's waits (5 s after a failed `apply`, the 15 s poll) are counted on the
 //! logical clock, never slept.
 
-use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::binding::find_binding;
-use super::change::{compare_within, MATCH_BUDGET};
-use super::events::{CallKind, CallReturn, CallSite, Event, EventSink, Phase};
+use super::events::{emit, CallKind, CallReturn, CallSite, Event, EventSink, Phase};
 use super::planning::{self, plan_for_deployment, Reported};
 pub use super::planning::{add_reported, merge_states};
 use super::render::go_v;
@@ -31,13 +29,13 @@ pub use super::report::{
     Against, ApplyReason, FailedBy, Failure, LeftComponent, RoundReport, RunEnd, RunReport, Stage,
     StateOutcome, StepDecision, StepRecord, Summary, TargetResult,
 };
-use super::state::{key, DeploymentState, TargetDesc};
+use super::skip::SkipBasis;
+use super::state::{DeploymentState, TargetDesc};
 use super::summary::{self, GO_DEPENDENCIES};
 use super::{CallError, EngineError, InSymphony, Outcome, Provider, ProviderFactory};
 use crate::model::{
-    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentSpec, ComponentStep,
+    wire, BindingConfig, CallDeployment, CallPart, ComponentAction, ComponentResult, ComponentStep,
     DeploymentSpec, DeploymentStep, InstanceSpec, RoundDeployment, Symphony, TargetState,
-    ValidationRule,
 };
 
 /// Seconds Symphony sleeps after a failed `apply` (`time.Sleep(5 * time.Second)`).
@@ -72,7 +70,7 @@ pub struct Reconciler {
     prepared: Option<Arc<Prepared>>,
     /// The calls' own parts made from `prepared`'s instance so far, to share with later
     /// calls that have the same; emptied when `prepared` is replaced.
-    call_parts: Vec<CallKey>,
+    call_parts: CallParts,
     /// Reconcile's `targetName`: only this target's steps are reconciled.
     target_name: Option<String>,
 }
@@ -97,8 +95,8 @@ struct Prepared {
     evaluated: Arc<DeploymentSpec>,
     /// The desired state.
     desired: DeploymentState,
-    /// The plan of the `get` phase (from the desired state alone).
-    get_plan: Vec<DeploymentStep>,
+    /// The plan of the `get` phase (from the desired state alone), shared with the reports.
+    get_plan: Vec<Arc<DeploymentStep>>,
     /// The round's deployment document.
     document: RoundDeployment,
 }
@@ -152,6 +150,56 @@ struct CallKey {
     scope: String,
     metadata: Option<BTreeMap<String, String>>,
     part: Arc<CallPart>,
+}
+
+/// The calls' own parts made from one prepared deployment's instance, to share with later
+/// calls that have the same (one step's calls, round after round); emptied when the prepared
+/// deployment is replaced.
+#[derive(Debug, Clone, Default)]
+struct CallParts(Vec<CallKey>);
+
+impl CallParts {
+    /// The document of one call: the round's, with the call's active target and the
+    /// deployment's instance with `scope` and (for `apply`) `metadata`, in `generation`'s
+    /// names.
+    fn document<'r>(
+        &mut self,
+        prepared: &'r Prepared,
+        generation: Symphony,
+        active_target: &str,
+        scope: &str,
+        metadata: Option<&BTreeMap<String, String>>,
+    ) -> Result<CallDeployment<'r>, EngineError> {
+        let instance = &prepared.evaluated.instance;
+        let instance_metadata = instance.spec.as_ref().map(|s| &s.metadata);
+        let metadata = metadata.or(instance_metadata);
+        let known = self.0.iter().find(|k| {
+            k.active_target == active_target && k.scope == scope && k.metadata.as_ref() == metadata
+        });
+        if let Some(known) = known {
+            return Ok(prepared.document.with_part(Arc::clone(&known.part)));
+        }
+        let mut instance = instance.clone();
+        if let Some(spec) = &mut instance.spec {
+            spec.scope = scope.to_string();
+            if let Some(metadata) = metadata {
+                spec.metadata = metadata.clone();
+            }
+        }
+        let value =
+            serde_json::to_value(&instance).map_err(|err| EngineError::Encode(err.to_string()))?;
+        let part = Arc::new(CallPart::new(
+            active_target,
+            wire::instance_to_generation(value, generation),
+        ));
+        self.0.push(CallKey {
+            active_target: active_target.to_string(),
+            scope: scope.to_string(),
+            metadata: metadata.cloned(),
+            part: Arc::clone(&part),
+        });
+        Ok(prepared.document.with_part(part))
+    }
 }
 
 /// The application scope (`getCurrentApplicationScope`): the instance's, else the target's
@@ -267,13 +315,6 @@ fn success_count(evaluated: &DeploymentSpec, target_results: &BTreeMap<String, u
     }
 }
 
-/// Sends the event `make` builds, if the sink listens at all.
-fn emit(sink: &mut dyn EventSink, make: impl FnOnce() -> Event) {
-    if sink.is_listening() {
-        sink.event(&make());
-    }
-}
-
 fn listed(components: &[ComponentStep]) -> Vec<(String, ComponentAction)> {
     components
         .iter()
@@ -344,148 +385,187 @@ fn agents(state: &DeploymentState) -> HashMap<&str, Option<String>> {
     agents
 }
 
-/// Where the first component of each name is in a list: Go's searches in `canSkipStep` stop
-/// at the first match. Built once per round, so a step's check costs its own components; a
-/// list shorter than [`INDEX_FROM`] is searched in place (building the map would cost more).
-#[derive(Default)]
-struct NameIndex(Option<HashMap<String, usize>>);
-
-/// The length from which a component list gets a [`NameIndex`] map.
-const INDEX_FROM: usize = 32;
-
-fn first_by_name(components: &[ComponentSpec]) -> NameIndex {
-    if components.len() < INDEX_FROM {
-        return NameIndex(None);
-    }
-    let mut index = HashMap::with_capacity(components.len());
-    for (at, component) in components.iter().enumerate() {
-        index.entry(component.name.clone()).or_insert(at);
-    }
-    NameIndex(Some(index))
+/// One step's call in the apply loop: where it is, and what it is made with.
+struct StepCall<'c> {
+    site: CallSite,
+    step: &'c Arc<DeploymentStep>,
+    generation: Symphony,
+    parts: &'c mut CallParts,
+    factory: &'c mut dyn ProviderFactory,
+    sink: &'c mut dyn EventSink,
 }
 
-impl NameIndex {
-    /// The first component named `name` in `components` (the list this index was built for).
-    fn find<'c>(&self, components: &'c [ComponentSpec], name: &str) -> Option<&'c ComponentSpec> {
-        match &self.0 {
-            Some(index) => index.get(name).map(|&at| &components[at]),
-            None => components.iter().find(|c| c.name == name),
-        }
-    }
+/// The apply loop's state through one round: what every step reads (made once), and what
+/// a step leaves for the next (Go's instance spec, shared by pointer, carries the scope and
+/// metadata from step to step).
+struct ApplyLoop<'r> {
+    prepared: &'r Prepared,
+    previous: Option<&'r StoredState>,
+    /// What the skip check compares with; `None` without a stored state (every step applies).
+    skip: Option<SkipBasis<'r>>,
+    agents: HashMap<&'r str, Option<String>>,
+    /// The instance metadata the next `apply` is sent (solution's, then instance's, then the
+    /// target's agent).
+    metadata: BTreeMap<String, String>,
+    /// The instance scope the next `apply` starts from: restored only after a failed apply,
+    /// so later steps inherit the scope of the last successful one.
+    scope: String,
+    applied: Applied,
 }
 
-/// What [`can_skip_step`] compares a step with: the previous stored components, and the
-/// state `get` reported merged with the previous state, each with its [`first_by_name`] index.
-struct SkipBasis<'a> {
-    previous: &'a [ComponentSpec],
-    previous_index: &'a NameIndex,
-    test: &'a DeploymentState,
-    test_index: &'a NameIndex,
-    /// The deployment the previous reconcile stored.
-    previous_spec: Option<&'a DeploymentSpec>,
-    /// The names of its components (what it wanted deployed, not what `get` added to its
-    /// state), made the first time a delete asks.
-    desired_before: OnceCell<HashSet<&'a str>>,
-}
-
-impl SkipBasis<'_> {
-    /// Did the previous reconcile want `name` deployed?
-    fn desired_before(&self, name: &str) -> bool {
-        self.desired_before
-            .get_or_init(|| {
-                self.previous_spec
-                    .iter()
-                    .flat_map(|spec| spec.components())
-                    .map(|c| c.name.as_str())
-                    .collect()
-            })
-            .contains(name)
+impl<'r> ApplyLoop<'r> {
+    fn new(
+        prepared: &'r Prepared,
+        previous: Option<&'r StoredState>,
+        merged: &'r DeploymentState,
+        current: DeploymentState,
+    ) -> Result<ApplyLoop<'r>, EngineError> {
+        let instance_spec = prepared.instance_spec()?;
+        let mut metadata = prepared
+            .evaluated
+            .solution
+            .spec
+            .as_ref()
+            .map(|s| s.metadata.clone())
+            .unwrap_or_default();
+        metadata.extend(instance_spec.metadata.clone());
+        Ok(ApplyLoop {
+            prepared,
+            previous,
+            skip: previous.map(|p| SkipBasis::new(&p.state, &p.spec, current)),
+            agents: agents(merged),
+            metadata,
+            scope: instance_spec.scope.clone(),
+            applied: Applied {
+                metadata: BTreeMap::new(),
+                target_results: BTreeMap::new(),
+                ran_any: false,
+            },
+        })
     }
 
-    fn previous(&self, name: &str) -> Option<&ComponentSpec> {
-        self.previous_index.find(self.previous, name)
+    /// The target of a step: the deployment's, else the one the stored deployment knew.
+    fn target(&self, name: &str) -> Option<&'r TargetState> {
+        self.prepared
+            .evaluated
+            .targets
+            .get(name)
+            .or_else(|| self.previous.and_then(|p| p.spec.targets.get(name)))
     }
 
-    fn current(&self, name: &str) -> Option<&ComponentSpec> {
-        self.test_index.find(&self.test.components, name)
-    }
-}
-
-/// `canSkipStep`: skip only when every component passes.
-fn can_skip_step(
-    step: &DeploymentStep,
-    provider: &mut dyn Provider,
-    basis: &SkipBasis<'_>,
-    site: &CallSite,
-    sink: &mut dyn EventSink,
-) -> Result<StepDecision, EngineError> {
-    let test = basis.test;
-    for entry in &step.components {
-        let name = &entry.component.name;
-        let value = test
-            .target_component
-            .get(&key(name, &step.target))
-            .map_or("", String::as_str);
-        let was_desired = basis.previous(name);
-        if entry.action == ComponentAction::Delete {
-            if was_desired.is_some() && !value.is_empty() {
-                // In the stored state; either once desired, or only ever reported by `get`.
-                let component = name.clone();
-                return Ok(StepDecision::Apply {
-                    reason: if basis.desired_before(name) {
-                        ApplyReason::DeleteOfPreviouslyDesired { component }
-                    } else {
-                        ApplyReason::DeleteOfReportedOnly { component }
-                    },
-                });
-            }
-            continue;
-        }
-        let Some(old) = was_desired else {
-            return Ok(StepDecision::Apply {
-                reason: ApplyReason::NotPreviouslyDesired {
-                    component: name.clone(),
-                },
-            });
+    /// One step: a new provider, the skip check, then `apply` of the whole step, each
+    /// recorded in `report`. `Ok(Err(failure))` for a failed `apply` (the loop waits before it
+    /// ends the round); `Err` for any other end of the round.
+    fn step(
+        &mut self,
+        call: &mut StepCall<'_>,
+        report: &mut RoundReport,
+    ) -> Result<Result<(), Failure>, Stop> {
+        let step: &DeploymentStep = call.step;
+        report.summary.planned_count += 1;
+        match self.agents.get(step.target.as_str()).cloned().flatten() {
+            Some(agent) => self.metadata.insert(AGENT_KEY.to_string(), agent),
+            None => self.metadata.remove(AGENT_KEY),
         };
-        if value.is_empty() || value.starts_with('-') {
-            return Ok(StepDecision::Apply {
-                reason: ApplyReason::NotReportedByGet {
-                    component: name.clone(),
-                },
-            });
-        }
-        emit(sink, || Event::CallStarted {
-            site: site.clone(),
-            call: CallKind::GetValidationRule,
-            components: Vec::new(),
-            deployment: None,
+        let target = self.target(&step.target);
+        let mut provider = provider_for(call.factory, target, &call.site, call.sink)
+            .map_err(|f| f.of_step(step))?;
+        let decision = match &self.skip {
+            Some(basis) => basis.decide(step, provider.as_mut(), &call.site, call.sink)?,
+            None => StepDecision::Apply {
+                reason: ApplyReason::NoPreviousState,
+            },
+        };
+        emit(call.sink, || Event::StepDecided {
+            site: call.site.clone(),
+            decision: decision.clone(),
         });
-        let rule = provider.get_validation_rule();
-        emit(sink, || Event::CallFinished {
-            site: site.clone(),
-            call: CallKind::GetValidationRule,
-            outcome: rule.clone().map(|r| CallReturn::Rule(Box::new(r))),
+        if decision == StepDecision::Skip {
+            report.skipped += 1;
+            report.summary.plan_success_count += 1;
+            self.applied.target_results.insert(step.target.clone(), 1);
+            report
+                .steps
+                .push(StepRecord::new(call.step, decision, None));
+            return Ok(Ok(()));
+        }
+        self.applied.ran_any = true;
+        match self.apply(call, provider.as_mut()) {
+            Ok(results) => {
+                report.applied += 1;
+                report.summary.plan_success_count += 1;
+                self.applied.target_results.insert(step.target.clone(), 1);
+                report
+                    .steps
+                    .push(StepRecord::new(call.step, decision, Some(results)));
+                Ok(Ok(()))
+            }
+            Err(Stop::Failed(failure)) => {
+                report
+                    .steps
+                    .push(StepRecord::new(call.step, decision, None));
+                if failure.stage != Stage::Apply {
+                    return Err(Stop::Failed(failure));
+                }
+                self.applied.target_results.insert(step.target.clone(), 0);
+                Ok(Err(failure))
+            }
+            Err(end) => Err(end),
+        }
+    }
+
+    /// `apply` of the whole step on `provider`, with the scope of the step's target and the
+    /// loop's metadata, and its events. A target known only from the stored state has no
+    /// spec in the deployment, and Go dereferences nil for its scope.
+    fn apply(
+        &mut self,
+        call: &mut StepCall<'_>,
+        provider: &mut dyn Provider,
+    ) -> Result<BTreeMap<String, ComponentResult>, Stop> {
+        let step: &DeploymentStep = call.step;
+        let evaluated = &self.prepared.evaluated;
+        let Some(target_spec) = evaluated
+            .targets
+            .get(&step.target)
+            .and_then(|t| t.spec.as_ref())
+        else {
+            return Err(Stop::Failed(symphony_failure(
+                Stage::SymphonyPanic,
+                &call.site,
+                format!(
+                    "target `{}` is not in the deployment any more: Go's \
+                     getCurrentApplicationScope dereferences a nil target spec and panics",
+                    step.target
+                ),
+            )));
+        };
+        self.scope = application_scope(&self.scope, &target_spec.solution_scope);
+        let dep = call.parts.document(
+            self.prepared,
+            call.generation,
+            &step.target,
+            &self.scope,
+            Some(&self.metadata),
+        )?;
+        let kind = CallKind::Apply {
+            dry_run: evaluated.is_dry_run,
+        };
+        emit(call.sink, || Event::CallStarted {
+            site: call.site.clone(),
+            call: kind.clone(),
+            components: listed(&step.components),
+            deployment: Some(dep.sent()),
+        });
+        let result = provider.apply(&dep, step, evaluated.is_dry_run);
+        emit(call.sink, || Event::CallFinished {
+            site: call.site.clone(),
+            call: kind,
+            outcome: result.clone().map(CallReturn::Results),
             output: provider.take_output(),
         });
-        // Go silently uses the zero rule when the call fails.
-        let rule = rule.unwrap_or_else(|_| ValidationRule::zero());
-        if let Some(current) = basis.current(name) {
-            for (against, side) in [(Against::PreviousDesired, old), (Against::Current, current)] {
-                let report = compare_within(&rule, side, &entry.component, MATCH_BUDGET)?;
-                if report.changed {
-                    return Ok(StepDecision::Apply {
-                        reason: ApplyReason::Changed {
-                            component: name.clone(),
-                            against,
-                            reasons: report.reasons,
-                        },
-                    });
-                }
-            }
-        }
+        result
+            .map_err(|err| Stop::Failed(call_failure(Stage::Apply, &call.site, &err).of_step(step)))
     }
-    Ok(StepDecision::Skip)
 }
 
 impl Reconciler {
@@ -555,13 +635,13 @@ impl Reconciler {
         let desired = planning::desired(deployment)?;
         let prepared = Arc::new(Prepared {
             input: deployment.clone(),
-            get_plan: desired.get_plan,
+            get_plan: desired.get_plan.into_iter().map(Arc::new).collect(),
             desired: desired.state,
             document: self.wire(&desired.evaluated)?,
             evaluated: Arc::new(desired.evaluated),
         });
         self.prepared = Some(Arc::clone(&prepared));
-        self.call_parts.clear();
+        self.call_parts = CallParts::default();
         Ok(prepared)
     }
 
@@ -580,7 +660,7 @@ impl Reconciler {
     }
 
     /// The document of one call: the round's, with the call's active target and the
-    /// deployment's instance with `scope` and (for `apply`) `metadata`.
+    /// deployment's instance with `scope` and (for `apply`) `metadata` ([`CallParts`]).
     fn for_call<'r>(
         &mut self,
         prepared: &'r Prepared,
@@ -588,35 +668,8 @@ impl Reconciler {
         scope: &str,
         metadata: Option<&BTreeMap<String, String>>,
     ) -> Result<CallDeployment<'r>, EngineError> {
-        let instance = &prepared.evaluated.instance;
-        let instance_metadata = instance.spec.as_ref().map(|s| &s.metadata);
-        let metadata = metadata.or(instance_metadata);
-        let known = self.call_parts.iter().find(|k| {
-            k.active_target == active_target && k.scope == scope && k.metadata.as_ref() == metadata
-        });
-        if let Some(known) = known {
-            return Ok(prepared.document.with_part(Arc::clone(&known.part)));
-        }
-        let mut instance = instance.clone();
-        if let Some(spec) = &mut instance.spec {
-            spec.scope = scope.to_string();
-            if let Some(metadata) = metadata {
-                spec.metadata = metadata.clone();
-            }
-        }
-        let value =
-            serde_json::to_value(&instance).map_err(|err| EngineError::Encode(err.to_string()))?;
-        let part = Arc::new(CallPart::new(
-            active_target,
-            wire::instance_to_generation(value, self.generation),
-        ));
-        self.call_parts.push(CallKey {
-            active_target: active_target.to_string(),
-            scope: scope.to_string(),
-            metadata: metadata.cloned(),
-            part: Arc::clone(&part),
-        });
-        Ok(prepared.document.with_part(part))
+        self.call_parts
+            .document(prepared, self.generation, active_target, scope, metadata)
     }
 
     /// One reconcile of `deployment` (`remove`: the removal), in Symphony's phases:
@@ -765,7 +818,7 @@ impl Reconciler {
             &current,
             remove,
         );
-        report.plan = plan;
+        report.plan = plan.into_iter().map(Arc::new).collect();
 
         let applied = self.apply_steps(&prepared, &merged, current, report, factory, sink)?;
 
@@ -820,8 +873,8 @@ impl Reconciler {
     }
 
     /// The apply loop of `Reconcile` (step 11): for each planned step a new provider, the
-    /// skip check ([`can_skip_step`], only with a stored state), then `apply` of the whole
-    /// step; the first failing `apply` waits 5 s and fails the round.
+    /// skip check ([`SkipBasis::decide`], only with a stored state), then `apply` of the whole
+    /// step ([`ApplyLoop::step`]); the first failing `apply` waits 5 s and fails the round.
     fn apply_steps(
         &mut self,
         prepared: &Prepared,
@@ -831,162 +884,41 @@ impl Reconciler {
         factory: &mut dyn ProviderFactory,
         sink: &mut dyn EventSink,
     ) -> Result<Applied, Stop> {
-        let evaluated = &prepared.evaluated;
-        let round = report.round;
-        let test_state = self
-            .previous
-            .as_ref()
-            .map(|previous| current.merged_with_previous(&previous.state));
-        let previous_spec = self.previous.as_ref().map(|p| Arc::clone(&p.spec));
-        let previous_index = self
-            .previous
-            .as_ref()
-            .map(|previous| first_by_name(&previous.state.components))
-            .unwrap_or_default();
-        let test_index = test_state
-            .as_ref()
-            .map(|test| first_by_name(&test.components))
-            .unwrap_or_default();
-        let agents = agents(merged);
-        let instance_spec = prepared.instance_spec()?;
-        let mut metadata = evaluated
-            .solution
-            .spec
-            .as_ref()
-            .map(|s| s.metadata.clone())
-            .unwrap_or_default();
-        metadata.extend(instance_spec.metadata.clone());
-        // The instance spec is shared by pointer in Go, and its scope is only restored after a
-        // failed apply: later steps inherit the scope of the last successful one.
-        let mut scope = instance_spec.scope.clone();
-        let mut applied = Applied {
-            metadata: BTreeMap::new(),
-            target_results: BTreeMap::new(),
-            ran_any: false,
-        };
+        let previous = self.previous.as_ref();
+        let mut apply = ApplyLoop::new(prepared, previous, merged, current)?;
+        let mut failed = None;
         for index in 0..report.plan.len() {
-            let step = &report.plan[index];
+            let step = Arc::clone(&report.plan[index]);
             if !self.selects(&step.target) {
                 continue;
             }
-            let site = site(round, Phase::Apply, index, step);
-            report.summary.planned_count += 1;
-            match agents.get(step.target.as_str()).cloned().flatten() {
-                Some(agent) => metadata.insert(AGENT_KEY.to_string(), agent),
-                None => metadata.remove(AGENT_KEY),
+            let mut call = StepCall {
+                site: site(report.round, Phase::Apply, index, &step),
+                step: &step,
+                generation: self.generation,
+                parts: &mut self.call_parts,
+                factory: &mut *factory,
+                sink: &mut *sink,
             };
-            let target = evaluated.targets.get(&step.target).or_else(|| {
-                self.previous
-                    .as_ref()
-                    .and_then(|p| p.spec.targets.get(&step.target))
-            });
-            let mut provider =
-                provider_for(factory, target, &site, sink).map_err(|f| f.of_step(step))?;
-            let decision = match (&self.previous, &test_state) {
-                (Some(previous), Some(test)) => can_skip_step(
-                    step,
-                    provider.as_mut(),
-                    &SkipBasis {
-                        previous: &previous.state.components,
-                        previous_index: &previous_index,
-                        test,
-                        test_index: &test_index,
-                        previous_spec: previous_spec.as_deref(),
-                        desired_before: OnceCell::new(),
-                    },
-                    &site,
-                    sink,
-                )?,
-                _ => StepDecision::Apply {
-                    reason: ApplyReason::NoPreviousState,
-                },
-            };
-            emit(sink, || Event::StepDecided {
-                site: site.clone(),
-                decision: decision.clone(),
-            });
-            if decision == StepDecision::Skip {
-                report.skipped += 1;
-                report.summary.plan_success_count += 1;
-                applied.target_results.insert(step.target.clone(), 1);
-                report.steps.push(StepRecord {
-                    step: step.clone(),
-                    decision,
-                    results: None,
-                });
-                continue;
+            if let Err(failure) = apply.step(&mut call, report)? {
+                report.summary.success_count =
+                    success_count(&prepared.evaluated, &apply.applied.target_results);
+                failed = Some(failure);
+                break;
             }
-            applied.ran_any = true;
-            // Scope comes from the deployment's own target; one known only from the previous
-            // state has no spec there, and Go dereferences nil.
-            let Some(target_spec) = evaluated
-                .targets
-                .get(&step.target)
-                .and_then(|t| t.spec.as_ref())
-            else {
-                report.steps.push(StepRecord {
-                    step: step.clone(),
-                    decision,
-                    results: None,
-                });
-                return Err(Stop::Failed(symphony_failure(
-                    Stage::SymphonyPanic,
-                    &site,
-                    format!(
-                        "target `{}` is not in the deployment any more: Go's \
-                         getCurrentApplicationScope dereferences a nil target spec and panics",
-                        step.target
-                    ),
-                )));
-            };
-            scope = application_scope(&scope, &target_spec.solution_scope);
-            let dep = self.for_call(prepared, &step.target, &scope, Some(&metadata))?;
-            let call = CallKind::Apply {
-                dry_run: evaluated.is_dry_run,
-            };
-            emit(sink, || Event::CallStarted {
-                site: site.clone(),
-                call: call.clone(),
-                components: listed(&step.components),
-                deployment: Some(dep.sent()),
-            });
-            let result = provider.apply(&dep, step, evaluated.is_dry_run);
-            emit(sink, || Event::CallFinished {
-                site: site.clone(),
-                call,
-                outcome: result.clone().map(CallReturn::Results),
-                output: provider.take_output(),
-            });
-            match result {
-                Ok(results) => {
-                    report.applied += 1;
-                    report.summary.plan_success_count += 1;
-                    applied.target_results.insert(step.target.clone(), 1);
-                    report.steps.push(StepRecord {
-                        step: step.clone(),
-                        decision,
-                        results: Some(results),
-                    });
-                }
-                Err(err) => {
-                    applied.target_results.insert(step.target.clone(), 0);
-                    report.steps.push(StepRecord {
-                        step: step.clone(),
-                        decision,
-                        results: None,
-                    });
-                    self.wait(
-                        WAIT_AFTER_FAILED_APPLY,
-                        "Symphony sleeps 5 s after a failed apply",
-                        sink,
-                    );
-                    report.summary.success_count =
-                        success_count(evaluated, &applied.target_results);
-                    return Err(Stop::Failed(
-                        call_failure(Stage::Apply, &site, &err).of_step(step),
-                    ));
-                }
-            }
+        }
+        let ApplyLoop {
+            metadata,
+            mut applied,
+            ..
+        } = apply;
+        if let Some(failure) = failed {
+            self.wait(
+                WAIT_AFTER_FAILED_APPLY,
+                "Symphony sleeps 5 s after a failed apply",
+                sink,
+            );
+            return Err(Stop::Failed(failure));
         }
         applied.metadata = metadata;
         Ok(applied)
@@ -1077,91 +1009,32 @@ pub fn run(
     let mut verdict = RunEnd::NotConverged { rounds: 0 };
     let mut stopped = None;
     for n in 1..=options.rounds.max(1) {
-        if let Some(last) = rounds.last() {
-            if last.failure.is_some() {
-                reconciler.wait(
-                    POLL_INTERVAL,
-                    "the next poll re-publishes a failed job within 15 s",
-                    sink,
-                );
-            } else {
-                reconciler.wait(
-                    NEXT_AFTER_SUCCESS,
-                    "the next reconcile after a success comes on the second 15 s poll tick",
-                    sink,
-                );
-            }
-        }
+        wait_for_next_round(reconciler, rounds.last(), sink);
         let report = reconciler.reconcile(deployment, false, factory, sink)?;
-        let converged = report.converged();
+        if let Some(why) = report.failure.as_ref().and_then(|f| aborted(n, f)) {
+            rounds.push(report);
+            return Ok(RunReport {
+                rounds,
+                verdict: RunEnd::Aborted { rounds: n },
+                removal: None,
+                waited_seconds: reconciler.clock() - start,
+                left_after_removal: Vec::new(),
+                stopped: Some(why),
+            });
+        }
+        verdict = round_end(n, &report, deployment.is_dry_run);
         let permanent = report
             .failure
             .as_ref()
             .filter(|f| f.is_permanent())
-            .cloned();
-        let failed = report.failure.is_some();
+            .map(|f| permanently_failed(n, f));
+        let done = report.converged() && !deployment.is_dry_run;
         rounds.push(report);
-        let fatal = rounds
-            .last()
-            .and_then(|r| r.failure.as_ref())
-            .filter(|f| f.in_symphony() != InSymphony::Returns);
-        if let Some(failure) = fatal {
-            let what = match failure.in_symphony() {
-                InSymphony::WaitsForever => {
-                    "Symphony sets no deadline on a provider call, so its reconcile would wait \
-                     for this call for ever"
-                }
-                _ => {
-                    "in Symphony this takes the whole symphony-api process down, and every target \
-                     with it"
-                }
-            };
-            stopped = Some(format!(
-                "round {n}: {}; {what}; nothing after it would happen in Symphony",
-                failure.describe()
-            ));
-            verdict = RunEnd::Aborted { rounds: n };
-            return Ok(RunReport {
-                rounds,
-                verdict,
-                removal: None,
-                waited_seconds: reconciler.clock() - start,
-                left_after_removal: Vec::new(),
-                stopped,
-            });
-        }
-        verdict = if failed {
-            RunEnd::Failed { rounds: n }
-        } else if deployment.is_dry_run {
-            // Never converges: state is not saved, so every poll applies everything again.
-            RunEnd::DryRun { rounds: n }
-        } else if converged {
-            RunEnd::Converged { rounds: n }
-        } else {
-            RunEnd::NotConverged { rounds: n }
-        };
-        if let Some(failure) = permanent {
-            stopped = Some(if failure.outcome == FailedBy::Call(Outcome::Harness) {
-                format!(
-                    "round {n}: the harness itself failed ({}), so the run stops",
-                    failure.message
-                )
-            } else if failure.stage == Stage::Plan {
-                format!(
-                    "round {n} failed before any provider call; every later round would fail \
-                     the same way (Symphony retries on every poll) until the objects change"
-                )
-            } else {
-                format!(
-                    "round {n} failed creating the provider for step {} `{}`/`{}` ({}); every \
-                     later round would fail the same way (Symphony retries on every poll) until \
-                     the objects or the library change",
-                    failure.step, failure.target, failure.role, failure.outcome
-                )
-            });
+        if permanent.is_some() {
+            stopped = permanent;
             break;
         }
-        if converged && !deployment.is_dry_run {
+        if done {
             break;
         }
     }
@@ -1184,6 +1057,84 @@ pub fn run(
         left_after_removal,
         stopped,
     })
+}
+
+/// Symphony's wait before the round after `last` (none before the first): the next poll
+/// after a failure, the second poll tick after a success.
+fn wait_for_next_round(
+    reconciler: &mut Reconciler,
+    last: Option<&RoundReport>,
+    sink: &mut dyn EventSink,
+) {
+    match last {
+        None => {}
+        Some(last) if last.failure.is_some() => reconciler.wait(
+            POLL_INTERVAL,
+            "the next poll re-publishes a failed job within 15 s",
+            sink,
+        ),
+        Some(_) => reconciler.wait(
+            NEXT_AFTER_SUCCESS,
+            "the next reconcile after a success comes on the second 15 s poll tick",
+            sink,
+        ),
+    }
+}
+
+/// Why the run stops at round `n` when its `failure` is one Symphony's process does not
+/// return from (it dies, or waits for ever); `None` for a failure Symphony returns from.
+fn aborted(n: u32, failure: &Failure) -> Option<String> {
+    let what = match failure.in_symphony() {
+        InSymphony::Returns => return None,
+        InSymphony::WaitsForever => {
+            "Symphony sets no deadline on a provider call, so its reconcile would wait \
+             for this call for ever"
+        }
+        _ => {
+            "in Symphony this takes the whole symphony-api process down, and every target \
+             with it"
+        }
+    };
+    Some(format!(
+        "round {n}: {}; {what}; nothing after it would happen in Symphony",
+        failure.describe()
+    ))
+}
+
+/// How a run that ended with round `n` (which Symphony returned from) ended.
+fn round_end(n: u32, report: &RoundReport, dry_run: bool) -> RunEnd {
+    if report.failure.is_some() {
+        RunEnd::Failed { rounds: n }
+    } else if dry_run {
+        // Never converges: state is not saved, so every poll applies everything again.
+        RunEnd::DryRun { rounds: n }
+    } else if report.converged() {
+        RunEnd::Converged { rounds: n }
+    } else {
+        RunEnd::NotConverged { rounds: n }
+    }
+}
+
+/// Why the run stops after round `n`, whose `failure` no later round can change.
+fn permanently_failed(n: u32, failure: &Failure) -> String {
+    if failure.outcome == FailedBy::Call(Outcome::Harness) {
+        format!(
+            "round {n}: the harness itself failed ({}), so the run stops",
+            failure.message
+        )
+    } else if failure.stage == Stage::Plan {
+        format!(
+            "round {n} failed before any provider call; every later round would fail \
+             the same way (Symphony retries on every poll) until the objects change"
+        )
+    } else {
+        format!(
+            "round {n} failed creating the provider for step {} `{}`/`{}` ({}); every \
+             later round would fail the same way (Symphony retries on every poll) until \
+             the objects or the library change",
+            failure.step, failure.target, failure.role, failure.outcome
+        )
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::engine::deployment::{from_objects, from_target};
+use crate::engine::skip::{first_by_name, INDEX_FROM};
 use crate::model::{
-    BindingSpec, ComponentResult, InstanceSpec, InstanceState, ObjectMeta, RoundHandle,
-    SolutionSpec, SolutionState, TargetSelector, TargetSpec, TopologySpec,
+    BindingSpec, ComponentResult, ComponentSpec, InstanceSpec, InstanceState, ObjectMeta,
+    RoundHandle, SolutionSpec, SolutionState, TargetSelector, TargetSpec, TopologySpec,
+    ValidationRule,
 };
 
 /// The fake's devices and knobs, shared by every provider it creates.
@@ -119,7 +121,7 @@ impl Provider for FakeProvider {
                 let device = fake.devices.entry(self.device.clone()).or_default();
                 match c.action {
                     ComponentAction::Update => {
-                        device.insert(c.component.name.clone(), c.component.clone());
+                        device.insert(c.component.name.clone(), (*c.component).clone());
                     }
                     ComponentAction::Delete => {
                         device.remove(&c.component.name);
@@ -189,7 +191,7 @@ fn target(name: &str, components: Vec<ComponentSpec>, roles: &[&str]) -> TargetS
         },
         status: crate::model::zero_status(),
         spec: Some(TargetSpec {
-            components,
+            components: components.into_iter().map(Arc::new).collect(),
             topologies: bindings(roles, name),
             ..TargetSpec::default()
         }),
@@ -612,7 +614,7 @@ fn validation_rule_is_asked_per_reported_component_until_the_first_change() {
     w.round(&d1, false);
     assert_eq!(w.log().iter().filter(|l| *l == "rule").count(), 3);
     let mut d2 = d1.clone();
-    d2.solution.spec.as_mut().unwrap().components[1]
+    Arc::make_mut(&mut d2.solution.spec.as_mut().unwrap().components[1])
         .properties
         .insert("v".into(), json!("2"));
     w.round(&d2, false);
@@ -733,7 +735,7 @@ fn two_target_instance_deployment() -> DeploymentSpec {
             ..ObjectMeta::default()
         },
         spec: Some(SolutionSpec {
-            components: vec![component("a", "w", json!({}))],
+            components: vec![Arc::new(component("a", "w", json!({})))],
             metadata: [
                 ("k".to_string(), "solution".to_string()),
                 ("s".to_string(), "solution".to_string()),
@@ -840,7 +842,11 @@ fn a_call_document_is_the_whole_deployment_as_go_marshals_it() {
                 );
             }
         }
-        assert_eq!(reconciler.call_parts.len(), 3, "one part per distinct call");
+        assert_eq!(
+            reconciler.call_parts.0.len(),
+            3,
+            "one part per distinct call"
+        );
     }
 }
 
@@ -851,7 +857,7 @@ fn rounds_of_the_same_deployment_share_one_document_a_changed_one_gets_a_new_one
     w.round(&d1, false);
     w.round(&d1, false);
     let mut d2 = d1.clone();
-    d2.solution.spec.as_mut().unwrap().components[0]
+    Arc::make_mut(&mut d2.solution.spec.as_mut().unwrap().components[0])
         .properties
         .insert("v".into(), json!("2"));
     w.round(&d2, false);
@@ -1000,7 +1006,7 @@ fn a_call_part_is_never_reused_for_another_target_scope_metadata_or_deployment()
             );
         }
         assert_eq!(
-            reconciler.call_parts.len(),
+            reconciler.call_parts.0.len(),
             4,
             "the repeated call shares its part"
         );
@@ -1195,11 +1201,11 @@ fn call_events_list_the_components_sent_with_their_actions() {
 fn apply_on_a_target_running_a_symphony_agent_names_it_in_the_instance_metadata() {
     let mut d = two_target_instance_deployment();
     let t1 = d.targets.get_mut("t1").unwrap().spec.as_mut().unwrap();
-    t1.components = vec![component(
+    t1.components = vec![Arc::new(component(
         "agent-x",
         "",
         json!({"container.image": "ghcr.io/eclipse-symphony/symphony-agent:0.48"}),
-    )];
+    ))];
     let mut w = World::new();
     w.round(&d, false);
     let sent = w.fake.borrow().deployments.clone();
@@ -1234,14 +1240,14 @@ fn a_reconciler_started_from_a_stored_state_skips_what_it_already_deployed() {
 
 #[test]
 fn a_name_index_finds_the_first_component_of_a_name_short_list_or_long() {
-    for len in [3, super::INDEX_FROM + 5] {
-        let mut components: Vec<ComponentSpec> = (0..len)
-            .map(|i| component(&format!("c{i}"), "w", json!({"i": i})))
+    for len in [3, INDEX_FROM + 5] {
+        let mut components: Vec<Arc<ComponentSpec>> = (0..len)
+            .map(|i| Arc::new(component(&format!("c{i}"), "w", json!({"i": i}))))
             .collect();
         // A second component named like the first: the first one wins, as in Go's search.
-        components.push(component("c0", "w", json!({"i": "second"})));
-        let index = super::first_by_name(&components);
-        assert_eq!(index.0.is_some(), len >= super::INDEX_FROM, "{len}");
+        components.push(Arc::new(component("c0", "w", json!({"i": "second"}))));
+        let index = first_by_name(&components);
+        assert_eq!(index.0.is_some(), len >= INDEX_FROM, "{len}");
         let found = index.find(&components, "c0").unwrap();
         assert_eq!(found.properties["i"], json!(0), "{len}: the first c0");
         assert_eq!(index.find(&components, "c2").unwrap().name, "c2");
@@ -1365,7 +1371,7 @@ fn a_state_stored_by_symphony_in_gos_names_makes_the_next_round_skip() {
         .devices
         .entry("t".into())
         .or_default()
-        .insert("web".into(), d.components()[0].clone());
+        .insert("web".into(), (*d.components()[0]).clone());
     w.reconciler = Reconciler::new(Symphony::V049).with_previous(StoredState {
         spec: Arc::new(d.clone()),
         state,

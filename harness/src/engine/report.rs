@@ -7,6 +7,7 @@
 //! `report` ← `events` ← `reconcile`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -283,13 +284,28 @@ impl Failure {
 /// One planned step of the apply phase that was reached.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct StepRecord {
-    /// The step.
-    pub step: DeploymentStep,
+    /// The step: the one in the round's plan, shared.
+    pub step: Arc<DeploymentStep>,
     /// Skip or apply.
     pub decision: StepDecision,
     /// The apply's result map, when it succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<BTreeMap<String, ComponentResult>>,
+}
+
+impl StepRecord {
+    /// The record of `step` (of the round's plan).
+    pub fn new(
+        step: &Arc<DeploymentStep>,
+        decision: StepDecision,
+        results: Option<BTreeMap<String, ComponentResult>>,
+    ) -> StepRecord {
+        StepRecord {
+            step: Arc::clone(step),
+            decision,
+            results,
+        }
+    }
 }
 
 /// What happened to the stored state.
@@ -374,10 +390,11 @@ pub struct RoundReport {
     pub remove: bool,
     /// A dry run?
     pub dry_run: bool,
-    /// The plan `get` was called for (desired state only).
-    pub get_plan: Vec<DeploymentStep>,
-    /// The apply plan.
-    pub plan: Vec<DeploymentStep>,
+    /// The plan `get` was called for (desired state only). Its steps are shared with the
+    /// reconciler, which plans them once for a deployment.
+    pub get_plan: Vec<Arc<DeploymentStep>>,
+    /// The apply plan (the steps [`RoundReport::steps`] refer to).
+    pub plan: Vec<Arc<DeploymentStep>>,
     /// The apply-phase steps reached.
     pub steps: Vec<StepRecord>,
     /// Steps applied (`apply` returned `Ok`).
@@ -540,18 +557,18 @@ mod tests {
 
     fn record(role: &str, decision: StepDecision) -> StepRecord {
         StepRecord {
-            step: DeploymentStep {
+            step: Arc::new(DeploymentStep {
                 target: "t".into(),
                 role: role.into(),
                 components: vec![ComponentStep {
                     action: ComponentAction::Update,
-                    component: ComponentSpec {
+                    component: Arc::new(ComponentSpec {
                         name: "a".into(),
                         ..ComponentSpec::default()
-                    },
+                    }),
                 }],
                 is_first: true,
-            },
+            }),
             decision,
             results: None,
         }

@@ -8,6 +8,7 @@
 //! the reconcile.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use crate::model::ComponentSpec;
 
@@ -19,8 +20,8 @@ use super::EngineError;
 /// naming it (in declaration order) visits the same components in the same order, so the sort
 /// costs the number of components plus the number of dependencies, not their product.
 pub fn sort_by_dependencies(
-    components: &[ComponentSpec],
-) -> Result<Vec<ComponentSpec>, EngineError> {
+    components: &[Arc<ComponentSpec>],
+) -> Result<Vec<Arc<ComponentSpec>>, EngineError> {
     let mut dependents: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, component) in components.iter().enumerate() {
         for dependency in &component.dependencies {
@@ -35,10 +36,10 @@ pub fn sort_by_dependencies(
     let mut queue: VecDeque<usize> = (0..components.len())
         .filter(|&i| in_degrees[i] == 0)
         .collect();
-    let mut sorted: Vec<ComponentSpec> = Vec::with_capacity(components.len());
+    let mut sorted: Vec<Arc<ComponentSpec>> = Vec::with_capacity(components.len());
     while let Some(index) = queue.pop_front() {
         let emitted = components[index].name.as_str();
-        sorted.push(components[index].clone());
+        sorted.push(Arc::clone(&components[index]));
         for &i in dependents.get(emitted).map_or(&[][..], Vec::as_slice) {
             // Go decrements an int; a component depending on a duplicated name can go
             // below zero and is then never queued again.
@@ -70,21 +71,25 @@ pub fn sort_by_dependencies(
 mod tests {
     use super::*;
 
-    fn c(name: &str, deps: &[&str]) -> ComponentSpec {
-        ComponentSpec {
+    fn c(name: &str, deps: &[&str]) -> Arc<ComponentSpec> {
+        Arc::new(ComponentSpec {
             name: name.into(),
             dependencies: deps.iter().map(|d| d.to_string()).collect(),
             ..ComponentSpec::default()
-        }
+        })
     }
 
-    fn names(components: &[ComponentSpec]) -> Vec<&str> {
+    fn names(components: &[Arc<ComponentSpec>]) -> Vec<&str> {
         components.iter().map(|c| c.name.as_str()).collect()
     }
 
     #[test]
     fn sort_table() {
-        type Case = (&'static str, Vec<ComponentSpec>, Option<Vec<&'static str>>);
+        type Case = (
+            &'static str,
+            Vec<Arc<ComponentSpec>>,
+            Option<Vec<&'static str>>,
+        );
         let cases: Vec<Case> = vec![
             (
                 "independent_components_keep_declaration_order",

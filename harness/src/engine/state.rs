@@ -38,8 +38,8 @@ pub struct TargetDesc {
 #[derive(Serialize, Debug, Clone, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentState {
-    /// Components, in planning order.
-    pub components: Vec<ComponentSpec>,
+    /// Components, in planning order (shared with the deployment and the other states).
+    pub components: Vec<Arc<ComponentSpec>>,
     /// Targets, in planning order.
     pub targets: Vec<TargetDesc>,
     /// `"<component>::<target>"` to role; `-role` means delete.
@@ -314,10 +314,12 @@ mod tests {
         d.solution.spec = Some(crate::model::SolutionSpec {
             components: components
                 .iter()
-                .map(|(name, ty)| ComponentSpec {
-                    name: name.to_string(),
-                    component_type: ty.to_string(),
-                    ..ComponentSpec::default()
+                .map(|(name, ty)| {
+                    Arc::new(ComponentSpec {
+                        name: name.to_string(),
+                        component_type: ty.to_string(),
+                        ..ComponentSpec::default()
+                    })
                 })
                 .collect(),
             ..Default::default()

@@ -182,27 +182,29 @@ pub fn conclude(report: &mut RoundReport) {
 mod tests {
     use super::*;
     use crate::engine::report::{ApplyReason, StateOutcome, StepRecord};
+    use std::sync::Arc;
+
     use crate::model::{ComponentAction, ComponentSpec, ComponentStep, DeploymentStep};
 
-    fn step(target: &str, names: &[&str]) -> DeploymentStep {
-        DeploymentStep {
+    fn step(target: &str, names: &[&str]) -> Arc<DeploymentStep> {
+        Arc::new(DeploymentStep {
             target: target.into(),
             role: "app".into(),
             components: names
                 .iter()
                 .map(|name| ComponentStep {
                     action: ComponentAction::Update,
-                    component: ComponentSpec {
+                    component: Arc::new(ComponentSpec {
                         name: name.to_string(),
                         ..ComponentSpec::default()
-                    },
+                    }),
                 })
                 .collect(),
             is_first: true,
-        }
+        })
     }
 
-    fn applied(step: DeploymentStep, status: u16) -> StepRecord {
+    fn applied(step: Arc<DeploymentStep>, status: u16) -> StepRecord {
         let results = step
             .components
             .iter()
@@ -225,7 +227,7 @@ mod tests {
         }
     }
 
-    fn report(plan: Vec<DeploymentStep>, steps: Vec<StepRecord>) -> RoundReport {
+    fn report(plan: Vec<Arc<DeploymentStep>>, steps: Vec<StepRecord>) -> RoundReport {
         RoundReport {
             round: 1,
             at_seconds: 0,

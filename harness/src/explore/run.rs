@@ -198,12 +198,21 @@ pub struct ExploreReport {
     /// How long it ran, saved failures and shrinking included (not in the JSON document).
     #[serde(skip)]
     pub duration: std::time::Duration,
+    /// How long the search took: the cases played, without saved failures and shrinking.
+    #[serde(skip)]
+    pub searched: std::time::Duration,
 }
 
 impl ExploreReport {
     /// True when nothing failed and the run was not cut short.
     pub fn passed(&self) -> bool {
         self.failure.is_none() && self.interrupted.is_none()
+    }
+
+    /// Cases played per second of search (`None` before any case was played).
+    pub fn cases_per_second(&self) -> Option<f64> {
+        let seconds = self.searched.as_secs_f64();
+        (self.played > 0 && seconds > 0.0).then(|| self.played as f64 / seconds)
     }
 }
 
@@ -280,6 +289,7 @@ pub fn explore(
         repeat: options.repeat(),
         started,
         duration: std::time::Duration::ZERO,
+        searched: std::time::Duration::ZERO,
     };
     // Saved failures first: each history, against the provider as it is now. This thread's
     // session (for them, and for writing a failure out) is opened only when needed.
@@ -291,7 +301,9 @@ pub fn explore(
         report.duration = clock.elapsed();
         return Ok(report);
     }
+    let searching = std::time::Instant::now();
     let search = search(&frame, &shape, options, &planned, progress)?;
+    report.searched = searching.elapsed();
     report.coverage = search.totals.tally;
     report.operations = search.totals.operations;
     report.played = search.totals.played;

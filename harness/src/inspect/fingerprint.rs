@@ -2,7 +2,7 @@
 
 use memchr::memmem;
 use object::{Object, ObjectKind, ObjectSection, ObjectSymbol, ObjectSymbolTable};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::InspectError;
 
@@ -18,19 +18,20 @@ const SHIM_EXPORTS: [&str; 5] = [
 
 /// The exported functions of the simulated provider's device channel, in the order the loader
 /// looks them up (`sim-provider/src/ffi.rs`).
-pub const DEVICE_CHANNEL_FUNCTIONS: [&str; 5] = [
+pub const DEVICE_CHANNEL_FUNCTIONS: [&str; 6] = [
     "sim_device_snapshot",
     "sim_device_write",
     "sim_device_arm",
     "sim_device_clear_faults",
     "sim_string_free",
+    "sim_device_components",
 ];
 
 /// The exported static whose bytes name the device channel's ABI (`sim-provider/src/ffi.rs`).
 pub const DEVICE_CHANNEL_MARKER: &str = "SIM_DEVICE_CHANNEL";
 
 /// Which provider ABI a library implements.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Abi {
     /// `symphony` 0.1.4 and later: `extern "C" fn create_provider(config_json)`, no `init`.
@@ -53,7 +54,7 @@ impl Abi {
 }
 
 /// Which JSON model names the library's `symphony` crate was built with.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelGeneration {
     /// `solutionversionName` / `solutionversion`: crate 0.1.5, Symphony >= 0.49.1.
@@ -76,7 +77,7 @@ impl ModelGeneration {
 }
 
 /// The `symphony` crate the library was built against.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct SymphonyCrate {
     /// Versions named by embedded registry paths (`…/symphony-0.1.5/src/lib.rs`); empty for a
     /// path dependency or a build with remapped paths.
@@ -99,7 +100,7 @@ impl SymphonyCrate {
 
 /// Which global allocator the library uses. Memory crosses the boundary in both directions, so
 /// host and provider must both use the system `malloc`.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Allocator {
     /// Rust's default allocator (`__rdl_alloc`): the system `malloc`.
@@ -111,7 +112,7 @@ pub enum Allocator {
 }
 
 /// Everything `inspect` reads from a library, without running any of its code.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     /// Machine architecture, e.g. `x86_64`.
     pub architecture: String,
@@ -133,11 +134,11 @@ pub struct Fingerprint {
     pub stripped: bool,
     /// Which of the simulated provider's device channel functions
     /// ([`DEVICE_CHANNEL_FUNCTIONS`]) are exported; empty for any other library.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channel_exports: Vec<String>,
     /// The device channel's ABI as the library's exported `SIM_DEVICE_CHANNEL` marker states
-    /// it (`symphony-sim-device-channel/2`), read from the bytes; `None` without the marker.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// it (`symphony-sim-device-channel/3`), read from the bytes; `None` without the marker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_channel: Option<String>,
 }
 

@@ -1,6 +1,6 @@
 //! Judging a fingerprint against the host that will load the library.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Abi, Allocator, Fingerprint, ModelGeneration};
 
@@ -31,7 +31,7 @@ impl HostToolchain {
 }
 
 /// How safe it is to load a library.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictLevel {
     /// Nothing known stands in the way.
@@ -57,7 +57,7 @@ impl VerdictLevel {
 }
 
 /// The inspector's conclusion, with every reason that led to it.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     /// The overall level: the worst any reason reached.
     pub level: VerdictLevel,

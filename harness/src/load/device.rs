@@ -1,9 +1,9 @@
 //! The simulated provider's device channel: the device's true state, read and changed behind
 //! the provider's back.
 //!
-//! Owns calling the simulator's extra exports (`sim_device_snapshot`, `sim_device_write`,
-//! `sim_device_arm`, `sim_device_clear_faults`, `sim_string_free`) safely and reading their
-//! JSON. Scenarios and checks use it as ground truth: what is really on the device, whatever
+//! Owns calling the simulator's extra exports (`sim_device_snapshot`, `sim_device_components`,
+//! `sim_device_write`, `sim_device_arm`, `sim_device_clear_faults`, `sim_string_free`) safely
+//! and reading their JSON. Scenarios and checks use it as ground truth: what is really on the device, whatever
 //! `get` says; drift made on purpose ([`DeviceEdit`]); and faults armed for the next calls
 //! ([`Fault`]; their types live in `device_ops.rs`).
 //! Does not know how the simulator keeps devices (memory or a directory; "The device
@@ -21,18 +21,21 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::device_error::DeviceError;
 use super::device_ops::{DeviceEdit, Fault};
 use super::LoadedLibrary;
 use crate::inspect::{Fingerprint, DEVICE_CHANNEL_FUNCTIONS};
 use crate::model::{BindingConfig, ComponentSpec};
 
 /// The device channel ABI this harness calls: the text the simulator's `SIM_DEVICE_CHANNEL`
-/// marker must hold. Version 2: `sim_device_snapshot(config_json: *const c_char) -> *mut
-/// c_char`, `sim_device_write(config_json, components_json: *const c_char) -> i32`,
+/// marker must hold. Version 3: `sim_device_snapshot(config_json: *const c_char) -> *mut
+/// c_char`, `sim_device_components(config_json: *const c_char) -> *mut c_char`,
+/// `sim_device_write(config_json, components_json: *const c_char) -> i32`,
 /// `sim_device_arm(config_json, faults_json: *const c_char) -> i32`,
 /// `sim_device_clear_faults(config_json: *const c_char) -> i32`, `sim_string_free(ptr: *mut
-/// c_char)`, all `extern "C"`; the types below. (Version 1 had no fault functions.)
-pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/2";
+/// c_char)`, all `extern "C"`; the types below. (Version 2 had no `sim_device_components`,
+/// version 1 no fault functions.)
+pub const DEVICE_CHANNEL_ABI: &str = "symphony-sim-device-channel/3";
 
 type SnapshotFn = unsafe extern "C" fn(config_json: *const c_char) -> *mut c_char;
 type WriteFn =
@@ -40,170 +43,6 @@ type WriteFn =
 type ArmFn = unsafe extern "C" fn(config_json: *const c_char, faults_json: *const c_char) -> i32;
 type ClearFn = unsafe extern "C" fn(config_json: *const c_char) -> i32;
 type FreeFn = unsafe extern "C" fn(ptr: *mut c_char);
-
-/// Why the device channel failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DeviceError {
-    /// The library does not export the channel: it is not the simulated provider.
-    #[error("`{}` has no device channel: `{symbol}` is missing ({message})", path.display())]
-    NoChannel {
-        /// The library path.
-        path: PathBuf,
-        /// The missing export.
-        symbol: &'static str,
-        /// What the dynamic loader said.
-        message: String,
-    },
-    /// The library exports the channel's functions, but its marker does not name the ABI this
-    /// harness calls them with (another simulator version, or a library imitating it).
-    #[error(
-        "`{}` has a device channel of an unknown ABI: its `SIM_DEVICE_CHANNEL` marker is {}, \
-         this harness speaks `{expected}`",
-        path.display(),
-        found.as_deref().map_or_else(|| "missing".to_string(), |text| format!("`{text}`"))
-    )]
-    UnknownChannel {
-        /// The library path.
-        path: PathBuf,
-        /// The marker's text, if any.
-        found: Option<String>,
-        /// The ABI this harness calls the channel with.
-        expected: &'static str,
-    },
-    /// A string holds a NUL byte, which a C string cannot carry.
-    #[error("the {what} holds a NUL byte and cannot be passed to the device channel")]
-    Nul {
-        /// Which argument.
-        what: &'static str,
-    },
-    /// `sim_device_snapshot` returned NULL.
-    #[error("`sim_device_snapshot` of `{}` returned NULL for config {config_json}", path.display())]
-    SnapshotFailed {
-        /// The library path.
-        path: PathBuf,
-        /// The binding config sent.
-        config_json: String,
-    },
-    /// `sim_device_write` returned non-zero.
-    #[error("`sim_device_write` of `{}` failed for config {config_json}", path.display())]
-    WriteFailed {
-        /// The library path.
-        path: PathBuf,
-        /// The binding config sent.
-        config_json: String,
-    },
-    /// `sim_device_arm` returned non-zero.
-    #[error("`sim_device_arm` of `{}` failed for config {config_json}", path.display())]
-    ArmFailed {
-        /// The library path.
-        path: PathBuf,
-        /// The binding config sent.
-        config_json: String,
-    },
-    /// `sim_device_clear_faults` returned non-zero.
-    #[error("`sim_device_clear_faults` of `{}` failed for config {config_json}", path.display())]
-    ClearFailed {
-        /// The library path.
-        path: PathBuf,
-        /// The binding config sent.
-        config_json: String,
-    },
-    /// A fault does not fit its call and effect; nothing was armed.
-    #[error("fault {index} (`{label}`) cannot be armed: {reason}")]
-    BadFault {
-        /// Its index in the list given.
-        index: usize,
-        /// Its label (`<call> <effect> [component]`).
-        label: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// An edit names a component that is not on the device.
-    #[error(
-        "the device has no component `{component}`; it holds {}",
-        names_or_none(found)
-    )]
-    MissingComponent {
-        /// The component the edit names.
-        component: String,
-        /// The components on the device.
-        found: Vec<String>,
-    },
-    /// An edit deletes a property the component does not have.
-    #[error(
-        "component `{component}` on the device has no property `{property}`; it has {}",
-        names_or_none(found)
-    )]
-    MissingProperty {
-        /// The component.
-        component: String,
-        /// The property the edit names.
-        property: String,
-        /// The component's properties.
-        found: Vec<String>,
-    },
-    /// An edit adds a component that is already on the device.
-    #[error("the device already holds a component `{component}`")]
-    ComponentExists {
-        /// The component.
-        component: String,
-    },
-    /// The snapshot is not the documented JSON.
-    #[error("the device snapshot is not a `symphony-sim-device/1` document")]
-    BadSnapshot {
-        /// The parse error.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The components could not be serialised.
-    #[error("the components cannot be serialised")]
-    Serialise {
-        /// The serialisation error.
-        #[source]
-        source: serde_json::Error,
-    },
-}
-
-/// `` `a`, `b` `` or `none`.
-fn names_or_none(names: &[String]) -> String {
-    if names.is_empty() {
-        return "none".to_string();
-    }
-    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
-    quoted.join(", ")
-}
-
-impl DeviceError {
-    /// What the user can do about it, on a line of its own.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            DeviceError::NoChannel { .. } => Some(
-                "only the simulated provider (`libsymphony_sim_provider.so`) has a device \
-                 channel; for another provider, read the device through its own means"
-                    .into(),
-            ),
-            DeviceError::UnknownChannel { .. } => Some(
-                "use the simulated provider built from this harness's workspace \
-                 (`cargo build -p symphony-sim-provider`)"
-                    .into(),
-            ),
-            DeviceError::SnapshotFailed { .. }
-            | DeviceError::WriteFailed { .. }
-            | DeviceError::ArmFailed { .. }
-            | DeviceError::ClearFailed { .. } => Some(
-                "the simulator printed the reason on stderr (a bad `sim.*` value, an unreadable \
-                 store, or components or faults it cannot parse)"
-                    .into(),
-            ),
-            DeviceError::MissingComponent { .. } | DeviceError::MissingProperty { .. } => Some(
-                "an edit changes what is on the device now: read it with a device snapshot \
-                 first, or add the component with `addComponent`"
-                    .into(),
-            ),
-            _ => None,
-        }
-    }
-}
 
 /// One component on the device.
 #[derive(Deserialize, Debug, Clone, PartialEq)]
@@ -289,6 +128,7 @@ impl DeviceSnapshot {
 pub struct DeviceChannel {
     library: Arc<LoadedLibrary>,
     snapshot: SnapshotFn,
+    components: SnapshotFn,
     write: WriteFn,
     arm: ArmFn,
     clear: ClearFn,
@@ -348,10 +188,13 @@ impl DeviceChannel {
         };
         // SAFETY: each type is the signature that the channel ABI named by the library's
         // `SIM_DEVICE_CHANNEL` marker, read from its bytes above, gives that name
-        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/2`). The library is an
+        // (`sim-provider/src/ffi.rs`, `symphony-sim-device-channel/3`). The library is an
         // `AcceptedLibrary` that was loaded, so these bytes are the ones mapped.
         let snapshot = unsafe { library.function::<SnapshotFn>("sim_device_snapshot") }
             .map_err(missing("sim_device_snapshot"))?;
+        // SAFETY: as above.
+        let components = unsafe { library.function::<SnapshotFn>("sim_device_components") }
+            .map_err(missing("sim_device_components"))?;
         // SAFETY: as above.
         let write = unsafe { library.function::<WriteFn>("sim_device_write") }
             .map_err(missing("sim_device_write"))?;
@@ -367,6 +210,7 @@ impl DeviceChannel {
         Ok(DeviceChannel {
             library: Arc::clone(library),
             snapshot,
+            components,
             write,
             arm,
             clear,
@@ -376,16 +220,45 @@ impl DeviceChannel {
 
     /// The device's state as the simulator's JSON.
     pub fn snapshot_json(&self, config: &BindingConfig) -> Result<String, DeviceError> {
+        self.read_json(self.snapshot, config, |path, config_json| {
+            DeviceError::SnapshotFailed { path, config_json }
+        })
+    }
+
+    /// The device's state.
+    pub fn snapshot(&self, config: &BindingConfig) -> Result<DeviceSnapshot, DeviceError> {
+        let text = self.snapshot_json(config)?;
+        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
+    }
+
+    /// The device's components alone, by name: what [`Self::snapshot`] holds under
+    /// `components`, read without the call counter and the journal (a scenario reads them
+    /// after every step; the journal would cost more than they do).
+    pub fn components(
+        &self,
+        config: &BindingConfig,
+    ) -> Result<BTreeMap<String, DeviceComponent>, DeviceError> {
+        let text = self.read_json(self.components, config, |path, config_json| {
+            DeviceError::ComponentsFailed { path, config_json }
+        })?;
+        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
+    }
+
+    /// The text one of the channel's reading functions returns for `config`; `failed` makes
+    /// the error (from the library path and the config sent) when it returns NULL.
+    fn read_json(
+        &self,
+        read: SnapshotFn,
+        config: &BindingConfig,
+        failed: impl FnOnce(PathBuf, String) -> DeviceError,
+    ) -> Result<String, DeviceError> {
         let config_json = config.to_json();
         let c_config = c_config(&config_json)?;
         // SAFETY: `c_config` is a valid NUL-terminated string that outlives the call; the
         // simulator copies it at once.
-        let ptr = unsafe { (self.snapshot)(c_config.as_ptr()) };
+        let ptr = unsafe { read(c_config.as_ptr()) };
         if ptr.is_null() {
-            return Err(DeviceError::SnapshotFailed {
-                path: self.library.path().to_path_buf(),
-                config_json,
-            });
+            return Err(failed(self.library.path().to_path_buf(), config_json));
         }
         // SAFETY: a non-NULL result is a NUL-terminated string made by the simulator's
         // `CString::into_raw`, valid until freed; it is copied here and then freed exactly once
@@ -393,15 +266,9 @@ impl DeviceChannel {
         let text = unsafe { CStr::from_ptr(ptr) }
             .to_string_lossy()
             .into_owned();
-        // SAFETY: see above: `ptr` came from `sim_device_snapshot` and is freed once.
+        // SAFETY: see above: `ptr` came from the channel's reading function and is freed once.
         unsafe { (self.free)(ptr) };
         Ok(text)
-    }
-
-    /// The device's state.
-    pub fn snapshot(&self, config: &BindingConfig) -> Result<DeviceSnapshot, DeviceError> {
-        let text = self.snapshot_json(config)?;
-        serde_json::from_str(&text).map_err(|source| DeviceError::BadSnapshot { source })
     }
 
     /// Replaces the device's components behind the provider's back (its call counter and
@@ -488,9 +355,8 @@ impl DeviceChannel {
     /// at once (a pending `sim.visibleAfterGets` count is dropped). An edit of a component or
     /// property that is not there changes nothing and names what is there.
     pub fn edit(&self, config: &BindingConfig, edit: &DeviceEdit) -> Result<(), DeviceError> {
-        let snapshot = self.snapshot(config)?;
-        let mut components: BTreeMap<String, ComponentSpec> = snapshot
-            .components
+        let mut components: BTreeMap<String, ComponentSpec> = self
+            .components(config)?
             .into_iter()
             .map(|(name, stored)| (name, stored.spec))
             .collect();
@@ -564,6 +430,11 @@ mod tests {
                 &[all[0], all[1], all[2], all[3]][..],
                 "sim_string_free",
             ),
+            (
+                "no components (channel/2)",
+                &[all[0], all[1], all[2], all[3], all[4]][..],
+                "sim_device_components",
+            ),
         ] {
             let err = check_evidence(path, &sim_like(exports, Some(DEVICE_CHANNEL_ABI)));
             assert!(
@@ -573,8 +444,8 @@ mod tests {
         }
         for marker in [
             None,
-            Some("symphony-sim-device-channel/1"),
-            Some("symphony-sim-device-channel/3"),
+            Some("symphony-sim-device-channel/2"),
+            Some("symphony-sim-device-channel/4"),
         ] {
             let err = check_evidence(path, &sim_like(&all, marker));
             assert!(

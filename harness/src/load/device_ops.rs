@@ -15,7 +15,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::DeviceError;
+use super::device_error::DeviceError;
 use crate::model::ComponentSpec;
 
 /// The provider call a fault is armed for.

@@ -1,26 +1,17 @@
 //! A [`ProviderFactory`] that creates providers in this process, as Symphony's host does.
 
 use std::collections::HashMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::file::FileKey;
 use super::{
-    capture, ExpectedHash, HostArguments, LoadError, LoadFailure, LoadInfo, LoadOptions,
-    LoadedLibrary, MarshalledConfig, Placement, PreloadError, PreloadFactory,
+    capture, ExpectedHash, HostArguments, InProcessProvider, LoadError, LoadFailure, LoadInfo,
+    LoadOptions, LoadedLibrary, MarshalledConfig, Placement, PreloadError, PreloadFactory,
 };
 use crate::engine::{CallError, CallOutput, Provider, ProviderFactory};
 use crate::model::BindingConfig;
-
-/// Identifies a file's content on disk: a rebuilt library gets a new key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileKey {
-    dev: u64,
-    ino: u64,
-    len: u64,
-    mtime_ns: i128,
-}
 
 /// Maps a binding's `libFile` (a path inside Symphony's container) to a path here.
 pub type LibFileResolver = Box<dyn FnMut(&str) -> PathBuf + Send>;
@@ -126,16 +117,10 @@ impl InProcessFactory {
                 return Ok(Arc::clone(&loaded.library));
             }
         }
-        let meta = std::fs::metadata(&path).map_err(|source| LoadError::Read {
+        let key = FileKey::of(&path).map_err(|source| LoadError::Read {
             path: path.clone(),
             source,
         })?;
-        let key = FileKey {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-        };
         if let Some(loaded) = self.loaded.get_mut(&path) {
             if loaded.key == key {
                 loaded.checked = true;
@@ -221,11 +206,12 @@ impl ProviderFactory for InProcessFactory {
             _ => MarshalledConfig::new(config).map_err(no_provider)?,
         };
         let provider = if self.capture {
-            let (provider, output) = capture::around(|| library.create_provider_from(&marshalled));
+            let (provider, output) =
+                capture::around(|| InProcessProvider::create_from(&library, &marshalled));
             self.created_output = output;
             provider
         } else {
-            library.create_provider_from(&marshalled)
+            InProcessProvider::create_from(&library, &marshalled)
         };
         self.marshalled = Some(marshalled);
         let provider = provider.map_err(no_provider)?;

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{FileType, MemfdFlags, Mode, OFlags, SealFlags};
@@ -49,8 +50,30 @@ pub enum HashCheck {
     Skipped,
 }
 
+/// Identifies a file's content on disk: a rebuilt (or replaced) library gets a new key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FileKey {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+}
+
+impl FileKey {
+    /// The key of the file at `path` now (one `stat`).
+    pub(super) fn of(path: &Path) -> io::Result<FileKey> {
+        let meta = std::fs::metadata(path)?;
+        Ok(FileKey {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        })
+    }
+}
+
 /// The seals that make a memory file immutable for good: no write, no resize, no unsealing.
-const SEALS: SealFlags = SealFlags::WRITE
+pub(super) const SEALS: SealFlags = SealFlags::WRITE
     .union(SealFlags::SHRINK)
     .union(SealFlags::GROW)
     .union(SealFlags::SEAL);
@@ -117,6 +140,18 @@ impl LibraryFile {
             size,
             sha256: to_hex(&hasher.finalize()),
         })
+    }
+
+    /// A file read, hashed and sealed by another process ([`super::ImageHandoff`]): its
+    /// path, size and hash as that process read them, without the bytes (they are in the
+    /// sealed memory file).
+    pub(super) fn judged_elsewhere(path: PathBuf, size: u64, sha256: String) -> LibraryFile {
+        LibraryFile {
+            path,
+            bytes: Vec::new(),
+            size,
+            sha256,
+        }
     }
 
     /// The path it was opened from.

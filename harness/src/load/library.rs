@@ -13,7 +13,7 @@ use symphony::ProviderWrapper;
 
 use super::deadline;
 use super::file::{sealed_copy, HashCheck, LibraryFile};
-use super::{ExpectedHash, InProcessProvider, LoadError};
+use super::{ExpectedHash, LoadError};
 use crate::inspect::{in_process_hazards, Fingerprint, HostToolchain, Verdict, VerdictLevel};
 use crate::model::BindingConfig;
 
@@ -85,7 +85,8 @@ pub struct LoadOptions {
 /// caller that forced past a refusal gets the value too, with the reasons it overrode in
 /// [`AcceptedLibrary::forced`]: it accepted the risk knowingly. The bytes judged are the bytes
 /// that will be mapped (a sealed memory file, see [`LibraryFile`]), so no change on disk can
-/// slip past the judgement.
+/// slip past the judgement. A worker process also gets it for the sealed file its supervisor
+/// judged this way ([`LoadedLibrary::open_handoff`]): the seals keep those bytes as judged.
 ///
 /// What no inspection can tell remains the provider's own behaviour: a provider that is
 /// buggy or malicious in its own code can still crash or corrupt the process; that is why
@@ -126,6 +127,46 @@ impl AcceptedLibrary {
     /// The refusals `force` overrode, each with its reason; empty when nothing was forced.
     pub fn forced(&self) -> &[String] {
         &self.forced
+    }
+
+    /// Whether the hash was checked or skipped (`any`).
+    pub fn hash_check(&self) -> HashCheck {
+        self.hash_check
+    }
+
+    /// The size of the bytes that will be loaded.
+    pub fn size(&self) -> u64 {
+        self.file.size()
+    }
+
+    /// The sealed memory file holding them.
+    pub(super) fn sealed(&self) -> &File {
+        &self.sealed
+    }
+
+    /// The sealed memory file, kept instead of loaded (see `load::image`).
+    pub(super) fn into_sealed(self) -> File {
+        self.sealed
+    }
+
+    /// An image another process accepted: `file` without its bytes, which `sealed` holds,
+    /// sealed for good (see `load::image`, which checks the seals first).
+    pub(super) fn judged_elsewhere(
+        file: LibraryFile,
+        sealed: File,
+        hash_check: HashCheck,
+        fingerprint: Fingerprint,
+        verdict: Verdict,
+        forced: Vec<String>,
+    ) -> AcceptedLibrary {
+        AcceptedLibrary {
+            file,
+            sealed,
+            hash_check,
+            fingerprint,
+            verdict,
+            forced,
+        }
     }
 }
 
@@ -376,21 +417,12 @@ impl LoadedLibrary {
             .map_err(|err| err.to_string())
     }
 
-    /// Calls `create_provider` with `config` marshalled as Symphony does, and takes the
-    /// provider out of the returned `ProviderWrapper`.
-    pub fn create_provider(
-        self: &Arc<Self>,
-        config: &BindingConfig,
-    ) -> Result<InProcessProvider, LoadError> {
-        self.create_provider_from(&MarshalledConfig::new(config)?)
-    }
-
-    /// [`LoadedLibrary::create_provider`] with the config already marshalled (a caller that
-    /// creates many providers from one config marshals it once).
-    pub fn create_provider_from(
-        self: &Arc<Self>,
+    /// Calls the library's `create_provider` with `config` and takes ownership of the
+    /// `ProviderWrapper` it returns ([`super::InProcessProvider::create`] wraps its provider).
+    pub(super) fn call_create_provider(
+        &self,
         config: &MarshalledConfig,
-    ) -> Result<InProcessProvider, LoadError> {
+    ) -> Result<Box<ProviderWrapper>, LoadError> {
         // SAFETY: `create_provider` has the 0.1.4+ signature (see `load`). `config.json` is a
         // valid NUL-terminated string that outlives the call, and, as in Symphony, the
         // provider must copy it rather than keep the pointer.
@@ -405,8 +437,7 @@ impl LoadedLibrary {
         // `Box::into_raw`, as the `symphony` ABI requires; we take ownership exactly once.
         // Both sides must use the system allocator and the same `ProviderWrapper` layout,
         // which is what the inspector's verdict is about.
-        let wrapper = unsafe { Box::from_raw(wrapper) };
-        Ok(InProcessProvider::new(Arc::clone(self), wrapper.inner))
+        Ok(unsafe { Box::from_raw(wrapper) })
     }
 }
 

@@ -7,7 +7,7 @@
 //! loaded where it would run ([`Placement`]) and copies the bytes into a `memfd` sealed with
 //! `F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`, giving an [`AcceptedLibrary`];
 //! [`LoadedLibrary::open`] takes only that, and `dlopen`s the sealed memory file through
-//! `/proc/self/fd/N`; [`LoadedLibrary::create_provider`] calls `create_provider` with the
+//! `/proc/self/fd/N`; [`InProcessProvider::create`] calls its `create_provider` with the
 //! binding config and gives an [`InProcessProvider`]. The worker loads the same way.
 //!
 //! What is guaranteed: the bytes hashed, the bytes inspected and the bytes mapped are the same
@@ -40,23 +40,26 @@
 pub mod capture;
 mod deadline;
 mod device;
+mod device_error;
 mod device_ops;
 mod error;
 mod factory;
 mod file;
+mod image;
 mod library;
 mod panics;
 pub mod probe;
 mod provider;
 pub mod resolve;
+mod slice;
 mod symphony_host;
 mod typed;
 
 pub use deadline::{on_overrun, stuck_load};
 pub use device::{
-    DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceError, DeviceSnapshot,
-    DEVICE_CHANNEL_ABI,
+    DeviceCall, DeviceChannel, DeviceComponent, DeviceDrift, DeviceSnapshot, DEVICE_CHANNEL_ABI,
 };
+pub use device_error::DeviceError;
 pub use device_ops::{DeviceEdit, Fault, FaultCall, FaultEffect, FaultTimes};
 pub use error::{
     LoadError, LoadFailure, LoadFailureClass, LoadInfo, PreloadError, PreloadFactory,
@@ -64,8 +67,10 @@ pub use error::{
 };
 pub use factory::{InProcessFactory, LibFileResolver};
 pub use file::{open_regular, sha256_hex, ExpectedHash, HashCheck, LibraryFile};
+pub use image::{HandoffError, ImageHandoff, SharedImage};
 pub use library::{AcceptedLibrary, LoadOptions, LoadedLibrary, MarshalledConfig, Placement};
 pub use provider::{HostArguments, InProcessProvider};
+pub use slice::{ask_for_slice, SHORT_SLICE};
 pub use symphony_host::{
     preload_path, split_host_lines, SymphonyHost, SymphonyHostFactory, GO_APPLY_FAILED,
     GO_GET_FAILED,

@@ -10,11 +10,11 @@ use serde_json::Value;
 use symphony::models as host;
 use symphony::ITargetProvider;
 
-use super::{capture, LoadedLibrary};
+use super::{capture, LoadError, LoadedLibrary, MarshalledConfig};
 use crate::engine::{CallError, CallOutput, Provider};
 use crate::model::{
-    wire, CallDeployment, CallPart, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
-    RoundHandle, Symphony, ValidationRule,
+    wire, BindingConfig, CallDeployment, CallPart, ComponentResult, ComponentSpec, ComponentStep,
+    DeploymentStep, RoundHandle, Symphony, ValidationRule,
 };
 
 /// A provider instance in this process: fast, but a panic in it ends the process.
@@ -48,9 +48,15 @@ pub struct InProcessProvider {
 /// round, and their conversion (marshalled, then parsed by the shim) is a function of them
 /// alone, so the providers of one factory share it.
 ///
-/// References and steps are kept by value (compared whole); the round document by its
-/// [`RoundHandle`] and a call's own part by its `Arc`, both held here, so an entry is only
-/// ever served for the very document it was parsed from. Errors are not kept.
+/// References and steps are kept by value (compared whole; their components are shared, so a
+/// key costs little); the round document by its [`RoundHandle`] and a call's own part by its
+/// `Arc`, both held here, so an entry is only ever served for the very document it was parsed
+/// from. Errors are not kept.
+///
+/// Only small arguments are kept: a kept parse stays alive beside the copy each call is given
+/// (Symphony's API takes them by value), so a large deployment ([`KEPT_DOCUMENT_BYTES`]) or a
+/// long step ([`KEPT_COMPONENTS`]) is parsed for each call instead, and a call has at most one
+/// host-side copy of it. Parsing costs about what the call's own copy would.
 #[derive(Default)]
 pub struct HostArguments {
     references: Vec<(Vec<ComponentStep>, Vec<host::ComponentStep>)>,
@@ -65,6 +71,12 @@ pub struct HostArguments {
 /// about).
 const INSTANCES_KEPT: usize = 32;
 
+/// The largest round document (JSON text) whose parse [`HostArguments`] keeps.
+pub const KEPT_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// The most components of references or a step whose parse [`HostArguments`] keeps.
+pub const KEPT_COMPONENTS: usize = 256;
+
 impl HostArguments {
     /// The call's deployment in the host's models, as the shim would parse its whole JSON:
     /// the round's shared document and the call's own instance are each parsed once (while
@@ -74,6 +86,9 @@ impl HostArguments {
         deployment: &CallDeployment<'_>,
     ) -> Result<host::DeploymentSpec, CallError> {
         let round = deployment.round();
+        if round.json().get().len() > KEPT_DOCUMENT_BYTES {
+            return host_parse_call(deployment);
+        }
         let shared = match &mut self.round {
             Some((handle, parsed)) if round.is(handle) => parsed,
             slot => {
@@ -142,14 +157,29 @@ impl std::fmt::Debug for InProcessProvider {
 }
 
 impl InProcessProvider {
-    pub(super) fn new(library: Arc<LoadedLibrary>, inner: Box<dyn ITargetProvider>) -> Self {
-        InProcessProvider {
-            inner,
-            library: Some(library),
+    /// A provider of `library`, from its `create_provider` called with `config` marshalled as
+    /// Symphony does.
+    pub fn create(
+        library: &Arc<LoadedLibrary>,
+        config: &BindingConfig,
+    ) -> Result<InProcessProvider, LoadError> {
+        InProcessProvider::create_from(library, &MarshalledConfig::new(config)?)
+    }
+
+    /// [`InProcessProvider::create`] with the config already marshalled (a caller that
+    /// creates many providers from one config marshals it once).
+    pub fn create_from(
+        library: &Arc<LoadedLibrary>,
+        config: &MarshalledConfig,
+    ) -> Result<InProcessProvider, LoadError> {
+        let wrapper = library.call_create_provider(config)?;
+        Ok(InProcessProvider {
+            inner: wrapper.inner,
+            library: Some(Arc::clone(library)),
             arguments: None,
             capture: false,
             output: CallOutput::default(),
-        }
+        })
     }
 
     /// A provider compiled into this process (no library): called as Symphony's host calls a
@@ -217,15 +247,16 @@ impl InProcessProvider {
     }
 
     /// `convert(key)`, from the factory's [`HostArguments`] (the list `pick` chooses) when
-    /// this provider shares them.
+    /// this provider shares them and the key has at most [`KEPT_COMPONENTS`] `components`.
     fn shared_argument<K, Q: PartialEq<K> + ?Sized, V: Clone>(
         &self,
         pick: impl FnOnce(&mut HostArguments) -> &mut Vec<(K, V)>,
-        key: &Q,
+        (key, components): (&Q, usize),
         owned: impl FnOnce() -> K,
         convert: impl FnOnce() -> Result<V, CallError>,
     ) -> Result<V, CallError> {
         match &self.arguments {
+            Some(_) if components > KEPT_COMPONENTS => convert(),
             None => convert(),
             Some(shared) => {
                 let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
@@ -267,6 +298,21 @@ fn host_parse_round(json: &str, generation: Symphony) -> Result<host::Deployment
             host_parse("deployment", &wire::to_049(value))
         }
     }
+}
+
+/// A call's whole deployment, parsed for this call alone (a document too large to keep parsed):
+/// the round's document, with the call's own instance and active target put in the parse.
+fn host_parse_call(deployment: &CallDeployment<'_>) -> Result<host::DeploymentSpec, CallError> {
+    let round = deployment.round();
+    let mut parsed = host_parse_round(round.json().get(), round.generation())?;
+    if let Some(own) = deployment.own() {
+        parsed.instance = host_parse(
+            "deployment's instance",
+            &instance_as_049(&own.instance, round.generation()),
+        )?;
+        parsed.active_target = Some(own.active_target.clone()).filter(|t| !t.is_empty());
+    }
+    Ok(parsed)
 }
 
 /// An instance of a `generation` deployment, in the 0.49 names.
@@ -337,7 +383,7 @@ impl Provider for InProcessProvider {
         let deployment = self.host_deployment(deployment)?;
         let references = self.shared_argument(
             |shared| &mut shared.references,
-            references,
+            (references, references.len()),
             || references.to_vec(),
             || host_argument("references", &references),
         )?;
@@ -355,7 +401,7 @@ impl Provider for InProcessProvider {
         let deployment = self.host_deployment(deployment)?;
         let step = self.shared_argument(
             |shared| &mut shared.steps,
-            step,
+            (step, step.components.len()),
             || step.clone(),
             || host_argument("step", step),
         )?;
@@ -461,6 +507,22 @@ mod tests {
             entries.iter().all(|(key, _)| key != "abc"),
             "the oldest entry made room"
         );
+    }
+
+    #[test]
+    fn a_large_document_is_parsed_for_each_call_and_never_kept() {
+        let mut large = round_048();
+        large["solutionName"] = json!("x".repeat(KEPT_DOCUMENT_BYTES));
+        let round = RoundDeployment::new(&large);
+        let mut arguments = HostArguments::default();
+        for target in ["t1", ""] {
+            let call = round.for_call(target, call_instance());
+            let whole: host::DeploymentSpec =
+                host_parse("deployment", &as_049(&call.to_value().unwrap())).unwrap();
+            let got = arguments.host_deployment(&call).unwrap();
+            assert_eq!(as_json(&got), as_json(&whole), "activeTarget {target:?}");
+            assert!(arguments.round.is_none() && arguments.instances.is_empty());
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `null`: Go decodes `null` into the zero value, and so do these types.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -19,7 +20,12 @@ where
 }
 
 /// A component: the unit Symphony deploys, compares and deletes.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+///
+/// Components are shared, not copied: a deployment, the states, plans and steps made from it
+/// and the round report all hold the same `Arc<ComponentSpec>` (a component is changed by
+/// making a new one, or with `Arc::make_mut`). `Eq`, so that two `Arc`s compare by pointer
+/// before they compare by value.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 pub struct ComponentSpec {
     /// Component name; the key Symphony matches `get` results by.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -91,7 +97,7 @@ pub struct ComponentSpec {
 }
 
 /// A sidecar of a component.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 pub struct SidecarSpec {
     /// Sidecar name.
     #[serde(
@@ -142,8 +148,8 @@ impl ComponentAction {
 pub struct ComponentStep {
     /// Update or delete.
     pub action: ComponentAction,
-    /// The component spec sent along.
-    pub component: ComponentSpec,
+    /// The component spec sent along (shared with the state it was planned from).
+    pub component: Arc<ComponentSpec>,
 }
 
 /// A step: the components of one target and role that one `apply` call handles.

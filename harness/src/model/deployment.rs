@@ -6,6 +6,7 @@
 //! `omitempty` are left out when empty; fields it always sends are always written.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -157,13 +158,13 @@ pub struct TargetSpec {
     )]
     pub properties: BTreeMap<String, String>,
     /// The target's own components (deployed by the synthetic `target-runtime-<name>`
-    /// deployment).
+    /// deployment), shared with the deployments made from it.
     #[serde(
         default,
         deserialize_with = "null_as_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub components: Vec<ComponentSpec>,
+    pub components: Vec<Arc<ComponentSpec>>,
     /// Constraints.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub constraints: String,
@@ -210,13 +211,13 @@ pub struct SolutionSpec {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub metadata: BTreeMap<String, String>,
-    /// The components.
+    /// The components, shared with the states and plans made from them.
     #[serde(
         default,
         deserialize_with = "null_as_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub components: Vec<ComponentSpec>,
+    pub components: Vec<Arc<ComponentSpec>>,
     /// Version.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub version: String,
@@ -378,7 +379,7 @@ pub struct DeploymentSpec {
 
 impl DeploymentSpec {
     /// The solution's components (none when it has no spec).
-    pub fn components(&self) -> &[ComponentSpec] {
+    pub fn components(&self) -> &[Arc<ComponentSpec>] {
         self.solution
             .spec
             .as_ref()

@@ -342,17 +342,19 @@ mod tests {
     fn a_rounds_deletes_are_those_of_applied_steps_with_a_result_map() {
         use crate::engine::reconcile::{ApplyReason, StepRecord};
         use crate::model::{ComponentStep, DeploymentStep};
-        let step = |names: &[(&str, ComponentAction)]| DeploymentStep {
-            target: "edge".into(),
-            components: names
-                .iter()
-                .map(|(name, action)| ComponentStep {
-                    action: *action,
-                    component: component(name),
-                })
-                .collect(),
-            role: "r".into(),
-            is_first: true,
+        let step = |names: &[(&str, ComponentAction)]| {
+            std::sync::Arc::new(DeploymentStep {
+                target: "edge".into(),
+                components: names
+                    .iter()
+                    .map(|(name, action)| ComponentStep {
+                        action: *action,
+                        component: std::sync::Arc::new(component(name)),
+                    })
+                    .collect(),
+                role: "r".into(),
+                is_first: true,
+            })
         };
         let applied = StepDecision::Apply {
             reason: ApplyReason::NoPreviousState,

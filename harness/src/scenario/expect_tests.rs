@@ -147,18 +147,18 @@ fn round(number: u32, steps: Vec<crate::engine::reconcile::StepRecord>) -> Round
 /// A step of `component` decided `decision`.
 fn record(component: &str, decision: StepDecision) -> crate::engine::reconcile::StepRecord {
     crate::engine::reconcile::StepRecord {
-        step: crate::model::DeploymentStep {
+        step: std::sync::Arc::new(crate::model::DeploymentStep {
             target: "t".into(),
             components: vec![crate::model::ComponentStep {
                 action: ComponentAction::Update,
-                component: ComponentSpec {
+                component: std::sync::Arc::new(ComponentSpec {
                     name: component.into(),
                     ..ComponentSpec::default()
-                },
+                }),
             }],
             role: "r".into(),
             is_first: true,
-        },
+        }),
         decision,
         results: None,
     }
@@ -273,7 +273,7 @@ fn step_of(
     results: Option<&[(&str, u16, &str)]>,
 ) -> crate::engine::reconcile::StepRecord {
     let mut record = record(component, decision);
-    record.step.components[0].action = action;
+    std::sync::Arc::make_mut(&mut record.step).components[0].action = action;
     record.results = results.map(|list| {
         list.iter()
             .map(|(name, status, message)| {

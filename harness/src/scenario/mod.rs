@@ -13,6 +13,7 @@
 //! - [`result`]: a scenario's result in a suite, and verdict changes between two runs.
 //! - [`bundle`]: reproduction bundles of failures, for `replay`.
 //! - [`snapshot`]: a scenario's transcript held to its snapshot (`run --snapshots`).
+//! - [`scratch`]: the folder a run keeps its simulated devices in (in memory where it can).
 //!
 //! `docs/scenarios.md` documents the file format; `docs/schemas/scenario.v1.json` is its
 //! JSON Schema.
@@ -24,6 +25,7 @@ pub mod invariants;
 pub mod parse;
 pub mod result;
 pub mod run;
+pub mod scratch;
 pub mod snapshot;
 pub mod suite;
 pub mod summary_expect;
@@ -33,4 +35,5 @@ pub use format::{Action, Expect, ProviderSpec, Scenario, Step, StoredStart};
 pub use parse::{parse_scenario, read_scenario, Loaded, ScenarioError};
 pub use result::{changes, ScenarioChange, ScenarioResult};
 pub use run::{run_scenario, scenario_files, RunError, RunSettings, ScenarioRun, Session, Tally};
+pub use scratch::scratch_folder;
 pub use suite::{run_suite, SuiteOptions};

@@ -319,12 +319,12 @@ mod tests {
     use crate::model::{ComponentResult, DeploymentStep};
 
     fn report(failure: Option<Failure>) -> RoundReport {
-        let step = DeploymentStep {
+        let step = std::sync::Arc::new(DeploymentStep {
             target: "t".into(),
             components: Vec::new(),
             role: "w".into(),
             is_first: true,
-        };
+        });
         let results = failure.is_none().then(|| {
             [(
                 "c".to_string(),

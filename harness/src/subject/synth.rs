@@ -5,6 +5,7 @@
 //! simulated provider, its own device, so checks do not see each other's components.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::settled::Subject;
 use crate::engine::objects::{stored_target, Objects};
@@ -59,7 +60,7 @@ impl Subject {
             // What Symphony's API stores for a new target (a JSON `null` would not parse).
             status: crate::model::zero_status(),
             spec: Some(TargetSpec {
-                components,
+                components: components.into_iter().map(Arc::new).collect(),
                 topologies: vec![TopologySpec {
                     bindings: vec![BindingSpec {
                         role: self.component_type.clone(),

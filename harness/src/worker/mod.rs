@@ -19,6 +19,7 @@
 mod backend;
 mod factory;
 mod groups;
+mod images;
 pub mod outcome;
 pub mod protocol;
 mod serve;

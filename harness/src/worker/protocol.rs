@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 use super::{HostMode, WorkerError};
 use crate::engine::CallError;
-use crate::load::LoadFailure;
+use crate::load::{ImageHandoff, LoadFailure};
 use crate::model::{
     BindingConfig, CallPart, ComponentResult, ComponentSpec, ComponentStep, DeploymentStep,
     ValidationRule,
@@ -48,6 +48,10 @@ pub enum Request {
         /// `SupervisorConfig::spin`).
         #[serde(default)]
         spin_us: u64,
+        /// The image the supervisor already judged and sealed, to load instead of reading
+        /// the path again (`load::image`); the path is the fallback.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<Box<ImageHandoff>>,
     },
     /// `create_provider` with this binding config.
     Create {

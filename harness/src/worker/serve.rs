@@ -16,11 +16,13 @@ use super::protocol::{
 };
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, Provider};
-use crate::load::{capture, LoadFailure};
+use crate::errors::error_chain;
 use crate::load::{
-    preload_path, ExpectedHash, HashCheck, HostArguments, LibraryFile, LoadOptions, LoadedLibrary,
-    Placement, SymphonyHost,
+    ask_for_slice, preload_path, ExpectedHash, HashCheck, HostArguments, ImageHandoff,
+    InProcessProvider, LibraryFile, LoadOptions, LoadedLibrary, Placement, SymphonyHost,
+    SHORT_SLICE,
 };
+use crate::load::{capture, LoadFailure};
 use crate::model::{CallDeployment, RoundDeployment};
 
 /// The library a worker serves.
@@ -54,6 +56,10 @@ struct Worker {
 /// `/dev/null`.
 pub fn serve() -> Result<(), WorkerError> {
     die_with_parent()?;
+    // Woken by every request: run at once on a busy machine (`load::slice`).
+    if let Err(err) = ask_for_slice(SHORT_SLICE) {
+        tracing::debug!("the worker keeps its time slice: {err}");
+    }
     // This process captures for itself; the loader must not redirect again.
     capture::disable();
     let requests = std::io::stdin().as_fd().try_clone_to_owned()?;
@@ -185,17 +191,17 @@ impl Worker {
                 force,
                 host,
                 spin_us,
+                image,
             } => {
                 self.spin = Duration::from_micros(spin_us);
-                self.load(path, lib_hash, force, host)
+                self.load(path, lib_hash, force, host, image.as_deref())
             }
             Request::Create { config } => {
                 let provider: Result<Box<dyn Provider>, CallError> = match &self.loaded {
                     None => Err(CallError::Protocol {
                         detail: "create before load".into(),
                     }),
-                    Some(Loaded::Harness(library)) => library
-                        .create_provider(&config)
+                    Some(Loaded::Harness(library)) => InProcessProvider::create(library, &config)
                         .map(|p| {
                             let shared = Arc::clone(&self.arguments);
                             Box::new(p.share_arguments(shared)) as Box<dyn Provider>
@@ -292,7 +298,14 @@ impl Worker {
             })
     }
 
-    fn load(&mut self, path: PathBuf, lib_hash: String, force: bool, host: HostMode) -> Response {
+    fn load(
+        &mut self,
+        path: PathBuf,
+        lib_hash: String,
+        force: bool,
+        host: HostMode,
+        image: Option<&ImageHandoff>,
+    ) -> Response {
         if self.loaded.is_some() {
             return failed(CallError::Protocol {
                 detail: "a worker loads one library".into(),
@@ -322,7 +335,18 @@ impl Worker {
                     force,
                     placement: Placement::Worker,
                 };
-                match LoadedLibrary::open_path(&path, &options) {
+                let shared = image.and_then(|image| {
+                    LoadedLibrary::open_handoff(image)
+                        .map_err(|err| {
+                            tracing::debug!("loading the library by path: {}", error_chain(&err));
+                        })
+                        .ok()
+                });
+                let loaded = match shared {
+                    Some(library) => Ok(library),
+                    None => LoadedLibrary::open_path(&path, &options),
+                };
+                match loaded {
                     Ok(library) => {
                         let response = Response::Loaded {
                             sha256: library.sha256().to_string(),

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec};
 
 use super::groups::{self, SpawnRefused};
+use super::images;
 use super::outcome::classify_death;
 use super::protocol::{
     read_frame, write_frame, InstanceId, Reply, Request, Response, WireDeployment, MAX_FRAME,
 };
 use super::{HostMode, WorkerError};
 use crate::engine::{CallError, CallOutput};
-use crate::load::{split_host_lines, LoadInfo, PreloadError};
+use crate::load::{ask_for_slice, split_host_lines, LoadInfo, PreloadError, SHORT_SLICE};
 use crate::model::{BindingConfig, CallDeployment, RoundHandle};
 
 /// The deadline of a provider call unless told otherwise.
@@ -26,6 +27,8 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long to wait, after a worker died, for the rest of its stderr (a grandchild process
 /// may hold the pipe open).
 const STDERR_DRAIN: Duration = Duration::from_millis(500);
+/// The most read from a worker's pipe at once.
+const READ_CHUNK: usize = 64 * 1024;
 /// How much of a worker's stderr is kept (at least; up to twice this).
 const STDERR_KEEP: usize = 1024 * 1024;
 
@@ -91,6 +94,17 @@ pub struct LibrarySpec {
     pub force: bool,
 }
 
+impl LibrarySpec {
+    /// The library as the image list names it.
+    fn named(&self) -> images::Library<'_> {
+        images::Library {
+            path: &self.path,
+            lib_hash: &self.lib_hash,
+            force: self.force,
+        }
+    }
+}
+
 /// A running worker process and what has been read from it so far.
 struct Process {
     child: Child,
@@ -99,6 +113,9 @@ struct Process {
     stderr: ChildStderr,
     /// Bytes read from stdout that do not yet make a whole frame.
     inbox: Vec<u8>,
+    /// Where each read lands first ([`READ_CHUNK`] bytes, zeroed once: a fresh buffer per
+    /// look at the pipes cost a 64 KiB `memset` every time).
+    chunk: Box<[u8]>,
     /// The kept end of stderr.
     errors: Tail,
     stdout_open: bool,
@@ -155,9 +172,9 @@ impl Process {
 
     /// Reads whatever is ready on stdout and stderr without blocking.
     fn read_ready(&mut self) -> Result<(), WorkerError> {
-        let mut chunk = [0u8; 64 * 1024];
+        let chunk = &mut self.chunk;
         while self.stdout_open {
-            match self.stdout.read(&mut chunk) {
+            match self.stdout.read(chunk) {
                 Ok(0) => self.stdout_open = false,
                 Ok(n) => self.inbox.extend_from_slice(&chunk[..n]),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
@@ -166,7 +183,7 @@ impl Process {
             }
         }
         while self.stderr_open {
-            match self.stderr.read(&mut chunk) {
+            match self.stderr.read(chunk) {
                 Ok(0) => self.stderr_open = false,
                 Ok(n) => {
                     tracing::debug!(target: "provider", "{}", String::from_utf8_lossy(&chunk[..n]).trim_end());
@@ -382,6 +399,11 @@ impl Supervisor {
     /// Starts the worker and loads the library in it, unless that is done.
     fn ensure_loaded(&mut self) -> Result<(), PreloadError> {
         if self.process.is_none() {
+            // Held until the worker answers: it opens the image's descriptor while it loads.
+            let image = match self.config.host {
+                HostMode::Harness => images::image_for(&self.library.named()),
+                HostMode::Symphony => None,
+            };
             self.spawn().map_err(PreloadError::Call)?;
             let request = Request::Load {
                 path: self.library.path.clone(),
@@ -389,6 +411,9 @@ impl Supervisor {
                 force: self.library.force,
                 host: self.config.host,
                 spin_us: u64::try_from(self.config.spin.as_micros()).unwrap_or(u64::MAX),
+                image: image
+                    .as_ref()
+                    .map(|image| Box::new(image.handoff().clone())),
             };
             match self
                 .exchange(request, self.config.load_timeout)
@@ -398,6 +423,9 @@ impl Supervisor {
                     sha256,
                     hash_checked,
                 } => {
+                    if self.config.host == HostMode::Harness {
+                        images::loaded(&self.library.named(), &sha256);
+                    }
                     self.load_info = Some(LoadInfo {
                         sha256,
                         hash_checked,
@@ -496,6 +524,7 @@ impl Supervisor {
     }
 
     fn spawn(&mut self) -> Result<(), CallError> {
+        ask_for_short_slice();
         let mut command = Command::new(&self.config.program);
         command
             .args(&self.config.args)
@@ -546,6 +575,7 @@ impl Supervisor {
             stdout,
             stderr,
             inbox: Vec::new(),
+            chunk: vec![0; READ_CHUNK].into_boxed_slice(),
             errors: Tail::default(),
             stdout_open: true,
             stderr_open: true,
@@ -623,6 +653,21 @@ fn call_output(host: HostMode, stdout: String, stderr: String) -> CallOutput {
     match host {
         HostMode::Symphony => split_host_lines(output),
         HostMode::Harness => output,
+    }
+}
+
+/// Asks, once per thread, for a short time slice for the thread that hands calls to workers:
+/// woken by every answer, it then runs at once on a busy machine (`load::slice`; the worker
+/// asks too). It changes when the thread runs, not its share of the CPU.
+fn ask_for_short_slice() {
+    thread_local! {
+        static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if ASKED.with(|asked| asked.replace(true)) {
+        return;
+    }
+    if let Err(err) = ask_for_slice(SHORT_SLICE) {
+        tracing::debug!("the supervisor keeps its time slice: {err}");
     }
 }
 

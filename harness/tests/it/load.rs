@@ -5,8 +5,8 @@ use serde_json::Value;
 use symphony_harness::engine::{CallError, Provider};
 use symphony_harness::inspect::VerdictLevel;
 use symphony_harness::load::{
-    sha256_hex, ExpectedHash, HashCheck, LibraryFile, LoadError, LoadOptions, LoadedLibrary,
-    Placement,
+    sha256_hex, ExpectedHash, HashCheck, InProcessProvider, LibraryFile, LoadError, LoadOptions,
+    LoadedLibrary, Placement,
 };
 use symphony_harness::model::{BindingConfig, ComponentStep, DeploymentStep, RoundDeployment};
 
@@ -98,9 +98,8 @@ fn old_abi_is_refused_unless_forced() {
 fn null_from_create_provider_is_its_own_error() {
     // The fixture has a custom global allocator: loading it here takes `force`.
     let library = LoadedLibrary::open_path(&lib(Lib::NullProvider), &forced()).unwrap();
-    let err = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap_err();
+    let err =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap_err();
     let LoadError::NullProvider { config_json, .. } = &err else {
         panic!("expected NullProvider, got {err:?}");
     };
@@ -203,7 +202,7 @@ fn config_json_reaches_the_provider_exactly() {
     let mut config = BindingConfig::new("/extensions/libecho.so", "any", "echo-lib");
     config.insert("zeta", "last");
     config.insert("Alpha", "<a&b>");
-    let mut provider = library.create_provider(&config).unwrap();
+    let mut provider = InProcessProvider::create(&library, &config).unwrap();
     let rule = provider.get_validation_rule().unwrap();
     assert_eq!(
         rule.required_type,
@@ -214,9 +213,8 @@ fn config_json_reaches_the_provider_exactly() {
 #[test]
 fn provider_built_against_014_loads_and_reads_the_solution_name() {
     let library = load(Lib::Symphony014);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     assert_eq!(
         provider.get_validation_rule().unwrap().required_type,
         "built-with-0.1.4"
@@ -242,8 +240,7 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     config.insert("sim.device", "load-test-apply-get");
     let step: DeploymentStep = serde_json::from_value(wire("step.json")).unwrap();
     let deployment = RoundDeployment::from(wire("deployment.json"));
-    let results = library
-        .create_provider(&config)
+    let results = InProcessProvider::create(&library, &config)
         .unwrap()
         .apply(&deployment.whole(), &step, false)
         .unwrap();
@@ -251,8 +248,7 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
     assert_eq!(results["comp-b"].status, 8004);
     // A fresh instance, as Symphony makes for every call, sees the same device.
     let references: Vec<ComponentStep> = serde_json::from_value(wire("references.json")).unwrap();
-    let got = library
-        .create_provider(&config)
+    let got = InProcessProvider::create(&library, &config)
         .unwrap()
         .get(&deployment.whole(), &references)
         .unwrap();
@@ -263,9 +259,8 @@ fn sim_provider_applies_then_gets_through_the_in_process_provider() {
 #[test]
 fn input_symphonys_host_would_abort_on_is_reported_not_passed() {
     let library = load(Lib::Sim);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     let mut deployment = wire("deployment.json");
     deployment["targets"] = Value::Null;
     let err = provider
@@ -282,7 +277,7 @@ fn unknown_sim_key_makes_create_provider_return_null() {
     let library = load(Lib::Sim);
     let mut config = BindingConfig::new("/x.so", "any", "n");
     config.insert("sim.devise", "typo");
-    let err = library.create_provider(&config).unwrap_err();
+    let err = InProcessProvider::create(&library, &config).unwrap_err();
     assert!(matches!(err, LoadError::NullProvider { .. }), "{err:?}");
 }
 
@@ -302,9 +297,8 @@ fn file_replaced_after_hashing_cannot_run_unhashed_code() {
         .load(&options(ExpectedHash::Sha256(hashed.clone())))
         .unwrap();
     assert_eq!(library.sha256(), hashed);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
     // the config JSON. The hashed bytes ran, not the impostor.
     assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
@@ -341,9 +335,8 @@ fn file_rewritten_in_place_after_hashing_still_runs_the_hashed_code() {
 
     let library = opened.load(&options(ExpectedHash::Any)).unwrap();
     assert_eq!(library.sha256(), hashed);
-    let mut provider = library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .unwrap();
+    let mut provider =
+        InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).unwrap();
     // The simulated provider's rule has an empty requiredType; the echo fixture's would hold
     // the config JSON.
     assert_eq!(provider.get_validation_rule().unwrap().required_type, "");
@@ -354,9 +347,7 @@ fn a_loaded_library_is_mapped_from_a_sealed_memory_file_not_its_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = lib_copy(Lib::EchoConfig, dir.path(), "libsealed-map-test.so");
     let library = LoadedLibrary::open_path(&path, &options(ExpectedHash::Any)).unwrap();
-    assert!(library
-        .create_provider(&BindingConfig::new("/x.so", "any", "n"))
-        .is_ok());
+    assert!(InProcessProvider::create(&library, &BindingConfig::new("/x.so", "any", "n")).is_ok());
     assert!(!mapped_in_this_process(&path), "mapped from the path");
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     assert!(
@@ -376,8 +367,7 @@ fn two_libraries_loaded_one_after_another_each_run_their_own_code() {
     let config = BindingConfig::new("/x.so", "any", "n");
     for (path, expect_echo) in [(&first, true), (&second, false)] {
         let library = LoadedLibrary::open_path(path, &options(ExpectedHash::Any)).unwrap();
-        let required = library
-            .create_provider(&config)
+        let required = InProcessProvider::create(&library, &config)
             .unwrap()
             .get_validation_rule()
             .unwrap()
@@ -643,5 +633,141 @@ mod symphony_host {
             message.contains(&format!("`{GO_APPLY_FAILED}`")) && message.contains("is lost"),
             "labelled as Symphony's: {message}"
         );
+    }
+}
+
+/// A library image judged and sealed by one process and loaded by its child, as a worker
+/// supervisor hands its workers the image (`load::image`). The child is this test binary,
+/// re-run on [`handoff_child`].
+mod handoff {
+    use std::os::fd::AsRawFd;
+    use std::process::Command;
+
+    use symphony_harness::load::{HandoffError, ImageHandoff, SharedImage};
+
+    use super::*;
+
+    const HANDOFF: &str = "LOAD_IT_HANDOFF";
+    const LINE: &str = "HANDOFF ";
+
+    fn worker_options() -> LoadOptions {
+        LoadOptions {
+            placement: Placement::Worker,
+            ..options(ExpectedHash::Any)
+        }
+    }
+
+    /// Not a test of its own: the child process the handoff tests spawn (ignored in normal
+    /// runs). Loads the image `LOAD_IT_HANDOFF` describes and prints what came of it.
+    #[test]
+    #[ignore = "the entry point of the child processes that the handoff tests spawn"]
+    fn handoff_child() {
+        let Ok(text) = std::env::var(HANDOFF) else {
+            return;
+        };
+        let handoff: ImageHandoff = serde_json::from_str(&text).unwrap();
+        match LoadedLibrary::open_handoff(&handoff) {
+            Ok(library) => {
+                let config = BindingConfig::new("/x.so", "any", "n");
+                let rule = InProcessProvider::create(&library, &config)
+                    .unwrap()
+                    .get_validation_rule();
+                println!("{LINE}loaded {} rule-ok={}", library.sha256(), rule.is_ok());
+            }
+            Err(err) => println!("{LINE}refused {err}"),
+        }
+    }
+
+    /// What the child made of `handoff`: its `HANDOFF` line, without the prefix.
+    fn in_child(handoff: &ImageHandoff) -> String {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "load::handoff::handoff_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(HANDOFF, serde_json::to_string(handoff).unwrap())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let Some(at) = stdout.find(LINE) else {
+            panic!(
+                "the child printed no result: {stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        stdout[at + LINE.len()..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[test]
+    fn a_child_loads_the_sealed_image_its_parent_judged_even_with_the_file_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lib_copy(Lib::Sim, dir.path(), "libsim.so");
+        let image = SharedImage::judge(&path, &worker_options()).unwrap();
+        assert!(image.is_current());
+        let sha256 = sha256_hex(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(image.sha256(), sha256);
+        // The child cannot read the path: what it loads is the parent's sealed image.
+        std::fs::remove_file(&path).unwrap();
+        assert!(!image.is_current(), "a file gone is a changed file");
+        assert_eq!(
+            in_child(image.handoff()),
+            format!("loaded {sha256} rule-ok=true")
+        );
+    }
+
+    #[test]
+    fn an_image_of_a_library_rebuilt_on_disk_is_no_longer_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lib_copy(Lib::Sim, dir.path(), "libsim.so");
+        let image = SharedImage::judge(&path, &worker_options()).unwrap();
+        std::fs::copy(lib(Lib::EchoConfig), &path).unwrap();
+        assert!(!image.is_current());
+    }
+
+    #[test]
+    fn a_handoff_not_from_the_parent_or_not_sealed_as_announced_is_refused() {
+        let image = SharedImage::judge(&lib(Lib::Sim), &worker_options()).unwrap();
+        // This process holds the image: it is not its own parent.
+        let err = LoadedLibrary::open_handoff(image.handoff()).unwrap_err();
+        assert!(
+            matches!(err, HandoffError::NotFromParent { owner } if owner == std::process::id()),
+            "{err:?}"
+        );
+        let mut wrong_size = image.handoff().clone();
+        wrong_size.size += 1;
+        let said = in_child(&wrong_size);
+        assert!(
+            said.starts_with("refused") && said.contains("is not the sealed image announced"),
+            "{said}"
+        );
+        // A descriptor of an ordinary file (which anyone may change) is refused too.
+        let plain = std::fs::File::open(lib(Lib::Sim)).unwrap();
+        let mut unsealed = image.handoff().clone();
+        unsealed.fd = plain.as_raw_fd();
+        let said = in_child(&unsealed);
+        assert!(
+            said.starts_with("refused") && said.contains("is not the sealed image announced"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn judging_refuses_what_a_worker_loading_by_path_refuses() {
+        let err = SharedImage::judge(&lib(Lib::NotProvider), &worker_options()).unwrap_err();
+        assert!(matches!(err, LoadError::NotAProvider { .. }), "{err:?}");
+        let pinned = LoadOptions {
+            expected_hash: ExpectedHash::parse(&"0".repeat(64)),
+            ..worker_options()
+        };
+        let err = SharedImage::judge(&lib(Lib::Sim), &pinned).unwrap_err();
+        assert!(matches!(err, LoadError::HashMismatch { .. }), "{err:?}");
     }
 }

@@ -112,19 +112,30 @@ fn cargo_package_keeps_the_simulators_sources_manifest_and_lock() {
     assert!(output.status.success(), "{stderr}");
     let listed = String::from_utf8_lossy(&output.stdout);
     let files: Vec<&str> = listed.lines().collect();
-    let sources = std::fs::read_dir(workspace_root().join("sim-provider/src")).unwrap();
     let mut expected = vec![
         "build.rs".to_string(),
         "Cargo.lock".to_string(),
         "sim-provider/embedded.toml".to_string(),
         "sim-provider/Cargo.lock".to_string(),
     ];
-    expected.extend(sources.map(|entry| {
-        format!(
-            "sim-provider/src/{}",
-            entry.unwrap().file_name().to_string_lossy()
-        )
-    }));
+    // Every file under `sim-provider/src`, its folders (`store/`) included.
+    let root = workspace_root();
+    let mut folders = vec![root.join("sim-provider/src")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path.strip_prefix(&root).unwrap();
+                expected.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(
+        expected.contains(&"sim-provider/src/store/dir.rs".to_string()),
+        "{expected:?}"
+    );
     for file in &expected {
         assert!(
             files.contains(&file.as_str()),

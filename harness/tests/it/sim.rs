@@ -61,7 +61,7 @@ fn config(device: &str, keys: &[(&str, &str)]) -> BindingConfig {
 
 /// A new provider, as Symphony makes for every call.
 fn provider(config: &BindingConfig) -> InProcessProvider {
-    library().create_provider(config).unwrap()
+    InProcessProvider::create(&library(), config).unwrap()
 }
 
 fn wire(name: &str) -> Value {
@@ -92,7 +92,7 @@ fn steps(action: ComponentAction, components: &[ComponentSpec]) -> Vec<Component
         .iter()
         .map(|component| ComponentStep {
             action,
-            component: component.clone(),
+            component: std::sync::Arc::new(component.clone()),
         })
         .collect()
 }
@@ -305,22 +305,40 @@ fn devices_with_different_ids_are_apart() {
 }
 
 #[test]
-fn directory_store_keeps_the_documented_state_file() {
+fn directory_store_keeps_the_documented_files() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().to_str().unwrap();
     let config = config("edge-file", &[("sim.store", store)]);
     update(&config, &[a()]);
+    // The state document: components (and armed faults).
     let text = std::fs::read_to_string(dir.path().join("edge-file.json")).unwrap();
     let state: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(state["format"], "symphony-sim-device/1");
+    assert_eq!(state["format"], "symphony-sim-device/2");
     assert_eq!(state["device"], "edge-file");
-    assert_eq!(state["calls"], 1);
     assert_eq!(
         state["components"]["comp-a"]["spec"]["properties"]["replicas"],
         2
     );
     assert_eq!(state["components"]["comp-a"]["hiddenForGets"], 0);
-    assert_eq!(state["journal"][0]["op"], "apply");
+    assert_eq!(state.get("calls"), None, "the counter is in the header");
+    // The header, the first line of the lock file: the call counter.
+    let header = std::fs::read_to_string(dir.path().join("edge-file.lock")).unwrap();
+    assert!(
+        header.starts_with("symphony-sim-store/1 calls=00000000000000000001 "),
+        "{header}"
+    );
+    // The journal: one JSON line per call (then spaces, where later lines will go).
+    let journal = std::fs::read_to_string(dir.path().join("edge-file.journal")).unwrap();
+    let lines: Vec<Value> = journal
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["op"], "apply");
+    // The channel's snapshot puts them together, as before.
+    let snapshot = channel().snapshot(&config).unwrap();
+    assert_eq!((snapshot.calls, snapshot.journal.len()), (1, 1));
     // The same device in memory is another device.
     assert!(on_device(&self::config("edge-file", &[])).is_empty());
 }
@@ -386,8 +404,7 @@ fn bad_config_values_make_create_provider_return_null() {
         ("sim.device", "../escape"),
     ];
     for (key, value) in cases {
-        let err = library()
-            .create_provider(&config("bad-config", &[(key, value)]))
+        let err = InProcessProvider::create(&library(), &config("bad-config", &[(key, value)]))
             .unwrap_err();
         assert!(
             matches!(err, LoadError::NullProvider { .. }),
@@ -417,6 +434,10 @@ fn channel_writes_behind_the_providers_back_in_both_stores() {
         let snapshot = channel().snapshot(&config).unwrap();
         assert_eq!(snapshot.calls, 2, "writes are not calls");
         assert_eq!(snapshot.journal.len(), 2);
+        // The components alone, as the snapshot holds them.
+        let components = channel().components(&config).unwrap();
+        assert_eq!(components, snapshot.components);
+        assert_eq!(components.keys().collect::<Vec<_>>(), ["comp-b"]);
     }
 }
 
@@ -426,7 +447,7 @@ fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
     // harness does not know. The inspection must refuse it; nothing is looked up or called.
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = std::fs::read(lib(Lib::Sim)).unwrap();
-    let marker = b"symphony-sim-device-channel/2\0";
+    let marker = b"symphony-sim-device-channel/3\0";
     let at = bytes
         .windows(marker.len())
         .position(|window| window == marker)
@@ -448,7 +469,7 @@ fn a_channel_whose_marker_names_another_abi_is_refused_before_any_call() {
         panic!("expected UnknownChannel, got {err:?}");
     };
     assert_eq!(found.as_deref(), Some("symphony-sim-device-channel/9"));
-    assert_eq!(*expected, "symphony-sim-device-channel/2");
+    assert_eq!(*expected, "symphony-sim-device-channel/3");
     assert!(err.to_string().contains("unknown ABI"), "{err}");
     assert!(err.hint().unwrap().contains("symphony-sim-provider"));
 }
@@ -478,6 +499,10 @@ fn channel_is_only_in_the_simulator_and_reports_bad_configs() {
     assert!(matches!(
         channel().snapshot(&bad),
         Err(DeviceError::SnapshotFailed { .. })
+    ));
+    assert!(matches!(
+        channel().components(&bad),
+        Err(DeviceError::ComponentsFailed { .. })
     ));
     assert!(matches!(
         channel().write(&bad, &[a()]),
@@ -949,8 +974,7 @@ fn bug_racy_loses_updates_under_concurrent_instances() {
 
 #[test]
 fn bug_null_create_makes_create_provider_return_null() {
-    let err = library()
-        .create_provider(&with_bug("bug-null-create", "null-create"))
+    let err = InProcessProvider::create(&library(), &with_bug("bug-null-create", "null-create"))
         .unwrap_err();
     assert!(matches!(err, LoadError::NullProvider { .. }), "{err:?}");
 }
@@ -1012,7 +1036,7 @@ fn child_entry() {
             };
             let library = LoadedLibrary::open_path(Path::new(&lib_path), &options).unwrap();
             let config = config(&device, &[("sim.store", &store), ("sim.bugs", &case)]);
-            let mut provider = library.create_provider(&config).unwrap();
+            let mut provider = InProcessProvider::create(&library, &config).unwrap();
             print("calling", json!(case));
             if case == "panic-on-get" {
                 let _ = provider.get(&document().whole(), &steps(ComponentAction::Update, &[a()]));
@@ -1039,8 +1063,7 @@ fn child_entry() {
             let _ = std::io::stdin().read_line(&mut String::new());
             for i in 0..APPLIES_PER_CHILD {
                 let one = component(&format!("{many}-{i}"), json!({"i": i}));
-                let results = library
-                    .create_provider(&config)
+                let results = InProcessProvider::create(&library, &config)
                     .unwrap()
                     .apply(
                         &document().whole(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use symphony_harness::engine::{CallError, ProviderFactory};
 use symphony_harness::load::{
-    DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, Placement, PreloadError,
+    sha256_hex, DeviceChannel, ExpectedHash, LoadOptions, LoadedLibrary, Placement, PreloadError,
     PreloadFactory, GO_APPLY_FAILED,
 };
 use symphony_harness::model::{
@@ -587,6 +587,7 @@ fn a_worker_whose_request_pipe_closes_during_a_hanging_call_kills_itself() {
             force: false,
             host: HostMode::Harness,
             spin_us: 0,
+            image: None,
         },
     );
     assert!(matches!(loaded, Response::Loaded { .. }), "{loaded:?}");
@@ -650,4 +651,38 @@ fn a_restart_gives_new_worker_processes() {
         .collect();
     // One new worker, which made only the `get`'s provider (without the restart: 2).
     assert_eq!(created, [(1, 1)]);
+}
+
+#[test]
+fn restarted_workers_load_the_library_as_it_is_on_disk_now() {
+    // A library's later workers load the image the supervisor judged (`load::image`); one
+    // rebuilt on disk since must be judged again, as a worker loading by path would.
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::lib_copy(Lib::Sim, dir.path(), "libprovider.so");
+    let config = BindingConfig::new(path_str(&path), "any", "provider");
+    let hash = |which: Lib| sha256_hex(std::fs::File::open(lib(which)).unwrap()).unwrap();
+    let mut factory = factory();
+    let required_type = |factory: &mut WorkerFactory| {
+        let mut provider = factory.create(&config).unwrap();
+        provider.get_validation_rule().unwrap().required_type
+    };
+    for start in 1..=3 {
+        assert_eq!(required_type(&mut factory), "", "worker {start}");
+        assert_eq!(factory.preload(&config).unwrap().sha256, hash(Lib::Sim));
+        factory.restart();
+    }
+    std::fs::copy(lib(Lib::EchoConfig), &path).unwrap();
+    for start in 4..=5 {
+        // The echo fixture's rule carries the config it was created with.
+        let echoed = required_type(&mut factory);
+        assert!(
+            echoed.contains("\"name\":\"provider\""),
+            "worker {start}: {echoed}"
+        );
+        assert_eq!(
+            factory.preload(&config).unwrap().sha256,
+            hash(Lib::EchoConfig)
+        );
+        factory.restart();
+    }
 }

@@ -108,14 +108,12 @@ impl Player<'_> {
         let mut devices = BTreeMap::new();
         for (id, config) in configs {
             let channel = self.channel(number)?;
-            let snapshot = channel
-                .snapshot(&config)
+            let components = channel
+                .components(&config)
                 .map_err(|source| RunError::Device {
                     step: number,
                     source: Box::new(source),
-                })?;
-            let components = snapshot
-                .components
+                })?
                 .into_iter()
                 .map(|(name, stored)| {
                     (

@@ -378,7 +378,7 @@ impl Player<'_> {
                         format!("component `{}` is already desired", component.name),
                     ));
                 }
-                components.push((**component).clone());
+                components.push(Arc::new((**component).clone()));
             }
             Action::ChangeComponent(change) => {
                 let names = self.desired_names();
@@ -390,6 +390,7 @@ impl Player<'_> {
                         format!("no desired component `{}` (desired: {names})", change.name),
                     ));
                 };
+                let component = Arc::make_mut(component);
                 for (key, value) in &change.properties {
                     if value.is_null() {
                         component.properties.remove(key);
@@ -598,7 +599,7 @@ impl Player<'_> {
         &mut self,
         number: usize,
         step: &Step,
-    ) -> Result<&mut Vec<ComponentSpec>, RunError> {
+    ) -> Result<&mut Vec<Arc<ComponentSpec>>, RunError> {
         if self.objects.solution_and_instance.is_some() {
             let Some((solution, _)) = self.objects.solution_and_instance.as_mut() else {
                 unreachable!("checked above")

@@ -1,32 +1,29 @@
-//! Where devices live: process memory, or one JSON file per device in a directory.
+//! Where devices live: process memory, or files in a directory.
 //!
 //! Symphony creates a provider for every call and never drops it, and a crashed call must not
 //! wipe the device, so no state lives in the provider value. Every access is a locked
 //! transaction on the whole device ([`Store::update`]):
 //! - **memory** (`sim.store` = `memory`): a process-global map behind a mutex, shared by every
 //!   provider made from this library image, on every thread. Fast; gone with the process.
-//! - **directory** (`sim.store` = an absolute path): `<dir>/<device>.json` (format in
-//!   [`crate::device`]). A transaction takes an exclusive `flock` on `<dir>/<device>.lock`
-//!   (a separate file, because the state file's inode changes on every write), reads the
-//!   state, and replaces it atomically: write `.<device>.json.<pid>.<n>.tmp`, then `rename`.
-//!   `flock` locks belong to an open file description, so they exclude other threads of this
-//!   process (each transaction opens its own) as well as other processes. A process that dies
-//!   mid-transaction leaves the old state (and at worst a stray temp file); its lock is
-//!   released by the kernel. No `fsync`: this guards against crashes and concurrent calls,
-//!   not against power loss.
+//! - **directory** (`sim.store` = an absolute path): a few files per device, changed in place
+//!   under a `flock`, shared by processes and safe against a process dying at any point
+//!   ([`dir`] has the layout and the protocol). A call costs about what it changes: the counter
+//!   and the journal on every call, the device's state document only when the components or
+//!   the armed faults change.
+
+mod dir;
+mod header;
+mod journal;
+
+pub use dir::FILE_FORMAT;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use rustix::fs::{flock, FlockOperation};
-
 use crate::config::StoreKind;
-use crate::device::{DeviceState, FORMAT};
+use crate::device::DeviceState;
 
 /// Why the device could not be read or written.
 #[derive(Debug)]
@@ -102,19 +99,13 @@ impl Store {
                     .or_insert_with(|| DeviceState::new(&self.device));
                 Ok(f(state))
             }
-            StoreKind::Dir(dir) => {
-                let _lock = self.lock(dir, FlockOperation::LockExclusive)?;
-                let mut state = self.read_file(dir)?;
-                let out = f(&mut state);
-                self.write_file(dir, &state)?;
-                Ok(out)
-            }
+            StoreKind::Dir(dir) => dir::update(dir, &self.device, f),
         }
     }
 
     /// Runs `f` on the device's state under its lock without changing it (a device not yet
     /// created reads as empty and is not created). Cheaper than [`Store::read`]: nothing is
-    /// copied in memory, nothing written in a directory.
+    /// copied, and a directory store does not read the journal (`f` sees it empty).
     pub fn peek<T>(&self, f: impl FnOnce(&DeviceState) -> T) -> Result<T, StoreError> {
         match &self.kind {
             StoreKind::Memory => {
@@ -124,91 +115,23 @@ impl Store {
                     None => f(&DeviceState::new(&self.device)),
                 })
             }
-            StoreKind::Dir(dir) => {
-                let _lock = self.lock(dir, FlockOperation::LockShared)?;
-                Ok(f(&self.read_file(dir)?))
-            }
+            StoreKind::Dir(dir) => dir::peek(dir, &self.device, f),
         }
     }
 
-    /// A copy of the device's state, read under its lock.
+    /// A copy of the device's whole state (journal included), read under its lock.
     pub fn read(&self) -> Result<DeviceState, StoreError> {
         match &self.kind {
             StoreKind::Memory => self.update(|state| state.clone()),
-            StoreKind::Dir(dir) => {
-                let _lock = self.lock(dir, FlockOperation::LockShared)?;
-                self.read_file(dir)
-            }
+            StoreKind::Dir(dir) => dir::read(dir, &self.device),
         }
-    }
-
-    fn lock(&self, dir: &Path, operation: FlockOperation) -> Result<File, StoreError> {
-        fs::create_dir_all(dir).map_err(|err| store_error("cannot create store", dir, err))?;
-        let path = dir.join(format!("{}.lock", self.device));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|err| store_error("cannot open lock file", &path, err))?;
-        loop {
-            match flock(&file, operation) {
-                Ok(()) => return Ok(file),
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(err) => return Err(store_error("cannot lock", &path, err)),
-            }
-        }
-    }
-
-    fn read_file(&self, dir: &Path) -> Result<DeviceState, StoreError> {
-        let path = dir.join(format!("{}.json", self.device));
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == ErrorKind::NotFound => {
-                return Ok(DeviceState::new(&self.device))
-            }
-            Err(err) => return Err(store_error("cannot read device state", &path, err)),
-        };
-        let state: DeviceState = serde_json::from_str(&text).map_err(|err| {
-            store_error(
-                "device state is not readable",
-                &path,
-                format!("expected a `{FORMAT}` document; {err}"),
-            )
-        })?;
-        if state.format != FORMAT {
-            return Err(store_error(
-                "device state has another format",
-                &path,
-                format!("expected `{FORMAT}`, found `{}`", state.format),
-            ));
-        }
-        Ok(state)
-    }
-
-    fn write_file(&self, dir: &Path, state: &DeviceState) -> Result<(), StoreError> {
-        static SERIAL: AtomicU64 = AtomicU64::new(0);
-        let path = dir.join(format!("{}.json", self.device));
-        let temp = dir.join(format!(
-            ".{}.json.{}.{}.tmp",
-            self.device,
-            std::process::id(),
-            SERIAL.fetch_add(1, Ordering::Relaxed)
-        ));
-        let text = serde_json::to_vec_pretty(state)
-            .map_err(|err| store_error("cannot serialise device state for", &path, err))?;
-        let written = File::create(&temp)
-            .and_then(|mut file| file.write_all(&text))
-            .and_then(|()| fs::rename(&temp, &path));
-        written.map_err(|err: io::Error| {
-            let _ = fs::remove_file(&temp);
-            store_error("cannot write device state", &path, err)
-        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::device::StoredComponent;
     use symphony::models::ComponentSpec;
@@ -228,14 +151,14 @@ mod tests {
         let b = dir_store(dir.path(), "b");
         a.update(|state| {
             state
-                .components
+                .components_mut()
                 .insert("x".into(), StoredComponent::visible(component("x")));
         })
         .unwrap();
-        assert_eq!(a.read().unwrap().components.len(), 1);
-        assert!(b.read().unwrap().components.is_empty());
+        assert_eq!(a.read().unwrap().components().len(), 1);
+        assert!(b.read().unwrap().components().is_empty());
         let text = fs::read_to_string(dir.path().join("a.json")).unwrap();
-        assert!(text.contains(FORMAT), "{text}");
+        assert!(text.contains(FILE_FORMAT), "{text}");
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .filter_map(|entry| entry.ok())
@@ -255,7 +178,7 @@ mod tests {
                         store
                             .update(|state| {
                                 let name = format!("t{thread}-{i}");
-                                state.components.insert(
+                                state.components_mut().insert(
                                     name.clone(),
                                     StoredComponent::visible(component(&name)),
                                 );
@@ -267,7 +190,7 @@ mod tests {
             }
         });
         let state = dir_store(dir.path(), "shared").read().unwrap();
-        assert_eq!(state.components.len(), 80);
+        assert_eq!(state.components().len(), 80);
         assert_eq!(state.calls, 80);
     }
 
@@ -293,6 +216,12 @@ mod tests {
         let err = dir_store(dir.path(), "bad").read().unwrap_err().to_string();
         assert!(err.starts_with("device state is not readable `"), "{err}");
         assert!(err.contains("bad.json"), "{err}");
-        assert!(err.contains(FORMAT), "{err}");
+        assert!(err.contains(FILE_FORMAT), "{err}");
+        fs::write(dir.path().join("other.json"), r#"{"format":"x"}"#).unwrap();
+        let err = dir_store(dir.path(), "other")
+            .read()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("device state has another format"), "{err}");
     }
 }
