@@ -509,53 +509,54 @@ fn the_corpus_is_deterministic_and_passes_from_the_command_line() {
 
 #[test]
 fn every_failed_rounds_cause_is_in_the_report_and_the_json_not_only_its_effect() {
-    // A library Symphony cannot create a provider from: every round fails in
-    // `create-provider`; the expectation alone would only say no update happened.
+    // A provider whose `apply` panics: every round fails in `apply` (and the run goes on, as
+    // Symphony's polls do); the expectation alone would only say no update happened.
     let dir = tempfile::tempdir().unwrap();
-    let null = lib(Lib::NullProvider);
-    let file = write(
+    let sim = lib(Lib::Sim);
+    write(
         dir.path(),
-        "null.json",
+        "panics.json",
         &scenario(
             "deploys",
-            json!({"library": path_str(&null)}),
+            json!({"config": {"sim.bugs": "panic-on-apply"}}),
             json!([
                 {"reconcile": {}, "expect": {"updates": ["mock-component"]}},
                 {"reconcile": {}}
             ]),
         ),
     );
-    let run = harness(&["run", "--no-bundles", path_str(&file)]);
+    let run = harness(&run_args(dir.path(), &sim, &["--no-bundles"]));
     assert_eq!(run.code, Some(9), "{}", run.stderr);
     assert!(
         run.stdout.contains(
-            "  rounds 1 to 2 (steps 1 to 2) failed: create-provider of step 0 \
-             `mock-target`/`example_type` [mock-component] ended `null-provider`: no provider: \
-             `create_provider` of `[library]` returned NULL"
+            "  rounds 1 to 2 (steps 1 to 2) failed: apply of step 0 `mock-target`/`example_type` \
+             [mock-component] ended `panic`: the provider panicked: sim bug panic-on-apply"
         ),
         "{}",
         run.stdout
     );
-    let json = harness(&["run", "--no-bundles", "--format", "json", path_str(&file)]).json();
+    let json = harness(&run_args(
+        dir.path(),
+        &sim,
+        &["--no-bundles", "--format", "json"],
+    ))
+    .json();
     let failed = &json["scenarios"][0]["failedRounds"];
     assert_eq!(failed.as_array().map(Vec::len), Some(1), "{failed}");
     assert_eq!(
         (
             &failed[0]["stage"],
             &failed[0]["outcome"],
-            &failed[0]["rounds"]
+            &failed[0]["rounds"],
+            &failed[0]["lastStep"]
         ),
-        (
-            &json!("create-provider"),
-            &json!("null-provider"),
-            &json!(2)
-        )
+        (&json!("apply"), &json!("panic"), &json!(2), &json!(2))
     );
     assert!(
         failed[0]["message"]
             .as_str()
             .unwrap()
-            .contains("backend unavailable"),
+            .contains("sim bug panic-on-apply"),
         "{failed}"
     );
 }
