@@ -165,7 +165,7 @@ fn interrupt_hanging_apply(signal: Signal) -> (Option<i32>, String, String) {
     };
     assert_group_gone(hanging.worker);
     let stdout = hanging.stdout.join().expect("stdout read");
-    let stderr: Vec<String> = hanging.stderr.try_iter().collect();
+    let stderr = lines_until_closed(&hanging.stderr);
     (status.code(), stdout, stderr.join("\n"))
 }
 
@@ -365,6 +365,16 @@ fn start_looping_load_in_process(flags: &[&str]) -> (Child, mpsc::Receiver<Strin
     (harness, stderr)
 }
 
+/// Every line the reader thread sends until the pipe it reads is closed (or `LIMIT` passes
+/// without a line).
+fn lines_until_closed(lines: &mpsc::Receiver<String>) -> Vec<String> {
+    let mut said = Vec::new();
+    while let Ok(line) = lines.recv_timeout(LIMIT) {
+        said.push(line);
+    }
+    said
+}
+
 /// A constructor that never returns keeps a thread of the harness in `dlopen` for good; a
 /// signal still ends the harness at once with the signal's code (its `exit` handlers would
 /// wait for that thread: the harness ends without them).
@@ -383,7 +393,9 @@ fn a_signal_ends_the_harness_while_an_in_process_constructor_never_returns() {
             let _ = harness.wait();
             panic!("{flags:?}: the harness did not exit after {name}");
         };
-        let said: Vec<String> = stderr.try_iter().collect();
+        // The process has ended, but its last lines may still be in the reader thread's
+        // hands: read until the pipe's end (the thread then drops its sender).
+        let said = lines_until_closed(&stderr);
         assert_eq!(status.code(), Some(code), "{flags:?} {name}: {said:?}");
         assert!(
             said.iter()
