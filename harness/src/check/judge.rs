@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use crate::engine::events::{CallKind, Phase};
 use crate::engine::reconcile::{FailedBy, Stage};
 use crate::engine::Outcome;
+use crate::model::ComponentResult;
 use crate::scenario::{Scenario, ScenarioRun};
 use crate::transcript::{CallEntry, Returned};
 
@@ -17,22 +18,13 @@ use super::finding::Finding;
 /// The name of a status code a provider returns, as the `symphony` crate's `State` spells it
 /// (`8004 (Updated)`), or the bare code.
 pub fn status_text(status: u64) -> String {
-    let name = match status {
-        200 => "OK",
-        202 => "Accepted",
-        400 => "BadRequest",
-        404 => "NotFound",
-        500 => "InternalError",
-        8001 => "UpdateFailed",
-        8002 => "DeleteFailed",
-        8003 => "ValidateFailed",
-        8004 => "Updated",
-        8005 => "Deleted",
-        9998 => "Untouched",
-        9999 => "NotImplemented",
-        _ => return status.to_string(),
-    };
-    format!("{status} ({name})")
+    match u16::try_from(status)
+        .ok()
+        .and_then(ComponentResult::state_name)
+    {
+        Some(name) => format!("{status} ({name})"),
+        None => status.to_string(),
+    }
 }
 
 /// True when a status code says the component failed: the `symphony` crate's client and
@@ -250,4 +242,18 @@ pub fn misses_applied(run: &ScenarioRun) -> Option<Cause> {
             })
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_text;
+
+    #[test]
+    fn a_status_is_named_as_the_symphony_crate_names_it_or_left_bare() {
+        assert_eq!(status_text(8004), "8004 (Updated)");
+        assert_eq!(status_text(9999), "9999 (NotImplemented)");
+        assert_eq!(status_text(7), "7");
+        // Wider than a status: no name, never a truncated lookup.
+        assert_eq!(status_text(65_536 + 8004), "73540");
+    }
 }

@@ -33,6 +33,33 @@ const RESET_ON_FORK: u64 = 0x01;
 /// that is not under a fair policy. An error is the kernel's refusal (an old kernel without
 /// `sched_getattr`, a seccomp filter): the thread goes on as it was.
 pub fn ask_for_slice(slice: Duration) -> io::Result<()> {
+    let mut attr = current_attr()?;
+    let size = std::mem::size_of::<libc::sched_attr>();
+    if !FAIR_POLICIES.contains(&attr.sched_policy) {
+        return Ok(());
+    }
+    attr.size = u32::try_from(size).unwrap_or(u32::MAX);
+    attr.sched_flags &= RESET_ON_FORK;
+    attr.sched_runtime = u64::try_from(slice.as_nanos()).unwrap_or(u64::MAX);
+    // SAFETY: `sched_setattr(0, attr, 0)` reads `attr.size` bytes of `attr`, a live,
+    // initialised `sched_attr` of that size, and changes only the calling thread's
+    // scheduling (its policy and nice value as they were, with the slice asked for).
+    let set = unsafe {
+        libc::syscall(
+            libc::SYS_sched_setattr,
+            0,
+            &attr as *const libc::sched_attr,
+            0,
+        )
+    };
+    if set != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The calling thread's scheduling attributes, as `sched_getattr` reports them.
+fn current_attr() -> io::Result<libc::sched_attr> {
     let size = std::mem::size_of::<libc::sched_attr>();
     let mut attr = libc::sched_attr {
         size: u32::try_from(size).unwrap_or(u32::MAX),
@@ -59,27 +86,7 @@ pub fn ask_for_slice(slice: Duration) -> io::Result<()> {
     if got != 0 {
         return Err(io::Error::last_os_error());
     }
-    if !FAIR_POLICIES.contains(&attr.sched_policy) {
-        return Ok(());
-    }
-    attr.size = u32::try_from(size).unwrap_or(u32::MAX);
-    attr.sched_flags &= RESET_ON_FORK;
-    attr.sched_runtime = u64::try_from(slice.as_nanos()).unwrap_or(u64::MAX);
-    // SAFETY: `sched_setattr(0, attr, 0)` reads `attr.size` bytes of `attr`, a live,
-    // initialised `sched_attr` of that size, and changes only the calling thread's
-    // scheduling (its policy and nice value as they were, with the slice asked for).
-    let set = unsafe {
-        libc::syscall(
-            libc::SYS_sched_setattr,
-            0,
-            &attr as *const libc::sched_attr,
-            0,
-        )
-    };
-    if set != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    Ok(attr)
 }
 
 #[cfg(test)]
@@ -88,29 +95,7 @@ mod tests {
 
     /// The calling thread's `sched_attr`, read back.
     fn current() -> libc::sched_attr {
-        let size = std::mem::size_of::<libc::sched_attr>();
-        let mut attr = libc::sched_attr {
-            size: size as u32,
-            sched_policy: 0,
-            sched_flags: 0,
-            sched_nice: 0,
-            sched_priority: 0,
-            sched_runtime: 0,
-            sched_deadline: 0,
-            sched_period: 0,
-        };
-        // SAFETY: as in `ask_for_slice`: the kernel writes at most `size` bytes into `attr`.
-        let got = unsafe {
-            libc::syscall(
-                libc::SYS_sched_getattr,
-                0,
-                &mut attr as *mut libc::sched_attr,
-                size,
-                0,
-            )
-        };
-        assert_eq!(got, 0, "{}", io::Error::last_os_error());
-        attr
+        current_attr().unwrap()
     }
 
     #[test]
