@@ -49,7 +49,7 @@ impl SubjectArgs {
 /// `--symphony` values.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SymphonyArg {
-    /// Symphony 0.48 and earlier: `solutionName`, `solution`
+    /// Symphony 0.48 (Rust providers on this ABI: 0.48.42 to 0.48.48): `solutionName`, `solution`
     #[value(name = "0.48")]
     V048,
     /// Symphony 0.49.1 and later: `solutionversionName`, `solutionversion`
